@@ -1,0 +1,24 @@
+package dev.orchestrate.core.error;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import org.junit.jupiter.api.Test;
+
+class RedactorTest {
+  @Test
+  void masksRegisteredSecretsAndTokenShapes() {
+    Redactor r = new Redactor();
+    r.register("s3cr3t-key-value");
+    String out =
+        r.redact("key s3cr3t-key-value; Authorization: Bearer abcdef123456; url?api_key=zzzz9999");
+    assertFalse(out.contains("s3cr3t"), out);
+    assertFalse(out.contains("abcdef123456"), out);
+    assertFalse(out.contains("zzzz9999"), out);
+  }
+
+  @Test
+  void leavesOrdinaryTextAlone() {
+    assertEquals("nothing secret here", new Redactor().redact("nothing secret here"));
+  }
+}

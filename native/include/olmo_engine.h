@@ -1,0 +1,173 @@
+/*
+ * olmo_engine.h — C ABI of the custom OLMo-2 inference engine.
+ *
+ * One engine = one model resident on one backend (CPU or CUDA) plus one sequence
+ * (KV cache allocated once at create time). Batch size is 1.
+ *
+ * Life cycle
+ *   olmo_options opt; olmo_options_init(&opt);
+ *   olmo_engine *e; olmo_engine_create("/path/to/snapshot", &opt, &e);
+ *   int32_t next; olmo_prefill(e, prompt, n, &next);      // appends n tokens, returns next token
+ *   while (...) olmo_decode(e, next, &next);              // appends one token, returns next token
+ *   olmo_get_logits(e, buf, vocab);                       // float32 logits of the last appended position
+ *   olmo_reset(e);                                        // empty the sequence, keep the weights
+ *   olmo_engine_free(e);
+ *
+ * Numerics follow Hugging Face transformers' Olmo2ForCausalLM in bfloat16: weights are
+ * converted to BF16 at load (F32/F16/BF16 checkpoints accepted), activations are rounded
+ * to BF16 at the same module boundaries as transformers, reductions, softmax, RMSNorm and
+ * RoPE are computed in FP32. Logits are returned as FP32 (not rounded to BF16).
+ *
+ * Errors: every function returning olmo_status sets a thread-local message readable with
+ * olmo_last_error() when it fails. A failed call leaves the engine usable unless it
+ * returned OLMO_ERR_CUDA (then free it).
+ *
+ * Threading: an engine must not be used from two threads at once; different engines are
+ * independent.
+ *
+ * Versioning: OLMO_ENGINE_ABI_VERSION changes whenever a signature or a struct layout
+ * changes incompatibly. Callers should check olmo_abi_version() == OLMO_ENGINE_ABI_VERSION.
+ * Structs passed in carry their own size (struct_size) so that fields can be appended.
+ */
+#ifndef OLMO_ENGINE_H
+#define OLMO_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define OLMO_API __declspec(dllexport)
+#else
+#define OLMO_API __attribute__((visibility("default")))
+#endif
+
+#define OLMO_ENGINE_ABI_VERSION 1
+
+typedef enum olmo_status {
+    OLMO_OK = 0,
+    OLMO_ERR_INVALID_ARGUMENT = 1, /* null pointer, bad token id, bad size */
+    OLMO_ERR_IO = 2,               /* file missing or unreadable */
+    OLMO_ERR_FORMAT = 3,           /* malformed config.json / safetensors / index */
+    OLMO_ERR_UNSUPPORTED = 4,      /* model type, dtype or shape not supported by the backend */
+    OLMO_ERR_OUT_OF_MEMORY = 5,    /* host or device allocation failed */
+    OLMO_ERR_CONTEXT_FULL = 6,     /* sequence would exceed max_seq_len */
+    OLMO_ERR_STATE = 7,            /* e.g. logits requested before any token was processed */
+    OLMO_ERR_NO_BACKEND = 8,       /* requested backend not compiled in, or no device */
+    OLMO_ERR_CUDA = 9,             /* CUDA runtime error; engine should be freed */
+    OLMO_ERR_INTERNAL = 10
+} olmo_status;
+
+typedef enum olmo_backend {
+    OLMO_BACKEND_AUTO = 0, /* CUDA when compiled in and a device exists, else CPU */
+    OLMO_BACKEND_CPU = 1,
+    OLMO_BACKEND_CUDA = 2
+} olmo_backend;
+
+/* Tensor element types accepted for weights (safetensors names in brackets). */
+typedef enum olmo_dtype {
+    OLMO_DTYPE_F32 = 0,  /* "F32" */
+    OLMO_DTYPE_F16 = 1,  /* "F16" */
+    OLMO_DTYPE_BF16 = 2  /* "BF16" */
+} olmo_dtype;
+
+/* Flags for olmo_options.flags */
+#define OLMO_FLAG_NO_CUDA_GRAPH 0x1u /* CUDA: launch decode kernels one by one (debugging) */
+
+typedef struct olmo_options {
+    uint32_t struct_size; /* = sizeof(olmo_options); set by olmo_options_init */
+    int32_t backend;      /* olmo_backend */
+    int32_t device;       /* CUDA device ordinal */
+    int32_t max_seq_len;  /* KV-cache capacity in tokens; 0 = min(max_position_embeddings, 4096) */
+    int32_t num_threads;  /* CPU backend worker threads; 0 = all hardware threads */
+    int32_t prefill_chunk;/* tokens per prefill pass (longer prompts are chunked); 0 = 512 */
+    uint32_t flags;       /* OLMO_FLAG_* */
+} olmo_options;
+
+typedef struct olmo_config {
+    int32_t vocab_size;
+    int32_t hidden_size;
+    int32_t intermediate_size;
+    int32_t num_layers;
+    int32_t num_heads;
+    int32_t num_kv_heads;
+    int32_t head_dim;
+    int32_t max_position_embeddings;
+    float rope_theta;
+    float rms_norm_eps;
+    int32_t tie_word_embeddings; /* 0/1; lm_head falls back to embed_tokens when 1 */
+} olmo_config;
+
+/* One weight tensor handed in by the caller (olmo_engine_create_from_weights).
+ * Names and shapes are those of a Hugging Face OLMo-2 checkpoint, e.g.
+ * "model.layers.3.self_attn.q_proj.weight" [heads*head_dim, hidden]. Row-major, contiguous.
+ * The data is copied during the call; the caller may free it afterwards. */
+typedef struct olmo_weight {
+    const char *name;
+    int32_t dtype;          /* olmo_dtype */
+    int32_t ndim;           /* 1 or 2 */
+    int64_t shape[2];
+    const void *data;
+} olmo_weight;
+
+/* Sampling. temperature <= 0 means greedy (argmax, computed on the device for CUDA). */
+typedef struct olmo_sampling {
+    uint32_t struct_size; /* = sizeof(olmo_sampling) */
+    float temperature;
+    int32_t top_k;        /* 0 = off */
+    float top_p;          /* 1.0 = off */
+    uint64_t seed;
+} olmo_sampling;
+
+typedef struct olmo_engine olmo_engine;
+
+OLMO_API int olmo_abi_version(void);
+/* Which backends this library was built with: bit 0 CPU, bit 1 CUDA. */
+OLMO_API uint32_t olmo_compiled_backends(void);
+OLMO_API const char *olmo_status_string(olmo_status s);
+/* Message of the last failure on this thread ("" if none). Valid until the next call. */
+OLMO_API const char *olmo_last_error(void);
+
+OLMO_API void olmo_options_init(olmo_options *opt);
+
+/* Reads <dir>/config.json and <dir>/model.safetensors, or <dir>/model.safetensors.index.json
+ * and its shards. opt may be NULL (defaults). */
+OLMO_API olmo_status olmo_engine_create(const char *snapshot_dir, const olmo_options *opt,
+                                        olmo_engine **out);
+OLMO_API olmo_status olmo_engine_create_from_weights(const olmo_config *cfg,
+                                                     const olmo_weight *weights, int32_t n_weights,
+                                                     const olmo_options *opt, olmo_engine **out);
+OLMO_API void olmo_engine_free(olmo_engine *e);
+
+OLMO_API olmo_status olmo_get_config(const olmo_engine *e, olmo_config *out);
+/* Backend actually in use (olmo_backend), and a human-readable description (device name). */
+OLMO_API int32_t olmo_get_backend(const olmo_engine *e);
+OLMO_API const char *olmo_backend_description(const olmo_engine *e);
+/* Number of tokens currently in the sequence (KV cache). */
+OLMO_API int32_t olmo_position(const olmo_engine *e);
+OLMO_API int32_t olmo_max_seq_len(const olmo_engine *e);
+
+OLMO_API olmo_status olmo_set_sampling(olmo_engine *e, const olmo_sampling *s);
+
+/* Appends n tokens (n >= 1) to the sequence and computes the logits of the last one.
+ * next_token (may be NULL) receives the token chosen by the sampling settings. */
+OLMO_API olmo_status olmo_prefill(olmo_engine *e, const int32_t *ids, int32_t n, int32_t *next_token);
+/* Same, but also writes the logits of every appended position to all_logits
+ * (n * vocab_size floats, row-major). For parity testing; slower and uses more memory. */
+OLMO_API olmo_status olmo_prefill_all_logits(olmo_engine *e, const int32_t *ids, int32_t n,
+                                             float *all_logits, int32_t *next_token);
+/* Appends one token, computes its logits, returns the next token. On CUDA this is one
+ * graph launch and a 4-byte copy. */
+OLMO_API olmo_status olmo_decode(olmo_engine *e, int32_t token, int32_t *next_token);
+/* Copies the float32 logits of the last appended position; n must be >= vocab_size. */
+OLMO_API olmo_status olmo_get_logits(olmo_engine *e, float *out, int32_t n);
+/* Empties the sequence (position = 0). Weights and buffers stay allocated. */
+OLMO_API olmo_status olmo_reset(olmo_engine *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OLMO_ENGINE_H */

@@ -1,0 +1,238 @@
+// CPU backend: plain C++17, FP32 arithmetic on BF16-resident weights, activations rounded
+// to BF16 at the same module boundaries as transformers' BF16 Olmo2 (engine.md §1.7).
+// Prefill and decode share one forward over n rows, so the two paths agree exactly.
+#include <algorithm>
+#include <thread>
+
+#include "../internal.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace olmo {
+namespace {
+
+inline void round_vec(float *x, size_t n) {
+    for (size_t i = 0; i < n; ++i) x[i] = round_bf16(x[i]);
+}
+
+// 8 independent accumulators so the compiler can vectorise without reassociating.
+inline float dot(const float *a, const float *b, int n) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int k = 0;
+    for (; k + 8 <= n; k += 8)
+        for (int j = 0; j < 8; ++j) acc[j] += a[k + j] * b[k + j];
+    float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; k < n; ++k) s += a[k] * b[k];
+    return s;
+}
+
+// y = rmsnorm(x) * w in FP32, returned unrounded (callers round).
+inline void rmsnorm(const float *x, const float *w, int n, float eps, float *y) {
+    double ss = 0;
+    for (int i = 0; i < n; ++i) ss += double(x[i]) * x[i];
+    float r = 1.f / std::sqrt(float(ss / n) + eps);
+    for (int i = 0; i < n; ++i) y[i] = w[i] * (x[i] * r);
+}
+
+struct Layer {
+    std::vector<uint16_t> qkv, o, gu, down;
+    std::vector<float> q_norm, k_norm, post_attn, post_ff;
+};
+
+std::vector<float> to_f32(const std::vector<uint16_t> &v) {
+    std::vector<float> f(v.size());
+    for (size_t i = 0; i < v.size(); ++i) f[i] = bf16_to_f32(v[i]);
+    return f;
+}
+
+class CpuBackend : public Backend {
+  public:
+    explicit CpuBackend(int threads) {
+        nt_ = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    }
+    std::string description() const override {
+#ifdef _OPENMP
+        return "cpu (" + std::to_string(nt_) + " OpenMP threads)";
+#else
+        return "cpu (single thread)";
+#endif
+    }
+
+    void load(const Config &c, const TensorSource &src, int max_seq, int chunk) override {
+        c_ = c;
+        max_seq_ = max_seq;
+        const size_t H = c.hidden, V = c.vocab;
+        emb_.resize(V * H);
+        src.load_bf16("model.embed_tokens.weight", {int64_t(V), int64_t(H)}, emb_.data());
+        if (src.has("lm_head.weight") || !c.tie) {
+            lm_.resize(V * H);
+            src.load_bf16("lm_head.weight", {int64_t(V), int64_t(H)}, lm_.data());
+        }
+        std::vector<uint16_t> nrm(H);
+        src.load_bf16("model.norm.weight", {int64_t(H)}, nrm.data());
+        final_norm_ = to_f32(nrm);
+        layers_.resize(c.layers);
+        LayerWeights lw;
+        for (int l = 0; l < c.layers; ++l) {
+            load_layer(src, c, l, lw);
+            Layer &L = layers_[l];
+            L.qkv = std::move(lw.qkv); L.o = std::move(lw.o); L.gu = std::move(lw.gu); L.down = std::move(lw.down);
+            L.q_norm = to_f32(lw.q_norm); L.k_norm = to_f32(lw.k_norm);
+            L.post_attn = to_f32(lw.post_attn); L.post_ff = to_f32(lw.post_ff);
+        }
+        const size_t D = c.head_dim;
+        kcache_.assign(size_t(c.layers) * c.kv_heads * max_seq * D, 0);
+        vcache_.assign(kcache_.size(), 0);
+        inv_freq_.resize(D / 2);
+        for (size_t i = 0; i < D / 2; ++i) inv_freq_[i] = 1.0f / std::pow(c.rope_theta, float(2 * i) / float(D));
+        logits_.assign(V, 0.f);
+        (void)chunk;
+    }
+
+    void prefill(const int32_t *ids, int n, int pos0, float *all) override { forward(ids, n, pos0, all); }
+    void decode(int32_t tok, int pos) override { forward(&tok, 1, pos, nullptr); }
+    void copy_logits(float *out) override { std::copy(logits_.begin(), logits_.end(), out); }
+    int32_t argmax() override {
+        int32_t best = 0;
+        for (int i = 1; i < c_.vocab; ++i)
+            if (logits_[i] > logits_[best]) best = i;
+        return best;
+    }
+
+  private:
+    Config c_;
+    int nt_, max_seq_ = 0;
+    std::vector<uint16_t> emb_, lm_;
+    std::vector<float> final_norm_, inv_freq_, logits_;
+    std::vector<Layer> layers_;
+    std::vector<uint16_t> kcache_, vcache_;  // [layer][kv_head][pos][head_dim], BF16 values
+
+    // Y[m][n] = sum_k X[m][k] * W[n][k]; W is BF16 [N, K].
+    void matmul(const float *X, int M, int K, const uint16_t *W, int N, float *Y) {
+#pragma omp parallel num_threads(nt_)
+        {
+            std::vector<float> w(K);
+#pragma omp for schedule(static)
+            for (int n = 0; n < N; ++n) {
+                const uint16_t *row = W + size_t(n) * K;
+                for (int k = 0; k < K; ++k) w[k] = bf16_to_f32(row[k]);
+                for (int m = 0; m < M; ++m) Y[size_t(m) * N + n] = dot(X + size_t(m) * K, w.data(), K);
+            }
+        }
+    }
+
+    void forward(const int32_t *ids, int n, int pos0, float *all) {
+        const Config &c = c_;
+        const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, D = c.head_dim, QKV = Q + 2 * KV;
+        const int group = c.heads / c.kv_heads;
+        const float scale = 1.f / std::sqrt(float(D));
+        std::vector<float> x(size_t(n) * H), qkv(size_t(n) * QKV), att(size_t(n) * Q), a(size_t(n) * H),
+            gu(size_t(n) * 2 * I), act(size_t(n) * I), tmp(std::max({H, Q, KV}));
+        for (int i = 0; i < n; ++i)
+            for (int h = 0; h < H; ++h) x[size_t(i) * H + h] = bf16_to_f32(emb_[size_t(ids[i]) * H + h]);
+
+        for (int l = 0; l < c.layers; ++l) {
+            const Layer &L = layers_[l];
+            matmul(x.data(), n, H, L.qkv.data(), QKV, qkv.data());
+            round_vec(qkv.data(), qkv.size());
+            uint16_t *kc = &kcache_[size_t(l) * c.kv_heads * max_seq_ * D];
+            uint16_t *vc = &vcache_[size_t(l) * c.kv_heads * max_seq_ * D];
+            for (int i = 0; i < n; ++i) {
+                float *q = &qkv[size_t(i) * QKV], *k = q + Q, *v = k + KV;
+                rmsnorm(q, L.q_norm.data(), Q, c.eps, q); round_vec(q, Q);
+                rmsnorm(k, L.k_norm.data(), KV, c.eps, k); round_vec(k, KV);
+                const int pos = pos0 + i;
+                rope(q, c.heads, pos);
+                rope(k, c.kv_heads, pos);
+                for (int h = 0; h < c.kv_heads; ++h)
+                    for (int d = 0; d < D; ++d) {
+                        kc[(size_t(h) * max_seq_ + pos) * D + d] = f32_to_bf16(k[h * D + d]);
+                        vc[(size_t(h) * max_seq_ + pos) * D + d] = f32_to_bf16(v[h * D + d]);
+                    }
+            }
+            // causal attention, one (row, head) per task
+#pragma omp parallel num_threads(nt_)
+            {
+                std::vector<float> s(pos0 + n), kf(D), acc(D);
+#pragma omp for schedule(dynamic)
+                for (int t = 0; t < n * c.heads; ++t) {
+                    const int i = t / c.heads, h = t % c.heads, kvh = h / group, len = pos0 + i + 1;
+                    const float *q = &qkv[size_t(i) * QKV + h * D];
+                    const uint16_t *kh = kc + size_t(kvh) * max_seq_ * D, *vh = vc + size_t(kvh) * max_seq_ * D;
+                    float mx = -INFINITY;
+                    for (int j = 0; j < len; ++j) {
+                        for (int d = 0; d < D; ++d) kf[d] = bf16_to_f32(kh[size_t(j) * D + d]);
+                        s[j] = dot(q, kf.data(), D) * scale;
+                        mx = std::max(mx, s[j]);
+                    }
+                    float sum = 0;
+                    std::fill(acc.begin(), acc.end(), 0.f);
+                    for (int j = 0; j < len; ++j) {
+                        float p = std::exp(s[j] - mx);
+                        sum += p;
+                        for (int d = 0; d < D; ++d) acc[d] += p * bf16_to_f32(vh[size_t(j) * D + d]);
+                    }
+                    float *o = &att[size_t(i) * Q + h * D];
+                    for (int d = 0; d < D; ++d) o[d] = round_bf16(acc[d] / sum);
+                }
+            }
+            matmul(att.data(), n, Q, L.o.data(), H, a.data());
+            round_vec(a.data(), a.size());
+            residual_norm(x.data(), a.data(), L.post_attn.data(), n, tmp.data());
+            matmul(x.data(), n, H, L.gu.data(), 2 * I, gu.data());
+            for (size_t j = 0; j < size_t(n) * I; ++j) {
+                float g = round_bf16(gu[2 * j]), u = round_bf16(gu[2 * j + 1]);
+                float sg = round_bf16(g / (1.f + std::exp(-g)));
+                act[j] = round_bf16(sg * u);
+            }
+            matmul(act.data(), n, I, L.down.data(), H, a.data());
+            round_vec(a.data(), a.size());
+            residual_norm(x.data(), a.data(), L.post_ff.data(), n, tmp.data());
+        }
+        const uint16_t *lm = lm_.empty() ? emb_.data() : lm_.data();
+        const int first = all ? 0 : n - 1;
+        std::vector<float> y(size_t(n - first) * H);
+        for (int i = first; i < n; ++i) {
+            float *yi = &y[size_t(i - first) * H];
+            rmsnorm(&x[size_t(i) * H], final_norm_.data(), H, c.eps, yi);
+            round_vec(yi, H);
+        }
+        if (all) {
+            matmul(y.data(), n, H, lm, c.vocab, all);
+            std::copy(all + size_t(n - 1) * c.vocab, all + size_t(n) * c.vocab, logits_.begin());
+        } else {
+            matmul(y.data(), 1, H, lm, c.vocab, logits_.data());
+        }
+    }
+
+    // x = bf16(x + bf16(rmsnorm(a) * w)) for each of n rows.
+    void residual_norm(float *x, const float *a, const float *w, int n, float *tmp) {
+        const int H = c_.hidden;
+        for (int i = 0; i < n; ++i) {
+            rmsnorm(a + size_t(i) * H, w, H, c_.eps, tmp);
+            float *xi = x + size_t(i) * H;
+            for (int h = 0; h < H; ++h) xi[h] = round_bf16(xi[h] + round_bf16(tmp[h]));
+        }
+    }
+
+    // Split-half (NeoX) rotary embedding in FP32, rounded back to BF16.
+    void rope(float *v, int nheads, int pos) {
+        const int D = c_.head_dim, half = D / 2;
+        for (int h = 0; h < nheads; ++h) {
+            float *x = v + h * D;
+            for (int d = 0; d < half; ++d) {
+                float ang = float(pos) * inv_freq_[d], cs = std::cos(ang), sn = std::sin(ang);
+                float x1 = x[d], x2 = x[d + half];
+                x[d] = round_bf16(x1 * cs - x2 * sn);
+                x[d + half] = round_bf16(x2 * cs + x1 * sn);
+            }
+        }
+    }
+};
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend(int threads) { return std::make_unique<CpuBackend>(threads); }
+
+}  // namespace olmo

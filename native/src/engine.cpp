@@ -1,0 +1,287 @@
+// The C ABI front: argument checking, error reporting, sequence position, chunked prefill
+// and sampling. Numerical work is delegated to a Backend.
+#include <algorithm>
+#include <numeric>
+#include <thread>
+
+#include "internal.h"
+
+using namespace olmo;
+
+struct olmo_engine {
+    Config cfg;
+    std::unique_ptr<Backend> be;
+    int32_t backend_kind = OLMO_BACKEND_CPU;
+    std::string desc;
+    int pos = 0, max_seq = 0, chunk = 512;
+    bool have_logits = false;
+    olmo_sampling samp{};
+    uint64_t rng = 0;
+    std::vector<float> scratch;
+    std::vector<int32_t> order;
+};
+
+namespace {
+thread_local std::string g_last_error;
+
+olmo_status set_error(olmo_status s, const std::string &m) {
+    g_last_error = m;
+    return s;
+}
+
+// Runs f, turning exceptions into a status and the thread-local message.
+template <class F> olmo_status guarded(F &&f) {
+    try {
+        g_last_error.clear();
+        f();
+        return OLMO_OK;
+    } catch (const Error &e) {
+        return set_error(e.status, e.what());
+    } catch (const std::bad_alloc &) {
+        return set_error(OLMO_ERR_OUT_OF_MEMORY, "host allocation failed");
+    } catch (const std::exception &e) {
+        return set_error(OLMO_ERR_INTERNAL, e.what());
+    }
+}
+
+uint64_t splitmix64(uint64_t &s) {
+    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+int32_t sample(olmo_engine *e) {
+    const int V = e->cfg.vocab;
+    e->scratch.resize(V);
+    e->be->copy_logits(e->scratch.data());
+    float *l = e->scratch.data();
+    const float invt = 1.f / e->samp.temperature;
+    auto &ord = e->order;
+    ord.resize(V);
+    std::iota(ord.begin(), ord.end(), 0);
+    int k = (e->samp.top_k > 0 && e->samp.top_k < V) ? e->samp.top_k : V;
+    auto cmp = [&](int32_t a, int32_t b) { return l[a] > l[b] || (l[a] == l[b] && a < b); };
+    std::partial_sort(ord.begin(), ord.begin() + k, ord.end(), cmp);
+    const float mx = l[ord[0]];
+    std::vector<double> p(k);
+    double sum = 0;
+    for (int i = 0; i < k; ++i) sum += (p[i] = std::exp(double((l[ord[i]] - mx) * invt)));
+    int keep = k;
+    if (e->samp.top_p > 0.f && e->samp.top_p < 1.f) {
+        double c = 0;
+        for (int i = 0; i < k; ++i) {
+            c += p[i] / sum;
+            if (c >= e->samp.top_p) { keep = i + 1; break; }
+        }
+    }
+    double tot = 0;
+    for (int i = 0; i < keep; ++i) tot += p[i];
+    double r = double(splitmix64(e->rng) >> 11) * (1.0 / 9007199254740992.0) * tot;
+    for (int i = 0; i < keep; ++i) {
+        r -= p[i];
+        if (r < 0) return ord[i];
+    }
+    return ord[keep - 1];
+}
+
+int32_t next_token(olmo_engine *e) {
+    if (e->samp.temperature <= 0.f) return e->be->argmax();
+    return sample(e);
+}
+
+void do_prefill(olmo_engine *e, const int32_t *ids, int32_t n, float *all, int32_t *next) {
+    if (!e) fail(OLMO_ERR_INVALID_ARGUMENT, "engine is null");
+    if (!ids || n < 1) fail(OLMO_ERR_INVALID_ARGUMENT, "prefill needs at least one token");
+    if (e->pos + n > e->max_seq)
+        fail(OLMO_ERR_CONTEXT_FULL, "sequence of " + std::to_string(e->pos + n) + " tokens exceeds max_seq_len " +
+                                        std::to_string(e->max_seq));
+    for (int i = 0; i < n; ++i)
+        if (ids[i] < 0 || ids[i] >= e->cfg.vocab)
+            fail(OLMO_ERR_INVALID_ARGUMENT, "token id " + std::to_string(ids[i]) + " at index " + std::to_string(i) +
+                                                " is outside the vocabulary");
+    for (int off = 0; off < n; off += e->chunk) {
+        int m = std::min(e->chunk, n - off);
+        e->have_logits = false;
+        e->be->prefill(ids + off, m, e->pos, all ? all + size_t(off) * e->cfg.vocab : nullptr);
+        e->pos += m;
+        e->have_logits = true;
+    }
+    if (next) *next = next_token(e);
+}
+}  // namespace
+
+extern "C" {
+
+int olmo_abi_version(void) { return OLMO_ENGINE_ABI_VERSION; }
+
+uint32_t olmo_compiled_backends(void) {
+#ifdef OLMO_WITH_CUDA
+    return 3u;
+#else
+    return 1u;
+#endif
+}
+
+const char *olmo_status_string(olmo_status s) {
+    switch (s) {
+        case OLMO_OK: return "ok";
+        case OLMO_ERR_INVALID_ARGUMENT: return "invalid argument";
+        case OLMO_ERR_IO: return "i/o error";
+        case OLMO_ERR_FORMAT: return "format error";
+        case OLMO_ERR_UNSUPPORTED: return "unsupported";
+        case OLMO_ERR_OUT_OF_MEMORY: return "out of memory";
+        case OLMO_ERR_CONTEXT_FULL: return "context full";
+        case OLMO_ERR_STATE: return "bad state";
+        case OLMO_ERR_NO_BACKEND: return "backend not available";
+        case OLMO_ERR_CUDA: return "cuda error";
+        case OLMO_ERR_INTERNAL: return "internal error";
+    }
+    return "unknown status";
+}
+
+const char *olmo_last_error(void) { return g_last_error.c_str(); }
+
+void olmo_options_init(olmo_options *o) {
+    if (!o) return;
+    std::memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
+    o->backend = OLMO_BACKEND_AUTO;
+}
+
+static void create_common(olmo_engine *e, const Config &cfg, const TensorSource &src, const olmo_options *opt_in) {
+    olmo_options opt;
+    olmo_options_init(&opt);
+    if (opt_in) {
+        if (opt_in->struct_size < sizeof(uint32_t) * 2 || opt_in->struct_size > sizeof opt)
+            fail(OLMO_ERR_INVALID_ARGUMENT, "olmo_options.struct_size is wrong (call olmo_options_init)");
+        std::memcpy(&opt, opt_in, opt_in->struct_size);
+    }
+    e->cfg = cfg;
+    e->max_seq = opt.max_seq_len > 0 ? opt.max_seq_len : std::min(cfg.max_pos, 4096);
+    e->chunk = std::min(opt.prefill_chunk > 0 ? opt.prefill_chunk : 512, e->max_seq);
+    int want = opt.backend;
+    if (want == OLMO_BACKEND_AUTO) {
+#ifdef OLMO_WITH_CUDA
+        want = cuda_device_available(opt.device) ? OLMO_BACKEND_CUDA : OLMO_BACKEND_CPU;
+#else
+        want = OLMO_BACKEND_CPU;
+#endif
+    }
+    if (want == OLMO_BACKEND_CUDA) {
+#ifdef OLMO_WITH_CUDA
+        e->be = make_cuda_backend(opt.device, opt.flags);
+#else
+        fail(OLMO_ERR_NO_BACKEND, "this libolmo_engine was built without CUDA (configure with -DOLMO_CUDA=ON)");
+#endif
+    } else if (want == OLMO_BACKEND_CPU) {
+        e->be = make_cpu_backend(opt.num_threads);
+    } else {
+        fail(OLMO_ERR_INVALID_ARGUMENT, "unknown backend " + std::to_string(want));
+    }
+    e->backend_kind = want;
+    e->be->load(cfg, src, e->max_seq, e->chunk);
+    e->desc = e->be->description();
+}
+
+olmo_status olmo_engine_create(const char *dir, const olmo_options *opt, olmo_engine **out) {
+    return guarded([&] {
+        if (!dir || !out) fail(OLMO_ERR_INVALID_ARGUMENT, "snapshot_dir and out must not be null");
+        *out = nullptr;
+        std::string cfg_text;
+        auto src = open_snapshot(dir, &cfg_text);
+        Config cfg = parse_config_json(cfg_text);
+        auto e = std::make_unique<olmo_engine>();
+        create_common(e.get(), cfg, *src, opt);
+        *out = e.release();
+    });
+}
+
+olmo_status olmo_engine_create_from_weights(const olmo_config *c, const olmo_weight *w, int32_t n,
+                                            const olmo_options *opt, olmo_engine **out) {
+    return guarded([&] {
+        if (!c || !w || n <= 0 || !out) fail(OLMO_ERR_INVALID_ARGUMENT, "config, weights and out must be given");
+        *out = nullptr;
+        Config cfg = Config::from_c(*c);
+        auto src = wrap_buffers(w, n);
+        auto e = std::make_unique<olmo_engine>();
+        create_common(e.get(), cfg, *src, opt);
+        *out = e.release();
+    });
+}
+
+void olmo_engine_free(olmo_engine *e) {
+    try {
+        delete e;
+    } catch (...) {
+    }
+}
+
+olmo_status olmo_get_config(const olmo_engine *e, olmo_config *out) {
+    return guarded([&] {
+        if (!e || !out) fail(OLMO_ERR_INVALID_ARGUMENT, "null argument");
+        *out = e->cfg.to_c();
+    });
+}
+
+int32_t olmo_get_backend(const olmo_engine *e) { return e ? e->backend_kind : -1; }
+const char *olmo_backend_description(const olmo_engine *e) { return e ? e->desc.c_str() : ""; }
+int32_t olmo_position(const olmo_engine *e) { return e ? e->pos : -1; }
+int32_t olmo_max_seq_len(const olmo_engine *e) { return e ? e->max_seq : -1; }
+
+olmo_status olmo_set_sampling(olmo_engine *e, const olmo_sampling *s) {
+    return guarded([&] {
+        if (!e || !s) fail(OLMO_ERR_INVALID_ARGUMENT, "null argument");
+        if (s->struct_size != sizeof(olmo_sampling)) fail(OLMO_ERR_INVALID_ARGUMENT, "olmo_sampling.struct_size is wrong");
+        if (s->top_k < 0 || !(s->top_p > 0.f) || s->top_p > 1.f)
+            fail(OLMO_ERR_INVALID_ARGUMENT, "top_k must be >= 0 and top_p in (0, 1]");
+        e->samp = *s;
+        e->rng = s->seed;
+    });
+}
+
+olmo_status olmo_prefill(olmo_engine *e, const int32_t *ids, int32_t n, int32_t *next) {
+    return guarded([&] { do_prefill(e, ids, n, nullptr, next); });
+}
+
+olmo_status olmo_prefill_all_logits(olmo_engine *e, const int32_t *ids, int32_t n, float *all, int32_t *next) {
+    return guarded([&] {
+        if (!all) fail(OLMO_ERR_INVALID_ARGUMENT, "all_logits must not be null");
+        do_prefill(e, ids, n, all, next);
+    });
+}
+
+olmo_status olmo_decode(olmo_engine *e, int32_t token, int32_t *next) {
+    return guarded([&] {
+        if (!e) fail(OLMO_ERR_INVALID_ARGUMENT, "engine is null");
+        if (token < 0 || token >= e->cfg.vocab)
+            fail(OLMO_ERR_INVALID_ARGUMENT, "token id " + std::to_string(token) + " is outside the vocabulary");
+        if (e->pos + 1 > e->max_seq)
+            fail(OLMO_ERR_CONTEXT_FULL, "sequence is full (max_seq_len " + std::to_string(e->max_seq) + ")");
+        e->have_logits = false;
+        e->be->decode(token, e->pos);
+        e->pos += 1;
+        e->have_logits = true;
+        if (next) *next = next_token(e);
+    });
+}
+
+olmo_status olmo_get_logits(olmo_engine *e, float *out, int32_t n) {
+    return guarded([&] {
+        if (!e || !out) fail(OLMO_ERR_INVALID_ARGUMENT, "null argument");
+        if (n < e->cfg.vocab) fail(OLMO_ERR_INVALID_ARGUMENT, "buffer holds " + std::to_string(n) + " floats, vocab is " + std::to_string(e->cfg.vocab));
+        if (!e->have_logits) fail(OLMO_ERR_STATE, "no logits yet: call olmo_prefill or olmo_decode first");
+        e->be->copy_logits(out);
+    });
+}
+
+olmo_status olmo_reset(olmo_engine *e) {
+    return guarded([&] {
+        if (!e) fail(OLMO_ERR_INVALID_ARGUMENT, "engine is null");
+        e->pos = 0;
+        e->have_logits = false;
+        e->rng = e->samp.seed;
+    });
+}
+
+}  // extern "C"

@@ -1,0 +1,27 @@
+package dev.orchestrate.core.profile;
+
+import java.util.List;
+
+/**
+ * How the host is prepared ({@code bootstrap}), the predecessor's decision matrix: system packages,
+ * CUDA toolkit, python env path and torch wheel index.
+ */
+public record BootstrapSection(
+    SystemPackages systemPackages,
+    List<String> packages,
+    CudaToolkit cudaToolkit,
+    String pythonEnv,
+    TorchIndex torchIndex) {
+  public BootstrapSection {
+    systemPackages = systemPackages == null ? SystemPackages.IF_ALLOWED : systemPackages;
+    packages = packages == null ? List.of() : List.copyOf(packages);
+    cudaToolkit = cudaToolkit == null ? CudaToolkit.AUTO : cudaToolkit;
+    pythonEnv = pythonEnv == null ? ".venv-olmo2" : pythonEnv;
+    InvalidValue.check(!pythonEnv.isBlank(), "pythonEnv", "must not be blank");
+    torchIndex = torchIndex == null ? TorchIndex.AUTO : torchIndex;
+  }
+
+  public static BootstrapSection defaults() {
+    return new BootstrapSection(null, null, null, null, null);
+  }
+}

@@ -1,0 +1,43 @@
+package dev.orchestrate.core.profile;
+
+import static dev.orchestrate.core.profile.InvalidValue.check;
+
+/**
+ * Offer constraints and budget for a rented Vast.ai instance ({@code target.vast}). Prices in USD.
+ * {@code maxPricePerHour} is required for the vast target (checked by {@link ProfileValidator}): we
+ * never rent without a ceiling.
+ */
+public record VastSection(
+    String gpuName,
+    Integer gpuCount,
+    Double minVramGb,
+    Double maxPricePerHour,
+    Double minReliability,
+    Integer diskGb,
+    String image,
+    Budget budget) {
+
+  /** Spending limits: the total for one run and how long an idle machine may live. */
+  public record Budget(Double maxTotalUsd, Integer idleMinutes) {
+    public Budget {
+      check(maxTotalUsd == null || maxTotalUsd > 0, "maxTotalUsd", "must be greater than 0");
+      idleMinutes = idleMinutes == null ? 30 : idleMinutes;
+      check(idleMinutes >= 1, "idleMinutes", "must be at least 1 minute");
+    }
+  }
+
+  public VastSection {
+    gpuCount = gpuCount == null ? 1 : gpuCount;
+    check(gpuCount >= 1 && gpuCount <= 16, "gpuCount", "must be between 1 and 16");
+    check(minVramGb == null || minVramGb > 0, "minVramGb", "must be greater than 0");
+    check(
+        maxPricePerHour == null || maxPricePerHour > 0,
+        "maxPricePerHour",
+        "must be greater than 0");
+    minReliability = minReliability == null ? 0.95 : minReliability;
+    check(minReliability >= 0 && minReliability <= 1, "minReliability", "must be between 0 and 1");
+    diskGb = diskGb == null ? 40 : diskGb;
+    check(diskGb >= 1, "diskGb", "must be at least 1");
+    budget = budget == null ? new Budget(null, null) : budget;
+  }
+}

@@ -1,0 +1,345 @@
+// CUDA backend: BF16-resident weights, KV cache allocated once, tensor-core GEMMs and flash
+// attention for prefill, GEMV + split-K attention for decode, the whole decode step captured
+// in one CUDA graph (token and position live in device memory; only the token id comes back).
+#include <algorithm>
+#include <cstdio>
+
+#include "../internal.h"
+#include "kernels.cuh"
+
+namespace olmo {
+namespace {
+using k::bf16;
+
+void ck(cudaError_t e, const char *what, int line) {
+    if (e == cudaSuccess) return;
+    cudaGetLastError();  // clear sticky-free errors
+    fail(e == cudaErrorMemoryAllocation ? OLMO_ERR_OUT_OF_MEMORY : OLMO_ERR_CUDA,
+         std::string("CUDA: ") + what + " (cuda_backend.cu:" + std::to_string(line) + "): " + cudaGetErrorString(e));
+}
+#define CK(x) ck((x), #x, __LINE__)
+#define CK_LAUNCH() ck(cudaGetLastError(), "kernel launch", __LINE__)
+
+struct DevLayer {
+    bf16 *qkv, *o, *gu, *down, *q_norm, *k_norm, *post_attn, *post_ff;
+};
+
+class CudaBackend : public Backend {
+  public:
+    CudaBackend(int device, uint32_t flags) : dev_(device), use_graph_(!(flags & OLMO_FLAG_NO_CUDA_GRAPH)) {
+        CK(cudaSetDevice(dev_));
+        cudaDeviceProp prop;
+        CK(cudaGetDeviceProperties(&prop, dev_));
+        name_ = prop.name;
+        sms_ = prop.multiProcessorCount;
+        cc_ = prop.major * 10 + prop.minor;
+        if (cc_ < 80) fail(OLMO_ERR_UNSUPPORTED, std::string("CUDA backend needs compute capability >= 8.0; ") + name_);
+        CK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    }
+    ~CudaBackend() override {
+        cudaSetDevice(dev_);
+        if (graph_exec_) cudaGraphExecDestroy(graph_exec_);
+        if (stream_) cudaStreamSynchronize(stream_);
+        for (void *p : allocs_) cudaFree(p);
+        if (h_params_) cudaFreeHost(h_params_);
+        if (h_next_) cudaFreeHost(h_next_);
+        if (stream_) cudaStreamDestroy(stream_);
+    }
+    std::string description() const override {
+        return "cuda:" + std::to_string(dev_) + " " + name_ + " (sm_" + std::to_string(cc_) + ", " +
+               std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + ")";
+    }
+
+    void load(const Config &c, const TensorSource &src, int max_seq, int chunk) override {
+        c_ = c;
+        max_seq_ = max_seq;
+        chunk_ = chunk;
+        const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, D = c.head_dim, V = c.vocab;
+        if (D != 64 && D != 128) fail(OLMO_ERR_UNSUPPORTED, "CUDA backend supports head_dim 64 or 128, not " + std::to_string(D));
+        for (int kdim : {H, Q, I})
+            if (kdim % 32) fail(OLMO_ERR_UNSUPPORTED, "CUDA backend needs hidden, heads*head_dim and intermediate sizes divisible by 32");
+        if (KV % 8) fail(OLMO_ERR_UNSUPPORTED, "CUDA backend needs kv_heads*head_dim divisible by 8");
+        CK(cudaSetDevice(dev_));
+        // weights
+        std::vector<uint16_t> buf(size_t(V) * H);
+        src.load_bf16("model.embed_tokens.weight", {V, H}, buf.data());
+        emb_ = upload(buf);
+        if (src.has("lm_head.weight") || !c.tie) {
+            src.load_bf16("lm_head.weight", {V, H}, buf.data());
+            lm_ = upload(buf);
+        } else {
+            lm_ = emb_;
+        }
+        buf.assign(H, 0);
+        src.load_bf16("model.norm.weight", {H}, buf.data());
+        final_norm_ = upload(buf);
+        layers_.resize(c.layers);
+        LayerWeights lw;
+        for (int l = 0; l < c.layers; ++l) {
+            load_layer(src, c, l, lw);
+            DevLayer &L = layers_[l];
+            L.qkv = upload(lw.qkv); L.o = upload(lw.o); L.gu = upload(lw.gu); L.down = upload(lw.down);
+            L.q_norm = upload(lw.q_norm); L.k_norm = upload(lw.k_norm);
+            L.post_attn = upload(lw.post_attn); L.post_ff = upload(lw.post_ff);
+        }
+        // KV cache and activations
+        kcache_ = alloc<bf16>(size_t(c.layers) * c.kv_heads * max_seq * D);
+        vcache_ = alloc<bf16>(size_t(c.layers) * c.kv_heads * max_seq * D);
+        std::vector<float> inv(D / 2);
+        for (int i = 0; i < D / 2; ++i) inv[i] = 1.0f / std::pow(c.rope_theta, float(2 * i) / float(D));
+        inv_freq_ = alloc<float>(D / 2);
+        CK(cudaMemcpy(inv_freq_, inv.data(), inv.size() * 4, cudaMemcpyHostToDevice));
+        const size_t M = size_t(chunk);
+        ids_ = alloc<int>(M);
+        x_ = alloc<bf16>(M * H);
+        xb_ = alloc<bf16>(size_t(H));
+        qkv_ = alloc<bf16>(M * (Q + 2 * KV));
+        q_ = alloc<bf16>(M * Q);
+        att_ = alloc<bf16>(M * Q);
+        a_ = alloc<bf16>(M * H);
+        act_ = alloc<bf16>(M * I);
+        y_ = alloc<bf16>(M * H);
+        logits_ = alloc<float>(V);
+        next_ = alloc<int>(1);
+        params_ = alloc<k::StepParams>(1);
+        splits_ = std::max(1, std::min(64, (2 * sms_ + c.heads - 1) / c.heads));
+        part_o_ = alloc<float>(size_t(c.heads) * splits_ * D);
+        part_ml_ = alloc<float>(size_t(c.heads) * splits_ * 2);
+        counters_ = alloc<unsigned>(c.heads);
+        CK(cudaMemset(counters_, 0, c.heads * sizeof(unsigned)));
+        CK(cudaMallocHost(&h_params_, sizeof(k::StepParams)));
+        CK(cudaMallocHost(&h_next_, sizeof(int)));
+        // poison activations: anything read before it is written shows up as NaN
+        for (auto &pb : std::vector<std::pair<void *, size_t>>{{x_, M * H * 2}, {qkv_, M * (Q + 2 * KV) * 2},
+                                                               {q_, M * Q * 2}, {att_, M * Q * 2}, {a_, M * H * 2},
+                                                               {act_, M * I * 2}, {y_, M * H * 2}, {logits_, size_t(V) * 4}})
+            CK(cudaMemset(pb.first, 0xff, pb.second));
+        // grid sizes for the persistent GEMVs
+        gemv_grid_[0] = occupancy(k::gemv_kernel<k::GEMV_BF16>, std::max(H, std::max(Q, I)) * 2);
+        gemv_grid_[1] = occupancy(k::gemv_kernel<k::GEMV_SWIGLU>, H * 2);
+        gemv_grid_[2] = occupancy(k::gemv_kernel<k::GEMV_F32>, H * 2);
+        CK(cudaStreamSynchronize(stream_));
+    }
+
+    void prefill(const int32_t *ids, int n, int pos0, float *all) override {
+        CK(cudaSetDevice(dev_));
+        const Config &c = c_;
+        const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, V = c.vocab;
+        CK(cudaMemcpyAsync(ids_, ids, size_t(n) * 4, cudaMemcpyHostToDevice, stream_));
+        k::embed_kernel<<<n, 128, 0, stream_>>>(ids_, nullptr, emb_, x_, H);
+        CK_LAUNCH();
+        for (int l = 0; l < c.layers; ++l) {
+            const DevLayer &L = layers_[l];
+            gemm<k::EPI_BF16>(x_, L.qkv, n, Q + 2 * KV, H, qkv_);
+            qknorm_rope(l, n, nullptr, pos0);
+            attn_prefill(l, n, pos0);
+            gemm<k::EPI_BF16>(att_, L.o, n, H, Q, a_);
+            k::rownorm_kernel<<<n, 256, 0, stream_>>>(x_, a_, L.post_attn, H, c.eps, 0, nullptr);
+            CK_LAUNCH();
+            gemm<k::EPI_SWIGLU>(x_, L.gu, n, 2 * I, H, act_);
+            gemm<k::EPI_BF16>(act_, L.down, n, H, I, a_);
+            k::rownorm_kernel<<<n, 256, 0, stream_>>>(x_, a_, L.post_ff, H, c.eps, 0, nullptr);
+            CK_LAUNCH();
+        }
+        if (all) {
+            k::rownorm_kernel<<<n, 256, 0, stream_>>>(x_, nullptr, final_norm_, H, c.eps, 1, y_);
+            CK_LAUNCH();
+            if (all_cap_ < n) {
+                if (all_logits_) CK(cudaFree(all_logits_));
+                all_logits_ = nullptr;
+                CK(cudaMalloc(&all_logits_, size_t(n) * V * 4));
+                all_cap_ = n;
+            }
+            gemm<k::EPI_F32>(y_, lm_, n, V, H, all_logits_);
+            CK(cudaMemcpyAsync(all, all_logits_, size_t(n) * V * 4, cudaMemcpyDeviceToHost, stream_));
+            CK(cudaMemcpyAsync(logits_, all_logits_ + size_t(n - 1) * V, size_t(V) * 4, cudaMemcpyDeviceToDevice, stream_));
+        } else {
+            bf16 *last = y_ + size_t(n - 1) * H;
+            k::rownorm_kernel<<<1, 256, 0, stream_>>>(x_ + size_t(n - 1) * H, nullptr, final_norm_, H, c.eps, 1, last);
+            CK_LAUNCH();
+            k::GemvIn in{};
+            in.x = last;
+            gemv<k::GEMV_F32>(lm_, V, H, in, logits_);
+        }
+        k::argmax_kernel<<<1, 1024, 0, stream_>>>(logits_, V, next_);
+        CK_LAUNCH();
+        CK(cudaMemcpyAsync(h_next_, next_, 4, cudaMemcpyDeviceToHost, stream_));
+        CK(cudaStreamSynchronize(stream_));
+    }
+
+    void decode(int32_t tok, int pos) override {
+        CK(cudaSetDevice(dev_));
+        h_params_->token = tok;
+        h_params_->pos = pos;
+        if (!use_graph_) {
+            decode_body();
+        } else {
+            if (!graph_exec_) {
+                cudaGraph_t graph;
+                CK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+                try {
+                    decode_body();
+                } catch (...) {
+                    cudaStreamEndCapture(stream_, &graph);
+                    throw;
+                }
+                CK(cudaStreamEndCapture(stream_, &graph));
+                CK(cudaGraphInstantiate(&graph_exec_, graph, 0));
+                CK(cudaGraphDestroy(graph));
+            }
+            CK(cudaGraphLaunch(graph_exec_, stream_));
+        }
+        CK(cudaStreamSynchronize(stream_));
+    }
+
+    void copy_logits(float *out) override {
+        CK(cudaSetDevice(dev_));
+        CK(cudaMemcpy(out, logits_, size_t(c_.vocab) * 4, cudaMemcpyDeviceToHost));
+    }
+    int32_t argmax() override { return *h_next_; }
+
+  private:
+    int dev_, sms_ = 0, cc_ = 0, max_seq_ = 0, chunk_ = 0, splits_ = 1, all_cap_ = 0;
+    bool use_graph_;
+    std::string name_;
+    Config c_;
+    cudaStream_t stream_ = nullptr;
+    cudaGraphExec_t graph_exec_ = nullptr;
+    std::vector<void *> allocs_;
+    bf16 *emb_ = nullptr, *lm_ = nullptr, *final_norm_ = nullptr;
+    std::vector<DevLayer> layers_;
+    bf16 *kcache_ = nullptr, *vcache_ = nullptr;
+    float *inv_freq_ = nullptr;
+    int *ids_ = nullptr, *next_ = nullptr;
+    bf16 *x_ = nullptr, *xb_ = nullptr, *qkv_ = nullptr, *q_ = nullptr, *att_ = nullptr, *a_ = nullptr,
+         *act_ = nullptr, *y_ = nullptr;
+    float *logits_ = nullptr, *all_logits_ = nullptr, *part_o_ = nullptr, *part_ml_ = nullptr;
+    unsigned *counters_ = nullptr;
+    k::StepParams *params_ = nullptr, *h_params_ = nullptr;
+    int *h_next_ = nullptr;
+    int gemv_grid_[3] = {0, 0, 0};
+
+    template <class T> T *alloc(size_t n) {
+        void *p = nullptr;
+        CK(cudaMalloc(&p, std::max<size_t>(n, 1) * sizeof(T)));
+        allocs_.push_back(p);
+        return static_cast<T *>(p);
+    }
+    bf16 *upload(const std::vector<uint16_t> &v) {
+        bf16 *p = alloc<bf16>(v.size());
+        CK(cudaMemcpy(p, v.data(), v.size() * 2, cudaMemcpyHostToDevice));
+        return p;
+    }
+    template <class F> int occupancy(F kern, int smem) {
+        int per_sm = 0;
+        CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kern, 256, smem));
+        return std::max(1, per_sm) * sms_;
+    }
+    bf16 *kc(int l) { return kcache_ + size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
+    bf16 *vc(int l) { return vcache_ + size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
+
+    template <int MODE> void gemv(const bf16 *W, int N, int K, const k::GemvIn &in, void *out) {
+        const int rows_per_block = 8 * (MODE == k::GEMV_SWIGLU ? 2 : 1);
+        const int grid = std::min(gemv_grid_[MODE], (N + rows_per_block - 1) / rows_per_block);
+        k::gemv_kernel<MODE><<<grid, 256, size_t(K) * 2, stream_>>>(W, N, K, in, out);
+        CK_LAUNCH();
+    }
+    template <int EPI> void gemm(const bf16 *A, const bf16 *B, int M, int N, int K, void *C) {
+        dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
+        k::gemm_kernel<EPI><<<grid, 256, 0, stream_>>>(A, B, M, N, K, C);
+        CK_LAUNCH();
+    }
+    void qknorm_rope(int l, int n, const k::StepParams *p, int pos0) {
+        const Config &c = c_;
+        const DevLayer &L = layers_[l];
+        k::qknorm_rope_kernel<<<dim3(n, 2), 256, size_t(std::max(c.q_dim(), c.kv_dim())) * 4, stream_>>>(
+            qkv_, c.q_dim(), c.kv_dim(), c.head_dim, L.q_norm, L.k_norm, inv_freq_, p, pos0, c.eps, q_, kc(l), vc(l),
+            max_seq_);
+        CK_LAUNCH();
+    }
+    void attn_prefill(int l, int n, int pos0) {
+        const Config &c = c_;
+        dim3 grid((n + 63) / 64, c.heads);
+        const float scale = 1.f / std::sqrt(float(c.head_dim));
+        const int group = c.heads / c.kv_heads;
+        if (c.head_dim == 128)
+            k::attn_prefill_kernel<128><<<grid, 128, 0, stream_>>>(q_, kc(l), vc(l), n, pos0, max_seq_, c.q_dim(), group, scale, att_);
+        else
+            k::attn_prefill_kernel<64><<<grid, 128, 0, stream_>>>(q_, kc(l), vc(l), n, pos0, max_seq_, c.q_dim(), group, scale, att_);
+        CK_LAUNCH();
+    }
+    void attn_decode(int l) {
+        const Config &c = c_;
+        dim3 grid(c.heads, splits_);
+        const float scale = 1.f / std::sqrt(float(c.head_dim));
+        const int group = c.heads / c.kv_heads;
+        if (c.head_dim == 128)
+            k::attn_decode_kernel<128><<<grid, 128, 0, stream_>>>(q_, kc(l), vc(l), params_, max_seq_, group, scale,
+                                                                   part_o_, part_ml_, counters_, att_);
+        else
+            k::attn_decode_kernel<64><<<grid, 128, 0, stream_>>>(q_, kc(l), vc(l), params_, max_seq_, group, scale,
+                                                                  part_o_, part_ml_, counters_, att_);
+        CK_LAUNCH();
+    }
+
+    // One decode step, all on stream_ (captured into the graph on first use).
+    // The residual stream ping-pongs between x_ (row 0) and xb_ so that the GEMV prologues that
+    // fold in the previous sublayer's post-norm never read and write the same buffer.
+    void decode_body() {
+        const Config &c = c_;
+        const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, V = c.vocab;
+        CK(cudaMemcpyAsync(params_, h_params_, sizeof(k::StepParams), cudaMemcpyHostToDevice, stream_));
+        k::embed_kernel<<<1, 128, 0, stream_>>>(nullptr, params_, emb_, x_, H);
+        CK_LAUNCH();
+        bf16 *cur = x_, *other = xb_;
+        for (int l = 0; l < c.layers; ++l) {
+            const DevLayer &L = layers_[l];
+            k::GemvIn in{};
+            in.eps = c.eps;
+            if (l == 0) {
+                in.x = cur;
+            } else {
+                in.resid = cur; in.delta = a_; in.w_delta = layers_[l - 1].post_ff; in.resid_out = other;
+                std::swap(cur, other);
+            }
+            gemv<k::GEMV_BF16>(L.qkv, Q + 2 * KV, H, in, qkv_);
+            qknorm_rope(l, 1, params_, 0);
+            attn_decode(l);
+            in = k::GemvIn{};
+            in.x = att_;
+            gemv<k::GEMV_BF16>(L.o, H, Q, in, a_);
+            in = k::GemvIn{};
+            in.eps = c.eps; in.resid = cur; in.delta = a_; in.w_delta = L.post_attn; in.resid_out = other;
+            std::swap(cur, other);
+            gemv<k::GEMV_SWIGLU>(L.gu, 2 * I, H, in, act_);
+            in = k::GemvIn{};
+            in.x = act_;
+            gemv<k::GEMV_BF16>(L.down, H, I, in, a_);
+        }
+        k::GemvIn in{};
+        in.eps = c.eps; in.resid = cur; in.delta = a_; in.w_delta = layers_[c.layers - 1].post_ff;
+        in.resid_out = other; in.w_final = final_norm_;
+        gemv<k::GEMV_F32>(lm_, V, H, in, logits_);
+        k::argmax_kernel<<<1, 1024, 0, stream_>>>(logits_, V, next_);
+        CK_LAUNCH();
+        CK(cudaMemcpyAsync(h_next_, next_, 4, cudaMemcpyDeviceToHost, stream_));
+    }
+};
+}  // namespace
+
+bool cuda_device_available(int device) {
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) {
+        cudaGetLastError();
+        return false;
+    }
+    return device >= 0 && device < n;
+}
+
+std::unique_ptr<Backend> make_cuda_backend(int device, uint32_t flags) {
+    if (!cuda_device_available(device))
+        fail(OLMO_ERR_NO_BACKEND, "no CUDA device " + std::to_string(device) + " (driver missing or no GPU)");
+    return std::make_unique<CudaBackend>(device, flags);
+}
+
+}  // namespace olmo

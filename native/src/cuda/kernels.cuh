@@ -1,0 +1,583 @@
+// CUDA kernels of the OLMo-2 engine. All written for this project: no cuBLAS, no cuDNN.
+// Numerics mirror transformers' BF16 Olmo2 (engine.md §1): BF16 storage between modules,
+// FP32 accumulation, FP32 RMSNorm (weight multiplied before the cast), FP32 split-half RoPE.
+#pragma once
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+namespace olmo {
+namespace k {
+
+typedef __nv_bfloat16 bf16;
+
+struct StepParams {  // everything a decode step needs that changes per token (lives in device memory)
+    int token;
+    int pos;
+};
+
+__device__ __forceinline__ float bf2f(bf16 x) { return __bfloat162float(x); }
+__device__ __forceinline__ float rbf(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
+__device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
+    __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<uint32_t *>(&v);
+}
+__device__ __forceinline__ float silu(float g) { return g / (1.f + expf(-g)); }
+
+__device__ __forceinline__ float warp_sum(float v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+__device__ __forceinline__ float warp_max(float v) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+// Sum over the block (blockDim.x a multiple of 32, <= 1024). red: >= 33 floats of shared memory.
+__device__ __forceinline__ float block_sum(float v, float *red) {
+    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    v = warp_sum(v);
+    __syncthreads();  // red may still be in use by a previous call
+    if (lane == 0) red[w] = v;
+    __syncthreads();
+    if (w == 0) {
+        float t = lane < nw ? red[lane] : 0.f;
+        t = warp_sum(t);
+        if (lane == 0) red[32] = t;
+    }
+    __syncthreads();
+    return red[32];
+}
+
+__device__ __forceinline__ void mma_bf16(float (&c)[4], uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3,
+                                         uint32_t b0, uint32_t b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+        "{%0,%1,%2,%3};\n"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+
+// ------------------------------------------------------------------ embedding
+// x[i][:] = emb[ids[i]][:]; ids from a device array (prefill) or StepParams (decode).
+__global__ void embed_kernel(const int *ids, const StepParams *p, const bf16 *__restrict__ emb, bf16 *x, int H) {
+    const int i = blockIdx.x;
+    const int tok = p ? p->token : ids[i];
+    const uint4 *src = reinterpret_cast<const uint4 *>(emb + size_t(tok) * H);
+    uint4 *dst = reinterpret_cast<uint4 *>(x + size_t(i) * H);
+    for (int j = threadIdx.x; j < H / 8; j += blockDim.x) dst[j] = src[j];
+}
+
+// ------------------------------------------------------------------ GEMV (decode)
+// out = W · u, W BF16 [N, K] row-major. One warp per row (two rows — gate and up — for SWIGLU),
+// 16-byte loads, UNROLL loads in flight per row, the input vector in shared memory as BF16.
+// Optional prologue fuses the post-norm residual of the previous sublayer:
+//   v = bf16(resid + bf16(rmsnorm(delta) * w_delta));  block 0 stores v to resid_out
+//   u = w_final ? bf16(rmsnorm(v) * w_final) : v
+struct GemvIn {
+    const bf16 *x;          // plain input (when delta == nullptr)
+    const bf16 *resid;      // prologue inputs
+    const bf16 *delta;
+    const bf16 *w_delta;
+    bf16 *resid_out;
+    const bf16 *w_final;
+    float eps;
+};
+enum { GEMV_BF16 = 0, GEMV_SWIGLU = 1, GEMV_F32 = 2 };
+
+template <int MODE>
+__global__ void __launch_bounds__(256) gemv_kernel(const bf16 *__restrict__ W, int N, int K, GemvIn in, void *out) {
+    extern __shared__ uint4 smem_u4[];
+    bf16 *xs = reinterpret_cast<bf16 *>(smem_u4);
+    __shared__ float red[33];
+    const int tid = threadIdx.x;
+    if (in.delta) {
+        float ss = 0.f;
+        for (int i = tid; i < K; i += blockDim.x) {
+            float d = bf2f(in.delta[i]);
+            ss += d * d;
+        }
+        const float r = rsqrtf(block_sum(ss, red) / K + in.eps);
+        float ss2 = 0.f;
+        for (int i = tid; i < K; i += blockDim.x) {
+            float v = rbf(bf2f(in.resid[i]) + rbf(bf2f(in.w_delta[i]) * (bf2f(in.delta[i]) * r)));
+            bf16 vb = __float2bfloat16_rn(v);
+            xs[i] = vb;
+            if (blockIdx.x == 0 && in.resid_out) in.resid_out[i] = vb;
+            ss2 += v * v;
+        }
+        if (in.w_final) {
+            const float r2 = rsqrtf(block_sum(ss2, red) / K + in.eps);
+            for (int i = tid; i < K; i += blockDim.x)
+                xs[i] = __float2bfloat16_rn(bf2f(in.w_final[i]) * (bf2f(xs[i]) * r2));
+        }
+    } else {
+        const uint4 *src = reinterpret_cast<const uint4 *>(in.x);
+        for (int i = tid; i < K / 8; i += blockDim.x) smem_u4[i] = src[i];
+    }
+    __syncthreads();
+
+    constexpr int R = MODE == GEMV_SWIGLU ? 2 : 1;  // rows per warp
+    constexpr int UNROLL = 8;
+    const int lane = tid & 31, warp = tid >> 5, nwarps = blockDim.x >> 5;
+    const int groups = N / R;
+    for (int g = blockIdx.x * nwarps + warp; g < groups; g += gridDim.x * nwarps) {
+        float acc[R];
+#pragma unroll
+        for (int r = 0; r < R; ++r) acc[r] = 0.f;
+        const bf16 *wrow = W + size_t(g) * R * K;
+        for (int k0 = 0; k0 < K; k0 += 256 * UNROLL) {
+            uint4 w[R][UNROLL];
+#pragma unroll
+            for (int u = 0; u < UNROLL; ++u) {
+                const int idx = k0 + u * 256 + lane * 8;
+#pragma unroll
+                for (int r = 0; r < R; ++r)
+                    w[r][u] = idx < K ? __ldg(reinterpret_cast<const uint4 *>(wrow + size_t(r) * K + idx))
+                                      : make_uint4(0, 0, 0, 0);
+            }
+#pragma unroll
+            for (int u = 0; u < UNROLL; ++u) {
+                const int idx = k0 + u * 256 + lane * 8;
+                if (idx < K) {
+                    uint4 xv = *reinterpret_cast<const uint4 *>(xs + idx);
+                    const __nv_bfloat162 *xp = reinterpret_cast<const __nv_bfloat162 *>(&xv);
+#pragma unroll
+                    for (int r = 0; r < R; ++r) {
+                        const __nv_bfloat162 *wp = reinterpret_cast<const __nv_bfloat162 *>(&w[r][u]);
+#pragma unroll
+                        for (int j = 0; j < 4; ++j) {
+                            float2 a = __bfloat1622float2(wp[j]), b = __bfloat1622float2(xp[j]);
+                            acc[r] = fmaf(a.x, b.x, acc[r]);
+                            acc[r] = fmaf(a.y, b.y, acc[r]);
+                        }
+                    }
+                }
+            }
+        }
+#pragma unroll
+        for (int r = 0; r < R; ++r) acc[r] = warp_sum(acc[r]);
+        if (lane == 0) {
+            if (MODE == GEMV_BF16) {
+                reinterpret_cast<bf16 *>(out)[g] = __float2bfloat16_rn(acc[0]);
+            } else if (MODE == GEMV_F32) {
+                reinterpret_cast<float *>(out)[g] = acc[0];
+            } else {
+                const float gt = rbf(acc[0]), up = rbf(acc[R - 1]);
+                reinterpret_cast<bf16 *>(out)[g] = __float2bfloat16_rn(rbf(silu(gt)) * up);
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ q/k norm + RoPE + KV write
+// grid (n, 2): y == 0 normalises and rotates q (to qout); y == 1 does k (to the cache) and copies v.
+// RMSNorm spans the full projection width (all heads together), as OLMo-2 does.
+__global__ void qknorm_rope_kernel(const bf16 *__restrict__ qkv, int Q, int KV, int D, const bf16 *__restrict__ qw,
+                                   const bf16 *__restrict__ kw, const float *__restrict__ inv_freq, const StepParams *p,
+                                   int pos0, float eps, bf16 *qout, bf16 *kc, bf16 *vc, int max_seq) {
+    extern __shared__ float ys[];
+    __shared__ float red[33];
+    const int row = blockIdx.x, isk = blockIdx.y, tid = threadIdx.x;
+    const int pos = (p ? p->pos : pos0) + row;
+    const int W = isk ? KV : Q;
+    const bf16 *src = qkv + size_t(row) * (Q + 2 * KV) + (isk ? Q : 0);
+    const bf16 *w = isk ? kw : qw;
+    float ss = 0.f;
+    for (int i = tid; i < W; i += blockDim.x) {
+        float v = bf2f(src[i]);
+        ys[i] = v;
+        ss += v * v;
+    }
+    const float r = rsqrtf(block_sum(ss, red) / W + eps);
+    for (int i = tid; i < W; i += blockDim.x) ys[i] = rbf(bf2f(w[i]) * (ys[i] * r));
+    __syncthreads();
+    const int half = D / 2;
+    for (int i = tid; i < W / 2; i += blockDim.x) {
+        const int h = i / half, d = i % half, i1 = h * D + d, i2 = i1 + half;
+        float sn, cs;
+        sincosf(float(pos) * inv_freq[d], &sn, &cs);
+        const float x1 = ys[i1], x2 = ys[i2];
+        const bf16 o1 = __float2bfloat16_rn(x1 * cs - x2 * sn), o2 = __float2bfloat16_rn(x2 * cs + x1 * sn);
+        if (!isk) {
+            qout[size_t(row) * Q + i1] = o1;
+            qout[size_t(row) * Q + i2] = o2;
+        } else {
+            const size_t base = (size_t(h) * max_seq + pos) * D;
+            kc[base + d] = o1;
+            kc[base + d + half] = o2;
+        }
+    }
+    if (isk) {
+        const bf16 *v = src + KV;
+        for (int i = tid; i < KV; i += blockDim.x) {
+            const int h = i / D, d = i % D;
+            vc[(size_t(h) * max_seq + pos) * D + d] = v[i];
+        }
+    }
+}
+
+// ------------------------------------------------------------------ decode attention (split-K)
+// grid (heads, S). Block s handles positions [s*chunk, (s+1)*chunk) of the cache for one head,
+// writes (max, sum, unnormalised o) partials; the last block to finish for a head combines them
+// (flash-decoding with an in-kernel reduction, so one launch per layer).
+template <int D>
+__global__ void __launch_bounds__(128) attn_decode_kernel(const bf16 *__restrict__ q, const bf16 *__restrict__ kc,
+                                                          const bf16 *__restrict__ vc, const StepParams *p, int max_seq,
+                                                          int group, float scale, float *part_o, float *part_ml,
+                                                          unsigned *counters, bf16 *out) {
+    constexpr int PL = D / 32;  // dims per lane
+    const int h = blockIdx.x, s = blockIdx.y, S = gridDim.y, kvh = h / group;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    const int len = p->pos + 1;
+    const int chunk = (len + S - 1) / S, start = s * chunk, end = min(len, start + chunk);
+    float qv[PL], acc[PL];
+#pragma unroll
+    for (int j = 0; j < PL; ++j) {
+        qv[j] = bf2f(q[h * D + lane * PL + j]) * scale;
+        acc[j] = 0.f;
+    }
+    float m = -INFINITY, l = 0.f;
+    const bf16 *kb = kc + size_t(kvh) * max_seq * D, *vb = vc + size_t(kvh) * max_seq * D;
+    for (int t = start + warp; t < end; t += nw) {
+        const bf16 *kr = kb + size_t(t) * D + lane * PL;
+        float sc = 0.f;
+#pragma unroll
+        for (int j = 0; j < PL; ++j) sc += qv[j] * bf2f(kr[j]);
+        sc = warp_sum(sc);
+        const float mn = fmaxf(m, sc), corr = __expf(m - mn), pe = __expf(sc - mn);
+        l = l * corr + pe;
+        const bf16 *vr = vb + size_t(t) * D + lane * PL;
+#pragma unroll
+        for (int j = 0; j < PL; ++j) acc[j] = acc[j] * corr + pe * bf2f(vr[j]);
+        m = mn;
+    }
+    // combine the warps of this block
+    __shared__ float sm[4], sl[4], so[4][D];
+    if (lane == 0) { sm[warp] = m; sl[warp] = l; }
+#pragma unroll
+    for (int j = 0; j < PL; ++j) so[warp][lane * PL + j] = acc[j];
+    __syncthreads();
+    const size_t pi = size_t(h) * S + s;
+    if (warp == 0) {
+        float M = -INFINITY;
+        for (int w = 0; w < nw; ++w) M = fmaxf(M, sm[w]);
+        float L = 0.f, o[PL];
+#pragma unroll
+        for (int j = 0; j < PL; ++j) o[j] = 0.f;
+        for (int w = 0; w < nw; ++w) {
+            const float f = sm[w] == -INFINITY ? 0.f : __expf(sm[w] - M);
+            L += sl[w] * f;
+#pragma unroll
+            for (int j = 0; j < PL; ++j) o[j] += so[w][lane * PL + j] * f;
+        }
+#pragma unroll
+        for (int j = 0; j < PL; ++j) part_o[pi * D + lane * PL + j] = o[j];
+        if (lane == 0) { part_ml[pi * 2] = M; part_ml[pi * 2 + 1] = L; }
+    }
+    // last block for this head reduces the S partials
+    __shared__ bool last;
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) last = atomicAdd(&counters[h], 1u) == unsigned(S - 1);
+    __syncthreads();
+    if (!last) return;
+    __threadfence();
+    if (warp == 0) {
+        const volatile float *pml = part_ml + size_t(h) * S * 2;
+        const volatile float *po = part_o + size_t(h) * S * D;
+        float M = -INFINITY;
+        for (int i = 0; i < S; ++i) M = fmaxf(M, pml[i * 2]);
+        float L = 0.f, o[PL];
+#pragma unroll
+        for (int j = 0; j < PL; ++j) o[j] = 0.f;
+        for (int i = 0; i < S; ++i) {
+            const float mi = pml[i * 2];
+            const float f = mi == -INFINITY ? 0.f : __expf(mi - M);
+            L += pml[i * 2 + 1] * f;
+#pragma unroll
+            for (int j = 0; j < PL; ++j) o[j] += po[i * D + lane * PL + j] * f;
+        }
+#pragma unroll
+        for (int j = 0; j < PL; ++j) out[h * D + lane * PL + j] = __float2bfloat16_rn(o[j] / L);
+        if (lane == 0) counters[h] = 0u;
+    }
+}
+
+// ------------------------------------------------------------------ prefill attention (flash, causal)
+// grid (ceil(n/64), heads), 4 warps; each warp owns 16 query rows. Q fragments stay in registers,
+// K/V tiles of 64 keys go through shared memory, S = QK^T and O += PV on tensor cores
+// (mma.m16n8k16 bf16), online softmax in FP32, P rounded to BF16 for the PV product.
+template <int D>
+__global__ void __launch_bounds__(128) attn_prefill_kernel(const bf16 *__restrict__ q, const bf16 *__restrict__ kc,
+                                                           const bf16 *__restrict__ vc, int n, int pos0, int max_seq,
+                                                           int Qw, int group, float scale, bf16 *out) {
+    constexpr int BK = 64, LDS = D + 8;
+    __shared__ __align__(16) bf16 Ks[BK][LDS];
+    __shared__ __align__(16) bf16 Vs[BK][LDS];
+    const int h = blockIdx.y, kvh = h / group, tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+    const int g = lane >> 2, t = lane & 3;
+    const int row0 = blockIdx.x * 64 + warp * 16;  // first query row of this warp (relative to chunk)
+    const int kv_len = pos0 + n;
+    // Q fragments
+    uint32_t qa[D / 16][4];
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+            const int r = row0 + g + (e & 1) * 8, c = kk * 16 + 2 * t + (e >> 1) * 8;
+            qa[kk][e] = r < n ? *reinterpret_cast<const uint32_t *>(q + size_t(r) * Qw + h * D + c) : 0u;
+        }
+    }
+    float o[D / 8][4];
+#pragma unroll
+    for (int j = 0; j < D / 8; ++j) o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.f;
+    float mrow[2] = {-INFINITY, -INFINITY}, lrow[2] = {0.f, 0.f};
+    const int qpos[2] = {pos0 + row0 + g, pos0 + row0 + g + 8};
+    const int last_key = pos0 + min(n, int(blockIdx.x) * 64 + 64) - 1;
+    const bf16 *kb = kc + size_t(kvh) * max_seq * D, *vb = vc + size_t(kvh) * max_seq * D;
+    for (int kt = 0; kt * BK <= last_key; ++kt) {
+        __syncthreads();
+        for (int c = tid; c < BK * D / 8; c += blockDim.x) {
+            const int r = c / (D / 8), col = (c % (D / 8)) * 8, key = kt * BK + r;
+            uint4 kv = make_uint4(0, 0, 0, 0), vv = make_uint4(0, 0, 0, 0);
+            if (key < kv_len) {
+                kv = *reinterpret_cast<const uint4 *>(kb + size_t(key) * D + col);
+                vv = *reinterpret_cast<const uint4 *>(vb + size_t(key) * D + col);
+            }
+            *reinterpret_cast<uint4 *>(&Ks[r][col]) = kv;
+            *reinterpret_cast<uint4 *>(&Vs[r][col]) = vv;
+        }
+        __syncthreads();
+        if (kt * BK > pos0 + row0 + 15) continue;  // whole tile in this warp's future (block-uniform sync kept)
+        float sc[BK / 8][4];
+#pragma unroll
+        for (int j = 0; j < BK / 8; ++j) {
+            sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.f;
+#pragma unroll
+            for (int kk = 0; kk < D / 16; ++kk) {
+                const uint32_t b0 = *reinterpret_cast<const uint32_t *>(&Ks[j * 8 + g][kk * 16 + 2 * t]);
+                const uint32_t b1 = *reinterpret_cast<const uint32_t *>(&Ks[j * 8 + g][kk * 16 + 2 * t + 8]);
+                mma_bf16(sc[j], qa[kk][0], qa[kk][1], qa[kk][2], qa[kk][3], b0, b1);
+            }
+        }
+        float mx[2] = {mrow[0], mrow[1]};
+#pragma unroll
+        for (int j = 0; j < BK / 8; ++j)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                const int key = kt * BK + j * 8 + 2 * t + (e & 1), hr = e >> 1;
+                float v = sc[j][e] * scale;
+                if (key > qpos[hr] || key >= kv_len) v = -INFINITY;
+                sc[j][e] = v;
+                mx[hr] = fmaxf(mx[hr], v);
+            }
+        float corr[2];
+#pragma unroll
+        for (int hr = 0; hr < 2; ++hr) {
+            mx[hr] = fmaxf(mx[hr], __shfl_xor_sync(0xffffffffu, mx[hr], 1));
+            mx[hr] = fmaxf(mx[hr], __shfl_xor_sync(0xffffffffu, mx[hr], 2));
+            corr[hr] = mx[hr] == -INFINITY ? 1.f : __expf(mrow[hr] - mx[hr]);
+            mrow[hr] = mx[hr];
+            lrow[hr] *= corr[hr];
+        }
+        uint32_t pa[BK / 16][4];
+#pragma unroll
+        for (int j = 0; j < BK / 8; ++j) {
+            float pv[4];
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                const int hr = e >> 1;
+                pv[e] = mrow[hr] == -INFINITY ? 0.f : __expf(sc[j][e] - mrow[hr]);
+                lrow[hr] += pv[e];
+            }
+            pa[j / 2][(j & 1) * 2 + 0] = pack_bf16(pv[0], pv[1]);
+            pa[j / 2][(j & 1) * 2 + 1] = pack_bf16(pv[2], pv[3]);
+        }
+#pragma unroll
+        for (int j = 0; j < D / 8; ++j) {
+            o[j][0] *= corr[0]; o[j][1] *= corr[0];
+            o[j][2] *= corr[1]; o[j][3] *= corr[1];
+        }
+#pragma unroll
+        for (int kk = 0; kk < BK / 16; ++kk) {
+#pragma unroll
+            for (int j = 0; j < D / 8; ++j) {
+                const int c = j * 8 + g, r0 = kk * 16 + 2 * t;
+                __nv_bfloat162 b0v, b1v;
+                b0v.x = Vs[r0][c]; b0v.y = Vs[r0 + 1][c];
+                b1v.x = Vs[r0 + 8][c]; b1v.y = Vs[r0 + 9][c];
+                mma_bf16(o[j], pa[kk][0], pa[kk][1], pa[kk][2], pa[kk][3], *reinterpret_cast<uint32_t *>(&b0v),
+                         *reinterpret_cast<uint32_t *>(&b1v));
+            }
+        }
+    }
+#pragma unroll
+    for (int hr = 0; hr < 2; ++hr) {
+        lrow[hr] += __shfl_xor_sync(0xffffffffu, lrow[hr], 1);
+        lrow[hr] += __shfl_xor_sync(0xffffffffu, lrow[hr], 2);
+    }
+#pragma unroll
+    for (int hr = 0; hr < 2; ++hr) {
+        const int r = row0 + g + hr * 8;
+        if (r >= n) continue;
+        const float inv = 1.f / lrow[hr];
+#pragma unroll
+        for (int j = 0; j < D / 8; ++j)
+            *reinterpret_cast<uint32_t *>(out + size_t(r) * Qw + h * D + j * 8 + 2 * t) =
+                pack_bf16(o[j][hr * 2] * inv, o[j][hr * 2 + 1] * inv);
+    }
+}
+
+// ------------------------------------------------------------------ GEMM (prefill)
+// C[M, N] = A[M, K] · B[N, K]^T, BF16 in, FP32 accumulate on tensor cores (mma.m16n8k16).
+// 128x128x32 block tile, 8 warps (2 x 4) of 64x32, cp.async double buffering.
+// Requires K % 32 == 0 and 16-byte aligned rows. Epilogues: BF16, SwiGLU over interleaved
+// (gate, up) column pairs (output width N/2), FP32.
+enum { EPI_BF16 = 0, EPI_SWIGLU = 1, EPI_F32 = 2 };
+constexpr int GBM = 128, GBN = 128, GBK = 32, GLD = GBK + 8;
+
+__device__ __forceinline__ void cp_async16(void *smem, const void *gmem, bool valid) {
+    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+    const int sz = valid ? 16 : 0;
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(sz));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
+
+template <int EPI>
+__global__ void __launch_bounds__(256) gemm_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ B, int M, int N,
+                                                   int K, void *C) {
+    __shared__ __align__(16) bf16 As[2][GBM][GLD];
+    __shared__ __align__(16) bf16 Bs[2][GBN][GLD];
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+    const int wm = warp >> 2, wn = warp & 3;  // warp tile origin: (wm*64, wn*32)
+    const int m0 = blockIdx.y * GBM, n0 = blockIdx.x * GBN;
+    float acc[4][4][4];
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j) acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = 0.f;
+
+    auto load = [&](int stage, int k0) {
+#pragma unroll
+        for (int c = 0; c < 2; ++c) {
+            const int idx = tid + c * 256, r = idx >> 2, col = (idx & 3) * 8;
+            const int am = m0 + r, bn = n0 + r;
+            cp_async16(&As[stage][r][col], A + size_t(am < M ? am : 0) * K + k0 + col, am < M);
+            cp_async16(&Bs[stage][r][col], B + size_t(bn < N ? bn : 0) * K + k0 + col, bn < N);
+        }
+        cp_async_commit();
+    };
+    const int nk = K / GBK;
+    load(0, 0);
+    for (int kt = 0; kt < nk; ++kt) {
+        const int st = kt & 1;
+        if (kt + 1 < nk) {
+            load(st ^ 1, (kt + 1) * GBK);
+            cp_async_wait<1>();
+        } else {
+            cp_async_wait<0>();
+        }
+        __syncthreads();
+#pragma unroll
+        for (int kk = 0; kk < GBK; kk += 16) {
+            uint32_t af[4][4], bfr[4][2];
+#pragma unroll
+            for (int i = 0; i < 4; ++i) {
+                const int r = wm * 64 + i * 16 + g;
+                af[i][0] = *reinterpret_cast<const uint32_t *>(&As[st][r][kk + 2 * t]);
+                af[i][1] = *reinterpret_cast<const uint32_t *>(&As[st][r + 8][kk + 2 * t]);
+                af[i][2] = *reinterpret_cast<const uint32_t *>(&As[st][r][kk + 2 * t + 8]);
+                af[i][3] = *reinterpret_cast<const uint32_t *>(&As[st][r + 8][kk + 2 * t + 8]);
+            }
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                const int c = wn * 32 + j * 8 + g;
+                bfr[j][0] = *reinterpret_cast<const uint32_t *>(&Bs[st][c][kk + 2 * t]);
+                bfr[j][1] = *reinterpret_cast<const uint32_t *>(&Bs[st][c][kk + 2 * t + 8]);
+            }
+#pragma unroll
+            for (int i = 0; i < 4; ++i)
+#pragma unroll
+                for (int j = 0; j < 4; ++j) mma_bf16(acc[i][j], af[i][0], af[i][1], af[i][2], af[i][3], bfr[j][0], bfr[j][1]);
+        }
+        __syncthreads();
+    }
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+#pragma unroll
+            for (int hr = 0; hr < 2; ++hr) {
+                const int r = m0 + wm * 64 + i * 16 + g + hr * 8, c = n0 + wn * 32 + j * 8 + 2 * t;
+                if (r >= M || c >= N) continue;
+                const float v0 = acc[i][j][hr * 2], v1 = acc[i][j][hr * 2 + 1];
+                if (EPI == EPI_BF16) {
+                    *reinterpret_cast<uint32_t *>(reinterpret_cast<bf16 *>(C) + size_t(r) * N + c) = pack_bf16(v0, v1);
+                } else if (EPI == EPI_F32) {
+                    *reinterpret_cast<float2 *>(reinterpret_cast<float *>(C) + size_t(r) * N + c) = make_float2(v0, v1);
+                } else {
+                    const float gt = rbf(v0), up = rbf(v1);
+                    reinterpret_cast<bf16 *>(C)[size_t(r) * (N / 2) + c / 2] = __float2bfloat16_rn(rbf(silu(gt)) * up);
+                }
+            }
+}
+
+// ------------------------------------------------------------------ row-wise norms (prefill)
+// mode 0: x[i] = bf16(x[i] + bf16(rmsnorm(a[i]) * w))   (post-norm residual, in place)
+// mode 1: y[i] = bf16(rmsnorm(x[i]) * w)                 (final norm)
+__global__ void rownorm_kernel(bf16 *x, const bf16 *__restrict__ a, const bf16 *__restrict__ w, int H, float eps,
+                               int mode, bf16 *y) {
+    __shared__ float red[33];
+    const size_t off = size_t(blockIdx.x) * H;
+    const bf16 *src = mode == 0 ? a + off : x + off;
+    float ss = 0.f;
+    for (int i = threadIdx.x; i < H; i += blockDim.x) {
+        float v = bf2f(src[i]);
+        ss += v * v;
+    }
+    const float r = rsqrtf(block_sum(ss, red) / H + eps);
+    for (int i = threadIdx.x; i < H; i += blockDim.x) {
+        const float nv = rbf(bf2f(w[i]) * (bf2f(src[i]) * r));
+        if (mode == 0) x[off + i] = __float2bfloat16_rn(bf2f(x[off + i]) + nv);
+        else y[off + i] = __float2bfloat16_rn(nv);
+    }
+}
+
+// ------------------------------------------------------------------ argmax (first index of the max)
+__global__ void argmax_kernel(const float *__restrict__ v, int n, int *out) {
+    __shared__ float bv[32];
+    __shared__ int bi[32];
+    float best = -INFINITY;
+    int idx = 0x7fffffff;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
+        const float x = v[i];
+        if (x > best || (x == best && i < idx) || (best != best)) { best = x; idx = i; }
+    }
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        const float ob = __shfl_xor_sync(0xffffffffu, best, o);
+        const int oi = __shfl_xor_sync(0xffffffffu, idx, o);
+        if (ob > best || (ob == best && oi < idx)) { best = ob; idx = oi; }
+    }
+    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5;
+    if (lane == 0) { bv[w] = best; bi[w] = idx; }
+    __syncthreads();
+    if (w == 0) {
+        const int nw = blockDim.x >> 5;
+        best = lane < nw ? bv[lane] : -INFINITY;
+        idx = lane < nw ? bi[lane] : 0x7fffffff;
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1) {
+            const float ob = __shfl_xor_sync(0xffffffffu, best, o);
+            const int oi = __shfl_xor_sync(0xffffffffu, idx, o);
+            if (ob > best || (ob == best && oi < idx)) { best = ob; idx = oi; }
+        }
+        if (lane == 0) *out = idx == 0x7fffffff ? 0 : idx;
+    }
+}
+
+}  // namespace k
+}  // namespace olmo

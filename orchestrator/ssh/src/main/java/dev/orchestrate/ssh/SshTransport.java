@@ -1,0 +1,291 @@
+package dev.orchestrate.ssh;
+
+import com.jcraft.jsch.ChannelExec;
+import com.jcraft.jsch.ChannelSftp;
+import com.jcraft.jsch.JSchException;
+import com.jcraft.jsch.Session;
+import com.jcraft.jsch.SftpException;
+import dev.orchestrate.core.error.ErrorCode;
+import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.time.Sleeper;
+import dev.orchestrate.core.transport.Command;
+import dev.orchestrate.core.transport.ConnectionLostException;
+import dev.orchestrate.core.transport.Endpoint;
+import dev.orchestrate.core.transport.Output;
+import dev.orchestrate.core.transport.Transport;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@link Transport} over one JSch session. A dead session is replaced on the next call, retrying
+ * with {@link Backoff} (waits go through the injected {@link Sleeper}); a failure in the middle of
+ * a call surfaces as {@link ConnectionLostException} so that the caller decides how to resume.
+ */
+final class SshTransport implements Transport {
+  private final Endpoint endpoint;
+  private final SessionOpener opener;
+  private final Backoff backoff;
+  private final Sleeper sleeper;
+  private Session session;
+  private ChannelSftp sftp;
+
+  SshTransport(Endpoint endpoint, SessionOpener opener, Backoff backoff, Sleeper sleeper) {
+    this.endpoint = endpoint;
+    this.opener = opener;
+    this.backoff = backoff;
+    this.sleeper = sleeper;
+  }
+
+  @Override
+  public Endpoint endpoint() {
+    return endpoint;
+  }
+
+  /** Connects now (with retries) so that a wrong key or address fails early. */
+  void connect() {
+    session();
+  }
+
+  @Override
+  public int exec(Command command, Output output) {
+    InputStream stdin = new ByteArrayInputStream(command.stdin().orElse(new byte[0]));
+    return exec(command, stdin, output);
+  }
+
+  @Override
+  public int exec(Command command, InputStream stdin, Output output) {
+    Session s = session();
+    ChannelExec channel;
+    CountDownLatch closed = new CountDownLatch(2);
+    try {
+      channel = (ChannelExec) s.openChannel("exec");
+      channel.setCommand(withEnvironment(command.line(), command.environment()));
+      channel.setInputStream(stdin, false);
+      channel.setOutputStream(new Pump(output, false, closed), false);
+      channel.setExtOutputStream(new Pump(output, true, closed), false);
+      channel.connect((int) Math.min(Integer.MAX_VALUE, command.timeout().toMillis()));
+    } catch (JSchException e) {
+      throw failure("while starting `" + summary(command.line()) + "`", e);
+    }
+    try {
+      long deadline = System.nanoTime() + command.timeout().toNanos();
+      while (!closed.await(50, TimeUnit.MILLISECONDS) && !channel.isClosed()) {
+        if (!s.isConnected()) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          channel.disconnect();
+          throw new OrchestrateException(
+              ErrorCode.TRANSPORT,
+              "`"
+                  + summary(command.line())
+                  + "` on "
+                  + endpoint.machineId()
+                  + " did not finish within "
+                  + command.timeout(),
+              "the machine may be overloaded; run it by hand with `orchestrate ssh "
+                  + endpoint.machineId()
+                  + "` to see what it does");
+        }
+      }
+      int exit = channel.getExitStatus();
+      if (exit == -1 && !s.isConnected()) {
+        drop();
+        throw new ConnectionLostException(
+            endpoint, "while running `" + summary(command.line()) + "`", null);
+      }
+      return exit;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OrchestrateException(
+          ErrorCode.INTERRUPTED, "interrupted while running a command", null, e);
+    } finally {
+      channel.disconnect();
+    }
+  }
+
+  @Override
+  public OutputStream openWrite(String remotePath) {
+    try {
+      OutputStream out = sftp().put(remotePath, ChannelSftp.OVERWRITE);
+      return new FilterOutputStream(out) {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          out.write(b, off, len);
+        }
+      };
+    } catch (SftpException e) {
+      throw failure("while opening " + remotePath + " for writing", e);
+    }
+  }
+
+  @Override
+  public InputStream openRead(String remotePath, long offset) {
+    try {
+      InputStream in = sftp().get(remotePath, null, offset);
+      return new FilterInputStream(in) {};
+    } catch (SftpException e) {
+      throw failure("while opening " + remotePath + " for reading", e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    drop();
+  }
+
+  private synchronized ChannelSftp sftp() {
+    Session s = session();
+    if (sftp == null || !sftp.isConnected()) {
+      try {
+        ChannelSftp channel = (ChannelSftp) s.openChannel("sftp");
+        channel.connect((int) Duration.ofSeconds(30).toMillis());
+        sftp = channel;
+      } catch (JSchException e) {
+        throw failure("while starting sftp", e);
+      }
+    }
+    return sftp;
+  }
+
+  private synchronized Session session() {
+    if (session != null && session.isConnected()) {
+      return session;
+    }
+    drop();
+    Exception last = null;
+    for (int attempt = 1; attempt <= backoff.attempts(); attempt++) {
+      try {
+        sleeper.sleep(backoff.delayBefore(attempt));
+        session = opener.open(endpoint);
+        return session;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new OrchestrateException(
+            ErrorCode.INTERRUPTED, "interrupted while connecting", null, e);
+      } catch (JSchException e) {
+        if (isAuthFailure(e)) {
+          throw new OrchestrateException(
+              ErrorCode.TRANSPORT,
+              endpoint.address() + " refused our key (" + e.getMessage() + ")",
+              "add the project's public key (.orchestrate/ssh/id_ed25519.pub) to"
+                  + " ~/.ssh/authorized_keys of "
+                  + endpoint.user()
+                  + " on the machine, or set target.identityFile",
+              e);
+        }
+        last = e;
+      }
+    }
+    throw new OrchestrateException(
+        ErrorCode.TRANSPORT,
+        "cannot connect to "
+            + endpoint.machineId()
+            + " at "
+            + endpoint.address()
+            + " after "
+            + backoff.attempts()
+            + " attempts: "
+            + (last == null ? "unknown error" : last.getMessage()),
+        "check that the machine is running and that sshd listens on port "
+            + endpoint.port()
+            + " (try: ssh -p "
+            + endpoint.port()
+            + " "
+            + endpoint.user()
+            + "@"
+            + endpoint.host()
+            + ")",
+        last);
+  }
+
+  private synchronized void drop() {
+    if (sftp != null) {
+      sftp.disconnect();
+      sftp = null;
+    }
+    if (session != null) {
+      session.disconnect();
+      session = null;
+    }
+  }
+
+  private OrchestrateException failure(String during, Exception e) {
+    Session s = session;
+    if (s == null || !s.isConnected()) {
+      drop();
+      return new ConnectionLostException(endpoint, during, e);
+    }
+    return new OrchestrateException(
+        ErrorCode.TRANSPORT,
+        "SSH error on " + endpoint.machineId() + " " + during + ": " + e.getMessage(),
+        "run `orchestrate ssh " + endpoint.machineId() + "` to look at the machine",
+        e);
+  }
+
+  private static boolean isAuthFailure(JSchException e) {
+    String m = String.valueOf(e.getMessage());
+    return m.startsWith("Auth fail") || m.startsWith("Auth cancel");
+  }
+
+  static String withEnvironment(String line, Map<String, String> environment) {
+    if (environment.isEmpty()) {
+      return line;
+    }
+    StringBuilder sb = new StringBuilder("export");
+    environment.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(
+            e -> sb.append(' ').append(e.getKey()).append('=').append(Command.quote(e.getValue())));
+    return sb.append("; ").append(line).toString();
+  }
+
+  private static String summary(String line) {
+    String oneLine = line.replace('\n', ' ');
+    return oneLine.length() > 80 ? oneLine.substring(0, 77) + "..." : oneLine;
+  }
+
+  /** Forwards one of a channel's output streams to {@link Output}; counts down on close. */
+  private static final class Pump extends OutputStream {
+    private final Output output;
+    private final boolean stderr;
+    private final CountDownLatch closed;
+    private boolean done;
+
+    Pump(Output output, boolean stderr, CountDownLatch closed) {
+      this.output = output;
+      this.stderr = stderr;
+      this.closed = closed;
+    }
+
+    @Override
+    public void write(int b) {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      if (stderr) {
+        output.stderr(b, off, len);
+      } else {
+        output.stdout(b, off, len);
+      }
+    }
+
+    @Override
+    public synchronized void close() {
+      if (!done) {
+        done = true;
+        closed.countDown();
+      }
+    }
+  }
+}

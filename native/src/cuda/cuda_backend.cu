@@ -41,6 +41,7 @@ class CudaBackend : public Backend {
         if (graph_exec_) cudaGraphExecDestroy(graph_exec_);
         if (stream_) cudaStreamSynchronize(stream_);
         for (void *p : allocs_) cudaFree(p);
+        if (all_logits_) cudaFree(all_logits_);
         if (h_params_) cudaFreeHost(h_params_);
         if (h_next_) cudaFreeHost(h_next_);
         if (stream_) cudaStreamDestroy(stream_);

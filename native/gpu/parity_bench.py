@@ -1,0 +1,356 @@
+#!/usr/bin/env python3
+"""GPU parity check and benchmark of libolmo_engine against Hugging Face transformers.
+
+Runs on the GPU machine (torch + transformers, no Java). For each config it writes a random-weight
+OLMo-2 snapshot (config.json + BF16 safetensors), loads it with transformers' Olmo2ForCausalLM and
+with our library (ctypes), and compares teacher-forced logits over a 512-token sequence, for our
+prefill and for our token-by-token decode. Then it times decode and time to first token.
+
+Usage: parity_bench.py --lib native/build/cuda/libolmo_engine.so --out DIR [--skip-static] [--skip-7b]
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import olmo_ctypes as oc  # noqa: E402
+
+CONFIGS = {
+    # small, GQA (4 heads / 2 kv heads), head_dim 128, sharded snapshot
+    "tiny": dict(vocab_size=4096, hidden_size=512, intermediate_size=1024, num_hidden_layers=2,
+                 num_attention_heads=4, num_key_value_heads=2),
+    "1b": dict(vocab_size=100352, hidden_size=2048, intermediate_size=8192, num_hidden_layers=16,
+               num_attention_heads=16, num_key_value_heads=16),
+    "7b": dict(vocab_size=100352, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
+               num_attention_heads=32, num_key_value_heads=32),
+}
+COMMON = dict(max_position_embeddings=4096, rms_norm_eps=1e-6, attention_bias=False, hidden_act="silu",
+              tie_word_embeddings=False, pad_token_id=100277, eos_token_id=100257, bos_token_id=None)
+
+results = {}
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+def save(out):
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+
+
+def make_config(name):
+    from transformers import Olmo2Config
+    kw = dict(COMMON, **CONFIGS[name])
+    if kw["vocab_size"] <= kw["pad_token_id"]:
+        kw.update(pad_token_id=kw["vocab_size"] - 1, eos_token_id=kw["vocab_size"] - 2)
+    cfg = Olmo2Config(rope_theta=500000.0, **kw)
+    rp = getattr(cfg, "rope_parameters", None)
+    if isinstance(rp, dict):
+        rp["rope_theta"] = 500000.0
+        rp.setdefault("rope_type", "default")
+    return cfg
+
+
+def build_model(name, seed):
+    from transformers import Olmo2ForCausalLM
+    cfg = make_config(name)
+    torch.manual_seed(seed)
+    with torch.device("cuda"):
+        model = Olmo2ForCausalLM(cfg)
+    model = model.to(torch.bfloat16)
+    g = torch.Generator(device="cuda").manual_seed(seed + 1)
+    with torch.no_grad():
+        for n, p in model.named_parameters():
+            if "norm" in n:  # randomise norm weights so a misplaced norm multiply is caught
+                p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=g, device="cuda"))
+    return model.eval()
+
+
+def write_snapshot(model, path, shard):
+    model.save_pretrained(path, safe_serialization=True, max_shard_size=shard)
+    return path
+
+
+def load_hf(path, dtype):
+    from transformers import Olmo2ForCausalLM
+    try:
+        m = Olmo2ForCausalLM.from_pretrained(path, dtype=dtype)
+    except TypeError:
+        m = Olmo2ForCausalLM.from_pretrained(path, torch_dtype=dtype)
+    return m.cuda().eval()
+
+
+def compare(ours, ref):
+    ours, ref = np.asarray(ours, np.float64), np.asarray(ref, np.float64)
+    finite = bool(np.isfinite(ours).all())
+    rel = float(np.linalg.norm(ours - ref) / np.linalg.norm(ref))
+    per_pos = np.linalg.norm(ours - ref, axis=1) / np.linalg.norm(ref, axis=1)
+    agree = float((ours.argmax(1) == ref.argmax(1)).mean())
+    return dict(rel=rel, worst_pos_rel=float(per_pos.max()), argmax=agree, finite=finite)
+
+
+def parity(name, lib, out, seq=512):
+    log(f"== parity {name}")
+    model = build_model(name, seed=1234)
+    snap = f"/tmp/olmo_{name}"
+    write_snapshot(model, snap, "2MB" if name == "tiny" else "50GB")
+    log("   snapshot files:", sorted(os.listdir(snap)))
+    del model
+    torch.cuda.empty_cache()
+    V = CONFIGS[name]["vocab_size"]
+    rng = np.random.default_rng(7)
+    ids = rng.integers(0, min(V, 100278), size=seq).astype(np.int64)
+    hf = load_hf(snap, torch.bfloat16)
+    with torch.no_grad():
+        ref_bf16 = hf(torch.tensor(ids[None], device="cuda")).logits[0].float().cpu().numpy()
+    hf32 = hf.float()
+    with torch.no_grad():
+        ref_f32 = hf32(torch.tensor(ids[None], device="cuda")).logits[0].float().cpu().numpy()
+    del hf, hf32
+    torch.cuda.empty_cache()
+    eng = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=1024)
+    log("   engine:", eng.description, "rope_theta", eng.cfg.rope_theta, "eps", eng.cfg.rms_norm_eps)
+    pre, _ = eng.prefill_all_logits(ids)
+    eng.reset()
+    dec = np.full_like(pre, np.nan)
+    eng.prefill(ids[:1])
+    dec[0] = eng.logits()
+    for i in range(1, seq):
+        eng.decode(int(ids[i]))
+        eng.logits(dec[i])
+    eng.close()
+    r = dict(prefill_vs_hf_bf16=compare(pre, ref_bf16), decode_vs_hf_bf16=compare(dec, ref_bf16),
+             prefill_vs_hf_f32=compare(pre, ref_f32), decode_vs_hf_f32=compare(dec, ref_f32),
+             hf_bf16_vs_hf_f32=compare(ref_bf16, ref_f32), prefill_vs_decode=compare(pre, dec))
+    r["pass"] = all(r[k]["rel"] <= 1e-2 and r[k]["argmax"] >= 0.99 and r[k]["finite"]
+                    for k in ("prefill_vs_hf_bf16", "decode_vs_hf_bf16"))
+    for k, v in r.items():
+        log(f"   {k}: {v}")
+    results[f"parity_{name}"] = r
+    save(out)
+    return snap, ids
+
+
+def copy_bandwidth():
+    n = 1 << 30  # 1 GiB
+    a = torch.empty(n, dtype=torch.uint8, device="cuda").random_()
+    b = torch.empty_like(a)
+    for _ in range(3):
+        b.copy_(a)
+    ts = []
+    for _ in range(20):
+        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        s.record(); b.copy_(a); e.record(); e.synchronize()
+        ts.append(s.elapsed_time(e) / 1e3)
+    del a, b
+    return 2 * n / statistics.median(ts)
+
+
+def weight_bytes_per_token(name):
+    c = CONFIGS[name]
+    H, I, L, V = c["hidden_size"], c["intermediate_size"], c["num_hidden_layers"], c["vocab_size"]
+    D = H // c["num_attention_heads"]
+    Q, KV = c["num_attention_heads"] * D, c["num_key_value_heads"] * D
+    per_layer = (Q + 2 * KV) * H + H * Q + 3 * H * I + Q + KV + 2 * H
+    return 2 * (L * per_layer + V * H + H + H)  # lm_head + final norm + one embedding row
+
+
+def time_ours(lib, snap, prompt, new_tokens=256, reps=3, eng=None):
+    own = eng is None
+    if own:
+        eng = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=4096)
+    times = []
+    for _ in range(reps):
+        eng.reset()
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        tok = eng.prefill(prompt)
+        for _ in range(new_tokens):
+            tok = eng.decode(tok)
+        times.append(time.perf_counter() - t0)
+    # decode-only rate (prefill excluded)
+    eng.reset()
+    tok = eng.prefill(prompt)
+    t0 = time.perf_counter()
+    for _ in range(new_tokens):
+        tok = eng.decode(tok)
+    dec_only = new_tokens / (time.perf_counter() - t0)
+    if own:
+        eng.close()
+    return new_tokens / min(times[1:] or times), dec_only
+
+
+def time_ttft_ours(lib, snap, ids512, reps=7):
+    eng = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=4096)
+    ts = []
+    for _ in range(reps):
+        eng.reset()
+        t0 = time.perf_counter()
+        eng.prefill(ids512)
+        ts.append(time.perf_counter() - t0)
+    return eng, statistics.median(ts[1:])
+
+
+def time_hf_generate(model, prompt, new_tokens, static):
+    ids = torch.tensor(prompt[None], device="cuda")
+    kw = dict(max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
+              attention_mask=torch.ones_like(ids), pad_token_id=model.config.pad_token_id)
+    if static:
+        kw["cache_implementation"] = "static"
+    ts = []
+    for _ in range(2):
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            o = model.generate(ids, **kw)
+        torch.cuda.synchronize()
+        ts.append(time.perf_counter() - t0)
+        assert o.shape[1] - ids.shape[1] == new_tokens
+    return new_tokens / ts[-1], ts
+
+
+def time_hf_forward(model, ids512, reps=7):
+    x = torch.tensor(ids512[None], device="cuda")
+    ts = []
+    with torch.no_grad():
+        for _ in range(reps):
+            torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            model(x, logits_to_keep=1)
+            torch.cuda.synchronize()
+            ts.append(time.perf_counter() - t0)
+    return statistics.median(ts[1:])
+
+
+def bench_7b(lib, bw):
+    """7B shape, ours only: random BF16 weights handed over from host memory (no snapshot on disk)."""
+    log("== 7b (ours only)")
+    c = CONFIGS["7b"]
+    H, I, L, V = c["hidden_size"], c["intermediate_size"], c["num_hidden_layers"], c["vocab_size"]
+    g = torch.Generator(device="cuda").manual_seed(5)
+    keep, ws = [], []
+
+    def add(name, shape, mean=0.0, std=0.02):
+        t = (mean + std * torch.randn(shape, generator=g, device="cuda")).to(torch.bfloat16).cpu().contiguous()
+        keep.append(t)
+        w = oc.Weight()
+        w.name, w.dtype, w.ndim = name.encode(), oc.DTYPES["bfloat16"], len(shape)
+        for i, s in enumerate(shape):
+            w.shape[i] = s
+        w.data = t.data_ptr()
+        ws.append(w)
+
+    add("model.embed_tokens.weight", (V, H)); add("lm_head.weight", (V, H)); add("model.norm.weight", (H,), 1, 0.1)
+    for l in range(L):
+        p = f"model.layers.{l}."
+        for n in ("q_proj", "k_proj", "v_proj", "o_proj"):
+            add(p + f"self_attn.{n}.weight", (H, H))
+        add(p + "self_attn.q_norm.weight", (H,), 1, 0.1); add(p + "self_attn.k_norm.weight", (H,), 1, 0.1)
+        add(p + "mlp.gate_proj.weight", (I, H)); add(p + "mlp.up_proj.weight", (I, H)); add(p + "mlp.down_proj.weight", (H, I))
+        add(p + "post_attention_layernorm.weight", (H,), 1, 0.1); add(p + "post_feedforward_layernorm.weight", (H,), 1, 0.1)
+    cfg = oc.Config(vocab_size=V, hidden_size=H, intermediate_size=I, num_layers=L, num_heads=32, num_kv_heads=32,
+                    head_dim=128, max_position_embeddings=4096, rope_theta=500000.0, rms_norm_eps=1e-6,
+                    tie_word_embeddings=0)
+    t0 = time.perf_counter()
+    eng = oc.Engine(lib, config=cfg, weights=ws, backend=oc.BACKEND_CUDA, max_seq=4096)
+    load_s = time.perf_counter() - t0
+    del keep, ws
+    prompt = np.random.default_rng(3).integers(0, 100278, size=32)
+    tps, dec_only = time_ours(lib, None, prompt, eng=eng)
+    eng.close()
+    limit = bw / weight_bytes_per_token("7b")
+    r = dict(load_s=load_s, tok_s=tps, decode_only_tok_s=dec_only, limit_tok_s=limit, fraction=dec_only / limit)
+    log("  ", r)
+    results["7b"] = r
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lib", required=True)
+    ap.add_argument("--out", default=".")
+    ap.add_argument("--skip-static", action="store_true")
+    ap.add_argument("--skip-7b", action="store_true")
+    ap.add_argument("--skip-tiny", action="store_true")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    import transformers
+    lib = oc.Lib(a.lib)
+    dev = torch.cuda.get_device_properties(0)
+    results["device"] = dict(name=dev.name, sms=dev.multi_processor_count, torch=torch.__version__,
+                             transformers=transformers.__version__)
+    log("device:", results["device"])
+    bw = copy_bandwidth()
+    results["copy_bw_GBs"] = bw / 1e9
+    log(f"copy bandwidth: {bw / 1e9:.0f} GB/s")
+    if not a.skip_tiny:
+        parity("tiny", lib, a.out)
+    snap, ids = parity("1b", lib, a.out)
+    prompt = ids[:32]
+    limit = bw / weight_bytes_per_token("1b")
+    b = results["bench_1b"] = dict(weight_bytes=weight_bytes_per_token("1b"), limit_tok_s=limit)
+    eng, b["ours_ttft_512_ms"] = time_ttft_ours(lib, snap, ids)
+    b["ours_ttft_512_ms"] *= 1e3
+    b["ours_tok_s"], b["ours_decode_only_tok_s"] = time_ours(lib, snap, prompt, eng=eng)
+    eng.close()
+    b["ours_fraction_of_limit"] = b["ours_decode_only_tok_s"] / limit
+    log("   ours:", b)
+    save(a.out)
+    hf = load_hf(snap, torch.bfloat16)
+    b["hf_forward_512_ms"] = time_hf_forward(hf, ids) * 1e3
+    b["hf_eager_tok_s"], _ = time_hf_generate(hf, prompt, 256, static=False)
+    log("   hf eager:", b["hf_eager_tok_s"])
+    save(a.out)
+    if not a.skip_static:
+        b["hf_static_tok_s"], ts = time_hf_generate(hf, prompt, 256, static=True)
+        b["hf_static_first_run_s"] = ts[0]
+        b["speedup_vs_static"] = b["ours_tok_s"] / b["hf_static_tok_s"]
+        log("   hf static:", b["hf_static_tok_s"])
+    del hf
+    torch.cuda.empty_cache()
+    save(a.out)
+    if not a.skip_7b:
+        try:
+            bench_7b(lib, bw)
+        except Exception as e:  # report, keep the 1B table
+            results["7b"] = dict(error=str(e))
+            log("7b failed:", e)
+    save(a.out)
+    # table
+    p = results["parity_1b"]
+    rows = [("card", results["device"]["name"]), ("copy bandwidth GB/s", f"{results['copy_bw_GBs']:.0f}")]
+    for name in ("tiny", "1b"):
+        if f"parity_{name}" in results:
+            q = results[f"parity_{name}"]
+            rows.append((f"parity {name} prefill rel / argmax", f"{q['prefill_vs_hf_bf16']['rel']:.2e} / {q['prefill_vs_hf_bf16']['argmax']:.4f}"))
+            rows.append((f"parity {name} decode rel / argmax", f"{q['decode_vs_hf_bf16']['rel']:.2e} / {q['decode_vs_hf_bf16']['argmax']:.4f}"))
+            rows.append((f"  (HF bf16 vs HF fp32, {name})", f"{q['hf_bf16_vs_hf_f32']['rel']:.2e} / {q['hf_bf16_vs_hf_f32']['argmax']:.4f}"))
+            rows.append((f"parity {name} pass", str(q["pass"])))
+    rows += [("HF eager decode tok/s", f"{b['hf_eager_tok_s']:.1f}"),
+             ("HF static compiled tok/s", f"{b.get('hf_static_tok_s', float('nan')):.1f}"),
+             ("ours tok/s (32 prompt + 256 new)", f"{b['ours_tok_s']:.1f}"),
+             ("ours decode-only tok/s", f"{b['ours_decode_only_tok_s']:.1f}"),
+             ("weight-streaming limit tok/s", f"{limit:.1f}"),
+             ("ours / limit", f"{b['ours_fraction_of_limit']:.1%}"),
+             ("ours / HF static", f"{b.get('speedup_vs_static', float('nan')):.2f}x"),
+             ("TTFT 512 ours ms", f"{b['ours_ttft_512_ms']:.2f}"),
+             ("HF eager forward 512 ms", f"{b['hf_forward_512_ms']:.2f}")]
+    if "7b" in results and "tok_s" in results["7b"]:
+        s = results["7b"]
+        rows.append(("7B ours decode-only tok/s / limit", f"{s['decode_only_tok_s']:.1f} / {s['limit_tok_s']:.1f} ({s['fraction']:.1%})"))
+    w = max(len(r[0]) for r in rows)
+    table = "\n".join(f"{k.ljust(w)}  {v}" for k, v in rows)
+    with open(os.path.join(a.out, "table.txt"), "w") as f:
+        f.write(table + "\n")
+    log("\n" + table)
+    return 0 if p["pass"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,16 @@
+package dev.orchestrate.core.profile;
+
+import java.util.Objects;
+
+/**
+ * The text of one profile file: its name (the file name without {@code .yaml}), where it came from
+ * (shown in errors and {@code profiles list}) and its layer (0 = shipped; higher layers override
+ * lower ones of the same name).
+ */
+public record ProfileDocument(String name, String origin, int layer, String text) {
+  public ProfileDocument {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(origin, "origin");
+    Objects.requireNonNull(text, "text");
+  }
+}

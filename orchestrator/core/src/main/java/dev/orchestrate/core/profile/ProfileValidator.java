@@ -1,0 +1,50 @@
+package dev.orchestrate.core.profile;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Checks that need more than one key: the section of the chosen target type must carry what that
+ * target cannot work without. Runs after binding, over a fully built {@link Profile}.
+ */
+final class ProfileValidator {
+
+  /** Problems as (path, message) pairs; the loader adds file and line. */
+  List<String[]> validate(Profile p) {
+    List<String[]> out = new ArrayList<>();
+    TargetSection t = p.target();
+    switch (t.type()) {
+      case VAST -> {
+        if (t.vast() == null) {
+          out.add(
+              new String[] {
+                "target.vast", "the vast target needs a 'vast' section with maxPricePerHour"
+              });
+        } else if (t.vast().maxPricePerHour() == null) {
+          out.add(
+              new String[] {
+                "target.vast.maxPricePerHour",
+                "required for the vast target: we never rent without a price ceiling"
+              });
+        }
+      }
+      case SSH -> {
+        if (t.ssh() == null || t.ssh().host() == null || t.ssh().host().isBlank()) {
+          out.add(new String[] {"target.ssh.host", "required for the ssh target"});
+        }
+      }
+      case DOCKER -> {
+        if (t.docker() == null || t.docker().image() == null || t.docker().image().isBlank()) {
+          out.add(new String[] {"target.docker.image", "required for the docker target"});
+        }
+      }
+      case LOCAL -> {
+        // nothing beyond the defaults
+      }
+    }
+    if (p.engine().backend() == EngineBackend.HF && p.bootstrap().pythonEnv().isBlank()) {
+      out.add(new String[] {"bootstrap.pythonEnv", "the hf backend needs a python env"});
+    }
+    return out;
+  }
+}

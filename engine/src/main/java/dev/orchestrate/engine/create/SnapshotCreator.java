@@ -1,0 +1,132 @@
+package dev.orchestrate.engine.create;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.orchestrate.engine.EngineException;
+import dev.orchestrate.engine.snapshot.DType;
+import dev.orchestrate.engine.snapshot.GenerationConfig;
+import dev.orchestrate.engine.snapshot.ModelConfig;
+import dev.orchestrate.engine.snapshot.Weights;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Writes a complete OLMo-2 snapshot with seeded random weights: config.json,
+ * generation_config.json, the dolma2-equivalent tokenizer files and the weights (sharded like
+ * transformers does above 5 GB). The same request always produces the same bytes.
+ */
+public final class SnapshotCreator {
+  /** transformers' default max_shard_size, "5GB". */
+  public static final long MAX_SHARD_BYTES = 5_000_000_000L;
+
+  /** What to create. */
+  public record Request(Preset preset, long seed, DType dtype, Path out) {}
+
+  private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private final SafetensorsWriter writer = new SafetensorsWriter();
+  private final Consumer<String> progress;
+
+  public SnapshotCreator(Consumer<String> progress) {
+    this.progress = progress;
+  }
+
+  public void create(Request r) {
+    if (r.dtype() != DType.BF16 && r.dtype() != DType.F32) {
+      throw new EngineException("snapshots are written as bf16 or f32, not " + r.dtype(), "");
+    }
+    ModelConfig config = r.preset().config(r.dtype().torchName());
+    try {
+      Files.createDirectories(r.out());
+      removeOldWeights(r.out());
+      writeJson(r.out().resolve("config.json"), config.toJson(json));
+      writeJson(
+          r.out().resolve("generation_config.json"),
+          new GenerationConfig(List.of(config.eosTokenId()), config.padTokenId()).toJson(json));
+      writeTokenizer(r.out());
+    } catch (IOException e) {
+      throw new EngineException(
+          "cannot write snapshot to " + r.out() + ": " + e.getMessage(), "", e);
+    }
+    List<TensorSpec> tensors = Olmo2Tensors.of(config, r.dtype(), new WeightGenerator(r.seed()));
+    writeWeights(r.out(), tensors);
+  }
+
+  private void writeWeights(Path dir, List<TensorSpec> tensors) {
+    List<List<TensorSpec>> shards = new ArrayList<>();
+    long size = 0;
+    long total = 0;
+    for (TensorSpec t : tensors) {
+      if (shards.isEmpty() || (size + t.byteSize() > MAX_SHARD_BYTES && size > 0)) {
+        shards.add(new ArrayList<>());
+        size = 0;
+      }
+      shards.get(shards.size() - 1).add(t);
+      size += t.byteSize();
+      total += t.byteSize();
+    }
+    Map<String, String> meta = Map.of("format", "pt");
+    if (shards.size() == 1) {
+      progress.accept("writing " + Weights.SINGLE_FILE + " (" + total / 1_000_000 + " MB)");
+      writer.write(dir.resolve(Weights.SINGLE_FILE), tensors, meta);
+      return;
+    }
+    Map<String, String> weightMap = new TreeMap<>();
+    for (int i = 0; i < shards.size(); i++) {
+      String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+      progress.accept("writing " + name);
+      writer.write(dir.resolve(name), shards.get(i), meta);
+      shards.get(i).forEach(t -> weightMap.put(t.name(), name));
+    }
+    ObjectNode index = json.createObjectNode();
+    index.putObject("metadata").put("total_size", total);
+    ObjectNode wm = index.putObject("weight_map");
+    weightMap.forEach(wm::put);
+    try {
+      writeJson(dir.resolve(Weights.INDEX_FILE), index);
+    } catch (IOException e) {
+      throw new EngineException("cannot write the shard index: " + e.getMessage(), "", e);
+    }
+  }
+
+  private void writeTokenizer(Path dir) throws IOException {
+    writeJson(dir.resolve("tokenizer.json"), new Dolma2Tokenizer(json).tokenizerJson());
+    ObjectNode cfg = json.createObjectNode();
+    cfg.put("add_bos_token", false);
+    cfg.put("add_eos_token", false);
+    cfg.put("add_prefix_space", false);
+    cfg.put("bos_token", "<|endoftext|>");
+    cfg.put("clean_up_tokenization_spaces", false);
+    cfg.put("eos_token", "<|endoftext|>");
+    cfg.put("model_max_length", 1000000000000000019884624838656.0);
+    cfg.put("pad_token", "<|pad|>");
+    cfg.put("tokenizer_class", "GPT2Tokenizer");
+    cfg.put("unk_token", "<|endoftext|>");
+    writeJson(dir.resolve("tokenizer_config.json"), cfg);
+    ObjectNode special = json.createObjectNode();
+    special.put("bos_token", "<|endoftext|>");
+    special.put("eos_token", "<|endoftext|>");
+    special.put("pad_token", "<|pad|>");
+    special.put("unk_token", "<|endoftext|>");
+    writeJson(dir.resolve("special_tokens_map.json"), special);
+  }
+
+  private void writeJson(Path file, ObjectNode node) throws IOException {
+    Files.writeString(file, json.writeValueAsString(node) + "\n");
+  }
+
+  private static void removeOldWeights(Path dir) throws IOException {
+    try (DirectoryStream<Path> old = Files.newDirectoryStream(dir, "model*.safetensors*")) {
+      for (Path p : old) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,17 @@
+package dev.orchestrate.engine.reference;
+
+import ai.djl.ndarray.NDArray;
+
+/** One decoder layer's tensors, in Hugging Face's [out, in] layout, FP32. */
+record LayerWeights(
+    NDArray qProj,
+    NDArray kProj,
+    NDArray vProj,
+    NDArray oProj,
+    NDArray qNorm,
+    NDArray kNorm,
+    NDArray gateProj,
+    NDArray upProj,
+    NDArray downProj,
+    NDArray postAttentionNorm,
+    NDArray postFeedforwardNorm) {}

@@ -1,0 +1,269 @@
+package dev.orchestrate.engine.reference;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import dev.orchestrate.engine.DjlOffline;
+import dev.orchestrate.engine.EngineException;
+import dev.orchestrate.engine.generate.Backend;
+import dev.orchestrate.engine.generate.BackendInfo;
+import dev.orchestrate.engine.snapshot.ModelConfig;
+import dev.orchestrate.engine.snapshot.Snapshot;
+import dev.orchestrate.engine.snapshot.Weights;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * OLMo-2 written with DJL NDArray operations on PyTorch's CPU engine, in FP32. Follows
+ * transformers' Olmo2 exactly: no pre-norms; q_norm/k_norm over the full projections before the
+ * split into heads; split-half RoPE; norms on the sublayer outputs inside the residual branch;
+ * SwiGLU MLP; final norm and an untied head. Each step's temporaries live in an {@link NDScope}
+ * that closes with the step, so memory stays flat however long the generation.
+ */
+public final class ReferenceBackend implements Backend {
+  private final ModelConfig config;
+  private final NDManager manager;
+  private final Weights weights;
+  private final EmbeddingTable embedding;
+  private final List<LayerWeights> layers;
+  private final NDArray finalNorm;
+  private final NDArray lmHead;
+  private final NDArray cos;
+  private final NDArray sin;
+  private final NDArray[] keyCache;
+  private final NDArray[] valueCache;
+  private final int capacity;
+  private final float[] embedBuffer;
+  private final float[] lastLogits;
+  private final int[] one = new int[1];
+  private int position;
+  private boolean hasLogits;
+
+  private ReferenceBackend(Snapshot snapshot, int capacity) {
+    this.config = snapshot.config();
+    this.capacity = capacity;
+    DjlOffline.configure();
+    this.manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice());
+    this.weights = snapshot.openWeights();
+    try {
+      int h = config.hiddenSize();
+      this.embedding =
+          new EmbeddingTable(weights.tensor("model.embed_tokens.weight", config.vocabSize(), h));
+      WeightLoader loader = new WeightLoader(weights, manager, config);
+      this.layers = new ArrayList<>();
+      for (int i = 0; i < config.numLayers(); i++) {
+        layers.add(loader.layer(i));
+      }
+      this.finalNorm = loader.load("model.norm.weight", h);
+      this.lmHead =
+          config.tieWordEmbeddings()
+              ? loader.load("model.embed_tokens.weight", config.vocabSize(), h)
+              : loader.load("lm_head.weight", config.vocabSize(), h);
+      int hd = config.headDim();
+      Shape ropeShape = new Shape(capacity, hd);
+      this.cos =
+          manager.create(RotaryTables.table(capacity, hd, config.ropeTheta(), false), ropeShape);
+      this.sin =
+          manager.create(RotaryTables.table(capacity, hd, config.ropeTheta(), true), ropeShape);
+      Shape cacheShape = new Shape(config.numKvHeads(), capacity, hd);
+      this.keyCache = new NDArray[config.numLayers()];
+      this.valueCache = new NDArray[config.numLayers()];
+      for (int i = 0; i < config.numLayers(); i++) {
+        keyCache[i] = manager.zeros(cacheShape, DataType.FLOAT32);
+        valueCache[i] = manager.zeros(cacheShape, DataType.FLOAT32);
+      }
+      this.embedBuffer = new float[capacity * h];
+      this.lastLogits = new float[config.vocabSize()];
+    } catch (RuntimeException e) {
+      manager.close();
+      weights.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Loads a snapshot's weights for sequences of up to {@code capacity} tokens.
+   *
+   * @throws EngineException when the weights do not match the config or cannot be read
+   */
+  public static ReferenceBackend load(Snapshot snapshot, int capacity) {
+    int limit = snapshot.config().maxPositions();
+    if (capacity < 1 || capacity > limit) {
+      throw new EngineException(
+          "a sequence of " + capacity + " tokens does not fit the model's " + limit + " positions",
+          "lower --max-new-tokens or shorten the prompt");
+    }
+    return new ReferenceBackend(snapshot, capacity);
+  }
+
+  @Override
+  public BackendInfo info() {
+    return new BackendInfo("reference", "cpu", "float32");
+  }
+
+  @Override
+  public int vocabSize() {
+    return config.vocabSize();
+  }
+
+  @Override
+  public int maxSequence() {
+    return capacity;
+  }
+
+  @Override
+  public int prefill(int[] tokens, int length) {
+    reset();
+    if (length < 1 || length > capacity) {
+      throw new EngineException(
+          "cannot prefill " + length + " tokens into a cache of " + capacity, "");
+    }
+    return step(tokens, length);
+  }
+
+  @Override
+  public int decode(int token) {
+    if (position == 0) {
+      throw new IllegalStateException("decode before prefill");
+    }
+    if (position >= capacity) {
+      throw new EngineException("the KV cache of " + capacity + " positions is full", "");
+    }
+    one[0] = token;
+    return step(one, 1);
+  }
+
+  @Override
+  public void logits(float[] out) {
+    if (!hasLogits) {
+      throw new IllegalStateException("no logits yet: prefill first");
+    }
+    System.arraycopy(lastLogits, 0, out, 0, lastLogits.length);
+  }
+
+  @Override
+  public void reset() {
+    position = 0;
+    hasLogits = false;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+    weights.close();
+  }
+
+  /** Runs {@code n} new tokens at positions {@code position..position+n-1}. */
+  private int step(int[] tokens, int n) {
+    int h = config.hiddenSize();
+    try (NDScope scope = new NDScope()) {
+      embedding.rows(tokens, 0, n, embedBuffer);
+      NDArray x = manager.create(FloatBuffer.wrap(embedBuffer, 0, n * h), new Shape(n, h));
+      NDArray mask = n > 1 ? causalMask(n) : null;
+      for (int i = 0; i < layers.size(); i++) {
+        x = layer(i, x, n, mask);
+      }
+      NDArray last = n > 1 ? x.get(new NDIndex("{}:", n - 1)) : x;
+      NDArray logits = linear(rmsNorm(last, finalNorm), lmHead);
+      logits.toType(DataType.FLOAT32, false).toByteBuffer().asFloatBuffer().get(lastLogits);
+      scope.suppressNotUsedWarning();
+    }
+    position += n;
+    hasLogits = true;
+    return argMax(lastLogits);
+  }
+
+  private NDArray layer(int index, NDArray x, int n, NDArray mask) {
+    LayerWeights w = layers.get(index);
+    int hd = config.headDim();
+    int heads = config.numHeads();
+    int kvHeads = config.numKvHeads();
+    NDArray q = rmsNorm(linear(x, w.qProj()), w.qNorm());
+    NDArray k = rmsNorm(linear(x, w.kProj()), w.kNorm());
+    NDArray v = linear(x, w.vProj());
+    NDArray cosRows = cos.get(new NDIndex("{}:{}", position, position + n));
+    NDArray sinRows = sin.get(new NDIndex("{}:{}", position, position + n));
+    q = rope(q.reshape(n, heads, hd).transpose(1, 0, 2), cosRows, sinRows);
+    k = rope(k.reshape(n, kvHeads, hd).transpose(1, 0, 2), cosRows, sinRows);
+    v = v.reshape(n, kvHeads, hd).transpose(1, 0, 2);
+    NDIndex fresh = new NDIndex(":, {}:{}, :", position, position + n);
+    keyCache[index].set(fresh, k);
+    valueCache[index].set(fresh, v);
+    int length = position + n;
+    NDIndex past = new NDIndex(":, :{}, :", length);
+    NDArray keys = repeatKv(keyCache[index].get(past), heads / kvHeads, length);
+    NDArray values = repeatKv(valueCache[index].get(past), heads / kvHeads, length);
+    NDArray scores = q.batchMatMul(keys.transpose(0, 2, 1)).mul(1.0 / Math.sqrt(hd));
+    if (mask != null) {
+      scores = scores.add(mask);
+    }
+    NDArray attended = scores.softmax(-1).batchMatMul(values);
+    NDArray a = linear(attended.transpose(1, 0, 2).reshape(n, heads * hd), w.oProj());
+    x = x.add(rmsNorm(a, w.postAttentionNorm()));
+    NDArray gate = linear(x, w.gateProj());
+    NDArray up = linear(x, w.upProj());
+    NDArray m = linear(Activation.sigmoid(gate).mul(gate).mul(up), w.downProj());
+    return x.add(rmsNorm(m, w.postFeedforwardNorm()));
+  }
+
+  /** x·Wᵀ with W in [out, in] layout (torch's linear). */
+  private static NDArray linear(NDArray x, NDArray weight) {
+    return Linear.linear(x, weight).singletonOrThrow();
+  }
+
+  /** [kvHeads, L, d] to [heads, L, d]: query head h reads kv head h / groups. */
+  private NDArray repeatKv(NDArray kv, int groups, int length) {
+    if (groups == 1) {
+      return kv;
+    }
+    int kvHeads = config.numKvHeads();
+    int hd = config.headDim();
+    return kv.expandDims(1)
+        .broadcast(new Shape(kvHeads, groups, length, hd))
+        .reshape(kvHeads * groups, length, hd);
+  }
+
+  private NDArray rmsNorm(NDArray x, NDArray weight) {
+    NDArray variance = x.square().mean(new int[] {-1}, true);
+    return x.mul(variance.add(config.rmsNormEps()).pow(-0.5)).mul(weight);
+  }
+
+  /** x·cos + rotate_half(x)·sin with rotate_half(x) = concat(−x₂, x₁). */
+  private NDArray rope(NDArray x, NDArray cosRows, NDArray sinRows) {
+    int half = config.headDim() / 2;
+    NDArray x1 = x.get(new NDIndex("..., :{}", half));
+    NDArray x2 = x.get(new NDIndex("..., {}:", half));
+    NDArray rotated = NDArrays.concat(new ai.djl.ndarray.NDList(x2.neg(), x1), -1);
+    return x.mul(cosRows).add(rotated.mul(sinRows));
+  }
+
+  /** [n, position+n]: 0 where query i may see key j, −∞ above the diagonal. */
+  private NDArray causalMask(int n) {
+    int length = position + n;
+    float[] mask = new float[n * length];
+    for (int i = 0; i < n; i++) {
+      for (int j = position + i + 1; j < length; j++) {
+        mask[i * length + j] = Float.NEGATIVE_INFINITY;
+      }
+    }
+    return manager.create(mask, new Shape(n, length));
+  }
+
+  private static int argMax(float[] v) {
+    int best = 0;
+    for (int i = 1; i < v.length; i++) {
+      if (v[i] > v[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+}

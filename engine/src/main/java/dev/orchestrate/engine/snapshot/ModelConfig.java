@@ -1,0 +1,150 @@
+package dev.orchestrate.engine.snapshot;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.orchestrate.engine.EngineException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The OLMo-2 hyper-parameters of a snapshot's config.json. Accepts both the transformers v4 keys
+ * ({@code torch_dtype}, {@code rope_theta}) and the v5 ones ({@code dtype}, {@code
+ * rope_parameters.rope_theta}).
+ */
+public record ModelConfig(
+    int hiddenSize,
+    int intermediateSize,
+    int numLayers,
+    int numHeads,
+    int numKvHeads,
+    int vocabSize,
+    int maxPositions,
+    double ropeTheta,
+    double rmsNormEps,
+    int eosTokenId,
+    int padTokenId,
+    boolean tieWordEmbeddings,
+    String dtype) {
+
+  public ModelConfig {
+    List<String> problems = new ArrayList<>();
+    if (hiddenSize <= 0 || numHeads <= 0 || hiddenSize % numHeads != 0) {
+      problems.add("hidden_size " + hiddenSize + " is not a multiple of heads " + numHeads);
+    }
+    if (numKvHeads <= 0 || numHeads % Math.max(numKvHeads, 1) != 0) {
+      problems.add(
+          "num_attention_heads " + numHeads + " is not a multiple of kv heads " + numKvHeads);
+    }
+    if (numHeads > 0 && hiddenSize % numHeads == 0 && (hiddenSize / numHeads) % 2 != 0) {
+      problems.add("head_dim " + hiddenSize / numHeads + " must be even for rotary embeddings");
+    }
+    if (intermediateSize <= 0 || numLayers <= 0 || vocabSize <= 0 || maxPositions <= 0) {
+      problems.add("sizes must be positive");
+    }
+    if (!problems.isEmpty()) {
+      throw new EngineException(
+          "invalid model config: " + String.join("; ", problems), "check config.json");
+    }
+  }
+
+  public int headDim() {
+    return hiddenSize / numHeads;
+  }
+
+  /** Weight parameters, embedding and head included. */
+  public long parameterCount() {
+    long h = hiddenSize;
+    long kv = (long) numKvHeads * headDim();
+    long perLayer = h * h * 2 + h * kv * 2 + 3 * h * intermediateSize + h + kv + 2 * h;
+    return perLayer * numLayers + 2L * vocabSize * h + h;
+  }
+
+  public static ModelConfig read(Path file) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(Files.readString(file));
+    } catch (IOException e) {
+      throw new EngineException(
+          "cannot read model config " + file + ": " + e.getMessage(),
+          "a snapshot needs config.json",
+          e);
+    }
+    return fromJson(root, file.toString());
+  }
+
+  static ModelConfig fromJson(JsonNode root, String source) {
+    String type = root.path("model_type").asText("");
+    if (!type.equals("olmo2")) {
+      throw new EngineException(
+          source + " describes model_type '" + type + "'", "this engine runs OLMo-2 (olmo2) only");
+    }
+    double theta =
+        root.has("rope_theta")
+            ? root.get("rope_theta").asDouble()
+            : root.path("rope_parameters").path("rope_theta").asDouble(10000.0);
+    String dtype =
+        root.has("dtype") ? root.get("dtype").asText() : root.path("torch_dtype").asText("float32");
+    int heads = required(root, "num_attention_heads", source);
+    return new ModelConfig(
+        required(root, "hidden_size", source),
+        required(root, "intermediate_size", source),
+        required(root, "num_hidden_layers", source),
+        heads,
+        root.path("num_key_value_heads").asInt(heads),
+        required(root, "vocab_size", source),
+        root.path("max_position_embeddings").asInt(4096),
+        theta,
+        root.path("rms_norm_eps").asDouble(1e-5),
+        firstInt(root.get("eos_token_id"), 100257),
+        root.path("pad_token_id").asInt(100277),
+        root.path("tie_word_embeddings").asBoolean(false),
+        dtype);
+  }
+
+  private static int firstInt(JsonNode node, int fallback) {
+    if (node == null || node.isNull()) {
+      return fallback;
+    }
+    return node.isArray() ? node.get(0).asInt() : node.asInt();
+  }
+
+  private static int required(JsonNode root, String key, String source) {
+    JsonNode n = root.get(key);
+    if (n == null || !n.canConvertToInt()) {
+      throw new EngineException(source + " lacks the integer '" + key + "'", "check config.json");
+    }
+    return n.asInt();
+  }
+
+  /** config.json as transformers writes it for an OLMo-2 checkpoint. */
+  public ObjectNode toJson(ObjectMapper json) {
+    ObjectNode n = json.createObjectNode();
+    n.putArray("architectures").add("Olmo2ForCausalLM");
+    n.put("attention_bias", false);
+    n.put("attention_dropout", 0.0);
+    n.put("eos_token_id", eosTokenId);
+    n.put("hidden_act", "silu");
+    n.put("hidden_size", hiddenSize);
+    n.put("initializer_range", 0.02);
+    n.put("intermediate_size", intermediateSize);
+    n.put("max_position_embeddings", maxPositions);
+    n.put("model_type", "olmo2");
+    n.put("num_attention_heads", numHeads);
+    n.put("num_hidden_layers", numLayers);
+    n.put("num_key_value_heads", numKvHeads);
+    n.put("pad_token_id", padTokenId);
+    n.put("rms_norm_eps", rmsNormEps);
+    n.putNull("rope_scaling");
+    n.put("rope_theta", ropeTheta);
+    n.put("tie_word_embeddings", tieWordEmbeddings);
+    n.put("torch_dtype", dtype);
+    n.put("transformers_version", "4.48.0");
+    n.put("use_cache", true);
+    n.put("vocab_size", vocabSize);
+    return n;
+  }
+}

@@ -1,0 +1,108 @@
+package dev.orchestrate.docker.recipe;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An image recipe, {@code images/<name>/image.yaml}: a pinned base, optional classic-build steps (a
+ * Dockerfile in the same folder, built then canonicalised), layers we write ourselves (files copied
+ * in, a venv from a lock file), and the runtime config. {@code sourceDateEpoch} is the one time
+ * input: every timestamp in the image is this instant.
+ */
+public record Recipe(
+    String name,
+    Path dir,
+    String description,
+    long sourceDateEpoch,
+    Base base,
+    Optional<String> dockerfile,
+    List<Layer> layers,
+    Runtime runtime) {
+
+  public Recipe {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(dir, "dir");
+    description = description == null ? "" : description;
+    Objects.requireNonNull(base, "base");
+    dockerfile = dockerfile == null ? Optional.empty() : dockerfile;
+    layers = layers == null ? List.of() : List.copyOf(layers);
+    runtime = runtime == null ? Runtime.NONE : runtime;
+  }
+
+  public Instant epoch() {
+    return Instant.ofEpochSecond(sourceDateEpoch);
+  }
+
+  /** Where the image starts from. */
+  public sealed interface Base permits Busybox, Debian, Registry {}
+
+  /** A busybox-static rootfs written as one layer by us (no registry, no network). */
+  public record Busybox(String binary) implements Base {
+    public Busybox {
+      binary = binary == null || binary.isBlank() ? "/bin/busybox" : binary;
+    }
+  }
+
+  /**
+   * A Debian rootfs made by mmdebstrap with SOURCE_DATE_EPOCH, then canonicalised into one layer.
+   * {@code mirror} may be a snapshot URL to pin the package set to a date.
+   */
+  public record Debian(String suite, String variant, List<String> include, String mirror)
+      implements Base {
+    public Debian {
+      suite = suite == null || suite.isBlank() ? "bookworm" : suite;
+      variant = variant == null || variant.isBlank() ? "apt" : variant;
+      include = include == null ? List.of() : List.copyOf(include);
+      mirror = mirror == null || mirror.isBlank() ? "http://deb.debian.org/debian" : mirror;
+    }
+  }
+
+  /** An image from a registry, pinned by digest ({@code name@sha256:...}) to be reproducible. */
+  public record Registry(String reference) implements Base {
+    public Registry {
+      Objects.requireNonNull(reference, "reference");
+    }
+
+    public boolean pinned() {
+      return reference.matches(".+@sha256:[0-9a-f]{64}");
+    }
+  }
+
+  /** A layer we write ourselves. */
+  public sealed interface Layer permits Copy, Venv {}
+
+  /** Files copied in: {@code from} (relative to the project root) to {@code to} in the image. */
+  public record Copy(String from, String to) implements Layer {
+    public Copy {
+      Objects.requireNonNull(from, "copy.from");
+      Objects.requireNonNull(to, "copy.to");
+    }
+  }
+
+  /**
+   * A Python venv at {@code path}, installed in a throwaway container from {@code lock} (with
+   * hashes) and the wheels in {@code wheelhouse}, with no index and no network.
+   */
+  public record Venv(String lock, String wheelhouse, String path, String python) implements Layer {
+    public Venv {
+      Objects.requireNonNull(lock, "venv.lock");
+      Objects.requireNonNull(wheelhouse, "venv.wheelhouse");
+      path = path == null || path.isBlank() ? "/opt/venv" : path;
+      python = python == null || python.isBlank() ? "python3" : python;
+    }
+  }
+
+  /** How the image runs; each field, when set, replaces what the base or the build set. */
+  public record Runtime(
+      List<String> env,
+      List<String> entrypoint,
+      List<String> cmd,
+      String workingDir,
+      String user,
+      List<String> exposedPorts) {
+    public static final Runtime NONE = new Runtime(null, null, null, null, null, null);
+  }
+}

@@ -1,0 +1,52 @@
+package dev.orchestrate.vast.client;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Where and how the client talks to Vast. The base URL defaults to the real service; {@code
+ * VAST_URL} (or a profile) points the same code at the simulator.
+ */
+public record VastClientConfig(
+    URI baseUrl, Duration connectTimeout, Duration readTimeout, RetryPolicy retry) {
+  public static final URI DEFAULT_URL = URI.create("https://console.vast.ai");
+
+  public VastClientConfig {
+    Objects.requireNonNull(baseUrl, "baseUrl");
+    String scheme = baseUrl.getScheme();
+    if (!"https".equals(scheme) && !"http".equals(scheme) || baseUrl.getHost() == null) {
+      throw new IllegalArgumentException(
+          "the Vast URL must be http(s)://host[:port], not " + baseUrl);
+    }
+  }
+
+  public static VastClientConfig defaults(URI baseUrl) {
+    return new VastClientConfig(
+        baseUrl, Duration.ofSeconds(10), Duration.ofSeconds(60), RetryPolicy.defaults());
+  }
+
+  /** {@code override} (a profile's URL) if set, else {@code VAST_URL}, else the real service. */
+  public static URI resolveUrl(String override, Map<String, String> env) {
+    String url = override != null && !override.isBlank() ? override : env.get("VAST_URL");
+    return url == null || url.isBlank() ? DEFAULT_URL : URI.create(url.strip());
+  }
+
+  public VastClientConfig withReadTimeout(Duration timeout) {
+    return new VastClientConfig(baseUrl, connectTimeout, timeout, retry);
+  }
+
+  public VastClientConfig withRetry(RetryPolicy policy) {
+    return new VastClientConfig(baseUrl, connectTimeout, readTimeout, policy);
+  }
+
+  /** The base with exactly one trailing slash and without a legacy {@code /api/v0} suffix. */
+  String retrofitBase() {
+    String s = baseUrl.toString().replaceAll("/+$", "");
+    if (s.endsWith("/api/v0")) {
+      s = s.substring(0, s.length() - "/api/v0".length());
+    }
+    return s + "/";
+  }
+}

@@ -26,7 +26,8 @@ struct DevLayer {
 
 class CudaBackend : public Backend {
   public:
-    CudaBackend(int device, uint32_t flags) : dev_(device), use_graph_(!(flags & OLMO_FLAG_NO_CUDA_GRAPH)) {
+    CudaBackend(int device, uint32_t flags)
+        : dev_(device), use_graph_(!(flags & OLMO_FLAG_NO_CUDA_GRAPH)), want_pdl_(!(flags & OLMO_FLAG_NO_PDL)) {
         CK(cudaSetDevice(dev_));
         cudaDeviceProp prop;
         CK(cudaGetDeviceProperties(&prop, dev_));
@@ -34,6 +35,7 @@ class CudaBackend : public Backend {
         sms_ = prop.multiProcessorCount;
         cc_ = prop.major * 10 + prop.minor;
         if (cc_ < 80) fail(OLMO_ERR_UNSUPPORTED, std::string("CUDA backend needs compute capability >= 8.0; ") + name_);
+        want_pdl_ = want_pdl_ && cc_ >= 90;
         CK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
     }
     ~CudaBackend() override {
@@ -48,7 +50,7 @@ class CudaBackend : public Backend {
     }
     std::string description() const override {
         return "cuda:" + std::to_string(dev_) + " " + name_ + " (sm_" + std::to_string(cc_) + ", " +
-               std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + ")";
+               std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + (want_pdl_ ? ", pdl" : "") + ")";
     }
 
     void load(const Config &c, const TensorSource &src, int max_seq, int chunk) override {
@@ -173,7 +175,12 @@ class CudaBackend : public Backend {
         h_params_->token = tok;
         h_params_->pos = pos;
         if (!use_graph_) {
-            decode_body();
+            try {
+                decode_body();
+            } catch (...) {
+                pdl_ = false;
+                throw;
+            }
         } else {
             if (!graph_exec_) {
                 cudaGraph_t graph;
@@ -181,6 +188,7 @@ class CudaBackend : public Backend {
                 try {
                     decode_body();
                 } catch (...) {
+                    pdl_ = false;
                     cudaStreamEndCapture(stream_, &graph);
                     throw;
                 }
@@ -201,7 +209,7 @@ class CudaBackend : public Backend {
 
   private:
     int dev_, sms_ = 0, cc_ = 0, max_seq_ = 0, chunk_ = 0, splits_ = 1, all_cap_ = 0;
-    bool use_graph_;
+    bool use_graph_, want_pdl_, pdl_ = false;  // pdl_: launches of the decode step use PDL
     std::string name_;
     Config c_;
     cudaStream_t stream_ = nullptr;
@@ -239,11 +247,25 @@ class CudaBackend : public Backend {
     bf16 *kc(int l) { return kcache_ + size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
     bf16 *vc(int l) { return vcache_ + size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
 
+    // Launches on stream_; inside the decode step with programmatic dependent launch (sm_90).
+    template <typename... KArgs, typename... Args>
+    void launch(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, Args... args) {
+        cudaLaunchConfig_t cfg = {};
+        cfg.gridDim = grid;
+        cfg.blockDim = block;
+        cfg.dynamicSmemBytes = smem;
+        cfg.stream = stream_;
+        cudaLaunchAttribute attr[1];
+        attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+        attr[0].val.programmaticStreamSerializationAllowed = 1;
+        cfg.attrs = attr;
+        cfg.numAttrs = pdl_ ? 1 : 0;
+        CK(cudaLaunchKernelEx(&cfg, kern, static_cast<KArgs>(args)...));
+    }
     template <int MODE> void gemv(const bf16 *W, int N, int K, const k::GemvIn &in, void *out) {
         const int rows_per_block = 8 * (MODE == k::GEMV_SWIGLU ? 2 : 1);
         const int grid = std::min(gemv_grid_[MODE], (N + rows_per_block - 1) / rows_per_block);
-        k::gemv_kernel<MODE><<<grid, 256, size_t(K) * 2, stream_>>>(W, N, K, in, out);
-        CK_LAUNCH();
+        launch(k::gemv_kernel<MODE>, grid, 256, size_t(K) * 2, W, N, K, in, out);
     }
     template <int EPI> void gemm(const bf16 *A, const bf16 *B, int M, int N, int K, void *C) {
         dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
@@ -253,10 +275,9 @@ class CudaBackend : public Backend {
     void qknorm_rope(int l, int n, const k::StepParams *p, int pos0) {
         const Config &c = c_;
         const DevLayer &L = layers_[l];
-        k::qknorm_rope_kernel<<<dim3(n, 2), 256, size_t(std::max(c.q_dim(), c.kv_dim())) * 4, stream_>>>(
-            qkv_, c.q_dim(), c.kv_dim(), c.head_dim, L.q_norm, L.k_norm, inv_freq_, p, pos0, c.eps, q_, kc(l), vc(l),
-            max_seq_);
-        CK_LAUNCH();
+        launch(k::qknorm_rope_kernel, dim3(n, 2), 256, size_t(std::max(c.q_dim(), c.kv_dim())) * 4, (const bf16 *)qkv_,
+               c.q_dim(), c.kv_dim(), c.head_dim, (const bf16 *)L.q_norm, (const bf16 *)L.k_norm, (const float *)inv_freq_,
+               p, pos0, c.eps, q_, kc(l), vc(l), max_seq_);
     }
     void attn_prefill(int l, int n, int pos0) {
         const Config &c = c_;
@@ -274,13 +295,9 @@ class CudaBackend : public Backend {
         dim3 grid(c.heads, splits_);
         const float scale = 1.f / std::sqrt(float(c.head_dim));
         const int group = c.heads / c.kv_heads;
-        if (c.head_dim == 128)
-            k::attn_decode_kernel<128><<<grid, 128, 0, stream_>>>(q_, kc(l), vc(l), params_, max_seq_, group, scale,
-                                                                   part_o_, part_ml_, counters_, att_);
-        else
-            k::attn_decode_kernel<64><<<grid, 128, 0, stream_>>>(q_, kc(l), vc(l), params_, max_seq_, group, scale,
-                                                                  part_o_, part_ml_, counters_, att_);
-        CK_LAUNCH();
+        auto kern = c.head_dim == 128 ? k::attn_decode_kernel<128> : k::attn_decode_kernel<64>;
+        launch(kern, grid, 128, 0, (const bf16 *)q_, (const bf16 *)kc(l), (const bf16 *)vc(l),
+               (const k::StepParams *)params_, max_seq_, group, scale, part_o_, part_ml_, counters_, att_);
     }
 
     // One decode step, all on stream_ (captured into the graph on first use).
@@ -293,6 +310,7 @@ class CudaBackend : public Backend {
         k::embed_kernel<<<1, 128, 0, stream_>>>(nullptr, params_, emb_, x_, H);
         CK_LAUNCH();
         bf16 *cur = x_, *other = xb_;
+        pdl_ = want_pdl_;  // kernels after the embedding overlap their predecessor's tail
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
             k::GemvIn in{};
@@ -321,8 +339,8 @@ class CudaBackend : public Backend {
         in.eps = c.eps; in.resid = cur; in.delta = a_; in.w_delta = layers_[c.layers - 1].post_ff;
         in.resid_out = other; in.w_final = final_norm_;
         gemv<k::GEMV_F32>(lm_, V, H, in, logits_);
-        k::argmax_kernel<<<1, 1024, 0, stream_>>>(logits_, V, next_);
-        CK_LAUNCH();
+        launch(k::argmax_kernel, 1, 1024, 0, (const float *)logits_, V, next_);
+        pdl_ = false;
         CK(cudaMemcpyAsync(h_next_, next_, 4, cudaMemcpyDeviceToHost, stream_));
     }
 };

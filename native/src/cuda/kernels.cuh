@@ -16,6 +16,20 @@ struct StepParams {  // everything a decode step needs that changes per token (l
     int pos;
 };
 
+// Programmatic dependent launch (Hopper): a kernel lets the next one start early
+// (launch_dependents) and waits for its predecessor's completion before touching any
+// activation memory (wait). Both are no-ops when the launch did not ask for PDL or below sm_90.
+__device__ __forceinline__ void pdl_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void pdl_launch() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;\n" ::);
+#endif
+}
+
 __device__ __forceinline__ float bf2f(bf16 x) { return __bfloat162float(x); }
 __device__ __forceinline__ float rbf(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
 __device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
@@ -62,6 +76,8 @@ __device__ __forceinline__ void mma_bf16(float (&c)[4], uint32_t a0, uint32_t a1
 // ------------------------------------------------------------------ embedding
 // x[i][:] = emb[ids[i]][:]; ids from a device array (prefill) or StepParams (decode).
 __global__ void embed_kernel(const int *ids, const StepParams *p, const bf16 *__restrict__ emb, bf16 *x, int H) {
+    pdl_launch();
+    pdl_wait();
     const int i = blockIdx.x;
     const int tok = p ? p->token : ids[i];
     const uint4 *src = reinterpret_cast<const uint4 *>(emb + size_t(tok) * H);
@@ -92,6 +108,31 @@ __global__ void __launch_bounds__(256) gemv_kernel(const bf16 *__restrict__ W, i
     bf16 *xs = reinterpret_cast<bf16 *>(smem_u4);
     __shared__ float red[33];
     const int tid = threadIdx.x;
+    constexpr int R = MODE == GEMV_SWIGLU ? 2 : 1;  // rows per warp
+    constexpr int UNROLL = 8;
+    const int lane = tid & 31, warp = tid >> 5, nwarps = blockDim.x >> 5;
+    const int groups = N / R;
+    uint4 w[R][UNROLL];
+    auto load_batch = [&](int g, int k0) {
+        const bf16 *wrow = W + size_t(g) * R * K;
+#pragma unroll
+        for (int u = 0; u < UNROLL; ++u) {
+            const int idx = k0 + u * 256 + lane * 8;
+#pragma unroll
+            for (int r = 0; r < R; ++r)
+                w[r][u] = idx < K ? __ldg(reinterpret_cast<const uint4 *>(wrow + size_t(r) * K + idx))
+                                  : make_uint4(0, 0, 0, 0);
+        }
+    };
+    // Weights do not depend on the previous kernel: start streaming them before waiting for it.
+    int g = blockIdx.x * nwarps + warp;
+    bool have = false;
+    if (g < groups) {
+        load_batch(g, 0);
+        have = true;
+    }
+    pdl_launch();
+    pdl_wait();
     if (in.delta) {
         float ss = 0.f;
         for (int i = tid; i < K; i += blockDim.x) {
@@ -118,25 +159,13 @@ __global__ void __launch_bounds__(256) gemv_kernel(const bf16 *__restrict__ W, i
     }
     __syncthreads();
 
-    constexpr int R = MODE == GEMV_SWIGLU ? 2 : 1;  // rows per warp
-    constexpr int UNROLL = 8;
-    const int lane = tid & 31, warp = tid >> 5, nwarps = blockDim.x >> 5;
-    const int groups = N / R;
-    for (int g = blockIdx.x * nwarps + warp; g < groups; g += gridDim.x * nwarps) {
+    for (; g < groups; g += gridDim.x * nwarps) {
         float acc[R];
 #pragma unroll
         for (int r = 0; r < R; ++r) acc[r] = 0.f;
-        const bf16 *wrow = W + size_t(g) * R * K;
         for (int k0 = 0; k0 < K; k0 += 256 * UNROLL) {
-            uint4 w[R][UNROLL];
-#pragma unroll
-            for (int u = 0; u < UNROLL; ++u) {
-                const int idx = k0 + u * 256 + lane * 8;
-#pragma unroll
-                for (int r = 0; r < R; ++r)
-                    w[r][u] = idx < K ? __ldg(reinterpret_cast<const uint4 *>(wrow + size_t(r) * K + idx))
-                                      : make_uint4(0, 0, 0, 0);
-            }
+            if (!have) load_batch(g, k0);
+            have = false;
 #pragma unroll
             for (int u = 0; u < UNROLL; ++u) {
                 const int idx = k0 + u * 256 + lane * 8;
@@ -179,6 +208,8 @@ __global__ void qknorm_rope_kernel(const bf16 *__restrict__ qkv, int Q, int KV, 
                                    int pos0, float eps, bf16 *qout, bf16 *kc, bf16 *vc, int max_seq) {
     extern __shared__ float ys[];
     __shared__ float red[33];
+    pdl_launch();
+    pdl_wait();
     const int row = blockIdx.x, isk = blockIdx.y, tid = threadIdx.x;
     const int pos = (p ? p->pos : pos0) + row;
     const int W = isk ? KV : Q;
@@ -228,6 +259,8 @@ __global__ void __launch_bounds__(128) attn_decode_kernel(const bf16 *__restrict
                                                           int group, float scale, float *part_o, float *part_ml,
                                                           unsigned *counters, bf16 *out) {
     constexpr int PL = D / 32;  // dims per lane
+    pdl_launch();
+    pdl_wait();
     const int h = blockIdx.x, s = blockIdx.y, S = gridDim.y, kvh = h / group;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
     const int len = p->pos + 1;
@@ -550,6 +583,8 @@ __global__ void rownorm_kernel(bf16 *x, const bf16 *__restrict__ a, const bf16 *
 __global__ void argmax_kernel(const float *__restrict__ v, int n, int *out) {
     __shared__ float bv[32];
     __shared__ int bi[32];
+    pdl_launch();
+    pdl_wait();
     float best = -INFINITY;
     int idx = 0x7fffffff;
     for (int i = threadIdx.x; i < n; i += blockDim.x) {

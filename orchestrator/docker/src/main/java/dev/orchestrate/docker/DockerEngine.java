@@ -142,6 +142,7 @@ public final class DockerEngine implements AutoCloseable {
   public String build(
       String image,
       InputStream context,
+      String dockerfile,
       String tag,
       Map<String, String> buildArgs,
       Consumer<String> lines) {
@@ -178,7 +179,8 @@ public final class DockerEngine implements AutoCloseable {
             .withPull(false)
             .withRemove(true)
             .withForcerm(true)
-            .withNetworkMode("none");
+            .withNetworkMode("none")
+            .withDockerfilePath(dockerfile);
     buildArgs.forEach(cmd::withBuildArg);
     try {
       cmd.exec(callback).awaitCompletion();

@@ -176,6 +176,22 @@ public record ImageConfig(
         diffIds);
   }
 
+  public ImageConfig withCreated(Instant newCreated) {
+    return new ImageConfig(
+        architecture,
+        os,
+        newCreated,
+        env,
+        entrypoint,
+        cmd,
+        workingDir,
+        user,
+        labels,
+        exposedPorts,
+        history,
+        diffIds);
+  }
+
   public ImageConfig withLabels(Map<String, String> more) {
     Map<String, String> all = new TreeMap<>(labels);
     all.putAll(more);

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -21,9 +20,12 @@ public final class SafetensorsFile implements AutoCloseable {
   private final SafetensorsHeader header;
   private final long dataStart;
   private final Map<String, TensorInfo> byName = new LinkedHashMap<>();
+  private final long chunkBytes;
 
-  private SafetensorsFile(Path path, FileChannel channel, SafetensorsHeader header, long start) {
+  private SafetensorsFile(
+      Path path, FileChannel channel, SafetensorsHeader header, long start, long chunkBytes) {
     this.path = path;
+    this.chunkBytes = chunkBytes;
     this.channel = channel;
     this.header = header;
     this.dataStart = start;
@@ -32,6 +34,14 @@ public final class SafetensorsFile implements AutoCloseable {
 
   /** Opens and validates a file; throws {@link EngineException} when it is truncated or corrupt. */
   public static SafetensorsFile open(Path path) {
+    return open(path, TensorData.CHUNK_BYTES);
+  }
+
+  /** As {@link #open(Path)} with mappings of {@code chunkBytes} (a multiple of 8; for tests). */
+  static SafetensorsFile open(Path path, long chunkBytes) {
+    if (chunkBytes <= 0 || chunkBytes % 8 != 0 || chunkBytes > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("chunk size " + chunkBytes);
+    }
     FileChannel channel;
     try {
       channel = FileChannel.open(path, StandardOpenOption.READ);
@@ -67,7 +77,7 @@ public final class SafetensorsFile implements AutoCloseable {
       readFully(channel, json, 8);
       SafetensorsHeader header =
           SafetensorsHeader.parse(json.array(), size - 8 - headerLength, source);
-      return new SafetensorsFile(path, channel, header, 8 + headerLength);
+      return new SafetensorsFile(path, channel, header, 8 + headerLength, chunkBytes);
     } catch (IOException e) {
       closeQuietly(channel);
       throw new EngineException("cannot read " + path + ": " + e.getMessage(), "", e);
@@ -101,7 +111,7 @@ public final class SafetensorsFile implements AutoCloseable {
     try {
       long offset = 0;
       do {
-        long n = Math.min(TensorData.CHUNK_BYTES, info.byteSize() - offset);
+        long n = Math.min(chunkBytes, info.byteSize() - offset);
         chunks.add(
             channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin() + offset, n));
         offset += n;
@@ -110,7 +120,7 @@ public final class SafetensorsFile implements AutoCloseable {
       throw new EngineException(
           "cannot map " + name + " from " + path + ": " + e.getMessage(), "", e);
     }
-    return new TensorData(info, chunks);
+    return new TensorData(info, chunks, chunkBytes);
   }
 
   @Override
@@ -136,9 +146,5 @@ public final class SafetensorsFile implements AutoCloseable {
     } catch (IOException ignored) {
       // nothing useful to do on a failed close of a read-only file
     }
-  }
-
-  static boolean exists(Path path) {
-    return Files.isRegularFile(path);
   }
 }

@@ -15,9 +15,11 @@ public final class TensorData {
 
   private final TensorInfo info;
   private final List<ByteBuffer> chunks;
+  private final long chunkBytes;
 
-  TensorData(TensorInfo info, List<ByteBuffer> chunks) {
+  TensorData(TensorInfo info, List<ByteBuffer> chunks, long chunkBytes) {
     this.info = info;
+    this.chunkBytes = chunkBytes;
     this.chunks = chunks.stream().map(b -> b.duplicate().order(ByteOrder.LITTLE_ENDIAN)).toList();
   }
 
@@ -45,7 +47,7 @@ public final class TensorData {
       throw new IndexOutOfBoundsException(
           "elements [" + from + "," + (from + count) + ") of " + info);
     }
-    long elementsPerChunk = CHUNK_BYTES / dtype.size();
+    long elementsPerChunk = chunkBytes / dtype.size();
     long done = 0;
     while (done < count) {
       long element = from + done;

@@ -128,7 +128,7 @@ public final class Sshd implements AutoCloseable {
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
       int port = options.port() != 0 ? options.port() : freePort();
-      writeConfig(configDir, port);
+      writeConfig(configDir, home, port);
       try {
         return new Sshd(launch(configDir, port), port, configDir, home, hostKey);
       } catch (IOException e) {
@@ -315,7 +315,7 @@ public final class Sshd implements AutoCloseable {
     }
   }
 
-  private static void writeConfig(Path configDir, int port) throws IOException {
+  private static void writeConfig(Path configDir, Path home, int port) throws IOException {
     String config =
         String.join(
             "\n",
@@ -340,6 +340,9 @@ public final class Sshd implements AutoCloseable {
             "LogLevel INFO",
             "Subsystem sftp " + SFTP_SERVER,
             "ForceCommand " + configDir.resolve("session.sh"),
+            // The user's shell runs ForceCommand and, on Debian, sources ~/.bashrc when started by
+            // sshd; pointing HOME at our home keeps the real user's (possibly slow) rc files out.
+            "SetEnv \"HOME=" + home + "\"",
             "");
     Files.writeString(configDir.resolve("sshd_config"), config);
   }

@@ -1,0 +1,187 @@
+package dev.orchestrate.sync;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.event.Event;
+import dev.orchestrate.core.event.EventSink;
+import dev.orchestrate.core.event.Progress;
+import dev.orchestrate.core.sync.HashCache;
+import dev.orchestrate.core.sync.Manifest;
+import dev.orchestrate.core.sync.ManifestBuilder;
+import dev.orchestrate.ssh.SshFixture;
+import dev.orchestrate.testkit.Sshd;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@Tag("integration")
+class AssetSyncTest {
+  @TempDir Path tmp;
+  private final List<Event> events = new CopyOnWriteArrayList<>();
+
+  @Test
+  void sendsOnlyWhatDiffersAndVerifiesEachFile() throws Exception {
+    Path staged = stage();
+    try (SshFixture f = new SshFixture(tmp.resolve("ssh"))) {
+      SyncOptions options = SyncOptions.to("assets/model").withChunkSize(256 * 1024);
+      SyncReport first = sync(f, staged, options);
+      assertEquals(4, first.filesSent());
+      assertEquals(total(staged), first.bytesSent());
+      Path remote = f.sshd.home().resolve("assets/model");
+      assertSameTree(staged, remote);
+      assertEquals(
+          "rwxr-xr-x",
+          PosixFilePermissions.toString(Files.getPosixFilePermissions(remote.resolve("run.sh"))));
+      assertTrue(Files.exists(remote.resolve(".orchestrate/manifest.json")));
+      assertFalse(Files.exists(remote.resolve(".orchestrate/partial")));
+      assertTrue(events.stream().anyMatch(e -> e instanceof Progress));
+
+      SyncReport noop = sync(f, staged, options);
+      assertEquals(0, noop.filesSent());
+      assertEquals(0, noop.bytesSent());
+      assertEquals(4, noop.filesUnchanged());
+      assertEquals(first.manifestHash(), noop.manifestHash());
+
+      write(staged.resolve("shards/b.bin"), 700_000, 99);
+      SyncReport changed = sync(f, staged, options);
+      assertEquals(1, changed.filesSent());
+      assertEquals(700_000, changed.bytesSent());
+      assertSameTree(staged, remote);
+
+      Files.setPosixFilePermissions(
+          staged.resolve("config.json"), PosixFilePermissions.fromString("rw-------"));
+      SyncReport chmod = sync(f, staged, options);
+      assertEquals(0, chmod.filesSent());
+      assertEquals(1, chmod.modesChanged());
+      assertEquals(
+          "rw-------",
+          PosixFilePermissions.toString(
+              Files.getPosixFilePermissions(remote.resolve("config.json"))));
+    }
+  }
+
+  @Test
+  void resendsFilesChangedBehindOurBackAndDeletesOnlyWhenAsked() throws Exception {
+    Path staged = stage();
+    try (SshFixture f = new SshFixture(tmp.resolve("ssh"))) {
+      SyncOptions options = SyncOptions.to("assets");
+      sync(f, staged, options);
+      Path remote = f.sshd.home().resolve("assets");
+      Files.writeString(remote.resolve("config.json"), "{\"tampered\": true}");
+      Files.writeString(remote.resolve("stray.txt"), "not ours");
+      Files.delete(staged.resolve("shards/a.bin"));
+
+      SyncReport keep = sync(f, staged, options);
+      assertEquals(1, keep.filesSent(), "the tampered file is sent again");
+      assertTrue(Files.exists(remote.resolve("shards/a.bin")), "no delete without --delete");
+      assertTrue(Files.exists(remote.resolve("stray.txt")));
+      assertEquals(
+          Files.readString(staged.resolve("config.json")),
+          Files.readString(remote.resolve("config.json")));
+
+      SyncReport delete = sync(f, staged, options.withDelete(true));
+      assertEquals(2, delete.filesDeleted());
+      assertFalse(Files.exists(remote.resolve("shards/a.bin")));
+      assertFalse(Files.exists(remote.resolve("stray.txt")));
+      assertSameTree(staged, remote);
+    }
+  }
+
+  @Test
+  void resumesAfterTheConnectionDiesMidFile() throws Exception {
+    Path staged = Files.createDirectories(tmp.resolve("big"));
+    int size = 24 << 20;
+    write(staged.resolve("weights.bin"), size, 7);
+    try (SshFixture f = new SshFixture(tmp.resolve("ssh"))) {
+      int port = f.sshd.port();
+      SyncOptions options = SyncOptions.to("w").withChunkSize(1 << 20).withStreams(2);
+      EventSink killer =
+          event -> {
+            if (event instanceof Progress p
+                && p.step().equals("sync")
+                && p.done() > size / 3
+                && f.sshd.isRunning()) {
+              f.sshd.stop(); // the network is gone: listener and connections
+            }
+          };
+      assertThrows(OrchestrateException.class, () -> sync(f, staged, options, killer));
+      Path target = f.sshd.home().resolve("w/weights.bin");
+      assertFalse(Files.exists(target), "no half file in place");
+
+      try (Sshd again =
+          Sshd.start(
+              Sshd.Options.in(tmp.resolve("ssh/sshd"))
+                  .withPort(port)
+                  .withAuthorizedKeys(List.of(f.key.publicKeyLine())))) {
+        SyncReport resumed = sync(f, staged, options);
+        assertEquals(1, resumed.filesSent());
+        assertTrue(resumed.bytesSent() > 0, "something was left to send");
+        assertTrue(
+            resumed.bytesSent() <= size - size / 4,
+            "only the rest moves: sent " + resumed.bytesSent() + " of " + size);
+        assertArrayEquals(
+            Files.readAllBytes(staged.resolve("weights.bin")), Files.readAllBytes(target));
+      }
+    }
+  }
+
+  private SyncReport sync(SshFixture f, Path staged, SyncOptions options) throws IOException {
+    return sync(f, staged, options, EventSink.discard());
+  }
+
+  private SyncReport sync(SshFixture f, Path staged, SyncOptions options, EventSink extra)
+      throws IOException {
+    EventSink sink = ((EventSink) events::add).and(extra);
+    Manifest manifest =
+        new ManifestBuilder(new HashCache(tmp.resolve("hash-cache.json")), sink, Clock.systemUTC())
+            .build(staged);
+    return new AssetSync(f.connector, sink, Clock.systemUTC())
+        .sync(staged, manifest, f.endpoint(), options);
+  }
+
+  private Path stage() throws IOException {
+    Path root = Files.createDirectories(tmp.resolve("staged"));
+    Files.writeString(root.resolve("config.json"), "{\"hidden_size\": 64}\n");
+    write(root.resolve("shards/a.bin"), 600_000, 1);
+    write(root.resolve("shards/b.bin"), 512 * 1024, 2);
+    Files.writeString(root.resolve("run.sh"), "#!/bin/sh\necho hi\n");
+    Files.setPosixFilePermissions(
+        root.resolve("run.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    return root;
+  }
+
+  private static void write(Path file, int size, long seed) throws IOException {
+    byte[] data = new byte[size];
+    new Random(seed).nextBytes(data);
+    Files.createDirectories(file.getParent());
+    Files.write(file, data);
+  }
+
+  private static long total(Path root) throws IOException {
+    try (var s = Files.walk(root)) {
+      return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  private static void assertSameTree(Path expected, Path actual) throws IOException {
+    try (var s = Files.walk(expected)) {
+      for (Path p : s.filter(Files::isRegularFile).toList()) {
+        Path other = actual.resolve(expected.relativize(p).toString());
+        assertArrayEquals(Files.readAllBytes(p), Files.readAllBytes(other), p.toString());
+      }
+    }
+  }
+}

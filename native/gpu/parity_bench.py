@@ -308,6 +308,9 @@ def main():
     e2 = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=4096, flags=2)  # OLMO_FLAG_NO_PDL
     b["ours_no_pdl_tok_s"], b["ours_no_pdl_decode_only_tok_s"] = time_ours(lib, snap, prompt, eng=e2)
     e2.close()
+    e3 = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=4096, flags=4)  # OLMO_FLAG_UNFUSED_DECODE
+    b["ours_unfused_decode_only_tok_s"] = time_ours(lib, snap, prompt, eng=e3)[1]
+    e3.close()
     b["ours_repeat_decode_only_tok_s"] = time_ours(lib, snap, prompt)[1]
     log("   ours:", b)
     save(a.out)
@@ -349,6 +352,7 @@ def main():
              ("ours tok/s (32 prompt + 256 new)", f"{b['ours_tok_s']:.1f}"),
              ("ours decode-only tok/s", f"{b['ours_decode_only_tok_s']:.1f} (repeat {b['ours_repeat_decode_only_tok_s']:.1f})"),
              ("ours decode-only without PDL", f"{b['ours_no_pdl_decode_only_tok_s']:.1f}"),
+             ("ours decode-only unfused (v2 kernels)", f"{b['ours_unfused_decode_only_tok_s']:.1f}"),
              ("weight-streaming limit tok/s", f"{limit:.1f}"),
              ("ours / limit", f"{b['ours_fraction_of_limit']:.1%}"),
              ("ours / HF static", f"{b.get('speedup_vs_static', float('nan')):.2f}x"),

@@ -77,6 +77,7 @@ typedef enum olmo_dtype {
 /* Flags for olmo_options.flags */
 #define OLMO_FLAG_NO_CUDA_GRAPH 0x1u /* CUDA: launch decode kernels one by one (debugging) */
 #define OLMO_FLAG_NO_PDL 0x2u        /* CUDA: no programmatic dependent launch in decode (A/B timing) */
+#define OLMO_FLAG_UNFUSED_DECODE 0x4u /* CUDA: separate q/k-norm+RoPE and argmax kernels in decode (A/B) */
 
 typedef struct olmo_options {
     uint32_t struct_size; /* = sizeof(olmo_options); set by olmo_options_init */

@@ -27,7 +27,8 @@ struct DevLayer {
 class CudaBackend : public Backend {
   public:
     CudaBackend(int device, uint32_t flags)
-        : dev_(device), use_graph_(!(flags & OLMO_FLAG_NO_CUDA_GRAPH)), want_pdl_(!(flags & OLMO_FLAG_NO_PDL)) {
+        : dev_(device), use_graph_(!(flags & OLMO_FLAG_NO_CUDA_GRAPH)), want_pdl_(!(flags & OLMO_FLAG_NO_PDL)),
+          fused_attn_(!(flags & OLMO_FLAG_UNFUSED_DECODE)) {
         CK(cudaSetDevice(dev_));
         cudaDeviceProp prop;
         CK(cudaGetDeviceProperties(&prop, dev_));
@@ -50,7 +51,7 @@ class CudaBackend : public Backend {
     }
     std::string description() const override {
         return "cuda:" + std::to_string(dev_) + " " + name_ + " (sm_" + std::to_string(cc_) + ", " +
-               std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + (want_pdl_ ? ", pdl" : "") + ")";
+               std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + (want_pdl_ ? ", pdl" : "") + (fused_attn_ ? ", fused" : "") + ")";
     }
 
     void load(const Config &c, const TensorSource &src, int max_seq, int chunk) override {
@@ -110,6 +111,10 @@ class CudaBackend : public Backend {
         part_ml_ = alloc<float>(size_t(c.heads) * splits_ * 2);
         counters_ = alloc<unsigned>(c.heads);
         CK(cudaMemset(counters_, 0, c.heads * sizeof(unsigned)));
+        best_val_ = alloc<float>(gemv_max_grid());
+        best_idx_ = alloc<int>(gemv_max_grid());
+        best_counter_ = alloc<unsigned>(1);
+        CK(cudaMemset(best_counter_, 0, sizeof(unsigned)));
         CK(cudaMallocHost(&h_params_, sizeof(k::StepParams)));
         CK(cudaMallocHost(&h_next_, sizeof(int)));
         // poison activations: anything read before it is written shows up as NaN
@@ -209,7 +214,7 @@ class CudaBackend : public Backend {
 
   private:
     int dev_, sms_ = 0, cc_ = 0, max_seq_ = 0, chunk_ = 0, splits_ = 1, all_cap_ = 0;
-    bool use_graph_, want_pdl_, pdl_ = false;  // pdl_: launches of the decode step use PDL
+    bool use_graph_, want_pdl_, pdl_ = false, fused_attn_ = true;  // pdl_: launches of the decode step use PDL
     std::string name_;
     Config c_;
     cudaStream_t stream_ = nullptr;
@@ -223,7 +228,9 @@ class CudaBackend : public Backend {
     bf16 *x_ = nullptr, *xb_ = nullptr, *qkv_ = nullptr, *q_ = nullptr, *att_ = nullptr, *a_ = nullptr,
          *act_ = nullptr, *y_ = nullptr;
     float *logits_ = nullptr, *all_logits_ = nullptr, *part_o_ = nullptr, *part_ml_ = nullptr;
-    unsigned *counters_ = nullptr;
+    unsigned *counters_ = nullptr, *best_counter_ = nullptr;
+    float *best_val_ = nullptr;
+    int *best_idx_ = nullptr;
     k::StepParams *params_ = nullptr, *h_params_ = nullptr;
     int *h_next_ = nullptr;
     int gemv_grid_[3] = {0, 0, 0};
@@ -244,6 +251,7 @@ class CudaBackend : public Backend {
         CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kern, 256, smem));
         return std::max(1, per_sm) * sms_;
     }
+    int gemv_max_grid() const { return sms_ * 8; }  // 256-thread blocks: at most 8 per SM
     bf16 *kc(int l) { return kcache_ + size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
     bf16 *vc(int l) { return vcache_ + size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
 
@@ -290,6 +298,17 @@ class CudaBackend : public Backend {
             k::attn_prefill_kernel<64><<<grid, 128, 0, stream_>>>(q_, kc(l), vc(l), n, pos0, max_seq_, c.q_dim(), group, scale, att_);
         CK_LAUNCH();
     }
+    void attn_decode_fused(int l) {
+        const Config &c = c_;
+        const DevLayer &L = layers_[l];
+        dim3 grid(c.heads, splits_);
+        const float scale = 1.f / std::sqrt(float(c.head_dim));
+        const int group = c.heads / c.kv_heads;
+        auto kern = c.head_dim == 128 ? k::attn_decode_fused_kernel<128> : k::attn_decode_fused_kernel<64>;
+        launch(kern, grid, 128, 0, (const bf16 *)qkv_, c.q_dim(), c.kv_dim(), (const bf16 *)L.q_norm,
+               (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kc(l), vc(l), (const k::StepParams *)params_,
+               max_seq_, group, scale, part_o_, part_ml_, counters_, att_);
+    }
     void attn_decode(int l) {
         const Config &c = c_;
         dim3 grid(c.heads, splits_);
@@ -322,8 +341,12 @@ class CudaBackend : public Backend {
                 std::swap(cur, other);
             }
             gemv<k::GEMV_BF16>(L.qkv, Q + 2 * KV, H, in, qkv_);
-            qknorm_rope(l, 1, params_, 0);
-            attn_decode(l);
+            if (fused_attn_) {
+                attn_decode_fused(l);
+            } else {
+                qknorm_rope(l, 1, params_, 0);
+                attn_decode(l);
+            }
             in = k::GemvIn{};
             in.x = att_;
             gemv<k::GEMV_BF16>(L.o, H, Q, in, a_);
@@ -338,8 +361,13 @@ class CudaBackend : public Backend {
         k::GemvIn in{};
         in.eps = c.eps; in.resid = cur; in.delta = a_; in.w_delta = layers_[c.layers - 1].post_ff;
         in.resid_out = other; in.w_final = final_norm_;
-        gemv<k::GEMV_F32>(lm_, V, H, in, logits_);
-        launch(k::argmax_kernel, 1, 1024, 0, (const float *)logits_, V, next_);
+        if (fused_attn_) {  // argmax folded into the lm_head GEMV
+            in.part_val = best_val_; in.part_idx = best_idx_; in.counter = best_counter_; in.next = next_;
+            gemv<k::GEMV_F32>(lm_, V, H, in, logits_);
+        } else {
+            gemv<k::GEMV_F32>(lm_, V, H, in, logits_);
+            launch(k::argmax_kernel, 1, 1024, 0, (const float *)logits_, V, next_);
+        }
         pdl_ = false;
         CK(cudaMemcpyAsync(h_next_, next_, 4, cudaMemcpyDeviceToHost, stream_));
     }

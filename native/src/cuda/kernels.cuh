@@ -99,6 +99,12 @@ struct GemvIn {
     bf16 *resid_out;
     const bf16 *w_final;
     float eps;
+    // GEMV_F32 only, optional: fused argmax. Each block writes its best (value, row) to
+    // part_val/part_idx[blockIdx.x]; the last block to finish reduces them into *next.
+    float *part_val;
+    int *part_idx;
+    unsigned *counter;
+    int *next;
 };
 enum { GEMV_BF16 = 0, GEMV_SWIGLU = 1, GEMV_F32 = 2 };
 
@@ -159,6 +165,8 @@ __global__ void __launch_bounds__(256) gemv_kernel(const bf16 *__restrict__ W, i
     }
     __syncthreads();
 
+    float best_v = -INFINITY;  // fused argmax (lane 0 of each warp)
+    int best_i = 0x7fffffff;
     for (; g < groups; g += gridDim.x * nwarps) {
         float acc[R];
 #pragma unroll
@@ -192,9 +200,48 @@ __global__ void __launch_bounds__(256) gemv_kernel(const bf16 *__restrict__ W, i
                 reinterpret_cast<bf16 *>(out)[g] = __float2bfloat16_rn(acc[0]);
             } else if (MODE == GEMV_F32) {
                 reinterpret_cast<float *>(out)[g] = acc[0];
+                if (acc[0] > best_v || (acc[0] == best_v && g < best_i)) { best_v = acc[0]; best_i = g; }
             } else {
                 const float gt = rbf(acc[0]), up = rbf(acc[R - 1]);
                 reinterpret_cast<bf16 *>(out)[g] = __float2bfloat16_rn(rbf(silu(gt)) * up);
+            }
+        }
+    }
+    if (MODE == GEMV_F32 && in.next) {
+        __shared__ float wv[32];
+        __shared__ int wi[32];
+        __shared__ bool last;
+        if (lane == 0) { wv[warp] = best_v; wi[warp] = best_i; }
+        __syncthreads();
+        if (tid == 0) {
+            for (int w = 1; w < nwarps; ++w)
+                if (wv[w] > best_v || (wv[w] == best_v && wi[w] < best_i)) { best_v = wv[w]; best_i = wi[w]; }
+            in.part_val[blockIdx.x] = best_v;
+            in.part_idx[blockIdx.x] = best_i;
+            __threadfence();
+            last = atomicAdd(in.counter, 1u) == gridDim.x - 1;
+        }
+        __syncthreads();
+        if (last && warp == 0) {
+            __threadfence();
+            const volatile float *pv = in.part_val;
+            const volatile int *pi = in.part_idx;
+            float bv = -INFINITY;
+            int bi = 0x7fffffff;
+            for (int b = lane; b < gridDim.x; b += 32) {
+                const float v = pv[b];
+                const int i = pi[b];
+                if (v > bv || (v == bv && i < bi)) { bv = v; bi = i; }
+            }
+#pragma unroll
+            for (int o = 16; o > 0; o >>= 1) {
+                const float ov = __shfl_xor_sync(0xffffffffu, bv, o);
+                const int oi = __shfl_xor_sync(0xffffffffu, bi, o);
+                if (ov > bv || (ov == bv && oi < bi)) { bv = ov; bi = oi; }
+            }
+            if (lane == 0) {
+                *in.next = bi == 0x7fffffff ? 0 : bi;
+                *in.counter = 0u;
             }
         }
     }
@@ -314,6 +361,128 @@ __global__ void __launch_bounds__(128) attn_decode_kernel(const bf16 *__restrict
     __threadfence();
     __syncthreads();
     if (threadIdx.x == 0) last = atomicAdd(&counters[h], 1u) == unsigned(S - 1);
+    __syncthreads();
+    if (!last) return;
+    __threadfence();
+    if (warp == 0) {
+        const volatile float *pml = part_ml + size_t(h) * S * 2;
+        const volatile float *po = part_o + size_t(h) * S * D;
+        float M = -INFINITY;
+        for (int i = 0; i < S; ++i) M = fmaxf(M, pml[i * 2]);
+        float L = 0.f, o[PL];
+#pragma unroll
+        for (int j = 0; j < PL; ++j) o[j] = 0.f;
+        for (int i = 0; i < S; ++i) {
+            const float mi = pml[i * 2];
+            const float f = mi == -INFINITY ? 0.f : __expf(mi - M);
+            L += pml[i * 2 + 1] * f;
+#pragma unroll
+            for (int j = 0; j < PL; ++j) o[j] += po[i * D + lane * PL + j] * f;
+        }
+#pragma unroll
+        for (int j = 0; j < PL; ++j) out[h * D + lane * PL + j] = __float2bfloat16_rn(o[j] / L);
+        if (lane == 0) counters[h] = 0u;
+    }
+}
+
+// ------------------------------------------------------------------ fused decode attention
+// As attn_decode_kernel, but reads the raw QKV projection: every block normalises q over the full
+// width (a 4 KB L2 read) and rotates its head's slice; the block whose split owns the new position
+// also normalises/rotates k and writes k and v into the cache before attending. Saves one launch
+// per layer against qknorm_rope_kernel + attn_decode_kernel.
+template <int D>
+__global__ void __launch_bounds__(128) attn_decode_fused_kernel(
+    const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
+    const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const StepParams *p, int max_seq, int group,
+    float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
+    constexpr int PL = D / 32, HALF = D / 2;
+    pdl_launch();
+    pdl_wait();
+    __shared__ float red[33];
+    __shared__ float sv[D];
+    const int h = blockIdx.x, s = blockIdx.y, S = gridDim.y, kvh = h / group, tid = threadIdx.x;
+    const int lane = tid & 31, warp = tid >> 5, nw = blockDim.x >> 5;
+    const int pos = p->pos, len = pos + 1;
+    const int chunk = (len + S - 1) / S, start = s * chunk, end = min(len, start + chunk);
+    float sn = 0.f, cs = 1.f;
+    if (tid < D) sincosf(float(pos) * inv_freq[tid % HALF], &sn, &cs);
+    // normalised, rotated slice of the full-width RMSNorm: returns this thread's element (tid < D)
+    auto norm_rope = [&](const bf16 *x, int W, const bf16 *w, int head) -> float {
+        float ss = 0.f;
+        for (int i = tid; i < W; i += blockDim.x) {
+            const float v = bf2f(x[i]);
+            ss += v * v;
+        }
+        const float r = rsqrtf(block_sum(ss, red) / W + eps);
+        if (tid < D) sv[tid] = rbf(bf2f(w[head * D + tid]) * (bf2f(x[head * D + tid]) * r));
+        __syncthreads();
+        float o = 0.f;
+        if (tid < D) {
+            const int d = tid % HALF;
+            const float x1 = sv[d], x2 = sv[d + HALF];
+            o = rbf(tid < HALF ? x1 * cs - x2 * sn : x2 * cs + x1 * sn);
+        }
+        __syncthreads();
+        return o;
+    };
+    if (pos >= start && pos < end) {  // block-uniform
+        const float kr = norm_rope(qkv + Q, KV, kw, kvh);
+        if (tid < D) {
+            const size_t base = (size_t(kvh) * max_seq + pos) * D + tid;
+            kc[base] = __float2bfloat16_rn(kr);
+            vc[base] = qkv[Q + KV + kvh * D + tid];
+        }
+    }
+    const float qr = norm_rope(qkv, Q, qw, h);
+    if (tid < D) sv[tid] = qr;
+    __syncthreads();  // also orders this block's cache writes before its reads
+    float qv[PL], acc[PL];
+#pragma unroll
+    for (int j = 0; j < PL; ++j) {
+        qv[j] = sv[lane * PL + j] * scale;
+        acc[j] = 0.f;
+    }
+    float m = -INFINITY, l = 0.f;
+    const bf16 *kb = kc + size_t(kvh) * max_seq * D, *vb = vc + size_t(kvh) * max_seq * D;
+    for (int t = start + warp; t < end; t += nw) {
+        const bf16 *kr = kb + size_t(t) * D + lane * PL;
+        float sc = 0.f;
+#pragma unroll
+        for (int j = 0; j < PL; ++j) sc += qv[j] * bf2f(kr[j]);
+        sc = warp_sum(sc);
+        const float mn = fmaxf(m, sc), corr = __expf(m - mn), pe = __expf(sc - mn);
+        l = l * corr + pe;
+        const bf16 *vr = vb + size_t(t) * D + lane * PL;
+#pragma unroll
+        for (int j = 0; j < PL; ++j) acc[j] = acc[j] * corr + pe * bf2f(vr[j]);
+        m = mn;
+    }
+    __shared__ float sm[4], sl[4], so[4][D];
+    if (lane == 0) { sm[warp] = m; sl[warp] = l; }
+#pragma unroll
+    for (int j = 0; j < PL; ++j) so[warp][lane * PL + j] = acc[j];
+    __syncthreads();
+    const size_t pi = size_t(h) * S + s;
+    if (warp == 0) {
+        float M = -INFINITY;
+        for (int w = 0; w < nw; ++w) M = fmaxf(M, sm[w]);
+        float L = 0.f, o[PL];
+#pragma unroll
+        for (int j = 0; j < PL; ++j) o[j] = 0.f;
+        for (int w = 0; w < nw; ++w) {
+            const float f = sm[w] == -INFINITY ? 0.f : __expf(sm[w] - M);
+            L += sl[w] * f;
+#pragma unroll
+            for (int j = 0; j < PL; ++j) o[j] += so[w][lane * PL + j] * f;
+        }
+#pragma unroll
+        for (int j = 0; j < PL; ++j) part_o[pi * D + lane * PL + j] = o[j];
+        if (lane == 0) { part_ml[pi * 2] = M; part_ml[pi * 2 + 1] = L; }
+    }
+    __shared__ bool last;
+    __threadfence();
+    __syncthreads();
+    if (tid == 0) last = atomicAdd(&counters[h], 1u) == unsigned(S - 1);
     __syncthreads();
     if (!last) return;
     __threadfence();

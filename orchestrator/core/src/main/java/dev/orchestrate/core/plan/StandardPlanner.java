@@ -213,7 +213,12 @@ public final class StandardPlanner {
     return PlannedStep.of(
         "launch",
         "Run engine",
-        String.join(" ", p.engine().command()) + " " + where,
+        String.join(
+                " ",
+                dev.orchestrate.core.run.EngineCommand.resolve(
+                    p.engine().command(), p, p.snapshotDir()))
+            + " "
+            + where,
         Duration.ofSeconds(30));
   }
 

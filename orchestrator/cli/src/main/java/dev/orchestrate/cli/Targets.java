@@ -1,0 +1,114 @@
+package dev.orchestrate.cli;
+
+import dev.orchestrate.core.event.EventSink;
+import dev.orchestrate.core.local.LocalTarget;
+import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.target.EngineRequest;
+import dev.orchestrate.core.target.EngineResult;
+import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.MachineStatus;
+import dev.orchestrate.core.target.Target;
+import dev.orchestrate.core.target.TargetContext;
+import dev.orchestrate.core.target.TargetFactory;
+import dev.orchestrate.core.target.UpRequest;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Which code serves which target type. Each target module adds one line to {@link #registry()}; a
+ * type without a factory still plans (the standard plan) and answers everything else with an
+ * UNSUPPORTED error naming the module that has not landed.
+ */
+public final class Targets {
+  private final Map<TargetType, TargetFactory> factories;
+
+  public Targets(Map<TargetType, TargetFactory> factories) {
+    this.factories = new EnumMap<>(TargetType.class);
+    this.factories.putAll(factories);
+  }
+
+  /** The targets this build provides. One line per target module. */
+  public static Targets registry() {
+    Map<TargetType, TargetFactory> f = new EnumMap<>(TargetType.class);
+    f.put(TargetType.LOCAL, LocalTarget::new);
+    return new Targets(f);
+  }
+
+  public boolean has(TargetType type) {
+    return factories.containsKey(type);
+  }
+
+  public Target target(TargetType type, TargetContext context) {
+    TargetFactory factory = factories.get(type);
+    return factory == null ? new Unavailable(type) : factory.create(context);
+  }
+
+  /** Where a target type's implementation will come from, for the error message. */
+  static String module(TargetType type) {
+    return switch (type) {
+      case LOCAL -> "orchestrator/core (local)";
+      case SSH -> "orchestrator/ssh";
+      case VAST -> "orchestrator/vast";
+      case DOCKER -> "orchestrator/docker";
+    };
+  }
+
+  /** A target type whose module has not registered a factory yet: plans, refuses the rest. */
+  static final class Unavailable implements Target {
+    private final TargetType type;
+
+    Unavailable(TargetType type) {
+      this.type = type;
+    }
+
+    @Override
+    public TargetType type() {
+      return type;
+    }
+
+    private RuntimeException missing(String operation) {
+      return unsupported(
+          operation,
+          "the "
+              + type.id()
+              + " target is not available in this build yet ("
+              + module(type)
+              + " registers no TargetFactory in dev.orchestrate.cli.Targets)");
+    }
+
+    @Override
+    public Machine acquire(UpRequest request, EventSink events) {
+      throw missing("up");
+    }
+
+    @Override
+    public EngineResult runEngine(Machine machine, EngineRequest request, EventSink events) {
+      throw missing("run");
+    }
+
+    @Override
+    public MachineStatus status(Machine machine) {
+      throw missing("status");
+    }
+
+    @Override
+    public void down(Machine machine, EventSink events) {
+      throw missing("down");
+    }
+
+    @Override
+    public void sync(Machine machine, UpRequest request, EventSink events) {
+      throw missing("sync");
+    }
+
+    @Override
+    public java.util.List<String> shellCommand(Machine machine) {
+      throw missing("ssh");
+    }
+
+    @Override
+    public java.util.List<Machine> leftovers(java.util.Set<String> tracked) {
+      throw missing("gc");
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package dev.orchestrate.cli.command;
+
+import dev.orchestrate.cli.CliContext;
+import dev.orchestrate.cli.render.Human;
+import dev.orchestrate.core.error.ErrorCode;
+import dev.orchestrate.core.event.EventSink;
+import dev.orchestrate.core.host.HostFacts;
+import dev.orchestrate.core.local.LocalProcess;
+import dev.orchestrate.core.profile.LoadedProfile;
+import dev.orchestrate.core.profile.Profile;
+import dev.orchestrate.core.run.Cancellation;
+import dev.orchestrate.core.run.StagedAssets;
+import dev.orchestrate.core.run.UpFlow;
+import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.RunId;
+import dev.orchestrate.core.target.RunRecord;
+import dev.orchestrate.core.target.RunRecordStore;
+import dev.orchestrate.core.target.Target;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the shared {@link UpFlow} for {@code up} and {@code run}: Ctrl-C (a JVM shutdown) cancels
+ * the run and waits until its record is written; the exit code is the engine's.
+ */
+final class Launcher {
+  private static final long RECORD_WAIT_SECONDS = 20;
+
+  private final CliContext c;
+
+  Launcher(CliContext c) {
+    this.c = c;
+  }
+
+  int launch(LoadedProfile loaded, Machine reuse, EventSink events, boolean json) {
+    Profile profile = loaded.profile();
+    Target target = c.targets().target(profile.target().type(), c.targetContext());
+    HostFacts host = c.probeHost(c.projectDir().resolve(profile.assets().dir()));
+    RunRecordStore store = c.runs(profile.logs().dir());
+    LocalProcess processes = new LocalProcess(c.projectDir(), c.environment(), c.clock());
+    UpFlow flow =
+        new UpFlow(
+            store,
+            new StagedAssets(c.projectDir(), c.stateDir(), processes),
+            c.redactor(),
+            c.clock());
+    RunId runId = RunId.generate(c.clock(), profile.name());
+    Cancellation cancellation = new Cancellation();
+    CountDownLatch recorded = new CountDownLatch(1);
+    Thread hook =
+        new Thread(
+            () -> {
+              cancellation.cancel();
+              try {
+                recorded.await(RECORD_WAIT_SECONDS, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "orchestrate-interrupt");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      UpProcess.write(store.runDir(runId));
+      RunRecord r = flow.run(target, loaded, host, runId, cancellation, events, reuse);
+      summarize(r, store, json);
+      return switch (r.status()) {
+        case SUCCEEDED -> 0;
+        case INTERRUPTED -> ErrorCode.INTERRUPTED.exitCode();
+        default -> r.exitCode().filter(code -> code != 0).orElse(ErrorCode.ENGINE.exitCode());
+      };
+    } catch (java.io.IOException e) {
+      throw new dev.orchestrate.core.error.OrchestrateException(
+          ErrorCode.FAILURE,
+          "cannot write to " + store.runDir(runId) + ": " + e.getMessage(),
+          "check the logs folder",
+          e);
+    } finally {
+      recorded.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the hook is running and lets the JVM exit once the record is written
+      }
+    }
+  }
+
+  private void summarize(RunRecord r, RunRecordStore store, boolean json) {
+    if (json) {
+      Map<String, Object> line = new java.util.LinkedHashMap<>();
+      line.put("event", "run-record");
+      line.put("record", r);
+      c.out().println(c.redactor().redact(toJson(line)));
+      c.out().flush();
+      return;
+    }
+    StringBuilder s = new StringBuilder();
+    s.append("run ")
+        .append(r.runId())
+        .append(' ')
+        .append(r.status().name().toLowerCase(Locale.ROOT));
+    r.duration().ifPresent(d -> s.append(" in ").append(Human.duration(d)));
+    r.exitCode().ifPresent(code -> s.append(", exit code ").append(code));
+    Object tps = r.metrics().get("tokens_per_second");
+    if (tps != null) {
+      s.append(", ").append(tps).append(" tokens/s");
+    }
+    c.err().println(s);
+    c.err()
+        .println(
+            "logs: "
+                + c.projectDir().relativize(store.engineLog(r.runId()).toAbsolutePath())
+                + ", record: "
+                + c.projectDir()
+                    .relativize(
+                        store.runDir(r.runId()).resolve(RunRecordStore.RECORD).toAbsolutePath()));
+    c.err().flush();
+  }
+
+  private static String toJson(Object value) {
+    try {
+      return dev.orchestrate.core.io.Json.mapper().writeValueAsString(value);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.orchestrate.cli.command;
+
+import dev.orchestrate.cli.CliContext;
+import dev.orchestrate.core.profile.LoadedProfile;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code up}: the whole flow on the profile's target. */
+@Command(
+    name = "up",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the whole job on the profile's target and stream its output.",
+      "Stages assets (manifest with sha256), prepares the",
+      "environment, launch the engine, stream its output here and to logs/<run-id>/engine.log, and",
+      "write logs/<run-id>/run.json. Ctrl-C stops the engine and still writes the record.",
+      "Exits with the engine's exit code."
+    },
+    footer = {
+      "%nExamples:",
+      "  orchestrate up                                   # the cpu profile: this host, tiny snapshot",
+      "  orchestrate up --profile cpu --prompt \"Hello\" --max-new-tokens 8",
+      "  orchestrate up --profile workstation --json",
+      Common.EXIT_CODES
+    })
+public final class UpCommand implements Callable<Integer> {
+  private final CliContext c;
+  @Mixin Common common;
+  @Mixin ProfileOptions profileOptions;
+
+  @Option(names = "--prompt", paramLabel = "TEXT", description = "Prompt (default: the profile's).")
+  String prompt;
+
+  @Option(
+      names = "--max-new-tokens",
+      paramLabel = "N",
+      description = "Tokens to generate (default: the profile's).")
+  Integer maxNewTokens;
+
+  public UpCommand(CliContext c) {
+    this.c = c;
+  }
+
+  @Override
+  public Integer call() {
+    LoadedProfile loaded =
+        c.profiles()
+            .load(profileOptions.profile, engineSets(profileOptions.sets, prompt, maxNewTokens));
+    return new Launcher(c).launch(loaded, null, common.events(c), common.json);
+  }
+
+  static List<String> engineSets(List<String> sets, String prompt, Integer maxNewTokens) {
+    List<String> all = new ArrayList<>(sets);
+    if (prompt != null) {
+      all.add("engine.prompt=" + prompt);
+    }
+    if (maxNewTokens != null) {
+      all.add("engine.maxNewTokens=" + maxNewTokens);
+    }
+    return all;
+  }
+}

@@ -1,0 +1,151 @@
+package dev.orchestrate.core.local;
+
+import dev.orchestrate.core.event.EventSink;
+import dev.orchestrate.core.event.Steps;
+import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.target.EngineRequest;
+import dev.orchestrate.core.target.EngineResult;
+import dev.orchestrate.core.target.LedgerEntry;
+import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.MachineStatus;
+import dev.orchestrate.core.target.Target;
+import dev.orchestrate.core.target.TargetContext;
+import dev.orchestrate.core.target.UpRequest;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * This host as a target: the environment is prepared in place and the engine runs as a child
+ * process in the project folder. While it runs it is in the ledger with its pid, so {@code down}
+ * from another terminal can stop it.
+ */
+public final class LocalTarget implements Target {
+  private final TargetContext context;
+  private final LocalProcess processes;
+  private final EnvSetup env;
+
+  public LocalTarget(TargetContext context) {
+    this.context = context;
+    this.processes = new LocalProcess(context.projectDir(), context.environment(), context.clock());
+    this.env = new EnvSetup(context.projectDir(), context.stateDir(), processes);
+  }
+
+  @Override
+  public TargetType type() {
+    return TargetType.LOCAL;
+  }
+
+  @Override
+  public Machine acquire(UpRequest request, EventSink events) {
+    Machine machine =
+        Machine.local(
+            "local-" + request.runId(),
+            TargetType.LOCAL,
+            request.runId().value(),
+            context.clock().instant(),
+            Map.of("host", hostName()));
+    try {
+      env.prepare(
+          request.profile(),
+          request.host(),
+          request.cancellation(),
+          new Steps(events, context.clock()));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return machine;
+  }
+
+  @Override
+  public EngineResult runEngine(Machine machine, EngineRequest request, EventSink events) {
+    try {
+      LocalProcess.Exit exit =
+          processes.run(
+              "engine",
+              request.command(),
+              request.environment(),
+              request.cancellation(),
+              events,
+              handle ->
+                  context
+                      .ledger()
+                      .put(
+                          LedgerEntry.active(
+                              machine
+                                  .withAttribute("pid", String.valueOf(handle.pid()))
+                                  .withAttribute(
+                                      "pidStart",
+                                      handle
+                                          .info()
+                                          .startInstant()
+                                          .map(Object::toString)
+                                          .orElse("")),
+                              request.runId(),
+                              context.clock().instant())));
+      return new EngineResult(exit.exitCode(), exit.cancelled());
+    } finally {
+      context.ledger().remove(machine.id());
+    }
+  }
+
+  @Override
+  public MachineStatus status(Machine machine) {
+    return engineProcess(machine)
+        .map(
+            h ->
+                new MachineStatus(machine, MachineStatus.State.RUNNING, "engine pid " + h.pid(), 0))
+        .orElseGet(
+            () -> new MachineStatus(machine, MachineStatus.State.GONE, "engine not running", 0));
+  }
+
+  @Override
+  public void down(Machine machine, EventSink events) {
+    engineProcess(machine)
+        .ifPresent(
+            h -> {
+              h.descendants().forEach(ProcessHandle::destroy);
+              h.destroy();
+              try {
+                h.onExit().get(LocalProcess.GRACE_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+              } catch (Exception e) {
+                h.descendants().forEach(ProcessHandle::destroyForcibly);
+                h.destroyForcibly();
+              }
+            });
+    context.ledger().remove(machine.id());
+  }
+
+  /**
+   * Local engines are children of an {@code up}; the ledger entry of a dead one is all that is
+   * left.
+   */
+  @Override
+  public java.util.List<Machine> leftovers(java.util.Set<String> tracked) {
+    return java.util.List.of();
+  }
+
+  /** The engine's process if it is still the one we started (pids are reused). */
+  private static Optional<ProcessHandle> engineProcess(Machine machine) {
+    String pid = machine.attributes().get("pid");
+    if (pid == null) {
+      return Optional.empty();
+    }
+    String start = machine.attributes().getOrDefault("pidStart", "");
+    return ProcessHandle.of(Long.parseLong(pid))
+        .filter(ProcessHandle::isAlive)
+        .filter(
+            h ->
+                start.isEmpty()
+                    || h.info().startInstant().map(Object::toString).orElse("").equals(start));
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}

@@ -22,6 +22,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param offlineAfterMs new instances go {@code offline} this long after they run (null: never)
  * @param visibilityDelayMs a new instance is invisible to GET and list for this long
  * @param minIntervalMs per endpoint and key: calls closer together than this get a 429 (0: off)
+ * @param instanceFaultCount how many of the next instances get the instance faults above (0: all)
+ * @param billedPriceFactor the instance is billed at the offer's price times this (a price hike)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record FaultSettings(
@@ -39,9 +41,34 @@ public record FaultSettings(
     boolean exitOnStart,
     Long offlineAfterMs,
     long visibilityDelayMs,
-    long minIntervalMs) {
+    long minIntervalMs,
+    int instanceFaultCount,
+    double billedPriceFactor) {
 
   public static FaultSettings none() {
-    return new FaultSettings(0, ".*", 0, 503, ".*", 0, ".*", 0, 0, 0, false, false, null, 0, 0);
+    return new FaultSettings(
+        0, ".*", 0, 503, ".*", 0, ".*", 0, 0, 0, false, false, null, 0, 0, 0, 1.0);
+  }
+
+  /** The same settings without the per-instance faults (for instances past the fault count). */
+  FaultSettings withoutInstanceFaults() {
+    return new FaultSettings(
+        rateLimitBurst,
+        rateLimitMatch,
+        serverErrorBurst,
+        serverErrorStatus,
+        serverErrorMatch,
+        successFalseBurst,
+        successFalseMatch,
+        offerTakenBurst,
+        createTimeoutBurst,
+        createTimeoutMs,
+        false,
+        false,
+        null,
+        visibilityDelayMs,
+        minIntervalMs,
+        0,
+        1.0);
   }
 }

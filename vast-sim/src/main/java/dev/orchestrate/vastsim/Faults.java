@@ -20,6 +20,7 @@ public final class Faults {
   private final AtomicInteger successFalse = new AtomicInteger();
   private final AtomicInteger offerTaken = new AtomicInteger();
   private final AtomicInteger createTimeout = new AtomicInteger();
+  private final AtomicInteger instanceFaults = new AtomicInteger();
 
   Faults(ObjectMapper mapper) {
     this.mapper = mapper;
@@ -49,6 +50,9 @@ public final class Faults {
     if (patch.has("createTimeoutBurst")) {
       createTimeout.set(next.createTimeoutBurst());
     }
+    if (patch.has("instanceFaultCount")) {
+      instanceFaults.set(next.instanceFaultCount());
+    }
     return next;
   }
 
@@ -60,6 +64,16 @@ public final class Faults {
     successFalse.set(0);
     offerTaken.set(0);
     createTimeout.set(0);
+    instanceFaults.set(0);
+  }
+
+  /** The faults a new instance is created under (instance faults only while the count lasts). */
+  FaultSettings forNewInstance() {
+    FaultSettings s = settings;
+    if (s.instanceFaultCount() <= 0) {
+      return s;
+    }
+    return instanceFaults.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0 ? s : s.withoutInstanceFaults();
   }
 
   public FaultSettings settings() {

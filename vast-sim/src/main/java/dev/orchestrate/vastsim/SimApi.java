@@ -180,7 +180,7 @@ final class SimApi {
             runtype,
             label,
             keys.publicKeys(),
-            faults.settings(),
+            faults.forNewInstance(),
             timings);
     log.accept("instance " + inst.id + ": created from offer " + offerId + " label=" + label);
     if (slow) {

@@ -182,6 +182,7 @@ final class SimInstance {
     if (since != null && now.isAfter(since)) {
       gpu =
           OfferFilter.number(offer.path("dph_base"))
+              * faults.billedPriceFactor()
               * Duration.between(since, now).toMillis()
               / 3_600_000.0;
     }
@@ -296,7 +297,8 @@ final class SimInstance {
       o.put("direct_port_end", -1);
     }
     double storageHour = OfferFilter.number(offer.path("storage_cost")) * diskGb / 720.0;
-    double base = OfferFilter.number(offer.path("dph_base"));
+    double base = OfferFilter.number(offer.path("dph_base")) * faults.billedPriceFactor();
+    o.put("dph_base", base);
     o.put("disk_space", diskGb);
     o.put("disk_usage", -1);
     o.put("storage_total_cost", storageHour);

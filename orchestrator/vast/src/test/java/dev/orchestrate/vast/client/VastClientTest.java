@@ -60,7 +60,9 @@ class VastClientTest {
                 false)
             .toJson();
     List<Offer> offers = fx.client.searchOffers(q);
-    assertEquals(List.of(24511873L, 24511874L), offers.stream().map(Offer::id).toList());
+    assertEquals(
+        List.of(24511873L, 24511885L, 24511886L, 24511874L),
+        offers.stream().map(Offer::id).toList());
     Offer first = offers.get(0);
     assertEquals("RTX 4090", first.gpuName());
     assertEquals("US", first.countryCode());

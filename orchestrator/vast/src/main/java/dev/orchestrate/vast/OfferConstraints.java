@@ -1,0 +1,91 @@
+package dev.orchestrate.vast;
+
+import java.util.Objects;
+
+/**
+ * What a machine must offer, in the user's units (GB, $/hour, Mb/s). {@code query} is extra text in
+ * the official CLI's query language, applied last so it can tighten or relax ({@code verified=any})
+ * anything here; {@code order} is a CLI order string that replaces our ranking.
+ */
+public record OfferConstraints(
+    String gpuName,
+    int gpuCount,
+    Double minVramGb,
+    double maxPricePerHour,
+    double minReliability,
+    double diskGb,
+    Double minCuda,
+    double minInetDownMbps,
+    boolean directSsh,
+    String query,
+    String order,
+    int limit) {
+
+  public OfferConstraints {
+    if (gpuCount < 1) {
+      throw new IllegalArgumentException("gpuCount must be at least 1");
+    }
+    if (!(maxPricePerHour > 0)) {
+      throw new IllegalArgumentException("a price ceiling (maxPricePerHour > 0) is required");
+    }
+    if (diskGb < 8) {
+      diskGb = 8; // Vast's minimum disk
+    }
+    limit = limit <= 0 ? 64 : limit;
+    query = Objects.requireNonNullElse(query, "");
+  }
+
+  /** Integrators' floors (dstack, SkyPilot): 128 Mb/s down, direct SSH port, the given CUDA. */
+  public static OfferConstraints of(String gpuName, int gpuCount, double maxPricePerHour) {
+    return new OfferConstraints(
+        gpuName, gpuCount, null, maxPricePerHour, 0.95, 40, null, 128, true, "", null, 64);
+  }
+
+  public OfferConstraints withQuery(String q) {
+    return new OfferConstraints(
+        gpuName,
+        gpuCount,
+        minVramGb,
+        maxPricePerHour,
+        minReliability,
+        diskGb,
+        minCuda,
+        minInetDownMbps,
+        directSsh,
+        q,
+        order,
+        limit);
+  }
+
+  public OfferConstraints withDisk(double gb) {
+    return new OfferConstraints(
+        gpuName,
+        gpuCount,
+        minVramGb,
+        maxPricePerHour,
+        minReliability,
+        gb,
+        minCuda,
+        minInetDownMbps,
+        directSsh,
+        query,
+        order,
+        limit);
+  }
+
+  public OfferConstraints withMinCuda(Double cuda) {
+    return new OfferConstraints(
+        gpuName,
+        gpuCount,
+        minVramGb,
+        maxPricePerHour,
+        minReliability,
+        diskGb,
+        cuda,
+        minInetDownMbps,
+        directSsh,
+        query,
+        order,
+        limit);
+  }
+}

@@ -1,0 +1,16 @@
+package dev.orchestrate.vast;
+
+import dev.orchestrate.core.error.ErrorCode;
+import dev.orchestrate.core.error.OrchestrateException;
+
+/** Why one attempt did not give us a ready machine; {@code machineFault} allows another machine. */
+final class ProvisionFailure extends OrchestrateException {
+  private static final long serialVersionUID = 1L;
+
+  final boolean machineFault;
+
+  ProvisionFailure(String message, String hint, boolean machineFault, Throwable cause) {
+    super(ErrorCode.PROVIDER, message, hint, cause);
+    this.machineFault = machineFault;
+  }
+}

@@ -1,0 +1,43 @@
+package dev.orchestrate.vast;
+
+import dev.orchestrate.core.run.Cancellation;
+import dev.orchestrate.core.target.RunId;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One {@code up} on Vast: the run (whose id labels the rental), what machine, which image with
+ * which env and onstart script, our public key, how long to wait for SSH, and how many machines to
+ * try in all (2 = one other machine after a failure).
+ */
+public record ProvisionRequest(
+    RunId runId,
+    OfferConstraints constraints,
+    String image,
+    Map<String, String> env,
+    String onstart,
+    String publicKey,
+    Duration readyTimeout,
+    Duration pollInterval,
+    int maxMachines,
+    Cancellation cancellation) {
+  public ProvisionRequest {
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(constraints, "constraints");
+    Objects.requireNonNull(image, "image");
+    env = env == null ? Map.of() : Map.copyOf(env);
+    Objects.requireNonNull(publicKey, "publicKey");
+    Objects.requireNonNull(readyTimeout, "readyTimeout");
+    Objects.requireNonNull(pollInterval, "pollInterval");
+    cancellation = cancellation == null ? new Cancellation() : cancellation;
+    if (maxMachines < 1) {
+      throw new IllegalArgumentException("maxMachines must be at least 1");
+    }
+  }
+
+  /** The label of attempt {@code n}: our prefix, the run id and the attempt. */
+  public String label(int attempt) {
+    return Labels.of(runId, attempt);
+  }
+}

@@ -1,0 +1,430 @@
+package dev.orchestrate.vast;
+
+import dev.orchestrate.core.error.ErrorCode;
+import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.event.EventSink;
+import dev.orchestrate.core.event.Notice;
+import dev.orchestrate.core.event.Warning;
+import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.target.Ledger;
+import dev.orchestrate.core.target.LedgerEntry;
+import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.time.Sleeper;
+import dev.orchestrate.vast.client.CreateInstance;
+import dev.orchestrate.vast.client.Instance;
+import dev.orchestrate.vast.client.SshEndpoint;
+import dev.orchestrate.vast.client.VastApiException;
+import dev.orchestrate.vast.client.VastApiException.Kind;
+import dev.orchestrate.vast.client.VastClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Rents one machine without ever leaving something billing: pick the best offer, write our intent
+ * to the ledger, create with a label carrying the run id (exactly once), record the instance,
+ * re-check the billed price, wait with a deadline for {@code running} and a working sshd while
+ * failing fast on dead states, attach our key. On any failure it destroys exactly what this attempt
+ * created, verifies that it is gone, and tries one other machine if allowed.
+ */
+public final class Provisioner {
+  private static final int MAX_OFFERS_PER_ATTEMPT = 5;
+  private static final int MISSING_POLLS = 5;
+
+  private final VastClient client;
+  private final OfferSelector selector;
+  private final Destroyer destroyer;
+  private final Ledger ledger;
+  private final Clock clock;
+  private final Sleeper sleeper;
+  private final SshProbe probe;
+
+  public Provisioner(
+      VastClient client,
+      OfferSelector selector,
+      Destroyer destroyer,
+      Ledger ledger,
+      Clock clock,
+      Sleeper sleeper,
+      SshProbe probe) {
+    this.client = client;
+    this.selector = selector;
+    this.destroyer = destroyer;
+    this.ledger = ledger;
+    this.clock = clock;
+    this.sleeper = sleeper;
+    this.probe = probe;
+  }
+
+  public Rental provision(ProvisionRequest req, EventSink events) {
+    Set<Long> badMachines = new HashSet<>();
+    boolean attachAfterCreate = !ensureAccountKey(req.publicKey(), events);
+    ProvisionFailure last = null;
+    for (int attempt = 1; attempt <= req.maxMachines(); attempt++) {
+      checkCancelled(req);
+      try {
+        return attempt(req, attempt, badMachines, attachAfterCreate, events);
+      } catch (ProvisionFailure f) {
+        last = f;
+        if (!f.machineFault || attempt == req.maxMachines()) {
+          throw f;
+        }
+        events.accept(
+            new Warning(clock.instant(), f.getMessage(), "trying one other machine instead"));
+      }
+    }
+    throw last;
+  }
+
+  private Rental attempt(
+      ProvisionRequest req, int attempt, Set<Long> badMachines, boolean attach, EventSink events) {
+    String label = req.label(attempt);
+    List<RankedOffer> offers = selector.select(req.constraints(), badMachines);
+    if (offers.isEmpty()) {
+      throw new ProvisionFailure(
+          "no Vast offer matches the profile"
+              + (badMachines.isEmpty() ? "" : " (excluding machines " + badMachines + ")"),
+          "raise target.vast.maxPricePerHour, lower minReliability, or relax the query;"
+              + " `orchestrate plan --profile vast` shows the search",
+          false,
+          null);
+    }
+    for (RankedOffer offer : offers.subList(0, Math.min(MAX_OFFERS_PER_ATTEMPT, offers.size()))) {
+      checkCancelled(req);
+      Optional<Long> created = create(req, offer, label, events);
+      if (created.isEmpty()) {
+        continue; // the offer was taken meanwhile: the next one
+      }
+      long id = created.get();
+      if (offer.offer().machineId() != null) {
+        badMachines.add(offer.offer().machineId());
+      }
+      try {
+        Rental rental = awaitReady(req, id, offer, label, attach, events);
+        badMachines.remove(offer.offer().machineId());
+        return rental;
+      } catch (RuntimeException e) {
+        cleanUp(id, label, events);
+        if (e instanceof ProvisionFailure pf) {
+          throw pf;
+        }
+        if (e instanceof OrchestrateException oe && oe.code() == ErrorCode.INTERRUPTED) {
+          throw oe;
+        }
+        throw new ProvisionFailure(
+            "instance " + id + " failed while starting: " + e.getMessage(), null, true, e);
+      }
+    }
+    throw new ProvisionFailure(
+        "every matching offer was taken before we could rent it",
+        "run `orchestrate up` again; offers change by the minute",
+        false,
+        null);
+  }
+
+  /** Creates once; empty if the offer vanished. Transport errors are resolved by label. */
+  private Optional<Long> create(
+      ProvisionRequest req, RankedOffer offer, String label, EventSink events) {
+    Instant now = clock.instant();
+    ledger.put(
+        new LedgerEntry(
+            label,
+            TargetType.VAST,
+            req.runId(),
+            LedgerEntry.State.CREATING,
+            Optional.empty(),
+            now,
+            "creating from offer " + offer.offer().id()));
+    events.accept(new Notice(now, "renting " + offer.describe() + " as " + label));
+    CreateInstance body =
+        new CreateInstance(
+            req.image(),
+            req.constraints().diskGb(),
+            label,
+            req.env(),
+            req.onstart(),
+            "ssh_direct",
+            null);
+    try {
+      long id = client.createInstance(offer.offer().id(), body).instanceId();
+      record(req, label, id, offer);
+      return Optional.of(id);
+    } catch (VastApiException e) {
+      if (e.newContract().isPresent()) {
+        long id = e.newContract().getAsLong();
+        record(req, label, id, offer);
+        cleanUp(id, label, events);
+        throw new ProvisionFailure(
+            "Vast refused the rental but made instance "
+                + id
+                + " anyway (destroyed): "
+                + e.getMessage(),
+            e.hint().orElse(null),
+            true,
+            e);
+      }
+      if (e.kind() == Kind.OFFER_UNAVAILABLE) {
+        ledger.remove(label);
+        events.accept(
+            new Warning(
+                clock.instant(),
+                "offer " + offer.offer().id() + " was taken meanwhile",
+                "trying the next offer"));
+        return Optional.empty();
+      }
+      if (e.kind() == Kind.TRANSPORT || e.kind() == Kind.SERVER || e.kind() == Kind.RATE_LIMITED) {
+        Optional<Instance> found = findByLabel(req, label);
+        if (found.isPresent()) {
+          events.accept(
+              new Warning(
+                  clock.instant(),
+                  "the create answer was lost, but instance "
+                      + found.get().id()
+                      + " exists under our label",
+                  "using it"));
+          record(req, label, found.get().id(), offer);
+          return Optional.of(found.get().id());
+        }
+        if (e.kind() == Kind.TRANSPORT) {
+          throw new ProvisionFailure(
+              "the create call's outcome is unknown and no instance with label "
+                  + label
+                  + " appeared",
+              "run `orchestrate gc` in a minute: it finds and destroys instances labelled by us",
+              false,
+              e);
+        }
+      }
+      ledger.remove(label);
+      throw new ProvisionFailure(
+          "renting offer " + offer.offer().id() + " failed: " + e.getMessage(),
+          e.hint().orElse(null),
+          false,
+          e);
+    }
+  }
+
+  /** Before any second thought about a create: look for the first by its label, a few times. */
+  private Optional<Instance> findByLabel(ProvisionRequest req, String label) {
+    for (int i = 0; i < MISSING_POLLS; i++) {
+      try {
+        List<Instance> mine = client.listByLabel(label);
+        if (!mine.isEmpty()) {
+          return Optional.of(mine.get(0));
+        }
+      } catch (VastApiException e) {
+        // keep looking until the polls run out
+      }
+      pause(req.pollInterval());
+    }
+    return Optional.empty();
+  }
+
+  private void record(ProvisionRequest req, String label, long id, RankedOffer offer) {
+    Machine machine = machine(id, label, null, offer.pricePerHour(), offer, Map.of());
+    ledger.replace(label, LedgerEntry.active(machine, req.runId(), clock.instant()));
+  }
+
+  private Rental awaitReady(
+      ProvisionRequest req,
+      long id,
+      RankedOffer offer,
+      String label,
+      boolean attach,
+      EventSink events) {
+    Instant createdAt = clock.instant();
+    Instant deadline = createdAt.plus(req.readyTimeout());
+    double cap = req.constraints().maxPricePerHour();
+    int missing = 0;
+    boolean priceChecked = false;
+    boolean keyAttached = false;
+    String lastStatus = "";
+    while (true) {
+      checkCancelled(req);
+      Optional<Instance> shown = read(id);
+      if (shown != null && shown.isEmpty()) {
+        if (++missing > MISSING_POLLS) {
+          throw new ProvisionFailure(
+              "instance " + id + " vanished from the Vast API after it was created",
+              "it may have been reclaimed by its host",
+              true,
+              null);
+        }
+      } else if (shown != null) {
+        Instance inst = shown.get();
+        if (!priceChecked && inst.dphTotal() != null) {
+          priceChecked = true;
+          if (inst.dphTotal() > cap + 1e-9) {
+            throw new ProvisionFailure(
+                String.format(
+                    Locale.ROOT,
+                    "instance %d is billed $%.4f/h, above the cap of $%.4f/h",
+                    id,
+                    inst.dphTotal(),
+                    cap),
+                "the offer's price changed; raise target.vast.maxPricePerHour or try again",
+                true,
+                null);
+          }
+        }
+        if (inst.isTerminal() || inst.isStoppedByHost()) {
+          throw new ProvisionFailure(
+              "instance "
+                  + id
+                  + " is "
+                  + inst.status()
+                  + (inst.statusMsg() == null ? "" : " (" + inst.statusMsg() + ")")
+                  + " and will not start",
+              "the host is faulty; another machine will be tried if the profile allows",
+              true,
+              null);
+        }
+        if (!inst.status().equals(lastStatus)) {
+          lastStatus = inst.status();
+          events.accept(new Notice(clock.instant(), "instance " + id + ": " + lastStatus));
+        }
+        Optional<SshEndpoint> ssh = inst.sshEndpoint();
+        if (inst.isRunning() && ssh.isPresent()) {
+          if (attach && !keyAttached) {
+            client.attachKey(id, req.publicKey());
+            keyAttached = true;
+          }
+          if (probe.ready(id, ssh.get())) {
+            Duration took = Duration.between(createdAt, clock.instant());
+            double billed = inst.dphTotal() == null ? offer.pricePerHour() : inst.dphTotal();
+            Machine m = machine(id, label, ssh.get(), billed, offer, Map.of());
+            ledger.update(
+                String.valueOf(id),
+                e ->
+                    new LedgerEntry(
+                        e.key(),
+                        e.target(),
+                        e.runId(),
+                        e.state(),
+                        Optional.of(m),
+                        e.since(),
+                        "running"));
+            return new Rental(inst, ssh.get(), offer, billed, label, took);
+          }
+        }
+      }
+      if (!clock.instant().isBefore(deadline)) {
+        throw new ProvisionFailure(
+            "instance "
+                + id
+                + " was not reachable over SSH within "
+                + req.readyTimeout().toSeconds()
+                + " s (last status: "
+                + (lastStatus.isEmpty() ? "none" : lastStatus)
+                + ")",
+            "big images can take long to load; raise the ready timeout or pick a machine with more bandwidth",
+            true,
+            null);
+      }
+      pause(req.pollInterval());
+    }
+  }
+
+  /** One status read; null when the API is busy (rate limit, 5xx) and we should just ask again. */
+  private Optional<Instance> read(long id) {
+    try {
+      return client.showInstance(id);
+    } catch (VastApiException e) {
+      if (e.retryable()) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  private void cleanUp(long id, String label, EventSink events) {
+    String key = String.valueOf(id);
+    ledger.update(key, e -> e.withState(LedgerEntry.State.DESTROYING));
+    destroyer.destroyAndVerify(id);
+    ledger.remove(key);
+    ledger.remove(label);
+    events.accept(new Notice(clock.instant(), "destroyed instance " + id + " (verified gone)"));
+  }
+
+  /** Makes sure the account holds our key; false if it cannot (team keys): attach per instance. */
+  private boolean ensureAccountKey(String publicKey, EventSink events) {
+    String wanted = keyBody(publicKey);
+    try {
+      if (client.accountKeys().stream().anyMatch(k -> keyBody(k.publicKey()).equals(wanted))) {
+        return true;
+      }
+      client.addAccountKey(publicKey);
+      return true;
+    } catch (VastApiException e) {
+      events.accept(
+          new Warning(
+              clock.instant(),
+              "could not register our SSH key with the account: " + e.getMessage(),
+              "attaching it to the instance instead"));
+      return false;
+    }
+  }
+
+  private static String keyBody(String line) {
+    String[] parts = line.strip().split("\\s+");
+    return parts.length >= 2 ? parts[0] + " " + parts[1] : line.strip();
+  }
+
+  Machine machine(
+      long id,
+      String label,
+      SshEndpoint ssh,
+      double price,
+      RankedOffer offer,
+      Map<String, String> extra) {
+    Map<String, String> attrs = new java.util.TreeMap<>(extra);
+    attrs.put("offer", String.valueOf(offer.offer().id()));
+    if (offer.offer().machineId() != null) {
+      attrs.put("machine_id", String.valueOf(offer.offer().machineId()));
+    }
+    if (offer.offer().gpuName() != null) {
+      attrs.put(
+          "gpu",
+          (offer.offer().numGpus() == null ? 1 : offer.offer().numGpus())
+              + "x "
+              + offer.offer().gpuName());
+    }
+    if (offer.offer().geolocation() != null) {
+      attrs.put("location", offer.offer().geolocation());
+    }
+    return new Machine(
+        String.valueOf(id),
+        TargetType.VAST,
+        label,
+        true,
+        Optional.ofNullable(ssh).map(SshEndpoint::host),
+        ssh == null ? 0 : ssh.port(),
+        Optional.ofNullable(ssh).map(SshEndpoint::user),
+        price,
+        clock.instant(),
+        attrs);
+  }
+
+  private void pause(Duration d) {
+    try {
+      sleeper.sleep(d);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OrchestrateException(
+          ErrorCode.INTERRUPTED, "interrupted while waiting for Vast", null, e);
+    }
+  }
+
+  private static void checkCancelled(ProvisionRequest req) {
+    if (req.cancellation().isCancelled()) {
+      throw new OrchestrateException(
+          ErrorCode.INTERRUPTED, "cancelled", "nothing was left running");
+    }
+  }
+}

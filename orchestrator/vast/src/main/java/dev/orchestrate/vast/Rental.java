@@ -1,0 +1,17 @@
+package dev.orchestrate.vast;
+
+import dev.orchestrate.vast.client.Instance;
+import dev.orchestrate.vast.client.SshEndpoint;
+import java.time.Duration;
+
+/**
+ * A running instance we hold: what Vast says about it, where its sshd is, the offer it came from,
+ * the price it is billed at, and how long create → SSH-ready took.
+ */
+public record Rental(
+    Instance instance,
+    SshEndpoint ssh,
+    RankedOffer offer,
+    double billedPerHour,
+    String label,
+    Duration createToSsh) {}

@@ -1,0 +1,278 @@
+package dev.orchestrate.vast;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.event.Event;
+import dev.orchestrate.core.target.Ledger;
+import dev.orchestrate.core.target.LedgerEntry;
+import dev.orchestrate.core.target.RunId;
+import dev.orchestrate.core.transport.Endpoint;
+import dev.orchestrate.core.transport.ExecResult;
+import dev.orchestrate.core.transport.Transport;
+import dev.orchestrate.ssh.HostKeyPins;
+import dev.orchestrate.ssh.ProjectKey;
+import dev.orchestrate.ssh.SshConnector;
+import dev.orchestrate.ssh.SshSettings;
+import dev.orchestrate.vast.client.CreateInstance;
+import dev.orchestrate.vast.client.VastClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole rental life against the simulator over real HTTP, with every instance a real sshd: each
+ * fault ends with nothing billing and an empty ledger.
+ */
+@Tag("integration")
+class ProvisionerTest {
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final List<Event> events = new CopyOnWriteArrayList<>();
+  @TempDir Path dir;
+  private SimFixture fx;
+  private Ledger ledger;
+  private ProjectKey key;
+  private RecordingSleeper sleeper;
+
+  @BeforeEach
+  void start() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/sshd")), "needs OpenSSH's sshd");
+    fx = SimFixture.withSshd();
+    ledger = new Ledger(dir.resolve("state/ledger.json"));
+    key = ProjectKey.ensure(dir.resolve("keys/id_ed25519"), "orchestrate-test");
+    sleeper = new RecordingSleeper(10);
+  }
+
+  @AfterEach
+  void stop() {
+    if (fx != null) {
+      fx.close();
+    }
+  }
+
+  private Provisioner provisioner(VastClient client) {
+    Destroyer destroyer =
+        new Destroyer(
+            client, sleeper.clock(), sleeper, Duration.ofSeconds(30), Duration.ofMillis(100));
+    return new Provisioner(
+        client,
+        new OfferSelector(client),
+        destroyer,
+        ledger,
+        sleeper.clock(),
+        sleeper,
+        SshProbe.tcp(Duration.ofSeconds(2)));
+  }
+
+  private ProvisionRequest request(int machines) {
+    return request(machines, Duration.ofMinutes(5));
+  }
+
+  private ProvisionRequest request(int machines, Duration readyTimeout) {
+    OfferConstraints c =
+        new OfferConstraints("RTX 4090", 1, 20.0, 0.60, 0.98, 20, 12.0, 128, true, "", null, 20);
+    return new ProvisionRequest(
+        RunId.parse("20261126-070000-vast-abcd"),
+        c,
+        "ubuntu:22.04",
+        Map.of("JOB_ID", "42"),
+        "echo onstart ran with $JOB_ID > onstart.txt",
+        key.publicKeyLine(),
+        readyTimeout,
+        Duration.ofSeconds(2),
+        machines,
+        null);
+  }
+
+  private void faults(String json) throws Exception {
+    fx.sim.faults().update(mapper.readTree(json));
+  }
+
+  private void assertNothingLeft() {
+    assertTrue(fx.sim.billing().nothingBilling(), "still billing: " + fx.sim.billing());
+    assertEquals(List.of(), ledger.entries());
+  }
+
+  @Test
+  void upReachesARealSshShellThenDownLeavesNothingBilling() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "Vast instances log in as root");
+    long t0 = System.nanoTime();
+    Rental rental = provisioner(fx.client).provision(request(2), events::add);
+    long wallMs = (System.nanoTime() - t0) / 1_000_000;
+    System.out.println("vast-sim create->ssh-ready wall time: " + wallMs + " ms");
+    assertEquals(
+        24511873L, rental.offer().offer().id(), "cheapest 4090 in US/CA with the best value");
+    assertEquals("orchestrate-20261126-070000-vast-abcd-a1", rental.label());
+    LedgerEntry entry = ledger.entries().get(0);
+    assertEquals(String.valueOf(rental.instance().id()), entry.key());
+    assertEquals(rental.ssh().port(), entry.machine().orElseThrow().sshPort());
+
+    SshConnector ssh =
+        new SshConnector(
+            SshSettings.defaults(), key, new HostKeyPins(dir.resolve("pins")), sleeper);
+    try (Transport t =
+        ssh.connect(
+            Endpoint.of(
+                String.valueOf(rental.instance().id()),
+                rental.ssh().host(),
+                rental.ssh().port(),
+                "root"))) {
+      ExecResult r =
+          t.run(
+              "echo job=$JOB_ID; for i in 1 2 3 4 5 6 7 8 9 10; do [ -f onstart.txt ] && break; sleep 0.1; done; cat onstart.txt");
+      assertEquals(0, r.exitCode(), r.stderr());
+      assertTrue(r.stdout().contains("job=42"), r.stdout());
+      assertTrue(r.stdout().contains("onstart ran with 42"), r.stdout());
+    }
+    assertEquals(List.of(rental.instance().id()), fx.sim.billing().billingIds());
+
+    reaper(fx.client).down(rental.instance().id());
+    assertNothingLeft();
+  }
+
+  private Reaper reaper(VastClient client) {
+    return new Reaper(client, destroyer(), ledger, sleeper.clock(), Duration.ofMinutes(10));
+  }
+
+  private Destroyer destroyer() {
+    return new Destroyer(
+        fx.client, sleeper.clock(), sleeper, Duration.ofSeconds(30), Duration.ofMillis(100));
+  }
+
+  @Test
+  void stuckInLoadingHitsTheDeadlineAndDestroysBothMachines() throws Exception {
+    faults("{\"stuckInLoading\": true}");
+    sleeper = new RecordingSleeper(0);
+    OrchestrateException e =
+        assertThrows(
+            OrchestrateException.class,
+            () ->
+                provisioner(fx.client).provision(request(2, Duration.ofSeconds(60)), events::add));
+    assertTrue(e.getMessage().contains("not reachable over SSH within 60 s"), e.getMessage());
+    assertTrue(e.getMessage().contains("loading"), e.getMessage());
+    assertNothingLeft();
+    assertTrue(events.stream().anyMatch(ev -> ev.toString().contains("trying one other machine")));
+    assertTrue(fx.sim.billing().accruedUsd() > 0, "storage was billed while loading");
+  }
+
+  @Test
+  void exitedFailsFastThenAnotherMachineWorks() throws Exception {
+    faults("{\"exitOnStart\": true, \"instanceFaultCount\": 1}");
+    Rental rental = provisioner(fx.client).provision(request(2), events::add);
+    assertNotEquals(31502L, rental.offer().offer().machineId(), "the bad machine is excluded");
+    assertTrue(sleeper.sleeps().size() < 20, "failed fast: " + sleeper.sleeps().size() + " polls");
+    assertEquals(List.of(rental.instance().id()), fx.sim.billing().billingIds());
+    reaper(fx.client).down(rental.instance().id());
+    assertNothingLeft();
+  }
+
+  @Test
+  void goingOfflineFailsAndWithOneMachineAllowedNothingIsLeft() throws Exception {
+    faults("{\"offlineAfterMs\": 0}");
+    OrchestrateException e =
+        assertThrows(
+            OrchestrateException.class,
+            () -> provisioner(fx.client).provision(request(1), events::add));
+    assertTrue(e.getMessage().contains("offline"), e.getMessage());
+    assertNothingLeft();
+  }
+
+  @Test
+  void rateLimitsAnd5xxBurstsAreRiddenOut() throws Exception {
+    faults(
+        "{\"rateLimitBurst\": 6, \"rateLimitMatch\": \"GET /api/v0/instances/\", \"serverErrorBurst\": 3, \"serverErrorStatus\": 502, \"serverErrorMatch\": \"GET\"}");
+    Rental rental = provisioner(fx.client).provision(request(1), events::add);
+    reaper(fx.client).down(rental.instance().id());
+    assertNothingLeft();
+  }
+
+  @Test
+  void anOfferTakenBetweenSearchAndCreateMovesToTheNextOffer() throws Exception {
+    faults("{\"offerTakenBurst\": 1}");
+    Rental rental = provisioner(fx.client).provision(request(1), events::add);
+    assertNotEquals(24511873L, rental.offer().offer().id());
+    assertEquals(1, fx.sim.billing().billingIds().size());
+    reaper(fx.client).down(rental.instance().id());
+    assertNothingLeft();
+  }
+
+  @Test
+  void aCreateThatTimesOutIsAdoptedByLabelNotRepeated() throws Exception {
+    faults("{\"createTimeoutBurst\": 1, \"createTimeoutMs\": 1500}");
+    try (VastClient impatient = fx.client(Duration.ofMillis(400))) {
+      Rental rental = provisioner(impatient).provision(request(1), events::add);
+      assertEquals(
+          List.of(rental.instance().id()), fx.sim.billing().billingIds(), "exactly one instance");
+      reaper(impatient).down(rental.instance().id());
+    }
+    assertNothingLeft();
+  }
+
+  @Test
+  void aBilledPriceAboveTheCapIsDestroyedAtOnce() throws Exception {
+    faults("{\"billedPriceFactor\": 3.0}");
+    OrchestrateException e =
+        assertThrows(
+            OrchestrateException.class,
+            () -> provisioner(fx.client).provision(request(2), events::add));
+    assertTrue(e.getMessage().contains("above the cap"), e.getMessage());
+    assertNothingLeft();
+  }
+
+  @Test
+  void aVanishingInstanceAndCancellationLeaveNothing() throws Exception {
+    ProvisionRequest req = request(1);
+    faults("{\"stuckInLoading\": true}");
+    Thread canceller =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(300);
+              } catch (InterruptedException ignored) {
+                return;
+              }
+              req.cancellation().cancel();
+            });
+    canceller.start();
+    OrchestrateException e =
+        assertThrows(
+            OrchestrateException.class, () -> provisioner(fx.client).provision(req, events::add));
+    assertEquals(dev.orchestrate.core.error.ErrorCode.INTERRUPTED, e.code());
+    assertNothingLeft();
+  }
+
+  @Test
+  void gcDestroysOurUntrackedInstancesAndLeavesOthersAlone() {
+    long ours =
+        fx.client
+            .createInstance(
+                24511873L,
+                new CreateInstance(
+                    "img", 10, "orchestrate-20261126-000000-x-ab12-a1", Map.of(), null, null, null))
+            .instanceId();
+    long theirs =
+        fx.client
+            .createInstance(
+                24511874L,
+                new CreateInstance("img", 10, "someone-elses", Map.of(), null, null, null))
+            .instanceId();
+    Reaper reaper = reaper(fx.client);
+    assertEquals(List.of(ours), reaper.reconcile().untracked().stream().map(i -> i.id()).toList());
+    assertEquals(List.of(ours), reaper.gc());
+    assertEquals(List.of(theirs), fx.sim.billing().billingIds());
+    fx.client.destroyInstance(theirs);
+  }
+}

@@ -5,7 +5,9 @@ import static dev.orchestrate.core.profile.InvalidValue.check;
 /**
  * Offer constraints and budget for a rented Vast.ai instance ({@code target.vast}). Prices in USD.
  * {@code maxPricePerHour} is required for the vast target (checked by {@link ProfileValidator}): we
- * never rent without a ceiling.
+ * never rent without a ceiling. {@code query} is extra text in the official vast CLI's query
+ * language ({@code geolocation in [US,CA] inet_down>500}) applied on top of these constraints;
+ * {@code url} points the target at another API such as the simulator ({@code VAST_URL} wins).
  */
 public record VastSection(
     String gpuName,
@@ -15,7 +17,12 @@ public record VastSection(
     Double minReliability,
     Integer diskGb,
     String image,
-    Budget budget) {
+    Budget budget,
+    String query,
+    Double minCuda,
+    Integer readyTimeoutMinutes,
+    Boolean retryOtherMachine,
+    String url) {
 
   /** Spending limits: the total for one run and how long an idle machine may live. */
   public record Budget(Double maxTotalUsd, Integer idleMinutes) {
@@ -39,5 +46,10 @@ public record VastSection(
     diskGb = diskGb == null ? 40 : diskGb;
     check(diskGb >= 1, "diskGb", "must be at least 1");
     budget = budget == null ? new Budget(null, null) : budget;
+    query = query == null ? "" : query;
+    check(minCuda == null || minCuda > 0, "minCuda", "must be greater than 0");
+    readyTimeoutMinutes = readyTimeoutMinutes == null ? 15 : readyTimeoutMinutes;
+    check(readyTimeoutMinutes >= 1, "readyTimeoutMinutes", "must be at least 1 minute");
+    retryOtherMachine = retryOtherMachine == null ? Boolean.TRUE : retryOtherMachine;
   }
 }

@@ -43,6 +43,13 @@ public final class Targets {
     return factory == null ? new Unavailable(type) : factory.create(context);
   }
 
+  /** Fails with the UNSUPPORTED error when {@code type} has no implementation in this build. */
+  public void requireAvailable(TargetType type, String operation) {
+    if (!has(type)) {
+      throw new Unavailable(type).missing(operation);
+    }
+  }
+
   /** Where a target type's implementation will come from, for the error message. */
   static String module(TargetType type) {
     return switch (type) {
@@ -66,7 +73,7 @@ public final class Targets {
       return type;
     }
 
-    private RuntimeException missing(String operation) {
+    RuntimeException missing(String operation) {
       return unsupported(
           operation,
           "the "

@@ -36,6 +36,7 @@ final class Launcher {
 
   int launch(LoadedProfile loaded, Machine reuse, EventSink events, boolean json) {
     Profile profile = loaded.profile();
+    c.targets().requireAvailable(profile.target().type(), reuse == null ? "up" : "run");
     Target target = c.targets().target(profile.target().type(), c.targetContext());
     HostFacts host = c.probeHost(c.projectDir().resolve(profile.assets().dir()));
     RunRecordStore store = c.runs(profile.logs().dir());
@@ -102,9 +103,13 @@ final class Launcher {
         .append(r.status().name().toLowerCase(Locale.ROOT));
     r.duration().ifPresent(d -> s.append(" in ").append(Human.duration(d)));
     r.exitCode().ifPresent(code -> s.append(", exit code ").append(code));
-    Object tps = r.metrics().get("tokens_per_second");
+    Object tps = r.metrics().get("decode_tok_s");
     if (tps != null) {
       s.append(", ").append(tps).append(" tokens/s");
+    }
+    Object ttft = r.metrics().get("ttft_ms");
+    if (ttft != null) {
+      s.append(", first token after ").append(ttft).append(" ms");
     }
     c.err().println(s);
     c.err()

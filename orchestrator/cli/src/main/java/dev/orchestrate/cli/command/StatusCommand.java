@@ -120,7 +120,7 @@ public final class StatusCommand implements Callable<Integer> {
             TIME.format(r.startedAt()),
             r.duration().map(Human::duration).orElse(""),
             r.exitCode().map(String::valueOf).orElse(""),
-            r.metrics().getOrDefault("tokens_per_second", ""));
+            r.metrics().getOrDefault("decode_tok_s", ""));
       }
       t.print(c.out());
     }

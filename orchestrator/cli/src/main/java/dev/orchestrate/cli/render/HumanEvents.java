@@ -24,6 +24,7 @@ public final class HumanEvents implements EventSink {
   private final PrintWriter err;
   private final Redactor redactor;
   private Instant lastProgress = Instant.EPOCH;
+  private boolean progressShown;
 
   public HumanEvents(PrintWriter out, PrintWriter err, Redactor redactor) {
     this.out = out;
@@ -34,6 +35,8 @@ public final class HumanEvents implements EventSink {
   @Override
   public synchronized void accept(Event event) {
     if (event instanceof StepStarted s) {
+      lastProgress = s.at();
+      progressShown = false;
       err.println("▸ " + s.title());
     } else if (event instanceof StepEnded s) {
       String detail = s.detail().isEmpty() ? "" : "  " + redactor.redact(s.detail());
@@ -71,10 +74,11 @@ public final class HumanEvents implements EventSink {
     if (!last && Duration.between(lastProgress, p.at()).compareTo(PROGRESS_EVERY) < 0) {
       return;
     }
-    if (last && lastProgress.equals(Instant.EPOCH)) {
+    if (last && !progressShown) {
       return; // finished before the first report was due: the step line says it all
     }
     lastProgress = p.at();
+    progressShown = true;
     String amount =
         p.unit().equals("bytes")
             ? Human.bytes(p.done()) + (p.totalKnown() ? " / " + Human.bytes(p.total()) : "")

@@ -84,7 +84,9 @@ public final class LocalTarget implements Target {
                                           .orElse("")),
                               request.runId(),
                               context.clock().instant())));
-      return new EngineResult(exit.exitCode(), exit.cancelled());
+      // 'orchestrate down' removes the entry before it stops the engine: a deliberate stop.
+      boolean downed = context.ledger().find(machine.id()).isEmpty();
+      return new EngineResult(exit.exitCode(), exit.cancelled() || downed);
     } finally {
       context.ledger().remove(machine.id());
     }
@@ -102,19 +104,20 @@ public final class LocalTarget implements Target {
 
   @Override
   public void down(Machine machine, EventSink events) {
-    engineProcess(machine)
-        .ifPresent(
-            h -> {
-              h.descendants().forEach(ProcessHandle::destroy);
-              h.destroy();
-              try {
-                h.onExit().get(LocalProcess.GRACE_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
-              } catch (Exception e) {
-                h.descendants().forEach(ProcessHandle::destroyForcibly);
-                h.destroyForcibly();
-              }
-            });
+    Optional<ProcessHandle> engine = engineProcess(machine);
+    // Removed first, so the up that runs this engine records a deliberate stop, not a crash.
     context.ledger().remove(machine.id());
+    engine.ifPresent(
+        h -> {
+          h.descendants().forEach(ProcessHandle::destroy);
+          h.destroy();
+          try {
+            h.onExit().get(LocalProcess.GRACE_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (Exception e) {
+            h.descendants().forEach(ProcessHandle::destroyForcibly);
+            h.destroyForcibly();
+          }
+        });
   }
 
   /**

@@ -1,0 +1,59 @@
+package dev.orchestrate.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Runs the CLI in-process against a project folder of its own, capturing both streams. */
+final class Cli {
+  /** What a command printed and returned. */
+  record Result(int code, String out, String err) {
+    @Override
+    public String toString() {
+      return "exit " + code + "\n--- out\n" + out + "--- err\n" + err;
+    }
+  }
+
+  final Path project;
+  final Map<String, String> env = new HashMap<>();
+
+  Cli(Path project) throws IOException {
+    this.project = project;
+    Files.createDirectories(project.resolve("profiles"));
+    env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+    env.put("HOME", project.resolve("home").toString());
+    env.put("ORCHESTRATE_PROJECT", project.toString());
+    env.put("DOCKER_HOST", "unix://" + project.resolve("no-docker.sock"));
+  }
+
+  Cli profile(String name, String yaml) throws IOException {
+    Files.writeString(project.resolve("profiles").resolve(name + ".yaml"), yaml);
+    return this;
+  }
+
+  Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), env, args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  /** A local profile whose "engine" is a shell script: prints text, a metrics line, stderr. */
+  static String shellProfile(String script) {
+    return "extends: base\n"
+        + "target:\n  type: local\n"
+        + "bootstrap:\n  systemPackages: skip\n  cudaToolkit: none\n  torchIndex: cpu\n"
+        + "assets:\n  dir: assets\n"
+        + "engine:\n"
+        + "  snapshotCommand: [sh, -c, 'mkdir -p {snapshot} && echo weights > {snapshot}/model.bin']\n"
+        + "  command: [sh, -c, '"
+        + script.replace("'", "''")
+        + "', engine, '{prompt}', '{maxNewTokens}']\n"
+        + "  prompt: Hello there\n"
+        + "  maxNewTokens: 4\n";
+  }
+}

@@ -1,0 +1,181 @@
+package dev.orchestrate.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  Cli cli;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    cli = new Cli(dir);
+  }
+
+  @Test
+  void everyCommandHasHelpWithExamplesAndExitCodes() {
+    Cli.Result top = cli.run("--help");
+    assertEquals(0, top.code(), top::toString);
+    Set<String> names =
+        new TreeSet<>(
+            List.of(
+                "profiles",
+                "doctor",
+                "plan",
+                "up",
+                "run",
+                "logs",
+                "status",
+                "down",
+                "sync",
+                "build",
+                "ssh",
+                "gc"));
+    for (String name : names) {
+      Cli.Result help = cli.run(name, "--help");
+      assertEquals(0, help.code(), help::toString);
+      assertTrue(help.out().contains("Examples:"), name + " help has examples");
+      assertTrue(help.out().contains("Exit codes"), name + " help lists exit codes");
+      assertTrue(top.out().contains(name), "top help lists " + name);
+    }
+    Cli.Result list = cli.run("profiles", "list", "--help");
+    assertTrue(list.out().contains("Examples:"));
+  }
+
+  @Test
+  void usageErrorsExitWithTwo() {
+    Cli.Result r = cli.run("frobnicate");
+    assertEquals(2, r.code(), r::toString);
+    assertTrue(r.err().contains("error: Unmatched argument"), r::toString);
+    assertEquals(2, cli.run().code());
+    assertEquals(2, cli.run("down").code());
+  }
+
+  @Test
+  void profilesListShowsShippedAndUserProfiles() throws IOException {
+    cli.profile("mine", "extends: cpu\ndescription: my own\n");
+    Cli.Result r = cli.run("profiles", "list");
+    assertEquals(0, r.code(), r::toString);
+    assertTrue(r.out().lines().findFirst().orElse("").startsWith("NAME"), r::toString);
+    for (String name : List.of("base", "cpu", "docker", "vast", "workstation", "mine")) {
+      assertTrue(r.out().contains(name), name);
+    }
+    assertTrue(r.out().contains("profiles/mine.yaml"));
+    JsonNode json = JSON.readTree(cli.run("profiles", "list", "--json").out());
+    assertEquals(6, json.get("profiles").size());
+    assertEquals("vast", json.get("profiles").get(4).get("target").asText());
+  }
+
+  @Test
+  void profilesShowResolvesLayersAndSet() throws IOException {
+    Cli.Result r = cli.run("profiles", "show", "vast", "--set", "target.vast.gpuName=A100");
+    assertEquals(0, r.code(), r::toString);
+    assertTrue(r.out().contains("gpuName: A100"), r::toString);
+    assertTrue(r.out().contains("shipped base.yaml → shipped vast.yaml"), r::toString);
+    JsonNode json = JSON.readTree(cli.run("profiles", "show", "cpu", "--json").out());
+    assertEquals("cpu", json.get("profile").get("bootstrap").get("torchIndex").asText());
+  }
+
+  @Test
+  void badProfilesExitWithThreeAndNoStackTrace() throws IOException {
+    cli.profile("bad", "target:\n  type: cloud\nengine:\n  maxNewTokens: many\n");
+    Cli.Result r = cli.run("plan", "--profile", "bad");
+    assertEquals(3, r.code(), r::toString);
+    assertTrue(
+        r.err().contains("profiles/bad.yaml:2: target.type: 'cloud' is not one of"), r::toString);
+    assertTrue(
+        r.err().contains("profiles/bad.yaml:4: engine.maxNewTokens: expected a whole number"),
+        r::toString);
+    assertTrue(r.err().contains("hint: "), r::toString);
+    assertFalse(r.err().contains("\tat "), "no stack trace");
+    Cli.Result traced = cli.run("plan", "--profile", "bad", "--stacktrace");
+    assertTrue(traced.err().contains("\tat "), "stack trace on request");
+    Cli.Result list = cli.run("profiles", "list");
+    assertEquals(0, list.code());
+    assertTrue(list.out().contains("invalid: 2 problem(s)"), list::toString);
+  }
+
+  @Test
+  void doctorPrintsATableAndAStableJsonSchema() throws IOException {
+    Cli.Result r = cli.run("doctor");
+    assertEquals(0, r.code(), r::toString);
+    for (String check :
+        List.of(
+            "os",
+            "cpu",
+            "memory",
+            "disk",
+            "gpu",
+            "cuda toolkit",
+            "torch wheels",
+            "sudo",
+            "docker",
+            "ssh",
+            "sshd")) {
+      assertTrue(r.out().lines().anyMatch(l -> l.startsWith(check + " ")), check);
+    }
+    JsonNode json = JSON.readTree(cli.run("doctor", "--json").out());
+    Set<String> fields = new TreeSet<>();
+    json.fieldNames().forEachRemaining(fields::add);
+    assertEquals(
+        new TreeSet<>(
+            List.of(
+                "os",
+                "arch",
+                "cpuCores",
+                "memoryBytes",
+                "diskPath",
+                "diskFreeBytes",
+                "gpus",
+                "gpuProblem",
+                "driverVersion",
+                "driverCudaVersion",
+                "cudaToolkit",
+                "cudaSource",
+                "torchIndex",
+                "sudo",
+                "docker",
+                "ssh",
+                "sshd")),
+        fields);
+    assertFalse(json.get("docker").get("reachable").asBoolean());
+  }
+
+  @Test
+  void planForVastRentsNothingAndShowsPrice() throws IOException {
+    Cli.Result r = cli.run("plan", "--profile", "vast");
+    assertEquals(0, r.code(), r::toString);
+    assertTrue(r.out().contains("Rent the cheapest matching offer"), r::toString);
+    assertTrue(r.out().contains("≤$0.6/h"), r::toString);
+    assertTrue(r.out().contains("at most $"), r::toString);
+    assertFalse(Files.exists(dir.resolve(".orchestrate/ledger.json")), "nothing recorded as held");
+    JsonNode json = JSON.readTree(cli.run("plan", "--profile", "vast", "--json").out());
+    assertEquals("vast", json.get("target").asText());
+    assertEquals("offers", json.get("steps").get(0).get("id").asText());
+  }
+
+  @Test
+  void unsupportedTargetsSayWhatIsMissingInOneLine() {
+    Cli.Result r = cli.run("up", "--profile", "vast");
+    assertEquals(8, r.code(), r::toString);
+    String first = r.err().lines().filter(l -> l.startsWith("error: ")).findFirst().orElseThrow();
+    assertTrue(first.contains("the vast target does not support 'up'"), first);
+    assertTrue(first.contains("orchestrator/vast registers no TargetFactory"), first);
+    assertEquals(8, cli.run("build", "--image", "cpu").code());
+  }
+}

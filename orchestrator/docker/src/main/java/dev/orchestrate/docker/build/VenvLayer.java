@@ -50,13 +50,14 @@ public final class VenvLayer {
 
   /** The shell command the container runs. */
   static String script(Recipe.Venv venv) {
+    // an empty lock still gives a venv: pip refuses an install with nothing to install
     return venv.python()
         + " -m venv "
         + venv.path()
-        + " && "
+        + " && if grep -q '^[^#[:space:]]' /lock/requirements.lock; then "
         + venv.path()
         + "/bin/pip install --no-index --find-links /wheels"
-        + " --require-hashes --only-binary=:all: --no-deps -r /lock/requirements.lock";
+        + " --require-hashes --only-binary=:all: --no-deps -r /lock/requirements.lock; fi";
   }
 
   public LayerDigest write(Recipe recipe, Recipe.Venv venv, String image) throws IOException {

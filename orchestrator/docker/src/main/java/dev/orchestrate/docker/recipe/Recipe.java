@@ -72,13 +72,25 @@ public record Recipe(
   }
 
   /** A layer we write ourselves. */
-  public sealed interface Layer permits Copy, Venv {}
+  public sealed interface Layer permits Copy, Classpath, Venv {}
 
   /** Files copied in: {@code from} (relative to the project root) to {@code to} in the image. */
   public record Copy(String from, String to) implements Layer {
     public Copy {
       Objects.requireNonNull(from, "copy.from");
       Objects.requireNonNull(to, "copy.to");
+    }
+  }
+
+  /**
+   * The jars a classpath file lists ({@code from}, relative to the project folder; entries
+   * separated by ':' or new lines, as Maven's dependency:build-classpath writes them), each copied
+   * into the folder {@code to} under its file name.
+   */
+  public record Classpath(String from, String to) implements Layer {
+    public Classpath {
+      Objects.requireNonNull(from, "classpath.from");
+      Objects.requireNonNull(to, "classpath.to");
     }
   }
 

@@ -147,6 +147,14 @@ public final class RecipeLoader {
           continue;
         }
         out.add(new Recipe.Copy(c.get("from").asText(), c.get("to").asText()));
+      } else if (l.has("classpath")) {
+        JsonNode c = l.get("classpath");
+        unknownKeys(c, Set.of("from", "to"), at + ".classpath.", errors);
+        if (!c.hasNonNull("from") || !c.path("to").asText().startsWith("/")) {
+          errors.add(at + ".classpath: needs from (a classpath file) and to (an absolute folder)");
+          continue;
+        }
+        out.add(new Recipe.Classpath(c.get("from").asText(), c.get("to").asText()));
       } else if (l.has("venv")) {
         JsonNode v = l.get("venv");
         unknownKeys(v, Set.of("lock", "wheelhouse", "path", "python"), at + ".venv.", errors);
@@ -161,7 +169,7 @@ public final class RecipeLoader {
                 v.path("path").asText(null),
                 v.path("python").asText(null)));
       } else {
-        errors.add(at + ": one of copy or venv");
+        errors.add(at + ": one of copy, classpath or venv");
       }
     }
     return out;

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The proof: same recipe, same ID (twice, no cache, across storage drivers); one change, new ID.
  */
 @Tag("integration")
-class ImageBuilderIntegrationTest {
+class RecipeImageBuilderIntegrationTest {
   static Dockerd overlay;
   static DockerEngine engine;
 
@@ -56,8 +56,8 @@ class ImageBuilderIntegrationTest {
     }
   }
 
-  ImageBuilder builder(DockerEngine on, Path project, Path work) {
-    return new ImageBuilder(
+  RecipeImageBuilder builder(DockerEngine on, Path project, Path work) {
+    return new RecipeImageBuilder(
         on,
         new RecipeLoader(project.resolve("images")),
         project,
@@ -87,7 +87,7 @@ class ImageBuilderIntegrationTest {
 
     // it runs, and the build steps happened
     List<String> out = new ArrayList<>();
-    String id = engine.createContainer(ContainerSpec.of("orchestrate/demo:latest", List.of()));
+    String id = engine.createContainer(ContainerSpec.of(RecipeImageBuilder.tag("demo"), List.of()));
     try {
       engine.startContainer(id);
       engine.followLogs(id, (err, line) -> out.add(line));
@@ -118,7 +118,7 @@ class ImageBuilderIntegrationTest {
   void aNoOpRebuildIsFastAndChangesNothing() throws IOException {
     Path project = tmp.resolve("p");
     TestRecipes.demo(project.resolve("images"), "demo", "hello");
-    ImageBuilder b = builder(engine, project, tmp.resolve("w"));
+    RecipeImageBuilder b = builder(engine, project, tmp.resolve("w"));
     BuildResult built = b.build("demo", FRESH);
     BuildResult again = b.build("demo", BuildOptions.defaults("rev-1"));
     assertTrue(again.upToDate());
@@ -154,7 +154,7 @@ class ImageBuilderIntegrationTest {
     assertTrue(e.step().contains("RUN echo about to fail"), e.getMessage());
     assertTrue(e.logTail().contains("about to fail"), e.getMessage());
     assertTrue(e.getMessage().contains("returned a non-zero code: 3"), e.getMessage());
-    assertTrue(engine.inspectImage("orchestrate/broken:latest").isEmpty());
+    assertTrue(engine.inspectImage(RecipeImageBuilder.tag("broken")).isEmpty());
     assertTrue(engine.containersLabelled("dev.orchestrate.purpose", "venv-build").isEmpty());
   }
 

@@ -36,7 +36,7 @@ import java.util.TreeMap;
  * inputs is already tagged, the build is a no-op. The result is written to {@code
  * logs/images/<name>/result.json} next to the full build log.
  */
-public final class ImageBuilder {
+public final class RecipeImageBuilder {
   public static final String LABEL_INPUTS = "dev.orchestrate.image.inputs";
   public static final String LABEL_RECIPE = "dev.orchestrate.image.recipe";
   public static final String LABEL_LOCK = "dev.orchestrate.image.lock";
@@ -52,7 +52,7 @@ public final class ImageBuilder {
   private final Clock clock;
   private final ObjectMapper json = Json.mapper();
 
-  public ImageBuilder(
+  public RecipeImageBuilder(
       DockerEngine engine,
       RecipeLoader recipes,
       Path projectDir,
@@ -69,9 +69,17 @@ public final class ImageBuilder {
     this.clock = clock;
   }
 
-  /** The repository our images are tagged in: {@code orchestrate/<name>}. */
-  public static String repository(String name) {
-    return "orchestrate/" + name;
+  /** The repository our images are tagged in; the recipe name is the tag. */
+  public static final String REPOSITORY = "orchestrate/engine";
+
+  /** The moving tag of a recipe's image: {@code orchestrate/engine:<name>} (what profiles name). */
+  public static String tag(String name) {
+    return REPOSITORY + ":" + name;
+  }
+
+  /** The tag of one set of inputs: {@code orchestrate/engine:<name>-<inputs16>}. */
+  static String pinnedTag(String name, String inputs) {
+    return REPOSITORY + ":" + name + "-" + inputs.substring(0, 16);
   }
 
   public BuildResult build(String name, BuildOptions options) {
@@ -85,7 +93,7 @@ public final class ImageBuilder {
     String inputs =
         step(
             steps, "inputs", "hash the inputs", () -> Steps.Result.ok(inputs(recipe, options), ""));
-    String tag = repository(name) + ":" + inputs.substring(0, 16);
+    String tag = pinnedTag(name, inputs);
     if (!options.noCache()) {
       Optional<BuildResult> current = upToDate(recipe, tag, inputs, start);
       if (current.isPresent()) {
@@ -150,7 +158,7 @@ public final class ImageBuilder {
             "load",
             "load and verify",
             () -> Steps.Result.ok(loader.load(finalConfig, tag, omit), finalConfig.id()));
-    engine.tag(finalConfig.id(), repository(recipe.name()), "latest");
+    engine.tag(finalConfig.id(), REPOSITORY, recipe.name());
     long full = -1;
     if (finalConfig.diffIds().stream().allMatch(d -> workspace.layers().find(d).isPresent())) {
       full = loader.archiveSize(finalConfig, tag, Set.of());
@@ -184,6 +192,16 @@ public final class ImageBuilder {
               "copy " + copy.from(),
               () -> Steps.Result.ok(writer.write(recipe, copy), copy.to()));
       return config.withLayer(digest.diffId(), CopyLayer.history(copy));
+    }
+    if (layer instanceof Recipe.Classpath cp) {
+      CopyLayer writer = new CopyLayer(workspace, projectDir);
+      var digest =
+          step(
+              steps,
+              "classpath",
+              "jars of " + cp.from(),
+              () -> Steps.Result.ok(writer.write(recipe, cp), cp.to()));
+      return config.withLayer(digest.diffId(), CopyLayer.history(cp));
     }
     Recipe.Venv venv = (Recipe.Venv) layer;
     VenvLayer writer = new VenvLayer(engine, workspace, log, projectDir);
@@ -251,6 +269,21 @@ public final class ImageBuilder {
         d.add(
             "copy " + c.from() + " " + c.to(),
             Files.exists(src) ? InputsDigest.tree(src) : "missing");
+      } else if (l instanceof Recipe.Classpath cp) {
+        CopyLayer w = new CopyLayer(workspace, projectDir);
+        Path file = projectDir.resolve(cp.from()).normalize();
+        StringBuilder jars = new StringBuilder();
+        if (Files.isRegularFile(file)) {
+          for (Path jar : w.jars(cp)) {
+            jars.append(jar.getFileName())
+                .append('=')
+                .append(Files.isRegularFile(jar) ? Sha256.hex(jar) : "missing")
+                .append(' ');
+          }
+        }
+        d.add(
+            "classpath " + cp.from() + " " + cp.to(),
+            jars.length() == 0 ? "missing" : jars.toString());
       } else if (l instanceof Recipe.Venv v) {
         VenvLayer w = new VenvLayer(engine, workspace, null, projectDir);
         Path lock = w.lock(recipe, v);
@@ -272,7 +305,7 @@ public final class ImageBuilder {
         || !("sha256:" + inputs).equals(existing.get().labels().get(LABEL_INPUTS))) {
       return Optional.empty();
     }
-    engine.tag(existing.get().id(), repository(recipe.name()), "latest");
+    engine.tag(existing.get().id(), REPOSITORY, recipe.name());
     Duration took = Duration.between(start, clock.instant());
     Path last = logsDir.resolve("images").resolve(recipe.name()).resolve("result.json");
     try {
@@ -292,7 +325,7 @@ public final class ImageBuilder {
         new BuildResult(
             recipe.name(),
             i.id(),
-            List.of(tag, repository(recipe.name()) + ":latest"),
+            List.of(tag, tag(recipe.name())),
             layers,
             i.size(),
             0,
@@ -323,7 +356,7 @@ public final class ImageBuilder {
     return new BuildResult(
         recipe.name(),
         config.id(),
-        List.of(tag, repository(recipe.name()) + ":latest"),
+        List.of(tag, tag(recipe.name())),
         layers,
         total,
         archiveBytes,

@@ -1,0 +1,97 @@
+package dev.orchestrate.docker.build;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.error.Redactor;
+import dev.orchestrate.core.event.EventSink;
+import dev.orchestrate.docker.ContainerSpec;
+import dev.orchestrate.docker.DockerEngine;
+import dev.orchestrate.docker.recipe.Recipe;
+import dev.orchestrate.docker.recipe.RecipeLoader;
+import dev.orchestrate.testkit.Dockerd;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The recipes we ship under images/: test builds here twice to one ID; cuda refuses cleanly. */
+class ShippedImagesIntegrationTest {
+  static final Path PROJECT = Path.of("../..").toAbsolutePath().normalize();
+
+  @TempDir Path tmp;
+
+  RecipeImageBuilder builder(DockerEngine engine, Path work) {
+    return new RecipeImageBuilder(
+        engine,
+        new RecipeLoader(PROJECT.resolve("images")),
+        PROJECT,
+        new BuildWorkspace(work),
+        tmp.resolve("logs"),
+        EventSink.discard(),
+        Clock.systemUTC());
+  }
+
+  @Test
+  void shippedRecipesParse() {
+    RecipeLoader loader = new RecipeLoader(PROJECT.resolve("images"));
+    assertEquals(List.of("cpu", "cuda", "test"), loader.names());
+    for (String name : loader.names()) {
+      assertEquals(name, loader.load(name).name());
+    }
+    Recipe cuda = loader.load("cuda");
+    assertTrue(((Recipe.Registry) cuda.base()).pinned(), "cuda's base is pinned by digest");
+  }
+
+  @Test
+  void anUnpinnedBaseIsRefusedInReproducibleMode() throws Exception {
+    Path images = tmp.resolve("images/moving");
+    Files.createDirectories(images);
+    Files.writeString(
+        images.resolve("image.yaml"),
+        "sourceDateEpoch: 1767225600\nbase:\n  image: nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04\n");
+    Recipe r = new RecipeLoader(tmp.resolve("images")).load("moving");
+    OrchestrateException e =
+        assertThrows(OrchestrateException.class, () -> BaseResolver.checkPinned(r));
+    assertTrue(e.hint().orElse("").contains("@sha256:"), e.hint().toString());
+  }
+
+  @Test
+  @Tag("integration")
+  void testImageBuildsToOneIdOnOverlayAndVfsAndItsSshdStarts() throws Exception {
+    // mmdebstrap runs once (about a minute); the vfs daemon then gets the same base layer from the
+    // workspace and must arrive at the same ID. Two full mmdebstrap runs were measured identical
+    // once host keys are removed (docs/docker.md).
+    BuildOptions fresh = new BuildOptions(true, true, "rev");
+    BuildResult onOverlay;
+    try (Dockerd dockerd = Dockerd.start();
+        DockerEngine engine = DockerEngine.connect(dockerd.host(), Map.of(), new Redactor())) {
+      onOverlay = builder(engine, tmp.resolve("w")).build("test", fresh);
+      System.out.println("images/test: " + onOverlay.id() + " " + onOverlay.layers());
+      List<String> out = new ArrayList<>();
+      String id =
+          engine.createContainer(
+              ContainerSpec.of(
+                  RecipeImageBuilder.tag("test"), List.of("/usr/local/bin/start-sshd", "-t")));
+      try {
+        engine.startContainer(id);
+        engine.followLogs(id, (err, line) -> out.add(line));
+        assertEquals(0, engine.awaitExit(id), "sshd -t: " + String.join("\n", out));
+      } finally {
+        engine.removeContainer(id);
+      }
+    }
+    try (Dockerd vfs = Dockerd.start("vfs");
+        DockerEngine engine = DockerEngine.connect(vfs.host(), Map.of(), new Redactor())) {
+      BuildResult onVfs = builder(engine, tmp.resolve("w")).build("test", fresh);
+      assertEquals(onOverlay.id(), onVfs.id());
+    }
+  }
+}

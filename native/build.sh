@@ -8,6 +8,12 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 what="${1:-cpu}"
 jobs="${JOBS:-$(nproc)}"
+# The JNI glue and its smoke test need a JDK; prefer JAVA_HOME, else the usual local ones.
+if [[ -z "${JAVA_HOME:-}" ]]; then
+  for d in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/java-17-openjdk-amd64; do
+    if [[ -x "$d/bin/javac" ]]; then export JAVA_HOME="$d"; break; fi
+  done
+fi
 build_one() {
   local flavour="$1" dir="$here/build/$1"
   local args=(-S "$here" -B "$dir" -DCMAKE_BUILD_TYPE=Release)

@@ -246,9 +246,9 @@ void write_safetensors(const std::string &path, const Model &m, const std::vecto
     f.write(data.data(), data.size());
 }
 
-std::string write_snapshot(const Model &m, bool sharded) {
+std::string write_snapshot(const Model &m, bool sharded, std::string dir = "") {
     char tmpl[] = "/tmp/olmo_test_XXXXXX";
-    std::string dir = mkdtemp(tmpl);
+    if (dir.empty()) dir = mkdtemp(tmpl);
     const olmo_config &c = m.cfg;
     std::ofstream(dir + "/config.json")
         << "{\"architectures\":[\"Olmo2ForCausalLM\"],\"model_type\":\"olmo2\",\"vocab_size\":" << c.vocab_size
@@ -477,7 +477,11 @@ int main(int argc, char **argv) {
     CHECK(olmo_abi_version() == OLMO_ENGINE_ABI_VERSION, "abi");
     if (what == "cpu") test_cpu();
     else if (what == "cuda") test_cuda();
-    else { std::printf("usage: olmo_test cpu|cuda\n"); return 2; }
+    else if (what == "write-snapshot" && argc > 2) {  // for the JNI smoke test
+        write_snapshot(make_model(1), true, argv[2]);
+        return 0;
+    }
+    else { std::printf("usage: olmo_test cpu|cuda|write-snapshot DIR\n"); return 2; }
     std::printf(failures ? "%d FAILURES\n" : "all passed\n", failures);
     return failures ? 1 : 0;
 }

@@ -14,7 +14,12 @@ import picocli.CommandLine.Command;
     name = "engine",
     mixinStandardHelpOptions = true,
     description = "OLMo-2 inference engine.",
-    subcommands = {GenerateCommand.class, ScoreCommand.class, SnapshotCommand.class})
+    subcommands = {
+      GenerateCommand.class,
+      ScoreCommand.class,
+      SnapshotCommand.class,
+      BenchCommand.class
+    })
 public final class EngineCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -33,9 +33,16 @@ public final class SnapshotCreator {
   private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private final SafetensorsWriter writer = new SafetensorsWriter();
   private final Consumer<String> progress;
+  private final long maxShardBytes;
 
   public SnapshotCreator(Consumer<String> progress) {
+    this(progress, MAX_SHARD_BYTES);
+  }
+
+  /** With another shard size limit (tests use a small one). */
+  public SnapshotCreator(Consumer<String> progress, long maxShardBytes) {
     this.progress = progress;
+    this.maxShardBytes = maxShardBytes;
   }
 
   public void create(Request r) {
@@ -64,7 +71,7 @@ public final class SnapshotCreator {
     long size = 0;
     long total = 0;
     for (TensorSpec t : tensors) {
-      if (shards.isEmpty() || (size + t.byteSize() > MAX_SHARD_BYTES && size > 0)) {
+      if (shards.isEmpty() || (size + t.byteSize() > maxShardBytes && size > 0)) {
         shards.add(new ArrayList<>());
         size = 0;
       }

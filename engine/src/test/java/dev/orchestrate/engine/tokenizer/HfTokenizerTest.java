@@ -1,0 +1,81 @@
+package dev.orchestrate.engine.tokenizer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
+import dev.orchestrate.engine.TinySnapshots;
+import dev.orchestrate.engine.snapshot.DType;
+import dev.orchestrate.engine.snapshot.Snapshot;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The generated dolma2 tokenizer.json against jtokkit's own cl100k_base implementation. */
+class HfTokenizerTest {
+  static HfTokenizer tokenizer;
+  static Encoding cl100k;
+
+  @BeforeAll
+  static void load() {
+    tokenizer = HfTokenizer.load(Snapshot.open(TinySnapshots.tiny(1, DType.BF16)).tokenizerJson());
+    cl100k = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+  }
+
+  @AfterAll
+  static void close() {
+    tokenizer.close();
+  }
+
+  static List<String> texts() {
+    return List.of(
+        "Hello, world!",
+        "The quick brown fox jumps over the lazy dog.",
+        "  leading and trailing spaces   ",
+        "Grüße aus Köln — naïve café, ½ × 3 ≠ 2",
+        "你好，世界！今天天气很好。",
+        "こんにちは世界、カタカナとひらがな",
+        "Привет, как дела? Ελληνικά κείμενα.",
+        "مرحبا بالعالم",
+        "emoji 🦊🚀👩‍👩‍👧 and flags 🇩🇪",
+        "def square(x):\n    return x ** 2  # comment\n\n\tindented\r\n",
+        "for (int i = 0; i < n; i++) { sum += a[i] >>> 1; }",
+        "SELECT id, name FROM users WHERE age >= 18 ORDER BY name;",
+        "Numbers: 1234567890 3.14159 1e-6 0x1F 100,000",
+        "I'm sure they'll say it's what we've done, I'D SAY",
+        "a\n\n\n   b     c\t\t\td",
+        "<html><body class=\"x\">text</body></html>",
+        "");
+  }
+
+  @ParameterizedTest
+  @MethodSource("texts")
+  void idsEqualCl100kAndDecodeRoundTrips(String text) {
+    int[] ids = tokenizer.encode(text);
+    assertArrayEquals(cl100k.encodeOrdinary(text).toArray(), ids, text);
+    assertEquals(text, tokenizer.decode(ids));
+  }
+
+  @Test
+  void longInputsAreNotTruncated() {
+    String text = "word ".repeat(3000);
+    int[] ids = tokenizer.encode(text);
+    assertEquals(cl100k.encodeOrdinary(text).size(), ids.length);
+    assertEquals(text, tokenizer.decode(ids));
+  }
+
+  @Test
+  void dolma2SpecialTokensHaveTheirIds() {
+    assertArrayEquals(new int[] {100257}, tokenizer.encode("<|endoftext|>"));
+    assertArrayEquals(new int[] {100277}, tokenizer.encode("<|pad|>"));
+    assertArrayEquals(new int[] {100264}, tokenizer.encode("<|im_start|>"));
+    assertArrayEquals(new int[] {100256}, tokenizer.encode("<|extra_id_0|>"));
+    assertArrayEquals(new int[] {100276}, tokenizer.encode("<|endofprompt|>"));
+    assertEquals("a<|endoftext|>", tokenizer.decode(new int[] {64, 100257}));
+  }
+}

@@ -503,6 +503,20 @@ public final class DockerEngine implements AutoCloseable {
     }
   }
 
+  /** All containers (running or not) that carry label {@code key}: id to the label's value. */
+  public Map<String, String> containersWithLabel(String key) {
+    try {
+      Map<String, String> out = new java.util.TreeMap<>();
+      for (Container c :
+          client.listContainersCmd().withShowAll(true).withLabelFilter(List.of(key)).exec()) {
+        out.put(c.getId(), c.getLabels() == null ? "" : c.getLabels().getOrDefault(key, ""));
+      }
+      return out;
+    } catch (DockerException e) {
+      throw imageError("cannot list containers", e);
+    }
+  }
+
   /** Whether a container is still running. */
   public boolean isRunning(String id) {
     try {

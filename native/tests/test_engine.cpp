@@ -478,6 +478,8 @@ int main(int argc, char **argv) {
     if (what == "cpu") test_cpu();
     else if (what == "cuda") test_cuda();
     else if (what == "write-snapshot" && argc > 2) {  // for the JNI smoke test
+        std::string mk = std::string("mkdir -p '") + argv[2] + "'";
+        if (std::system(mk.c_str()) != 0) return 1;
         write_snapshot(make_model(1), true, argv[2]);
         return 0;
     }

@@ -266,13 +266,19 @@ public final class DockerEngine implements AutoCloseable {
     }
   }
 
-  public void push(String repository, String tag, RegistryAuth auth, Consumer<String> progress) {
+  /** Pushes {@code repository:tag}; returns the manifest digest the registry answered. */
+  public String push(String repository, String tag, RegistryAuth auth, Consumer<String> progress) {
     List<String> errors = new ArrayList<>();
+    String[] digest = {""};
     ResultCallback.Adapter<PushResponseItem> callback =
         new ResultCallback.Adapter<>() {
           @Override
           public void onNext(PushResponseItem item) {
             report(item, progress, errors);
+            String status = item.getStatus();
+            if (status != null && status.contains("digest: sha256:")) {
+              digest[0] = status.replaceAll(".*digest: (sha256:[0-9a-f]{64}).*", "$1");
+            }
           }
         };
     try {
@@ -289,6 +295,7 @@ public final class DockerEngine implements AutoCloseable {
       errors.add(rootMessage(e));
     }
     failIfAny("push of " + repository + ":" + tag, errors, auth);
+    return digest[0];
   }
 
   public void pull(String repository, String tag, RegistryAuth auth, Consumer<String> progress) {

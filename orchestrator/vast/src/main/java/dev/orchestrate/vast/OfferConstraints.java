@@ -41,6 +41,29 @@ public record OfferConstraints(
         gpuName, gpuCount, null, maxPricePerHour, 0.95, 40, null, 128, true, "", null, 64);
   }
 
+  /** The constraints a profile's {@code target.vast} section asks for. */
+  public static OfferConstraints from(dev.orchestrate.core.profile.VastSection v) {
+    if (v.maxPricePerHour() == null) {
+      throw new dev.orchestrate.core.error.OrchestrateException(
+          dev.orchestrate.core.error.ErrorCode.PROFILE,
+          "target.vast.maxPricePerHour is not set",
+          "set a price ceiling in the profile, e.g. --set target.vast.maxPricePerHour=0.5");
+    }
+    return new OfferConstraints(
+        v.gpuName(),
+        v.gpuCount(),
+        v.minVramGb(),
+        v.maxPricePerHour(),
+        v.minReliability(),
+        v.diskGb(),
+        v.minCuda(),
+        128,
+        true,
+        v.query(),
+        null,
+        64);
+  }
+
   public OfferConstraints withQuery(String q) {
     return new OfferConstraints(
         gpuName,

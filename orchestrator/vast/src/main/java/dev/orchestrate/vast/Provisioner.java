@@ -36,6 +36,7 @@ import java.util.Set;
 public final class Provisioner {
   private static final int MAX_OFFERS_PER_ATTEMPT = 5;
   private static final int MISSING_POLLS = 5;
+  private static final Duration FIRST_POLL = Duration.ofMillis(250);
 
   private final VastClient client;
   private final OfferSelector selector;
@@ -44,7 +45,12 @@ public final class Provisioner {
   private final Clock clock;
   private final Sleeper sleeper;
   private final SshProbe probe;
+  private final Map<String, String> attributes;
 
+  /**
+   * @param attributes recorded with every machine (e.g. the API base URL, so that {@code down}
+   *     reaches the same service)
+   */
   public Provisioner(
       VastClient client,
       OfferSelector selector,
@@ -52,7 +58,9 @@ public final class Provisioner {
       Ledger ledger,
       Clock clock,
       Sleeper sleeper,
-      SshProbe probe) {
+      SshProbe probe,
+      Map<String, String> attributes) {
+    this.attributes = Map.copyOf(attributes);
     this.client = client;
     this.selector = selector;
     this.destroyer = destroyer;
@@ -227,7 +235,7 @@ public final class Provisioner {
   }
 
   private void record(ProvisionRequest req, String label, long id, RankedOffer offer) {
-    Machine machine = machine(id, label, null, offer.pricePerHour(), offer, Map.of());
+    Machine machine = machine(id, label, null, offer.pricePerHour(), offer, attributes);
     ledger.replace(label, LedgerEntry.active(machine, req.runId(), clock.instant()));
   }
 
@@ -245,6 +253,8 @@ public final class Provisioner {
     boolean priceChecked = false;
     boolean keyAttached = false;
     String lastStatus = "";
+    // Start quick (a cached image is up in seconds), then back off to the configured interval.
+    Duration wait = FIRST_POLL.compareTo(req.pollInterval()) < 0 ? FIRST_POLL : req.pollInterval();
     while (true) {
       checkCancelled(req);
       Optional<Instance> shown = read(id);
@@ -298,7 +308,7 @@ public final class Provisioner {
           if (probe.ready(id, ssh.get())) {
             Duration took = Duration.between(createdAt, clock.instant());
             double billed = inst.dphTotal() == null ? offer.pricePerHour() : inst.dphTotal();
-            Machine m = machine(id, label, ssh.get(), billed, offer, Map.of());
+            Machine m = machine(id, label, ssh.get(), billed, offer, attributes);
             ledger.update(
                 String.valueOf(id),
                 e ->
@@ -310,7 +320,7 @@ public final class Provisioner {
                         Optional.of(m),
                         e.since(),
                         "running"));
-            return new Rental(inst, ssh.get(), offer, billed, label, took);
+            return new Rental(inst, ssh.get(), offer, billed, label, took, m);
           }
         }
       }
@@ -327,7 +337,11 @@ public final class Provisioner {
             true,
             null);
       }
-      pause(req.pollInterval());
+      pause(wait);
+      wait =
+          wait.multipliedBy(2).compareTo(req.pollInterval()) > 0
+              ? req.pollInterval()
+              : wait.multipliedBy(2);
     }
   }
 

@@ -1,12 +1,14 @@
 package dev.orchestrate.vast;
 
+import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.vast.client.Instance;
 import dev.orchestrate.vast.client.SshEndpoint;
 import java.time.Duration;
 
 /**
  * A running instance we hold: what Vast says about it, where its sshd is, the offer it came from,
- * the price it is billed at, and how long create → SSH-ready took.
+ * the price it is billed at, how long create → SSH-ready took, and the machine as the ledger has
+ * it.
  */
 public record Rental(
     Instance instance,
@@ -14,4 +16,5 @@ public record Rental(
     RankedOffer offer,
     double billedPerHour,
     String label,
-    Duration createToSsh) {}
+    Duration createToSsh,
+    Machine machine) {}

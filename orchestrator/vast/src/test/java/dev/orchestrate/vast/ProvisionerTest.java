@@ -74,7 +74,8 @@ class ProvisionerTest {
         ledger,
         sleeper.clock(),
         sleeper,
-        SshProbe.tcp(Duration.ofSeconds(2)));
+        SshProbe.tcp(Duration.ofSeconds(2)),
+        Map.of("api", fx.sim.baseUrl().toString()));
   }
 
   private ProvisionRequest request(int machines) {

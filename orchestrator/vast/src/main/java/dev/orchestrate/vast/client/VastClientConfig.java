@@ -27,9 +27,10 @@ public record VastClientConfig(
         baseUrl, Duration.ofSeconds(10), Duration.ofSeconds(60), RetryPolicy.defaults());
   }
 
-  /** {@code override} (a profile's URL) if set, else {@code VAST_URL}, else the real service. */
-  public static URI resolveUrl(String override, Map<String, String> env) {
-    String url = override != null && !override.isBlank() ? override : env.get("VAST_URL");
+  /** {@code VAST_URL} if set, else {@code profileUrl}, else the real service. */
+  public static URI resolveUrl(String profileUrl, Map<String, String> env) {
+    String fromEnv = env.get("VAST_URL");
+    String url = fromEnv != null && !fromEnv.isBlank() ? fromEnv : profileUrl;
     return url == null || url.isBlank() ? DEFAULT_URL : URI.create(url.strip());
   }
 

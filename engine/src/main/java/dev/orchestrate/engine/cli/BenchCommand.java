@@ -54,20 +54,28 @@ final class BenchCommand implements Callable<Integer> {
     console
         .out()
         .printf(
-            "%-22s %14s %12s %14s %9s %7s%n",
-            "model", "weights/token", "decode tok/s", "limit tok/s", "of limit", "tokens");
+            "%-12s %13s %11s %13s %9s %15s %6s%n",
+            "model",
+            "weights/token",
+            "limit tok/s",
+            "median tok/s",
+            "of limit",
+            "mean tok/s",
+            "tokens");
     for (int i = 0; i < snapshots.size(); i++) {
       int n = i < tokens.size() ? tokens.get(i) : 32;
       DecodeBench.Row r = bench.run(snapshots.get(i), prompt, n, bandwidth);
       console
           .out()
           .printf(
-              "%-22s %11.1f MB %12.2f %14.2f %8.0f%% %7d%n",
+              "%-12s %10.1f MB %11.2f %13.2f %8.0f%% %8.2f (%3.0f%%) %6d%n",
               r.model(),
               r.weightBytesPerToken() / 1e6,
-              r.decodeTokensPerSecond(),
               r.limitTokensPerSecond(),
-              100 * r.fractionOfLimit(),
+              r.medianTokensPerSecond(),
+              100 * r.medianFractionOfLimit(),
+              r.meanTokensPerSecond(),
+              100 * r.meanFractionOfLimit(),
               r.tokens());
     }
     return 0;

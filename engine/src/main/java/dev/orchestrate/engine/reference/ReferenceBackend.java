@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.orchestrate.engine.DjlOffline;
 import dev.orchestrate.engine.EngineException;
 import dev.orchestrate.engine.generate.Backend;
@@ -52,6 +53,7 @@ public final class ReferenceBackend implements Backend {
     this.capacity = capacity;
     DjlOffline.configure();
     this.manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice());
+    configureThreads();
     this.weights = snapshot.openWeights();
     try {
       int h = config.hiddenSize();
@@ -159,6 +161,19 @@ public final class ReferenceBackend implements Backend {
   public void close() {
     manager.close();
     weights.close();
+  }
+
+  /**
+   * Half the cores for PyTorch's intra-op pool unless {@code ai.djl.pytorch.num_threads} says
+   * otherwise: a decode step is bound by memory bandwidth, which one core nearly saturates here,
+   * and with every core busy, OpenMP's barriers stall whenever other processes want the CPU
+   * (measured on the 2-core machines: tiny decode 134 tok/s with one thread, 12 with two, under
+   * load; the 1B equal within noise).
+   */
+  private static void configureThreads() {
+    if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+      JniUtils.setNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+    }
   }
 
   /** Runs {@code n} new tokens at positions {@code position..position+n-1}. */

@@ -3,6 +3,7 @@ package dev.orchestrate.engine.snapshot;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.List;
 
 /**
@@ -12,6 +13,9 @@ import java.util.List;
 public final class TensorData {
   /** Chunk size of the mappings; a multiple of every element size. */
   public static final long CHUNK_BYTES = 1L << 30;
+
+  /** Elements converted per bulk read of 16-bit types. */
+  private static final int BLOCK = 1 << 16;
 
   private final TensorInfo info;
   private final List<ByteBuffer> chunks;
@@ -73,16 +77,25 @@ public final class TensorData {
         ByteBuffer slice = src.slice(at * 4, n * 4).order(ByteOrder.LITTLE_ENDIAN);
         out.put(slice.asFloatBuffer());
       }
-      case BF16 -> {
-        int base = at * 2;
-        for (int i = 0; i < n; i++) {
-          out.put(Float.intBitsToFloat((src.getShort(base + 2 * i) & 0xFFFF) << 16));
-        }
-      }
-      case F16 -> {
-        int base = at * 2;
-        for (int i = 0; i < n; i++) {
-          out.put(HalfFloat.toFloat(src.getShort(base + 2 * i)));
+      case BF16, F16 -> {
+        ShortBuffer halves =
+            src.slice(at * 2, n * 2).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+        short[] raw = new short[Math.min(n, BLOCK)];
+        float[] wide = new float[raw.length];
+        for (int done = 0; done < n; ) {
+          int m = Math.min(raw.length, n - done);
+          halves.get(raw, 0, m);
+          if (dtype == DType.BF16) {
+            for (int i = 0; i < m; i++) {
+              wide[i] = Float.intBitsToFloat((raw[i] & 0xFFFF) << 16);
+            }
+          } else {
+            for (int i = 0; i < m; i++) {
+              wide[i] = HalfFloat.toFloat(raw[i]);
+            }
+          }
+          out.put(wide, 0, m);
+          done += m;
         }
       }
       default -> throw new IllegalStateException("not a float type: " + dtype);

@@ -1,0 +1,202 @@
+package dev.orchestrate.vastsim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.orchestrate.testkit.Sshd;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Simulated instances are real, isolated SSH hosts: env and onstart run; destroy stops them. */
+@Tag("integration")
+class SshdInstanceTest {
+  @TempDir Path dir;
+  private SimServer sim;
+  private SimHttp http;
+  private Path key;
+
+  @BeforeEach
+  void start() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/sshd")), "needs OpenSSH's sshd");
+    sim =
+        SimServer.start(
+            SimServer.Options.defaults()
+                .withHosts(SimServer.HostMode.SSHD)
+                .withWorkDir(dir.resolve("sim")));
+    http = new SimHttp(sim.baseUrl());
+    key = dir.resolve("id_ed25519");
+    Sshd.generateKey(key, "sim-test");
+    String pub = Files.readString(Path.of(key + ".pub")).strip();
+    http.json("POST", "/api/v0/ssh/", "{\"ssh_key\": \"" + pub + "\"}");
+  }
+
+  @AfterEach
+  void stop() {
+    if (sim != null) {
+      sim.close();
+    }
+  }
+
+  private JsonNode awaitRunning(long id) throws Exception {
+    for (int i = 0; i < 200; i++) {
+      JsonNode inst = http.json("GET", "/api/v0/instances/" + id + "/", null).get("instances");
+      if ("running".equals(inst.path("actual_status").asText())) {
+        return inst;
+      }
+      Thread.sleep(25);
+    }
+    throw new AssertionError("instance " + id + " never ran");
+  }
+
+  /** Alive and not a zombie (a sandbox's PID 1 may never reap what we killed). */
+  private static boolean running(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state != 'Z' && state != 'X';
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  private String ssh(int port, String command) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                "ssh",
+                "-i",
+                key.toString(),
+                "-p",
+                String.valueOf(port),
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "LogLevel=ERROR",
+                System.getProperty("user.name") + "@127.0.0.1",
+                command)
+            .redirectErrorStream(true)
+            .start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    return out;
+  }
+
+  @Test
+  void envAndOnstartRunAndDestroyKillsEverythingIncludingDetachedProcesses() throws Exception {
+    String create =
+        "{\"image\":\"ubuntu:22.04\",\"disk\":10,\"label\":\"real\",\"runtype\":\"ssh_direct\","
+            + "\"env\":{\"GREETING\":\"hello world\",\"-p 8000:8000\":\"1\"},"
+            + "\"onstart\":\"echo onstart $GREETING > onstart.out; sleep 600 & echo $! > onstart.pid\"}";
+    long a = http.json("PUT", "/api/v0/asks/24511873/", create).get("new_contract").asLong();
+    long b =
+        http.json("PUT", "/api/v0/asks/24511885/", create.replace("real", "other"))
+            .get("new_contract")
+            .asLong();
+    JsonNode inst = awaitRunning(a);
+    int port = Integer.parseInt(inst.get("ports").get("22/tcp").get(0).get("HostPort").asText());
+    int portB = awaitRunning(b).get("ssh_port").asInt();
+
+    String out =
+        ssh(
+            port,
+            "echo env=$GREETING id=$CONTAINER_ID; pwd; sleep 0.3; cat onstart.out; nohup sleep 600 >/dev/null 2>&1 & echo $! > detached.pid");
+    assertTrue(out.contains("env=hello world id=" + a), out);
+    assertTrue(out.contains("onstart hello world"), out);
+    String home = out.lines().filter(l -> l.startsWith("/")).findFirst().orElseThrow();
+    String homeB = ssh(portB, "pwd").strip();
+    assertFalse(home.equals(homeB), "each instance has its own home");
+    long detached = Long.parseLong(Files.readString(Path.of(home, "detached.pid")).strip());
+    long onstart = Long.parseLong(Files.readString(Path.of(home, "onstart.pid")).strip());
+    assertTrue(running(detached));
+
+    String url =
+        http.json("PUT", "/api/v0/instances/request_logs/" + a + "/", "{}")
+            .get("result_url")
+            .asText();
+    assertTrue(
+        http.raw(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build())
+                .statusCode()
+            == 200);
+
+    http.json("DELETE", "/api/v0/instances/" + a + "/", "{}");
+    Thread.sleep(200);
+    assertFalse(running(detached), "detached process killed");
+    assertFalse(running(onstart), "onstart process killed");
+    Process refused =
+        new ProcessBuilder(
+                "ssh",
+                "-i",
+                key.toString(),
+                "-p",
+                String.valueOf(port),
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "ConnectTimeout=3",
+                System.getProperty("user.name") + "@127.0.0.1",
+                "true")
+            .start();
+    assertTrue(refused.waitFor(10, TimeUnit.SECONDS));
+    assertTrue(refused.exitValue() != 0, "sshd stopped");
+    assertEquals(List.of(b), sim.billing().billingIds());
+    assertTrue(ssh(portB, "echo still-up").contains("still-up"), "the other instance is untouched");
+  }
+
+  @Test
+  void attachingAKeyLetsItIn() throws Exception {
+    long id =
+        http.json("PUT", "/api/v0/asks/24511873/", "{\"image\":\"i\",\"label\":\"k\"}")
+            .get("new_contract")
+            .asLong();
+    int port = awaitRunning(id).get("ssh_port").asInt();
+    Path other = dir.resolve("other_key");
+    Sshd.generateKey(other, "other");
+    String pub = Files.readString(Path.of(other + ".pub")).strip();
+    http.json("POST", "/api/v0/instances/" + id + "/ssh/", "{\"ssh_key\": \"" + pub + "\"}");
+    Process p =
+        new ProcessBuilder(
+                "ssh",
+                "-i",
+                other.toString(),
+                "-p",
+                String.valueOf(port),
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "LogLevel=ERROR",
+                System.getProperty("user.name") + "@127.0.0.1",
+                "echo in")
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+    assertEquals("in", out.strip());
+    String keys =
+        http.json("GET", "/api/v0/instances/" + id + "/ssh/", null).get("ssh_keys").asText();
+    assertEquals(2, http.parse(keys).size(), "ssh_keys is a JSON string of an array");
+  }
+}

@@ -3,6 +3,7 @@ package dev.orchestrate.cli;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.image.ImageBuilder;
+import dev.orchestrate.docker.DockerImageBuilder;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -18,7 +19,7 @@ public final class Images {
   }
 
   public static Images registry() {
-    return new Images(null);
+    return new Images(c -> new DockerImageBuilder(c.environment(), c.redactor(), c.clock()));
   }
 
   public ImageBuilder builder(CliContext context) {

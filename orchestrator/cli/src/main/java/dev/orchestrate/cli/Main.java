@@ -26,6 +26,17 @@ public final class Main {
 
   /** Runs {@code args} as the {@code orchestrate} command would; tests call this directly. */
   public static int run(PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
+    return run(out, err, env, Targets.registry(), Images.registry(), args);
+  }
+
+  /** As {@link #run(PrintWriter, PrintWriter, Map, String...)} with the given registries. */
+  public static int run(
+      PrintWriter out,
+      PrintWriter err,
+      Map<String, String> env,
+      Targets targets,
+      Images images,
+      String... args) {
     Path project =
         Path.of(env.getOrDefault("ORCHESTRATE_PROJECT", System.getProperty("user.dir")))
             .toAbsolutePath()
@@ -49,8 +60,8 @@ public final class Main {
             Clock.systemUTC(),
             Sleeper.system(),
             redactor,
-            Targets.registry(),
-            Images.registry());
+            targets,
+            images);
     boolean stacktrace = Arrays.asList(args).contains("--stacktrace");
     ErrorReporter errors = new ErrorReporter(err, redactor, stacktrace);
     CommandLine cli =
@@ -60,7 +71,11 @@ public final class Main {
             .setExecutionExceptionHandler(errors)
             .setParameterExceptionHandler(errors)
             .setCaseInsensitiveEnumValuesAllowed(true);
-    return cli.execute(args);
+    java.time.Instant start = context.clock().instant();
+    int code = cli.execute(args);
+    new CommandLog(project.resolve("logs").resolve("orchestrate.log"), redactor)
+        .record(start, context.clock().instant(), args, code);
+    return code;
   }
 
   /** Gives every command the context through its constructor. */

@@ -20,6 +20,7 @@ final class Cli {
 
   final Path project;
   final Map<String, String> env = new HashMap<>();
+  Targets targets = Targets.registry();
 
   Cli(Path project) throws IOException {
     this.project = project;
@@ -30,6 +31,16 @@ final class Cli {
     env.put("DOCKER_HOST", "unix://" + project.resolve("no-docker.sock"));
   }
 
+  /** Only the local target, as in a build where no other target module has landed. */
+  Cli localOnly() {
+    targets =
+        new Targets(
+            Map.of(
+                dev.orchestrate.core.profile.TargetType.LOCAL,
+                dev.orchestrate.core.local.LocalTarget::new));
+    return this;
+  }
+
   Cli profile(String name, String yaml) throws IOException {
     Files.writeString(project.resolve("profiles").resolve(name + ".yaml"), yaml);
     return this;
@@ -38,7 +49,14 @@ final class Cli {
   Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), env, args);
+    int code =
+        Main.run(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            env,
+            targets,
+            Images.registry(),
+            args);
     return new Result(code, out.toString(), err.toString());
   }
 

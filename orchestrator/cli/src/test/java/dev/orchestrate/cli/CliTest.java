@@ -171,6 +171,7 @@ class CliTest {
 
   @Test
   void unsupportedTargetsSayWhatIsMissingInOneLine() {
+    cli.localOnly();
     Cli.Result r = cli.run("up", "--profile", "vast");
     assertEquals(8, r.code(), r::toString);
     String first = r.err().lines().filter(l -> l.startsWith("error: ")).findFirst().orElseThrow();

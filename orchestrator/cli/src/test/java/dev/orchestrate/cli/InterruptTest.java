@@ -65,7 +65,7 @@ class InterruptTest {
     }
     Path runDir;
     try (Stream<Path> runs = Files.list(dir.resolve("logs"))) {
-      runDir = runs.findFirst().orElseThrow();
+      runDir = runs.filter(Files::isDirectory).findFirst().orElseThrow();
     }
     JsonNode record = new ObjectMapper().readTree(runDir.resolve("run.json").toFile());
     assertEquals("INTERRUPTED", record.get("status").asText(), record::toString);

@@ -36,7 +36,11 @@ class LocalRunTest {
 
   private String onlyRunId() throws IOException {
     try (Stream<Path> runs = Files.list(dir.resolve("logs"))) {
-      return runs.map(p -> p.getFileName().toString()).sorted().reduce((a, b) -> b).orElseThrow();
+      return runs.filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .sorted()
+          .reduce((a, b) -> b)
+          .orElseThrow();
     }
   }
 
@@ -163,6 +167,8 @@ class LocalRunTest {
     String runId = onlyRunId();
     Cli.Result status = cli.run("status");
     assertTrue(status.out().contains("running"), status::toString);
+    CompletableFuture<Cli.Result> follow =
+        CompletableFuture.supplyAsync(() -> cli.run("logs", runId, "-f"));
     Cli.Result down = cli.run("down", runId);
     assertEquals(0, down.code(), down::toString);
     assertTrue(down.out().contains("ended local-" + runId), down::toString);
@@ -171,10 +177,24 @@ class LocalRunTest {
     JsonNode rec = record(runId);
     assertEquals("INTERRUPTED", rec.get("status").asText());
     assertEquals("[]", Files.readString(ledger).replaceAll("\\s", ""));
+    Cli.Result followed = follow.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(0, followed.code(), followed::toString);
+    assertTrue(followed.out().contains("started"), followed::toString);
+  }
+
+  @Test
+  void everyCommandLeavesALineInTheCommandLog() throws IOException {
+    cli.run("profiles", "list");
+    cli.run("plan", "--profile", "nope");
+    String log = Files.readString(dir.resolve("logs/orchestrate.log"));
+    assertTrue(log.contains("exit=0 "), log);
+    assertTrue(log.contains("orchestrate profiles list\n"), log);
+    assertTrue(log.contains("exit=3 "), log);
   }
 
   @Test
   void gcForgetsDeadLocalEntries() throws IOException {
+    cli.localOnly();
     Files.createDirectories(dir.resolve(".orchestrate"));
     Files.writeString(
         dir.resolve(".orchestrate/ledger.json"),

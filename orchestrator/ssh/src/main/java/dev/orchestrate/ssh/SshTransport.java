@@ -66,14 +66,18 @@ final class SshTransport implements Transport {
     ChannelExec channel;
     CountDownLatch closed = new CountDownLatch(2);
     try {
-      channel = (ChannelExec) s.openChannel("exec");
+      channel = (ChannelExec) open(s, "exec");
       channel.setCommand(withEnvironment(command.line(), command.environment()));
       channel.setInputStream(stdin, false);
       channel.setOutputStream(new Pump(output, false, closed), false);
       channel.setExtOutputStream(new Pump(output, true, closed), false);
       channel.connect((int) Math.min(Integer.MAX_VALUE, command.timeout().toMillis()));
     } catch (JSchException e) {
-      throw failure("while starting `" + summary(command.line()) + "`", e);
+      // A channel that cannot be opened on a session that looked alive almost always means the
+      // connection just died; reconnecting on the next call settles it either way.
+      drop();
+      throw new ConnectionLostException(
+          endpoint, "while starting `" + summary(command.line()) + "`", e);
     }
     try {
       long deadline = System.nanoTime() + command.timeout().toNanos();
@@ -146,14 +150,24 @@ final class SshTransport implements Transport {
     Session s = session();
     if (sftp == null || !sftp.isConnected()) {
       try {
-        ChannelSftp channel = (ChannelSftp) s.openChannel("sftp");
+        ChannelSftp channel = (ChannelSftp) open(s, "sftp");
         channel.connect((int) Duration.ofSeconds(30).toMillis());
         sftp = channel;
       } catch (JSchException e) {
-        throw failure("while starting sftp", e);
+        drop();
+        throw new ConnectionLostException(endpoint, "while starting sftp", e);
       }
     }
     return sftp;
+  }
+
+  // JSch answers null instead of throwing when the session dies while a channel is being opened.
+  private static com.jcraft.jsch.Channel open(Session s, String type) throws JSchException {
+    com.jcraft.jsch.Channel channel = s.openChannel(type);
+    if (channel == null) {
+      throw new JSchException("session is down");
+    }
+    return channel;
   }
 
   private synchronized Session session() {

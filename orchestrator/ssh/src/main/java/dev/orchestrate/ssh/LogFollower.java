@@ -1,0 +1,227 @@
+package dev.orchestrate.ssh;
+
+import dev.orchestrate.core.error.ErrorCode;
+import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.event.EventSink;
+import dev.orchestrate.core.event.LogLine;
+import dev.orchestrate.core.event.Warning;
+import dev.orchestrate.core.time.Sleeper;
+import dev.orchestrate.core.transport.Command;
+import dev.orchestrate.core.transport.ConnectionLostException;
+import dev.orchestrate.core.transport.ExecResult;
+import dev.orchestrate.core.transport.Output;
+import dev.orchestrate.core.transport.Transport;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Follows a {@link RemoteRun}'s log by byte offset. Only whole lines are delivered, and the offset
+ * advances past a line only once it is delivered and appended to the local copy, so after a drop
+ * the follower reconnects and continues from exactly there: no line lost, none repeated. When the
+ * process ends, the rest of the file is read once more (the tail is flushed) before returning.
+ *
+ * <p>The local copy ({@code logs/<run-id>/...}) holds exactly the bytes delivered, so its size is
+ * the offset to resume from in a later {@code orchestrate logs}.
+ */
+public final class LogFollower {
+  /** The exit code reported for a process that ended without recording one. */
+  public static final int KILLED = 137;
+
+  private static final Duration FOLLOW_TIMEOUT = Duration.ofDays(7);
+
+  private final Sleeper sleeper;
+  private final Clock clock;
+  private final Duration retryDelay;
+  private final int maxConsecutiveDrops;
+
+  public LogFollower(Sleeper sleeper, Clock clock, Duration retryDelay, int maxConsecutiveDrops) {
+    this.sleeper = sleeper;
+    this.clock = clock;
+    this.retryDelay = retryDelay;
+    this.maxConsecutiveDrops = maxConsecutiveDrops;
+  }
+
+  /**
+   * Follows {@code run} until its process ends, appending to {@code localCopy} and emitting each
+   * line as a {@link LogLine} from {@code source}. Resumes from the local copy's size.
+   *
+   * @return the process's exit code
+   */
+  public int follow(
+      Transport transport, RemoteRun run, Path localCopy, String source, EventSink events) {
+    try {
+      Files.createDirectories(localCopy.toAbsolutePath().getParent());
+      try (OutputStream copy =
+          Files.newOutputStream(localCopy, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+        Lines lines = new Lines(Files.size(localCopy), copy, source, events);
+        int drops = 0;
+        while (true) {
+          try {
+            Optional<Integer> exit = exitCode(transport, run);
+            if (exit.isPresent()) {
+              readRest(transport, run, lines);
+              lines.flushPartial();
+              return exit.get();
+            }
+            stream(transport, run, lines);
+            drops = 0;
+          } catch (ConnectionLostException e) {
+            lines.discardPartial();
+            if (++drops > maxConsecutiveDrops) {
+              throw e;
+            }
+            events.accept(
+                new Warning(
+                    clock.instant(),
+                    "connection to "
+                        + transport.endpoint().machineId()
+                        + " dropped; resuming the"
+                        + " log from byte "
+                        + lines.offset(),
+                    ""));
+            sleeper.sleep(retryDelay);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OrchestrateException(ErrorCode.INTERRUPTED, "stopped following the log", null, e);
+    }
+  }
+
+  // tail -f from the offset until the process dies (--pid), streaming lines as they come.
+  private static void stream(Transport t, RemoteRun run, Lines lines) {
+    String line =
+        "tail -c +"
+            + (lines.offset() + 1)
+            + " --pid=$(cat "
+            + Command.quote(run.pidFile())
+            + ") -f "
+            + Command.quote(run.log());
+    t.exec(Command.of(line).withTimeout(FOLLOW_TIMEOUT), lines);
+    lines.discardPartial(); // a partial last line is read again from its start
+  }
+
+  private static void readRest(Transport t, RemoteRun run, Lines lines) {
+    t.exec(Command.of("tail -c +" + (lines.offset() + 1) + " " + Command.quote(run.log())), lines);
+  }
+
+  /**
+   * The exit code once the process has ended; {@link #KILLED} if it is gone without one (killed by
+   * a signal, the machine rebooted). The exit file is checked again after the liveness check: the
+   * process may have written it and ended in between.
+   */
+  private static Optional<Integer> exitCode(Transport t, RemoteRun run) {
+    String exit = Command.quote(run.exitFile());
+    ExecResult r =
+        t.run(
+            "if [ -f "
+                + exit
+                + " ]; then cat "
+                + exit
+                + "; elif kill -0 $(cat "
+                + Command.quote(run.pidFile())
+                + ") 2>/dev/null; then echo running; elif [ -f "
+                + exit
+                + " ]; then cat "
+                + exit
+                + "; else echo gone; fi");
+    String text = r.stdout().trim();
+    if (text.equals("running")) {
+      return Optional.empty();
+    }
+    if (text.equals("gone")) {
+      return Optional.of(KILLED);
+    }
+    try {
+      return Optional.of(Integer.parseInt(text));
+    } catch (NumberFormatException e) {
+      return Optional.of(KILLED);
+    }
+  }
+
+  /** Splits streamed bytes into lines; tracks the offset just past the last delivered line. */
+  private final class Lines implements Output {
+    private final OutputStream copy;
+    private final String source;
+    private final EventSink events;
+    private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+    private long offset;
+
+    Lines(long offset, OutputStream copy, String source, EventSink events) {
+      this.offset = offset;
+      this.copy = copy;
+      this.source = source;
+      this.events = events;
+    }
+
+    synchronized long offset() {
+      return offset;
+    }
+
+    @Override
+    public synchronized void stdout(byte[] bytes, int off, int len) {
+      int start = off;
+      for (int i = off; i < off + len; i++) {
+        if (bytes[i] == '\n') {
+          partial.write(bytes, start, i + 1 - start);
+          deliver(partial.toByteArray());
+          partial.reset();
+          start = i + 1;
+        }
+      }
+      partial.write(bytes, start, off + len - start);
+    }
+
+    @Override
+    public void stderr(byte[] bytes, int off, int len) {
+      // tail's own complaints (a missing file) are not log lines
+    }
+
+    synchronized void discardPartial() {
+      partial.reset();
+    }
+
+    /** The process ended: a last line without a newline is still a line. */
+    synchronized void flushPartial() {
+      if (partial.size() > 0) {
+        deliver(partial.toByteArray());
+        partial.reset();
+      }
+    }
+
+    private void deliver(byte[] line) {
+      try {
+        copy.write(line);
+        copy.flush();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      offset += line.length;
+      int end = line.length;
+      if (end > 0 && line[end - 1] == '\n') {
+        end--;
+      }
+      if (end > 0 && line[end - 1] == '\r') {
+        end--;
+      }
+      events.accept(
+          new LogLine(
+              clock.instant(),
+              source,
+              LogLine.Stream.STDOUT,
+              new String(line, 0, end, StandardCharsets.UTF_8)));
+    }
+  }
+}

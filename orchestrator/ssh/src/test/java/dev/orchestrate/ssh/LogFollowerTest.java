@@ -1,0 +1,145 @@
+package dev.orchestrate.ssh;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.orchestrate.core.event.EventSink;
+import dev.orchestrate.core.event.LogLine;
+import dev.orchestrate.core.event.Warning;
+import dev.orchestrate.core.transport.Transport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@Tag("integration")
+class LogFollowerTest {
+  private static final int LINES = 20_000;
+  private static final String FAST_WRITER =
+      "i=1; while [ $i -le "
+          + LINES
+          + " ]; do echo \"line $i of $WHO\"; if [ $((i % 400)) -eq 0 ]; then sleep 0.05; fi;"
+          + " i=$((i+1)); done; printf 'last words'; exit 3";
+
+  @TempDir Path tmp;
+
+  @Test
+  void losesAndRepeatsNoLineWhileConnectionsKeepDropping() throws Exception {
+    try (SshFixture f = new SshFixture(tmp)) {
+      RemoteRun run;
+      try (Transport t = f.connect()) {
+        run =
+            new DetachedLauncher(".orchestrate/runs")
+                .launch(t, "run-1", ".", FAST_WRITER, Map.of("WHO", "the engine"));
+      }
+      assertTrue(run.pid() > 0);
+
+      List<String> lines = new CopyOnWriteArrayList<>();
+      AtomicInteger warnings = new AtomicInteger();
+      EventSink sink =
+          e -> {
+            if (e instanceof LogLine l) {
+              lines.add(l.line());
+            } else if (e instanceof Warning) {
+              warnings.incrementAndGet();
+            }
+          };
+      AtomicBoolean done = new AtomicBoolean();
+      AtomicInteger drops = new AtomicInteger();
+      Thread dropper =
+          new Thread(
+              () -> {
+                while (!done.get() && drops.get() < 8) {
+                  try {
+                    Thread.sleep(300);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                  if (f.sshd.dropConnections() > 0) {
+                    drops.incrementAndGet();
+                  }
+                }
+              });
+      Path local = tmp.resolve("logs/run-1/engine.log");
+      int exit;
+      try (Transport t = f.connect()) {
+        dropper.start();
+        exit =
+            new LogFollower(
+                    d -> Thread.sleep(d.toMillis()), Clock.systemUTC(), Duration.ofMillis(50), 50)
+                .follow(t, run, local, "engine", sink);
+      } finally {
+        done.set(true);
+        dropper.join();
+      }
+      assertEquals(3, exit);
+      assertTrue(drops.get() >= 3, "connections were dropped " + drops.get() + " times");
+      assertTrue(warnings.get() >= 1, "the follower noticed drops");
+      List<String> expected = new ArrayList<>();
+      for (int i = 1; i <= LINES; i++) {
+        expected.add("line " + i + " of the engine");
+      }
+      expected.add("last words");
+      assertEquals(expected.size(), lines.size(), "no line lost or repeated");
+      assertEquals(expected, lines);
+      byte[] remote =
+          Files.readAllBytes(f.sshd.home().resolve(".orchestrate/runs/run-1/output.log"));
+      assertArrayEquals(remote, Files.readAllBytes(local), "the local copy is the remote log");
+
+      List<String> again = new ArrayList<>();
+      try (Transport t = f.connect()) {
+        int exitAgain =
+            new LogFollower(d -> {}, Clock.systemUTC(), Duration.ZERO, 3)
+                .follow(
+                    t,
+                    run,
+                    local,
+                    "engine",
+                    e -> {
+                      if (e instanceof LogLine l) {
+                        again.add(l.line());
+                      }
+                    });
+        assertEquals(3, exitAgain);
+      }
+      assertEquals(List.of(), again, "re-attaching resumes from the local copy's end");
+    }
+  }
+
+  @Test
+  void reportsAProcessKilledWithoutAnExitCode() throws Exception {
+    try (SshFixture f = new SshFixture(tmp);
+        Transport t = f.connect()) {
+      RemoteRun run =
+          new DetachedLauncher(".orchestrate/runs")
+              .launch(t, "run-2", ".", "echo started; sleep 30", Map.of());
+      Thread.sleep(300);
+      t.run("kill -9 -- -" + run.pid()); // the whole session: setsid made it a group
+      List<String> lines = new CopyOnWriteArrayList<>();
+      int exit =
+          new LogFollower(d -> {}, Clock.systemUTC(), Duration.ZERO, 3)
+              .follow(
+                  t,
+                  run,
+                  tmp.resolve("logs/run-2/engine.log"),
+                  "engine",
+                  e -> {
+                    if (e instanceof LogLine l) {
+                      lines.add(l.line());
+                    }
+                  });
+      assertEquals(LogFollower.KILLED, exit);
+      assertEquals(List.of("started"), lines);
+    }
+  }
+}

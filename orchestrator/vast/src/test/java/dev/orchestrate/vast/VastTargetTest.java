@@ -1,0 +1,181 @@
+package dev.orchestrate.vast;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.orchestrate.core.error.Redactor;
+import dev.orchestrate.core.event.Event;
+import dev.orchestrate.core.event.LogLine;
+import dev.orchestrate.core.host.HostFacts;
+import dev.orchestrate.core.plan.Plan;
+import dev.orchestrate.core.plan.PlanRequest;
+import dev.orchestrate.core.profile.Profile;
+import dev.orchestrate.core.profile.TargetSection;
+import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.profile.VastSection;
+import dev.orchestrate.core.run.Cancellation;
+import dev.orchestrate.core.sync.Manifest;
+import dev.orchestrate.core.target.EngineRequest;
+import dev.orchestrate.core.target.EngineResult;
+import dev.orchestrate.core.target.Ledger;
+import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.MachineStatus;
+import dev.orchestrate.core.target.RunId;
+import dev.orchestrate.core.target.TargetContext;
+import dev.orchestrate.core.target.UpRequest;
+import dev.orchestrate.core.time.Sleeper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The vast target as the CLI drives it, against the simulator with real sshd instances. */
+@Tag("integration")
+class VastTargetTest {
+  @TempDir Path dir;
+  private SimFixture fx;
+  private TargetContext context;
+  private final List<Event> events = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/sshd")), "needs OpenSSH's sshd");
+    assumeTrue("root".equals(System.getProperty("user.name")), "Vast instances log in as root");
+    fx = SimFixture.withSshd();
+    Map<String, String> env =
+        Map.of(
+            "VAST_URL",
+            fx.sim.baseUrl().toString(),
+            "VAST_API_KEY",
+            "target-test-key-1",
+            "HOME",
+            dir.toString());
+    context =
+        new TargetContext(
+            dir,
+            dir.resolve(".orchestrate"),
+            new Ledger(dir.resolve(".orchestrate/ledger.json")),
+            Clock.systemUTC(),
+            Sleeper.system(),
+            new Redactor(),
+            env);
+  }
+
+  @AfterEach
+  void stop() {
+    if (fx != null) {
+      fx.close();
+    }
+  }
+
+  private Profile profile() {
+    VastSection v =
+        new VastSection(
+            "RTX 4090",
+            1,
+            20.0,
+            0.60,
+            0.98,
+            40,
+            "ubuntu:22.04",
+            null,
+            "geolocation in [US,CA]",
+            12.0,
+            2,
+            true,
+            null);
+    return new Profile(
+        "vast", "", new TargetSection(TargetType.VAST, v, null, null), null, null, null, null);
+  }
+
+  private HostFacts host() {
+    return new HostFacts(
+        "linux",
+        "amd64",
+        2,
+        1L << 30,
+        "/",
+        1L << 30,
+        List.of(),
+        Optional.of("none"),
+        Optional.empty(),
+        Optional.empty(),
+        "none",
+        "none",
+        "cpu",
+        false,
+        new HostFacts.Docker(false, "none", ""),
+        true,
+        true);
+  }
+
+  @Test
+  void planUpRunSshStatusGcAndDown() throws Exception {
+    VastTarget target = new VastTarget(context);
+    Plan plan = target.plan(new PlanRequest(profile(), host(), dir));
+    String notes = String.join("\n", plan.notes());
+    assertTrue(notes.contains("offers searched at " + fx.sim.baseUrl() + ": 3 match"), notes);
+    assertTrue(notes.contains("estimated cost at the best offer: $0.3283/h"), notes);
+
+    RunId run = RunId.parse("20261126-071500-vast-beef");
+    UpRequest up =
+        new UpRequest(
+            run,
+            profile(),
+            host(),
+            dir.resolve("logs"),
+            dir.resolve("assets"),
+            Manifest.empty(),
+            new Cancellation());
+    Machine m = target.acquire(up, events::add);
+    assertEquals("orchestrate-20261126-071500-vast-beef-a1", m.label());
+    assertEquals(fx.sim.baseUrl().toString(), m.attributes().get("api"));
+    assertEquals(MachineStatus.State.RUNNING, target.status(m).state());
+    assertEquals(List.of(m.id()), context.ledger().entries().stream().map(e -> e.key()).toList());
+
+    EngineResult r =
+        target.runEngine(
+            m,
+            new EngineRequest(
+                run,
+                List.of("sh", "-c", "echo engine says $GREETING"),
+                Map.of("GREETING", "hi"),
+                new Cancellation()),
+            events::add);
+    assertEquals(0, r.exitCode());
+    assertTrue(
+        events.stream().anyMatch(e -> e instanceof LogLine l && l.line().equals("engine says hi")),
+        events.toString());
+
+    List<String> ssh = new ArrayList<>(target.shellCommand(m));
+    assertTrue(ssh.contains("StrictHostKeyChecking=yes"), ssh.toString());
+    ssh.add(1, "-T");
+    ssh.add("echo shell-on-$ORCHESTRATE_RUN_ID");
+    Process p = new ProcessBuilder(ssh).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+    assertEquals("shell-on-" + run.value(), out.strip(), out);
+
+    assertEquals(List.of(m.id()), target.leftovers(Set.of()).stream().map(Machine::id).toList());
+    assertEquals(List.of(), target.leftovers(Set.of(m.id())));
+
+    target.down(m, events::add);
+    assertTrue(fx.sim.billing().nothingBilling());
+    assertEquals(List.of(), context.ledger().entries());
+    assertEquals(MachineStatus.State.GONE, target.status(m).state());
+  }
+}

@@ -213,10 +213,10 @@ public final class StandardPlanner {
     return PlannedStep.of(
         "launch",
         "Run engine",
-        String.join(
-                " ",
-                dev.orchestrate.core.run.EngineCommand.resolve(
-                    p.engine().command(), p, p.snapshotDir()))
+        dev.orchestrate.core.run.EngineCommand.resolve(p.engine().command(), p, p.snapshotDir())
+                .stream()
+                .map(StandardPlanner::quote)
+                .collect(java.util.stream.Collectors.joining(" "))
             + " "
             + where,
         Duration.ofSeconds(30));
@@ -245,6 +245,11 @@ public final class StandardPlanner {
       parts.add("image " + v.image());
     }
     return String.join(", ", parts);
+  }
+
+  /** An argument as a shell would need it, for display only. */
+  static String quote(String arg) {
+    return arg.matches("[A-Za-z0-9_./:=@%+,-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'";
   }
 
   private static long sizeOf(Path dir) {

@@ -1,9 +1,9 @@
 package dev.orchestrate.engine.custom;
 
 /**
- * The natives of libolmo_engine's JNI glue (native/jni/olmo_jni.c), one per C ABI call. A handle
- * is an {@code olmo_engine*}; every failure throws {@link NativeEngineException} with the engine's
- * own message. Only {@link CustomBackend} calls these, after {@link NativeLibrary#loadOnce()}.
+ * The natives of libolmo_engine's JNI glue (native/jni/olmo_jni.c), one per C ABI call. A handle is
+ * an {@code olmo_engine*}; every failure throws {@link NativeEngineException} with the engine's own
+ * message. Only {@link CustomBackend} calls these, after {@link NativeLibrary#loadOnce()}.
  */
 final class NativeEngine {
   /** {@code olmo_backend}: CUDA when compiled in and a device exists, else CPU. */

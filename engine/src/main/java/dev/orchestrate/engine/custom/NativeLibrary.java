@@ -181,7 +181,10 @@ final class NativeLibrary {
 
   private static EngineException failure(List<String> looked) {
     return new EngineException(
-        "cannot load the native engine " + FILE_NAME + "; looked at:\n  " + String.join("\n  ", looked),
+        "cannot load the native engine "
+            + FILE_NAME
+            + "; looked at:\n  "
+            + String.join("\n  ", looked),
         "build it with `mvn -pl native package` (it is packaged in the engine-native jar), or set "
             + ENV
             + " (or -D"

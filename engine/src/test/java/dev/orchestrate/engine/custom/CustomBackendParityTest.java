@@ -19,16 +19,16 @@ import org.junit.jupiter.api.Test;
  * tiny snapshot, teacher-forced over one prompt.
  *
  * <p>The two are not meant to agree to FP32 precision: libolmo_engine rounds activations to BF16 at
- * every module boundary exactly as transformers does in BF16 (8 significant bits, a relative step of
- * 2^-8 ≈ 3.9e-3 per rounding, several roundings per layer), while the reference stays in FP32. On
- * this snapshot transformers' own BF16 run differs from its FP32 run by 9.5e-3 (relative L2 over the
- * logits, native/NOTES.md), so {@link #TOLERANCE} allows twice that per position and no more. With
- * random weights the logits are flat, so that noise flips the arg-max where the top two are close:
- * every disagreement must be such a near-tie ({@link #NEAR_TIE} of the row's largest logit).
+ * every module boundary exactly as transformers does in BF16 (8 significant bits, a relative step
+ * of 2^-8 ≈ 3.9e-3 per rounding, several roundings per layer), while the reference stays in FP32.
+ * On this snapshot transformers' own BF16 run differs from its FP32 run by 9.5e-3 (relative L2 over
+ * the logits, native/NOTES.md), so {@link #TOLERANCE} allows twice that per position and no more.
+ * With random weights the logits are flat, so that noise flips the arg-max where the top two are
+ * close: every disagreement must be such a near-tie ({@link #NEAR_TIE} of the row's largest logit).
  */
 class CustomBackendParityTest {
   static final double TOLERANCE = 2e-2;
-  static final double NEAR_TIE = 2e-2;
+  static final double NEAR_TIE = 1e-2;
   static final String PROMPT =
       "The quick brown fox jumps over the lazy dog. Pack my box with five dozen liquor jugs, "
           + "then def main(): print('hello, world') and return 42 — fin.";
@@ -59,8 +59,13 @@ class CustomBackendParityTest {
     long agree = positions.stream().filter(p -> p.customArgMax() == p.referenceArgMax()).count();
     double worst = positions.stream().mapToDouble(Position::relError).max().orElseThrow();
     System.out.printf(
-        "custom (cpu, bf16) vs reference (fp32): %d positions, worst rel L2 %.3g, arg-max %d/%d%n",
-        ids.length, worst, agree, ids.length);
+        "custom (cpu, bf16) vs reference (fp32): %d positions, worst rel L2 %.3g, arg-max %d/%d;"
+            + " disagreements %s%n",
+        ids.length,
+        worst,
+        agree,
+        ids.length,
+        positions.stream().filter(p -> p.customArgMax() != p.referenceArgMax()).toList());
     assertTrue(ids.length >= 30, "prompt of " + ids.length + " tokens");
     for (Position p : positions) {
       assertTrue(p.relError() <= TOLERANCE, "logits differ beyond bf16 rounding: " + p);

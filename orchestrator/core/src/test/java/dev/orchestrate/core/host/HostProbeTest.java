@@ -96,6 +96,14 @@ class HostProbeTest {
   }
 
   @Test
+  void recordedH200OnDriver580WithCuda13() throws IOException {
+    HostFacts f = probe("h200-580");
+    assertEquals(new Gpu(0, "NVIDIA H200", 143771, "580.159.04", "13.0"), f.gpus().get(0));
+    assertEquals("12.8", f.cudaToolkit());
+    assertEquals("cu128", f.torchIndex());
+  }
+
+  @Test
   void oldDriverWithoutCudaInItsBanner() throws IOException {
     HostFacts f = probe("gtx1080-390");
     assertEquals("390.116", f.gpus().get(0).driverVersion());

@@ -1,11 +1,15 @@
 /*
  * JNI glue for dev.orchestrate.engine.custom.NativeEngine (package-private static natives):
- *   static native long  create(String snapshotDir, int device);   // device < 0: CPU backend
- *   static native int   prefill(long handle, int[] ids, int n);    // returns the next token
+ *   static native long  create(String snapshotDir, int backend, int device, int maxSeqLen);
+ *                       // backend: olmo_backend (0 auto, 1 CPU, 2 CUDA); maxSeqLen 0 = default
+ *   static native int   prefill(long handle, int[] ids, int n);    // empties the sequence first;
+ *                                                                   // returns the next token
  *   static native int   decode(long handle, int token);            // returns the next token
  *   static native void  logits(long handle, float[] out);          // out.length >= vocab
  *   static native void  reset(long handle);
  *   static native int   vocabSize(long handle);
+ *   static native int   maxSeqLen(long handle);
+ *   static native int   backend(long handle);                      // olmo_backend in use
  *   static native String describe(long handle);
  *   static native void  free(long handle);
  * Failures throw dev.orchestrate.engine.custom.NativeEngineException(String) when that class
@@ -40,7 +44,8 @@ static olmo_engine *handle(JNIEnv *env, jlong h) {
     return (olmo_engine *)(intptr_t)h;
 }
 
-JNIEXPORT jlong JNICALL CLS(create)(JNIEnv *env, jclass cls, jstring dir, jint device) {
+JNIEXPORT jlong JNICALL CLS(create)(JNIEnv *env, jclass cls, jstring dir, jint backend, jint device,
+                                    jint max_seq_len) {
     (void)cls;
     if (olmo_abi_version() != OLMO_ENGINE_ABI_VERSION) {
         jclass c = (*env)->FindClass(env, "java/lang/UnsatisfiedLinkError");
@@ -51,8 +56,9 @@ JNIEXPORT jlong JNICALL CLS(create)(JNIEnv *env, jclass cls, jstring dir, jint d
     if (!path) return 0;
     olmo_options opt;
     olmo_options_init(&opt);
-    opt.backend = device < 0 ? OLMO_BACKEND_CPU : OLMO_BACKEND_CUDA;
-    opt.device = device < 0 ? 0 : device;
+    opt.backend = backend;
+    opt.device = device;
+    opt.max_seq_len = max_seq_len;
     olmo_engine *e = NULL;
     olmo_status s = olmo_engine_create(path, &opt, &e);
     (*env)->ReleaseStringUTFChars(env, dir, path);
@@ -71,10 +77,15 @@ JNIEXPORT jint JNICALL CLS(prefill)(JNIEnv *env, jclass cls, jlong h, jintArray 
         throw_status(env, "prefill (n larger than the array)", OLMO_ERR_INVALID_ARGUMENT);
         return -1;
     }
+    olmo_status s = olmo_reset(e);
+    if (s != OLMO_OK) {
+        throw_status(env, "prefill (reset)", s);
+        return -1;
+    }
     jint *p = (*env)->GetIntArrayElements(env, ids, NULL);
     if (!p) return -1;
     int32_t next = -1;
-    olmo_status s = olmo_prefill(e, (const int32_t *)p, n, &next);
+    s = olmo_prefill(e, (const int32_t *)p, n, &next);
     (*env)->ReleaseIntArrayElements(env, ids, p, JNI_ABORT);
     if (s != OLMO_OK) throw_status(env, "prefill", s);
     return next;
@@ -121,6 +132,18 @@ JNIEXPORT jint JNICALL CLS(vocabSize)(JNIEnv *env, jclass cls, jlong h) {
         return 0;
     }
     return c.vocab_size;
+}
+
+JNIEXPORT jint JNICALL CLS(maxSeqLen)(JNIEnv *env, jclass cls, jlong h) {
+    (void)cls;
+    olmo_engine *e = handle(env, h);
+    return e ? olmo_max_seq_len(e) : 0;
+}
+
+JNIEXPORT jint JNICALL CLS(backend)(JNIEnv *env, jclass cls, jlong h) {
+    (void)cls;
+    olmo_engine *e = handle(env, h);
+    return e ? olmo_get_backend(e) : 0;
 }
 
 JNIEXPORT jstring JNICALL CLS(describe)(JNIEnv *env, jclass cls, jlong h) {

@@ -1,36 +1,67 @@
 package dev.orchestrate.docker;
 
+import dev.orchestrate.core.error.ErrorCode;
+import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.error.Redactor;
 import dev.orchestrate.core.event.EventSink;
+import dev.orchestrate.core.event.Notice;
 import dev.orchestrate.core.image.ImageBuilder;
 import dev.orchestrate.core.image.ImageRef;
 import dev.orchestrate.docker.build.BuildOptions;
 import dev.orchestrate.docker.build.BuildResult;
 import dev.orchestrate.docker.build.BuildWorkspace;
 import dev.orchestrate.docker.build.GitRevision;
+import dev.orchestrate.docker.build.ImagePush;
 import dev.orchestrate.docker.build.RecipeImageBuilder;
 import dev.orchestrate.docker.recipe.RecipeLoader;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The core's {@link ImageBuilder} on Docker: builds {@code images/<flavour>} of the project with
- * the daemon at DOCKER_HOST, keeps canonical layers under {@code .orchestrate/images/} and writes
- * the result to {@code logs/images/<flavour>/}.
+ * the daemon at DOCKER_HOST, keeps canonical layers under {@code .orchestrate/images/}, writes the
+ * result to {@code logs/images/<flavour>/} and reports it (ID, each layer's digest and size) as a
+ * notice; optionally pushes to a registry with credentials from ORCHESTRATE_REGISTRY_USER and
+ * ORCHESTRATE_REGISTRY_PASSWORD.
  */
 public final class DockerImageBuilder implements ImageBuilder {
+  public static final String REGISTRY_USER = "ORCHESTRATE_REGISTRY_USER";
+  public static final String REGISTRY_PASSWORD = "ORCHESTRATE_REGISTRY_PASSWORD";
+
   private final Map<String, String> environment;
   private final Redactor redactor;
   private final Clock clock;
   private final boolean noCache;
+  private final Optional<String> push;
 
-  public DockerImageBuilder(
-      Map<String, String> environment, Redactor redactor, Clock clock, boolean noCache) {
+  public DockerImageBuilder(Map<String, String> environment, Redactor redactor, Clock clock) {
+    this(environment, redactor, clock, false, Optional.empty());
+  }
+
+  private DockerImageBuilder(
+      Map<String, String> environment,
+      Redactor redactor,
+      Clock clock,
+      boolean noCache,
+      Optional<String> push) {
     this.environment = Map.copyOf(environment);
     this.redactor = redactor;
     this.clock = clock;
     this.noCache = noCache;
+    this.push = push;
+  }
+
+  /** This builder, rebuilding even when the image is current, and pushing to {@code ref}. */
+  public DockerImageBuilder with(boolean rebuild, String pushRef) {
+    return new DockerImageBuilder(
+        environment,
+        redactor,
+        clock,
+        rebuild,
+        Optional.ofNullable(pushRef).filter(s -> !s.isBlank()));
   }
 
   @Override
@@ -52,7 +83,63 @@ public final class DockerImageBuilder implements ImageBuilder {
               events,
               clock);
       BuildOptions options = BuildOptions.defaults(GitRevision.of(projectDir)).withNoCache(noCache);
-      return builder.build(flavour, options);
+      BuildResult result = builder.build(flavour, options);
+      events.accept(new Notice(clock.instant(), summary(result, projectDir)));
+      if (push.isPresent()) {
+        String ref = push.get();
+        RegistryAuth auth = credentials(ImagePush.Ref.parse(ref).registry());
+        String digest =
+            new ImagePush(engine)
+                .push(
+                    result.id(),
+                    ref,
+                    auth,
+                    line -> events.accept(new Notice(clock.instant(), line)));
+        events.accept(new Notice(clock.instant(), "pushed " + ref + " " + digest));
+      }
+      return result;
     }
+  }
+
+  private RegistryAuth credentials(String registry) {
+    String user = environment.getOrDefault(REGISTRY_USER, "");
+    String password = environment.getOrDefault(REGISTRY_PASSWORD, "");
+    if (user.isBlank() || password.isBlank()) {
+      throw new OrchestrateException(
+          ErrorCode.USAGE,
+          "--push needs registry credentials for " + registry,
+          "set " + REGISTRY_USER + " and " + REGISTRY_PASSWORD + " (never on the command line)");
+    }
+    return RegistryAuth.of(registry, user, password, redactor);
+  }
+
+  /** ID, size, each layer's digest, size and origin, and where the result file is. */
+  static String summary(BuildResult r, Path projectDir) {
+    StringBuilder s = new StringBuilder();
+    s.append(r.upToDate() ? "up to date " : "built ")
+        .append(RecipeImageBuilder.tag(r.image()))
+        .append(' ')
+        .append(r.id())
+        .append(
+            String.format(
+                Locale.ROOT,
+                " (%s, %d layers, %.1f s)",
+                mib(r.size()),
+                r.layers().size(),
+                r.took().toMillis() / 1000.0));
+    for (BuildResult.Layer l : r.layers()) {
+      s.append("\n  ")
+          .append(l.diffId())
+          .append(' ')
+          .append(l.size() < 0 ? "?" : mib(l.size()))
+          .append(' ')
+          .append(l.createdBy());
+    }
+    s.append("\n  result: ").append(Path.of("logs", "images", r.image(), "result.json"));
+    return s.toString();
+  }
+
+  private static String mib(long bytes) {
+    return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
   }
 }

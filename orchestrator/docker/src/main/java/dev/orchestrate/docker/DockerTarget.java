@@ -112,7 +112,7 @@ public final class DockerTarget implements Target {
           "image " + image + " is not on the Docker host " + engine.host(),
           "build or pull it first (orchestrate build --image <name> tags orchestrate/engine:<name>)");
     }
-    new DockerImageBuilder(context.environment(), context.redactor(), context.clock(), false)
+    new DockerImageBuilder(context.environment(), context.redactor(), context.clock())
         .build(flavour, context.projectDir(), events);
     return engine
         .inspectImage(image)

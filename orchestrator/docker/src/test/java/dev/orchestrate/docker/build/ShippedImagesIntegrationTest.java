@@ -66,14 +66,14 @@ class ShippedImagesIntegrationTest {
   @Test
   @Tag("integration")
   void testImageBuildsToOneIdOnOverlayAndVfsAndItsSshdStarts() throws Exception {
-    // mmdebstrap runs once (about a minute); the vfs daemon then gets the same base layer from the
-    // workspace and must arrive at the same ID. Two full mmdebstrap runs were measured identical
-    // once host keys are removed (docs/docker.md).
+    // mmdebstrap runs at most once per checkout (the shared workspace); the vfs daemon then gets
+    // the same base layer from the workspace and must arrive at the same ID. Two full mmdebstrap
+    // runs were measured identical once host keys are removed (docs/docker.md).
     BuildOptions fresh = new BuildOptions(true, true, "rev");
     BuildResult onOverlay;
     try (Dockerd dockerd = Dockerd.start();
         DockerEngine engine = DockerEngine.connect(dockerd.host(), Map.of(), new Redactor())) {
-      onOverlay = builder(engine, tmp.resolve("w")).build("test", fresh);
+      onOverlay = builder(engine, SharedWorkspace.get().root()).build("test", fresh);
       System.out.println("images/test: " + onOverlay.id() + " " + onOverlay.layers());
       List<String> out = new ArrayList<>();
       String id =
@@ -90,7 +90,7 @@ class ShippedImagesIntegrationTest {
     }
     try (Dockerd vfs = Dockerd.start("vfs");
         DockerEngine engine = DockerEngine.connect(vfs.host(), Map.of(), new Redactor())) {
-      BuildResult onVfs = builder(engine, tmp.resolve("w")).build("test", fresh);
+      BuildResult onVfs = builder(engine, SharedWorkspace.get().root()).build("test", fresh);
       assertEquals(onOverlay.id(), onVfs.id());
     }
   }

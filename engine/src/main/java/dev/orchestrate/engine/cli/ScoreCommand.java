@@ -27,8 +27,29 @@ final class ScoreCommand implements Callable<Integer> {
   @Option(names = "--snapshot", required = true)
   Path snapshot;
 
-  @Option(names = "--text", required = true)
-  String text;
+  @picocli.CommandLine.ArgGroup(multiplicity = "1")
+  Input input;
+
+  /** The text, inline or from a file (keeps trailing newlines a shell would strip). */
+  static final class Input {
+    @Option(names = "--text", required = true)
+    String text;
+
+    @Option(names = "--text-file", required = true)
+    Path file;
+
+    String read() {
+      if (text != null) {
+        return text;
+      }
+      try {
+        return java.nio.file.Files.readString(file);
+      } catch (java.io.IOException e) {
+        throw new dev.orchestrate.engine.EngineException(
+            "cannot read " + file + ": " + e.getMessage(), "", e);
+      }
+    }
+  }
 
   @Option(names = "--backend", defaultValue = "reference")
   String backend;
@@ -47,7 +68,7 @@ final class ScoreCommand implements Callable<Integer> {
     Snapshot snap = Snapshot.open(snapshot);
     int[] ids;
     try (TextTokenizer tokenizer = HfTokenizer.load(snap.tokenizerJson())) {
-      ids = tokenizer.encode(text);
+      ids = tokenizer.encode(input.read());
     }
     List<PositionScore> scores;
     try (Backend model = Backends.installed().get(backend).open(snap, ids.length)) {

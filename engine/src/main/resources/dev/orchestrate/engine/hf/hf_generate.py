@@ -71,8 +71,13 @@ def main():
     args = p.parse_args()
 
     start = time.perf_counter()
-    import torch
-    from transformers import Olmo2ForCausalLM, PreTrainedTokenizerFast
+    try:
+        import torch
+        from transformers import Olmo2ForCausalLM, PreTrainedTokenizerFast
+    except ImportError as e:
+        sys.stderr.write(f"error: the hf backend needs torch and transformers in {sys.executable}: {e}\n"
+                         "hint: run it where they are installed, or set ENGINE_PYTHON to such a python\n")
+        return 3
 
     device = args.device
     if device == "auto":
@@ -147,4 +152,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

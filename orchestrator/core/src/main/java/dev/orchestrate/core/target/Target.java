@@ -1,0 +1,88 @@
+package dev.orchestrate.core.target;
+
+import dev.orchestrate.core.error.ErrorCode;
+import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.event.EventSink;
+import dev.orchestrate.core.plan.Plan;
+import dev.orchestrate.core.plan.PlanRequest;
+import dev.orchestrate.core.plan.StandardPlanner;
+import dev.orchestrate.core.profile.TargetType;
+
+/**
+ * A kind of place the engine runs (this host, a container, a rented instance). The same flow drives
+ * every target: {@link #plan} (rents nothing), {@link #acquire} (provision or reuse, qualify,
+ * environment, assets; records the machine in the {@link Ledger} before anything else), {@link
+ * #runEngine} (launch and stream output until it ends), {@link #status}, {@link #down}.
+ *
+ * <p>What a target cannot do it says with {@link #unsupported}: an {@link ErrorCode#UNSUPPORTED}
+ * exception naming the operation and why, never a fake success. The optional operations below
+ * default to exactly that.
+ *
+ * <p>Implementations get their collaborators (ledger, clock, sleeper, redactor, API clients)
+ * through their constructor from a {@link TargetFactory}.
+ */
+public interface Target {
+
+  TargetType type();
+
+  /** Every step {@code up} would take for {@code profile} on this target, with estimates. */
+  default Plan plan(PlanRequest request) {
+    return new StandardPlanner().plan(request);
+  }
+
+  /**
+   * Provisions (or reuses) a machine and makes it ready to run the engine: qualified, environment
+   * prepared, assets synced. Emits step events. Anything created is in the ledger before the next
+   * step starts, so a crash never orphans it.
+   */
+  Machine acquire(UpRequest request, EventSink events);
+
+  /**
+   * Runs the engine on {@code machine} and streams its output as {@code LogLine} events until it
+   * exits or the request's cancellation fires (then stops it and returns with {@code interrupted}).
+   */
+  EngineResult runEngine(Machine machine, EngineRequest request, EventSink events);
+
+  /** What the provider says about {@code machine} now. */
+  MachineStatus status(Machine machine);
+
+  /**
+   * Ends {@code machine}: stops its engine and, for machines this tool created, destroys it and
+   * verifies it is gone; then removes it from the ledger.
+   */
+  void down(Machine machine, EventSink events);
+
+  /** Pushes staged assets and cached environments without launching ({@code orchestrate sync}). */
+  default void sync(Machine machine, UpRequest request, EventSink events) {
+    throw unsupported("sync", "this target has no separate sync step");
+  }
+
+  /** Re-attaches to a run's engine output from line {@code fromLine} ({@code logs -f}). */
+  default void followLogs(Machine machine, RunId runId, long fromLine, EventSink events) {
+    throw unsupported("logs --follow", "this target cannot re-attach to a running engine");
+  }
+
+  /**
+   * The command line that opens an interactive shell on {@code machine} ({@code orchestrate ssh});
+   * the CLI runs it with the terminal attached.
+   */
+  default java.util.List<String> shellCommand(Machine machine) {
+    throw unsupported("ssh", "this target has no shell to open");
+  }
+
+  /**
+   * Machines this tool labelled (with a run id) that the provider still has but whose ids are not
+   * in {@code tracked} (the ledger): what {@code gc} destroys.
+   */
+  default java.util.List<Machine> leftovers(java.util.Set<String> tracked) {
+    throw unsupported("gc", "this target cannot list what it created");
+  }
+
+  /** The one way a target refuses: names the target, the operation and why. */
+  default OrchestrateException unsupported(String operation, String why) {
+    return new OrchestrateException(
+        ErrorCode.UNSUPPORTED,
+        "the " + type().id() + " target does not support '" + operation + "': " + why,
+        "see docs/cli.md for what each target supports");
+  }
+}

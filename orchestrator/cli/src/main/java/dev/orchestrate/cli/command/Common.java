@@ -8,13 +8,10 @@ import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.io.Json;
 import picocli.CommandLine.Option;
 
-/** Options every command has: {@code --json} and {@code --stacktrace}. */
+/** {@code --json} for commands that print data ({@code --stacktrace} is inherited from the top). */
 public final class Common {
   @Option(names = "--json", description = "Print machine-readable JSON instead of text.")
   boolean json;
-
-  @Option(names = "--stacktrace", description = "Print the stack trace of an error.")
-  boolean stacktrace;
 
   static final String EXIT_CODES =
       "%nExit codes (docs/cli.md):%n"

@@ -50,9 +50,6 @@ public final class LogsCommand implements Callable<Integer> {
       description = "First line to print (1-based).")
   long fromLine;
 
-  @Option(names = "--stacktrace", description = "Print the stack trace of an error.")
-  boolean stacktrace;
-
   public LogsCommand(CliContext c) {
     this.c = c;
   }

@@ -36,6 +36,12 @@ import picocli.CommandLine.Spec;
 public final class OrchestrateCommand implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;
 
+  @CommandLine.Option(
+      names = "--stacktrace",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "Print the stack trace of an error.")
+  boolean stacktrace;
+
   @Override
   public Integer call() {
     spec.commandLine().usage(spec.commandLine().getErr());

@@ -4,7 +4,6 @@ import dev.orchestrate.cli.CliContext;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code ssh NAME}: a shell on the machine, host key pinned. */
@@ -18,9 +17,6 @@ public final class SshCommand implements Callable<Integer> {
 
   @Parameters(paramLabel = "NAME", description = "Run id or machine id.")
   String name;
-
-  @Option(names = "--stacktrace", description = "Print the stack trace of an error.")
-  boolean stacktrace;
 
   public SshCommand(CliContext c) {
     this.c = c;

@@ -26,6 +26,11 @@ public final class DetachedLauncher {
     this.runsDir = runsDir;
   }
 
+  /** The folder of run {@code runId} on the machine. */
+  public String runDir(String runId) {
+    return runsDir + "/" + runId;
+  }
+
   public RemoteRun launch(
       Transport transport,
       String runId,
@@ -35,7 +40,7 @@ public final class DetachedLauncher {
     if (!SAFE_ID.matcher(runId).matches()) {
       throw new IllegalArgumentException("unsafe run id: " + runId);
     }
-    String dir = runsDir + "/" + runId;
+    String dir = runDir(runId);
     RemoteRun run = new RemoteRun(runId, dir, 0);
     // The command runs in a subshell so that its own `exit` cannot skip recording the code.
     String inner =

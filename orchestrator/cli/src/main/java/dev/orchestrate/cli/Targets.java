@@ -12,6 +12,7 @@ import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.target.TargetFactory;
 import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.docker.DockerTarget;
+import dev.orchestrate.ssh.SshTarget;
 import dev.orchestrate.vast.VastTarget;
 import java.util.EnumMap;
 import java.util.Map;
@@ -33,6 +34,7 @@ public final class Targets {
   public static Targets registry() {
     Map<TargetType, TargetFactory> f = new EnumMap<>(TargetType.class);
     f.put(TargetType.LOCAL, LocalTarget::new);
+    f.put(TargetType.SSH, SshTarget::new);
     f.put(TargetType.VAST, VastTarget::new);
     f.put(TargetType.DOCKER, DockerTarget::new);
     return new Targets(f);

@@ -152,12 +152,19 @@ public final class AssetSync {
     ConcurrentLinkedQueue<Chunk> queue = new ConcurrentLinkedQueue<>(plan.chunks());
     AtomicReference<RuntimeException> failure = new AtomicReference<>();
     Object manifestLock = new Object();
+    long[] lastWrite = {System.nanoTime()};
+    // The remote manifest is what lets a rerun skip files already in place; it is rewritten after
+    // a large file, or at most once a second for small ones (and always at the end).
     FileFinisher finisher =
         (sender, file) -> {
           RemoteEntry entry = sender.finish(file.entry);
           entries.put(entry.path(), entry);
           synchronized (manifestLock) {
-            store.write(sender.transport(), entries.values());
+            long now = System.nanoTime();
+            if (file.entry.size() >= options.chunkSize() || now - lastWrite[0] > 1_000_000_000L) {
+              store.write(sender.transport(), entries.values());
+              lastWrite[0] = now;
+            }
           }
           events.accept(
               new Notice(
@@ -191,6 +198,7 @@ public final class AssetSync {
       }
     }
     if (failure.get() != null) {
+      saveProgress(store, main, entries);
       throw failure.get();
     }
     run(main, "rm -rf " + layout.q(layout.partialDir()), "the partial-file folder");
@@ -230,6 +238,16 @@ public final class AssetSync {
           throw e;
         }
       }
+    }
+  }
+
+  // Best effort after a failure: record the files that did land, so the next run skips them.
+  private static void saveProgress(
+      RemoteManifestStore store, Transport main, Map<String, RemoteEntry> entries) {
+    try {
+      store.write(main, entries.values());
+    } catch (RuntimeException e) {
+      // the connection is gone; the next run re-checks those files instead
     }
   }
 

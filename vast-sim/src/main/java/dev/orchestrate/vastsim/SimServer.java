@@ -36,11 +36,19 @@ public final class SimServer implements AutoCloseable {
   public enum HostMode {
     /** A real OpenSSH server per instance (testkit Sshd). */
     SSHD,
+    /** A Docker container per instance (DOCKER_HOST's engine), sshd on the instance port. */
+    DOCKER,
     /** No process behind the SSH port: the REST API alone. */
     NONE,
-    /** SSHD when /usr/sbin/sshd exists, else NONE. */
+    /**
+     * DOCKER when DOCKER_HOST is set and has the instance image, else SSHD when sshd exists, else
+     * NONE.
+     */
     AUTO
   }
+
+  /** The image instances run when the engine lacks the requested one (the shipped test image). */
+  public static final String DEFAULT_DOCKER_IMAGE = "orchestrate/engine:test";
 
   /** How to start a simulator. */
   public record Options(
@@ -51,7 +59,8 @@ public final class SimServer implements AutoCloseable {
       HostMode hosts,
       Optional<Path> workDir,
       Clock clock,
-      Consumer<String> log) {
+      Consumer<String> log,
+      String dockerImage) {
     public Options {
       Objects.requireNonNull(timings, "timings");
       apiKeys = Set.copyOf(apiKeys);
@@ -67,35 +76,42 @@ public final class SimServer implements AutoCloseable {
           HostMode.AUTO,
           Optional.empty(),
           Clock.systemUTC(),
-          s -> {});
+          s -> {},
+          DEFAULT_DOCKER_IMAGE);
     }
 
     public Options withPort(int p) {
-      return new Options(p, catalog, timings, apiKeys, hosts, workDir, clock, log);
+      return new Options(p, catalog, timings, apiKeys, hosts, workDir, clock, log, dockerImage);
     }
 
     public Options withCatalog(Path file) {
-      return new Options(port, Optional.of(file), timings, apiKeys, hosts, workDir, clock, log);
+      return new Options(
+          port, Optional.of(file), timings, apiKeys, hosts, workDir, clock, log, dockerImage);
     }
 
     public Options withTimings(Timings t) {
-      return new Options(port, catalog, t, apiKeys, hosts, workDir, clock, log);
+      return new Options(port, catalog, t, apiKeys, hosts, workDir, clock, log, dockerImage);
     }
 
     public Options withApiKeys(Set<String> keys) {
-      return new Options(port, catalog, timings, keys, hosts, workDir, clock, log);
+      return new Options(port, catalog, timings, keys, hosts, workDir, clock, log, dockerImage);
     }
 
     public Options withHosts(HostMode mode) {
-      return new Options(port, catalog, timings, apiKeys, mode, workDir, clock, log);
+      return new Options(port, catalog, timings, apiKeys, mode, workDir, clock, log, dockerImage);
     }
 
     public Options withWorkDir(Path dir) {
-      return new Options(port, catalog, timings, apiKeys, hosts, Optional.of(dir), clock, log);
+      return new Options(
+          port, catalog, timings, apiKeys, hosts, Optional.of(dir), clock, log, dockerImage);
+    }
+
+    public Options withDockerImage(String image) {
+      return new Options(port, catalog, timings, apiKeys, hosts, workDir, clock, log, image);
     }
 
     public Options withLog(Consumer<String> sink) {
-      return new Options(port, catalog, timings, apiKeys, hosts, workDir, clock, sink);
+      return new Options(port, catalog, timings, apiKeys, hosts, workDir, clock, sink, dockerImage);
     }
   }
 
@@ -128,7 +144,7 @@ public final class SimServer implements AutoCloseable {
         o.workDir().isPresent()
             ? Files.createDirectories(o.workDir().get())
             : Files.createTempDirectory("vast-sim-");
-    HostLauncher launcher = launcher(o.hosts());
+    HostLauncher launcher = launcher(o.hosts(), o.dockerImage());
     this.hostKind = launcher.describe();
     this.hostThreads = Executors.newCachedThreadPool(daemon("vast-sim-host"));
     this.instances = new Instances(clock, launcher, hostThreads, workDir, o.log());
@@ -151,12 +167,17 @@ public final class SimServer implements AutoCloseable {
     return server;
   }
 
-  private static HostLauncher launcher(HostMode mode) {
+  private static HostLauncher launcher(HostMode mode, String dockerImage) {
     boolean sshd = Files.isExecutable(Path.of("/usr/sbin/sshd"));
+    String dockerHost = System.getenv("DOCKER_HOST");
     return switch (mode) {
       case SSHD -> new SshdHosts();
+      case DOCKER -> new DockerHosts(dockerImage);
       case NONE -> new NoHosts();
-      case AUTO -> sshd ? new SshdHosts() : new NoHosts();
+      case AUTO ->
+          dockerHost != null && !dockerHost.isBlank() && DockerHosts.usable(dockerImage)
+              ? new DockerHosts(dockerImage)
+              : sshd ? new SshdHosts() : new NoHosts();
     };
   }
 

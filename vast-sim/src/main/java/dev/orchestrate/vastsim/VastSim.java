@@ -36,6 +36,7 @@ public final class VastSim {
         case "--fast" -> options = options.withTimings(Timings.zero());
         case "--api-key" -> keys.add(value(args, ++i, a));
         case "--work-dir" -> options = options.withWorkDir(Path.of(value(args, ++i, a)));
+        case "--docker-image" -> options = options.withDockerImage(value(args, ++i, a));
         case "--hosts" ->
             options =
                 options.withHosts(
@@ -94,10 +95,14 @@ public final class VastSim {
     return String.join(
         "\n",
         "usage: vast-sim [--port N] [--catalog FILE] [--faults FILE] [--fast] [--api-key KEY]",
-        "                [--hosts sshd|none|auto] [--work-dir DIR]",
+        "                [--hosts sshd|docker|none|auto] [--docker-image IMAGE] [--work-dir DIR]",
         "  Prints its base URL as the first line, then serves until killed.",
         "  --fast      no state delays (default: about 3.5 s from create to running)",
         "  --api-key   accept only this key (repeatable; default: any non-empty key)",
-        "  --hosts     sshd: each instance is a real sshd on loopback; none: API only");
+        "  --hosts     sshd: each instance is a real sshd on loopback; docker: a container",
+        "              (DOCKER_HOST) with sshd on its own port; none: API only; auto: docker if",
+        "              DOCKER_HOST has the instance image, else sshd, else none",
+        "  --docker-image  the image instances run when the engine lacks the requested one",
+        "              (default " + SimServer.DEFAULT_DOCKER_IMAGE + ")");
   }
 }

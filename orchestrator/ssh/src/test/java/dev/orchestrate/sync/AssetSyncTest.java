@@ -13,6 +13,7 @@ import dev.orchestrate.core.event.Progress;
 import dev.orchestrate.core.sync.HashCache;
 import dev.orchestrate.core.sync.Manifest;
 import dev.orchestrate.core.sync.ManifestBuilder;
+import dev.orchestrate.core.sync.ManifestEntry;
 import dev.orchestrate.ssh.SshFixture;
 import dev.orchestrate.testkit.Sshd;
 import java.io.IOException;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -135,6 +137,31 @@ class AssetSyncTest {
         assertArrayEquals(
             Files.readAllBytes(staged.resolve("weights.bin")), Files.readAllBytes(target));
       }
+    }
+  }
+
+  @Test
+  void refusesAFileWhoseHashDoesNotMatchAndLeavesNothingInPlace() throws Exception {
+    Path staged = stage();
+    try (SshFixture f = new SshFixture(tmp.resolve("ssh"))) {
+      Manifest real =
+          new ManifestBuilder(new HashCache(tmp.resolve("c.json")), e -> {}, Clock.systemUTC())
+              .build(staged);
+      List<ManifestEntry> lying = new ArrayList<>();
+      for (ManifestEntry e : real.entries()) {
+        lying.add(
+            e.path().equals("config.json")
+                ? new ManifestEntry(e.path(), e.size(), e.mode(), "0".repeat(64))
+                : e);
+      }
+      OrchestrateException e =
+          assertThrows(
+              OrchestrateException.class,
+              () ->
+                  new AssetSync(f.connector, events::add, Clock.systemUTC())
+                      .sync(staged, new Manifest(lying), f.endpoint(), SyncOptions.to("a")));
+      assertTrue(e.getMessage().contains("arrived corrupted"), e.getMessage());
+      assertFalse(Files.exists(f.sshd.home().resolve("a/config.json")));
     }
   }
 

@@ -53,7 +53,7 @@ class InterruptTest {
       List<ProcessHandle> engine = up.descendants().toList();
       assertFalse(engine.isEmpty(), "the engine runs as a child: " + seen);
 
-      new ProcessBuilder("kill", "-INT", String.valueOf(up.pid())).start().waitFor();
+      new ProcessBuilder("sh", "-c", "kill -INT " + up.pid()).start().waitFor();
 
       assertTrue(up.waitFor(30, TimeUnit.SECONDS), "orchestrate exits after Ctrl-C");
       out.lines().forEach(l -> seen.append(l).append('\n'));

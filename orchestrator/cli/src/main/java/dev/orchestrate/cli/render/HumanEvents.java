@@ -25,6 +25,7 @@ public final class HumanEvents implements EventSink {
   private final Redactor redactor;
   private Instant lastProgress = Instant.EPOCH;
   private boolean progressShown;
+  private boolean progressSeen;
 
   public HumanEvents(PrintWriter out, PrintWriter err, Redactor redactor) {
     this.out = out;
@@ -37,6 +38,7 @@ public final class HumanEvents implements EventSink {
     if (event instanceof StepStarted s) {
       lastProgress = s.at();
       progressShown = false;
+      progressSeen = false;
       err.println("▸ " + s.title());
     } else if (event instanceof StepEnded s) {
       String detail = s.detail().isEmpty() ? "" : "  " + redactor.redact(s.detail());
@@ -70,6 +72,10 @@ public final class HumanEvents implements EventSink {
   }
 
   private void progress(Progress p) {
+    if (!progressSeen) {
+      progressSeen = true; // the clock for progress reports starts with the first report
+      lastProgress = p.at();
+    }
     boolean last = p.totalKnown() && p.done() == p.total();
     if (!last && Duration.between(lastProgress, p.at()).compareTo(PROGRESS_EVERY) < 0) {
       return;

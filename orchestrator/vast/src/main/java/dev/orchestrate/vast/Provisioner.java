@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -36,7 +35,6 @@ import java.util.Set;
 public final class Provisioner {
   private static final int MAX_OFFERS_PER_ATTEMPT = 5;
   private static final int MISSING_POLLS = 5;
-  private static final Duration FIRST_POLL = Duration.ofMillis(250);
 
   private final VastClient client;
   private final OfferSelector selector;
@@ -246,115 +244,17 @@ public final class Provisioner {
       String label,
       boolean attach,
       EventSink events) {
-    Instant createdAt = clock.instant();
-    Instant deadline = createdAt.plus(req.readyTimeout());
-    double cap = req.constraints().maxPricePerHour();
-    int missing = 0;
-    boolean priceChecked = false;
-    boolean keyAttached = false;
-    String lastStatus = "";
-    // Start quick (a cached image is up in seconds), then back off to the configured interval.
-    Duration wait = FIRST_POLL.compareTo(req.pollInterval()) < 0 ? FIRST_POLL : req.pollInterval();
-    while (true) {
-      checkCancelled(req);
-      Optional<Instance> shown = read(id);
-      if (shown != null && shown.isEmpty()) {
-        if (++missing > MISSING_POLLS) {
-          throw new ProvisionFailure(
-              "instance " + id + " vanished from the Vast API after it was created",
-              "it may have been reclaimed by its host",
-              true,
-              null);
-        }
-      } else if (shown != null) {
-        Instance inst = shown.get();
-        if (!priceChecked && inst.dphTotal() != null) {
-          priceChecked = true;
-          if (inst.dphTotal() > cap + 1e-9) {
-            throw new ProvisionFailure(
-                String.format(
-                    Locale.ROOT,
-                    "instance %d is billed $%.4f/h, above the cap of $%.4f/h",
-                    id,
-                    inst.dphTotal(),
-                    cap),
-                "the offer's price changed; raise target.vast.maxPricePerHour or try again",
-                true,
-                null);
-          }
-        }
-        if (inst.isTerminal() || inst.isStoppedByHost()) {
-          throw new ProvisionFailure(
-              "instance "
-                  + id
-                  + " is "
-                  + inst.status()
-                  + (inst.statusMsg() == null ? "" : " (" + inst.statusMsg() + ")")
-                  + " and will not start",
-              "the host is faulty; another machine will be tried if the profile allows",
-              true,
-              null);
-        }
-        if (!inst.status().equals(lastStatus)) {
-          lastStatus = inst.status();
-          events.accept(new Notice(clock.instant(), "instance " + id + ": " + lastStatus));
-        }
-        Optional<SshEndpoint> ssh = inst.sshEndpoint();
-        if (inst.isRunning() && ssh.isPresent()) {
-          if (attach && !keyAttached) {
-            client.attachKey(id, req.publicKey());
-            keyAttached = true;
-          }
-          if (probe.ready(id, ssh.get())) {
-            Duration took = Duration.between(createdAt, clock.instant());
-            double billed = inst.dphTotal() == null ? offer.pricePerHour() : inst.dphTotal();
-            Machine m = machine(id, label, ssh.get(), billed, offer, attributes);
-            ledger.update(
-                String.valueOf(id),
-                e ->
-                    new LedgerEntry(
-                        e.key(),
-                        e.target(),
-                        e.runId(),
-                        e.state(),
-                        Optional.of(m),
-                        e.since(),
-                        "running"));
-            return new Rental(inst, ssh.get(), offer, billed, label, took, m);
-          }
-        }
-      }
-      if (!clock.instant().isBefore(deadline)) {
-        throw new ProvisionFailure(
-            "instance "
-                + id
-                + " was not reachable over SSH within "
-                + req.readyTimeout().toSeconds()
-                + " s (last status: "
-                + (lastStatus.isEmpty() ? "none" : lastStatus)
-                + ")",
-            "big images can take long to load; raise the ready timeout or pick a machine with more bandwidth",
-            true,
-            null);
-      }
-      pause(wait);
-      wait =
-          wait.multipliedBy(2).compareTo(req.pollInterval()) > 0
-              ? req.pollInterval()
-              : wait.multipliedBy(2);
-    }
-  }
-
-  /** One status read; null when the API is busy (rate limit, 5xx) and we should just ask again. */
-  private Optional<Instance> read(long id) {
-    try {
-      return client.showInstance(id);
-    } catch (VastApiException e) {
-      if (e.retryable()) {
-        return null;
-      }
-      throw e;
-    }
+    ReadinessWait.Ready ready =
+        new ReadinessWait(client, clock, sleeper, probe).await(id, req, attach, events);
+    Instance inst = ready.instance();
+    double billed = inst.dphTotal() == null ? offer.pricePerHour() : inst.dphTotal();
+    Machine m = machine(id, label, ready.ssh(), billed, offer, attributes);
+    ledger.update(
+        String.valueOf(id),
+        e ->
+            new LedgerEntry(
+                e.key(), e.target(), e.runId(), e.state(), Optional.of(m), e.since(), "running"));
+    return new Rental(inst, ready.ssh(), offer, billed, label, ready.took(), m);
   }
 
   private void cleanUp(long id, String label, EventSink events) {

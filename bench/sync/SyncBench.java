@@ -140,10 +140,13 @@ public class SyncBench {
     }
   }
 
-  static void print(List<Row> rows, int shards, int shardMib) {
+  static void print(List<Row> rows, int shards, int shardMib) throws IOException {
     System.out.printf(
-        "%nsync of %d x %d MiB shards + json over loopback ssh (%d cores)%n",
-        shards, shardMib, Runtime.getRuntime().availableProcessors());
+        "%nsync of %d x %d MiB shards + json over loopback ssh (%d cores, load average %s)%n",
+        shards,
+        shardMib,
+        Runtime.getRuntime().availableProcessors(),
+        Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
     System.out.printf(
         "| %-31s | %11s | %9s | %10s | %7s | %s |%n",
         "scenario", "rsync -a (s)", "ours (s)", "ours/rsync", "target", "met");

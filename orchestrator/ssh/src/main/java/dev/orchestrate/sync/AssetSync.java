@@ -173,7 +173,8 @@ public final class AssetSync {
                       + file.entry.path()
                       + " ("
                       + TransferMeter.size(file.entry.size())
-                      + ", sha256 verified on the machine)"));
+                      + ", sha256 verified on the machine) "
+                      + meter.summary()));
         };
     for (PendingFile done : plan.alreadyComplete()) {
       finisher.finish(new ChunkSender(main, layout, localRoot, meter), done);

@@ -57,6 +57,17 @@ final class TransferMeter {
     return rate <= 0 ? Duration.ZERO : Duration.ofMillis((long) (left / rate * 1000));
   }
 
+  /** {@code 243.1 MB/s, 1.0 GiB left, ETA 4 s}: for the quiet per-file lines. */
+  String summary() {
+    long left = Math.max(0, total - done.get());
+    return String.format(
+        java.util.Locale.ROOT,
+        "%.1f MB/s, %s left, ETA %d s",
+        rate() / 1e6,
+        size(left),
+        eta().toSeconds());
+  }
+
   Instant start() {
     return start;
   }

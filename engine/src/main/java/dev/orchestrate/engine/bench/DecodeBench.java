@@ -21,6 +21,7 @@ public final class DecodeBench {
       long weightBytesPerToken,
       double meanTokensPerSecond,
       double medianTokensPerSecond,
+      double copyGbPerSecond,
       double limitTokensPerSecond,
       int tokens) {
     public double medianFractionOfLimit() {
@@ -31,6 +32,9 @@ public final class DecodeBench {
       return meanTokensPerSecond / limitTokensPerSecond;
     }
   }
+
+  /** Bandwidth samples per run at most (each costs a few tens of milliseconds). */
+  private static final int MAX_SAMPLES = 32;
 
   private final BackendProvider provider;
   private final int computeBytesPerWeight;
@@ -46,7 +50,7 @@ public final class DecodeBench {
     return (c.parameterCount() - embedding + c.hiddenSize()) * computeBytesPerWeight;
   }
 
-  public Row run(Path dir, String prompt, int tokens, double copyGbPerSecond) {
+  public Row run(Path dir, String prompt, int tokens, CopyBandwidth copy) {
     Snapshot snapshot = Snapshot.open(dir);
     int[] ids;
     try (HfTokenizer tokenizer = HfTokenizer.load(snapshot.tokenizerJson())) {
@@ -59,21 +63,29 @@ public final class DecodeBench {
         next = backend.decode(next);
       }
       long[] steps = new long[tokens];
-      long start = System.nanoTime();
+      int stride = Math.max(1, tokens / MAX_SAMPLES);
+      double[] bandwidth = new double[(tokens + stride - 1) / stride];
+      double decodeSeconds = 0;
       for (int i = 0; i < tokens; i++) {
         long t = System.nanoTime();
         next = backend.decode(next);
         steps[i] = System.nanoTime() - t;
+        decodeSeconds += steps[i] / 1e9;
+        if (i % stride == 0) {
+          bandwidth[i / stride] = copy.sampleBest();
+        }
       }
-      double total = (System.nanoTime() - start) / 1e9;
       Arrays.sort(steps);
+      Arrays.sort(bandwidth);
       double median = steps[tokens / 2] / 1e9;
+      double copyGbPerSecond = bandwidth[bandwidth.length / 2];
       long bytes = weightBytesPerToken(snapshot.config());
       return new Row(
           dir.getFileName().toString(),
           bytes,
-          tokens / total,
+          tokens / decodeSeconds,
           1 / median,
+          copyGbPerSecond,
           copyGbPerSecond * 1e9 / bytes,
           tokens);
     }

@@ -29,7 +29,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--prompt", defaultValue = "The capital of France is")
   String prompt;
 
-  @Option(names = "--copy-mb", defaultValue = "1024")
+  @Option(names = "--copy-mb", defaultValue = "512")
   int copyMegabytes;
 
   private final Console console;
@@ -40,23 +40,15 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    CopyBandwidth copy = new CopyBandwidth(copyMegabytes, 5);
-    int cores = Runtime.getRuntime().availableProcessors();
-    double one = copy.measure(1);
-    double all = copy.measure(cores);
-    double bandwidth = Math.max(one, all);
-    console
-        .out()
-        .printf(
-            "copy bandwidth (read+write, %d MiB): 1 thread %.1f GB/s, %d threads %.1f GB/s%n",
-            copyMegabytes, one, cores, all);
+    CopyBandwidth copy = new CopyBandwidth(copyMegabytes);
     DecodeBench bench = new DecodeBench(Backends.installed().get(backend), 4);
     console
         .out()
         .printf(
-            "%-12s %13s %11s %13s %9s %15s %6s%n",
+            "%-10s %13s %10s %11s %12s %8s %10s %6s%n",
             "model",
             "weights/token",
+            "copy GB/s",
             "limit tok/s",
             "median tok/s",
             "of limit",
@@ -64,18 +56,18 @@ final class BenchCommand implements Callable<Integer> {
             "tokens");
     for (int i = 0; i < snapshots.size(); i++) {
       int n = i < tokens.size() ? tokens.get(i) : 32;
-      DecodeBench.Row r = bench.run(snapshots.get(i), prompt, n, bandwidth);
+      DecodeBench.Row r = bench.run(snapshots.get(i), prompt, n, copy);
       console
           .out()
           .printf(
-              "%-12s %10.1f MB %11.2f %13.2f %8.0f%% %8.2f (%3.0f%%) %6d%n",
+              "%-10s %10.1f MB %10.1f %11.2f %12.2f %7.0f%% %10.2f %6d%n",
               r.model(),
               r.weightBytesPerToken() / 1e6,
+              r.copyGbPerSecond(),
               r.limitTokensPerSecond(),
               r.medianTokensPerSecond(),
               100 * r.medianFractionOfLimit(),
               r.meanTokensPerSecond(),
-              100 * r.meanFractionOfLimit(),
               r.tokens());
     }
     return 0;

@@ -46,7 +46,8 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (backend.equals("hf")) {
-      return new HfRunner(console.err())
+      String python = System.getenv().getOrDefault("ENGINE_PYTHON", "python3");
+      return new HfRunner(python, console.err())
           .generate(snapshot, prompt, maxNewTokens, sampling.params());
     }
     Snapshot snap = Snapshot.open(snapshot);

@@ -53,6 +53,7 @@ public final class Generator {
       }
       stream.accept(next);
       if (count == limit) {
+        stop = limit < request.maxNewTokens() ? "context_full" : stop;
         break;
       }
       next = choose(backend.decode(next), sampler, logits);

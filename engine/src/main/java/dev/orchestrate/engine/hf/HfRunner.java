@@ -19,16 +19,20 @@ import java.util.List;
 public final class HfRunner {
   static final String SCRIPT = "/dev/orchestrate/engine/hf/hf_generate.py";
 
+  private final String python;
   private final PrintStream err;
 
-  public HfRunner(PrintStream err) {
+  /**
+   * @param python the interpreter to run (the CLI passes {@code $ENGINE_PYTHON} or python3)
+   */
+  public HfRunner(String python, PrintStream err) {
+    this.python = python;
     this.err = err;
   }
 
   /** Runs the program with inherited standard streams; returns its exit code. */
   public int generate(Path snapshot, String prompt, int maxNewTokens, SamplingParams sampling) {
     Path script = extractScript();
-    String python = System.getenv().getOrDefault("ENGINE_PYTHON", "python3");
     List<String> cmd = new ArrayList<>(List.of(python, script.toString()));
     cmd.addAll(
         List.of(

@@ -2,19 +2,17 @@ package dev.orchestrate.engine.reference;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.orchestrate.engine.DjlOffline;
 import dev.orchestrate.engine.EngineException;
 import dev.orchestrate.engine.generate.Backend;
 import dev.orchestrate.engine.generate.BackendInfo;
+import dev.orchestrate.engine.generate.Sampler;
 import dev.orchestrate.engine.snapshot.ModelConfig;
 import dev.orchestrate.engine.snapshot.Snapshot;
 import dev.orchestrate.engine.snapshot.Weights;
@@ -39,8 +37,7 @@ public final class ReferenceBackend implements Backend {
   private final NDArray lmHead;
   private final NDArray cos;
   private final NDArray sin;
-  private final NDArray[] keyCache;
-  private final NDArray[] valueCache;
+  private final KvCache cache;
   private final int capacity;
   private final float[] embedBuffer;
   private final float[] lastLogits;
@@ -75,13 +72,7 @@ public final class ReferenceBackend implements Backend {
           manager.create(RotaryTables.table(capacity, hd, config.ropeTheta(), false), ropeShape);
       this.sin =
           manager.create(RotaryTables.table(capacity, hd, config.ropeTheta(), true), ropeShape);
-      Shape cacheShape = new Shape(config.numKvHeads(), capacity, hd);
-      this.keyCache = new NDArray[config.numLayers()];
-      this.valueCache = new NDArray[config.numLayers()];
-      for (int i = 0; i < config.numLayers(); i++) {
-        keyCache[i] = manager.zeros(cacheShape, DataType.FLOAT32);
-        valueCache[i] = manager.zeros(cacheShape, DataType.FLOAT32);
-      }
+      this.cache = new KvCache(manager, config.numLayers(), config.numKvHeads(), capacity, hd);
       this.embedBuffer = new float[capacity * h];
       this.lastLogits = new float[config.vocabSize()];
     } catch (RuntimeException e) {
@@ -157,6 +148,11 @@ public final class ReferenceBackend implements Backend {
     hasLogits = false;
   }
 
+  /** Native arrays the backend holds (weights, tables, cache); constant across steps. */
+  int liveArrays() {
+    return manager.getManagedArrays().size();
+  }
+
   @Override
   public void close() {
     manager.close();
@@ -187,13 +183,14 @@ public final class ReferenceBackend implements Backend {
         x = layer(i, x, n, mask);
       }
       NDArray last = n > 1 ? x.get(new NDIndex("{}:", n - 1)) : x;
-      NDArray logits = linear(rmsNorm(last, finalNorm), lmHead);
+      NDArray logits =
+          Olmo2Ops.linear(Olmo2Ops.rmsNorm(last, finalNorm, config.rmsNormEps()), lmHead);
       logits.toType(DataType.FLOAT32, false).toByteBuffer().asFloatBuffer().get(lastLogits);
       scope.suppressNotUsedWarning();
     }
     position += n;
     hasLogits = true;
-    return argMax(lastLogits);
+    return Sampler.argMax(lastLogits);
   }
 
   private NDArray layer(int index, NDArray x, int n, NDArray mask) {
@@ -201,63 +198,27 @@ public final class ReferenceBackend implements Backend {
     int hd = config.headDim();
     int heads = config.numHeads();
     int kvHeads = config.numKvHeads();
-    NDArray q = rmsNorm(linear(x, w.qProj()), w.qNorm());
-    NDArray k = rmsNorm(linear(x, w.kProj()), w.kNorm());
-    NDArray v = linear(x, w.vProj());
+    double eps = config.rmsNormEps();
+    NDArray q = Olmo2Ops.rmsNorm(Olmo2Ops.linear(x, w.qProj()), w.qNorm(), eps);
+    NDArray k = Olmo2Ops.rmsNorm(Olmo2Ops.linear(x, w.kProj()), w.kNorm(), eps);
+    NDArray v = Olmo2Ops.linear(x, w.vProj());
     NDArray cosRows = cos.get(new NDIndex("{}:{}", position, position + n));
     NDArray sinRows = sin.get(new NDIndex("{}:{}", position, position + n));
-    q = rope(q.reshape(n, heads, hd).transpose(1, 0, 2), cosRows, sinRows);
-    k = rope(k.reshape(n, kvHeads, hd).transpose(1, 0, 2), cosRows, sinRows);
-    v = v.reshape(n, kvHeads, hd).transpose(1, 0, 2);
-    NDIndex fresh = new NDIndex(":, {}:{}, :", position, position + n);
-    keyCache[index].set(fresh, k);
-    valueCache[index].set(fresh, v);
+    q = Olmo2Ops.rope(q.reshape(n, heads, hd).transpose(1, 0, 2), cosRows, sinRows);
+    k = Olmo2Ops.rope(k.reshape(n, kvHeads, hd).transpose(1, 0, 2), cosRows, sinRows);
+    cache.write(index, position, k, v.reshape(n, kvHeads, hd).transpose(1, 0, 2));
     int length = position + n;
-    NDIndex past = new NDIndex(":, :{}, :", length);
-    NDArray keys = repeatKv(keyCache[index].get(past), heads / kvHeads, length);
-    NDArray values = repeatKv(valueCache[index].get(past), heads / kvHeads, length);
+    NDArray keys = Olmo2Ops.repeatKv(cache.keys(index, length), heads / kvHeads);
+    NDArray values = Olmo2Ops.repeatKv(cache.values(index, length), heads / kvHeads);
     NDArray scores = q.batchMatMul(keys.transpose(0, 2, 1)).mul(1.0 / Math.sqrt(hd));
     if (mask != null) {
       scores = scores.add(mask);
     }
     NDArray attended = scores.softmax(-1).batchMatMul(values);
-    NDArray a = linear(attended.transpose(1, 0, 2).reshape(n, heads * hd), w.oProj());
-    x = x.add(rmsNorm(a, w.postAttentionNorm()));
-    NDArray gate = linear(x, w.gateProj());
-    NDArray up = linear(x, w.upProj());
-    NDArray m = linear(Activation.sigmoid(gate).mul(gate).mul(up), w.downProj());
-    return x.add(rmsNorm(m, w.postFeedforwardNorm()));
-  }
-
-  /** x·Wᵀ with W in [out, in] layout (torch's linear). */
-  private static NDArray linear(NDArray x, NDArray weight) {
-    return Linear.linear(x, weight).singletonOrThrow();
-  }
-
-  /** [kvHeads, L, d] to [heads, L, d]: query head h reads kv head h / groups. */
-  private NDArray repeatKv(NDArray kv, int groups, int length) {
-    if (groups == 1) {
-      return kv;
-    }
-    int kvHeads = config.numKvHeads();
-    int hd = config.headDim();
-    return kv.expandDims(1)
-        .broadcast(new Shape(kvHeads, groups, length, hd))
-        .reshape(kvHeads * groups, length, hd);
-  }
-
-  private NDArray rmsNorm(NDArray x, NDArray weight) {
-    NDArray variance = x.square().mean(new int[] {-1}, true);
-    return x.mul(variance.add(config.rmsNormEps()).pow(-0.5)).mul(weight);
-  }
-
-  /** x·cos + rotate_half(x)·sin with rotate_half(x) = concat(−x₂, x₁). */
-  private NDArray rope(NDArray x, NDArray cosRows, NDArray sinRows) {
-    int half = config.headDim() / 2;
-    NDArray x1 = x.get(new NDIndex("..., :{}", half));
-    NDArray x2 = x.get(new NDIndex("..., {}:", half));
-    NDArray rotated = NDArrays.concat(new ai.djl.ndarray.NDList(x2.neg(), x1), -1);
-    return x.mul(cosRows).add(rotated.mul(sinRows));
+    NDArray a = Olmo2Ops.linear(attended.transpose(1, 0, 2).reshape(n, heads * hd), w.oProj());
+    x = x.add(Olmo2Ops.rmsNorm(a, w.postAttentionNorm(), eps));
+    NDArray m = Olmo2Ops.swiGlu(x, w.gateProj(), w.upProj(), w.downProj());
+    return x.add(Olmo2Ops.rmsNorm(m, w.postFeedforwardNorm(), eps));
   }
 
   /** [n, position+n]: 0 where query i may see key j, −∞ above the diagonal. */
@@ -270,15 +231,5 @@ public final class ReferenceBackend implements Backend {
       }
     }
     return manager.create(mask, new Shape(n, length));
-  }
-
-  private static int argMax(float[] v) {
-    int best = 0;
-    for (int i = 1; i < v.length; i++) {
-      if (v[i] > v[best]) {
-        best = i;
-      }
-    }
-    return best;
   }
 }

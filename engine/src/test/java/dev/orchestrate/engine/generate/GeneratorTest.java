@@ -85,6 +85,18 @@ class GeneratorTest {
   }
 
   @Test
+  void aFullContextEndsTheGenerationAndSaysSo() {
+    Generator g =
+        new Generator(
+            new ScriptedBackend(301, chain()), new ByteTokenizer(), "h", System::nanoTime);
+    GenerationResult r =
+        g.generate(
+            new GenerationRequest(new int[98], 5, SamplingParams.greedy(), Set.of()), s -> {});
+    assertEquals(2, r.tokens().length);
+    assertEquals("context_full", r.metrics().stopReason());
+  }
+
+  @Test
   void promptLongerThanTheCacheIsRefused() {
     Generator g =
         new Generator(

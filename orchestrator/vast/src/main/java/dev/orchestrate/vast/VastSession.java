@@ -43,6 +43,8 @@ final class VastSession {
   private final Map<URI, Api> apis = new ConcurrentHashMap<>();
   private final Set<String> freshMachines = ConcurrentHashMap.newKeySet();
   private volatile ProjectKey key;
+  // Where the client's warnings and retry notices go: the sink of the latest operation.
+  private volatile EventSink events = EventSink.discard();
 
   VastSession(TargetContext context) {
     this.context = context;
@@ -50,11 +52,12 @@ final class VastSession {
 
   /** The API at {@code VAST_URL}, else {@code profileUrl}, else the real service. */
   Api api(String profileUrl, EventSink events) {
+    this.events = events;
     URI url = VastClientConfig.resolveUrl(profileUrl, context.environment());
-    return apis.computeIfAbsent(url, u -> new Api(u, client(u, events)));
+    return apis.computeIfAbsent(url, u -> new Api(u, client(u)));
   }
 
-  private VastClient client(URI url, EventSink events) {
+  private VastClient client(URI url) {
     Path home =
         Path.of(context.environment().getOrDefault("HOME", System.getProperty("user.home")));
     ApiKey apiKey =

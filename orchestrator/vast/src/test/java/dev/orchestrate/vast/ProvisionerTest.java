@@ -256,6 +256,26 @@ class ProvisionerTest {
   }
 
   @Test
+  void aNewInstanceThatIsNotVisibleYetIsWaitedFor() throws Exception {
+    faults("{\"visibilityDelayMs\": 400}");
+    sleeper = new RecordingSleeper(150);
+    Rental rental = provisioner(fx.client).provision(request(1), events::add);
+    assertEquals(List.of(rental.instance().id()), fx.sim.billing().billingIds());
+    reaper(fx.client).down(rental.instance().id());
+    assertNothingLeft();
+  }
+
+  @Test
+  void downRidesOutRateLimitsAndServerErrorsAndStillVerifies() throws Exception {
+    Rental rental = provisioner(fx.client).provision(request(1), events::add);
+    faults(
+        "{\"rateLimitBurst\": 2, \"rateLimitMatch\": \"^DELETE\", \"serverErrorBurst\": 2,"
+            + " \"serverErrorStatus\": 503, \"serverErrorMatch\": \"^(DELETE|GET)\"}");
+    reaper(fx.client).down(rental.instance().id());
+    assertNothingLeft();
+  }
+
+  @Test
   void gcDestroysOurUntrackedInstancesAndLeavesOthersAlone() {
     long ours =
         fx.client

@@ -173,6 +173,12 @@ class VastTargetTest {
     assertEquals(List.of(m.id()), target.leftovers(Set.of()).stream().map(Machine::id).toList());
     assertEquals(List.of(), target.leftovers(Set.of(m.id())));
 
+    String ledgerText = Files.readString(dir.resolve(".orchestrate/ledger.json"));
+    assertTrue(
+        !ledgerText.contains("target-test-key-1")
+            && !events.toString().contains("target-test-key-1"),
+        "the API key stays out of the ledger and events");
+
     target.down(m, events::add);
     assertTrue(fx.sim.billing().nothingBilling());
     assertEquals(List.of(), context.ledger().entries());

@@ -62,7 +62,9 @@ typedef enum olmo_status {
 } olmo_status;
 
 typedef enum olmo_backend {
-    OLMO_BACKEND_AUTO = 0, /* CUDA when compiled in and a device exists, else CPU */
+    OLMO_BACKEND_AUTO = 0, /* CUDA when compiled in, a device exists and the CUDA kernels cover the
+                              XX; the description of a
+                              CPU fallback ends with "; CUDA declined: <reason>" */
     OLMO_BACKEND_CPU = 1,
     OLMO_BACKEND_CUDA = 2
 } olmo_backend;

@@ -161,7 +161,8 @@ static void create_common(olmo_engine *e, const Config &cfg, const TensorSource 
     e->max_seq = opt.max_seq_len > 0 ? opt.max_seq_len : std::min(cfg.max_pos, 4096);
     e->chunk = std::min(opt.prefill_chunk > 0 ? opt.prefill_chunk : 512, e->max_seq);
     int want = opt.backend;
-    if (want == OLMO_BACKEND_AUTO) {
+    const bool automatic = want == OLMO_BACKEND_AUTO;
+    if (automatic) {
 #ifdef OLMO_WITH_CUDA
         want = cuda_device_available(opt.device) ? OLMO_BACKEND_CUDA : OLMO_BACKEND_CPU;
 #else
@@ -180,8 +181,19 @@ static void create_common(olmo_engine *e, const Config &cfg, const TensorSource 
         fail(OLMO_ERR_INVALID_ARGUMENT, "unknown backend " + std::to_string(want));
     }
     e->backend_kind = want;
-    e->be->load(cfg, src, e->max_seq, e->chunk);
-    e->desc = e->be->description();
+    std::string declined;
+    try {
+        e->be->load(cfg, src, e->max_seq, e->chunk);
+    } catch (const Error &err) {
+        // AUTO means "the best backend that can run this model": a shape the CUDA kernels do not
+        // cover (e.g. head_dim 16) runs on the CPU instead, and the description says why.
+        if (!automatic || want != OLMO_BACKEND_CUDA || err.status != OLMO_ERR_UNSUPPORTED) throw;
+        declined = err.what();
+        e->be = make_cpu_backend(opt.num_threads);
+        e->backend_kind = OLMO_BACKEND_CPU;
+        e->be->load(cfg, src, e->max_seq, e->chunk);
+    }
+    e->desc = e->be->description() + (declined.empty() ? "" : "; CUDA declined: " + declined);
 }
 
 olmo_status olmo_engine_create(const char *dir, const olmo_options *opt, olmo_engine **out) {

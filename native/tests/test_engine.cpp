@@ -52,11 +52,12 @@ struct Model {
     std::map<std::string, std::vector<float>> w;  // values exactly representable in bf16 and f16
 };
 
-Model make_model(uint64_t seed) {
+// Default shape: head_dim 64; make_model(seed, 64, 256, 16) is the engine's `tiny` preset shape.
+Model make_model(uint64_t seed, int hidden = 256, int inter = 512, int head_dim = 64) {
     Model m;
     olmo_config &c = m.cfg;
-    c.vocab_size = 1000; c.hidden_size = 256; c.intermediate_size = 512; c.num_layers = 2;
-    c.num_heads = 4; c.num_kv_heads = 2; c.head_dim = 64; c.max_position_embeddings = 4096;
+    c.vocab_size = 1000; c.hidden_size = hidden; c.intermediate_size = inter; c.num_layers = 2;
+    c.num_heads = 4; c.num_kv_heads = 2; c.head_dim = head_dim; c.max_position_embeddings = 4096;
     c.rope_theta = 500000.f; c.rms_norm_eps = 1e-6f; c.tie_word_embeddings = 0;
     std::mt19937_64 rng(seed);
     std::normal_distribution<float> nd(0.f, 1.f);
@@ -412,9 +413,8 @@ void test_cpu() {
     }
 }
 
-void test_cuda() {
-    if (!(olmo_compiled_backends() & 2u)) { std::printf("skipped: built without CUDA\n"); std::exit(77); }
-    Model m = make_model(2);
+void test_cuda_model(const Model &m) {
+    std::printf("-- cuda vs cpu, head_dim %d, hidden %d\n", m.cfg.head_dim, m.cfg.hidden_size);
     const int V = m.cfg.vocab_size, N = 150;
     auto ws = as_weights(m);
     olmo_options o;
@@ -469,6 +469,12 @@ void test_cuda() {
     CHECK(d < 1e-6, "reset/prefill not reproducible %g", d);
     olmo_engine_free(g);
     olmo_engine_free(c);
+}
+
+void test_cuda() {
+    if (!(olmo_compiled_backends() & 2u)) { std::printf("skipped: built without CUDA\n"); std::exit(77); }
+    test_cuda_model(make_model(2));
+    test_cuda_model(make_model(3, 64, 256, 16));
 }
 }  // namespace
 

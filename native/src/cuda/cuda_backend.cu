@@ -59,7 +59,8 @@ class CudaBackend : public Backend {
         max_seq_ = max_seq;
         chunk_ = chunk;
         const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, D = c.head_dim, V = c.vocab;
-        if (D != 64 && D != 128) fail(OLMO_ERR_UNSUPPORTED, "CUDA backend supports head_dim 64 or 128, not " + std::to_string(D));
+        if (D != 16 && D != 32 && D != 64 && D != 128)
+            fail(OLMO_ERR_UNSUPPORTED, "CUDA backend supports head_dim 16, 32, 64 or 128, not " + std::to_string(D));
         for (int kdim : {H, Q, I})
             if (kdim % 32) fail(OLMO_ERR_UNSUPPORTED, "CUDA backend needs hidden, heads*head_dim and intermediate sizes divisible by 32");
         if (KV % 8) fail(OLMO_ERR_UNSUPPORTED, "CUDA backend needs kv_heads*head_dim divisible by 8");
@@ -270,6 +271,10 @@ class CudaBackend : public Backend {
         cfg.numAttrs = pdl_ ? 1 : 0;
         CK(cudaLaunchKernelEx(&cfg, kern, static_cast<KArgs>(args)...));
     }
+    // The attention kernels are instantiated for each supported head_dim (checked in load).
+    template <class F> static F by_head_dim(int d, F d16, F d32, F d64, F d128) {
+        return d == 16 ? d16 : d == 32 ? d32 : d == 64 ? d64 : d128;
+    }
     template <int MODE> void gemv(const bf16 *W, int N, int K, const k::GemvIn &in, void *out) {
         const int rows_per_block = 8 * (MODE == k::GEMV_SWIGLU ? 2 : 1);
         const int grid = std::min(gemv_grid_[MODE], (N + rows_per_block - 1) / rows_per_block);
@@ -292,10 +297,9 @@ class CudaBackend : public Backend {
         dim3 grid((n + 63) / 64, c.heads);
         const float scale = 1.f / std::sqrt(float(c.head_dim));
         const int group = c.heads / c.kv_heads;
-        if (c.head_dim == 128)
-            k::attn_prefill_kernel<128><<<grid, 128, 0, stream_>>>(q_, kc(l), vc(l), n, pos0, max_seq_, c.q_dim(), group, scale, att_);
-        else
-            k::attn_prefill_kernel<64><<<grid, 128, 0, stream_>>>(q_, kc(l), vc(l), n, pos0, max_seq_, c.q_dim(), group, scale, att_);
+        auto kern = by_head_dim(c.head_dim, k::attn_prefill_kernel<16>, k::attn_prefill_kernel<32>,
+                                k::attn_prefill_kernel<64>, k::attn_prefill_kernel<128>);
+        kern<<<grid, 128, 0, stream_>>>(q_, kc(l), vc(l), n, pos0, max_seq_, c.q_dim(), group, scale, att_);
         CK_LAUNCH();
     }
     void attn_decode_fused(int l) {
@@ -304,7 +308,8 @@ class CudaBackend : public Backend {
         dim3 grid(c.heads, splits_);
         const float scale = 1.f / std::sqrt(float(c.head_dim));
         const int group = c.heads / c.kv_heads;
-        auto kern = c.head_dim == 128 ? k::attn_decode_fused_kernel<128> : k::attn_decode_fused_kernel<64>;
+        auto kern = by_head_dim(c.head_dim, k::attn_decode_fused_kernel<16>, k::attn_decode_fused_kernel<32>,
+                                k::attn_decode_fused_kernel<64>, k::attn_decode_fused_kernel<128>);
         launch(kern, grid, 128, 0, (const bf16 *)qkv_, c.q_dim(), c.kv_dim(), (const bf16 *)L.q_norm,
                (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kc(l), vc(l), (const k::StepParams *)params_,
                max_seq_, group, scale, part_o_, part_ml_, counters_, att_);
@@ -314,7 +319,8 @@ class CudaBackend : public Backend {
         dim3 grid(c.heads, splits_);
         const float scale = 1.f / std::sqrt(float(c.head_dim));
         const int group = c.heads / c.kv_heads;
-        auto kern = c.head_dim == 128 ? k::attn_decode_kernel<128> : k::attn_decode_kernel<64>;
+        auto kern = by_head_dim(c.head_dim, k::attn_decode_kernel<16>, k::attn_decode_kernel<32>,
+                                k::attn_decode_kernel<64>, k::attn_decode_kernel<128>);
         launch(kern, grid, 128, 0, (const bf16 *)q_, (const bf16 *)kc(l), (const bf16 *)vc(l),
                (const k::StepParams *)params_, max_seq_, group, scale, part_o_, part_ml_, counters_, att_);
     }

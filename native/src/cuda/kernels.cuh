@@ -305,17 +305,18 @@ __global__ void __launch_bounds__(128) attn_decode_kernel(const bf16 *__restrict
                                                           const bf16 *__restrict__ vc, const StepParams *p, int max_seq,
                                                           int group, float scale, float *part_o, float *part_ml,
                                                           unsigned *counters, bf16 *out) {
-    constexpr int PL = D / 32;  // dims per lane
+    constexpr int PL = D >= 32 ? D / 32 : 1;  // dims per lane; below 32 dims, lanes >= D idle
     pdl_launch();
     pdl_wait();
     const int h = blockIdx.x, s = blockIdx.y, S = gridDim.y, kvh = h / group;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    const bool act = D >= 32 || lane < D;  // this lane owns dims [lane*PL, lane*PL+PL)
     const int len = p->pos + 1;
     const int chunk = (len + S - 1) / S, start = s * chunk, end = min(len, start + chunk);
     float qv[PL], acc[PL];
 #pragma unroll
     for (int j = 0; j < PL; ++j) {
-        qv[j] = bf2f(q[h * D + lane * PL + j]) * scale;
+        qv[j] = act ? bf2f(q[h * D + lane * PL + j]) * scale : 0.f;
         acc[j] = 0.f;
     }
     float m = -INFINITY, l = 0.f;
@@ -324,20 +325,21 @@ __global__ void __launch_bounds__(128) attn_decode_kernel(const bf16 *__restrict
         const bf16 *kr = kb + size_t(t) * D + lane * PL;
         float sc = 0.f;
 #pragma unroll
-        for (int j = 0; j < PL; ++j) sc += qv[j] * bf2f(kr[j]);
+        for (int j = 0; j < PL; ++j) sc += act ? qv[j] * bf2f(kr[j]) : 0.f;
         sc = warp_sum(sc);
         const float mn = fmaxf(m, sc), corr = __expf(m - mn), pe = __expf(sc - mn);
         l = l * corr + pe;
         const bf16 *vr = vb + size_t(t) * D + lane * PL;
 #pragma unroll
-        for (int j = 0; j < PL; ++j) acc[j] = acc[j] * corr + pe * bf2f(vr[j]);
+        for (int j = 0; j < PL; ++j) acc[j] = act ? acc[j] * corr + pe * bf2f(vr[j]) : 0.f;
         m = mn;
     }
     // combine the warps of this block
     __shared__ float sm[4], sl[4], so[4][D];
     if (lane == 0) { sm[warp] = m; sl[warp] = l; }
 #pragma unroll
-    for (int j = 0; j < PL; ++j) so[warp][lane * PL + j] = acc[j];
+    for (int j = 0; j < PL; ++j)
+        if (act) so[warp][lane * PL + j] = acc[j];
     __syncthreads();
     const size_t pi = size_t(h) * S + s;
     if (warp == 0) {
@@ -350,10 +352,12 @@ __global__ void __launch_bounds__(128) attn_decode_kernel(const bf16 *__restrict
             const float f = sm[w] == -INFINITY ? 0.f : __expf(sm[w] - M);
             L += sl[w] * f;
 #pragma unroll
-            for (int j = 0; j < PL; ++j) o[j] += so[w][lane * PL + j] * f;
+            for (int j = 0; j < PL; ++j)
+                if (act) o[j] += so[w][lane * PL + j] * f;
         }
 #pragma unroll
-        for (int j = 0; j < PL; ++j) part_o[pi * D + lane * PL + j] = o[j];
+        for (int j = 0; j < PL; ++j)
+            if (act) part_o[pi * D + lane * PL + j] = o[j];
         if (lane == 0) { part_ml[pi * 2] = M; part_ml[pi * 2 + 1] = L; }
     }
     // last block for this head reduces the S partials
@@ -377,10 +381,12 @@ __global__ void __launch_bounds__(128) attn_decode_kernel(const bf16 *__restrict
             const float f = mi == -INFINITY ? 0.f : __expf(mi - M);
             L += pml[i * 2 + 1] * f;
 #pragma unroll
-            for (int j = 0; j < PL; ++j) o[j] += po[i * D + lane * PL + j] * f;
+            for (int j = 0; j < PL; ++j)
+                if (act) o[j] += po[i * D + lane * PL + j] * f;
         }
 #pragma unroll
-        for (int j = 0; j < PL; ++j) out[h * D + lane * PL + j] = __float2bfloat16_rn(o[j] / L);
+        for (int j = 0; j < PL; ++j)
+            if (act) out[h * D + lane * PL + j] = __float2bfloat16_rn(o[j] / L);
         if (lane == 0) counters[h] = 0u;
     }
 }
@@ -395,13 +401,14 @@ __global__ void __launch_bounds__(128) attn_decode_fused_kernel(
     const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
     const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const StepParams *p, int max_seq, int group,
     float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
-    constexpr int PL = D / 32, HALF = D / 2;
+    constexpr int PL = D >= 32 ? D / 32 : 1, HALF = D / 2;  // as attn_decode_kernel
     pdl_launch();
     pdl_wait();
     __shared__ float red[33];
     __shared__ float sv[D];
     const int h = blockIdx.x, s = blockIdx.y, S = gridDim.y, kvh = h / group, tid = threadIdx.x;
     const int lane = tid & 31, warp = tid >> 5, nw = blockDim.x >> 5;
+    const bool act = D >= 32 || lane < D;
     const int pos = p->pos, len = pos + 1;
     const int chunk = (len + S - 1) / S, start = s * chunk, end = min(len, start + chunk);
     float sn = 0.f, cs = 1.f;
@@ -439,7 +446,7 @@ __global__ void __launch_bounds__(128) attn_decode_fused_kernel(
     float qv[PL], acc[PL];
 #pragma unroll
     for (int j = 0; j < PL; ++j) {
-        qv[j] = sv[lane * PL + j] * scale;
+        qv[j] = act ? sv[lane * PL + j] * scale : 0.f;
         acc[j] = 0.f;
     }
     float m = -INFINITY, l = 0.f;
@@ -448,19 +455,20 @@ __global__ void __launch_bounds__(128) attn_decode_fused_kernel(
         const bf16 *kr = kb + size_t(t) * D + lane * PL;
         float sc = 0.f;
 #pragma unroll
-        for (int j = 0; j < PL; ++j) sc += qv[j] * bf2f(kr[j]);
+        for (int j = 0; j < PL; ++j) sc += act ? qv[j] * bf2f(kr[j]) : 0.f;
         sc = warp_sum(sc);
         const float mn = fmaxf(m, sc), corr = __expf(m - mn), pe = __expf(sc - mn);
         l = l * corr + pe;
         const bf16 *vr = vb + size_t(t) * D + lane * PL;
 #pragma unroll
-        for (int j = 0; j < PL; ++j) acc[j] = acc[j] * corr + pe * bf2f(vr[j]);
+        for (int j = 0; j < PL; ++j) acc[j] = act ? acc[j] * corr + pe * bf2f(vr[j]) : 0.f;
         m = mn;
     }
     __shared__ float sm[4], sl[4], so[4][D];
     if (lane == 0) { sm[warp] = m; sl[warp] = l; }
 #pragma unroll
-    for (int j = 0; j < PL; ++j) so[warp][lane * PL + j] = acc[j];
+    for (int j = 0; j < PL; ++j)
+        if (act) so[warp][lane * PL + j] = acc[j];
     __syncthreads();
     const size_t pi = size_t(h) * S + s;
     if (warp == 0) {
@@ -473,10 +481,12 @@ __global__ void __launch_bounds__(128) attn_decode_fused_kernel(
             const float f = sm[w] == -INFINITY ? 0.f : __expf(sm[w] - M);
             L += sl[w] * f;
 #pragma unroll
-            for (int j = 0; j < PL; ++j) o[j] += so[w][lane * PL + j] * f;
+            for (int j = 0; j < PL; ++j)
+                if (act) o[j] += so[w][lane * PL + j] * f;
         }
 #pragma unroll
-        for (int j = 0; j < PL; ++j) part_o[pi * D + lane * PL + j] = o[j];
+        for (int j = 0; j < PL; ++j)
+            if (act) part_o[pi * D + lane * PL + j] = o[j];
         if (lane == 0) { part_ml[pi * 2] = M; part_ml[pi * 2 + 1] = L; }
     }
     __shared__ bool last;
@@ -499,10 +509,12 @@ __global__ void __launch_bounds__(128) attn_decode_fused_kernel(
             const float f = mi == -INFINITY ? 0.f : __expf(mi - M);
             L += pml[i * 2 + 1] * f;
 #pragma unroll
-            for (int j = 0; j < PL; ++j) o[j] += po[i * D + lane * PL + j] * f;
+            for (int j = 0; j < PL; ++j)
+                if (act) o[j] += po[i * D + lane * PL + j] * f;
         }
 #pragma unroll
-        for (int j = 0; j < PL; ++j) out[h * D + lane * PL + j] = __float2bfloat16_rn(o[j] / L);
+        for (int j = 0; j < PL; ++j)
+            if (act) out[h * D + lane * PL + j] = __float2bfloat16_rn(o[j] / L);
         if (lane == 0) counters[h] = 0u;
     }
 }

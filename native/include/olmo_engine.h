@@ -63,7 +63,8 @@ typedef enum olmo_status {
 
 typedef enum olmo_backend {
     OLMO_BACKEND_AUTO = 0, /* CUDA when compiled in, a device exists and the CUDA kernels cover the
-                              XX; the description of a
+                              model's shape (head_dim 16/32/64/128, sizes divisible by 32), else
+                              CPU; the description of a
                               CPU fallback ends with "; CUDA declined: <reason>" */
     OLMO_BACKEND_CPU = 1,
     OLMO_BACKEND_CUDA = 2

@@ -15,7 +15,7 @@ import java.util.List;
  */
 final class Overrides {
   static final String ORIGIN = "--set";
-  private final ObjectMapper yaml = new YAMLMapper();
+  private ObjectMapper yaml; // made on first use: most commands have no --set
   private final SecretScanner secrets = new SecretScanner();
 
   void apply(LocatedTree tree, List<String> assignments, List<ProfileProblem> problems) {
@@ -76,6 +76,9 @@ final class Overrides {
       return TextNode.valueOf(text);
     }
     try {
+      if (yaml == null) {
+        yaml = new YAMLMapper();
+      }
       JsonNode node = yaml.readTree(text);
       return node == null || node.isMissingNode() ? TextNode.valueOf(text) : node;
     } catch (java.io.IOException e) {

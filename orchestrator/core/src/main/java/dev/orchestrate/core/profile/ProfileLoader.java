@@ -26,6 +26,12 @@ public final class ProfileLoader {
   private final Overrides overrides = new Overrides();
   private final ObjectMapper json = new ObjectMapper();
 
+  /** Parsed files, so a base that many profiles extend is read once per loader. */
+  private final java.util.Map<ProfileDocument, LocatedTree> parsed = new java.util.HashMap<>();
+
+  private final java.util.Map<ProfileDocument, List<ProfileProblem>> parseProblems =
+      new java.util.HashMap<>();
+
   public ProfileLoader(ProfileCatalog catalog, Map<String, String> environment) {
     this.catalog = catalog;
     this.reader = new YamlReader(environment);
@@ -74,12 +80,26 @@ public final class ProfileLoader {
     return new LoadedProfile(profile, data, layers);
   }
 
+  /** A fresh copy of {@code doc}'s tree (callers change it), parsing it once. */
+  private LocatedTree parse(ProfileDocument doc, List<ProfileProblem> problems) {
+    if (!parsed.containsKey(doc)) {
+      List<ProfileProblem> own = new ArrayList<>();
+      parsed.put(doc, reader.read(doc.origin(), doc.text(), own));
+      parseProblems.put(doc, own);
+    }
+    problems.addAll(parseProblems.get(doc));
+    LocatedTree tree = parsed.get(doc);
+    return tree == null
+        ? null
+        : new LocatedTree(tree.root().deepCopy(), tree.places(), tree.origin());
+  }
+
   private LocatedTree resolve(
       ProfileDocument doc,
       Deque<ProfileDocument> chain,
       List<String> layers,
       List<ProfileProblem> problems) {
-    LocatedTree tree = reader.read(doc.origin(), doc.text(), problems);
+    LocatedTree tree = parse(doc, problems);
     if (tree == null) {
       return null;
     }

@@ -183,6 +183,18 @@ class LocalRunTest {
   }
 
   @Test
+  void secretsNeverReachTheTerminalOrTheLog() throws IOException {
+    cli.env.put("VAST_API_KEY", "k3y-that-must-not-leak-0123456789");
+    cli.profile("leaky", Cli.shellProfile("echo \"key is $VAST_API_KEY\""));
+    Cli.Result r = cli.run("up", "--profile", "leaky");
+    assertEquals(0, r.code(), r::toString);
+    assertTrue(r.out().contains("key is [REDACTED]"), r::toString);
+    String log = Files.readString(dir.resolve("logs").resolve(onlyRunId()).resolve("engine.log"));
+    assertTrue(log.contains("key is [REDACTED]"), log);
+    assertFalse(log.contains("k3y-that"), log);
+  }
+
+  @Test
   void everyCommandLeavesALineInTheCommandLog() throws IOException {
     cli.run("profiles", "list");
     cli.run("plan", "--profile", "nope");

@@ -1,5 +1,6 @@
 package dev.orchestrate.core.run;
 
+import dev.orchestrate.core.error.Redactor;
 import dev.orchestrate.core.event.Event;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.LogLine;
@@ -14,14 +15,17 @@ import java.nio.file.StandardOpenOption;
 /**
  * Writes every {@link LogLine} to {@code logs/<run-id>/engine.log} as it arrives, flushed per line
  * so {@code logs -f} in another terminal sees it live. Lines from other sources than the engine
- * (snapshot creation, setup) are kept too, prefixed with their source.
+ * (snapshot creation, setup) are kept too, prefixed with their source. Every line passes the
+ * redactor first.
  */
 public final class EngineLog implements EventSink, AutoCloseable {
   private final BufferedWriter out;
   private final String engineSource;
+  private final Redactor redactor;
 
-  public EngineLog(Path file, String engineSource) {
+  public EngineLog(Path file, String engineSource, Redactor redactor) {
     this.engineSource = engineSource;
+    this.redactor = redactor;
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       this.out =
@@ -39,7 +43,7 @@ public final class EngineLog implements EventSink, AutoCloseable {
         if (!line.source().equals(engineSource)) {
           out.write("[" + line.source() + "] ");
         }
-        out.write(line.line());
+        out.write(redactor.redact(line.line()));
         out.newLine();
         out.flush();
       } catch (IOException e) {

@@ -81,7 +81,7 @@ public final class UpFlow {
                 clock.instant()));
     store.write(record.get());
     MetricsCollector metrics = new MetricsCollector(ENGINE_SOURCE);
-    try (EngineLog log = new EngineLog(store.engineLog(runId), ENGINE_SOURCE)) {
+    try (EngineLog log = new EngineLog(store.engineLog(runId), ENGINE_SOURCE, redactor)) {
       EventSink timings = e -> recordStep(e, record);
       EventSink all = EventSink.fanOut(List.of(log, metrics, timings, events));
       Steps steps = new Steps(all, clock);

@@ -101,7 +101,7 @@ final class SshTransport implements Transport {
         }
       }
       int exit = channel.getExitStatus();
-      if (exit == -1 && !s.isConnected()) {
+      if (exit == -1 && settlesDisconnected(s)) {
         drop();
         throw new ConnectionLostException(
             endpoint, "while running `" + summary(command.line()) + "`", null);
@@ -114,6 +114,16 @@ final class SshTransport implements Transport {
     } finally {
       channel.disconnect();
     }
+  }
+
+  // JSch closes a session's channels before it marks the session disconnected, so a channel that
+  // ended without an exit status may be a drop still being noticed: wait for it to settle. A
+  // command killed by a signal (no exit status, session alive) costs this wait once.
+  private static boolean settlesDisconnected(Session s) throws InterruptedException {
+    for (int i = 0; i < 100 && s.isConnected(); i++) {
+      Thread.sleep(10);
+    }
+    return !s.isConnected();
   }
 
   @Override

@@ -109,18 +109,16 @@ public final class AssetSync {
       Transport t, RemoteLayout layout, List<ManifestEntry> send) {
     StringBuilder line = new StringBuilder("mkdir -p ").append(layout.q(layout.partialDir()));
     line.append(" && cd ").append(layout.q(layout.partialDir())).append(" && for f in");
-    Set<String> shas = new HashSet<>();
-    send.forEach(e -> shas.add(e.sha256()));
-    shas.forEach(s -> line.append(' ').append(s).append(".done"));
+    send.forEach(e -> line.append(' ').append(RemoteLayout.partialName(e)).append(".done"));
     line.append("; do [ -f \"$f\" ] && sed \"s/^/$f /\" \"$f\"; done; true");
     ExecResult r = run(t, line.toString(), "the partial-file folder");
     Map<String, Set<Integer>> journals = new HashMap<>();
     for (String row : r.stdout().split("\n")) {
       String[] parts = row.trim().split(" ");
       if (parts.length == 2 && parts[0].endsWith(".done")) {
-        String sha = parts[0].substring(0, parts[0].length() - ".done".length());
+        String name = parts[0].substring(0, parts[0].length() - ".done".length());
         try {
-          journals.computeIfAbsent(sha, k -> new HashSet<>()).add(Integer.parseInt(parts[1]));
+          journals.computeIfAbsent(name, k -> new HashSet<>()).add(Integer.parseInt(parts[1]));
         } catch (NumberFormatException e) {
           // a torn journal line: that chunk is sent again
         }

@@ -44,7 +44,7 @@ final class ChunkSender {
 
   void send(Chunk chunk) {
     ManifestEntry e = chunk.file().entry;
-    String partial = layout.q(layout.partial(e.sha256()));
+    String partial = layout.q(layout.partial(e));
     String line =
         "out=$(dd of="
             + partial
@@ -55,7 +55,7 @@ final class ChunkSender {
             + " byte\"*) echo "
             + chunk.index()
             + " >> "
-            + layout.q(layout.journal(e.sha256()))
+            + layout.q(layout.journal(e))
             + " ;; *) echo \"short chunk: $out\" >&2; exit 9 ;; esac";
     Output.Collector output = Output.collect();
     int exit;
@@ -87,7 +87,7 @@ final class ChunkSender {
    * (readers never see half a file) and returns its manifest entry with the stat it now has.
    */
   RemoteEntry finish(ManifestEntry e) {
-    String partial = layout.q(layout.partial(e.sha256()));
+    String partial = layout.q(layout.partial(e));
     String target = layout.q(e.path());
     String parent = e.path().contains("/") ? e.path().substring(0, e.path().lastIndexOf('/')) : "";
     String line =
@@ -102,7 +102,7 @@ final class ChunkSender {
             + " ]; then rm -f "
             + partial
             + " "
-            + layout.q(layout.journal(e.sha256()))
+            + layout.q(layout.journal(e))
             + "; echo \"sha256 mismatch: got $h\" >&2; exit 3; fi; chmod "
             + Integer.toOctalString(e.mode())
             + " "
@@ -114,7 +114,7 @@ final class ChunkSender {
             + " "
             + target
             + " && rm -f "
-            + layout.q(layout.journal(e.sha256()))
+            + layout.q(layout.journal(e))
             + " && find "
             + target
             + " -printf '%s\\t%T@\\n'";

@@ -1,6 +1,11 @@
 package dev.orchestrate.sync;
 
+import dev.orchestrate.core.sync.ManifestEntry;
 import dev.orchestrate.core.transport.Command;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * Where our bookkeeping lives on the machine, next to the synced files: {@code
@@ -37,12 +42,26 @@ final class RemoteLayout {
     return META + "/partial";
   }
 
-  String partial(String sha256) {
-    return partialDir() + "/" + sha256;
+  /**
+   * The partial file's name: content hash plus a hash of the path, so that two files with equal
+   * content (empty files, duplicated configs) never share one.
+   */
+  static String partialName(ManifestEntry e) {
+    try {
+      byte[] h =
+          MessageDigest.getInstance("SHA-256").digest(e.path().getBytes(StandardCharsets.UTF_8));
+      return e.sha256() + "-" + HexFormat.of().formatHex(h, 0, 8);
+    } catch (NoSuchAlgorithmException ex) {
+      throw new IllegalStateException(ex);
+    }
   }
 
-  String journal(String sha256) {
-    return partialDir() + "/" + sha256 + ".done";
+  String partial(ManifestEntry e) {
+    return partialDir() + "/" + partialName(e);
+  }
+
+  String journal(ManifestEntry e) {
+    return partialDir() + "/" + partialName(e) + ".done";
   }
 
   /**

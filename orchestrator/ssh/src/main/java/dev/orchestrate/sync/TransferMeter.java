@@ -8,9 +8,9 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Counts bytes as the streams read them and emits {@link Progress} at most ten times a second (a
- * renderer derives rate and ETA from successive events); {@link #rate} and {@link #eta} serve the
- * per-file lines and the final report.
+ * Counts bytes as the streams read them and emits {@link Progress} ten times a second and at every
+ * whole percent (a renderer derives rate and ETA from successive events); {@link #rate} and {@link
+ * #eta} serve the per-file lines and the final report.
  */
 final class TransferMeter {
   private static final long EMIT_EVERY_NANOS = 100_000_000L;
@@ -23,6 +23,7 @@ final class TransferMeter {
   private final long startNanos = System.nanoTime();
   private final AtomicLong done = new AtomicLong();
   private final AtomicLong lastEmit = new AtomicLong();
+  private final AtomicLong lastPercent = new AtomicLong(-1);
 
   TransferMeter(EventSink events, Clock clock, String step, long total) {
     this.events = events;
@@ -35,8 +36,12 @@ final class TransferMeter {
   void add(long bytes) {
     long now = System.nanoTime();
     long sent = done.addAndGet(bytes);
+    long percent = total <= 0 ? 100 : sent * 100 / total;
     long last = lastEmit.get();
-    if ((now - last >= EMIT_EVERY_NANOS || sent == total) && lastEmit.compareAndSet(last, now)) {
+    long lastPct = lastPercent.get();
+    boolean due = now - last >= EMIT_EVERY_NANOS || percent > lastPct || sent == total;
+    if (due && lastEmit.compareAndSet(last, now)) {
+      lastPercent.accumulateAndGet(percent, Math::max);
       events.accept(Progress.bytes(clock.instant(), step, Math.min(sent, total), total));
     }
   }

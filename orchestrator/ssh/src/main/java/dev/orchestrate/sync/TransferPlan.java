@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The chunks still to send for each file that differs, skipping chunks that an earlier, interrupted
- * run already landed (its journal on the machine lists them).
+ * run already landed (its journal on the machine lists them, keyed by {@link
+ * RemoteLayout#partialName}).
  */
 final class TransferPlan {
   /** A file being sent; counts down its chunks so the last one to land triggers verification. */
@@ -33,7 +34,7 @@ final class TransferPlan {
   TransferPlan(List<ManifestEntry> send, Map<String, Set<Integer>> journals, long chunkSize) {
     for (ManifestEntry e : send) {
       int count = (int) Math.max(1, (e.size() + chunkSize - 1) / chunkSize);
-      Set<Integer> done = journals.getOrDefault(e.sha256(), Set.of());
+      Set<Integer> done = journals.getOrDefault(RemoteLayout.partialName(e), Set.of());
       List<Chunk> todo = new ArrayList<>();
       PendingFile file = new PendingFile(e, 0);
       for (int i = 0; i < count; i++) {

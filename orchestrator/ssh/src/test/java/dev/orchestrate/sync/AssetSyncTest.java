@@ -40,7 +40,7 @@ class AssetSyncTest {
     try (SshFixture f = new SshFixture(tmp.resolve("ssh"))) {
       SyncOptions options = SyncOptions.to("assets/model").withChunkSize(256 * 1024);
       SyncReport first = sync(f, staged, options);
-      assertEquals(4, first.filesSent());
+      assertEquals(7, first.filesSent(), "duplicates and empty files each land");
       assertEquals(total(staged), first.bytesSent());
       Path remote = f.sshd.home().resolve("assets/model");
       assertSameTree(staged, remote);
@@ -54,7 +54,7 @@ class AssetSyncTest {
       SyncReport noop = sync(f, staged, options);
       assertEquals(0, noop.filesSent());
       assertEquals(0, noop.bytesSent());
-      assertEquals(4, noop.filesUnchanged());
+      assertEquals(7, noop.filesUnchanged());
       assertEquals(first.manifestHash(), noop.manifestHash());
 
       write(staged.resolve("shards/b.bin"), 700_000, 99);
@@ -181,10 +181,14 @@ class AssetSyncTest {
 
   private Path stage() throws IOException {
     Path root = Files.createDirectories(tmp.resolve("staged"));
+    Files.createDirectories(root.resolve("copy"));
     Files.writeString(root.resolve("config.json"), "{\"hidden_size\": 64}\n");
     write(root.resolve("shards/a.bin"), 600_000, 1);
     write(root.resolve("shards/b.bin"), 512 * 1024, 2);
     Files.writeString(root.resolve("run.sh"), "#!/bin/sh\necho hi\n");
+    Files.writeString(root.resolve("copy/config.json"), "{\"hidden_size\": 64}\n");
+    Files.createFile(root.resolve("empty-a"));
+    Files.createFile(root.resolve("copy/empty-b"));
     Files.setPosixFilePermissions(
         root.resolve("run.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
     return root;

@@ -37,17 +37,16 @@ public final class DecodeBench {
   private static final int MAX_SAMPLES = 32;
 
   private final BackendProvider provider;
-  private final int computeBytesPerWeight;
 
-  public DecodeBench(BackendProvider provider, int computeBytesPerWeight) {
+  public DecodeBench(BackendProvider provider) {
     this.provider = provider;
-    this.computeBytesPerWeight = computeBytesPerWeight;
   }
 
-  /** Bytes a decode step reads from weights at the backend's compute precision. */
-  public long weightBytesPerToken(ModelConfig c) {
+  /** Bytes a decode step reads from weights held as {@code dtype} (the backend's own). */
+  public static long weightBytesPerToken(ModelConfig c, String dtype) {
     long embedding = (long) c.vocabSize() * c.hiddenSize();
-    return (c.parameterCount() - embedding + c.hiddenSize()) * computeBytesPerWeight;
+    int bytes = dtype.equals("float32") ? 4 : 2;
+    return (c.parameterCount() - embedding + c.hiddenSize()) * bytes;
   }
 
   public Row run(Path dir, String prompt, int tokens, CopyBandwidth copy) {
@@ -79,7 +78,7 @@ public final class DecodeBench {
       Arrays.sort(bandwidth);
       double median = steps[tokens / 2] / 1e9;
       double copyGbPerSecond = bandwidth[bandwidth.length / 2];
-      long bytes = weightBytesPerToken(snapshot.config());
+      long bytes = weightBytesPerToken(snapshot.config(), backend.info().dtype());
       return new Row(
           dir.getFileName().toString(),
           bytes,

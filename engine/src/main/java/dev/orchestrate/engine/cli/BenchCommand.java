@@ -41,7 +41,7 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CopyBandwidth copy = new CopyBandwidth(copyMegabytes);
-    DecodeBench bench = new DecodeBench(Backends.installed().get(backend), 4);
+    DecodeBench bench = new DecodeBench(Backends.installed().get(backend));
     console
         .out()
         .printf(

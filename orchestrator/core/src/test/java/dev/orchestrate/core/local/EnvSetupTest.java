@@ -1,0 +1,151 @@
+package dev.orchestrate.core.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.event.Event;
+import dev.orchestrate.core.event.StepEnded;
+import dev.orchestrate.core.event.Steps;
+import dev.orchestrate.core.event.Warning;
+import dev.orchestrate.core.host.HostFacts;
+import dev.orchestrate.core.profile.Profile;
+import dev.orchestrate.core.profile.ProfileCatalog;
+import dev.orchestrate.core.profile.ProfileLoader;
+import dev.orchestrate.core.run.Cancellation;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The env step against stand-in {@code dpkg-query} and {@code sudo} on the PATH. */
+class EnvSetupTest {
+  @TempDir Path project;
+  @TempDir Path bin;
+  private final List<Event> events = new ArrayList<>();
+
+  @BeforeEach
+  void standIns() throws IOException {
+    // dpkg-query knows only "present-pkg"; sudo records what it was asked to run.
+    script("dpkg-query", "for a; do last=$a; done\n[ \"$last\" = present-pkg ]\n");
+    script("sudo", "printf '%s\\n' \"$*\" >> \"" + bin.resolve("sudo.log") + "\"\n");
+  }
+
+  private void script(String name, String body) throws IOException {
+    Path f = bin.resolve(name);
+    Files.writeString(f, "#!/bin/sh\n" + body);
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  private Profile profile(String bootstrap) throws IOException {
+    Path dir = project.resolve("profiles");
+    Files.createDirectories(dir);
+    Files.writeString(
+        dir.resolve("p.yaml"),
+        "target:\n  type: local\nbootstrap:\n  cudaToolkit: none\n  torchIndex: cpu\n" + bootstrap);
+    return new ProfileLoader(
+            new ProfileCatalog(
+                new ClassLoader(null) {}, List.of(new ProfileCatalog.Folder(dir, "p"))),
+            Map.of())
+        .load("p")
+        .profile();
+  }
+
+  private String prepare(Profile p, boolean sudo) throws Exception {
+    LocalProcess processes =
+        new LocalProcess(project, Map.of("PATH", bin + ":/usr/bin:/bin"), Clock.systemUTC());
+    EnvSetup env = new EnvSetup(project, project.resolve(".orchestrate"), processes);
+    return env.prepare(
+        p, host(sudo), new Cancellation(), new Steps(events::add, Clock.systemUTC()));
+  }
+
+  private StepEnded lastEnd() {
+    for (int i = events.size() - 1; i >= 0; i--) {
+      if (events.get(i) instanceof StepEnded e) {
+        return e;
+      }
+    }
+    throw new AssertionError("no step ended: " + events);
+  }
+
+  private static HostFacts host(boolean sudo) {
+    return new HostFacts(
+        "Debian",
+        "amd64",
+        2,
+        1L << 34,
+        "/",
+        1L << 36,
+        List.of(),
+        Optional.of("no GPU"),
+        Optional.empty(),
+        Optional.empty(),
+        "12.8",
+        "default",
+        "cu128",
+        sudo,
+        new HostFacts.Docker(false, "unix:///nowhere", ""),
+        true,
+        true);
+  }
+
+  @Test
+  void presentPackagesInstallNothingAndTheSecondRunIsSkipped() throws Exception {
+    Profile p = profile("  systemPackages: install\n  packages: [present-pkg]\n");
+    String fingerprint = prepare(p, false);
+    assertEquals(StepEnded.Outcome.OK, lastEnd().outcome());
+    assertEquals("system packages present", lastEnd().detail());
+    assertEquals(fingerprint, prepare(p, false));
+    assertEquals(StepEnded.Outcome.SKIPPED, lastEnd().outcome());
+    assertFalse(Files.exists(bin.resolve("sudo.log")));
+  }
+
+  @Test
+  void missingPackagesAreInstalledWithSudo() throws Exception {
+    prepare(
+        profile("  systemPackages: install\n  packages: [present-pkg, cmake, ninja-build]\n"),
+        true);
+    assertEquals("installed cmake ninja-build", lastEnd().detail());
+    assertEquals(
+        "-n apt-get install -y -q cmake ninja-build\n", Files.readString(bin.resolve("sudo.log")));
+  }
+
+  @Test
+  void installWithoutSudoFailsWithAHint() throws Exception {
+    Profile p = profile("  systemPackages: install\n  packages: [cmake]\n");
+    OrchestrateException e = assertThrows(OrchestrateException.class, () -> prepare(p, false));
+    assertTrue(
+        e.getMessage().contains("[cmake] are missing and sudo needs a password"), e::getMessage);
+    assertTrue(e.hint().orElseThrow().contains("if-allowed"));
+    assertEquals(StepEnded.Outcome.FAILED, lastEnd().outcome());
+    assertFalse(
+        Files.exists(project.resolve(".orchestrate/env/p.fingerprint")), "no marker on failure");
+  }
+
+  @Test
+  void ifAllowedWithoutSudoWarnsAndGoesOn() throws Exception {
+    prepare(profile("  systemPackages: if-allowed\n  packages: [cmake]\n"), false);
+    assertTrue(
+        events.stream()
+            .anyMatch(
+                e -> e instanceof Warning w && w.message().contains("sudo is not available")));
+    assertEquals("system packages skipped (no sudo)", lastEnd().detail());
+  }
+
+  @Test
+  void aChangedBootstrapRunsTheStepAgain() throws Exception {
+    prepare(profile("  systemPackages: skip\n"), false);
+    prepare(profile("  systemPackages: skip\n  pythonEnv: other-env\n"), false);
+    assertEquals(StepEnded.Outcome.OK, lastEnd().outcome());
+  }
+}

@@ -4,9 +4,10 @@ import dev.orchestrate.engine.EngineException;
 import java.util.Locale;
 
 /**
- * Where the custom backend runs: {@code auto} (CUDA device 0 when the library has CUDA and a GPU is
- * present, else the CPU), {@code cpu}, {@code cuda} or {@code cuda:N}. Chosen with the system
- * property {@value #PROPERTY} or the environment variable {@value #ENV}.
+ * Where the custom backend runs: {@code auto} (CUDA device 0 when the library has CUDA, a GPU is
+ * present and the CUDA kernels cover the model's shape, else the CPU), {@code cpu}, {@code cuda} or
+ * {@code cuda:N}. Chosen with the system property {@value #PROPERTY} or the environment variable
+ * {@value #ENV}.
  */
 public record NativeDevice(int backend, int ordinal) {
   static final String PROPERTY = "orchestrate.custom.device";

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orchestrate.engine.EngineException;
+import java.io.InputStream;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -85,8 +86,20 @@ class NativeLibraryTest {
   }
 
   @Test
-  void aFileThatIsNotALibrarySaysWhyTheLinkerRefusedIt() throws Exception {
-    Path bogus = Files.writeString(dir.resolve("libolmo_engine.so"), "not an ELF file");
+  void aLibraryForAnotherMachineSaysWhyTheLinkerRefusedIt() throws Exception {
+    // The head of the real library with e_machine set to AArch64: the dynamic linker rejects it
+    // from the header alone (a truncated x86-64 file could crash the JVM inside dlopen), and its
+    // intact program headers keep the JVM from warning about the stack guard.
+    byte[] head;
+    try (InputStream in =
+        getClass()
+            .getClassLoader()
+            .getResourceAsStream(NativeLibrary.resourceName("linux-x86_64"))) {
+      head = in.readNBytes(4096);
+    }
+    head[18] = (byte) 0xb7; // EM_AARCH64, little-endian
+    head[19] = 0;
+    Path bogus = Files.write(dir.resolve("libolmo_engine.so"), head);
     EngineException e =
         assertThrows(
             EngineException.class,

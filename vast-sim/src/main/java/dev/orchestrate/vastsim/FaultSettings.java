@@ -24,6 +24,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param minIntervalMs per endpoint and key: calls closer together than this get a 429 (0: off)
  * @param instanceFaultCount how many of the next instances get the instance faults above (0: all)
  * @param billedPriceFactor the instance is billed at the offer's price times this (a price hike)
+ * @param createFailsWithContractBurst next n creates make a stopped instance yet answer {@code
+ *     success: false} with its {@code new_contract} (what a too-low bid does)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record FaultSettings(
@@ -43,11 +45,12 @@ public record FaultSettings(
     long visibilityDelayMs,
     long minIntervalMs,
     int instanceFaultCount,
-    double billedPriceFactor) {
+    double billedPriceFactor,
+    int createFailsWithContractBurst) {
 
   public static FaultSettings none() {
     return new FaultSettings(
-        0, ".*", 0, 503, ".*", 0, ".*", 0, 0, 0, false, false, null, 0, 0, 0, 1.0);
+        0, ".*", 0, 503, ".*", 0, ".*", 0, 0, 0, false, false, null, 0, 0, 0, 1.0, 0);
   }
 
   /** The same settings without the per-instance faults (for instances past the fault count). */
@@ -69,6 +72,7 @@ public record FaultSettings(
         visibilityDelayMs,
         minIntervalMs,
         0,
-        1.0);
+        1.0,
+        createFailsWithContractBurst);
   }
 }

@@ -21,6 +21,7 @@ public final class Faults {
   private final AtomicInteger offerTaken = new AtomicInteger();
   private final AtomicInteger createTimeout = new AtomicInteger();
   private final AtomicInteger instanceFaults = new AtomicInteger();
+  private final AtomicInteger failWithContract = new AtomicInteger();
 
   Faults(ObjectMapper mapper) {
     this.mapper = mapper;
@@ -50,6 +51,9 @@ public final class Faults {
     if (patch.has("createTimeoutBurst")) {
       createTimeout.set(next.createTimeoutBurst());
     }
+    if (patch.has("createFailsWithContractBurst")) {
+      failWithContract.set(next.createFailsWithContractBurst());
+    }
     if (patch.has("instanceFaultCount")) {
       instanceFaults.set(next.instanceFaultCount());
     }
@@ -65,6 +69,11 @@ public final class Faults {
     offerTaken.set(0);
     createTimeout.set(0);
     instanceFaults.set(0);
+    failWithContract.set(0);
+  }
+
+  boolean takeFailWithContract() {
+    return take(failWithContract, ".*", "");
   }
 
   /** The faults a new instance is created under (instance faults only while the count lasts). */

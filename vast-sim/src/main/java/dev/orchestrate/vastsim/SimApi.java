@@ -183,6 +183,24 @@ final class SimApi {
             faults.forNewInstance(),
             timings);
     log.accept("instance " + inst.id + ": created from offer " + offerId + " label=" + label);
+    double bid =
+        body.path("price").isValueNode() ? OfferFilter.number(body.path("price")) : Double.NaN;
+    double minBid = OfferFilter.number(offer.get().path("min_bid"));
+    if (!Double.isNaN(bid) && !Double.isNaN(minBid) && bid < minBid
+        || faults.takeFailWithContract()) {
+      // Vast's quirk: a losing bid still makes the instance, stopped, and says so as an error.
+      Host host = inst.stop(clock.instant());
+      if (host != null) {
+        host.stop();
+      }
+      ObjectNode refusal = mapper.createObjectNode();
+      refusal.put("success", false);
+      refusal.put("error", "invalid_price");
+      refusal.put("msg", "error 400/3475: bid price too low; the instance was created stopped");
+      refusal.put("new_contract", inst.id);
+      ex.send(200, refusal);
+      return;
+    }
     if (slow) {
       sleep(faults.settings().createTimeoutMs());
     }

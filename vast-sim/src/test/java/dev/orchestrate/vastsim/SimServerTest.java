@@ -106,6 +106,21 @@ class SimServerTest {
   }
 
   @Test
+  void aBidBelowTheMinimumMakesAStoppedInstanceAndAnErrorCarryingIt() throws Exception {
+    HttpResponse<String> r =
+        http.call(
+            "PUT", "/api/v0/asks/24511873/", "{\"image\":\"i\",\"label\":\"bid\",\"price\":0.01}");
+    assertEquals(200, r.statusCode());
+    JsonNode body = http.parse(r.body());
+    assertFalse(body.get("success").asBoolean());
+    long id = body.get("new_contract").asLong();
+    JsonNode inst = http.json("GET", "/api/v0/instances/" + id + "/", null).get("instances");
+    assertEquals("stopped", inst.get("actual_status").asText());
+    assertEquals("stopped", inst.get("cur_state").asText());
+    assertEquals(List.of(id), sim.billing().billingIds(), "stopped still bills storage");
+  }
+
+  @Test
   void createValidatesLikeTheRealService() throws Exception {
     HttpResponse<String> envString =
         http.call("PUT", "/api/v0/asks/24511873/", "{\"image\":\"i\",\"env\":\"-e A=1 -p 80:80\"}");

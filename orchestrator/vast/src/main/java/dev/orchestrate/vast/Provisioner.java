@@ -103,7 +103,15 @@ public final class Provisioner {
     }
     for (RankedOffer offer : offers.subList(0, Math.min(MAX_OFFERS_PER_ATTEMPT, offers.size()))) {
       checkCancelled(req);
-      Optional<Long> created = create(req, offer, label, events);
+      Optional<Long> created;
+      try {
+        created = create(req, offer, label, events);
+      } catch (ProvisionFailure f) {
+        if (f.machineFault && offer.offer().machineId() != null) {
+          badMachines.add(offer.offer().machineId());
+        }
+        throw f;
+      }
       if (created.isEmpty()) {
         continue; // the offer was taken meanwhile: the next one
       }

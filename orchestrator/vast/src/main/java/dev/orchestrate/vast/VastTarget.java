@@ -210,6 +210,12 @@ public final class VastTarget implements Target {
     VastSession.Api api = session.api(machine.attributes().get("api"), events);
     api.reaper().down(Long.parseLong(machine.id()));
     session.pins().forget(machine.id());
+    // A rental found by gc under the label of a create whose answer we lost: its intent goes too.
+    context
+        .ledger()
+        .find(machine.label())
+        .filter(e -> e.state() == dev.orchestrate.core.target.LedgerEntry.State.CREATING)
+        .ifPresent(e -> context.ledger().remove(e.key()));
     events.accept(
         new Notice(
             context.clock().instant(),

@@ -276,6 +276,17 @@ class ProvisionerTest {
   }
 
   @Test
+  void aFailedCreateThatStillMadeAnInstanceDestroysItThenTriesAnotherMachine() throws Exception {
+    faults("{\"createFailsWithContractBurst\": 1}");
+    Rental rental = provisioner(fx.client).provision(request(2), events::add);
+    assertNotEquals(31502L, rental.offer().offer().machineId());
+    assertEquals(
+        List.of(rental.instance().id()), fx.sim.billing().billingIds(), "the stopped one is gone");
+    reaper(fx.client).down(rental.instance().id());
+    assertNothingLeft();
+  }
+
+  @Test
   void gcDestroysOurUntrackedInstancesAndLeavesOthersAlone() {
     long ours =
         fx.client

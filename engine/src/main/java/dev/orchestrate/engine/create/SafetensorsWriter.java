@@ -35,13 +35,18 @@ public final class SafetensorsWriter {
     List<TensorSpec> ordered =
         tensors.stream().sorted(Comparator.comparing(TensorSpec::name)).toList();
     byte[] header = header(ordered, metadata);
-    Path tmp = file.resolveSibling(file.getFileName() + ".partial");
-    try (FileChannel out =
-        FileChannel.open(
-            tmp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.WRITE)) {
+    Path tmp;
+    try {
+      // A name of its own: two writers of the same file must never share (and truncate) an inode
+      // that a reader may already have mapped.
+      tmp =
+          Files.createTempFile(
+              file.toAbsolutePath().getParent(), file.getFileName() + ".", ".partial");
+    } catch (IOException e) {
+      throw new EngineException(
+          "cannot create a file next to " + file + ": " + e.getMessage(), "", e);
+    }
+    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
       ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
       len.putLong(header.length).flip();
       writeFully(out, len);

@@ -35,6 +35,8 @@ import java.util.Set;
 public final class Provisioner {
   private static final int MAX_OFFERS_PER_ATTEMPT = 5;
   private static final int MISSING_POLLS = 5;
+  private static final int MAX_CREATE_CALLS = 2;
+  private static final Duration CREATE_RETRY_PAUSE = Duration.ofSeconds(6);
 
   private final VastClient client;
   private final OfferSelector selector;
@@ -165,63 +167,85 @@ public final class Provisioner {
             req.onstart(),
             "ssh_direct",
             null);
-    try {
-      long id = client.createInstance(offer.offer().id(), body).instanceId();
-      record(req, label, id, offer);
-      return Optional.of(id);
-    } catch (VastApiException e) {
-      if (e.newContract().isPresent()) {
-        long id = e.newContract().getAsLong();
+    for (int call = 1; ; call++) {
+      try {
+        long id = client.createInstance(offer.offer().id(), body).instanceId();
         record(req, label, id, offer);
-        cleanUp(id, label, events);
+        return Optional.of(id);
+      } catch (VastApiException e) {
+        Optional<Long> resolved = resolveFailedCreate(req, offer, label, e, events);
+        if (resolved != null) {
+          return resolved;
+        }
+        // Refused before it was processed (429, 502-504) and nothing under our label: once more.
+        if (call < MAX_CREATE_CALLS && e.retryable() && e.kind() != Kind.TRANSPORT) {
+          events.accept(new Warning(clock.instant(), e.getMessage(), "asking once more"));
+          pause(CREATE_RETRY_PAUSE);
+          continue;
+        }
+        ledger.remove(label);
         throw new ProvisionFailure(
-            "Vast refused the rental but made instance "
-                + id
-                + " anyway (destroyed): "
-                + e.getMessage(),
+            "renting offer " + offer.offer().id() + " failed: " + e.getMessage(),
             e.hint().orElse(null),
-            true,
+            false,
             e);
       }
-      if (e.kind() == Kind.OFFER_UNAVAILABLE) {
-        ledger.remove(label);
+    }
+  }
+
+  /**
+   * What a failed create left behind: an instance it made anyway (destroyed, then a failure), a
+   * vanished offer (empty: try the next), an instance found under our label (its id), or null when
+   * nothing exists and the caller decides.
+   */
+  private Optional<Long> resolveFailedCreate(
+      ProvisionRequest req, RankedOffer offer, String label, VastApiException e, EventSink events) {
+    if (e.newContract().isPresent()) {
+      long id = e.newContract().getAsLong();
+      record(req, label, id, offer);
+      cleanUp(id, label, events);
+      throw new ProvisionFailure(
+          "Vast refused the rental but made instance "
+              + id
+              + " anyway (destroyed): "
+              + e.getMessage(),
+          e.hint().orElse(null),
+          true,
+          e);
+    }
+    if (e.kind() == Kind.OFFER_UNAVAILABLE) {
+      ledger.remove(label);
+      events.accept(
+          new Warning(
+              clock.instant(),
+              "offer " + offer.offer().id() + " was taken meanwhile",
+              "trying the next offer"));
+      return Optional.empty();
+    }
+    if (e.kind() == Kind.TRANSPORT || e.kind() == Kind.SERVER || e.kind() == Kind.RATE_LIMITED) {
+      Optional<Instance> found = findByLabel(req, label);
+      if (found.isPresent()) {
         events.accept(
             new Warning(
                 clock.instant(),
-                "offer " + offer.offer().id() + " was taken meanwhile",
-                "trying the next offer"));
-        return Optional.empty();
+                "the create answer was lost, but instance "
+                    + found.get().id()
+                    + " exists under our label",
+                "using it"));
+        record(req, label, found.get().id(), offer);
+        return Optional.of(found.get().id());
       }
-      if (e.kind() == Kind.TRANSPORT || e.kind() == Kind.SERVER || e.kind() == Kind.RATE_LIMITED) {
-        Optional<Instance> found = findByLabel(req, label);
-        if (found.isPresent()) {
-          events.accept(
-              new Warning(
-                  clock.instant(),
-                  "the create answer was lost, but instance "
-                      + found.get().id()
-                      + " exists under our label",
-                  "using it"));
-          record(req, label, found.get().id(), offer);
-          return Optional.of(found.get().id());
-        }
-        if (e.kind() == Kind.TRANSPORT) {
-          throw new ProvisionFailure(
-              "the create call's outcome is unknown and no instance with label "
-                  + label
-                  + " appeared",
-              "run `orchestrate gc` in a minute: it finds and destroys instances labelled by us",
-              false,
-              e);
-        }
+      if (e.kind() == Kind.TRANSPORT) {
+        throw new ProvisionFailure(
+            "the create call's outcome is unknown and no instance with label "
+                + label
+                + " appeared",
+            "run `orchestrate gc` in a minute: it finds and destroys instances labelled by us",
+            false,
+            e);
       }
-      ledger.remove(label);
-      throw new ProvisionFailure(
-          "renting offer " + offer.offer().id() + " failed: " + e.getMessage(),
-          e.hint().orElse(null),
-          false,
-          e);
     }
+    return null;
   }
 
   /** Before any second thought about a create: look for the first by its label, a few times. */
@@ -284,6 +308,9 @@ public final class Provisioner {
       client.addAccountKey(publicKey);
       return true;
     } catch (VastApiException e) {
+      if (e.kind() == Kind.AUTH) {
+        throw e;
+      }
       events.accept(
           new Warning(
               clock.instant(),

@@ -287,6 +287,17 @@ class ProvisionerTest {
   }
 
   @Test
+  void aRateLimitedCreateIsAskedOnceMoreOnlyAfterNothingWasFoundUnderItsLabel() throws Exception {
+    faults("{\"rateLimitBurst\": 1, \"rateLimitMatch\": \"^PUT /api/v0/asks/\"}");
+    Rental rental = provisioner(fx.client).provision(request(1), events::add);
+    assertEquals(
+        List.of(rental.instance().id()), fx.sim.billing().billingIds(), "exactly one instance");
+    assertTrue(events.stream().anyMatch(e -> e.toString().contains("asking once more")));
+    reaper(fx.client).down(rental.instance().id());
+    assertNothingLeft();
+  }
+
+  @Test
   void gcDestroysOurUntrackedInstancesAndLeavesOthersAlone() {
     long ours =
         fx.client

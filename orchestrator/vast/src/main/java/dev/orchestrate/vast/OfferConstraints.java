@@ -56,12 +56,27 @@ public record OfferConstraints(
         v.maxPricePerHour(),
         v.minReliability(),
         v.diskGb(),
-        v.minCuda(),
+        v.minCuda() != null ? v.minCuda() : cudaOfImage(v.image()),
         128,
         true,
         v.query(),
         null,
         64);
+  }
+
+  private static final java.util.regex.Pattern IMAGE_CUDA =
+      java.util.regex.Pattern.compile("cuda[:\\-_]?(\\d+)\\.(\\d+)");
+
+  /**
+   * The CUDA version an image needs, read from its name ({@code nvidia/cuda:12.8.1-...} or {@code
+   * pytorch/pytorch:2.4.0-cuda12.4-...}): offers whose driver supports less are useless.
+   */
+  static Double cudaOfImage(String image) {
+    if (image == null) {
+      return null;
+    }
+    java.util.regex.Matcher m = IMAGE_CUDA.matcher(image.toLowerCase(java.util.Locale.ROOT));
+    return m.find() ? Double.valueOf(m.group(1) + "." + m.group(2)) : null;
   }
 
   public OfferConstraints withQuery(String q) {

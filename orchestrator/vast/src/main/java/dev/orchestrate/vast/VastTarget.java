@@ -22,6 +22,9 @@ import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.Endpoint;
 import dev.orchestrate.core.transport.Transport;
+import dev.orchestrate.sync.AssetSync;
+import dev.orchestrate.sync.SyncOptions;
+import dev.orchestrate.sync.SyncReport;
 import dev.orchestrate.vast.client.Instance;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -147,12 +150,52 @@ public final class VastTarget implements Target {
                             r.billedPerHour(),
                             r.createToSsh().toMillis()));
                   });
-      return rental.machine();
+      Machine machine = rental.machine();
+      sync(machine, request, events);
+      return machine;
     } catch (OrchestrateException e) {
       throw e;
     } catch (Exception e) {
       throw new OrchestrateException(
           ErrorCode.PROVIDER, "renting failed: " + e.getMessage(), null, e);
+    }
+  }
+
+  /**
+   * Sends the staged assets to the same relative path under the instance's home (so the engine
+   * command's {@code --snapshot} resolves there too): only what differs, verified, resumable.
+   */
+  @Override
+  public void sync(Machine machine, UpRequest request, EventSink events) {
+    String remoteRoot = request.profile().snapshotDir();
+    try {
+      new Steps(events, context.clock())
+          .run(
+              "sync",
+              "Sync assets to the instance",
+              () -> {
+                SyncReport r =
+                    new AssetSync(session.connector(), events, context.clock())
+                        .sync(
+                            request.assetsDir(),
+                            request.assets(),
+                            endpoint(machine),
+                            SyncOptions.to(remoteRoot));
+                return Steps.Result.ok(
+                    r,
+                    r.filesSent()
+                        + " files ("
+                        + r.bytesSent()
+                        + " bytes) sent, "
+                        + r.filesUnchanged()
+                        + " unchanged, to ~/"
+                        + remoteRoot);
+              });
+    } catch (OrchestrateException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new OrchestrateException(
+          ErrorCode.TRANSPORT, "syncing assets failed: " + e.getMessage(), null, e);
     }
   }
 

@@ -16,6 +16,7 @@ import dev.orchestrate.core.profile.TargetType;
 import dev.orchestrate.core.profile.VastSection;
 import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.sync.Manifest;
+import dev.orchestrate.core.sync.ManifestEntry;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.Ledger;
@@ -131,15 +132,18 @@ class VastTargetTest {
     assertTrue(notes.contains("estimated cost at the best offer: $0.3283/h"), notes);
 
     RunId run = RunId.parse("20261126-071500-vast-beef");
+    Path assets = dir.resolve(profile().snapshotDir());
+    Files.createDirectories(assets);
+    byte[] config = "{\"model_type\": \"olmo2\"}\n".getBytes(StandardCharsets.UTF_8);
+    Files.write(assets.resolve("config.json"), config);
+    String sha =
+        java.util.HexFormat.of()
+            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(config));
+    Manifest manifest =
+        new Manifest(List.of(new ManifestEntry("config.json", config.length, 0644, sha)));
     UpRequest up =
         new UpRequest(
-            run,
-            profile(),
-            host(),
-            dir.resolve("logs"),
-            dir.resolve("assets"),
-            Manifest.empty(),
-            new Cancellation());
+            run, profile(), host(), dir.resolve("logs"), assets, manifest, new Cancellation());
     Machine m = target.acquire(up, events::add);
     assertEquals("orchestrate-20261126-071500-vast-beef-a1", m.label());
     assertEquals(fx.sim.baseUrl().toString(), m.attributes().get("api"));
@@ -163,12 +167,12 @@ class VastTargetTest {
     List<String> ssh = new ArrayList<>(target.shellCommand(m));
     assertTrue(ssh.contains("StrictHostKeyChecking=yes"), ssh.toString());
     ssh.add(1, "-T");
-    ssh.add("echo shell-on-$ORCHESTRATE_RUN_ID");
+    ssh.add("echo shell-on-$ORCHESTRATE_RUN_ID; cat " + profile().snapshotDir() + "/config.json");
     Process p = new ProcessBuilder(ssh).redirectErrorStream(true).start();
     p.getOutputStream().close();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(20, TimeUnit.SECONDS));
-    assertEquals("shell-on-" + run.value(), out.strip(), out);
+    assertEquals("shell-on-" + run.value() + "\n{\"model_type\": \"olmo2\"}", out.strip(), out);
 
     assertEquals(List.of(m.id()), target.leftovers(Set.of()).stream().map(Machine::id).toList());
     assertEquals(List.of(), target.leftovers(Set.of(m.id())));

@@ -2,7 +2,7 @@ package dev.orchestrate.engine.reference;
 
 import ai.djl.ndarray.NDArray;
 
-/** One decoder layer's tensors, in Hugging Face's [out, in] layout, FP32. */
+/** One decoder layer's tensors, FP32; projections transposed to [in, out]. */
 record LayerWeights(
     NDArray qProj,
     NDArray kProj,

@@ -6,15 +6,14 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.core.Linear;
 
 /** The tensor operations OLMo-2 is made of, as transformers defines them, in FP32. */
 final class Olmo2Ops {
   private Olmo2Ops() {}
 
-  /** x·Wᵀ with W in [out, in] layout (torch's linear). */
-  static NDArray linear(NDArray x, NDArray weight) {
-    return Linear.linear(x, weight).singletonOrThrow();
+  /** x·W for a projection stored transposed, [in, out] (the Linear layer x·Wᵀ of transformers). */
+  static NDArray linear(NDArray x, NDArray weightInOut) {
+    return x.matMul(weightInOut);
   }
 
   /** x / sqrt(mean(x²) + eps) · weight over the last axis. */

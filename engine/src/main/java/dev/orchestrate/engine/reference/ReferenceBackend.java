@@ -64,8 +64,8 @@ public final class ReferenceBackend implements Backend {
       this.finalNorm = loader.load("model.norm.weight", h);
       this.lmHead =
           config.tieWordEmbeddings()
-              ? loader.load("model.embed_tokens.weight", config.vocabSize(), h)
-              : loader.load("lm_head.weight", config.vocabSize(), h);
+              ? loader.loadTransposed("model.embed_tokens.weight", config.vocabSize(), h)
+              : loader.loadTransposed("lm_head.weight", config.vocabSize(), h);
       int hd = config.headDim();
       Shape ropeShape = new Shape(capacity, hd);
       this.cos =

@@ -42,9 +42,11 @@ final class Olmo2Ops {
         .reshape(s.get(0) * groups, s.get(1), s.get(2));
   }
 
-  /** down(silu(gate(x)) · up(x)). */
-  static NDArray swiGlu(NDArray x, NDArray gate, NDArray up, NDArray down) {
-    NDArray g = linear(x, gate);
-    return linear(Activation.sigmoid(g).mul(g).mul(linear(x, up)), down);
+  /** down(silu(gate(x)) · up(x)) with gate and up side by side in one [in, 2·I] matrix. */
+  static NDArray swiGlu(NDArray x, NDArray gateUp, NDArray down, int intermediate) {
+    NDArray both = linear(x, gateUp);
+    NDArray g = both.get(new NDIndex(":, :{}", intermediate));
+    NDArray u = both.get(new NDIndex(":, {}:", intermediate));
+    return linear(Activation.sigmoid(g).mul(g).mul(u), down);
   }
 }

@@ -199,9 +199,14 @@ public final class ReferenceBackend implements Backend {
     int heads = config.numHeads();
     int kvHeads = config.numKvHeads();
     double eps = config.rmsNormEps();
-    NDArray q = Olmo2Ops.rmsNorm(Olmo2Ops.linear(x, w.qProj()), w.qNorm(), eps);
-    NDArray k = Olmo2Ops.rmsNorm(Olmo2Ops.linear(x, w.kProj()), w.kNorm(), eps);
-    NDArray v = Olmo2Ops.linear(x, w.vProj());
+    NDArray qkv = Olmo2Ops.linear(x, w.qkvProj());
+    int qWidth = heads * hd;
+    int kvWidth = kvHeads * hd;
+    NDArray q = Olmo2Ops.rmsNorm(qkv.get(new NDIndex(":, :{}", qWidth)), w.qNorm(), eps);
+    NDArray k =
+        Olmo2Ops.rmsNorm(
+            qkv.get(new NDIndex(":, {}:{}", qWidth, qWidth + kvWidth)), w.kNorm(), eps);
+    NDArray v = qkv.get(new NDIndex(":, {}:", qWidth + kvWidth));
     NDArray cosRows = cos.get(new NDIndex("{}:{}", position, position + n));
     NDArray sinRows = sin.get(new NDIndex("{}:{}", position, position + n));
     q = Olmo2Ops.rope(q.reshape(n, heads, hd).transpose(1, 0, 2), cosRows, sinRows);
@@ -217,7 +222,7 @@ public final class ReferenceBackend implements Backend {
     NDArray attended = scores.softmax(-1).batchMatMul(values);
     NDArray a = Olmo2Ops.linear(attended.transpose(1, 0, 2).reshape(n, heads * hd), w.oProj());
     x = x.add(Olmo2Ops.rmsNorm(a, w.postAttentionNorm(), eps));
-    NDArray m = Olmo2Ops.swiGlu(x, w.gateProj(), w.upProj(), w.downProj());
+    NDArray m = Olmo2Ops.swiGlu(x, w.gateUpProj(), w.downProj(), config.intermediateSize());
     return x.add(Olmo2Ops.rmsNorm(m, w.postFeedforwardNorm(), eps));
   }
 

@@ -45,23 +45,40 @@ final class WeightLoader {
 
   /** A stored [out, in] matrix as [in, out]. */
   NDArray loadTransposed(String name, long out, long in) {
-    TensorData t = weights.tensor(name, out, in);
-    FloatBuffer floats = staging(out * in);
+    return loadTransposedConcat(in, new String[] {name}, new long[] {out});
+  }
+
+  /**
+   * Stored [out_i, in] matrices side by side as one [in, Σ out_i]: x·W then yields every
+   * projection's output in one product, split by column ranges.
+   */
+  NDArray loadTransposedConcat(long in, String[] names, long[] outs) {
     int cols = Math.toIntExact(in);
-    int rows = Math.toIntExact(out);
+    long total = 0;
+    for (long o : outs) {
+      total += o;
+    }
+    int width = Math.toIntExact(total);
+    FloatBuffer floats = staging(in * total);
     float[] block = new float[TILE * cols];
-    for (int r0 = 0; r0 < rows; r0 += TILE) {
-      int n = Math.min(TILE, rows - r0);
-      t.readFloats((long) r0 * cols, block, 0, n * cols);
-      for (int c = 0; c < cols; c++) {
-        int base = c * rows + r0;
-        for (int r = 0; r < n; r++) {
-          floats.put(base + r, block[r * cols + c]);
+    int offset = 0;
+    for (int m = 0; m < names.length; m++) {
+      TensorData t = weights.tensor(names[m], outs[m], in);
+      int rows = Math.toIntExact(outs[m]);
+      for (int r0 = 0; r0 < rows; r0 += TILE) {
+        int n = Math.min(TILE, rows - r0);
+        t.readFloats((long) r0 * cols, block, 0, n * cols);
+        for (int c = 0; c < cols; c++) {
+          int base = c * width + offset + r0;
+          for (int r = 0; r < n; r++) {
+            floats.put(base + r, block[r * cols + c]);
+          }
         }
       }
+      offset += rows;
     }
-    floats.limit(rows * cols);
-    return manager.create(floats, new Shape(in, out), DataType.FLOAT32);
+    floats.limit(cols * width);
+    return manager.create(floats, new Shape(in, total), DataType.FLOAT32);
   }
 
   private FloatBuffer staging(long elements) {
@@ -80,14 +97,21 @@ final class WeightLoader {
     long inter = config.intermediateSize();
     String p = "model.layers." + i + ".";
     return new LayerWeights(
-        loadTransposed(p + "self_attn.q_proj.weight", q, h),
-        loadTransposed(p + "self_attn.k_proj.weight", kv, h),
-        loadTransposed(p + "self_attn.v_proj.weight", kv, h),
+        loadTransposedConcat(
+            h,
+            new String[] {
+              p + "self_attn.q_proj.weight",
+              p + "self_attn.k_proj.weight",
+              p + "self_attn.v_proj.weight"
+            },
+            new long[] {q, kv, kv}),
         loadTransposed(p + "self_attn.o_proj.weight", h, q),
         load(p + "self_attn.q_norm.weight", q),
         load(p + "self_attn.k_norm.weight", kv),
-        loadTransposed(p + "mlp.gate_proj.weight", inter, h),
-        loadTransposed(p + "mlp.up_proj.weight", inter, h),
+        loadTransposedConcat(
+            h,
+            new String[] {p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"},
+            new long[] {inter, inter}),
         loadTransposed(p + "mlp.down_proj.weight", h, inter),
         load(p + "post_attention_layernorm.weight", h),
         load(p + "post_feedforward_layernorm.weight", h));

@@ -247,6 +247,21 @@ public final class DockerEngine implements AutoCloseable {
     }
   }
 
+  /** The tags of {@code repository} on the daemon ({@code repo:tag} strings). */
+  public List<String> tags(String repository) {
+    try {
+      List<String> out = new ArrayList<>();
+      for (var image : client.listImagesCmd().withReferenceFilter(repository).exec()) {
+        if (image.getRepoTags() != null) {
+          out.addAll(List.of(image.getRepoTags()));
+        }
+      }
+      return out;
+    } catch (DockerException e) {
+      throw imageError("cannot list images of " + repository, e);
+    }
+  }
+
   public void tag(String imageId, String repository, String tag) {
     try {
       client.tagImageCmd(imageId, repository, tag).withForce(true).exec();

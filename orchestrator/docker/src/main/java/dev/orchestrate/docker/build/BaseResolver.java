@@ -81,7 +81,9 @@ public final class BaseResolver {
   private ResolvedBase debian(Recipe recipe, Recipe.Debian spec)
       throws IOException, InterruptedException {
     String what =
-        "mmdebstrap "
+        "mmdebstrap/"
+            + DebianRootfs.VERSION
+            + " "
             + spec.suite()
             + " variant="
             + spec.variant()

@@ -47,17 +47,44 @@ public final class CopyLayer {
     return workspace.layers().put(out -> tar.write(entries, out));
   }
 
-  /** The jars a classpath file names, in order, without duplicates by file name. */
-  public List<Path> jars(Recipe.Classpath cp) throws IOException {
+  /**
+   * The entries a classpath file names, in order, keyed by where they go: a jar by its file name
+   * under {@code to}; a classes folder (a reactor module's {@code target/classes}) under the
+   * sibling folder {@code classes/<module>}, which the launcher adds to the classpath.
+   */
+  public Map<String, Path> classpath(Recipe.Classpath cp) throws IOException {
     Path file = projectDir.resolve(cp.from()).normalize();
-    Map<String, Path> byName = new LinkedHashMap<>();
+    Map<String, Path> byTarget = new LinkedHashMap<>();
     for (String part : Files.readString(file).split("[:\\n]")) {
-      if (!part.isBlank()) {
-        Path jar = projectDir.resolve(part.strip()).normalize();
-        byName.putIfAbsent(jar.getFileName().toString(), jar);
+      if (part.isBlank()) {
+        continue;
       }
+      Path entry = projectDir.resolve(part.strip()).normalize();
+      String target =
+          Files.isDirectory(entry)
+              ? classesDir(cp.to()) + "/" + moduleName(entry)
+              : cp.to() + "/" + entry.getFileName();
+      byTarget.putIfAbsent(target, entry);
     }
-    return List.copyOf(byName.values());
+    return byTarget;
+  }
+
+  /** {@code /opt/engine/lib} → {@code /opt/engine/classes}. */
+  static String classesDir(String libDir) {
+    String parent = TarEntry.parentOf(TarEntry.normalise(libDir));
+    return "/" + (parent.isEmpty() ? "" : parent + "/") + "classes";
+  }
+
+  /** {@code .../native/target/classes} → {@code native}; any other folder → its own name. */
+  static String moduleName(Path dir) {
+    Path p = dir.normalize();
+    if (p.getFileName().toString().equals("classes")
+        && p.getParent() != null
+        && p.getParent().getFileName().toString().equals("target")
+        && p.getParent().getParent() != null) {
+      return p.getParent().getParent().getFileName().toString();
+    }
+    return p.getFileName().toString();
   }
 
   public LayerDigest write(Recipe recipe, Recipe.Classpath cp) throws IOException {
@@ -73,14 +100,14 @@ public final class CopyLayer {
           "build the engine first: mvn -B -q -pl engine -am package -DskipTests");
     }
     List<TarEntry> entries = new ArrayList<>();
-    for (Path jar : jars(cp)) {
-      if (!Files.isRegularFile(jar)) {
+    for (Map.Entry<String, Path> e : classpath(cp).entrySet()) {
+      if (!Files.exists(e.getValue())) {
         throw new OrchestrateException(
             ErrorCode.IMAGE,
-            cp.from() + " names " + jar + ", which is missing",
-            "rebuild the engine so its classpath file is current");
+            cp.from() + " names " + e.getValue() + ", which is missing",
+            "rebuild the engine so its classpath file is current: mvn -B -q -pl engine -am package -DskipTests");
       }
-      entries.addAll(FileTree.entries(jar, cp.to() + "/" + jar.getFileName()));
+      entries.addAll(FileTree.entries(e.getValue(), e.getKey()));
     }
     LayerTar tar = new LayerTar(recipe.epoch());
     return workspace.layers().put(out -> tar.write(entries, out));

@@ -23,6 +23,9 @@ import java.util.function.Consumer;
  * base small. Runs on the host as root; needs Debian's package mirror (reachable here).
  */
 public final class DebianRootfs {
+  /** Bump when the command or hooks change what a base contains: cached bases are keyed by it. */
+  public static final int VERSION = 2;
+
   static final List<String> CLEANUP =
       List.of(
           "rm -f \"$1\"/etc/ssh/ssh_host_*",
@@ -46,6 +49,8 @@ public final class DebianRootfs {
       cmd.add("--dpkgopt=path-exclude=" + excluded);
     }
     cmd.add("--dpkgopt=path-include=/usr/share/doc/*/copyright");
+    // man pages are excluded, but postinst scripts (openjdk's update-alternatives) link into man1
+    cmd.add("--setup-hook=mkdir -p \"$1\"/usr/share/man/man1");
     for (String hook : CLEANUP) {
       cmd.add("--customize-hook=" + hook);
     }

@@ -37,6 +37,11 @@ public final class InputsDigest {
 
   /** The digest of a file or folder as the layers see it. */
   public static String tree(Path root) throws IOException {
+    return tree(root, null);
+  }
+
+  /** As {@link #tree(Path)}, with file hashes remembered by {@code hasher} when given. */
+  public static String tree(Path root, FileHasher hasher) throws IOException {
     if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
       throw new IOException(root + " does not exist");
     }
@@ -49,7 +54,8 @@ public final class InputsDigest {
         } else if (Files.isDirectory(p)) {
           parts.add("d " + rel);
         } else {
-          parts.add((Files.isExecutable(p) ? "x " : "f ") + rel + " " + Sha256.hex(p));
+          String hex = hasher == null ? Sha256.hex(p) : hasher.hex(p);
+          parts.add((Files.isExecutable(p) ? "x " : "f ") + rel + " " + hex);
         }
       }
     }

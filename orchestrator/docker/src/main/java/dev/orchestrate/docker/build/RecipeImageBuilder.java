@@ -13,9 +13,11 @@ import dev.orchestrate.docker.archive.DockerArchive;
 import dev.orchestrate.docker.archive.ImageConfig;
 import dev.orchestrate.docker.recipe.Recipe;
 import dev.orchestrate.docker.recipe.RecipeLoader;
+import dev.orchestrate.docker.tar.LayerDigest;
 import dev.orchestrate.docker.tar.LayerTar;
 import dev.orchestrate.docker.tar.Sha256;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -159,6 +161,7 @@ public final class RecipeImageBuilder {
             "load and verify",
             () -> Steps.Result.ok(loader.load(finalConfig, tag, omit), finalConfig.id()));
     engine.tag(finalConfig.id(), REPOSITORY, recipe.name());
+    forgetOlderBuilds(recipe.name(), tag);
     long full = -1;
     if (finalConfig.diffIds().stream().allMatch(d -> workspace.layers().find(d).isPresent())) {
       full = loader.archiveSize(finalConfig, tag, Set.of());
@@ -207,15 +210,39 @@ public final class RecipeImageBuilder {
     VenvLayer writer = new VenvLayer(engine, workspace, log, projectDir);
     String lockHash = Sha256.hex(writer.lock(recipe, venv));
     Set<String> present = new HashSet<>(base.config().diffIds());
+    // The layer is a pure function of the image below it and the lock and wheels (measured), so a
+    // layer made once from the same inputs is reused instead of running the container again.
+    String key =
+        Sha256.hex(
+            String.join(
+                    "\n",
+                    config.id(),
+                    venv.toString(),
+                    Long.toString(recipe.sourceDateEpoch()),
+                    InputsDigest.tree(writer.lock(recipe, venv)),
+                    InputsDigest.tree(writer.wheelhouse(recipe, venv)))
+                .getBytes(StandardCharsets.UTF_8));
+    Path remembered = workspace.root().resolve("venvs").resolve(key);
     var digest =
         step(
             steps,
             "venv",
             "venv from " + venv.lock(),
             () -> {
+              if (Files.isRegularFile(remembered)) {
+                String diffId = Files.readString(remembered).strip();
+                if (workspace.layers().find(diffId).isPresent()) {
+                  return Steps.Result.skipped(
+                      new LayerDigest(diffId, Files.size(workspace.layers().path(diffId))),
+                      "same inputs as a venv made before");
+                }
+              }
               loader.load(config, scratchTag, present);
               try {
-                return Steps.Result.ok(writer.write(recipe, venv, scratchTag), venv.path());
+                LayerDigest made = writer.write(recipe, venv, scratchTag);
+                Files.createDirectories(remembered.getParent());
+                Files.writeString(remembered, made.diffId());
+                return Steps.Result.ok(made, venv.path());
               } finally {
                 engine.removeImage(scratchTag);
               }
@@ -255,48 +282,63 @@ public final class RecipeImageBuilder {
 
   /** Every input of the image, hashed. Reads files only: fast enough for a no-op under 2 s. */
   String inputs(Recipe recipe, BuildOptions options) throws IOException {
+    FileHasher hasher = new FileHasher(workspace);
     InputsDigest d = new InputsDigest();
     d.add("name", recipe.name());
-    d.add("recipe", InputsDigest.tree(recipe.dir()));
+    d.add("recipe", InputsDigest.tree(recipe.dir(), hasher));
     d.add("epoch", Long.toString(recipe.sourceDateEpoch()));
     d.add("base", recipe.base().toString());
     if (recipe.base() instanceof Recipe.Busybox b) {
-      d.add("busybox", Sha256.hex(Path.of(b.binary())));
+      d.add("busybox", hasher.hex(Path.of(b.binary())));
     }
     for (Recipe.Layer l : recipe.layers()) {
       if (l instanceof Recipe.Copy c) {
         Path src = new CopyLayer(workspace, projectDir).source(c);
         d.add(
             "copy " + c.from() + " " + c.to(),
-            Files.exists(src) ? InputsDigest.tree(src) : "missing");
+            Files.exists(src) ? InputsDigest.tree(src, hasher) : "missing");
       } else if (l instanceof Recipe.Classpath cp) {
         CopyLayer w = new CopyLayer(workspace, projectDir);
-        Path file = projectDir.resolve(cp.from()).normalize();
-        StringBuilder jars = new StringBuilder();
-        if (Files.isRegularFile(file)) {
-          for (Path jar : w.jars(cp)) {
-            jars.append(jar.getFileName())
-                .append('=')
-                .append(Files.isRegularFile(jar) ? Sha256.hex(jar) : "missing")
-                .append(' ');
+        StringBuilder parts = new StringBuilder();
+        if (Files.isRegularFile(projectDir.resolve(cp.from()))) {
+          for (Map.Entry<String, Path> e : w.classpath(cp).entrySet()) {
+            parts.append(e.getKey()).append('=');
+            parts.append(
+                Files.exists(e.getValue()) ? InputsDigest.tree(e.getValue(), hasher) : "missing");
+            parts.append(' ');
           }
         }
         d.add(
             "classpath " + cp.from() + " " + cp.to(),
-            jars.length() == 0 ? "missing" : jars.toString());
+            parts.length() == 0 ? "missing" : parts.toString());
       } else if (l instanceof Recipe.Venv v) {
         VenvLayer w = new VenvLayer(engine, workspace, null, projectDir);
         Path lock = w.lock(recipe, v);
         Path wheels = w.wheelhouse(recipe, v);
         d.add(
             "venv " + v,
-            (Files.exists(lock) ? InputsDigest.tree(lock) : "missing")
+            (Files.exists(lock) ? InputsDigest.tree(lock, hasher) : "missing")
                 + " "
-                + (Files.exists(wheels) ? InputsDigest.tree(wheels) : "missing"));
+                + (Files.exists(wheels) ? InputsDigest.tree(wheels, hasher) : "missing"));
       }
     }
     d.add("revision", options.revision());
+    hasher.save();
     return d.hex();
+  }
+
+  /** Untags earlier builds of this recipe, so old images do not pile up (layers are shared). */
+  private void forgetOlderBuilds(String name, String current) {
+    String prefix = REPOSITORY + ":" + name + "-";
+    for (String t : engine.tags(REPOSITORY)) {
+      if (t.startsWith(prefix) && !t.equals(current)) {
+        try {
+          engine.removeImage(t);
+        } catch (OrchestrateException e) {
+          // in use by a container: it stays until that container is gone
+        }
+      }
+    }
   }
 
   private Optional<BuildResult> upToDate(Recipe recipe, String tag, String inputs, Instant start) {

@@ -162,9 +162,9 @@ public final class ReferenceBackend implements Backend {
   /**
    * Half the cores for PyTorch's intra-op pool unless {@code ai.djl.pytorch.num_threads} says
    * otherwise: a decode step is bound by memory bandwidth, which one core nearly saturates here,
-   * and with every core busy, OpenMP's barriers stall whenever other processes want the CPU
-   * (measured on the 2-core machines: tiny decode 134 tok/s with one thread, 12 with two, under
-   * load; the 1B equal within noise).
+   * and with every core busy, OpenMP's barriers stall whenever other processes want the CPU.
+   * Measured on the shared 2-core machines, one bench run each: 1B decode 3.6 tok/s with one
+   * thread, 1.5 with two; tiny 215 vs 40.
    */
   private static void configureThreads() {
     if (System.getProperty("ai.djl.pytorch.num_threads") == null) {

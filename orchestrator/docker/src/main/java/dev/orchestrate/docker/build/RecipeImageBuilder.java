@@ -149,7 +149,8 @@ public final class RecipeImageBuilder {
               () -> Steps.Result.ok(classic.build(recipe, base, scratchTag), ""));
     }
     for (Recipe.Layer layer : recipe.layers()) {
-      config = addLayer(recipe, layer, config, base, scratchTag, steps, log, loader);
+      config =
+          addLayer(recipe, layer, config, base, scratchTag, steps, log, loader, !options.noCache());
     }
     ImageConfig finalConfig =
         runtime(config, recipe.runtime()).withLabels(labels(recipe, options, inputs));
@@ -184,7 +185,8 @@ public final class RecipeImageBuilder {
       String scratchTag,
       Steps steps,
       BuildLog log,
-      ImageLoader loader)
+      ImageLoader loader,
+      boolean reuse)
       throws IOException {
     if (layer instanceof Recipe.Copy copy) {
       CopyLayer writer = new CopyLayer(workspace, projectDir);
@@ -211,7 +213,8 @@ public final class RecipeImageBuilder {
     String lockHash = Sha256.hex(writer.lock(recipe, venv));
     Set<String> present = new HashSet<>(base.config().diffIds());
     // The layer is a pure function of the image below it and the lock and wheels (measured), so a
-    // layer made once from the same inputs is reused instead of running the container again.
+    // layer made once from the same inputs is reused instead of running the container again;
+    // --no-cache runs it again (and so checks that claim).
     String key =
         Sha256.hex(
             String.join(
@@ -229,7 +232,7 @@ public final class RecipeImageBuilder {
             "venv",
             "venv from " + venv.lock(),
             () -> {
-              if (Files.isRegularFile(remembered)) {
+              if (reuse && Files.isRegularFile(remembered)) {
                 String diffId = Files.readString(remembered).strip();
                 if (workspace.layers().find(diffId).isPresent()) {
                   return Steps.Result.skipped(

@@ -1,6 +1,7 @@
 package dev.orchestrate.engine.cli;
 
 import dev.orchestrate.engine.generate.Backend;
+import dev.orchestrate.engine.generate.BackendProvider;
 import dev.orchestrate.engine.generate.Backends;
 import dev.orchestrate.engine.generate.GenerationRequest;
 import dev.orchestrate.engine.generate.GenerationResult;
@@ -9,10 +10,13 @@ import dev.orchestrate.engine.hf.HfRunner;
 import dev.orchestrate.engine.snapshot.Snapshot;
 import dev.orchestrate.engine.tokenizer.HfTokenizer;
 import dev.orchestrate.engine.tokenizer.TextTokenizer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,25 +55,49 @@ final class GenerateCommand implements Callable<Integer> {
           .generate(snapshot, prompt, maxNewTokens, sampling.params());
     }
     Snapshot snap = Snapshot.open(snapshot);
-    try (TextTokenizer tokenizer = HfTokenizer.load(snap.tokenizerJson())) {
+    BackendProvider provider = Backends.installed().get(backend);
+    // A prompt has at most as many tokens as UTF-8 bytes, so the cache can be sized before the
+    // tokenizer is ready; loading tokenizer and weights side by side saves most of a second.
+    int bound = prompt.getBytes(StandardCharsets.UTF_8).length + maxNewTokens;
+    int capacity = Math.min(snap.config().maxPositions(), bound);
+    CompletableFuture<TextTokenizer> tokenizerLoad =
+        CompletableFuture.supplyAsync(() -> HfTokenizer.load(snap.tokenizerJson()));
+    CompletableFuture<String> fingerprint = CompletableFuture.supplyAsync(snap::fingerprint);
+    Backend model;
+    try {
+      model = provider.open(snap, capacity);
+    } catch (RuntimeException e) {
+      tokenizerLoad.thenAccept(TextTokenizer::close);
+      throw e;
+    }
+    try (model;
+        TextTokenizer tokenizer = await(tokenizerLoad)) {
       int[] ids = tokenizer.encode(prompt);
-      int capacity = Math.min(snap.config().maxPositions(), ids.length + maxNewTokens);
       Set<Integer> stops = new HashSet<>(snap.generation().eosTokenIds());
       GenerationRequest request =
           new GenerationRequest(ids, maxNewTokens, sampling.params(), stops);
-      try (Backend model = Backends.installed().get(backend).open(snap, capacity)) {
-        Generator generator = new Generator(model, tokenizer, snap.fingerprint(), System::nanoTime);
-        GenerationResult result =
-            generator.generate(
-                request,
-                text -> {
-                  console.out().print(text);
-                  console.out().flush();
-                });
-        console.out().println();
-        console.out().println(result.metrics().toJsonLine());
-      }
+      Generator generator = new Generator(model, tokenizer, await(fingerprint), System::nanoTime);
+      GenerationResult result =
+          generator.generate(
+              request,
+              text -> {
+                console.out().print(text);
+                console.out().flush();
+              });
+      console.out().println();
+      console.out().println(result.metrics().toJsonLine());
     }
     return 0;
+  }
+
+  private static <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
+    }
   }
 }

@@ -61,7 +61,11 @@ class HfParityTest {
 
   @Test
   void snapshotIsTheOneTransformersScored() {
-    assertEquals(HF_SNAPSHOT_HASH, snapshot.fingerprint());
+    assertEquals(
+        HF_SNAPSHOT_HASH,
+        snapshot.fingerprint(),
+        "the tiny snapshot's bytes changed (weights, configs or tokenizer.json), so the fixture no"
+            + " longer describes it: re-run src/test/python/make_fixture.py on the GPU machine");
   }
 
   @Test

@@ -26,6 +26,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param billedPriceFactor the instance is billed at the offer's price times this (a price hike)
  * @param createFailsWithContractBurst next n creates make a stopped instance yet answer {@code
  *     success: false} with its {@code new_contract} (what a too-low bid does)
+ * @param gpuMissing new instances have no working GPU: their {@code nvidia-smi} fails as on a host
+ *     whose driver is broken (an instance fault)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record FaultSettings(
@@ -46,11 +48,12 @@ public record FaultSettings(
     long minIntervalMs,
     int instanceFaultCount,
     double billedPriceFactor,
-    int createFailsWithContractBurst) {
+    int createFailsWithContractBurst,
+    boolean gpuMissing) {
 
   public static FaultSettings none() {
     return new FaultSettings(
-        0, ".*", 0, 503, ".*", 0, ".*", 0, 0, 0, false, false, null, 0, 0, 0, 1.0, 0);
+        0, ".*", 0, 503, ".*", 0, ".*", 0, 0, 0, false, false, null, 0, 0, 0, 1.0, 0, false);
   }
 
   /** The same settings without the per-instance faults (for instances past the fault count). */
@@ -73,6 +76,7 @@ public record FaultSettings(
         minIntervalMs,
         0,
         1.0,
-        createFailsWithContractBurst);
+        createFailsWithContractBurst,
+        false);
   }
 }

@@ -4,9 +4,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * What stands before every API call, as on the real service: the API key (Bearer header or the
@@ -29,7 +31,18 @@ final class Guard {
   private final Map<String, Instant> lastCall = new ConcurrentHashMap<>();
   private final AtomicInteger rateLimitCount = new AtomicInteger();
 
-  Guard(Set<String> apiKeys, int badKeyStatus, Faults faults, Clock clock) {
+  private final Function<String, Optional<Long>> instanceKeyOwner;
+
+  /**
+   * @param instanceKeyOwner the instance whose instance-scoped key a key is, if it is one
+   */
+  Guard(
+      Set<String> apiKeys,
+      int badKeyStatus,
+      Faults faults,
+      Clock clock,
+      Function<String, Optional<Long>> instanceKeyOwner) {
+    this.instanceKeyOwner = instanceKeyOwner;
     this.apiKeys = Set.copyOf(apiKeys);
     this.badKeyStatus = badKeyStatus;
     this.faults = faults;
@@ -39,7 +52,24 @@ final class Guard {
   /** Null when the call may proceed, else the answer to send: {status, contentType, body}. */
   Object[] check(Exchange ex) {
     String key = key(ex);
-    if (key == null || key.isBlank() || !apiKeys.isEmpty() && !apiKeys.contains(key)) {
+    Optional<Long> owner =
+        key == null || key.isBlank() ? Optional.empty() : instanceKeyOwner.apply(key);
+    if (owner.isPresent()) {
+      // Vast's instance key may only show, start, stop or destroy its own instance.
+      String own = "/api/v0/instances/" + owner.get() + "/";
+      if (!ex.path.equals(own) || ex.method.equals("POST")) {
+        return json(
+            403,
+            "{\"success\": false, \"error\": \"forbidden\", \"msg\": \"This API key is"
+                + " scoped to instance "
+                + owner.get()
+                + " and cannot do "
+                + ex.method
+                + " "
+                + ex.path
+                + "\"}");
+      }
+    } else if (key == null || key.isBlank() || !apiKeys.isEmpty() && !apiKeys.contains(key)) {
       return json(
           badKeyStatus,
           "{\"success\": false, \"error\": \"auth_error\", \"msg\": \"Invalid user key\"}");
@@ -86,7 +116,7 @@ final class Guard {
     return new Object[] {status, "application/json", body};
   }
 
-  private static String key(Exchange ex) {
+  static String key(Exchange ex) {
     String auth = ex.header("Authorization");
     if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return auth.substring(7).strip();

@@ -54,7 +54,8 @@ final class Instances {
       String label,
       List<String> accountKeys,
       FaultSettings faults,
-      Timings timings)
+      Timings timings,
+      String instanceKey)
       throws IOException {
     long id = nextId.getAndIncrement();
     SimInstance inst =
@@ -72,9 +73,14 @@ final class Instances {
             faults,
             timings);
     inst.keys.addAll(accountKeys);
+    inst.instanceKey = instanceKey;
     all.put(id, inst);
     Path dir = Files.createDirectories(workRoot.resolve("instance-" + id));
-    HostSpec spec = new HostSpec(id, dir, inst.port, image, env, onstart, accountKeys);
+    SimGpu.install(dir.resolve("home"), offer, faults.gpuMissing());
+    // As on Vast, the container sees its own restricted key (start/stop/destroy itself only).
+    Map<String, String> hostEnv = new java.util.LinkedHashMap<>(env);
+    hostEnv.put("CONTAINER_API_KEY", instanceKey);
+    HostSpec spec = new HostSpec(id, dir, inst.port, image, hostEnv, onstart, accountKeys);
     executor.execute(
         () -> {
           try {
@@ -96,6 +102,13 @@ final class Instances {
       return Optional.empty();
     }
     return Optional.of(inst);
+  }
+
+  /** The live instance whose instance-scoped API key is {@code key}. */
+  Optional<SimInstance> byInstanceKey(String key) {
+    return all.values().stream()
+        .filter(i -> !i.destroyed() && key.equals(i.instanceKey))
+        .findFirst();
   }
 
   Optional<SimInstance> any(long id) {

@@ -170,6 +170,9 @@ final class SimApi {
           .with("ask_id", offerId);
     }
     boolean slow = faults.takeCreateTimeout();
+    byte[] key = new byte[32];
+    random.nextBytes(key);
+    String instanceKey = HexFormat.of().formatHex(key);
     SimInstance inst =
         instances.create(
             offer.get(),
@@ -181,7 +184,8 @@ final class SimApi {
             label,
             keys.publicKeys(),
             faults.forNewInstance(),
-            timings);
+            timings,
+            instanceKey);
     log.accept("instance " + inst.id + ": created from offer " + offerId + " label=" + label);
     double bid =
         body.path("price").isValueNode() ? OfferFilter.number(body.path("price")) : Double.NaN;
@@ -207,9 +211,7 @@ final class SimApi {
     ObjectNode answer = mapper.createObjectNode();
     answer.put("success", true);
     answer.put("new_contract", inst.id);
-    byte[] key = new byte[32];
-    random.nextBytes(key);
-    answer.put("instance_api_key", HexFormat.of().formatHex(key));
+    answer.put("instance_api_key", instanceKey);
     ex.send(200, answer);
   }
 
@@ -279,7 +281,12 @@ final class SimApi {
                 .filter(i -> !i.destroyed())
                 .orElseThrow(
                     () -> SimError.notFound("no_such_instance", "Instance " + id + " not found."));
+        inst.destroyedBy =
+            inst.instanceKey != null && inst.instanceKey.equals(Guard.key(ex))
+                ? "instance-key"
+                : "account-key";
         instances.destroy(inst);
+        log.accept("instance " + id + ": destroyed with the " + inst.destroyedBy);
         logs.keep(id, Optional.ofNullable(inst.host()).map(Host::log).orElse(""));
         catalog.release(inst.offer.path("id").asLong());
         ok(ex, null);

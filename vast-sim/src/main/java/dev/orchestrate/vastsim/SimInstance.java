@@ -28,6 +28,10 @@ final class SimInstance {
   final FaultSettings faults;
   final Timings timings;
   final List<String> keys = new ArrayList<>();
+  // The restricted key returned at create; only this instance's start/stop/destroy accept it.
+  volatile String instanceKey;
+  // Who destroyed it: "account-key" or "instance-key" (the watchdog on the machine).
+  volatile String destroyedBy;
 
   private String label;
   private Instant phaseStart;

@@ -153,7 +153,9 @@ public final class SimServer implements AutoCloseable {
     Catalog catalog = Catalog.load(o.catalog(), mapper);
     this.api =
         new SimApi(mapper, catalog, instances, faults, o.timings(), clock, keys, logs, o.log());
-    this.guard = new Guard(o.apiKeys(), 401, faults, clock);
+    this.guard =
+        new Guard(
+            o.apiKeys(), 401, faults, clock, key -> instances.byInstanceKey(key).map(i -> i.id));
     this.http =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), o.port()), 64);
     this.httpThreads = Executors.newCachedThreadPool(daemon("vast-sim-http"));
@@ -269,6 +271,7 @@ public final class SimServer implements AutoCloseable {
               .put("label", i.label())
               .put("status", i.destroyed() ? "destroyed" : String.valueOf(i.status(now)))
               .put("billing", i.billing())
+              .put("destroyed_by", i.destroyedBy)
               .put("accrued_usd", i.accrued(now));
         }
         ex.send(200, body);

@@ -66,6 +66,7 @@ final class SshdHosts implements HostLauncher {
                 env.put(k, v);
               }
             });
+    SimGpu.path(spec.directory().resolve("home")).ifPresent(p -> env.put("PATH", p));
     env.put("CONTAINER_ID", Long.toString(spec.instanceId()));
     env.put("VAST_CONTAINERLABEL", "C." + spec.instanceId());
     env.put("VAST_TCP_PORT_22", Integer.toString(spec.port()));

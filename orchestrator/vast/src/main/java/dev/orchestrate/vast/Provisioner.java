@@ -71,7 +71,12 @@ public final class Provisioner {
   }
 
   public Rental provision(ProvisionRequest req, EventSink events) {
-    Set<Long> badMachines = new HashSet<>();
+    return provision(req, events, Set.of());
+  }
+
+  /** As {@link #provision(ProvisionRequest, EventSink)}, never on the machines in {@code avoid}. */
+  public Rental provision(ProvisionRequest req, EventSink events, Set<Long> avoid) {
+    Set<Long> badMachines = new HashSet<>(avoid);
     boolean attachAfterCreate = !ensureAccountKey(req.publicKey(), events);
     ProvisionFailure last = null;
     for (int attempt = 1; attempt <= req.maxMachines(); attempt++) {

@@ -88,7 +88,31 @@ final class VastSession {
   }
 
   Connector connector() {
+    return sshConnector();
+  }
+
+  SshConnector sshConnector() {
     return new SshConnector(SshSettings.defaults(), projectKey(), pins(), context.sleeper());
+  }
+
+  /** The SSH steps shared with the ssh target, on our key and pins. */
+  dev.orchestrate.ssh.RemoteMachine remoteMachine() {
+    Path sshDir = context.stateDir().resolve("ssh");
+    String home = context.environment().getOrDefault("HOME", System.getProperty("user.home"));
+    return new dev.orchestrate.ssh.RemoteMachine(
+        sshConnector(),
+        projectKey(),
+        pins(),
+        new dev.orchestrate.ssh.SshConfigEntries(sshDir, Path.of(home, ".ssh", "config")),
+        context.projectDir(),
+        context.clock(),
+        follower());
+  }
+
+  /** Follows engine output; a dropped connection is retried every second, 30 times in a row. */
+  dev.orchestrate.ssh.LogFollower follower() {
+    return new dev.orchestrate.ssh.LogFollower(
+        context.sleeper(), context.clock(), Duration.ofSeconds(1), 30);
   }
 
   /**

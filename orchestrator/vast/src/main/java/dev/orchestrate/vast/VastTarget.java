@@ -16,16 +16,23 @@ import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineStatus;
+import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.Target;
 import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.target.UpRequest;
-import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.Endpoint;
-import dev.orchestrate.core.transport.Transport;
-import dev.orchestrate.sync.AssetSync;
-import dev.orchestrate.sync.SyncOptions;
-import dev.orchestrate.sync.SyncReport;
+import dev.orchestrate.ssh.RemoteMachine;
 import dev.orchestrate.vast.client.Instance;
+import dev.orchestrate.vast.up.BudgetGuard;
+import dev.orchestrate.vast.up.EngineRuntime;
+import dev.orchestrate.vast.up.EnvStep;
+import dev.orchestrate.vast.up.HostQualifier;
+import dev.orchestrate.vast.up.IdleWatchdog;
+import dev.orchestrate.vast.up.LeaseKeeper;
+import dev.orchestrate.vast.up.Qualification;
+import dev.orchestrate.vast.up.QualificationFailure;
+import dev.orchestrate.vast.up.QualifyStep;
+import dev.orchestrate.vast.up.RemoteEngine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +41,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * The {@code vast} target: rents an instance through {@link Provisioner}, reaches it over SSH with
@@ -43,6 +49,13 @@ import java.util.stream.Collectors;
  */
 public final class VastTarget implements Target {
   private static final Duration POLL = Duration.ofSeconds(5);
+
+  /** Machine attributes the later steps and commands read back from the ledger. */
+  public static final String ENV_FINGERPRINT = "envFingerprint";
+
+  static final String IDLE_SECONDS = "idleSeconds";
+  static final String BUDGET_USD = "budgetUsd";
+  static final String CUDA_MAJOR = "cudaMajor";
 
   private final TargetContext context;
   private final VastSession session;
@@ -118,41 +131,84 @@ public final class VastTarget implements Target {
       throw new OrchestrateException(
           ErrorCode.PROFILE, "the profile has no target.vast section", "see profiles/vast.yaml");
     }
+    budget(v).checkBeforeRent();
     VastSession.Api api = session.api(v.url(), events);
     String image = v.image() == null ? "vastai/base-image:@vastai-automatic-tag" : v.image();
+    Duration idle = idleLimit(v);
+    Map<String, String> env = new java.util.HashMap<>();
+    env.put("ORCHESTRATE_RUN_ID", request.runId().value());
+    env.putAll(IdleWatchdog.environment(api.baseUrl().toString(), idle));
     ProvisionRequest req =
         new ProvisionRequest(
             request.runId(),
             OfferConstraints.from(v),
             image,
-            Map.of("ORCHESTRATE_RUN_ID", request.runId().value()),
-            "touch ~/.no_auto_tmux",
+            env,
+            IdleWatchdog.onstart(),
             session.projectKey().publicKeyLine(),
             Duration.ofMinutes(v.readyTimeoutMinutes()),
             POLL,
             Boolean.TRUE.equals(v.retryOtherMachine()) ? 2 : 1,
             request.cancellation());
+    Steps steps = new Steps(events, context.clock());
+    Set<Long> badMachines = new java.util.HashSet<>();
+    for (int attempt = 1; ; attempt++) {
+      Rental rental = provision(api, req, badMachines, steps, events);
+      Machine machine =
+          rental
+              .machine()
+              .withAttribute("offer", rental.offer().describe())
+              .withAttribute("image", image)
+              .withAttribute("name", nameOf(rental.machine()))
+              .withAttribute(IDLE_SECONDS, Long.toString(idle.toSeconds()))
+              .withAttribute(
+                  BUDGET_USD,
+                  v.budget().maxTotalUsd() == null ? "" : v.budget().maxTotalUsd().toString());
+      try {
+        return prepare(machine, rental, request, image, steps, events);
+      } catch (QualificationFailure f) {
+        destroyAfterFailure(machine, events);
+        Long bad = rental.offer().offer().machineId();
+        if (!f.hostFault || attempt >= req.maxMachines() || bad == null) {
+          throw f.error;
+        }
+        badMachines.add(bad);
+        events.accept(
+            new dev.orchestrate.core.event.Warning(
+                context.clock().instant(),
+                "host " + bad + " failed qualification: " + f.error.getMessage(),
+                "destroyed it; trying one other machine"));
+      } catch (RuntimeException e) {
+        destroyAfterFailure(machine, events);
+        throw e;
+      }
+    }
+  }
+
+  private Rental provision(
+      VastSession.Api api,
+      ProvisionRequest req,
+      Set<Long> badMachines,
+      Steps steps,
+      EventSink events) {
     try {
-      Rental rental =
-          new Steps(events, context.clock())
-              .run(
-                  "provision",
-                  "Rent a Vast instance",
-                  () -> {
-                    Rental r = api.provisioner(session.sshProbe()).provision(req, events);
-                    return Steps.Result.ok(
-                        r,
-                        String.format(
-                            Locale.ROOT,
-                            "instance %d at %s, $%.4f/h, SSH ready %d ms after create",
-                            r.instance().id(),
-                            r.ssh(),
-                            r.billedPerHour(),
-                            r.createToSsh().toMillis()));
-                  });
-      Machine machine = rental.machine();
-      sync(machine, request, events);
-      return machine;
+      return steps.run(
+          "provision",
+          "Rent a Vast instance",
+          () -> {
+            Rental r =
+                api.provisioner(session.sshProbe()).provision(req, events, Set.copyOf(badMachines));
+            return Steps.Result.ok(
+                r,
+                String.format(
+                    Locale.ROOT,
+                    "instance %d (%s) at %s, $%.4f/h, SSH ready %d ms after create",
+                    r.instance().id(),
+                    r.offer().describe(),
+                    r.ssh(),
+                    r.billedPerHour(),
+                    r.createToSsh().toMillis()));
+          });
     } catch (OrchestrateException e) {
       throw e;
     } catch (Exception e) {
@@ -161,36 +217,124 @@ public final class VastTarget implements Target {
     }
   }
 
+  /** Connect, qualify, environment, assets: the machine ready to run the engine. */
+  private Machine prepare(
+      Machine machine,
+      Rental rental,
+      UpRequest request,
+      String image,
+      Steps steps,
+      EventSink events) {
+    RemoteMachine remote = session.remoteMachine();
+    try {
+      remote.connectStep(machine, nameOf(machine), steps);
+      checkCancelled(request);
+      LeaseKeeper.renew(session.connector(), remote.endpoint(machine));
+      int gpus = rental.offer().offer().numGpus() == null ? 0 : rental.offer().offer().numGpus();
+      EngineRuntime runtime = new EngineRuntime(context.projectDir(), context.stateDir());
+      Qualification q =
+          new QualifyStep(session.connector(), new HostQualifier())
+              .run(machine, remote.endpoint(machine), gpus, image, request.assets(), steps);
+      if (!q.passed()) {
+        throw new QualificationFailure(q);
+      }
+      checkCancelled(request);
+      String fingerprint =
+          new EnvStep(session.connector(), runtime, context.clock())
+              .run(remote.endpoint(machine), image, EnvStep.cudaMajor(q), steps, events);
+      checkCancelled(request);
+      remote.syncStep(machine, request, steps, events);
+      checkCancelled(request);
+      Machine ready =
+          machine
+              .withAttribute(ENV_FINGERPRINT, fingerprint)
+              .withAttribute(CUDA_MAJOR, EnvStep.cudaMajor(q));
+      context
+          .ledger()
+          .update(
+              machine.id(),
+              e ->
+                  new dev.orchestrate.core.target.LedgerEntry(
+                      e.key(),
+                      e.target(),
+                      e.runId(),
+                      e.state(),
+                      java.util.Optional.of(ready),
+                      e.since(),
+                      e.note()));
+      return ready;
+    } catch (QualificationFailure | OrchestrateException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new OrchestrateException(
+          ErrorCode.TRANSPORT,
+          "preparing instance " + machine.id() + ": " + e.getMessage(),
+          null,
+          e);
+    }
+  }
+
+  /** A machine that is up gets another run: the lease renewed, only changed assets sent. */
+  @Override
+  public Machine reuse(Machine machine, UpRequest request, EventSink events) {
+    VastSection v = request.profile().target().vast();
+    budget(v).checkBeforeRent();
+    RemoteMachine remote = session.remoteMachine();
+    Steps steps = new Steps(events, context.clock());
+    try {
+      LeaseKeeper.renew(session.connector(), remote.endpoint(machine));
+      String image = machine.attributes().getOrDefault("image", v.image() == null ? "" : v.image());
+      new EnvStep(
+              session.connector(),
+              new EngineRuntime(context.projectDir(), context.stateDir()),
+              context.clock())
+          .run(
+              remote.endpoint(machine),
+              image,
+              machine.attributes().getOrDefault(CUDA_MAJOR, "none"),
+              steps,
+              events);
+      remote.syncStep(machine, request, steps, events);
+      return machine;
+    } catch (OrchestrateException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new OrchestrateException(
+          ErrorCode.TRANSPORT,
+          "preparing instance " + machine.id() + ": " + e.getMessage(),
+          null,
+          e);
+    }
+  }
+
+  private void destroyAfterFailure(Machine machine, EventSink events) {
+    try {
+      down(machine, events);
+    } catch (RuntimeException e) {
+      events.accept(
+          new dev.orchestrate.core.event.Warning(
+              context.clock().instant(),
+              "could not destroy instance " + machine.id() + " after a failure: " + e.getMessage(),
+              "it is still in the ledger: run `orchestrate down " + machine.id() + "`"));
+    }
+  }
+
+  private static void checkCancelled(UpRequest request) {
+    if (request.cancellation().isCancelled()) {
+      throw new OrchestrateException(ErrorCode.INTERRUPTED, "interrupted", null);
+    }
+  }
+
   /**
-   * Sends the staged assets to the same relative path under the instance's home (so the engine
-   * command's {@code --snapshot} resolves there too): only what differs, verified, resumable.
+   * Sends the staged assets to {@code orchestrate/<assets.dir>} on the instance (where the engine
+   * command's {@code --snapshot} resolves): only what differs, verified, resumable.
    */
   @Override
   public void sync(Machine machine, UpRequest request, EventSink events) {
-    String remoteRoot = request.profile().snapshotDir();
     try {
-      new Steps(events, context.clock())
-          .run(
-              "sync",
-              "Sync assets to the instance",
-              () -> {
-                SyncReport r =
-                    new AssetSync(session.connector(), events, context.clock())
-                        .sync(
-                            request.assetsDir(),
-                            request.assets(),
-                            endpoint(machine),
-                            SyncOptions.to(remoteRoot));
-                return Steps.Result.ok(
-                    r,
-                    r.filesSent()
-                        + " files ("
-                        + r.bytesSent()
-                        + " bytes) sent, "
-                        + r.filesUnchanged()
-                        + " unchanged, to ~/"
-                        + remoteRoot);
-              });
+      session
+          .remoteMachine()
+          .syncStep(machine, request, new Steps(events, context.clock()), events);
     } catch (OrchestrateException e) {
       throw e;
     } catch (Exception e) {
@@ -199,27 +343,58 @@ public final class VastTarget implements Target {
     }
   }
 
-  /** Runs the engine command on the instance over SSH, streaming its output as log lines. */
+  /** Launches the engine detached on the instance and follows its output until it ends. */
   @Override
   public EngineResult runEngine(Machine machine, EngineRequest request, EventSink events) {
-    String line = request.command().stream().map(Command::quote).collect(Collectors.joining(" "));
-    Map<String, String> env = request.environment();
-    try (Transport t = session.connector().connect(endpoint(machine))) {
-      request.cancellation().onCancel(t::close);
-      int exit =
-          t.exec(
-              Command.of(line).withEnvironment(env).withTimeout(Duration.ofDays(7)),
-              new LineOutput("engine", events, context.clock()));
-      return new EngineResult(exit, request.cancellation().isCancelled());
-    } catch (Exception e) {
-      if (request.cancellation().isCancelled()) {
-        return new EngineResult(130, true);
-      }
-      throw e instanceof OrchestrateException oe
-          ? oe
-          : new OrchestrateException(
-              ErrorCode.TRANSPORT, "engine on " + machine.id() + ": " + e.getMessage(), null, e);
+    return engine(machine).run(machine, request, budget(machine), events);
+  }
+
+  @Override
+  public void followLogs(Machine machine, RunId runId, long fromLine, EventSink events) {
+    engine(machine).follow(machine, runId, events);
+  }
+
+  private RemoteEngine engine(Machine machine) {
+    Duration idle =
+        Duration.ofSeconds(Long.parseLong(machine.attributes().getOrDefault(IDLE_SECONDS, "1800")));
+    return new RemoteEngine(
+        session.connector(),
+        session.remoteMachine(),
+        session.follower(),
+        runId -> context.projectDir().resolve("logs").resolve(runId.value()),
+        context.clock(),
+        idle.dividedBy(4));
+  }
+
+  private BudgetGuard budget(Machine machine) {
+    String max = machine.attributes().getOrDefault(BUDGET_USD, "");
+    return new BudgetGuard(
+        context.ledger(),
+        context.clock(),
+        max.isEmpty() ? null : Double.valueOf(max),
+        Duration.ofSeconds(2));
+  }
+
+  private BudgetGuard budget(VastSection v) {
+    Double max = v == null || v.budget() == null ? null : v.budget().maxTotalUsd();
+    return new BudgetGuard(context.ledger(), context.clock(), max, Duration.ofSeconds(2));
+  }
+
+  /**
+   * How long the machine may sit without a client before its watchdog destroys it: the profile's
+   * {@code budget.idleMinutes}, or {@code ORCHESTRATE_IDLE_SECONDS} (rehearsals and tests).
+   */
+  private Duration idleLimit(VastSection v) {
+    String override = context.environment().get("ORCHESTRATE_IDLE_SECONDS");
+    if (override != null && override.matches("[0-9]+")) {
+      return Duration.ofSeconds(Math.max(1, Long.parseLong(override)));
     }
+    int minutes = v == null || v.budget() == null ? 30 : v.budget().idleMinutes();
+    return Duration.ofMinutes(minutes);
+  }
+
+  private static String nameOf(Machine m) {
+    return "vast-" + m.id();
   }
 
   @Override

@@ -35,6 +35,15 @@ final class Launcher {
   }
 
   int launch(LoadedProfile loaded, Machine reuse, EventSink events, boolean json) {
+    return launch(loaded, reuse, events, json, dev.orchestrate.core.run.Teardown.KEEP);
+  }
+
+  int launch(
+      LoadedProfile loaded,
+      Machine reuse,
+      EventSink events,
+      boolean json,
+      dev.orchestrate.core.run.Teardown teardown) {
     Profile profile = loaded.profile();
     c.targets().requireAvailable(profile.target().type(), reuse == null ? "up" : "run");
     Target target = c.targets().target(profile.target().type(), c.targetContext());
@@ -64,7 +73,7 @@ final class Launcher {
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       UpProcess.write(store.runDir(runId));
-      RunRecord r = flow.run(target, loaded, host, runId, cancellation, events, reuse);
+      RunRecord r = flow.run(target, loaded, host, runId, cancellation, events, reuse, teardown);
       summarize(r, store, json);
       return switch (r.status()) {
         case SUCCEEDED -> 0;

@@ -41,6 +41,12 @@ public final class UpCommand implements Callable<Integer> {
       description = "Tokens to generate (default: the profile's).")
   Integer maxNewTokens;
 
+  @Option(
+      names = "--keep",
+      description =
+          "With --prompt: keep a rented machine up after the run (default: destroy it, verified).")
+  boolean keep;
+
   public UpCommand(CliContext c) {
     this.c = c;
   }
@@ -50,7 +56,12 @@ public final class UpCommand implements Callable<Integer> {
     LoadedProfile loaded =
         c.profiles()
             .load(profileOptions.profile, engineSets(profileOptions.sets, prompt, maxNewTokens));
-    return new Launcher(c).launch(loaded, null, common.events(c), common.json);
+    // A one-shot run (a prompt given) destroys what it rented; an interactive up keeps it.
+    dev.orchestrate.core.run.Teardown teardown =
+        prompt != null && !keep
+            ? dev.orchestrate.core.run.Teardown.DESTROY
+            : dev.orchestrate.core.run.Teardown.KEEP;
+    return new Launcher(c).launch(loaded, null, common.events(c), common.json, teardown);
   }
 
   static List<String> engineSets(List<String> sets, String prompt, Integer maxNewTokens) {

@@ -69,7 +69,24 @@ public final class UpFlow {
       Cancellation cancellation,
       EventSink events,
       Machine reuse) {
+    return run(target, loaded, host, runId, cancellation, events, reuse, Teardown.KEEP);
+  }
+
+  /**
+   * As above; with {@link Teardown#DESTROY} a machine this run created is destroyed (a {@code
+   * teardown} step) however the run ends once it was acquired, after its cost so far is recorded.
+   */
+  public RunRecord run(
+      Target target,
+      LoadedProfile loaded,
+      HostFacts host,
+      RunId runId,
+      Cancellation cancellation,
+      EventSink events,
+      Machine reuse,
+      Teardown teardown) {
     Profile profile = loaded.profile();
+    AtomicReference<Machine> held = new AtomicReference<>();
     AtomicReference<RunRecord> record =
         new AtomicReference<>(
             RunRecord.started(
@@ -95,8 +112,10 @@ public final class UpFlow {
         UpRequest request =
             new UpRequest(
                 runId, profile, host, runDir, assets.dirOf(profile), manifest, cancellation);
-        Machine machine = reuse != null ? reuse : target.acquire(request, all);
-        record.updateAndGet(r -> r.withMachine(machine));
+        Machine machine =
+            reuse != null ? target.reuse(reuse, request, all) : target.acquire(request, all);
+        held.set(machine);
+        record.updateAndGet(r -> withMachineFacts(r, machine));
         store.write(record.get());
         checkCancelled(cancellation);
         List<String> command =
@@ -124,15 +143,18 @@ public final class UpFlow {
                 : result.exitCode() == 0 ? RunRecord.Status.SUCCEEDED : RunRecord.Status.FAILED;
         String why =
             status == RunRecord.Status.FAILED ? "engine exited with code " + result.exitCode() : "";
+        settle(target, held, reuse == null ? teardown : Teardown.KEEP, steps, record);
         return finish(record, metrics, status, result.exitCode(), why);
       } catch (OrchestrateException e) {
         RunRecord.Status status =
             e.code() == ErrorCode.INTERRUPTED || cancellation.isCancelled()
                 ? RunRecord.Status.INTERRUPTED
                 : RunRecord.Status.FAILED;
+        settle(target, held, reuse == null ? teardown : Teardown.KEEP, steps, record);
         finish(record, metrics, status, null, redactor.redact(e.getMessage()));
         throw e;
       } catch (Exception e) {
+        settle(target, held, reuse == null ? teardown : Teardown.KEEP, steps, record);
         finish(record, metrics, RunRecord.Status.FAILED, null, redactor.redact(String.valueOf(e)));
         throw new OrchestrateException(
             ErrorCode.FAILURE, "run " + runId + " failed: " + e.getMessage(), null, e);
@@ -151,6 +173,55 @@ public final class UpFlow {
             r -> r.withMetrics(metrics.metrics()).ended(clock.instant(), status, exitCode, why));
     store.write(done);
     return done;
+  }
+
+  /** The machine's env fingerprint and image (when its target reports them) go in the record. */
+  private static RunRecord withMachineFacts(RunRecord r, Machine machine) {
+    RunRecord out = r.withMachine(machine);
+    String fingerprint = machine.attributes().get("envFingerprint");
+    if (fingerprint != null) {
+      out = out.withEnvFingerprint(fingerprint);
+    }
+    String image = machine.attributes().get("image");
+    return image == null ? out : out.withImageDigest(image);
+  }
+
+  /** Records what the machine has cost so far, then tears it down if the policy says so. */
+  private void settle(
+      Target target,
+      AtomicReference<Machine> held,
+      Teardown teardown,
+      Steps steps,
+      AtomicReference<RunRecord> record) {
+    Machine machine = held.getAndSet(null); // settled once, even when teardown fails
+    if (machine == null || machine.pricePerHour() <= 0) {
+      return;
+    }
+    try {
+      double cost = target.status(machine).costSoFar();
+      record.updateAndGet(r -> r.withCost(cost));
+    } catch (RuntimeException e) {
+      steps.sink().accept(new Notice(clock.instant(), "cost not read: " + e.getMessage()));
+    }
+    if (teardown == Teardown.DESTROY && machine.created()) {
+      try {
+        steps.run(
+            "teardown",
+            "Destroy the machine (one-shot run)",
+            () -> {
+              target.down(machine, steps.sink());
+              return Steps.Result.ok(null, machine.id() + " destroyed and verified gone");
+            });
+      } catch (OrchestrateException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new OrchestrateException(
+            ErrorCode.PROVIDER,
+            "could not destroy " + machine.id() + ": " + e.getMessage(),
+            "it stays in the ledger: run `orchestrate down " + machine.id() + "`",
+            e);
+      }
+    }
   }
 
   private static void checkCancelled(Cancellation cancellation) {

@@ -38,6 +38,14 @@ public interface Target {
   Machine acquire(UpRequest request, EventSink events);
 
   /**
+   * Makes a machine that is already up ready for another run ({@code orchestrate run}): renews what
+   * must be renewed and sends only what changed. Targets with nothing to refresh return it as is.
+   */
+  default Machine reuse(Machine machine, UpRequest request, EventSink events) {
+    return machine;
+  }
+
+  /**
    * Runs the engine on {@code machine} and streams its output as {@code LogLine} events until it
    * exits or the request's cancellation fires (then stops it and returns with {@code interrupted}).
    */

@@ -1,0 +1,204 @@
+package dev.orchestrate.vast.up;
+
+import dev.orchestrate.core.error.ErrorCode;
+import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.sync.EnvInputs;
+import dev.orchestrate.sync.EnvSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The engine as a cached environment for a remote machine: the engine's classes, its runtime jars
+ * (DJL, libtorch for the CPU, tokenizers), the native library of the custom backend when it is
+ * built, and a launcher script; packed once per fingerprint into {@code
+ * .orchestrate/env/engine-runtime-<fp>.tar} and installed by {@code EnvCache} into {@value
+ * #REMOTE_DIR}. {@code orchestrate/bin/engine} on the machine points at it, so the profile's engine
+ * command ({@code bin/engine generate ...}) runs there as it runs here. The JRE comes from the
+ * image.
+ */
+public final class EngineRuntime {
+  public static final String REMOTE_DIR = "orchestrate/.env/engine";
+
+  static final String LAUNCHER =
+      """
+      #!/bin/sh
+      # orchestrate: the engine runtime installed by `orchestrate up` (jars + classes + native lib)
+      here="$(cd "$(dirname "$0")/.." && pwd)"
+      if [ -f "$here/native/libolmo_engine.so" ] && [ -z "${ORCHESTRATE_NATIVE_LIB:-}" ]; then
+        export ORCHESTRATE_NATIVE_LIB="$here/native/libolmo_engine.so"
+      fi
+      if ! command -v java >/dev/null 2>&1; then
+        echo "engine: no java on this machine; the image must provide a JRE 17+ (see images/cuda)" >&2
+        exit 127
+      fi
+      exec java ${ENGINE_JAVA_OPTS:-} -cp "$here/classes:$here/lib/*" dev.orchestrate.engine.cli.EngineCli "$@"
+      """;
+
+  /** What {@code orchestrate/bin/engine} on the machine holds: a hop into the runtime. */
+  public static final String SHIM =
+      "#!/bin/sh\nexec \"$(dirname \"$0\")/../.env/engine/bin/engine\" \"$@\"\n";
+
+  private final Path projectDir;
+  private final Path cacheDir;
+
+  public EngineRuntime(Path projectDir, Path stateDir) {
+    this.projectDir = projectDir;
+    this.cacheDir = stateDir.resolve("env");
+  }
+
+  /** The runtime's parts as they are here now; fails with what to do when the engine is unbuilt. */
+  public Parts parts() {
+    Path target = projectDir.resolve("engine/target");
+    Path classpath = target.resolve("runtime-classpath.txt");
+    Path classes = target.resolve("classes");
+    if (!Files.isRegularFile(classpath) || !Files.isDirectory(classes.resolve("dev"))) {
+      throw new OrchestrateException(
+          ErrorCode.ENGINE,
+          "the engine is not built here, so there is no runtime to send to the machine",
+          "run `bin/engine --help` once (it builds the engine module), then try again");
+    }
+    List<Path> jars = new ArrayList<>();
+    try {
+      for (String entry : Files.readString(classpath).trim().split(":")) {
+        if (!entry.isBlank()) {
+          jars.add(Path.of(entry));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Path nativeLib = projectDir.resolve("native/target/cmake/libolmo_engine.so");
+    return new Parts(
+        classpath,
+        classes,
+        jars,
+        Files.isRegularFile(nativeLib) ? Optional.of(nativeLib) : Optional.empty());
+  }
+
+  /** The environment to install: its fingerprint covers the jars, classes, native lib and image. */
+  public EnvSpec spec(String imageDigest, String cudaMajor) {
+    Parts p = parts();
+    String fingerprint =
+        new EnvInputs(Optional.of(p.classpathFile()), imageDigest, cudaMajor, p.version())
+            .fingerprint();
+    return new EnvSpec(
+        "engine-runtime", REMOTE_DIR, fingerprint, Optional.of(archive(p, fingerprint)), null);
+  }
+
+  /** The cached archive for {@code fingerprint}, packed with tar (dereferencing) when missing. */
+  Path archive(Parts p, String fingerprint) {
+    String shortFp =
+        fingerprint.substring(fingerprint.indexOf(':') + 1, fingerprint.indexOf(':') + 17);
+    Path archive = cacheDir.resolve("engine-runtime-" + shortFp + ".tar");
+    if (Files.isRegularFile(archive)) {
+      return archive;
+    }
+    Path stage = cacheDir.resolve("stage-" + shortFp + "-" + ProcessHandle.current().pid());
+    try {
+      Files.createDirectories(stage.resolve("lib"));
+      Files.createDirectories(stage.resolve("bin"));
+      Files.createSymbolicLink(stage.resolve("classes"), p.classes().toAbsolutePath());
+      for (Path jar : p.jars()) {
+        Path link = stage.resolve("lib").resolve(jar.getFileName().toString());
+        if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          Files.createSymbolicLink(link, jar.toAbsolutePath());
+        }
+      }
+      if (p.nativeLib().isPresent()) {
+        Files.createDirectories(stage.resolve("native"));
+        Files.createSymbolicLink(
+            stage.resolve("native/libolmo_engine.so"), p.nativeLib().get().toAbsolutePath());
+      }
+      Path launcher = stage.resolve("bin/engine");
+      Files.writeString(launcher, LAUNCHER, StandardCharsets.UTF_8);
+      Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Path partial = cacheDir.resolve(archive.getFileName() + "." + ProcessHandle.current().pid());
+      Process tar =
+          new ProcessBuilder("tar", "-chf", partial.toString(), "-C", stage.toString(), ".")
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (tar.waitFor() != 0) {
+        Files.deleteIfExists(partial);
+        throw new OrchestrateException(
+            ErrorCode.ENGINE,
+            "cannot pack the engine runtime: " + out.trim(),
+            "check free space in " + cacheDir);
+      }
+      Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE);
+      return archive;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot pack the engine runtime in " + cacheDir, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OrchestrateException(ErrorCode.INTERRUPTED, "interrupted while packing", null);
+    } finally {
+      deleteTree(stage);
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder())
+          .forEach(
+              f -> {
+                try {
+                  Files.delete(f);
+                } catch (IOException e) {
+                  // a leftover stage folder is harmless; the next pack uses another name
+                }
+              });
+    } catch (IOException e) {
+      // as above
+    }
+  }
+
+  /** The pieces of the runtime on this machine. */
+  public record Parts(Path classpathFile, Path classes, List<Path> jars, Optional<Path> nativeLib) {
+    /** sha256 over the class files (path and bytes), the jar names and sizes, the native lib. */
+    String version() {
+      MessageDigest d = sha256();
+      try (Stream<Path> s = Files.walk(classes)) {
+        for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
+          d.update(classes.relativize(f).toString().getBytes(StandardCharsets.UTF_8));
+          d.update(Files.readAllBytes(f));
+        }
+        for (Path jar : jars) {
+          d.update((jar.getFileName() + ":" + Files.size(jar)).getBytes(StandardCharsets.UTF_8));
+        }
+        if (nativeLib.isPresent()) {
+          try (InputStream in = Files.newInputStream(nativeLib.get())) {
+            d.update(in.readAllBytes());
+          }
+        }
+        d.update(LAUNCHER.getBytes(StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the engine runtime", e);
+      }
+      return HexFormat.of().formatHex(d.digest()).substring(0, 32);
+    }
+
+    private static MessageDigest sha256() {
+      try {
+        return MessageDigest.getInstance("SHA-256");
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package dev.orchestrate.vast.up;
+
+import dev.orchestrate.core.event.EventSink;
+import dev.orchestrate.core.event.Steps;
+import dev.orchestrate.core.transport.Command;
+import dev.orchestrate.core.transport.Connector;
+import dev.orchestrate.core.transport.Endpoint;
+import dev.orchestrate.core.transport.Transport;
+import dev.orchestrate.sync.EnvCache;
+import dev.orchestrate.sync.EnvSpec;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+
+/**
+ * The {@code env} step: the engine runtime installed by fingerprint through {@link EnvCache}
+ * (skipped when the marker on the machine matches), and {@code orchestrate/bin/engine} pointing at
+ * it. Returns the fingerprint for the run record.
+ */
+public final class EnvStep {
+  private final Connector connector;
+  private final EngineRuntime runtime;
+  private final Clock clock;
+
+  public EnvStep(Connector connector, EngineRuntime runtime, Clock clock) {
+    this.connector = connector;
+    this.runtime = runtime;
+    this.clock = clock;
+  }
+
+  /** The CUDA major version of a qualified host's driver ("none" without one). */
+  public static String cudaMajor(Qualification q) {
+    return q.driverCuda().map(c -> Integer.toString(c.intValue())).orElse("none");
+  }
+
+  /**
+   * @param cudaMajor the host driver's CUDA major ({@link #cudaMajor}), part of the fingerprint
+   */
+  public String run(
+      Endpoint endpoint, String image, String cudaMajor, Steps steps, EventSink events)
+      throws Exception {
+    return steps.run(
+        "env",
+        "Engine runtime",
+        () -> {
+          EnvSpec spec = runtime.spec(image, cudaMajor);
+          EnvCache.Outcome outcome;
+          try (Transport t = connector.connect(endpoint)) {
+            outcome = new EnvCache(events, clock).ensure(t, spec);
+            t.run(
+                Command.of(
+                        "mkdir -p orchestrate/bin && cat > orchestrate/bin/engine.tmp && chmod 755"
+                            + " orchestrate/bin/engine.tmp && mv -f orchestrate/bin/engine.tmp"
+                            + " orchestrate/bin/engine")
+                    .withStdin(EngineRuntime.SHIM.getBytes(StandardCharsets.UTF_8)));
+          }
+          String detail = spec.fingerprint().substring(0, 19);
+          return outcome == EnvCache.Outcome.UP_TO_DATE
+              ? Steps.Result.skipped(spec.fingerprint(), "marker matches " + detail)
+              : Steps.Result.ok(
+                  spec.fingerprint(), "installed " + detail + " from the cached archive");
+        });
+  }
+}

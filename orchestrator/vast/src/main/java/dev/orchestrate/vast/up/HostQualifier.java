@@ -1,0 +1,140 @@
+package dev.orchestrate.vast.up;
+
+import dev.orchestrate.core.transport.Command;
+import dev.orchestrate.core.transport.ExecResult;
+import dev.orchestrate.core.transport.Transport;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a fresh host before we spend time on it, in one SSH round trip: the GPUs the offer
+ * promised (nvidia-smi), the driver's CUDA version against what the image needs, free disk for the
+ * assets and the engine runtime, write speed (64 MiB, fsynced), and a JRE for the engine.
+ */
+public final class HostQualifier {
+  /** Slower than this and a multi-GB snapshot takes too long to land (Vast hosts vary widely). */
+  static final double MIN_WRITE_MB_S = 20;
+
+  private static final Pattern CUDA = Pattern.compile("CUDA Version:\\s*([0-9]+\\.[0-9]+)");
+
+  // key=value lines; each probe's failure is a value too, never a failed command.
+  private static final String PROBE =
+      """
+      echo "free_kb=$(df -Pk "$HOME" | awk 'NR==2{print $4}')"
+      f="$HOME/.orchestrate-qualify.$$"; t0=$(date +%s%N)
+      dd if=/dev/zero of="$f" bs=1M count=64 conv=fsync 2>/dev/null; t1=$(date +%s%N); rm -f "$f"
+      echo "write_ns=$((t1 - t0))"
+      if command -v java >/dev/null 2>&1; then echo "java=$(java -version 2>&1 | head -n 1)"; else echo "java="; fi
+      if [ "$WANT_GPU" = 1 ]; then
+        if command -v nvidia-smi >/dev/null 2>&1; then
+          out=$(nvidia-smi 2>&1); echo "smi_exit=$?"
+          echo "smi_banner=$(printf '%s' "$out" | tr '\\n' ' ')"
+          nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | sed 's/^/gpu=/'
+        else
+          echo "smi_exit=127"
+        fi
+      fi
+      """;
+
+  /**
+   * @param wantGpus how many GPUs the offer promised (0: skip the GPU checks)
+   * @param imageCuda the CUDA version the image needs, if its name says
+   * @param needBytes what must fit on the disk (assets, runtime) besides headroom
+   */
+  public Qualification check(
+      Transport t, int wantGpus, Optional<Double> imageCuda, long needBytes) {
+    ExecResult r =
+        t.run(
+            Command.of(PROBE)
+                .withEnvironment(Map.of("WANT_GPU", wantGpus > 0 ? "1" : "0"))
+                .withTimeout(Duration.ofMinutes(2)));
+    Map<String, String> kv = new HashMap<>();
+    List<String> gpus = new ArrayList<>();
+    for (String line : r.stdout().split("\n")) {
+      int eq = line.indexOf('=');
+      if (eq <= 0) {
+        continue;
+      }
+      String k = line.substring(0, eq);
+      String v = line.substring(eq + 1).trim();
+      if (k.equals("gpu")) {
+        gpus.add(v);
+      } else {
+        kv.put(k, v);
+      }
+    }
+    List<String> host = new ArrayList<>();
+    List<String> image = new ArrayList<>();
+    long freeBytes = parseLong(kv.get("free_kb")) * 1024;
+    long need = needBytes + (1L << 30);
+    if (freeBytes < need) {
+      host.add(
+          String.format(
+              Locale.ROOT,
+              "only %.1f GiB free, %.1f GiB needed",
+              freeBytes / 1073741824.0,
+              need / 1073741824.0));
+    }
+    long ns = parseLong(kv.get("write_ns"));
+    double mbps = ns <= 0 ? 0 : 64.0 * 1048576 / 1e6 / (ns / 1e9);
+    if (mbps < MIN_WRITE_MB_S) {
+      host.add(
+          String.format(Locale.ROOT, "disk writes at %.0f MB/s (< %.0f)", mbps, MIN_WRITE_MB_S));
+    }
+    Optional<Double> driverCuda = Optional.empty();
+    if (wantGpus > 0) {
+      String exit = kv.getOrDefault("smi_exit", "127");
+      if (!exit.equals("0")) {
+        host.add(
+            "nvidia-smi "
+                + (exit.equals("127") ? "is missing" : "failed (exit " + exit + ")")
+                + ": "
+                + kv.getOrDefault("smi_banner", "no GPU driver").strip());
+      } else {
+        Matcher m = CUDA.matcher(kv.getOrDefault("smi_banner", ""));
+        if (m.find()) {
+          driverCuda = Optional.of(Double.parseDouble(m.group(1)));
+        }
+        if (gpus.size() < wantGpus) {
+          host.add("nvidia-smi shows " + gpus.size() + " GPUs, the offer promised " + wantGpus);
+        }
+        if (imageCuda.isPresent() && driverCuda.isPresent() && driverCuda.get() < imageCuda.get()) {
+          host.add(
+              "the driver supports CUDA "
+                  + driverCuda.get()
+                  + ", the image needs "
+                  + imageCuda.get());
+        }
+      }
+    }
+    String java = kv.getOrDefault("java", "");
+    if (java.isEmpty()) {
+      image.add(
+          "no java on the machine: the engine needs a JRE 17+ from the image"
+              + " (images/cuda ships one; set target.vast.image to it)");
+    }
+    return new Qualification(
+        gpus,
+        driverCuda,
+        freeBytes,
+        mbps,
+        java.isEmpty() ? Optional.empty() : Optional.of(java),
+        host,
+        image);
+  }
+
+  private static long parseLong(String s) {
+    try {
+      return s == null ? 0 : Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+}

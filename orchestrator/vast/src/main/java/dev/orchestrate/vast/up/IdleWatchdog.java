@@ -1,0 +1,68 @@
+package dev.orchestrate.vast.up;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The money guard that lives on the instance itself: started by the {@code onstart} script when
+ * Vast boots the container, so it runs even if the client dies right after the create. Every tick
+ * it looks at the lease file the client touches ({@link LeaseKeeper}); when the lease is older than
+ * the idle limit and no detached run is alive, it destroys its own instance with the
+ * instance-scoped key Vast injects as {@code CONTAINER_API_KEY} (able to stop or destroy only this
+ * instance), never the account key, which never leaves the client.
+ */
+public final class IdleWatchdog {
+  /** Relative to the instance's home: touched by the client while it wants the machine. */
+  public static final String LEASE = "orchestrate/.lease";
+
+  static final String URL_ENV = "ORCHESTRATE_VAST_URL";
+  static final String IDLE_ENV = "ORCHESTRATE_IDLE_SECONDS";
+
+  // POSIX sh; the key goes to curl through its config on stdin, so it never shows in `ps`.
+  private static final String SCRIPT =
+      """
+      d="$HOME/orchestrate"; lease="$d/.lease"; mkdir -p "$d"; touch "$lease"
+      idle=${ORCHESTRATE_IDLE_SECONDS:-1800}; tick=$((idle / 4)); [ $tick -lt 1 ] && tick=1; [ $tick -gt 30 ] && tick=30
+      while sleep $tick; do
+        age=$(( $(date +%s) - $(stat -c %Y "$lease" 2>/dev/null || echo 0) ))
+        [ $age -lt $idle ] && continue
+        busy=0
+        for p in "$d"/.runs/*/pid; do
+          [ -f "$p" ] && [ ! -f "${p%/pid}/exit" ] && kill -0 "$(cat "$p")" 2>/dev/null && busy=1
+        done
+        [ $busy = 1 ] && continue
+        echo "orchestrate watchdog: lease idle ${age}s >= ${idle}s and no run active: destroying instance $CONTAINER_ID"
+        u="$ORCHESTRATE_VAST_URL/api/v0/instances/$CONTAINER_ID/"
+        if command -v curl >/dev/null 2>&1; then
+          printf 'header = "Authorization: Bearer %s"\\n' "$CONTAINER_API_KEY" | curl -fsS -X DELETE -K - "$u" && exit 0
+        else
+          python3 -c 'import os,sys,urllib.request as u; r=u.Request(sys.argv[1],method="DELETE",headers={"Authorization":"Bearer "+os.environ["CONTAINER_API_KEY"]}); u.urlopen(r,timeout=30)' "$u" && exit 0
+        fi
+        echo "orchestrate watchdog: destroy failed; trying again next tick"
+      done
+      """;
+
+  private IdleWatchdog() {}
+
+  /**
+   * The {@code onstart} script: Vast's no-tmux marker, then the watchdog written to {@code
+   * ~/orchestrate/.watchdog.sh} and started detached (its output in {@code .watchdog.log}).
+   */
+  public static String onstart() {
+    return "touch ~/.no_auto_tmux; mkdir -p ~/orchestrate && cat > ~/orchestrate/.watchdog.sh"
+        + " <<'ORCHESTRATE_WATCHDOG'\n"
+        + SCRIPT
+        + "ORCHESTRATE_WATCHDOG\n"
+        + "nohup setsid sh ~/orchestrate/.watchdog.sh >> ~/orchestrate/.watchdog.log 2>&1"
+        + " < /dev/null &\n";
+  }
+
+  /** What the watchdog needs in the instance's environment besides what Vast injects. */
+  public static Map<String, String> environment(String apiBaseUrl, Duration idle) {
+    return Map.of(
+        URL_ENV,
+        apiBaseUrl.replaceAll("/+$", ""),
+        IDLE_ENV,
+        Long.toString(Math.max(1, idle.toSeconds())));
+  }
+}

@@ -28,12 +28,7 @@ public final class Sampler {
     if (params.isGreedy()) {
       return argMax(logits);
     }
-    int n = logits.length;
-    for (int i = 0; i < n; i++) {
-      order[i] = ((long) descendingKey(logits[i]) << 32) | i;
-    }
-    Arrays.sort(order, 0, n);
-    int keep = params.topK() > 0 ? Math.min(params.topK(), n) : n;
+    int keep = candidates(logits);
     double inverseTemperature = 1.0 / params.temperature();
     float max = logits[index(order[0])];
     double sum = 0;
@@ -67,6 +62,80 @@ public final class Sampler {
       }
     }
     return index(order[keep - 1]);
+  }
+
+  /**
+   * Fills {@code order} with the candidate tokens, best first (ties: lower id first), and returns
+   * how many there are: the k best under top-k, all tokens otherwise (sorted only when top-p needs
+   * the order).
+   */
+  private int candidates(float[] logits) {
+    int n = logits.length;
+    int k = params.topK();
+    if (k > 0 && k < n) {
+      int size = 0;
+      for (int i = 0; i < n; i++) {
+        long packed = pack(logits[i], i);
+        if (size < k) {
+          siftUp(packed, size++);
+        } else if (packed < order[0]) {
+          siftDown(packed, k);
+        }
+      }
+      Arrays.sort(order, 0, k);
+      return k;
+    }
+    for (int i = 0; i < n; i++) {
+      order[i] = pack(logits[i], i);
+    }
+    if (params.topP() < 1.0) {
+      Arrays.sort(order, 0, n);
+    } else {
+      // No filter: any order samples the same distribution; put the best first for the max.
+      int best = argMax(logits);
+      long first = order[0];
+      order[0] = order[best];
+      order[best] = first;
+    }
+    return n;
+  }
+
+  /** Max-heap of the k smallest packed values in order[0..size). */
+  private void siftUp(long value, int at) {
+    int i = at;
+    while (i > 0) {
+      int parent = (i - 1) / 2;
+      if (order[parent] >= value) {
+        break;
+      }
+      order[i] = order[parent];
+      i = parent;
+    }
+    order[i] = value;
+  }
+
+  /** Replaces the heap's maximum by {@code value}. */
+  private void siftDown(long value, int size) {
+    int i = 0;
+    while (true) {
+      int child = 2 * i + 1;
+      if (child >= size) {
+        break;
+      }
+      if (child + 1 < size && order[child + 1] > order[child]) {
+        child++;
+      }
+      if (order[child] <= value) {
+        break;
+      }
+      order[i] = order[child];
+      i = child;
+    }
+    order[i] = value;
+  }
+
+  private static long pack(float logit, int index) {
+    return ((long) descendingKey(logit) << 32) | index;
   }
 
   public static int argMax(float[] logits) {

@@ -78,6 +78,31 @@ class SamplerTest {
   }
 
   @Test
+  void topKPicksTheBestTokensOfALargeVocabulary() {
+    float[] logits = new float[1000];
+    for (int i = 0; i < logits.length; i++) {
+      logits[i] = (float) Math.sin(i * 0.7); // many near-ties, best ones scattered
+    }
+    int[] best =
+        java.util.stream.IntStream.range(0, 1000)
+            .boxed()
+            .sorted((a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : a - b)
+            .limit(5)
+            .mapToInt(Integer::intValue)
+            .toArray();
+    Set<Integer> expected = new HashSet<>();
+    for (int b : best) {
+      expected.add(b);
+    }
+    Sampler s = new Sampler(new SamplingParams(50.0, 1.0, 5, 9), 1000);
+    Set<Integer> seen = new HashSet<>();
+    for (int i = 0; i < 400; i++) {
+      seen.add(s.sample(logits));
+    }
+    assertEquals(expected, seen);
+  }
+
+  @Test
   void invalidParametersAreRejected() {
     assertThrows(EngineException.class, () -> new SamplingParams(-1, 1, 0, 0));
     assertThrows(EngineException.class, () -> new SamplingParams(1, 0, 0, 0));

@@ -2,6 +2,7 @@ package dev.orchestrate.engine.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
@@ -59,6 +60,24 @@ class HfTokenizerTest {
     int[] ids = tokenizer.encode(text);
     assertArrayEquals(cl100k.encodeOrdinary(text).toArray(), ids, text);
     assertEquals(text, tokenizer.decode(ids));
+  }
+
+  @Test
+  void streamingEmitsOnlyWholeCharacters() {
+    String text = "🦊 Grüße 你好世界 👩‍👩‍👧!";
+    int[] ids = tokenizer.encode(text);
+    assertTrue(
+        ids.length > text.codePointCount(0, text.length()) / 2, "multi-byte splits expected");
+    List<String> pieces = new java.util.ArrayList<>();
+    StreamDecoder stream = new StreamDecoder(tokenizer, pieces::add);
+    for (int id : ids) {
+      stream.accept(id);
+    }
+    stream.flush();
+    assertEquals(text, String.join("", pieces));
+    for (String p : pieces) {
+      assertTrue(p.indexOf('\uFFFD') < 0, "piece with a broken character: " + p);
+    }
   }
 
   @Test

@@ -131,6 +131,10 @@ class LocalRunTest {
     assertTrue(logs.out().contains("prompt=Hello there tokens=4"), logs::toString);
     Cli.Result from = cli.run("logs", runId, "--from-line", "3");
     assertFalse(from.out().contains("prompt=Hello there"), from::toString);
+    JsonNode first =
+        JSON.readTree(cli.run("logs", runId, "--json").out().lines().findFirst().orElseThrow());
+    assertEquals(1, first.get("line").asInt());
+    assertTrue(first.get("text").isTextual());
 
     Cli.Result again = cli.run("run", runId, "--prompt", "second", "--max-new-tokens", "2");
     assertEquals(0, again.code(), again::toString);

@@ -28,12 +28,14 @@ import picocli.CommandLine.Parameters;
       "  orchestrate logs 20261126-070112-cpu-3f2a",
       "  orchestrate logs 20261126-070112-cpu-3f2a -f",
       "  orchestrate logs 20261126-070112-cpu-3f2a --from-line 100",
+      "  orchestrate logs 20261126-070112-cpu-3f2a --json   # {\"line\":1,\"text\":\"...\"} per line",
       Common.EXIT_CODES
     })
 public final class LogsCommand implements Callable<Integer> {
   private static final Duration POLL = Duration.ofMillis(200);
 
   private final CliContext c;
+  @picocli.CommandLine.Mixin Common common;
 
   @Parameters(paramLabel = "NAME", description = "Run id (see 'orchestrate status').")
   String name;
@@ -72,12 +74,10 @@ public final class LogsCommand implements Callable<Integer> {
           int start = 0;
           for (int i = 0; i < all.length; i++) {
             if (all[i] == '\n') {
-              if (line++ >= fromLine) {
-                c.out()
-                    .println(
-                        c.redactor()
-                            .redact(new String(all, start, i - start, StandardCharsets.UTF_8)));
+              if (line >= fromLine) {
+                print(line, new String(all, start, i - start, StandardCharsets.UTF_8));
               }
+              line++;
               start = i + 1;
             }
           }
@@ -94,13 +94,26 @@ public final class LogsCommand implements Callable<Integer> {
       c.sleeper().sleep(POLL);
     }
     if (pending.length > 0 && line >= fromLine) {
-      c.out().println(new String(pending, StandardCharsets.UTF_8));
+      print(line, new String(pending, StandardCharsets.UTF_8));
     }
     c.out().flush();
     if (!follow && record.status() == RunRecord.Status.RUNNING) {
       c.err().println("(run " + name + " is still running: add -f to follow it)");
     }
     return 0;
+  }
+
+  private void print(long number, String text) {
+    String safe = c.redactor().redact(text);
+    if (common.json) {
+      com.fasterxml.jackson.databind.node.ObjectNode node =
+          com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+      node.put("line", number);
+      node.put("text", safe);
+      c.out().println(node.toString());
+    } else {
+      c.out().println(safe);
+    }
   }
 
   private boolean running(String run) throws IOException {

@@ -40,7 +40,7 @@ public final class StandardPlanner {
       case LOCAL -> local(p, request.host(), assetBytes, steps);
       case SSH -> ssh(p, assetBytes, steps);
       case VAST -> vast(p, assetBytes, steps, notes);
-      case DOCKER -> docker(p, request.host(), steps);
+      case DOCKER -> docker(p, request.host(), assetBytes, steps);
     }
     return new Plan(p.name(), p.target().type(), steps, notes);
   }
@@ -122,7 +122,7 @@ public final class StandardPlanner {
     }
   }
 
-  private void docker(Profile p, HostFacts host, List<PlannedStep> steps) {
+  private void docker(Profile p, HostFacts host, long assetBytes, List<PlannedStep> steps) {
     DockerSection d = p.target().docker();
     String image = d == null || d.image() == null ? "(target.docker.image not set)" : d.image();
     steps.add(
@@ -131,7 +131,7 @@ public final class StandardPlanner {
             "Build image",
             image + ", reproducible, labelled with the run id",
             Duration.ofMinutes(5)));
-    steps.add(assets(p, sizeOf(null)));
+    steps.add(assets(p, assetBytes));
     String gpus = d == null ? "auto" : YamlEnum.spell(d.gpus());
     steps.add(
         launch(

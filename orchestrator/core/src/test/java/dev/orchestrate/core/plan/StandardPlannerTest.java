@@ -85,8 +85,12 @@ class StandardPlannerTest {
   }
 
   @Test
-  void dockerPlanBuildsThenRunsAContainer() {
+  void dockerPlanBuildsThenRunsAContainer() throws java.io.IOException {
+    java.nio.file.Files.createDirectories(project.resolve("llm_raw/olmo_2"));
+    java.nio.file.Files.writeString(project.resolve("llm_raw/olmo_2/config.json"), "{}");
     Plan p = plan("docker");
+    assertTrue(
+        p.steps().get(1).detail().startsWith("llm_raw/olmo_2 (2 B)"), p.steps().get(1).detail());
     assertEquals(List.of("image", "assets", "launch", "follow", "teardown"), ids(p));
     assertTrue(
         p.steps().get(2).detail().contains("gpus: auto, none seen"), p.steps().get(2).detail());

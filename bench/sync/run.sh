@@ -2,7 +2,7 @@
 # bench/sync: our verified delta sync against `rsync -a` over ssh, both to the same loopback sshd,
 # on incompressible data shaped like a model snapshot. Prints a table; not a test.
 #
-#   bench/sync/run.sh [--shards 4] [--shard-mib 512] [--streams 2] [--repeat 1] [--dir DIR]
+#   bench/sync/run.sh [--shards 4] [--shard-mib 512] [--streams 2] [--repeat 2] [--dir DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/install-deps

@@ -177,8 +177,7 @@ final class RecordBinder {
       Type value = typeArg(generic, 1);
       Map<String, Object> out = new LinkedHashMap<>();
       boolean failed = false;
-      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : node.properties()) {
         Object v = bind(e.getValue(), raw(value), value, join(path, e.getKey()));
         failed |= v == FAILED;
         out.put(e.getKey(), v);

@@ -3,7 +3,6 @@ package dev.orchestrate.core.profile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -25,8 +24,7 @@ final class TreeMerger {
       String path,
       Map<String, Where> places,
       Map<String, Where> overPlaces) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = over.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : over.properties()) {
       String child = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
       JsonNode existing = base.get(e.getKey());
       if (existing instanceof ObjectNode eo && e.getValue() instanceof ObjectNode oo) {

@@ -108,8 +108,11 @@ public final class Ledger {
       Files.createDirectories(file.toAbsolutePath().getParent());
       Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
       try (FileChannel ch =
-              FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock lock = ch.lock()) {
+          FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        FileLock lock = ch.lock(); // released when the channel closes
+        if (!lock.isValid()) {
+          throw new IOException("lost the lock on " + lockFile);
+        }
         List<LedgerEntry> entries = read();
         List<LedgerEntry> result = body.apply(entries);
         if (write) {

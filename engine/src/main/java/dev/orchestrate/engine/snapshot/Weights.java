@@ -59,8 +59,7 @@ public final class Weights implements AutoCloseable {
     Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();
     List<SafetensorsFile> opened = new ArrayList<>();
     try {
-      for (var it = weightMap.fields(); it.hasNext(); ) {
-        var e = it.next();
+      for (Map.Entry<String, JsonNode> e : weightMap.properties()) {
         String shardName = e.getValue().asText();
         SafetensorsFile shard =
             shards.computeIfAbsent(

@@ -28,6 +28,12 @@ import java.util.List;
  * that closes with the step, so memory stays flat however long the generation.
  */
 public final class ReferenceBackend implements Backend {
+  /**
+   * Prompt tokens per forward pass: bounds the attention scores of a long prompt (heads × chunk ×
+   * length floats) while keeping the projections matrix-matrix products.
+   */
+  static final int PREFILL_CHUNK = 512;
+
   private final ModelConfig config;
   private final NDManager manager;
   private final Weights weights;
@@ -39,15 +45,17 @@ public final class ReferenceBackend implements Backend {
   private final NDArray sin;
   private final KvCache cache;
   private final int capacity;
+  private final int prefillChunk;
   private final float[] embedBuffer;
   private final float[] lastLogits;
   private final int[] one = new int[1];
   private int position;
   private boolean hasLogits;
 
-  private ReferenceBackend(Snapshot snapshot, int capacity) {
+  private ReferenceBackend(Snapshot snapshot, int capacity, int prefillChunk) {
     this.config = snapshot.config();
     this.capacity = capacity;
+    this.prefillChunk = prefillChunk;
     DjlOffline.configure();
     this.manager = NDManager.newBaseManager(Engine.getEngine("PyTorch").defaultDevice());
     configureThreads();
@@ -94,7 +102,12 @@ public final class ReferenceBackend implements Backend {
           "a sequence of " + capacity + " tokens does not fit the model's " + limit + " positions",
           "lower --max-new-tokens or shorten the prompt");
     }
-    return new ReferenceBackend(snapshot, capacity);
+    return new ReferenceBackend(snapshot, capacity, PREFILL_CHUNK);
+  }
+
+  /** As {@link #load(Snapshot, int)}, with another prefill chunk length (for tests). */
+  static ReferenceBackend load(Snapshot snapshot, int capacity, int prefillChunk) {
+    return new ReferenceBackend(snapshot, capacity, prefillChunk);
   }
 
   @Override
@@ -119,7 +132,11 @@ public final class ReferenceBackend implements Backend {
       throw new EngineException(
           "cannot prefill " + length + " tokens into a cache of " + capacity, "");
     }
-    return step(tokens, length);
+    for (int from = 0; from + prefillChunk < length; from += prefillChunk) {
+      step(tokens, from, prefillChunk, false);
+    }
+    int last = (length - 1) / prefillChunk * prefillChunk;
+    return step(tokens, last, length - last, true);
   }
 
   @Override
@@ -131,7 +148,7 @@ public final class ReferenceBackend implements Backend {
       throw new EngineException("the KV cache of " + capacity + " positions is full", "");
     }
     one[0] = token;
-    return step(one, 1);
+    return step(one, 0, 1, true);
   }
 
   @Override
@@ -172,25 +189,30 @@ public final class ReferenceBackend implements Backend {
     }
   }
 
-  /** Runs {@code n} new tokens at positions {@code position..position+n-1}. */
-  private int step(int[] tokens, int n) {
+  /**
+   * Runs {@code n} tokens from {@code tokens[from]} at positions {@code position..position+n-1};
+   * with {@code logits}, computes the last one's logits and returns their arg-max (else -1).
+   */
+  private int step(int[] tokens, int from, int n, boolean logits) {
     int h = config.hiddenSize();
     try (NDScope scope = new NDScope()) {
-      embedding.rows(tokens, 0, n, embedBuffer);
+      embedding.rows(tokens, from, n, embedBuffer);
       NDArray x = manager.create(FloatBuffer.wrap(embedBuffer, 0, n * h), new Shape(n, h));
       NDArray mask = n > 1 ? causalMask(n) : null;
       for (int i = 0; i < layers.size(); i++) {
         x = layer(i, x, n, mask);
       }
-      NDArray last = n > 1 ? x.get(new NDIndex("{}:", n - 1)) : x;
-      NDArray logits =
-          Olmo2Ops.linear(Olmo2Ops.rmsNorm(last, finalNorm, config.rmsNormEps()), lmHead);
-      logits.toType(DataType.FLOAT32, false).toByteBuffer().asFloatBuffer().get(lastLogits);
+      if (logits) {
+        NDArray last = n > 1 ? x.get(new NDIndex("{}:", n - 1)) : x;
+        NDArray row =
+            Olmo2Ops.linear(Olmo2Ops.rmsNorm(last, finalNorm, config.rmsNormEps()), lmHead);
+        row.toType(DataType.FLOAT32, false).toByteBuffer().asFloatBuffer().get(lastLogits);
+      }
       scope.suppressNotUsedWarning();
     }
     position += n;
-    hasLogits = true;
-    return Sampler.argMax(lastLogits);
+    hasLogits = logits;
+    return logits ? Sampler.argMax(lastLogits) : -1;
   }
 
   private NDArray layer(int index, NDArray x, int n, NDArray mask) {

@@ -134,6 +134,23 @@ class HfParityTest {
   }
 
   @Test
+  void chunkedPrefillMatchesTransformers() {
+    JsonNode positions = fixture.get("positions");
+    float[] logits = new float[backend.vocabSize()];
+    try (ReferenceBackend chunked = ReferenceBackend.load(snapshot, 64, 7)) {
+      for (int length : new int[] {7, 8, ids.length}) {
+        int argMax = chunked.prefill(ids, length);
+        chunked.logits(logits);
+        assertEquals(positions.get(length - 1).get("argmax").asInt(), argMax, "prefill " + length);
+        compareRow(length - 1, logits, positions.get(length - 1));
+      }
+      // and the decode path continues from a chunked prefill
+      chunked.prefill(ids, 20);
+      assertEquals(positions.get(20).get("argmax").asInt(), chunked.decode(ids[20]));
+    }
+  }
+
+  @Test
   void greedyGenerationMatchesTransformers() throws IOException {
     JsonNode hf = read("/parity/hf-tiny-gen.json");
     int[] prompt = tokenizer.encode("The capital of France is");

@@ -4,6 +4,11 @@ import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Steps;
+import dev.orchestrate.core.host.CudaMatrix;
+import dev.orchestrate.core.profile.EngineBackend;
+import dev.orchestrate.core.profile.Profile;
+import dev.orchestrate.core.profile.TorchIndex;
+import dev.orchestrate.core.profile.YamlEnum;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.Machine;
@@ -13,6 +18,9 @@ import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.Endpoint;
 import dev.orchestrate.core.transport.Transport;
 import dev.orchestrate.sync.AssetSync;
+import dev.orchestrate.sync.EnvCache;
+import dev.orchestrate.sync.EnvInputs;
+import dev.orchestrate.sync.EnvSpec;
 import dev.orchestrate.sync.SyncOptions;
 import dev.orchestrate.sync.SyncReport;
 import java.nio.file.Path;
@@ -104,6 +112,73 @@ public final class RemoteMachine {
                     + "` works");
           }
         });
+  }
+
+  /**
+   * Prepares the environment the engine needs on the machine. Only the hf backend needs one there
+   * (a python env with torch from the wheel index that fits the machine's CUDA); it is cached by
+   * fingerprint with {@link EnvCache}, so an unchanged environment is skipped.
+   */
+  public void envStep(Machine m, UpRequest request, Steps steps, EventSink events)
+      throws Exception {
+    steps.run(
+        "env",
+        "Prepare environment",
+        () -> {
+          Profile p = request.profile();
+          if (p.engine().backend() != EngineBackend.HF) {
+            return Steps.Result.skipped(
+                null,
+                "the " + YamlEnum.spell(p.engine().backend()) + " engine needs no python env");
+          }
+          try (Transport t = connect(m)) {
+            Optional<String> driverCuda =
+                Optional.of(
+                        t.run(
+                                "nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\\([0-9.]*\\).*/\\1/p'"
+                                    + " | head -1")
+                            .stdout()
+                            .trim())
+                    .filter(v -> !v.isEmpty());
+            CudaMatrix cuda = new CudaMatrix();
+            Optional<String> toolkit = cuda.resolve(p.bootstrap().cudaToolkit(), driverCuda);
+            TorchIndex torch =
+                p.bootstrap().torchIndex() == TorchIndex.AUTO
+                    ? cuda.torchIndexFor(toolkit)
+                    : p.bootstrap().torchIndex();
+            String fingerprint =
+                new EnvInputs(
+                        Optional.empty(),
+                        "host",
+                        toolkit.map(v -> v.split("\\.")[0]).orElse("none"),
+                        "hf+torch-" + YamlEnum.spell(torch))
+                    .fingerprint();
+            String dir = remoteEnvDir(p.bootstrap().pythonEnv());
+            EnvSpec spec =
+                new EnvSpec(
+                    "python",
+                    dir,
+                    fingerprint,
+                    Optional.empty(),
+                    Optional.of(
+                        "python3 -m venv . && ./bin/pip install --index-url "
+                            + Command.quote(torch.url())
+                            + " torch"));
+            EnvCache.Outcome outcome = new EnvCache(events, clock).ensure(t, spec);
+            String detail = "python env " + dir + " (" + YamlEnum.spell(torch) + ")";
+            return outcome == EnvCache.Outcome.UP_TO_DATE
+                ? Steps.Result.skipped(null, detail + " is up to date")
+                : Steps.Result.ok(null, detail + " built");
+          }
+        });
+  }
+
+  // "~/x" and "/x" are taken as they are; a relative path lives under the remote project folder.
+  static String remoteEnvDir(String pythonEnv) {
+    if (pythonEnv.startsWith("~/")) {
+      return pythonEnv.substring(2);
+    }
+    return pythonEnv.startsWith("/") ? pythonEnv : REMOTE_PROJECT + "/" + pythonEnv;
   }
 
   /** Syncs the run's staged assets to {@code orchestrate/<assets.dir>} on the machine. */

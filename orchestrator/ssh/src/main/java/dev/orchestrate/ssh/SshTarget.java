@@ -67,6 +67,7 @@ public final class SshTarget implements Target {
     Steps steps = new Steps(events, context.clock());
     try {
       remote.connectStep(machine, request.profile().name(), steps);
+      remote.envStep(machine, request, steps, events);
       remote.syncStep(machine, request, steps, events);
     } catch (RuntimeException e) {
       throw e;
@@ -79,7 +80,9 @@ public final class SshTarget implements Target {
   @Override
   public void sync(Machine machine, UpRequest request, EventSink events) {
     try {
-      remote.syncStep(machine, request, new Steps(events, context.clock()), events);
+      Steps steps = new Steps(events, context.clock());
+      remote.envStep(machine, request, steps, events);
+      remote.syncStep(machine, request, steps, events);
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {

@@ -100,6 +100,17 @@ class SshTargetTest {
                           && s.step().equals("connect")
                           && s.outcome() == StepEnded.Outcome.OK));
 
+      assertTrue(
+          events.stream()
+              .anyMatch(
+                  e ->
+                      e instanceof StepEnded s
+                          && s.step().equals("env")
+                          && s.outcome() == StepEnded.Outcome.SKIPPED),
+          "the reference engine needs no python env on the machine");
+      assertEquals("orchestrate/.venv", RemoteMachine.remoteEnvDir(".venv"));
+      assertEquals(".venvs/olmo", RemoteMachine.remoteEnvDir("~/.venvs/olmo"));
+
       events.clear();
       target.sync(machine, up, events::add);
       assertTrue(

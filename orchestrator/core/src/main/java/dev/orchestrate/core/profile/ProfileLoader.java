@@ -1,8 +1,6 @@
 package dev.orchestrate.core.profile;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -24,7 +22,6 @@ public final class ProfileLoader {
   private final YamlReader reader;
   private final TreeMerger merger = new TreeMerger();
   private final Overrides overrides = new Overrides();
-  private final ObjectMapper json = new ObjectMapper();
 
   /** Parsed files, so a base that many profiles extend is read once per loader. */
   private final java.util.Map<ProfileDocument, LocatedTree> parsed = new java.util.HashMap<>();
@@ -76,8 +73,38 @@ public final class ProfileLoader {
     }
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("name", name);
-    data.putAll(json.convertValue(tree.root(), new TypeReference<Map<String, Object>>() {}));
+    data.putAll(plain(tree.root()));
     return new LoadedProfile(profile, data, layers);
+  }
+
+  /**
+   * The tree as plain maps, lists, strings, numbers and booleans (what run records keep); done by
+   * hand because an ObjectMapper costs start-up time that {@code profiles list} should not pay.
+   */
+  private static Map<String, Object> plain(com.fasterxml.jackson.databind.node.ObjectNode node) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      out.put(e.getKey(), plainValue(e.getValue()));
+    }
+    return out;
+  }
+
+  private static Object plainValue(JsonNode node) {
+    if (node.isObject()) {
+      return plain((com.fasterxml.jackson.databind.node.ObjectNode) node);
+    }
+    if (node.isArray()) {
+      List<Object> out = new ArrayList<>();
+      node.forEach(item -> out.add(plainValue(item)));
+      return out;
+    }
+    if (node.isNumber()) {
+      return node.numberValue();
+    }
+    if (node.isBoolean()) {
+      return node.booleanValue();
+    }
+    return node.isNull() ? null : node.asText();
   }
 
   /** A fresh copy of {@code doc}'s tree (callers change it), parsing it once. */

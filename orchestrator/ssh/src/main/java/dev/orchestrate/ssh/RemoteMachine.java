@@ -209,8 +209,9 @@ public final class RemoteMachine {
   }
 
   /**
-   * Launches the engine detached under {@code orchestrate/} and follows its log into {@code
-   * logs/<run-id>/engine.log} until it ends; Ctrl-C stops the remote process group.
+   * Launches the engine detached under {@code orchestrate/} and follows its log (a byte-exact copy
+   * in {@code logs/<run-id>/remote-output.log}) until it ends; Ctrl-C stops the remote process
+   * group.
    */
   public EngineResult runEngine(Machine m, EngineRequest request, EventSink events) {
     String commandLine =
@@ -293,7 +294,9 @@ public final class RemoteMachine {
     return new DetachedLauncher(REMOTE_PROJECT + "/.runs");
   }
 
+  // The byte-exact copy of the remote log that following resumes from. engine.log beside it is
+  // written by the up flow from the LogLine events (redacted), so the two never collide.
   private Path localLog(RunId runId) {
-    return projectDir.resolve("logs").resolve(runId.value()).resolve("engine.log");
+    return projectDir.resolve("logs").resolve(runId.value()).resolve("remote-output.log");
   }
 }

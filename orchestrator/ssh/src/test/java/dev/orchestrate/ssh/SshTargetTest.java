@@ -138,7 +138,7 @@ class SshTargetTest {
       assertEquals(List.of("config.json", "model.safetensors", "prompt: hello"), lines);
       assertEquals(
           "config.json\nmodel.safetensors\nprompt: hello\n",
-          Files.readString(project.resolve("logs/" + runId.value() + "/engine.log")));
+          Files.readString(project.resolve("logs/" + runId.value() + "/remote-output.log")));
 
       assertEquals(MachineStatus.State.RUNNING, target.status(machine).state());
 

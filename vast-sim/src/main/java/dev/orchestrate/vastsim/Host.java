@@ -12,6 +12,14 @@ interface Host {
   /** The container log: what the onstart script printed. */
   String log();
 
+  /**
+   * Drops every SSH connection to the host (the server keeps listening), as a flaky network does;
+   * returns how many were dropped. Hosts that cannot do it drop none.
+   */
+  default int dropConnections() {
+    return 0;
+  }
+
   /** Stops everything the host runs; idempotent. */
   void stop();
 }

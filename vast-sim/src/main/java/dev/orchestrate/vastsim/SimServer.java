@@ -247,6 +247,11 @@ public final class SimServer implements AutoCloseable {
       }
       return;
     }
+    if (ex.path.matches("/_sim/instances/\\d+/drop-ssh")) {
+      long id = Long.parseLong(ex.path.split("/")[3]);
+      ex.send(200, mapper.createObjectNode().put("dropped", dropConnections(id)));
+      return;
+    }
     switch (ex.path) {
       case "/_sim/faults" -> {
         if (ex.method.equals("POST")) {
@@ -280,6 +285,19 @@ public final class SimServer implements AutoCloseable {
           ex.send(200, mapper.createObjectNode().put("ok", true).put("hosts", hostKind));
       default -> throw SimError.notFound("not_found", "No simulator route " + ex.path);
     }
+  }
+
+  /** The home folder of an sshd instance (tests look at what landed there). */
+  public Path instanceHome(long id) {
+    return workDir.resolve("instance-" + id).resolve("home");
+  }
+
+  /**
+   * Drops the SSH connections of instance {@code id} (a network fault; the instance keeps running);
+   * also {@code POST /_sim/instances/{id}/drop-ssh}. Returns how many were dropped.
+   */
+  public int dropConnections(long id) {
+    return instances.any(id).map(SimInstance::host).map(Host::dropConnections).orElse(0);
   }
 
   /** Destroys every instance (stopping their hosts) and stops serving. */

@@ -93,6 +93,11 @@ final class SshdHosts implements HostLauncher {
     }
 
     @Override
+    public int dropConnections() {
+      return sshd.dropConnections();
+    }
+
+    @Override
     public void authorize(String publicKey) throws IOException {
       sshd.authorizeKey(publicKey);
     }

@@ -56,6 +56,7 @@ public final class VastTarget implements Target {
   static final String IDLE_SECONDS = "idleSeconds";
   static final String BUDGET_USD = "budgetUsd";
   static final String CUDA_MAJOR = "cudaMajor";
+  private static final int SYNC_TRIES = 4;
 
   private final TargetContext context;
   private final VastSession session;
@@ -229,40 +230,9 @@ public final class VastTarget implements Target {
     try {
       remote.connectStep(machine, nameOf(machine), steps);
       checkCancelled(request);
-      LeaseKeeper.renew(session.connector(), remote.endpoint(machine));
-      int gpus = rental.offer().offer().numGpus() == null ? 0 : rental.offer().offer().numGpus();
-      EngineRuntime runtime = new EngineRuntime(context.projectDir(), context.stateDir());
-      Qualification q =
-          new QualifyStep(session.connector(), new HostQualifier())
-              .run(machine, remote.endpoint(machine), gpus, image, request.assets(), steps);
-      if (!q.passed()) {
-        throw new QualificationFailure(q);
+      try (LeaseKeeper lease = holdLease(machine, remote)) {
+        return prepareConnected(machine, rental, request, image, remote, steps, events);
       }
-      checkCancelled(request);
-      String fingerprint =
-          new EnvStep(session.connector(), runtime, context.clock())
-              .run(remote.endpoint(machine), image, EnvStep.cudaMajor(q), steps, events);
-      checkCancelled(request);
-      remote.syncStep(machine, request, steps, events);
-      checkCancelled(request);
-      Machine ready =
-          machine
-              .withAttribute(ENV_FINGERPRINT, fingerprint)
-              .withAttribute(CUDA_MAJOR, EnvStep.cudaMajor(q));
-      context
-          .ledger()
-          .update(
-              machine.id(),
-              e ->
-                  new dev.orchestrate.core.target.LedgerEntry(
-                      e.key(),
-                      e.target(),
-                      e.runId(),
-                      e.state(),
-                      java.util.Optional.of(ready),
-                      e.since(),
-                      e.note()));
-      return ready;
     } catch (QualificationFailure | OrchestrateException e) {
       throw e;
     } catch (Exception e) {
@@ -274,6 +244,58 @@ public final class VastTarget implements Target {
     }
   }
 
+  /** The lease renewed while we work on the machine, so its watchdog leaves it alone. */
+  private LeaseKeeper holdLease(Machine machine, RemoteMachine remote) {
+    Duration interval =
+        Duration.ofSeconds(Long.parseLong(machine.attributes().getOrDefault(IDLE_SECONDS, "1800")))
+            .dividedBy(4);
+    return LeaseKeeper.hold(session.connector(), remote.endpoint(machine), interval);
+  }
+
+  private Machine prepareConnected(
+      Machine machine,
+      Rental rental,
+      UpRequest request,
+      String image,
+      RemoteMachine remote,
+      Steps steps,
+      EventSink events)
+      throws Exception {
+    int gpus = rental.offer().offer().numGpus() == null ? 0 : rental.offer().offer().numGpus();
+    EngineRuntime runtime = new EngineRuntime(context.projectDir(), context.stateDir());
+    Qualification q =
+        new QualifyStep(session.connector(), new HostQualifier())
+            .run(machine, remote.endpoint(machine), gpus, image, request.assets(), steps);
+    if (!q.passed()) {
+      throw new QualificationFailure(q);
+    }
+    checkCancelled(request);
+    String fingerprint =
+        new EnvStep(session.connector(), runtime, context.clock())
+            .run(remote.endpoint(machine), image, EnvStep.cudaMajor(q), steps, events);
+    checkCancelled(request);
+    syncResuming(remote, machine, request, steps, events);
+    checkCancelled(request);
+    Machine ready =
+        machine
+            .withAttribute(ENV_FINGERPRINT, fingerprint)
+            .withAttribute(CUDA_MAJOR, EnvStep.cudaMajor(q));
+    context
+        .ledger()
+        .update(
+            machine.id(),
+            e ->
+                new dev.orchestrate.core.target.LedgerEntry(
+                    e.key(),
+                    e.target(),
+                    e.runId(),
+                    e.state(),
+                    java.util.Optional.of(ready),
+                    e.since(),
+                    e.note()));
+    return ready;
+  }
+
   /** A machine that is up gets another run: the lease renewed, only changed assets sent. */
   @Override
   public Machine reuse(Machine machine, UpRequest request, EventSink events) {
@@ -281,8 +303,7 @@ public final class VastTarget implements Target {
     budget(v).checkBeforeRent();
     RemoteMachine remote = session.remoteMachine();
     Steps steps = new Steps(events, context.clock());
-    try {
-      LeaseKeeper.renew(session.connector(), remote.endpoint(machine));
+    try (LeaseKeeper lease = holdLease(machine, remote)) {
       String image = machine.attributes().getOrDefault("image", v.image() == null ? "" : v.image());
       new EnvStep(
               session.connector(),
@@ -294,7 +315,7 @@ public final class VastTarget implements Target {
               machine.attributes().getOrDefault(CUDA_MAJOR, "none"),
               steps,
               events);
-      remote.syncStep(machine, request, steps, events);
+      syncResuming(remote, machine, request, steps, events);
       return machine;
     } catch (OrchestrateException e) {
       throw e;
@@ -304,6 +325,34 @@ public final class VastTarget implements Target {
           "preparing instance " + machine.id() + ": " + e.getMessage(),
           null,
           e);
+    }
+  }
+
+  /**
+   * The sync step, resumed after a dropped connection: what was sent and journaled stays, so each
+   * try moves only the rest. A drop that keeps happening ends the run after {@value #SYNC_TRIES}
+   * tries.
+   */
+  private void syncResuming(
+      RemoteMachine remote, Machine machine, UpRequest request, Steps steps, EventSink events)
+      throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        remote.syncStep(machine, request, steps, events);
+        return;
+      } catch (dev.orchestrate.core.transport.ConnectionLostException e) {
+        if (attempt >= SYNC_TRIES || request.cancellation().isCancelled()) {
+          throw e;
+        }
+        events.accept(
+            new dev.orchestrate.core.event.Warning(
+                context.clock().instant(),
+                "the connection to instance "
+                    + machine.id()
+                    + " dropped during sync: "
+                    + e.getMessage(),
+                "resuming (try " + (attempt + 1) + " of " + SYNC_TRIES + ")"));
+      }
     }
   }
 

@@ -155,6 +155,49 @@ class VastFaultsIntegrationTest {
     assertEquals(0, vast.ledger().size(), () -> "ledger: " + seen);
   }
 
+  @Test
+  void logsFollowReattachesWhenTheUpClientDied() throws Exception {
+    vast.cli.profile(
+        "counter",
+        "extends: vast\n"
+            + "engine:\n  command: [sh, -c, 'i=0; while [ $i -lt 200 ]; do echo line $i;"
+            + " i=$((i+1)); sleep 0.02; done']\n");
+    Process up = child("up", "--profile", "counter", "--prompt", "x");
+    try (BufferedReader out =
+        new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = out.readLine()) != null; ) {
+        if (line.startsWith("line 20")) {
+          break;
+        }
+      }
+      up.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // the client dies; the engine goes on
+    }
+    String runId = vast.runIds().get(0);
+    Cli.Result logs = vast.cli.run("logs", runId, "-f");
+    assertEquals(0, logs.code(), logs::toString);
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      expected.add("line " + i);
+    }
+    assertEquals(expected, logs.out().lines().toList(), "every line once, in order");
+    assertEquals(
+        expected, Files.readAllLines(dir.resolve("logs").resolve(runId).resolve("engine.log")));
+    assertEquals(0, vast.cli.run("down", "--all").code());
+  }
+
+  private Process child(String... args) throws java.io.IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java, "-cp", System.getProperty("java.class.path"), "dev.orchestrate.cli.Main"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().clear();
+    pb.environment().putAll(vast.cli.env);
+    return pb.start();
+  }
+
   private long instanceId() {
     try {
       JsonNode all = vast.billing().get("instances");

@@ -412,7 +412,8 @@ public final class VastTarget implements Target {
         session.follower(),
         runId -> context.projectDir().resolve("logs").resolve(runId.value()),
         context.clock(),
-        idle.dividedBy(4));
+        idle.dividedBy(4),
+        context.redactor());
   }
 
   private BudgetGuard budget(Machine machine) {

@@ -93,6 +93,13 @@ public final class LogsCommand implements Callable<Integer> {
       }
       c.sleeper().sleep(POLL);
     }
+    // The engine of a remote run keeps going when its `up` client dies: re-attach to it there.
+    if (follow
+        && record.target() != dev.orchestrate.core.profile.TargetType.LOCAL
+        && record.status() == RunRecord.Status.RUNNING
+        && !UpProcess.alive(c.runs().runDir(RunId.parse(name)))) {
+      new RemoteReattach(c).follow(record, name);
+    }
     if (pending.length > 0 && line >= fromLine) {
       print(line, new String(pending, StandardCharsets.UTF_8));
     }

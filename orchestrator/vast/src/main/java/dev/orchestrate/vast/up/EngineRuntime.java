@@ -138,6 +138,7 @@ public final class EngineRuntime {
             "check free space in " + cacheDir);
       }
       Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE);
+      pruneOlderThan(archive);
       return archive;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot pack the engine runtime in " + cacheDir, e);
@@ -146,6 +147,21 @@ public final class EngineRuntime {
       throw new OrchestrateException(ErrorCode.INTERRUPTED, "interrupted while packing", null);
     } finally {
       deleteTree(stage);
+    }
+  }
+
+  // Runtimes are ~150 MB each: keep the newest two (a machine may still want the previous one).
+  private void pruneOlderThan(Path keep) throws IOException {
+    try (Stream<Path> s = Files.list(cacheDir)) {
+      List<Path> old =
+          s.filter(p -> p.getFileName().toString().matches("engine-runtime-[0-9a-f]+\\.tar"))
+              .filter(p -> !p.equals(keep))
+              .sorted(
+                  java.util.Comparator.comparing((Path p) -> p.toFile().lastModified()).reversed())
+              .toList();
+      for (Path p : old.subList(Math.min(1, old.size()), old.size())) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 

@@ -2,8 +2,10 @@ package dev.orchestrate.vast.up;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.error.Redactor;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Warning;
+import dev.orchestrate.core.run.EngineLog;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.Machine;
@@ -43,6 +45,7 @@ public final class RemoteEngine {
   private final Function<RunId, Path> runDirs;
   private final Clock clock;
   private final java.time.Duration leaseInterval;
+  private final Redactor redactor;
 
   public RemoteEngine(
       Connector connector,
@@ -50,7 +53,9 @@ public final class RemoteEngine {
       LogFollower follower,
       Function<RunId, Path> runDirs,
       Clock clock,
-      java.time.Duration leaseInterval) {
+      java.time.Duration leaseInterval,
+      Redactor redactor) {
+    this.redactor = redactor;
     this.connector = connector;
     this.remote = remote;
     this.follower = follower;
@@ -119,7 +124,9 @@ public final class RemoteEngine {
   public int follow(Machine m, RunId runId, EventSink events) {
     Endpoint ep = remote.endpoint(m);
     String dir = new DetachedLauncher(RUNS).runDir(runId.value());
+    Path engineLog = runDirs.apply(runId).resolve("engine.log");
     try (LeaseKeeper lease = LeaseKeeper.hold(connector, ep, leaseInterval);
+        EngineLog log = new EngineLog(engineLog, "engine", redactor);
         Transport t = connector.connect(ep)) {
       String pid = t.run("cat " + Command.quote(dir + "/pid") + " 2>/dev/null").stdout().trim();
       if (pid.isEmpty()) {
@@ -133,7 +140,7 @@ public final class RemoteEngine {
           new RemoteRun(runId.value(), dir, Long.parseLong(pid)),
           localCopy(runId),
           "engine",
-          events);
+          EventSink.fanOut(java.util.List.of(log, events)));
     }
   }
 

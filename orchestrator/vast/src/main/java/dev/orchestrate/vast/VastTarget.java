@@ -249,7 +249,8 @@ public final class VastTarget implements Target {
     Duration interval =
         Duration.ofSeconds(Long.parseLong(machine.attributes().getOrDefault(IDLE_SECONDS, "1800")))
             .dividedBy(4);
-    return LeaseKeeper.hold(session.connector(), remote.endpoint(machine), interval);
+    // The env step touches the lease on its own connection; this keeps renewing it meanwhile.
+    return LeaseKeeper.renewing(session.connector(), remote.endpoint(machine), interval);
   }
 
   private Machine prepareConnected(

@@ -45,6 +45,7 @@ public final class EnvStep {
           EnvSpec spec = runtime.spec(image, cudaMajor);
           EnvCache.Outcome outcome;
           try (Transport t = connector.connect(endpoint)) {
+            LeaseKeeper.renew(t); // we are here: the watchdog's idle clock starts again
             outcome = new EnvCache(events, clock).ensure(t, spec);
             t.run(
                 Command.of(

@@ -38,10 +38,20 @@ public final class LeaseKeeper implements AutoCloseable {
     return new LeaseKeeper(connector, endpoint, interval);
   }
 
+  /** Keeps renewing from {@code interval} on, without a touch now (the caller made one). */
+  public static LeaseKeeper renewing(Connector connector, Endpoint endpoint, Duration interval) {
+    return new LeaseKeeper(connector, endpoint, interval);
+  }
+
+  /** One touch of the lease on an open connection. */
+  public static void renew(Transport t) {
+    t.run("mkdir -p orchestrate && touch " + IdleWatchdog.LEASE);
+  }
+
   /** One touch of the lease, on its own connection. */
   public static void renew(Connector connector, Endpoint endpoint) {
     try (Transport t = connector.connect(endpoint)) {
-      t.run("mkdir -p orchestrate && touch " + IdleWatchdog.LEASE);
+      renew(t);
     }
   }
 

@@ -67,26 +67,25 @@ public final class RemoteEngine {
   public EngineResult run(Machine m, EngineRequest request, BudgetGuard budget, EventSink events) {
     Endpoint ep = remote.endpoint(m);
     String line = request.command().stream().map(Command::quote).collect(Collectors.joining(" "));
-    try (LeaseKeeper lease = LeaseKeeper.hold(connector, ep, leaseInterval)) {
-      RemoteRun run;
-      try (Transport t = connector.connect(ep)) {
-        run =
-            new DetachedLauncher(RUNS)
-                .launch(
-                    t,
-                    request.runId().value(),
-                    RemoteMachine.REMOTE_PROJECT,
-                    line,
-                    request.environment());
-      }
+    // One connection launches and follows (a connect costs more than the tiny model's decode);
+    // the lease is touched on it first, and renewed in the background on connections of its own.
+    try (Transport t = connector.connect(ep);
+        LeaseKeeper lease = LeaseKeeper.renewing(connector, ep, leaseInterval)) {
+      LeaseKeeper.renew(t);
+      RemoteRun run =
+          new DetachedLauncher(RUNS)
+              .launch(
+                  t,
+                  request.runId().value(),
+                  RemoteMachine.REMOTE_PROJECT,
+                  line,
+                  request.environment());
       RemoteRun launched = run;
       request.cancellation().onCancel(() -> stopQuietly(m, launched));
       try (BudgetGuard.Watch watch = budget.watch(m, () -> stopQuietly(m, launched), events)) {
         Path copy = localCopy(request.runId());
-        int exit;
-        try (Transport t = connector.connect(ep)) {
-          exit = follower.follow(t, run, copy, "engine", events);
-        }
+        int exit = follower.follow(t, run, copy, "engine", events);
+        reportProcessTime(t, run, events);
         if (watch.exceeded()) {
           throw new OrchestrateException(
               ErrorCode.FAILURE,
@@ -141,6 +140,32 @@ public final class RemoteEngine {
           localCopy(runId),
           "engine",
           EventSink.fanOut(java.util.List.of(log, events)));
+    }
+  }
+
+  /**
+   * How long the engine process itself ran on the machine (pid file to exit file, by their mtimes
+   * there), so that what the orchestration around it costs can be told apart.
+   */
+  private void reportProcessTime(Transport t, RemoteRun run, EventSink events) {
+    try {
+      String out =
+          t.run(
+                  "date -r "
+                      + Command.quote(run.pidFile())
+                      + " +%s%N && date -r "
+                      + Command.quote(run.exitFile())
+                      + " +%s%N")
+              .stdout();
+      String[] ns = out.trim().split("\\s+");
+      if (ns.length == 2) {
+        long ms = (Long.parseLong(ns[1]) - Long.parseLong(ns[0])) / 1_000_000;
+        events.accept(
+            new dev.orchestrate.core.event.Notice(
+                clock.instant(), "engine process ran " + ms + " ms on the machine"));
+      }
+    } catch (RuntimeException e) {
+      // only a measurement: a killed engine leaves no exit file
     }
   }
 

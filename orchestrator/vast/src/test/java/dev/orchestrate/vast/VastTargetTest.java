@@ -144,7 +144,20 @@ class VastTargetTest {
     UpRequest up =
         new UpRequest(
             run, profile(), host(), dir.resolve("logs"), assets, manifest, new Cancellation());
+    // The engine runtime the env step sends: here a stand-in build (this command needs no jars).
+    Files.createDirectories(dir.resolve("engine/target/classes/dev"));
+    Files.writeString(dir.resolve("engine/target/classes/dev/Marker.class"), "not run");
+    Files.writeString(dir.resolve("engine/target/runtime-classpath.txt"), "");
     Machine m = target.acquire(up, events::add);
+    assertTrue(
+        events.stream()
+            .anyMatch(
+                e ->
+                    e instanceof dev.orchestrate.core.event.StepEnded s
+                        && s.step().equals("qualify")
+                        && s.detail().contains("RTX 4090")),
+        "qualified: " + events);
+    assertTrue(m.attributes().get(VastTarget.ENV_FINGERPRINT).startsWith("sha256:"));
     assertEquals("orchestrate-20261126-071500-vast-beef-a1", m.label());
     assertEquals(fx.sim.baseUrl().toString(), m.attributes().get("api"));
     assertEquals(MachineStatus.State.RUNNING, target.status(m).state());
@@ -167,7 +180,10 @@ class VastTargetTest {
     List<String> ssh = new ArrayList<>(target.shellCommand(m));
     assertTrue(ssh.contains("StrictHostKeyChecking=yes"), ssh.toString());
     ssh.add(1, "-T");
-    ssh.add("echo shell-on-$ORCHESTRATE_RUN_ID; cat " + profile().snapshotDir() + "/config.json");
+    ssh.add(
+        "echo shell-on-$ORCHESTRATE_RUN_ID; cat orchestrate/"
+            + profile().snapshotDir()
+            + "/config.json");
     Process p = new ProcessBuilder(ssh).redirectErrorStream(true).start();
     p.getOutputStream().close();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

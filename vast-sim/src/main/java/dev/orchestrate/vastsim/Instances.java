@@ -104,11 +104,9 @@ final class Instances {
     return Optional.of(inst);
   }
 
-  /** The live instance whose instance-scoped API key is {@code key}. */
+  /** The instance (live or destroyed: its key stays scoped to it) whose own API key is this. */
   Optional<SimInstance> byInstanceKey(String key) {
-    return all.values().stream()
-        .filter(i -> !i.destroyed() && key.equals(i.instanceKey))
-        .findFirst();
+    return all.values().stream().filter(i -> key.equals(i.instanceKey)).findFirst();
   }
 
   Optional<SimInstance> any(long id) {

@@ -156,6 +156,24 @@ class VastUpIntegrationTest {
   }
 
   @Test
+  void anExhaustedBudgetStopsTheEngineAndTheMachineGoes() throws Exception {
+    vast.cli.profile(
+        "pricey",
+        "extends: vast\n"
+            + "target:\n  vast:\n    budget:\n      maxTotalUsd: 0.00002\n"
+            + "engine:\n  command: [sh, -c, 'echo started; exec sleep 120']\n");
+    long start = System.nanoTime();
+    Cli.Result r = vast.cli.run("up", "--profile", "pricey", "--prompt", "x");
+    assertTrue(System.nanoTime() - start < 60e9, "stopped long before the engine would end");
+    assertEquals(1, r.code(), r::toString);
+    assertTrue(r.err().contains("budget of $0.0000"), r::toString);
+    JsonNode rec = vast.runRecord(vast.runIds().get(0));
+    assertEquals("FAILED", rec.get("status").asText());
+    assertTrue(rec.toString().contains("\"teardown\""), rec::toString);
+    assertEquals(0, vast.ledger().size());
+  }
+
+  @Test
   void theWatchdogDestroysAnAbandonedMachineWithItsInstanceKey() throws Exception {
     vast.cli.env.put("ORCHESTRATE_IDLE_SECONDS", "2");
     Cli.Result up = vast.up();

@@ -105,8 +105,7 @@ public final class LogFollower {
     String line =
         "tail -c +"
             + (lines.offset() + 1)
-            // -s: look for the process's end every 0.2 s, not tail's default 1 s (run latency)
-            + " -s 0.2 --pid=$(cat "
+            + " --pid=$(cat "
             + Command.quote(run.pidFile())
             + ") -f "
             + Command.quote(run.log());

@@ -341,8 +341,12 @@ public final class VastTarget implements Target {
       try {
         remote.syncStep(machine, request, steps, events);
         return;
-      } catch (dev.orchestrate.core.transport.ConnectionLostException e) {
-        if (attempt >= SYNC_TRIES || request.cancellation().isCancelled()) {
+      } catch (OrchestrateException e) {
+        // A drop during a reconnect's handshake can read as a refused key: on a machine we just
+        // reached with that key, retry transport failures a few times, each resuming the sync.
+        if (e.code() != ErrorCode.TRANSPORT
+            || attempt >= SYNC_TRIES
+            || request.cancellation().isCancelled()) {
           throw e;
         }
         events.accept(
@@ -350,7 +354,7 @@ public final class VastTarget implements Target {
                 context.clock().instant(),
                 "the connection to instance "
                     + machine.id()
-                    + " dropped during sync: "
+                    + " failed during sync: "
                     + e.getMessage(),
                 "resuming (try " + (attempt + 1) + " of " + SYNC_TRIES + ")"));
       }

@@ -79,7 +79,11 @@ public final class EngineRuntime {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Path nativeLib = projectDir.resolve("native/target/cmake/libolmo_engine.so");
+    // The library the native module staged for its jar: CPU + CUDA when nvcc was found at build
+    // time, CPU only otherwise (native/build.sh auto), so `custom` runs on the machine's GPU.
+    Path nativeLib =
+        projectDir.resolve(
+            "native/target/classes/dev/orchestrate/engine/native/linux-x86_64/libolmo_engine.so");
     return new Parts(
         classpath,
         classes,

@@ -17,7 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The image benchmark (run through bench/images/run.sh): cold build, no-op rebuild, forced rebuild
+ * The image benchmark (run through bench/images): cold build, no-op rebuild, forced rebuild
  * on a warm base, and load-archive sizes, for each image, on a fresh private dockerd.
  */
 public class ImagesBench {

@@ -27,7 +27,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /**
- * The sync benchmark (run through bench/sync/run.sh). Three scenarios, each run with `rsync -a`
+ * The sync benchmark (run through bench/sync). Three scenarios, each run with `rsync -a`
  * over ssh and with our AssetSync, both against the same loopback sshd:
  * initial transfer, no-op re-sync, one shard replaced. Each scenario runs --repeat times (default 2)
  * and the table shows the best run of each tool. "ours" is the whole sync step: local

@@ -210,12 +210,20 @@ public final class Sshd implements AutoCloseable {
    * @return how many server processes were killed
    */
   public int dropConnections() {
-    List<ProcessHandle> victims = new ArrayList<>();
+    return killAndWait(sessions());
+  }
+
+  private List<ProcessHandle> sessions() {
+    List<ProcessHandle> sessions = new ArrayList<>();
     process
         .toHandle()
         .descendants()
         .filter(p -> p.info().command().map(Sshd::isSshdBinary).orElse(false))
-        .forEach(victims::add);
+        .forEach(sessions::add);
+    return sessions;
+  }
+
+  private static int killAndWait(List<ProcessHandle> victims) {
     victims.forEach(ProcessHandle::destroyForcibly);
     for (ProcessHandle p : victims) {
       try {
@@ -242,9 +250,13 @@ public final class Sshd implements AutoCloseable {
     stop();
   }
 
+  // The listener goes first: killing sessions while it still accepts would let a client that
+  // reconnects at once get a fresh session nobody kills. Sessions are listed before it dies, since
+  // they are no longer its descendants afterwards.
   private void kill() {
-    dropConnections();
-    process.destroy();
+    List<ProcessHandle> sessions = sessions();
+    process.destroyForcibly();
+    killAndWait(sessions);
     try {
       if (!process.waitFor(5, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);

@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
  * a call surfaces as {@link ConnectionLostException} so that the caller decides how to resume.
  */
 final class SshTransport implements Transport {
+  private static final Duration CHANNEL_OPEN_TIMEOUT = Duration.ofSeconds(20);
+
   private final Endpoint endpoint;
   private final SessionOpener opener;
   private final Backoff backoff;
@@ -71,7 +73,10 @@ final class SshTransport implements Transport {
       channel.setInputStream(stdin, false);
       channel.setOutputStream(new Pump(output, false, closed), false);
       channel.setExtOutputStream(new Pump(output, true, closed), false);
-      channel.connect((int) Math.min(Integer.MAX_VALUE, command.timeout().toMillis()));
+      // Opening a channel is one round trip: bound it on its own, since JSch can wait forever for
+      // the open confirmation on a session whose peer vanished without closing the socket.
+      channel.connect(
+          (int) Math.min(CHANNEL_OPEN_TIMEOUT.toMillis(), command.timeout().toMillis()));
     } catch (JSchException e) {
       // A channel that cannot be opened on a session that looked alive almost always means the
       // connection just died; reconnecting on the next call settles it either way.

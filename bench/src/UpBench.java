@@ -41,7 +41,7 @@ public final class UpBench {
     Path assets = stageAssets(assetMib);
     Process sim =
         new ProcessBuilder("bin/vast-sim", "--port", "0", "--fast")
-            .redirectErrorStream(true)
+            .redirectError(ProcessBuilder.Redirect.INHERIT) // build notes; stdout's first line is the URL
             .start();
     BufferedReader simOut =
         new BufferedReader(new InputStreamReader(sim.getInputStream(), StandardCharsets.UTF_8));

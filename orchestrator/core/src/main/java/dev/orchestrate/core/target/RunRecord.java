@@ -106,212 +106,117 @@ public record RunRecord(
   }
 
   public RunRecord withMachine(Machine m) {
-    return new RunRecord(
-        schema,
-        runId,
-        profileName,
-        target,
-        profile,
-        host,
-        Optional.of(m),
-        command,
-        manifestHash,
-        envFingerprint,
-        imageDigest,
-        startedAt,
-        endedAt,
-        steps,
-        status,
-        exitCode,
-        metrics,
-        costUsd,
-        error);
+    Copy c = new Copy(this);
+    c.machine = Optional.of(m);
+    return c.build();
   }
 
-  public RunRecord withCommand(List<String> c) {
-    return new RunRecord(
-        schema,
-        runId,
-        profileName,
-        target,
-        profile,
-        host,
-        machine,
-        c,
-        manifestHash,
-        envFingerprint,
-        imageDigest,
-        startedAt,
-        endedAt,
-        steps,
-        status,
-        exitCode,
-        metrics,
-        costUsd,
-        error);
+  public RunRecord withCommand(List<String> command) {
+    Copy c = new Copy(this);
+    c.command = command;
+    return c.build();
   }
 
   public RunRecord withManifestHash(String hash) {
-    return new RunRecord(
-        schema,
-        runId,
-        profileName,
-        target,
-        profile,
-        host,
-        machine,
-        command,
-        Optional.ofNullable(hash),
-        envFingerprint,
-        imageDigest,
-        startedAt,
-        endedAt,
-        steps,
-        status,
-        exitCode,
-        metrics,
-        costUsd,
-        error);
+    Copy c = new Copy(this);
+    c.manifestHash = Optional.ofNullable(hash);
+    return c.build();
   }
 
   public RunRecord withEnvFingerprint(String fingerprint) {
-    return new RunRecord(
-        schema,
-        runId,
-        profileName,
-        target,
-        profile,
-        host,
-        machine,
-        command,
-        manifestHash,
-        Optional.ofNullable(fingerprint),
-        imageDigest,
-        startedAt,
-        endedAt,
-        steps,
-        status,
-        exitCode,
-        metrics,
-        costUsd,
-        error);
+    Copy c = new Copy(this);
+    c.envFingerprint = Optional.ofNullable(fingerprint);
+    return c.build();
   }
 
   public RunRecord withImageDigest(String digest) {
-    return new RunRecord(
-        schema,
-        runId,
-        profileName,
-        target,
-        profile,
-        host,
-        machine,
-        command,
-        manifestHash,
-        envFingerprint,
-        Optional.ofNullable(digest),
-        startedAt,
-        endedAt,
-        steps,
-        status,
-        exitCode,
-        metrics,
-        costUsd,
-        error);
+    Copy c = new Copy(this);
+    c.imageDigest = Optional.ofNullable(digest);
+    return c.build();
   }
 
   public RunRecord withStep(StepTiming timing) {
-    List<StepTiming> all = new ArrayList<>(steps);
-    all.add(timing);
-    return new RunRecord(
-        schema,
-        runId,
-        profileName,
-        target,
-        profile,
-        host,
-        machine,
-        command,
-        manifestHash,
-        envFingerprint,
-        imageDigest,
-        startedAt,
-        endedAt,
-        all,
-        status,
-        exitCode,
-        metrics,
-        costUsd,
-        error);
+    Copy c = new Copy(this);
+    c.steps = new ArrayList<>(steps);
+    c.steps.add(timing);
+    return c.build();
   }
 
-  public RunRecord withMetrics(Map<String, Object> m) {
-    return new RunRecord(
-        schema,
-        runId,
-        profileName,
-        target,
-        profile,
-        host,
-        machine,
-        command,
-        manifestHash,
-        envFingerprint,
-        imageDigest,
-        startedAt,
-        endedAt,
-        steps,
-        status,
-        exitCode,
-        m,
-        costUsd,
-        error);
+  public RunRecord withMetrics(Map<String, Object> metrics) {
+    Copy c = new Copy(this);
+    c.metrics = metrics;
+    return c.build();
   }
 
   public RunRecord withCost(double usd) {
-    return new RunRecord(
-        schema,
-        runId,
-        profileName,
-        target,
-        profile,
-        host,
-        machine,
-        command,
-        manifestHash,
-        envFingerprint,
-        imageDigest,
-        startedAt,
-        endedAt,
-        steps,
-        status,
-        exitCode,
-        metrics,
-        usd,
-        error);
+    Copy c = new Copy(this);
+    c.costUsd = usd;
+    return c.build();
   }
 
   /** The record of a run that has ended. */
   public RunRecord ended(Instant at, Status finalStatus, Integer code, String why) {
-    return new RunRecord(
-        schema,
-        runId,
-        profileName,
-        target,
-        profile,
-        host,
-        machine,
-        command,
-        manifestHash,
-        envFingerprint,
-        imageDigest,
-        startedAt,
-        Optional.of(at),
-        steps,
-        finalStatus,
-        Optional.ofNullable(code),
-        metrics,
-        costUsd,
-        why);
+    Copy c = new Copy(this);
+    c.endedAt = Optional.of(at);
+    c.status = finalStatus;
+    c.exitCode = Optional.ofNullable(code);
+    c.error = why;
+    return c.build();
+  }
+
+  /** The fields that change after a run starts, copied so each wither names only its own. */
+  private static final class Copy {
+    private final RunRecord from;
+    private Optional<Machine> machine;
+    private List<String> command;
+    private Optional<String> manifestHash;
+    private Optional<String> envFingerprint;
+    private Optional<String> imageDigest;
+    private Optional<Instant> endedAt;
+    private List<StepTiming> steps;
+    private Status status;
+    private Optional<Integer> exitCode;
+    private Map<String, Object> metrics;
+    private double costUsd;
+    private String error;
+
+    Copy(RunRecord r) {
+      from = r;
+      machine = r.machine;
+      command = r.command;
+      manifestHash = r.manifestHash;
+      envFingerprint = r.envFingerprint;
+      imageDigest = r.imageDigest;
+      endedAt = r.endedAt;
+      steps = r.steps;
+      status = r.status;
+      exitCode = r.exitCode;
+      metrics = r.metrics;
+      costUsd = r.costUsd;
+      error = r.error;
+    }
+
+    RunRecord build() {
+      return new RunRecord(
+          from.schema,
+          from.runId,
+          from.profileName,
+          from.target,
+          from.profile,
+          from.host,
+          machine,
+          command,
+          manifestHash,
+          envFingerprint,
+          imageDigest,
+          from.startedAt,
+          endedAt,
+          steps,
+          status,
+          exitCode,
+          metrics,
+          costUsd,
+          error);
+    }
   }
 }

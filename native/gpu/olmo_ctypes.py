@@ -5,6 +5,9 @@ import numpy as np
 OK = 0
 BACKEND_AUTO, BACKEND_CPU, BACKEND_CUDA = 0, 1, 2
 FLAG_NO_CUDA_GRAPH = 1
+FLAG_NO_PDL = 2
+FLAG_UNFUSED_DECODE = 4
+FLAG_F32_ACTIVATIONS = 8  # CPU only: no BF16 rounding between modules, FP32 KV cache
 DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2}
 
 

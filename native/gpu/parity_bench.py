@@ -6,6 +6,17 @@ OLMo-2 snapshot (config.json + BF16 safetensors), loads it with transformers' Ol
 with our library (ctypes), and compares teacher-forced logits over a 512-token sequence, for our
 prefill and for our token-by-token decode. Then it times decode and time to first token.
 
+Three parity checks, all on the same snapshot bytes and tokens:
+  1. BF16, ours (CUDA) vs transformers BF16 (its default attention, sdpa). Reported against the
+     issue's literal bar (<= 1e-2, >= 99 % argmax) and against transformers' own BF16 spread: the
+     same comparison between two transformers BF16 runs that differ only in kernels (eager vs
+     sdpa attention; cuBLAS reduced-precision reductions off). BF16 rounding at every module
+     boundary makes any accumulation-order change grow to ~1e-2 over the layers, so the spread is
+     the smallest difference any other implementation can have.
+  2. FP32, the rounding-free check: our CPU backend with OLMO_FLAG_F32_ACTIVATIONS vs transformers
+     FP32 (TF32 off) on the same BF16 weights. Bar: <= 1e-4 relative, >= 99 % argmax.
+  3. Kernel by kernel, CUDA vs CPU on identical inputs (olmo_kernel_test, run by bench/engine-gpu).
+
 Usage: parity_bench.py --lib native/build/cuda/libolmo_engine.so --out DIR [--skip-static] [--skip-7b]
 """
 import argparse
@@ -78,13 +89,19 @@ def write_snapshot(model, path, shard):
     return path
 
 
-def load_hf(path, dtype):
+def load_hf(path, dtype, attn=None):
     from transformers import Olmo2ForCausalLM
+    kw = dict(attn_implementation=attn) if attn else {}
     try:
-        m = Olmo2ForCausalLM.from_pretrained(path, dtype=dtype)
+        m = Olmo2ForCausalLM.from_pretrained(path, dtype=dtype, **kw)
     except TypeError:
-        m = Olmo2ForCausalLM.from_pretrained(path, torch_dtype=dtype)
+        m = Olmo2ForCausalLM.from_pretrained(path, torch_dtype=dtype, **kw)
     return m.cuda().eval()
+
+
+def hf_logits(model, ids):
+    with torch.no_grad():
+        return model(torch.tensor(ids[None], device="cuda")).logits[0].float().cpu().numpy()
 
 
 def compare(ours, ref):
@@ -92,12 +109,28 @@ def compare(ours, ref):
     finite = bool(np.isfinite(ours).all())
     rel = float(np.linalg.norm(ours - ref) / np.linalg.norm(ref))
     per_pos = np.linalg.norm(ours - ref, axis=1) / np.linalg.norm(ref, axis=1)
-    agree = float((ours.argmax(1) == ref.argmax(1)).mean())
-    return dict(rel=rel, worst_pos_rel=float(per_pos.max()), argmax=agree, finite=finite)
+    pick = ours.argmax(1)
+    rows = np.arange(len(ref))
+    top = ref.max(1)
+    agree = float((pick == ref.argmax(1)).mean())
+    # A BF16 reference rounds its logits to 8 significant bits, so its top entry is often shared by
+    # several tokens (argmax then takes the lowest id). "tie-aware": our pick is one of the
+    # reference's top entries.
+    tie_aware = float((ref[rows, pick] >= top).mean())
+    ref_ties = float(((ref >= top[:, None]).sum(1) > 1).mean())
+    return dict(rel=rel, worst_pos_rel=float(per_pos.max()), argmax=agree, argmax_tie_aware=tie_aware,
+                ref_top_ties=ref_ties, finite=finite)
+
+
+def strict(c):
+    """The issue's literal bar."""
+    return c["rel"] <= 1e-2 and c["argmax"] >= 0.99 and c["finite"]
 
 
 def parity(name, lib, out, seq=512):
     log(f"== parity {name}")
+    torch.backends.cuda.matmul.allow_tf32 = False  # the FP32 reference must be FP32
+    torch.backends.cudnn.allow_tf32 = False
     model = build_model(name, seed=1234)
     snap = f"/tmp/olmo_{name}"
     write_snapshot(model, snap, "2MB" if name == "tiny" else "50GB")
@@ -108,39 +141,69 @@ def parity(name, lib, out, seq=512):
     rng = np.random.default_rng(7)
     ids = rng.integers(0, min(V, 100278), size=seq).astype(np.int64)
     hf = load_hf(snap, torch.bfloat16)
-    with torch.no_grad():
-        ref_bf16 = hf(torch.tensor(ids[None], device="cuda")).logits[0].float().cpu().numpy()
+    attn = getattr(hf.config, "_attn_implementation", "?")
+    ref_bf16 = hf_logits(hf, ids)
+    # transformers' own BF16 spread: the same model and bytes, other kernels
+    torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = False
+    ref_bf16_noreduce = hf_logits(hf, ids)
+    torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = True
+    hf_eager = load_hf(snap, torch.bfloat16, attn="eager")
+    ref_bf16_eager = hf_logits(hf_eager, ids)
+    del hf_eager
     hf32 = hf.float()
-    with torch.no_grad():
-        ref_f32 = hf32(torch.tensor(ids[None], device="cuda")).logits[0].float().cpu().numpy()
+    ref_f32 = hf_logits(hf32, ids)
     del hf, hf32
     torch.cuda.empty_cache()
     eng = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=1024)
     log("   engine:", eng.description, "rope_theta", eng.cfg.rope_theta, "eps", eng.cfg.rms_norm_eps)
-    pre, _ = eng.prefill_all_logits(ids)
-    eng.reset()
-    dec = np.full_like(pre, np.nan)
-    eng.prefill(ids[:1])
-    dec[0] = eng.logits()
-    for i in range(1, seq):
-        eng.decode(int(ids[i]))
-        eng.logits(dec[i])
+    pre, dec = teacher_forced(eng, ids)
     eng.close()
-    r = dict(prefill_vs_hf_bf16=compare(pre, ref_bf16), decode_vs_hf_bf16=compare(dec, ref_bf16),
+    t0 = time.perf_counter()
+    cpu32 = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CPU, max_seq=1024, flags=oc.FLAG_F32_ACTIVATIONS)
+    log("   engine:", cpu32.description)
+    pre32, dec32 = teacher_forced(cpu32, ids)
+    cpu32.close()
+    log(f"   fp32-activation CPU run: {time.perf_counter() - t0:.1f} s")
+    r = dict(hf_attention=attn,
+             prefill_vs_hf_bf16=compare(pre, ref_bf16), decode_vs_hf_bf16=compare(dec, ref_bf16),
+             hf_eager_vs_hf_bf16=compare(ref_bf16_eager, ref_bf16),
+             hf_noreduce_vs_hf_bf16=compare(ref_bf16_noreduce, ref_bf16),
              prefill_vs_hf_f32=compare(pre, ref_f32), decode_vs_hf_f32=compare(dec, ref_f32),
-             hf_bf16_vs_hf_f32=compare(ref_bf16, ref_f32), prefill_vs_decode=compare(pre, dec))
-    r["pass"] = all(r[k]["rel"] <= 1e-2 and r[k]["argmax"] >= 0.99 and r[k]["finite"]
-                    for k in ("prefill_vs_hf_bf16", "decode_vs_hf_bf16"))
-    # Noise-floor criterion: against the FP32 reference, ours must be as close as HF's own BF16 run
-    # (random-weight logits are flat, so BF16 rounding alone moves the argmax of a few % of positions).
+             hf_bf16_vs_hf_f32=compare(ref_bf16, ref_f32), prefill_vs_decode=compare(pre, dec),
+             f32_prefill_vs_hf_f32=compare(pre32, ref_f32), f32_decode_vs_hf_f32=compare(dec32, ref_f32))
+    ours = ("prefill_vs_hf_bf16", "decode_vs_hf_bf16")
+    r["pass"] = all(strict(r[k]) for k in ours)
+    r["hf_self_pass"] = strict(r["hf_eager_vs_hf_bf16"])
+    # Within transformers' own BF16 spread: as close to its default BF16 run as its other BF16
+    # kernels are (rel within 25 % of the widest spread, argmax within 1 point of the lowest).
+    spread = [r["hf_eager_vs_hf_bf16"], r["hf_noreduce_vs_hf_bf16"]]
+    worst_rel, worst_arg = max(c["rel"] for c in spread), min(c["argmax"] for c in spread)
+    r["pass_vs_hf_spread"] = all(r[k]["finite"] and r[k]["rel"] <= 1.25 * worst_rel and r[k]["argmax"] >= worst_arg - 0.01
+                                 for k in ours)
+    # Noise-floor criterion kept from v1: against FP32, ours as close as HF's own BF16 run.
     floor = r["hf_bf16_vs_hf_f32"]
     r["pass_vs_noise_floor"] = all(r[k]["rel"] <= 1.1 * floor["rel"] and r[k]["argmax"] >= floor["argmax"] - 0.01
                                    and r[k]["finite"] for k in ("prefill_vs_hf_f32", "decode_vs_hf_f32"))
+    r["pass_f32"] = all(r[k]["finite"] and r[k]["rel"] <= 1e-4 and r[k]["argmax"] >= 0.99
+                        for k in ("f32_prefill_vs_hf_f32", "f32_decode_vs_hf_f32"))
     for k, v in r.items():
         log(f"   {k}: {v}")
     results[f"parity_{name}"] = r
     save(out)
     return snap, ids
+
+
+def teacher_forced(eng, ids):
+    """All-logits prefill of ids, then the same positions token by token (decode path)."""
+    pre, _ = eng.prefill_all_logits(ids)
+    eng.reset()
+    dec = np.full_like(pre, np.nan)  # poisoned: a position never written fails `finite`
+    eng.prefill(ids[:1])
+    dec[0] = eng.logits()
+    for i in range(1, len(ids)):
+        eng.decode(int(ids[i]))
+        eng.logits(dec[i])
+    return pre, dec
 
 
 def copy_bandwidth():
@@ -305,10 +368,10 @@ def main():
     b["ours_tok_s"], b["ours_decode_only_tok_s"] = time_ours(lib, snap, prompt, eng=eng)
     eng.close()
     b["ours_fraction_of_limit"] = b["ours_decode_only_tok_s"] / limit
-    e2 = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=4096, flags=2)  # OLMO_FLAG_NO_PDL
+    e2 = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=4096, flags=oc.FLAG_NO_PDL)
     b["ours_no_pdl_tok_s"], b["ours_no_pdl_decode_only_tok_s"] = time_ours(lib, snap, prompt, eng=e2)
     e2.close()
-    e3 = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=4096, flags=4)  # OLMO_FLAG_UNFUSED_DECODE
+    e3 = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=4096, flags=oc.FLAG_UNFUSED_DECODE)
     b["ours_unfused_decode_only_tok_s"] = time_ours(lib, snap, prompt, eng=e3)[1]
     e3.close()
     b["ours_repeat_decode_only_tok_s"] = time_ours(lib, snap, prompt)[1]
@@ -335,18 +398,26 @@ def main():
             log("7b failed:", e)
     save(a.out)
     # table
-    p = results["parity_1b"]
     rows = [("card", results["device"]["name"]), ("copy bandwidth GB/s", f"{results['copy_bw_GBs']:.0f}")]
+    def rt(c, tie=False):
+        return f"{c['rel']:.2e} / {c['argmax']:.4f}" + (f" (tie-aware {c['argmax_tie_aware']:.4f})" if tie else "")
     for name in ("tiny", "1b"):
         if f"parity_{name}" in results:
             q = results[f"parity_{name}"]
-            rows.append((f"parity {name} prefill rel / argmax", f"{q['prefill_vs_hf_bf16']['rel']:.2e} / {q['prefill_vs_hf_bf16']['argmax']:.4f}"))
-            rows.append((f"parity {name} decode rel / argmax", f"{q['decode_vs_hf_bf16']['rel']:.2e} / {q['decode_vs_hf_bf16']['argmax']:.4f}"))
-            rows.append((f"  (HF bf16 vs HF fp32, {name})", f"{q['hf_bf16_vs_hf_f32']['rel']:.2e} / {q['hf_bf16_vs_hf_f32']['argmax']:.4f}"))
-            rows.append((f"  ours vs HF fp32 prefill/decode rel", f"{q['prefill_vs_hf_f32']['rel']:.2e} / {q['decode_vs_hf_f32']['rel']:.2e}"))
-            rows.append((f"  ours vs HF fp32 prefill/decode argmax", f"{q['prefill_vs_hf_f32']['argmax']:.4f} / {q['decode_vs_hf_f32']['argmax']:.4f}"))
-            rows.append((f"parity {name} pass (strict 1e-2/99%)", str(q["pass"])))
-            rows.append((f"parity {name} pass (vs HF noise floor)", str(q["pass_vs_noise_floor"])))
+            rows += [(f"[{name}] BF16: rel / argmax vs HF bf16 ({q['hf_attention']})", ""),
+                     ("  ours prefill", rt(q["prefill_vs_hf_bf16"], True)),
+                     ("  ours decode", rt(q["decode_vs_hf_bf16"], True)),
+                     ("  HF bf16 eager attention", rt(q["hf_eager_vs_hf_bf16"], True)),
+                     ("  HF bf16, no reduced-precision reductions", rt(q["hf_noreduce_vs_hf_bf16"], True)),
+                     ("  HF bf16 top-1 ties (share of positions)", f"{q['prefill_vs_hf_bf16']['ref_top_ties']:.4f}"),
+                     ("  issue bar (<=1e-2, >=99%): ours / HF eager", f"{q['pass']} / {q['hf_self_pass']}"),
+                     ("  within HF's own bf16 spread", str(q["pass_vs_hf_spread"])),
+                     (f"[{name}] vs HF fp32: rel / argmax", ""),
+                     ("  HF bf16", rt(q["hf_bf16_vs_hf_f32"])),
+                     ("  ours bf16 prefill / decode", f"{rt(q['prefill_vs_hf_f32'])}; {rt(q['decode_vs_hf_f32'])}"),
+                     ("  ours fp32-activation (CPU) prefill", rt(q["f32_prefill_vs_hf_f32"])),
+                     ("  ours fp32-activation (CPU) decode", rt(q["f32_decode_vs_hf_f32"])),
+                     ("  fp32 bar (<=1e-4, >=99%)", str(q["pass_f32"]))]
     rows += [("HF eager decode tok/s", f"{b['hf_eager_tok_s']:.1f}"),
              ("HF static compiled tok/s", f"{b.get('hf_static_tok_s', float('nan')):.1f}"),
              ("ours tok/s (32 prompt + 256 new)", f"{b['ours_tok_s']:.1f}"),
@@ -366,7 +437,9 @@ def main():
     with open(os.path.join(a.out, "table.txt"), "w") as f:
         f.write(table + "\n")
     log("\n" + table)
-    return 0 if p["pass_vs_noise_floor"] else 1
+    ok = all(results[f"parity_{n}"]["pass_f32"] and results[f"parity_{n}"]["pass_vs_hf_spread"]
+             for n in ("tiny", "1b") if f"parity_{n}" in results)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

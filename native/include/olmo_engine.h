@@ -81,6 +81,10 @@ typedef enum olmo_dtype {
 #define OLMO_FLAG_NO_CUDA_GRAPH 0x1u /* CUDA: launch decode kernels one by one (debugging) */
 #define OLMO_FLAG_NO_PDL 0x2u        /* CUDA: no programmatic dependent launch in decode (A/B timing) */
 #define OLMO_FLAG_UNFUSED_DECODE 0x4u /* CUDA: separate q/k-norm+RoPE and argmax kernels in decode (A/B) */
+/* CPU (verification): no BF16 rounding between modules and an FP32 KV cache, i.e. what transformers
+ * computes in FP32 on the same BF16 weights. The CUDA backend declines it (OLMO_ERR_UNSUPPORTED;
+ * OLMO_BACKEND_AUTO then runs on the CPU). */
+#define OLMO_FLAG_F32_ACTIVATIONS 0x8u
 
 typedef struct olmo_options {
     uint32_t struct_size; /* = sizeof(olmo_options); set by olmo_options_init */

@@ -176,7 +176,7 @@ static void create_common(olmo_engine *e, const Config &cfg, const TensorSource 
         fail(OLMO_ERR_NO_BACKEND, "this libolmo_engine was built without CUDA (configure with -DOLMO_CUDA=ON)");
 #endif
     } else if (want == OLMO_BACKEND_CPU) {
-        e->be = make_cpu_backend(opt.num_threads);
+        e->be = make_cpu_backend(opt.num_threads, opt.flags);
     } else {
         fail(OLMO_ERR_INVALID_ARGUMENT, "unknown backend " + std::to_string(want));
     }
@@ -189,7 +189,7 @@ static void create_common(olmo_engine *e, const Config &cfg, const TensorSource 
         // cover (e.g. head_dim 16) runs on the CPU instead, and the description says why.
         if (!automatic || want != OLMO_BACKEND_CUDA || err.status != OLMO_ERR_UNSUPPORTED) throw;
         declined = err.what();
-        e->be = make_cpu_backend(opt.num_threads);
+        e->be = make_cpu_backend(opt.num_threads, opt.flags);
         e->backend_kind = OLMO_BACKEND_CPU;
         e->be->load(cfg, src, e->max_seq, e->chunk);
     }

@@ -104,7 +104,7 @@ class Backend {
     virtual int32_t argmax() = 0;  // greedy token of the last computed logits
 };
 
-std::unique_ptr<Backend> make_cpu_backend(int num_threads);
+std::unique_ptr<Backend> make_cpu_backend(int num_threads, uint32_t flags);
 #ifdef OLMO_WITH_CUDA
 std::unique_ptr<Backend> make_cuda_backend(int device, uint32_t flags);
 bool cuda_device_available(int device);

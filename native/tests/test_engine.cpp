@@ -115,7 +115,10 @@ struct Ref {
     const Model &m;
     const olmo_config &c;
     std::vector<std::vector<float>> K, Vc;  // per layer: [pos][kv_dim]
-    explicit Ref(const Model &mm) : m(mm), c(mm.cfg), K(c.num_layers), Vc(c.num_layers) {}
+    const bool r16;  // round to BF16 at transformers' BF16 module boundaries; false: FP32 run
+    explicit Ref(const Model &mm, bool bf16_rounding = true)
+        : m(mm), c(mm.cfg), K(c.num_layers), Vc(c.num_layers), r16(bf16_rounding) {}
+    float R(float f) const { return r16 ? bf(f) : f; }
     const std::vector<float> &W(const std::string &n) const { return m.w.at(n); }
     std::vector<float> linear(const std::string &n, const std::vector<float> &x, bool round = true) const {
         const auto &w = W(n);
@@ -124,7 +127,7 @@ struct Ref {
         for (size_t o = 0; o < out; ++o) {
             double s = 0;
             for (size_t i = 0; i < in; ++i) s += double(w[o * in + i]) * x[i];
-            y[o] = round ? bf(float(s)) : float(s);
+            y[o] = round ? R(float(s)) : float(s);
         }
         return y;
     }
@@ -133,7 +136,7 @@ struct Ref {
         for (float v : x) ss += double(v) * v;
         double r = 1.0 / std::sqrt(ss / x.size() + c.rms_norm_eps);
         std::vector<float> y(x.size());
-        for (size_t i = 0; i < x.size(); ++i) y[i] = bf(float(W(n)[i] * (x[i] * r)));
+        for (size_t i = 0; i < x.size(); ++i) y[i] = R(float(W(n)[i] * (x[i] * r)));
         return y;
     }
     void rope(std::vector<float> &v, int pos) const {
@@ -143,8 +146,8 @@ struct Ref {
                 float inv = 1.0f / std::pow(c.rope_theta, float(2 * d) / float(D));
                 double a = double(float(pos) * inv);
                 float x1 = v[h * D + d], x2 = v[h * D + d + D / 2];
-                v[h * D + d] = bf(float(x1 * std::cos(a) - x2 * std::sin(a)));
-                v[h * D + d + D / 2] = bf(float(x2 * std::cos(a) + x1 * std::sin(a)));
+                v[h * D + d] = R(float(x1 * std::cos(a) - x2 * std::sin(a)));
+                v[h * D + d + D / 2] = R(float(x2 * std::cos(a) + x1 * std::sin(a)));
             }
     }
     std::vector<float> step(int tok) {  // appends one token, returns its logits
@@ -178,15 +181,15 @@ struct Ref {
                 for (int e = 0; e < D; ++e) {
                     double o = 0;
                     for (int j = 0; j < len; ++j) o += s[j] / sum * Vc[l][size_t(j) * kvd + kh * D + e];
-                    att[h * D + e] = bf(float(o));
+                    att[h * D + e] = R(float(o));
                 }
             }
             auto a = norm(p + "post_attention_layernorm.weight", linear(p + "self_attn.o_proj.weight", att));
-            for (int i = 0; i < H; ++i) x[i] = bf(x[i] + a[i]);
+            for (int i = 0; i < H; ++i) x[i] = R(x[i] + a[i]);
             auto g = linear(p + "mlp.gate_proj.weight", x), u = linear(p + "mlp.up_proj.weight", x);
-            for (size_t i = 0; i < g.size(); ++i) g[i] = bf(bf(float(g[i] / (1.0 + std::exp(-double(g[i]))))) * u[i]);
+            for (size_t i = 0; i < g.size(); ++i) g[i] = R(R(float(g[i] / (1.0 + std::exp(-double(g[i]))))) * u[i]);
             auto d = norm(p + "post_feedforward_layernorm.weight", linear(p + "mlp.down_proj.weight", g));
-            for (int i = 0; i < H; ++i) x[i] = bf(x[i] + d[i]);
+            for (int i = 0; i < H; ++i) x[i] = R(x[i] + d[i]);
         }
         return linear("lm_head.weight", norm("model.norm.weight", x), false);
     }
@@ -275,11 +278,12 @@ std::string write_snapshot(const Model &m, bool sharded, std::string dir = "") {
     return dir;
 }
 
-olmo_engine *make_engine(const Model &m, int backend, int chunk = 0) {
+olmo_engine *make_engine(const Model &m, int backend, int chunk = 0, uint32_t flags = 0) {
     auto ws = as_weights(m);
     olmo_options o;
     olmo_options_init(&o);
     o.backend = backend;
+    o.flags = flags;
     o.max_seq_len = 256;
     o.prefill_chunk = chunk;
     olmo_engine *e = nullptr;
@@ -353,6 +357,42 @@ void test_cpu() {
     OK(olmo_prefill_all_logits(e, toks.data(), N, all2.data(), nullptr));
     d = rel_err(all2.data(), all.data(), all.size());
     CHECK(d < 1e-6, "chunked prefill mismatch %g", d);
+
+    // 5b. FP32-activation mode (OLMO_FLAG_F32_ACTIVATIONS) vs the naive reference without BF16
+    //     rounding: only FP32-vs-double accumulation differs, so the bound is tight.
+    {
+        olmo_engine *f = make_engine(m, OLMO_BACKEND_CPU, 0, OLMO_FLAG_F32_ACTIVATIONS);
+        CHECK(std::strstr(olmo_backend_description(f), "FP32 activations") != nullptr, "description: %s",
+              olmo_backend_description(f));
+        std::vector<float> f32(size_t(N) * V, NAN);
+        OK(olmo_prefill_all_logits(f, toks.data(), N, f32.data(), nullptr));
+        Ref ref32(m, false);
+        double w32 = 0;
+        int agree32 = 0;
+        for (int i = 0; i < N; ++i) {
+            auto r = ref32.step(toks[i]);
+            w32 = std::max(w32, rel_err(&f32[size_t(i) * V], r.data(), V));
+            agree32 += argmax(&f32[size_t(i) * V], V) == argmax(r.data(), V);
+        }
+        // token-by-token decode in FP32 mode == its all-logits prefill
+        OK(olmo_reset(f));
+        double dw = 0;
+        for (int i = 0; i < N; ++i) {
+            if (i == 0) OK(olmo_prefill(f, &toks[0], 1, nullptr));
+            else OK(olmo_decode(f, toks[i], nullptr));
+            std::fill(dec.begin(), dec.end(), NAN);
+            OK(olmo_get_logits(f, dec.data(), V));
+            dw = std::max(dw, rel_err(dec.data(), &f32[size_t(i) * V], V));
+        }
+        double vs16 = rel_err(f32.data(), all.data(), all.size());
+        std::printf("fp32-activation mode vs naive fp32 reference: worst rel err %.2e, argmax %d/%d; "
+                    "decode vs prefill %.2e; vs bf16 mode %.2e\n", w32, agree32, N, dw, vs16);
+        CHECK(w32 < 1e-5, "fp32 mode rel err %g", w32);
+        CHECK(agree32 == N, "fp32 mode agreement %d/%d", agree32, N);
+        CHECK(dw < 1e-6, "fp32 mode decode/prefill mismatch %g", dw);
+        CHECK(vs16 > 1e-4, "fp32 mode gave the bf16 result (%g): flag ignored?", vs16);
+        olmo_engine_free(f);
+    }
 
     // 6. errors
     int32_t bad = V;

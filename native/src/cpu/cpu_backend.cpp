@@ -1,6 +1,9 @@
 // CPU backend: plain C++17, FP32 arithmetic on BF16-resident weights, activations rounded
 // to BF16 at the same module boundaries as transformers' BF16 Olmo2 (engine.md §1.7).
 // Prefill and decode share one forward over n rows, so the two paths agree exactly.
+// With OLMO_FLAG_F32_ACTIVATIONS nothing is rounded between modules and the KV cache holds FP32:
+// the same forward then computes what transformers computes in FP32 on the same BF16 weights,
+// which is the tight (rounding-free) check of the model's arithmetic.
 #include <algorithm>
 #include <thread>
 
@@ -13,9 +16,6 @@
 namespace olmo {
 namespace {
 
-inline void round_vec(float *x, size_t n) {
-    for (size_t i = 0; i < n; ++i) x[i] = round_bf16(x[i]);
-}
 
 // 8 independent accumulators so the compiler can vectorise without reassociating.
 inline float dot(const float *a, const float *b, int n) {
@@ -49,14 +49,15 @@ std::vector<float> to_f32(const std::vector<uint16_t> &v) {
 
 class CpuBackend : public Backend {
   public:
-    explicit CpuBackend(int threads) {
+    CpuBackend(int threads, uint32_t flags) : f32_((flags & OLMO_FLAG_F32_ACTIVATIONS) != 0) {
         nt_ = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
     }
     std::string description() const override {
+        const std::string act = f32_ ? ", FP32 activations" : "";
 #ifdef _OPENMP
-        return "cpu (" + std::to_string(nt_) + " OpenMP threads)";
+        return "cpu (" + std::to_string(nt_) + " OpenMP threads" + act + ")";
 #else
-        return "cpu (single thread)";
+        return "cpu (single thread" + act + ")";
 #endif
     }
 
@@ -83,8 +84,14 @@ class CpuBackend : public Backend {
             L.post_attn = to_f32(lw.post_attn); L.post_ff = to_f32(lw.post_ff);
         }
         const size_t D = c.head_dim;
-        kcache_.assign(size_t(c.layers) * c.kv_heads * max_seq * D, 0);
-        vcache_.assign(kcache_.size(), 0);
+        const size_t cache = size_t(c.layers) * c.kv_heads * max_seq * D;
+        if (f32_) {
+            kcache32_.assign(cache, 0.f);
+            vcache32_.assign(cache, 0.f);
+        } else {
+            kcache_.assign(cache, 0);
+            vcache_.assign(cache, 0);
+        }
         inv_freq_.resize(D / 2);
         for (size_t i = 0; i < D / 2; ++i) inv_freq_[i] = 1.0f / std::pow(c.rope_theta, float(2 * i) / float(D));
         logits_.assign(V, 0.f);
@@ -103,11 +110,24 @@ class CpuBackend : public Backend {
 
   private:
     Config c_;
+    const bool f32_;  // OLMO_FLAG_F32_ACTIVATIONS: no BF16 rounding of activations, FP32 KV cache
     int nt_, max_seq_ = 0;
     std::vector<uint16_t> emb_, lm_;
     std::vector<float> final_norm_, inv_freq_, logits_;
     std::vector<Layer> layers_;
-    std::vector<uint16_t> kcache_, vcache_;  // [layer][kv_head][pos][head_dim], BF16 values
+    std::vector<uint16_t> kcache_, vcache_;    // [layer][kv_head][pos][head_dim], BF16 values
+    std::vector<float> kcache32_, vcache32_;   // the same layout, FP32 (f32_ only)
+
+    // A module boundary: BF16 rounding as transformers' BF16 run does, or nothing in FP32 mode.
+    float rd(float x) const { return f32_ ? x : round_bf16(x); }
+    void round_vec(float *x, size_t n) const {
+        if (!f32_)
+            for (size_t i = 0; i < n; ++i) x[i] = round_bf16(x[i]);
+    }
+    static float load(const uint16_t *p, size_t i) { return bf16_to_f32(p[i]); }
+    static float load(const float *p, size_t i) { return p[i]; }
+    static void store(uint16_t *p, size_t i, float v) { p[i] = f32_to_bf16(v); }
+    static void store(float *p, size_t i, float v) { p[i] = v; }
 
     // Y[m][n] = sum_k X[m][k] * W[n][k]; W is BF16 [N, K].
     void matmul(const float *X, int M, int K, const uint16_t *W, int N, float *Y) {
@@ -124,6 +144,15 @@ class CpuBackend : public Backend {
     }
 
     void forward(const int32_t *ids, int n, int pos0, float *all) {
+        if (f32_)
+            forward_t(kcache32_.data(), vcache32_.data(), ids, n, pos0, all);
+        else
+            forward_t(kcache_.data(), vcache_.data(), ids, n, pos0, all);
+    }
+
+    // T: the KV cache's element type (uint16_t BF16 bits, or float).
+    template <typename T>
+    void forward_t(T *kcache, T *vcache, const int32_t *ids, int n, int pos0, float *all) {
         const Config &c = c_;
         const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, D = c.head_dim, QKV = Q + 2 * KV;
         const int group = c.heads / c.kv_heads;
@@ -137,8 +166,8 @@ class CpuBackend : public Backend {
             const Layer &L = layers_[l];
             matmul(x.data(), n, H, L.qkv.data(), QKV, qkv.data());
             round_vec(qkv.data(), qkv.size());
-            uint16_t *kc = &kcache_[size_t(l) * c.kv_heads * max_seq_ * D];
-            uint16_t *vc = &vcache_[size_t(l) * c.kv_heads * max_seq_ * D];
+            T *kc = kcache + size_t(l) * c.kv_heads * max_seq_ * D;
+            T *vc = vcache + size_t(l) * c.kv_heads * max_seq_ * D;
             for (int i = 0; i < n; ++i) {
                 float *q = &qkv[size_t(i) * QKV], *k = q + Q, *v = k + KV;
                 rmsnorm(q, L.q_norm.data(), Q, c.eps, q); round_vec(q, Q);
@@ -148,8 +177,8 @@ class CpuBackend : public Backend {
                 rope(k, c.kv_heads, pos);
                 for (int h = 0; h < c.kv_heads; ++h)
                     for (int d = 0; d < D; ++d) {
-                        kc[(size_t(h) * max_seq_ + pos) * D + d] = f32_to_bf16(k[h * D + d]);
-                        vc[(size_t(h) * max_seq_ + pos) * D + d] = f32_to_bf16(v[h * D + d]);
+                        store(kc, (size_t(h) * max_seq_ + pos) * D + d, k[h * D + d]);
+                        store(vc, (size_t(h) * max_seq_ + pos) * D + d, v[h * D + d]);
                     }
             }
             // causal attention, one (row, head) per task
@@ -160,10 +189,10 @@ class CpuBackend : public Backend {
                 for (int t = 0; t < n * c.heads; ++t) {
                     const int i = t / c.heads, h = t % c.heads, kvh = h / group, len = pos0 + i + 1;
                     const float *q = &qkv[size_t(i) * QKV + h * D];
-                    const uint16_t *kh = kc + size_t(kvh) * max_seq_ * D, *vh = vc + size_t(kvh) * max_seq_ * D;
+                    const T *kh = kc + size_t(kvh) * max_seq_ * D, *vh = vc + size_t(kvh) * max_seq_ * D;
                     float mx = -INFINITY;
                     for (int j = 0; j < len; ++j) {
-                        for (int d = 0; d < D; ++d) kf[d] = bf16_to_f32(kh[size_t(j) * D + d]);
+                        for (int d = 0; d < D; ++d) kf[d] = load(kh, size_t(j) * D + d);
                         s[j] = dot(q, kf.data(), D) * scale;
                         mx = std::max(mx, s[j]);
                     }
@@ -172,10 +201,10 @@ class CpuBackend : public Backend {
                     for (int j = 0; j < len; ++j) {
                         float p = std::exp(s[j] - mx);
                         sum += p;
-                        for (int d = 0; d < D; ++d) acc[d] += p * bf16_to_f32(vh[size_t(j) * D + d]);
+                        for (int d = 0; d < D; ++d) acc[d] += p * load(vh, size_t(j) * D + d);
                     }
                     float *o = &att[size_t(i) * Q + h * D];
-                    for (int d = 0; d < D; ++d) o[d] = round_bf16(acc[d] / sum);
+                    for (int d = 0; d < D; ++d) o[d] = rd(acc[d] / sum);
                 }
             }
             matmul(att.data(), n, Q, L.o.data(), H, a.data());
@@ -183,9 +212,9 @@ class CpuBackend : public Backend {
             residual_norm(x.data(), a.data(), L.post_attn.data(), n, tmp.data());
             matmul(x.data(), n, H, L.gu.data(), 2 * I, gu.data());
             for (size_t j = 0; j < size_t(n) * I; ++j) {
-                float g = round_bf16(gu[2 * j]), u = round_bf16(gu[2 * j + 1]);
-                float sg = round_bf16(g / (1.f + std::exp(-g)));
-                act[j] = round_bf16(sg * u);
+                float g = rd(gu[2 * j]), u = rd(gu[2 * j + 1]);
+                float sg = rd(g / (1.f + std::exp(-g)));
+                act[j] = rd(sg * u);
             }
             matmul(act.data(), n, I, L.down.data(), H, a.data());
             round_vec(a.data(), a.size());
@@ -213,7 +242,7 @@ class CpuBackend : public Backend {
         for (int i = 0; i < n; ++i) {
             rmsnorm(a + size_t(i) * H, w, H, c_.eps, tmp);
             float *xi = x + size_t(i) * H;
-            for (int h = 0; h < H; ++h) xi[h] = round_bf16(xi[h] + round_bf16(tmp[h]));
+            for (int h = 0; h < H; ++h) xi[h] = rd(xi[h] + rd(tmp[h]));
         }
     }
 
@@ -225,14 +254,16 @@ class CpuBackend : public Backend {
             for (int d = 0; d < half; ++d) {
                 float ang = float(pos) * inv_freq_[d], cs = std::cos(ang), sn = std::sin(ang);
                 float x1 = x[d], x2 = x[d + half];
-                x[d] = round_bf16(x1 * cs - x2 * sn);
-                x[d + half] = round_bf16(x2 * cs + x1 * sn);
+                x[d] = rd(x1 * cs - x2 * sn);
+                x[d + half] = rd(x2 * cs + x1 * sn);
             }
         }
     }
 };
 }  // namespace
 
-std::unique_ptr<Backend> make_cpu_backend(int threads) { return std::make_unique<CpuBackend>(threads); }
+std::unique_ptr<Backend> make_cpu_backend(int threads, uint32_t flags) {
+    return std::make_unique<CpuBackend>(threads, flags);
+}
 
 }  // namespace olmo

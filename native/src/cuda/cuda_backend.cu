@@ -28,7 +28,7 @@ class CudaBackend : public Backend {
   public:
     CudaBackend(int device, uint32_t flags)
         : dev_(device), use_graph_(!(flags & OLMO_FLAG_NO_CUDA_GRAPH)), want_pdl_(!(flags & OLMO_FLAG_NO_PDL)),
-          fused_attn_(!(flags & OLMO_FLAG_UNFUSED_DECODE)) {
+          fused_attn_(!(flags & OLMO_FLAG_UNFUSED_DECODE)), f32_act_((flags & OLMO_FLAG_F32_ACTIVATIONS) != 0) {
         CK(cudaSetDevice(dev_));
         cudaDeviceProp prop;
         CK(cudaGetDeviceProperties(&prop, dev_));
@@ -59,6 +59,9 @@ class CudaBackend : public Backend {
         max_seq_ = max_seq;
         chunk_ = chunk;
         const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, D = c.head_dim, V = c.vocab;
+        if (f32_act_)
+            fail(OLMO_ERR_UNSUPPORTED, "FP32 activations (OLMO_FLAG_F32_ACTIVATIONS) are a CPU-backend verification mode; "
+                                       "the CUDA kernels keep BF16 activations");
         if (D != 16 && D != 32 && D != 64 && D != 128)
             fail(OLMO_ERR_UNSUPPORTED, "CUDA backend supports head_dim 16, 32, 64 or 128, not " + std::to_string(D));
         for (int kdim : {H, Q, I})
@@ -215,7 +218,7 @@ class CudaBackend : public Backend {
 
   private:
     int dev_, sms_ = 0, cc_ = 0, max_seq_ = 0, chunk_ = 0, splits_ = 1, all_cap_ = 0;
-    bool use_graph_, want_pdl_, pdl_ = false, fused_attn_ = true;  // pdl_: launches of the decode step use PDL
+    bool use_graph_, want_pdl_, pdl_ = false, fused_attn_ = true, f32_act_ = false;  // pdl_: launches of the decode step use PDL
     std::string name_;
     Config c_;
     cudaStream_t stream_ = nullptr;

@@ -1,0 +1,945 @@
+// olmo_kernel_test: every CUDA kernel of kernels.cuh in isolation against a CPU reference computed
+// in double from the SAME bf16 inputs, with the kernel's own rounding points (those of
+// cpu_backend.cpp, i.e. transformers' BF16 Olmo2). Exit 0 = pass, 1 = failure, 77 = no CUDA device.
+//
+// How the comparison stays tight. Each checked BF16 output gets an Expect {r, lo, hi}: r is the
+// exact value the kernel rounds last (with nominal intermediates), [lo, hi] the range that value
+// may take given (a) FP32 arithmetic — accumulation order, rsqrtf, expf/__expf, sincosf — bounded
+// per kernel far above its real size (see the window constants below), and (b) intermediate BF16
+// roundings that sit so close to a rounding midpoint that FP32 may round them either way (both
+// candidates are followed to the end). The kernel's output must then lie within 1 bf16 ulp of
+// [bf16(lo), bf16(hi)]; normally it lies inside (0 ulp), and at most 0.1 % (+2) of a check's
+// outputs may sit at exactly 1 ulp: on an H100 no output of a correct kernel did, while a kernel
+// that skips one intermediate rounding (e.g. SwiGLU without rounding silu to BF16) puts ~25 % there
+// and no output beyond 1 ulp, so this bound is what catches a wrong rounding point. Intermediates
+// the kernel exposes (the residual it writes, the KV-cache it writes, the normalised GEMV input
+// observed through an identity weight matrix) are checked first and then used as the reference's
+// inputs, so one flipped bit never cascades. FP32 outputs: relative L2 <= 1e-5 and every element
+// inside its window. Output buffers are poisoned (0xFF bytes: NaN) before each launch, so anything
+// unwritten fails.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "../src/cuda/kernels.cuh"
+
+namespace {
+using olmo::k::bf16;
+namespace k = olmo::k;
+
+#define CK(x) ck((x), #x, __LINE__)
+void ck(cudaError_t e, const char *what, int line) {
+    if (e == cudaSuccess) return;
+    std::printf("FATAL CUDA error at test_kernels.cu:%d: %s: %s\n", line, what, cudaGetErrorString(e));
+    std::exit(1);
+}
+void sync_check(int line) {
+    ck(cudaGetLastError(), "kernel launch", line);
+    ck(cudaDeviceSynchronize(), "kernel execution", line);
+}
+#define SYNC() sync_check(__LINE__)
+
+// FP32 error windows (relative to the stated magnitude). Real FP32 errors of these computations are
+// a few 2^-24; the windows are 5–500x that and still 2^7–2^12 below a bf16 ulp.
+const double kRoundWin = std::ldexp(1.0, -16);  // intermediate FP32 value before a BF16 rounding
+const double kDotWin = std::ldexp(1.0, -20);    // dot products: times sum |a_k * b_k|
+// Tensor-core (mma.sync) dot products: their FP32 accumulation truncates, measured on an H100 at
+// 0.4 of kDotWin for K=2048 (CUDA-core GEMV: 0.02), so twice kDotWin.
+const double kMmaWin = std::ldexp(1.0, -19);
+const double kRopeWin = std::ldexp(1.0, -20);   // RoPE: times |x1| + |x2| (sincosf 2 ulp, fma)
+const double kSiluWin = std::ldexp(1.0, -20);   // silu(g) = g / (1 + expf(-g)): times |silu|
+const double kAttnWin = std::ldexp(1.0, -15);   // attention: times sum p|v| / sum p + |o| (__expf)
+const double kF32RelL2 = 1e-5;
+
+// ------------------------------------------------------------------ bf16 on the host
+float bf2f(uint16_t b) {
+    uint32_t u = uint32_t(b) << 16;
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+uint16_t f2bf(float f) {  // round to nearest even
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return 0x7fc0;
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return uint16_t(u >> 16);
+}
+// Rounds a double straight to the nearest bf16 (ties to even); no double rounding through float.
+float bf16r(double x) {
+    if (x == 0 || !std::isfinite(x)) return float(x);
+    int e;
+    std::frexp(x, &e);                        // |x| in [2^(e-1), 2^e): 8 significant bits -> ulp 2^(e-8)
+    const double q = std::ldexp(1.0, std::max(e, -125) - 8);  // below 2^-126: bf16 subnormal quantum
+    return float(std::nearbyint(x / q) * q);
+}
+int ord(uint16_t b) { return (b & 0x8000) ? -int(b & 0x7fff) : int(b); }  // monotone in the value
+bool is_nan_bits(uint16_t b) { return (b & 0x7fff) > 0x7f80; }
+
+// ------------------------------------------------------------------ inputs
+struct Rng {
+    uint64_t s;
+    explicit Rng(const std::string &name) : s(1469598103934665603ull) {
+        for (char c : name) s = (s ^ uint8_t(c)) * 1099511628211ull;
+    }
+    uint64_t next() {  // splitmix64
+        uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+    }
+    double uniform() { return (next() >> 11) * 0x1.0p-53; }  // [0, 1)
+    double normal() {
+        const double u1 = 1.0 - uniform(), u2 = uniform();
+        return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    }
+    int below(int n) { return int(next() % uint64_t(n)); }
+};
+std::vector<uint16_t> randn(Rng &g, size_t n, double stddev) {
+    std::vector<uint16_t> v(n);
+    for (auto &x : v) x = f2bf(float(g.normal() * stddev));
+    return v;
+}
+std::vector<uint16_t> norm_weight(Rng &g, size_t n) {  // 1 +- 0.1
+    std::vector<uint16_t> v(n);
+    for (auto &x : v) x = f2bf(float(1.0 + 0.2 * (g.uniform() - 0.5)));
+    return v;
+}
+std::vector<float> inv_freq_table(int D, float theta) {  // as cuda_backend.cu computes it
+    std::vector<float> inv(D / 2);
+    for (int i = 0; i < D / 2; ++i) inv[i] = 1.0f / std::pow(theta, float(2 * i) / float(D));
+    return inv;
+}
+const float kEps = 1e-6f, kTheta = 500000.f;  // OLMo-2's rms_norm_eps and rope_theta
+
+// ------------------------------------------------------------------ device buffers
+template <class T> struct Dev {
+    T *p = nullptr;
+    size_t n = 0;
+    explicit Dev(size_t count) : n(count) { CK(cudaMalloc(&p, std::max<size_t>(n, 1) * sizeof(T))); }
+    explicit Dev(const std::vector<T> &v) : Dev(v.size()) { put(v); }
+    ~Dev() { cudaFree(p); }
+    Dev(const Dev &) = delete;
+    Dev &operator=(const Dev &) = delete;
+    void put(const std::vector<T> &v) { CK(cudaMemcpy(p, v.data(), n * sizeof(T), cudaMemcpyHostToDevice)); }
+    void poison() { CK(cudaMemset(p, 0xff, n * sizeof(T))); }
+    void zero() { CK(cudaMemset(p, 0, n * sizeof(T))); }
+    std::vector<T> get() const {
+        std::vector<T> v(n);
+        CK(cudaMemcpy(v.data(), p, n * sizeof(T), cudaMemcpyDeviceToHost));
+        return v;
+    }
+    bf16 *b() const { return reinterpret_cast<bf16 *>(p); }
+};
+
+// ------------------------------------------------------------------ checks
+struct Expect {
+    double r, lo, hi;  // nominal exact value before the last rounding; the range it may take
+};
+Expect window(double r, double e) { return {r, r - e, r + e}; }
+
+int g_checks = 0, g_failed = 0;
+
+// One line of the report: one output of one case.
+struct Check {
+    std::string name;
+    enum Kind { BF16, F32, EXACT } kind;
+    long n = 0, nonfinite = 0, ulp1 = 0, bad = 0;
+    double max_abs = 0, err2 = 0, ref2 = 0, worst = 0;
+    Check(std::string nm, Kind kd) : name(std::move(nm)), kind(kd) {}
+
+    // got must be within 1 ulp of [bf16(lo), bf16(hi)]; errors are measured against bf16(r).
+    void add_bf16(uint16_t got, const Expect &e) {
+        ++n;
+        const float ref = bf16r(e.r);
+        if (is_nan_bits(got) || !std::isfinite(bf2f(got))) { ++nonfinite; ++bad; return; }
+        const int o = ord(got), olo = ord(f2bf(bf16r(e.lo))), ohi = ord(f2bf(bf16r(e.hi)));
+        const int d = o < olo ? olo - o : o > ohi ? o - ohi : 0;
+        if (d == 1) ++ulp1;
+        if (d > 1) ++bad;
+        const double err = double(bf2f(got)) - ref;
+        max_abs = std::max(max_abs, std::fabs(err));
+        err2 += err * err;
+        ref2 += double(ref) * ref;
+    }
+    // got must lie in [lo, hi]; worst = largest |got - r| as a fraction of the window.
+    void add_f32(float got, const Expect &e) {
+        ++n;
+        if (!std::isfinite(got)) { ++nonfinite; ++bad; return; }
+        if (got < e.lo || got > e.hi) ++bad;
+        const double err = double(got) - e.r;
+        if (e.hi > e.r) worst = std::max(worst, std::fabs(err) / (e.hi - e.r));
+        max_abs = std::max(max_abs, std::fabs(err));
+        err2 += err * err;
+        ref2 += e.r * e.r;
+    }
+    void add_exact(bool equal) {
+        ++n;
+        if (!equal) ++bad;
+    }
+    double rel_l2() const { return ref2 > 0 ? std::sqrt(err2 / ref2) : std::sqrt(err2); }
+    bool done() {
+        bool ok = bad == 0 && n > 0;
+        if (kind == F32 && rel_l2() > kF32RelL2) ok = false;
+        if (kind == BF16 && ulp1 > n / 1000 + 2) ok = false;
+        ++g_checks;
+        if (!ok) ++g_failed;
+        if (kind == EXACT)
+            std::printf("%s %-58s n=%-9ld exact, mismatches %ld\n", ok ? "PASS" : "FAIL", name.c_str(), n, bad);
+        else if (kind == BF16)
+            std::printf("%s %-58s n=%-9ld max_abs %.2e rel_l2 %.2e >1ulp %ld =1ulp %ld%s\n", ok ? "PASS" : "FAIL",
+                        name.c_str(), n, max_abs, rel_l2(), bad - nonfinite, ulp1,
+                        nonfinite ? (" NaN/inf " + std::to_string(nonfinite)).c_str() : "");
+        else
+            std::printf("%s %-58s n=%-9ld max_abs %.2e rel_l2 %.2e outside-window %ld (worst %.3f of it)%s\n",
+                        ok ? "PASS" : "FAIL", name.c_str(), n, max_abs, rel_l2(), bad - nonfinite, worst,
+                        nonfinite ? (" NaN/inf " + std::to_string(nonfinite)).c_str() : "");
+        return ok;
+    }
+};
+void expect_true(const std::string &name, bool ok, const std::string &detail) {
+    ++g_checks;
+    if (!ok) ++g_failed;
+    std::printf("%s %-58s %s\n", ok ? "PASS" : "FAIL", name.c_str(), detail.c_str());
+}
+
+// sum_k w[k] * u[k] in double; abs_sum = sum |w[k] * u[k]| (the scale of FP32 accumulation error).
+double dot_ref(const uint16_t *w, const float *u, int K, double &abs_sum) {
+    double s = 0, a = 0;
+    for (int i = 0; i < K; ++i) {
+        const double t = double(bf2f(w[i])) * u[i];
+        s += t;
+        a += std::fabs(t);
+    }
+    abs_sum = a;
+    return s;
+}
+std::vector<float> to_f32(const std::vector<uint16_t> &v) {
+    std::vector<float> f(v.size());
+    for (size_t i = 0; i < v.size(); ++i) f[i] = bf2f(v[i]);
+    return f;
+}
+// Both BF16 values an FP32 computation of exact value x (error <= e) may round to.
+std::array<float, 2> cands(double x, double e) { return {bf16r(x - e), bf16r(x + e)}; }
+
+// BF16 SwiGLU as the kernels compute it from FP32 gate/up accumulators:
+// out = bf16(bf16(silu(bf16(gate))) * bf16(up)); gate/up known to within eg/eu.
+Expect swiglu_expect(double gate, double eg, double up, double eu) {
+    auto silu = [](double g) { return g / (1.0 + std::exp(-g)); };
+    const double rn = double(bf16r(silu(bf16r(gate)))) * bf16r(up);
+    double lo = INFINITY, hi = -INFINITY;
+    for (float g : cands(gate, eg))
+        for (float s : cands(silu(g), kSiluWin * std::fabs(silu(g))))
+            for (float u : cands(up, eu)) {  // s * u is exact in FP32: the last rounding is deterministic
+                lo = std::min(lo, double(s) * u);
+                hi = std::max(hi, double(s) * u);
+            }
+    return {rn, lo, hi};
+}
+
+// v = bf16(resid + bf16(w * rmsnorm(delta))) over width K (the GEMV prologue and rownorm mode 0).
+std::vector<Expect> residual_norm_expect(const uint16_t *resid, const uint16_t *delta, const uint16_t *w, int K) {
+    double ss = 0;
+    for (int i = 0; i < K; ++i) ss += double(bf2f(delta[i])) * bf2f(delta[i]);
+    const double r = 1.0 / std::sqrt(ss / K + double(kEps));
+    std::vector<Expect> out(K);
+    for (int i = 0; i < K; ++i) {
+        const double t = double(bf2f(w[i])) * bf2f(delta[i]) * r, x = bf2f(resid[i]);
+        const auto tc = cands(t, kRoundWin * std::fabs(t));
+        out[i] = {x + bf16r(t), x + std::min(tc[0], tc[1]), x + std::max(tc[0], tc[1])};  // x + t exact in FP32
+    }
+    return out;
+}
+// y = bf16(w * rmsnorm(x)) over width K (the GEMV final norm and rownorm mode 1).
+std::vector<Expect> norm_expect(const uint16_t *x, const uint16_t *w, int K) {
+    double ss = 0;
+    for (int i = 0; i < K; ++i) ss += double(bf2f(x[i])) * bf2f(x[i]);
+    const double r = 1.0 / std::sqrt(ss / K + double(kEps));
+    std::vector<Expect> out(K);
+    for (int i = 0; i < K; ++i) {
+        const double t = double(bf2f(w[i])) * bf2f(x[i]) * r;
+        out[i] = window(t, kRoundWin * std::fabs(t));
+    }
+    return out;
+}
+// Split-half RoPE at position pos of rbf(w * rmsnorm(x)) over the full width W (heads of D): the
+// value each output element has before its final rounding.
+std::vector<Expect> norm_rope_expect(const uint16_t *x, const uint16_t *w, int W, int D, int pos,
+                                     const std::vector<float> &inv_freq) {
+    double ss = 0;
+    for (int i = 0; i < W; ++i) ss += double(bf2f(x[i])) * bf2f(x[i]);
+    const double r = 1.0 / std::sqrt(ss / W + double(kEps));
+    std::vector<double> t(W);
+    for (int i = 0; i < W; ++i) t[i] = double(bf2f(w[i])) * bf2f(x[i]) * r;
+    std::vector<Expect> out(W);
+    const int half = D / 2;
+    for (int h = 0; h < W / D; ++h)
+        for (int d = 0; d < half; ++d) {
+            const int i1 = h * D + d, i2 = i1 + half;
+            const float ang = float(pos) * inv_freq[d];  // the kernel's FP32 angle, bit for bit
+            const double cs = std::cos(double(ang)), sn = std::sin(double(ang));
+            const double a1 = bf16r(t[i1]), a2 = bf16r(t[i2]);
+            double lo1 = INFINITY, hi1 = -INFINITY, lo2 = INFINITY, hi2 = -INFINITY;
+            for (float x1 : cands(t[i1], kRoundWin * std::fabs(t[i1])))
+                for (float x2 : cands(t[i2], kRoundWin * std::fabs(t[i2]))) {
+                    const double v1 = x1 * cs - x2 * sn, v2 = x2 * cs + x1 * sn;
+                    lo1 = std::min(lo1, v1), hi1 = std::max(hi1, v1), lo2 = std::min(lo2, v2), hi2 = std::max(hi2, v2);
+                }
+            const double e = kRopeWin * (std::fabs(a1) + std::fabs(a2));
+            out[i1] = {a1 * cs - a2 * sn, lo1 - e, hi1 + e};
+            out[i2] = {a2 * cs + a1 * sn, lo2 - e, hi2 + e};
+        }
+    return out;
+}
+// All BF16 values within [bf16(lo), bf16(hi)] (the candidates of an ambiguous rounding).
+std::vector<float> bf16_range(const Expect &e) {
+    std::vector<float> v;
+    uint16_t b = f2bf(bf16r(e.lo));
+    const int end = ord(f2bf(bf16r(e.hi)));
+    for (int guard = 0; ord(b) <= end && guard < 8; ++guard) {
+        v.push_back(bf2f(b));
+        const int o = ord(b) + 1;  // next value up
+        b = o >= 0 ? uint16_t(o) : uint16_t(0x8000 | -o);
+    }
+    return v;
+}
+
+int g_sms = 0;
+
+// ================================================================== embedding
+void test_embed(const char *name, int V, int H, int n, bool decode) {
+    Rng g(name);
+    auto emb = randn(g, size_t(V) * H, 1.0);
+    std::vector<int> ids(n);
+    for (int i = 0; i < n; ++i) ids[i] = i == 0 ? V - 1 : i == 1 ? 0 : g.below(V);
+    Dev<uint16_t> d_emb(emb), d_x(size_t(n) * H);
+    Dev<int> d_ids(ids);
+    Dev<k::StepParams> d_p(1);
+    d_p.put({k::StepParams{ids[0], 123}});
+    d_x.poison();
+    if (decode)
+        k::embed_kernel<<<1, 128>>>(nullptr, d_p.p, d_emb.b(), d_x.b(), H);
+    else
+        k::embed_kernel<<<n, 128>>>(d_ids.p, nullptr, d_emb.b(), d_x.b(), H);
+    SYNC();
+    auto x = d_x.get();
+    Check c(std::string("embed ") + name, Check::EXACT);
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < H; ++j) {
+            const uint16_t got = x[size_t(i) * H + j];
+            c.add_exact(decode && i > 0 ? got == 0xffff : got == emb[size_t(ids[i]) * H + j]);
+        }
+    c.done();
+}
+
+// ================================================================== GEMV (decode)
+template <int MODE> int gemv_grid(int N, int K) {  // as CudaBackend::gemv: occupancy-sized, capped by the rows
+    int per_sm = 0;
+    CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k::gemv_kernel<MODE>, 256, size_t(K) * 2));
+    const int rows_per_block = 8 * (MODE == k::GEMV_SWIGLU ? 2 : 1);
+    return std::min(std::max(1, per_sm) * g_sms, (N + rows_per_block - 1) / rows_per_block);
+}
+
+struct GemvOpts {
+    bool prologue = false;  // resid + post-norm(delta) folded in (else plain input x)
+    bool final_norm = false;
+    bool argmax = false;    // GEMV_F32 only
+    int grid = 0;           // 0: as the backend sizes it
+};
+
+// N output rows (2 * groups for SWIGLU: gate and up interleaved row by row), K inputs.
+template <int MODE> void test_gemv(const std::string &name, int N, int K, GemvOpts o) {
+    const char *mode = MODE == k::GEMV_BF16 ? "gemv_bf16" : MODE == k::GEMV_SWIGLU ? "gemv_swiglu" : "gemv_f32";
+    const std::string tag = std::string(mode) + " " + name + " N=" + std::to_string(N) + " K=" + std::to_string(K);
+    Rng g(tag);
+    auto W = randn(g, size_t(N) * K, 0.02);
+    auto x = randn(g, K, 1.0), resid = randn(g, K, 1.0), delta = randn(g, K, 1.0);
+    auto wd = norm_weight(g, K), wf = norm_weight(g, K);
+    const int outs = MODE == k::GEMV_SWIGLU ? N / 2 : N;
+    const size_t osz = MODE == k::GEMV_F32 ? 4 : 2;
+    const int grid = o.grid ? o.grid : gemv_grid<MODE>(N, K);
+
+    Dev<uint16_t> d_W(W), d_x(x), d_resid(resid), d_delta(delta), d_wd(wd), d_wf(wf), d_rout(K), d_rout2(K);
+    Dev<uint8_t> d_out(size_t(outs) * osz);
+    Dev<float> d_pval(grid);
+    Dev<int> d_pidx(grid), d_next(1);
+    Dev<unsigned> d_counter(1);
+    d_counter.zero();
+    k::GemvIn in{};
+    in.eps = kEps;
+    if (o.prologue) {
+        in.resid = d_resid.b(); in.delta = d_delta.b(); in.w_delta = d_wd.b(); in.resid_out = d_rout.b();
+        if (o.final_norm) in.w_final = d_wf.b();
+    } else {
+        in.x = d_x.b();
+    }
+    if (o.argmax) { in.part_val = d_pval.p; in.part_idx = d_pidx.p; in.counter = d_counter.p; in.next = d_next.p; }
+    auto launch = [&] {
+        d_out.poison(); d_rout.poison(); d_pval.poison(); d_pidx.poison(); d_next.poison();
+        k::gemv_kernel<MODE><<<grid, 256, size_t(K) * 2>>>(d_W.b(), N, K, in, d_out.p);
+        SYNC();
+    };
+    launch();
+    const auto outb = d_out.get();
+
+    // The GEMV's input vector u (after the prologue) as the kernel holds it in shared memory.
+    std::vector<uint16_t> rout = d_rout.get();
+    if (o.prologue) {
+        Check c(tag + ": resid_out", Check::BF16);
+        const auto ex = residual_norm_expect(resid.data(), delta.data(), wd.data(), K);
+        for (int i = 0; i < K; ++i) c.add_bf16(rout[i], ex[i]);
+        c.done();
+    }
+    std::vector<float> u = to_f32(o.prologue ? rout : x);
+    if (MODE != k::GEMV_SWIGLU) {
+        // Observe u through the same kernel with W = identity (out[i] = 1 * u[i] exactly).
+        std::vector<uint16_t> eye(size_t(K) * K, 0);
+        for (int i = 0; i < K; ++i) eye[size_t(i) * K + i] = 0x3f80;
+        Dev<uint16_t> d_eye(eye);
+        Dev<uint8_t> d_uo(size_t(K) * osz);
+        k::GemvIn in2 = in;
+        in2.resid_out = o.prologue ? d_rout2.b() : nullptr;
+        in2.next = nullptr;
+        d_uo.poison(); d_rout2.poison();
+        k::gemv_kernel<MODE><<<gemv_grid<MODE>(K, K), 256, size_t(K) * 2>>>(d_eye.b(), K, K, in2, d_uo.p);
+        SYNC();
+        const auto uo = d_uo.get();
+        std::vector<float> seen(K);
+        for (int i = 0; i < K; ++i) {
+            if (MODE == k::GEMV_F32) std::memcpy(&seen[i], &uo[size_t(i) * 4], 4);
+            else seen[i] = bf2f(uint16_t(uo[2 * i] | (uo[2 * i + 1] << 8)));
+        }
+        if (o.final_norm) {
+            Check c(tag + ": final-norm input (identity W)", Check::BF16);
+            const auto ex = norm_expect(rout.data(), wf.data(), K);
+            for (int i = 0; i < K; ++i)  // an FP32 value that is not a bf16 fails as NaN
+                c.add_bf16(bf2f(f2bf(seen[i])) == seen[i] ? f2bf(seen[i]) : uint16_t(0xffff), ex[i]);
+            c.done();
+            u = seen;
+        } else {
+            Check c(tag + ": input vector (identity W)", Check::EXACT);
+            for (int i = 0; i < K; ++i) c.add_exact(seen[i] == u[i]);
+            c.done();
+        }
+        if (o.prologue) {
+            const auto rout2 = d_rout2.get();
+            Check c(tag + ": resid_out reproducible", Check::EXACT);
+            for (int i = 0; i < K; ++i) c.add_exact(rout2[i] == rout[i]);
+            c.done();
+        }
+    }
+
+    // The output against the reference from u.
+    std::vector<float> outf(outs);
+    Check c(tag + ": out", MODE == k::GEMV_F32 ? Check::F32 : Check::BF16);
+    for (int j = 0; j < outs; ++j) {
+        if (MODE == k::GEMV_SWIGLU) {
+            double ag, au;
+            const double gate = dot_ref(&W[size_t(2 * j) * K], u.data(), K, ag);
+            const double up = dot_ref(&W[size_t(2 * j + 1) * K], u.data(), K, au);
+            c.add_bf16(uint16_t(outb[2 * j] | (outb[2 * j + 1] << 8)), swiglu_expect(gate, kDotWin * ag, up, kDotWin * au));
+        } else {
+            double a;
+            const double r = dot_ref(&W[size_t(j) * K], u.data(), K, a);
+            const Expect e = window(r, kDotWin * a);
+            if (MODE == k::GEMV_F32) {
+                std::memcpy(&outf[j], &outb[size_t(j) * 4], 4);
+                c.add_f32(outf[j], e);
+            } else {
+                c.add_bf16(uint16_t(outb[2 * j] | (outb[2 * j + 1] << 8)), e);
+            }
+        }
+    }
+    c.done();
+
+    if (o.argmax) {
+        auto first_max = [](const std::vector<float> &v) {
+            return int(std::max_element(v.begin(), v.end()) - v.begin());  // first of equal maxima
+        };
+        const int want = first_max(outf), got = d_next.get()[0];
+        const unsigned cnt = d_counter.get()[0];
+        expect_true(tag + ": fused argmax", got == want && cnt == 0,
+                    "argmax " + std::to_string(got) + ", CPU argmax of the kernel's logits " + std::to_string(want) +
+                        ", counter after " + std::to_string(cnt));
+        // Ties: copy the winning row to a lower and a higher row; the first index must win.
+        const int a = want, lo = a / 2, hi = a + (N - a) / 2;
+        for (int r : {lo, hi})
+            if (r != a) CK(cudaMemcpy(d_W.p + size_t(r) * K, d_W.p + size_t(a) * K, size_t(K) * 2, cudaMemcpyDeviceToDevice));
+        launch();
+        const auto ob = d_out.get();
+        std::vector<float> of(outs);
+        std::memcpy(of.data(), ob.data(), size_t(outs) * 4);
+        const int want2 = first_max(of), got2 = d_next.get()[0];
+        const bool tied = of[lo] == of[a] && of[hi] == of[a];
+        expect_true(tag + ": fused argmax, tie", got2 == want2 && tied && d_counter.get()[0] == 0,
+                    "rows " + std::to_string(lo) + "," + std::to_string(a) + "," + std::to_string(hi) +
+                        (tied ? " tie" : " NOT tied") + ": argmax " + std::to_string(got2) + ", expected " +
+                        std::to_string(want2));
+    }
+}
+
+// ================================================================== argmax_kernel
+void test_argmax(const char *name, std::vector<float> v) {
+    Dev<float> d_v(v);
+    Dev<int> d_out(1);
+    d_out.poison();
+    k::argmax_kernel<<<1, 1024>>>(d_v.p, int(v.size()), d_out.p);
+    SYNC();
+    const int want = int(std::max_element(v.begin(), v.end()) - v.begin()), got = d_out.get()[0];
+    expect_true(std::string("argmax ") + name + " n=" + std::to_string(v.size()), got == want,
+                "got " + std::to_string(got) + ", expected " + std::to_string(want));
+}
+void test_argmax_all() {
+    Rng g("argmax");
+    std::vector<float> v(100352);
+    for (auto &x : v) x = float(g.normal() * 3);
+    test_argmax("random (vocab 100352)", v);
+    const int m = int(std::max_element(v.begin(), v.end()) - v.begin());
+    v[777] = v[m];
+    v[99999] = v[m];
+    test_argmax("tie of three", v);
+    v.back() = v[m] + 1;
+    test_argmax("max at last index", v);
+    v[0] = v[m] + 2;
+    test_argmax("max at index 0", v);
+    test_argmax("all equal", std::vector<float>(5000, -1.5f));
+    test_argmax("single", std::vector<float>(1, 0.25f));
+    test_argmax("seven", {1, 3, -2, 3, 0, 2, 3});
+}
+
+// ================================================================== rownorm_kernel (prefill)
+void test_rownorm(const char *name, int mode, int n, int H, bool last_row_only) {
+    const std::string tag = std::string("rownorm mode ") + std::to_string(mode) + " " + name + " n=" + std::to_string(n) +
+                            " H=" + std::to_string(H);
+    Rng g(tag);
+    auto x = randn(g, size_t(n) * H, 1.0), a = randn(g, size_t(n) * H, 1.0), w = norm_weight(g, H);
+    Dev<uint16_t> d_x(x), d_a(a), d_w(w), d_y(size_t(n) * H);
+    d_y.poison();
+    if (last_row_only)  // as the backend's decode-less prefill: final norm of the last row only
+        k::rownorm_kernel<<<1, 256>>>(d_x.b() + size_t(n - 1) * H, nullptr, d_w.b(), H, kEps, 1, d_y.b() + size_t(n - 1) * H);
+    else
+        k::rownorm_kernel<<<n, 256>>>(d_x.b(), mode == 0 ? d_a.b() : nullptr, d_w.b(), H, kEps, mode, mode == 1 ? d_y.b() : nullptr);
+    SYNC();
+    const auto got = mode == 0 ? d_x.get() : d_y.get();
+    Check c(tag + (last_row_only ? " (last row)" : ""), Check::BF16);
+    Check untouched(tag + ": rows not to be written", Check::EXACT);
+    for (int i = 0; i < n; ++i) {
+        const size_t off = size_t(i) * H;
+        if (last_row_only && i != n - 1) {
+            for (int j = 0; j < H; ++j) untouched.add_exact(got[off + j] == 0xffff);
+            continue;
+        }
+        const auto ex = mode == 0 ? residual_norm_expect(&x[off], &a[off], w.data(), H) : norm_expect(&x[off], w.data(), H);
+        for (int j = 0; j < H; ++j) c.add_bf16(got[off + j], ex[j]);
+    }
+    c.done();
+    if (last_row_only) untouched.done();
+}
+
+// ================================================================== GEMM (prefill)
+// C[M, N] = A[M, K] B[N, K]^T. Large shapes check every column of some rows and every row of some
+// columns (tile edges included), and that every output element was written.
+template <int EPI> void test_gemm(const std::string &name, int M, int N, int K) {
+    const char *epi = EPI == k::EPI_BF16 ? "gemm_bf16" : EPI == k::EPI_SWIGLU ? "gemm_swiglu" : "gemm_f32";
+    const std::string tag = std::string(epi) + " " + name + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
+                            " K=" + std::to_string(K);
+    Rng g(tag);
+    auto A = randn(g, size_t(M) * K, 1.0), B = randn(g, size_t(N) * K, 0.02);
+    const int cols = EPI == k::EPI_SWIGLU ? N / 2 : N;
+    const size_t osz = EPI == k::EPI_F32 ? 4 : 2;
+    Dev<uint16_t> d_A(A), d_B(B);
+    Dev<uint8_t> d_C(size_t(M) * cols * osz);
+    d_C.poison();
+    dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
+    k::gemm_kernel<EPI><<<grid, 256>>>(d_A.b(), d_B.b(), M, N, K, d_C.p);
+    SYNC();
+    const auto C = d_C.get();
+    const bool full = double(M) * cols * K * (EPI == k::EPI_SWIGLU ? 2 : 1) <= 1.5e9;
+    std::vector<char> rsel(M, full), csel(cols, full);
+    if (!full) {
+        for (int r : {0, 1, 7, 8, 15, 16, 63, 64, 127, 128, 255, 256, M - 2, M - 1})
+            if (r >= 0 && r < M) rsel[r] = 1;
+        for (int i = 0; i < 6; ++i) rsel[g.below(M)] = 1;
+        for (int cc : {0, 1, 2, 3, 7, 8, 31, 32, 63, 64, 127, 128, 129, 255, 256, cols - 2, cols - 1})
+            if (cc >= 0 && cc < cols) csel[cc] = 1;
+        for (int i = 0; i < 6; ++i) csel[g.below(cols)] = 1;
+    }
+    std::vector<float> arow(K);
+    Check c(tag + (full ? "" : " (sampled rows+cols)"), EPI == k::EPI_F32 ? Check::F32 : Check::BF16);
+    long unwritten = 0;
+    for (int r = 0; r < M; ++r) {
+        for (int j = 0; j < K; ++j) arow[j] = bf2f(A[size_t(r) * K + j]);
+        for (int cc = 0; cc < cols; ++cc) {
+            const size_t idx = size_t(r) * cols + cc;
+            float gf = 0;
+            uint16_t gb = 0;
+            if (EPI == k::EPI_F32) std::memcpy(&gf, &C[idx * 4], 4);
+            else gb = uint16_t(C[idx * 2] | (C[idx * 2 + 1] << 8));
+            if (EPI == k::EPI_F32 ? !std::isfinite(gf) : is_nan_bits(gb)) ++unwritten;
+            if (!rsel[r] && !csel[cc]) continue;
+            if (EPI == k::EPI_SWIGLU) {
+                double ag, au;
+                const double gate = dot_ref(&B[size_t(2 * cc) * K], arow.data(), K, ag);
+                const double up = dot_ref(&B[size_t(2 * cc + 1) * K], arow.data(), K, au);
+                c.add_bf16(gb, swiglu_expect(gate, kMmaWin * ag, up, kMmaWin * au));
+            } else {
+                double a;
+                const double r = dot_ref(&B[size_t(cc) * K], arow.data(), K, a);
+                const Expect e = window(r, kMmaWin * a);
+                if (EPI == k::EPI_F32) c.add_f32(gf, e);
+                else c.add_bf16(gb, e);
+            }
+        }
+    }
+    c.done();
+    expect_true(tag + ": every output written", unwritten == 0, std::to_string(unwritten) + " NaN/inf of " +
+                                                                    std::to_string(size_t(M) * cols));
+}
+
+// ================================================================== attention
+struct AttnShape {
+    int heads, kv_heads, D, max_seq;
+};
+std::string shape_str(const AttnShape &s) {
+    return "h" + std::to_string(s.heads) + "/kv" + std::to_string(s.kv_heads) + " D=" + std::to_string(s.D);
+}
+// Cache [kv_head][max_seq][D]: positions below `valid` random (k scaled by kscale), the rest poison.
+std::vector<uint16_t> make_cache(Rng &g, const AttnShape &s, int valid, double scale) {
+    std::vector<uint16_t> c(size_t(s.kv_heads) * s.max_seq * s.D, 0xffff);
+    for (int h = 0; h < s.kv_heads; ++h)
+        for (int t = 0; t < valid; ++t)
+            for (int d = 0; d < s.D; ++d) c[(size_t(h) * s.max_seq + t) * s.D + d] = f2bf(float(g.normal() * scale));
+    return c;
+}
+// softmax(scale * q.K^T) V over positions [0, len) of one kv head, in double.
+// mag[d] = sum p |v_d| / sum p: the scale of the FP32 error of output d.
+void attend(const double *q, int D, double scale, const uint16_t *kh, const uint16_t *vh, int len, std::vector<double> &o,
+            std::vector<double> &mag) {
+    std::vector<double> s(len);
+    double m = -INFINITY;
+    for (int t = 0; t < len; ++t) {
+        double a = 0;
+        for (int d = 0; d < D; ++d) a += q[d] * bf2f(kh[size_t(t) * D + d]);
+        s[t] = a * scale;
+        m = std::max(m, s[t]);
+    }
+    o.assign(D, 0);
+    mag.assign(D, 0);
+    double l = 0;
+    for (int t = 0; t < len; ++t) {
+        const double p = std::exp(s[t] - m);
+        l += p;
+        for (int d = 0; d < D; ++d) {
+            const double v = bf2f(vh[size_t(t) * D + d]);
+            o[d] += p * v;
+            mag[d] += p * std::fabs(v);
+        }
+    }
+    for (int d = 0; d < D; ++d) o[d] /= l, mag[d] /= l;
+}
+int default_splits(int heads) { return std::max(1, std::min(64, (2 * g_sms + heads - 1) / heads)); }
+
+// attn_decode_kernel (q given) or attn_decode_fused_kernel (raw qkv; q/k-norm + RoPE + KV write).
+template <int D> void test_decode(const std::string &name, AttnShape s, int pos, int S, bool fused, double kscale) {
+    const int Q = s.heads * D, KV = s.kv_heads * D, group = s.heads / s.kv_heads, len = pos + 1;
+    if (S == 0) S = default_splits(s.heads);
+    const std::string tag = std::string(fused ? "attn_decode_fused " : "attn_decode ") + name + " " + shape_str(s) +
+                            " len=" + std::to_string(len) + " S=" + std::to_string(S);
+    Rng g(tag);
+    const float scale = 1.f / std::sqrt(float(D));
+    auto kc = make_cache(g, s, fused ? pos : len, kscale), vc = make_cache(g, s, fused ? pos : len, 1.0);
+    auto q = randn(g, Q, 1.0), qkv = randn(g, Q + 2 * KV, 1.0), qw = norm_weight(g, Q), kw = norm_weight(g, KV);
+    const auto inv = inv_freq_table(D, kTheta);
+    Dev<uint16_t> d_kc(kc), d_vc(vc), d_q(q), d_qkv(qkv), d_qw(qw), d_kw(kw), d_out(Q);
+    Dev<float> d_inv(inv), d_po(size_t(s.heads) * S * D), d_pml(size_t(s.heads) * S * 2);
+    Dev<unsigned> d_cnt(s.heads);
+    Dev<k::StepParams> d_p(1);
+    d_p.put({k::StepParams{0, pos}});
+    d_cnt.zero();
+    d_out.poison(); d_po.poison(); d_pml.poison();
+    if (fused)
+        k::attn_decode_fused_kernel<D><<<dim3(s.heads, S), 128>>>(d_qkv.b(), Q, KV, d_qw.b(), d_kw.b(), d_inv.p, kEps,
+                                                                  d_kc.b(), d_vc.b(), d_p.p, s.max_seq, group, scale,
+                                                                  d_po.p, d_pml.p, d_cnt.p, d_out.b());
+    else
+        k::attn_decode_kernel<D><<<dim3(s.heads, S), 128>>>(d_q.b(), d_kc.b(), d_vc.b(), d_p.p, s.max_seq, group, scale,
+                                                            d_po.p, d_pml.p, d_cnt.p, d_out.b());
+    SYNC();
+    const auto out = d_out.get(), kc2 = d_kc.get(), vc2 = d_vc.get();
+    const auto cnt = d_cnt.get();
+    if (fused) {  // the new position's k and v, and nothing else of the cache
+        const auto kex = norm_rope_expect(&qkv[Q], kw.data(), KV, D, pos, inv);
+        Check cknew(tag + ": k written at pos", Check::BF16), cv(tag + ": v at pos, rest of cache untouched", Check::EXACT);
+        for (int h = 0; h < s.kv_heads; ++h)
+            for (int t = 0; t < s.max_seq; ++t)
+                for (int d = 0; d < D; ++d) {
+                    const size_t i = (size_t(h) * s.max_seq + t) * D + d;
+                    if (t == pos) {
+                        cknew.add_bf16(kc2[i], kex[h * D + d]);
+                        cv.add_exact(vc2[i] == qkv[Q + KV + h * D + d]);
+                    } else {
+                        cv.add_exact(kc2[i] == kc[i] && vc2[i] == vc[i]);
+                    }
+                }
+        cknew.done();
+        cv.done();
+    } else {
+        Check cu(tag + ": cache untouched", Check::EXACT);
+        for (size_t i = 0; i < kc.size(); ++i) cu.add_exact(kc2[i] == kc[i] && vc2[i] == vc[i]);
+        cu.done();
+    }
+    // Reference on the cache as the kernel left it. The fused kernel's q is internal: take the
+    // nominal rotated q, and widen each output's range by the effect of every q element whose
+    // rounding is ambiguous taking its other value (first order; such elements are ~1 % and each
+    // moves the output by ~0.05 ulp, but near-zero outputs would otherwise see it).
+    const auto qex = fused ? norm_rope_expect(qkv.data(), qw.data(), Q, D, pos, inv) : std::vector<Expect>();
+    Check c(tag + ": out", Check::BF16);
+    std::vector<double> qd(D), o, mag, o2, mag2;
+    for (int h = 0; h < s.heads; ++h) {
+        const int kvh = h / group;
+        const uint16_t *kh = &kc2[size_t(kvh) * s.max_seq * D], *vh = &vc2[size_t(kvh) * s.max_seq * D];
+        for (int d = 0; d < D; ++d) qd[d] = fused ? bf16r(qex[h * D + d].r) : bf2f(q[h * D + d]);
+        attend(qd.data(), D, scale, kh, vh, len, o, mag);
+        std::vector<double> lo(D, 0), hi(D, 0);
+        for (int d = 0; fused && d < D; ++d)
+            for (float alt : bf16_range(qex[h * D + d])) {
+                if (alt == qd[d]) continue;
+                const double keep = qd[d];
+                qd[d] = alt;
+                attend(qd.data(), D, scale, kh, vh, len, o2, mag2);
+                qd[d] = keep;
+                for (int j = 0; j < D; ++j) lo[j] += std::min(0.0, o2[j] - o[j]), hi[j] += std::max(0.0, o2[j] - o[j]);
+            }
+        for (int d = 0; d < D; ++d) {
+            const double e = kAttnWin * (mag[d] + std::fabs(o[d]));
+            c.add_bf16(out[h * D + d], {o[d], o[d] + lo[d] - e, o[d] + hi[d] + e});
+        }
+    }
+    c.done();
+    bool zero = true;
+    for (unsigned x : cnt) zero = zero && x == 0;
+    expect_true(tag + ": split counters reset", zero, zero ? "all 0" : "not reset");
+}
+
+// attn_prefill_kernel: rows [0, n) of a chunk at positions pos0.., causal over the cache [0, pos0+n).
+template <int D> void test_prefill(const std::string &name, AttnShape s, int n, int pos0) {
+    const int Q = s.heads * D, group = s.heads / s.kv_heads, kv_len = pos0 + n;
+    const std::string tag = "attn_prefill " + name + " " + shape_str(s) + " n=" + std::to_string(n) + " pos0=" +
+                            std::to_string(pos0);
+    Rng g(tag);
+    const float scale = 1.f / std::sqrt(float(D));
+    auto kc = make_cache(g, s, kv_len, 1.0), vc = make_cache(g, s, kv_len, 1.0), q = randn(g, size_t(n) * Q, 1.0);
+    Dev<uint16_t> d_kc(kc), d_vc(vc), d_q(q), d_out(size_t(n) * Q);
+    d_out.poison();
+    k::attn_prefill_kernel<D><<<dim3((n + 63) / 64, s.heads), 128>>>(d_q.b(), d_kc.b(), d_vc.b(), n, pos0, s.max_seq, Q,
+                                                                     group, scale, d_out.b());
+    SYNC();
+    const auto out = d_out.get();
+    // The kernel's semantics: keys in tiles of 64; p = exp(s - running max) rounded to BF16 for the
+    // PV product (the sum l uses the unrounded p); earlier tiles rescaled by exp(m_old - m_new).
+    // A p whose rounding is ambiguous contributes both candidates to the output's range.
+    Check c(tag, Check::BF16);
+    std::vector<double> sc, o(D), lo(D), hi(D), mag(D);
+    for (int i = 0; i < n; ++i)
+        for (int h = 0; h < s.heads; ++h) {
+            const int qpos = pos0 + i, kvh = h / group;
+            const uint16_t *kh = &kc[size_t(kvh) * s.max_seq * D], *vh = &vc[size_t(kvh) * s.max_seq * D];
+            sc.assign(qpos + 1, 0);
+            for (int t = 0; t <= qpos; ++t) {
+                double a = 0;
+                for (int d = 0; d < D; ++d) a += double(bf2f(q[size_t(i) * Q + h * D + d])) * bf2f(kh[size_t(t) * D + d]);
+                sc[t] = a * scale;
+            }
+            std::vector<double> tile_max;  // running max after each tile
+            double m = -INFINITY;
+            for (int t0 = 0; t0 <= qpos; t0 += 64) {
+                for (int t = t0; t < std::min(qpos + 1, t0 + 64); ++t) m = std::max(m, sc[t]);
+                tile_max.push_back(m);
+            }
+            double l = 0;
+            std::fill(o.begin(), o.end(), 0.0);
+            std::fill(lo.begin(), lo.end(), 0.0);
+            std::fill(hi.begin(), hi.end(), 0.0);
+            std::fill(mag.begin(), mag.end(), 0.0);
+            for (int t = 0; t <= qpos; ++t) {
+                const double mt = tile_max[t / 64], p = std::exp(sc[t] - mt), f = std::exp(mt - m);
+                l += p * f;
+                const double pb = bf16r(p);
+                double alt = pb;
+                for (float cnd : cands(p, kRoundWin * p))
+                    if (cnd != pb) alt = cnd;
+                for (int d = 0; d < D; ++d) {
+                    const double v = bf2f(vh[size_t(t) * D + d]), dv = (alt - pb) * f * v;
+                    o[d] += pb * f * v;
+                    mag[d] += pb * f * std::fabs(v);
+                    lo[d] += std::min(0.0, dv), hi[d] += std::max(0.0, dv);
+                }
+            }
+            for (int d = 0; d < D; ++d) {
+                const double r = o[d] / l, e = kAttnWin * (mag[d] / l + std::fabs(r));
+                c.add_bf16(out[size_t(i) * Q + h * D + d], {r, (o[d] + lo[d]) / l - e, (o[d] + hi[d]) / l + e});
+            }
+        }
+    c.done();
+}
+
+// ================================================================== qknorm_rope_kernel (unfused decode, prefill)
+void test_qknorm_rope(const std::string &name, AttnShape s, int n, int pos0, bool decode) {
+    const int D = s.D, Q = s.heads * D, KV = s.kv_heads * D, QKV = Q + 2 * KV;
+    const std::string tag = "qknorm_rope " + name + " " + shape_str(s) + " n=" + std::to_string(n) + " pos0=" +
+                            std::to_string(pos0) + (decode ? " (StepParams)" : "");
+    Rng g(tag);
+    auto qkv = randn(g, size_t(n) * QKV, 1.0), qw = norm_weight(g, Q), kw = norm_weight(g, KV);
+    auto kc = make_cache(g, s, pos0, 1.0), vc = make_cache(g, s, pos0, 1.0);
+    const auto inv = inv_freq_table(D, kTheta);
+    Dev<uint16_t> d_qkv(qkv), d_qw(qw), d_kw(kw), d_kc(kc), d_vc(vc), d_q(size_t(n) * Q);
+    Dev<float> d_inv(inv);
+    Dev<k::StepParams> d_p(1);
+    d_p.put({k::StepParams{0, pos0}});
+    d_q.poison();
+    k::qknorm_rope_kernel<<<dim3(n, 2), 256, size_t(std::max(Q, KV)) * 4>>>(
+        d_qkv.b(), Q, KV, D, d_qw.b(), d_kw.b(), d_inv.p, decode ? d_p.p : nullptr, decode ? 0 : pos0, kEps, d_q.b(),
+        d_kc.b(), d_vc.b(), s.max_seq);
+    SYNC();
+    const auto qo = d_q.get(), kc2 = d_kc.get(), vc2 = d_vc.get();
+    Check cq(tag + ": q", Check::BF16), ckk(tag + ": k (cache)", Check::BF16),
+        cv(tag + ": v (cache), rest of cache untouched", Check::EXACT);
+    std::vector<char> written(kc.size(), 0);
+    for (int i = 0; i < n; ++i) {
+        const int pos = pos0 + i;
+        const uint16_t *row = &qkv[size_t(i) * QKV];
+        const auto qex = norm_rope_expect(row, qw.data(), Q, D, pos, inv), kex = norm_rope_expect(row + Q, kw.data(), KV, D, pos, inv);
+        for (int j = 0; j < Q; ++j) cq.add_bf16(qo[size_t(i) * Q + j], qex[j]);
+        for (int h = 0; h < s.kv_heads; ++h)
+            for (int d = 0; d < D; ++d) {
+                const size_t c = (size_t(h) * s.max_seq + pos) * D + d;
+                ckk.add_bf16(kc2[c], kex[h * D + d]);
+                cv.add_exact(vc2[c] == row[Q + KV + h * D + d]);
+                written[c] = 1;
+            }
+    }
+    for (size_t c = 0; c < kc.size(); ++c)
+        if (!written[c]) cv.add_exact(kc2[c] == kc[c] && vc2[c] == vc[c]);
+    cq.done();
+    ckk.done();
+    cv.done();
+}
+
+template <class F> void by_head_dim(int D, F f) {
+    switch (D) {
+    case 16: f(std::integral_constant<int, 16>()); break;
+    case 32: f(std::integral_constant<int, 32>()); break;
+    case 64: f(std::integral_constant<int, 64>()); break;
+    default: f(std::integral_constant<int, 128>()); break;
+    }
+}
+void decode_case(const std::string &name, AttnShape s, int pos, int S, bool fused, double kscale = 1.0) {
+    by_head_dim(s.D, [&](auto d) { test_decode<decltype(d)::value>(name, s, pos, S, fused, kscale); });
+}
+void prefill_case(const std::string &name, AttnShape s, int n, int pos0) {
+    by_head_dim(s.D, [&](auto d) { test_prefill<decltype(d)::value>(name, s, n, pos0); });
+}
+}  // namespace
+
+int main() {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
+        std::printf("skipped: no CUDA device\n");
+        return 77;
+    }
+    cudaDeviceProp prop;
+    CK(cudaGetDeviceProperties(&prop, 0));
+    if (prop.major < 8) {
+        std::printf("skipped: %s is sm_%d%d; the kernels need sm_80 or newer\n", prop.name, prop.major, prop.minor);
+        return 77;
+    }
+    g_sms = prop.multiProcessorCount;
+    std::printf("device: %s (sm_%d%d, %d SMs)\n", prop.name, prop.major, prop.minor, g_sms);
+
+    // OLMo-2-1B: hidden 2048, intermediate 8192, 16 heads of 128 (no GQA), vocab 100352.
+    const int H = 2048, I = 8192, V = 100352;
+    test_embed("prefill V=1000 H=2048 n=37", 1000, H, 37, false);
+    test_embed("decode (StepParams) V=1000 H=2048", 1000, H, 4, true);
+    test_embed("prefill V=50 H=72 n=5", 50, 72, 5, false);
+
+    GemvOpts plain, pro, fin;
+    pro.prologue = true;
+    fin.prologue = fin.final_norm = fin.argmax = true;
+    test_gemv<k::GEMV_BF16>("qkv 1B, layer 0", 3 * H, H, plain);
+    test_gemv<k::GEMV_BF16>("qkv 1B, prologue", 3 * H, H, pro);
+    test_gemv<k::GEMV_BF16>("qkv GQA 16/4", H + 2 * 512, H, pro);
+    test_gemv<k::GEMV_BF16>("o_proj 1B", H, H, plain);
+    test_gemv<k::GEMV_SWIGLU>("gate_up 1B, prologue", 2 * I, H, pro);
+    test_gemv<k::GEMV_BF16>("down 1B", H, I, plain);
+    test_gemv<k::GEMV_F32>("lm_head 1B, final norm", V, H, fin);
+    GemvOpts small = plain, small_pro = pro, small_fin = fin;
+    small.grid = small_pro.grid = small_fin.grid = 3;  // persistent loop: many rows per warp
+    test_gemv<k::GEMV_BF16>("odd, grid 3", 1000, 2080, small);
+    test_gemv<k::GEMV_BF16>("odd, prologue", 37, 96, pro);
+    test_gemv<k::GEMV_SWIGLU>("odd, grid 3", 2 * 333, 2080, small_pro);
+    test_gemv<k::GEMV_SWIGLU>("odd, plain", 2 * 5, 96, plain);
+    test_gemv<k::GEMV_F32>("odd, final norm, grid 3", 1001, 2080, small_fin);
+    test_gemv<k::GEMV_F32>("odd, final norm", 37, 96, fin);
+    GemvOpts bf_fin = pro;
+    bf_fin.final_norm = true;
+    test_gemv<k::GEMV_BF16>("final norm", 300, 160, bf_fin);
+
+    test_argmax_all();
+
+    test_rownorm("1B", 0, 37, H, false);
+    test_rownorm("1B", 1, 37, H, false);
+    test_rownorm("1B", 1, 37, H, true);
+    test_rownorm("odd", 0, 3, 2080, false);
+    test_rownorm("odd", 1, 5, 96, false);
+    test_rownorm("chunk", 0, 512, H, false);
+
+    test_gemm<k::EPI_BF16>("qkv 1B", 37, 3 * H, H);
+    test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H);
+    test_gemm<k::EPI_SWIGLU>("gate_up 1B", 130, 2 * I, H);
+    test_gemm<k::EPI_BF16>("down 1B", 200, H, I);
+    test_gemm<k::EPI_F32>("lm_head 1B", 3, V, H);
+    test_gemm<k::EPI_BF16>("odd", 129, 130, 160);
+    test_gemm<k::EPI_BF16>("one row", 1, 200, 96);
+    test_gemm<k::EPI_SWIGLU>("odd", 67, 2 * 100, 96);
+    test_gemm<k::EPI_F32>("odd", 131, 250, 2080);
+
+    const AttnShape mha{16, 16, 128, 4096}, gqa2{16, 8, 64, 4096}, gqa4{16, 4, 128, 4096}, d32{8, 2, 32, 1100},
+        d16{4, 2, 16, 64};
+    test_qknorm_rope("1B decode", mha, 1, 2999, true);
+    test_qknorm_rope("1B prefill chunk", mha, 64, 512, false);
+    test_qknorm_rope("GQA 4", gqa4, 37, 100, false);
+    test_qknorm_rope("GQA 2", gqa2, 5, 0, false);
+    test_qknorm_rope("d32", d32, 3, 1000, false);
+    test_qknorm_rope("d16", d16, 7, 3, false);
+
+    for (bool fused : {false, true}) {
+        decode_case("1B long", mha, 2999, 0, fused);
+        decode_case("1B long, S=1", mha, 2999, 1, fused);
+        decode_case("1B long, S=64", mha, 3000, 64, fused);
+        decode_case("1B peaky", mha, 700, 0, fused, 3.0);
+        decode_case("GQA 2", gqa2, 3000, 0, fused);
+        decode_case("GQA 4", gqa4, 511, 0, fused);
+        decode_case("d32, first token", d32, 0, 0, fused);
+        decode_case("d32", d32, 1050, 0, fused);
+        decode_case("d16, empty splits", d16, 4, 0, fused);
+        decode_case("d64, len 9 S=8", gqa2, 8, 8, fused);
+    }
+
+    prefill_case("1B first chunk", mha, 512, 0);
+    prefill_case("1B after cache", gqa4, 100, 1000);
+    prefill_case("1B one row", AttnShape{16, 8, 128, 4096}, 1, 3000);
+    prefill_case("GQA 2 odd", gqa2, 130, 37);
+    prefill_case("d32", d32, 65, 0);
+    prefill_case("d32 after cache", d32, 70, 1000);
+    prefill_case("d16", d16, 7, 5);
+
+    std::printf("kernel tests: %d checks, %d failed (%s)\n", g_checks, g_failed, prop.name);
+    return g_failed ? 1 : 0;
+}

@@ -555,7 +555,8 @@ template <int EPI> void test_gemm(const std::string &name, int M, int N, int K) 
     const int cols = EPI == k::EPI_SWIGLU ? N / 2 : N;
     const size_t osz = EPI == k::EPI_F32 ? 4 : 2;
     Dev<uint16_t> d_A(A), d_B(B);
-    Dev<uint8_t> d_C(size_t(M) * cols * osz);
+    const size_t guard = 64;  // poisoned bytes past the last row: a store beyond the output shows there
+    Dev<uint8_t> d_C(size_t(M) * cols * osz + guard);
     d_C.poison();
     dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
     k::gemm_kernel<EPI><<<grid, 256>>>(d_A.b(), d_B.b(), M, N, K, d_C.p);
@@ -601,6 +602,9 @@ template <int EPI> void test_gemm(const std::string &name, int M, int N, int K) 
     c.done();
     expect_true(tag + ": every output written", unwritten == 0, std::to_string(unwritten) + " NaN/inf of " +
                                                                     std::to_string(size_t(M) * cols));
+    long clobbered = 0;
+    for (size_t i = size_t(M) * cols * osz; i < C.size(); ++i) clobbered += C[i] != 0xff;
+    expect_true(tag + ": nothing written past the output", clobbered == 0, std::to_string(clobbered) + " bytes");
 }
 
 // ================================================================== attention
@@ -890,6 +894,9 @@ int main() {
     GemvOpts bf_fin = pro;
     bf_fin.final_norm = true;
     test_gemv<k::GEMV_BF16>("final norm", 300, 160, bf_fin);
+    // K above 24576 needs more than 48 KB of shared memory (OLMo-2-32B down_proj: K = 27648)
+    CK(k::allow_gemv_smem(27648 * 2));
+    test_gemv<k::GEMV_BF16>("down 32B shape (smem opt-in)", 640, 27648, plain);
 
     test_argmax_all();
 
@@ -909,6 +916,8 @@ int main() {
     test_gemm<k::EPI_BF16>("one row", 1, 200, 96);
     test_gemm<k::EPI_SWIGLU>("odd", 67, 2 * 100, 96);
     test_gemm<k::EPI_F32>("odd", 131, 250, 2080);
+    test_gemm<k::EPI_F32>("odd N (vocab 50257-like)", 5, 1001, 96);
+    test_gemm<k::EPI_BF16>("odd N", 33, 131, 96);
 
     const AttnShape mha{16, 16, 128, 4096}, gqa2{16, 8, 64, 4096}, gqa4{16, 4, 128, 4096}, d32{8, 2, 32, 1100},
         d16{4, 2, 16, 64};

@@ -127,6 +127,18 @@ class CudaBackend : public Backend {
                                                                {act_, M * I * 2}, {y_, M * H * 2}, {logits_, size_t(V) * 4}})
             CK(cudaMemset(pb.first, 0xff, pb.second));
         // grid sizes for the persistent GEMVs
+        // The GEMV keeps its input vector in shared memory (2 bytes per input): beyond the default
+        // 48 KB (K > 24576, e.g. OLMo-2-32B's intermediate 27648) the kernels must opt in.
+        const int gemv_smem = std::max(H, std::max(Q, I)) * 2;
+        if (gemv_smem > 48 * 1024) {
+            int optin = 0;
+            CK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev_));
+            if (gemv_smem + 256 > optin)
+                fail(OLMO_ERR_UNSUPPORTED, "CUDA backend: an input width of " + std::to_string(gemv_smem / 2) +
+                                               " needs " + std::to_string(gemv_smem) + " bytes of shared memory; " +
+                                               name_ + " allows " + std::to_string(optin));
+            CK(k::allow_gemv_smem(gemv_smem));
+        }
         gemv_grid_[0] = occupancy(k::gemv_kernel<k::GEMV_BF16>, std::max(H, std::max(Q, I)) * 2);
         gemv_grid_[1] = occupancy(k::gemv_kernel<k::GEMV_SWIGLU>, H * 2);
         gemv_grid_[2] = occupancy(k::gemv_kernel<k::GEMV_F32>, H * 2);

@@ -247,6 +247,16 @@ __global__ void __launch_bounds__(256) gemv_kernel(const bf16 *__restrict__ W, i
     }
 }
 
+// Lets every GEMV mode take `bytes` of dynamic shared memory (needed above 48 KB, i.e. K > 24576).
+inline cudaError_t allow_gemv_smem(int bytes) {
+    cudaError_t e = cudaFuncSetAttribute(gemv_kernel<GEMV_BF16>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+    if (e == cudaSuccess)
+        e = cudaFuncSetAttribute(gemv_kernel<GEMV_SWIGLU>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+    if (e == cudaSuccess)
+        e = cudaFuncSetAttribute(gemv_kernel<GEMV_F32>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+    return e;
+}
+
 // ------------------------------------------------------------------ q/k norm + RoPE + KV write
 // grid (n, 2): y == 0 normalises and rotates q (to qout); y == 1 does k (to the cache) and copies v.
 // RMSNorm spans the full projection width (all heads together), as OLMo-2 does.
@@ -728,11 +738,26 @@ __global__ void __launch_bounds__(256) gemm_kernel(const bf16 *__restrict__ A, c
                 const int r = m0 + wm * 64 + i * 16 + g + hr * 8, c = n0 + wn * 32 + j * 8 + 2 * t;
                 if (r >= M || c >= N) continue;
                 const float v0 = acc[i][j][hr * 2], v1 = acc[i][j][hr * 2 + 1];
+                // Paired stores need an even N (alignment) and column c+1 inside the row; an odd
+                // N (e.g. a vocabulary of 50257 in the all-logits epilogue) takes scalar stores.
+                const bool pair = !(N & 1) && c + 1 < N;
                 if (EPI == EPI_BF16) {
-                    *reinterpret_cast<uint32_t *>(reinterpret_cast<bf16 *>(C) + size_t(r) * N + c) = pack_bf16(v0, v1);
+                    bf16 *o = reinterpret_cast<bf16 *>(C) + size_t(r) * N + c;
+                    if (pair) {
+                        *reinterpret_cast<uint32_t *>(o) = pack_bf16(v0, v1);
+                    } else {
+                        o[0] = __float2bfloat16_rn(v0);
+                        if (c + 1 < N) o[1] = __float2bfloat16_rn(v1);
+                    }
                 } else if (EPI == EPI_F32) {
-                    *reinterpret_cast<float2 *>(reinterpret_cast<float *>(C) + size_t(r) * N + c) = make_float2(v0, v1);
-                } else {
+                    float *o = reinterpret_cast<float *>(C) + size_t(r) * N + c;
+                    if (pair) {
+                        *reinterpret_cast<float2 *>(o) = make_float2(v0, v1);
+                    } else {
+                        o[0] = v0;
+                        if (c + 1 < N) o[1] = v1;
+                    }
+                } else {  // SWIGLU: N = 2 * intermediate, always even
                     const float gt = rbf(v0), up = rbf(v1);
                     reinterpret_cast<bf16 *>(C)[size_t(r) * (N / 2) + c / 2] = __float2bfloat16_rn(rbf(silu(gt)) * up);
                 }

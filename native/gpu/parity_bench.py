@@ -104,22 +104,39 @@ def hf_logits(model, ids):
         return model(torch.tensor(ids[None], device="cuda")).logits[0].float().cpu().numpy()
 
 
-def compare(ours, ref):
+def stats(ours, ref):
+    """Sums over the positions of one sequence; merge() adds sequences, summary() gives the metrics."""
     ours, ref = np.asarray(ours, np.float64), np.asarray(ref, np.float64)
-    finite = bool(np.isfinite(ours).all())
-    rel = float(np.linalg.norm(ours - ref) / np.linalg.norm(ref))
-    per_pos = np.linalg.norm(ours - ref, axis=1) / np.linalg.norm(ref, axis=1)
+    d2 = ((ours - ref) ** 2).sum(1)
+    r2 = (ref ** 2).sum(1)
     pick = ours.argmax(1)
     rows = np.arange(len(ref))
     top = ref.max(1)
-    agree = float((pick == ref.argmax(1)).mean())
     # A BF16 reference rounds its logits to 8 significant bits, so its top entry is often shared by
     # several tokens (argmax then takes the lowest id). "tie-aware": our pick is one of the
     # reference's top entries.
-    tie_aware = float((ref[rows, pick] >= top).mean())
-    ref_ties = float(((ref >= top[:, None]).sum(1) > 1).mean())
-    return dict(rel=rel, worst_pos_rel=float(per_pos.max()), argmax=agree, argmax_tie_aware=tie_aware,
-                ref_top_ties=ref_ties, finite=finite)
+    return dict(d2=float(d2.sum()), r2=float(r2.sum()), worst_pos_rel=float(np.sqrt(d2 / r2).max()),
+                n=len(ref), agree=int((pick == ref.argmax(1)).sum()), tie_aware=int((ref[rows, pick] >= top).sum()),
+                ties=int(((ref >= top[:, None]).sum(1) > 1).sum()), finite=bool(np.isfinite(ours).all()))
+
+
+def merge(a, b):
+    if a is None:
+        return b
+    return dict(d2=a["d2"] + b["d2"], r2=a["r2"] + b["r2"], worst_pos_rel=max(a["worst_pos_rel"], b["worst_pos_rel"]),
+                n=a["n"] + b["n"], agree=a["agree"] + b["agree"], tie_aware=a["tie_aware"] + b["tie_aware"],
+                ties=a["ties"] + b["ties"], finite=a["finite"] and b["finite"])
+
+
+def summary(t):
+    n = t["n"]
+    return dict(rel=float(np.sqrt(t["d2"] / t["r2"])), worst_pos_rel=t["worst_pos_rel"], argmax=t["agree"] / n,
+                argmax_tie_aware=t["tie_aware"] / n, ref_top_ties=t["ties"] / n, positions=n,
+                disagreements=n - t["agree"], finite=t["finite"])
+
+
+def compare(ours, ref):
+    return summary(stats(ours, ref))
 
 
 def strict(c):
@@ -127,8 +144,10 @@ def strict(c):
     return c["rel"] <= 1e-2 and c["argmax"] >= 0.99 and c["finite"]
 
 
-def parity(name, lib, out, seq=512):
-    log(f"== parity {name}")
+def parity(name, lib, out, seq=512, nseq=1, f32_seqs=1):
+    """Teacher-forced logits over nseq random sequences of seq tokens (metrics pooled over all
+    positions); our FP32-activation CPU run over the first f32_seqs of them."""
+    log(f"== parity {name} ({nseq} x {seq} tokens)")
     torch.backends.cuda.matmul.allow_tf32 = False  # the FP32 reference must be FP32
     torch.backends.cudnn.allow_tf32 = False
     model = build_model(name, seed=1234)
@@ -138,39 +157,50 @@ def parity(name, lib, out, seq=512):
     del model
     torch.cuda.empty_cache()
     V = CONFIGS[name]["vocab_size"]
-    rng = np.random.default_rng(7)
-    ids = rng.integers(0, min(V, 100278), size=seq).astype(np.int64)
+    seqs = [np.random.default_rng(7 + i).integers(0, min(V, 100278), size=seq).astype(np.int64) for i in range(nseq)]
     hf = load_hf(snap, torch.bfloat16)
-    attn = getattr(hf.config, "_attn_implementation", "?")
-    ref_bf16 = hf_logits(hf, ids)
-    # transformers' own BF16 spread: the same model and bytes, other kernels
-    torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = False
-    ref_bf16_noreduce = hf_logits(hf, ids)
-    torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = True
     hf_eager = load_hf(snap, torch.bfloat16, attn="eager")
-    ref_bf16_eager = hf_logits(hf_eager, ids)
-    del hf_eager
-    hf32 = hf.float()
-    ref_f32 = hf_logits(hf32, ids)
-    del hf, hf32
-    torch.cuda.empty_cache()
+    hf32 = load_hf(snap, torch.float32)  # the same BF16 bytes, upcast on load
+    attn = getattr(hf.config, "_attn_implementation", "?")
     eng = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=1024)
     log("   engine:", eng.description, "rope_theta", eng.cfg.rope_theta, "eps", eng.cfg.rms_norm_eps)
-    pre, dec = teacher_forced(eng, ids)
-    eng.close()
-    t0 = time.perf_counter()
     cpu32 = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CPU, max_seq=1024, flags=oc.FLAG_F32_ACTIVATIONS)
     log("   engine:", cpu32.description)
-    pre32, dec32 = teacher_forced(cpu32, ids)
+    acc = {}
+
+    def add(key, ours, ref):
+        acc[key] = merge(acc.get(key), stats(ours, ref))
+
+    for i, ids in enumerate(seqs):
+        ref_bf16 = hf_logits(hf, ids)
+        # transformers' own BF16 spread: the same model and bytes, other kernels
+        torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = False
+        ref_bf16_noreduce = hf_logits(hf, ids)
+        torch.backends.cuda.matmul.allow_bf16_reduced_precision_reduction = True
+        ref_bf16_eager = hf_logits(hf_eager, ids)
+        ref_f32 = hf_logits(hf32, ids)
+        pre, dec = teacher_forced(eng, ids)
+        add("prefill_vs_hf_bf16", pre, ref_bf16)
+        add("decode_vs_hf_bf16", dec, ref_bf16)
+        add("hf_eager_vs_hf_bf16", ref_bf16_eager, ref_bf16)
+        add("hf_noreduce_vs_hf_bf16", ref_bf16_noreduce, ref_bf16)
+        add("prefill_vs_hf_f32", pre, ref_f32)
+        add("decode_vs_hf_f32", dec, ref_f32)
+        add("hf_bf16_vs_hf_f32", ref_bf16, ref_f32)
+        add("prefill_vs_decode", pre, dec)
+        if i < f32_seqs:
+            t0 = time.perf_counter()
+            pre32, dec32 = teacher_forced(cpu32, ids)
+            add("f32_prefill_vs_hf_f32", pre32, ref_f32)
+            add("f32_decode_vs_hf_f32", dec32, ref_f32)
+            log(f"   sequence {i}: fp32-activation CPU run {time.perf_counter() - t0:.1f} s")
+        log(f"   sequence {i}: ours prefill vs HF bf16 {compare(pre, ref_bf16)}")
+    eng.close()
     cpu32.close()
-    log(f"   fp32-activation CPU run: {time.perf_counter() - t0:.1f} s")
-    r = dict(hf_attention=attn,
-             prefill_vs_hf_bf16=compare(pre, ref_bf16), decode_vs_hf_bf16=compare(dec, ref_bf16),
-             hf_eager_vs_hf_bf16=compare(ref_bf16_eager, ref_bf16),
-             hf_noreduce_vs_hf_bf16=compare(ref_bf16_noreduce, ref_bf16),
-             prefill_vs_hf_f32=compare(pre, ref_f32), decode_vs_hf_f32=compare(dec, ref_f32),
-             hf_bf16_vs_hf_f32=compare(ref_bf16, ref_f32), prefill_vs_decode=compare(pre, dec),
-             f32_prefill_vs_hf_f32=compare(pre32, ref_f32), f32_decode_vs_hf_f32=compare(dec32, ref_f32))
+    del hf, hf_eager, hf32
+    torch.cuda.empty_cache()
+    r = dict(hf_attention=attn, sequences=nseq, seq_len=seq)
+    r.update({k: summary(v) for k, v in acc.items()})
     ours = ("prefill_vs_hf_bf16", "decode_vs_hf_bf16")
     r["pass"] = all(strict(r[k]) for k in ours)
     r["hf_self_pass"] = strict(r["hf_eager_vs_hf_bf16"])
@@ -190,7 +220,7 @@ def parity(name, lib, out, seq=512):
         log(f"   {k}: {v}")
     results[f"parity_{name}"] = r
     save(out)
-    return snap, ids
+    return snap, seqs[0]
 
 
 def teacher_forced(eng, ids):
@@ -346,6 +376,8 @@ def main():
     ap.add_argument("--skip-static", action="store_true")
     ap.add_argument("--skip-7b", action="store_true")
     ap.add_argument("--skip-tiny", action="store_true")
+    ap.add_argument("--seqs", type=int, default=4, help="512-token sequences per parity config (pooled)")
+    ap.add_argument("--f32-seqs", type=int, default=1, help="of those, how many also run our FP32 CPU mode (1B: ~45 s each)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     import transformers
@@ -358,8 +390,8 @@ def main():
     results["copy_bw_GBs"] = bw / 1e9
     log(f"copy bandwidth: {bw / 1e9:.0f} GB/s")
     if not a.skip_tiny:
-        parity("tiny", lib, a.out)
-    snap, ids = parity("1b", lib, a.out)
+        parity("tiny", lib, a.out, nseq=2 * a.seqs, f32_seqs=2 * a.seqs)
+    snap, ids = parity("1b", lib, a.out, nseq=a.seqs, f32_seqs=a.f32_seqs)
     prompt = ids[:32]
     limit = bw / weight_bytes_per_token("1b")
     b = results["bench_1b"] = dict(weight_bytes=weight_bytes_per_token("1b"), limit_tok_s=limit)
@@ -404,7 +436,8 @@ def main():
     for name in ("tiny", "1b"):
         if f"parity_{name}" in results:
             q = results[f"parity_{name}"]
-            rows += [(f"[{name}] BF16: rel / argmax vs HF bf16 ({q['hf_attention']})", ""),
+            npos = q["prefill_vs_hf_bf16"]["positions"]
+            rows += [(f"[{name}] BF16, {npos} positions: rel / argmax vs HF bf16 ({q['hf_attention']})", ""),
                      ("  ours prefill", rt(q["prefill_vs_hf_bf16"], True)),
                      ("  ours decode", rt(q["decode_vs_hf_bf16"], True)),
                      ("  HF bf16 eager attention", rt(q["hf_eager_vs_hf_bf16"], True)),
@@ -415,7 +448,7 @@ def main():
                      (f"[{name}] vs HF fp32: rel / argmax", ""),
                      ("  HF bf16", rt(q["hf_bf16_vs_hf_f32"])),
                      ("  ours bf16 prefill / decode", f"{rt(q['prefill_vs_hf_f32'])}; {rt(q['decode_vs_hf_f32'])}"),
-                     ("  ours fp32-activation (CPU) prefill", rt(q["f32_prefill_vs_hf_f32"])),
+                     (f"  ours fp32-activation (CPU) prefill, {q['f32_prefill_vs_hf_f32']['positions']} positions", rt(q["f32_prefill_vs_hf_f32"])),
                      ("  ours fp32-activation (CPU) decode", rt(q["f32_decode_vs_hf_f32"])),
                      ("  fp32 bar (<=1e-4, >=99%)", str(q["pass_f32"]))]
     rows += [("HF eager decode tok/s", f"{b['hf_eager_tok_s']:.1f}"),

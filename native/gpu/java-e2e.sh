@@ -4,6 +4,7 @@
 set -uo pipefail
 E="$(cd "$(dirname "$0")" && pwd)"
 O="${OUT:-/tmp}"
+mkdir -p "$O"
 export JAVA_HOME="$E/jre" XDG_CACHE_HOME="$O/cache"
 cli() { "$JAVA_HOME/bin/java" -cp "$E/lib/*" dev.orchestrate.engine.cli.EngineCli "$@"; }
 gen() { # device snapshot tokens name
@@ -11,6 +12,13 @@ gen() { # device snapshot tokens name
   ORCHESTRATE_CUSTOM_DEVICE=$1 cli generate --snapshot "$2" --backend custom --prompt "$prompt" \
     --max-new-tokens "$3" > "$O/$4.txt" 2> "$O/$4.err"; echo "exit $?"
   cat "$O/$4.txt"; tail -3 "$O/$4.err"
+}
+same() { # run-a run-b label tokens: compares the completions (all but the metrics line)
+  if [[ -s "$O/$1.txt" && -s "$O/$2.txt" ]] && cmp -s <(head -n -1 "$O/$1.txt") <(head -n -1 "$O/$2.txt"); then
+    echo "$3 cuda and cpu greedy completions identical ($4 tokens)"
+  else
+    echo "$3 cuda and cpu greedy completions DIFFER (or a run failed)"
+  fi
 }
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
 "$JAVA_HOME/bin/java" -version 2>&1 | head -1
@@ -26,10 +34,10 @@ cli snapshot create --config tiny --seed 1 --dtype bf16 --out "$tiny" | tail -1
 gen cuda "$tiny" 64 tiny-cuda
 gen auto "$tiny" 64 tiny-auto
 gen cpu "$tiny" 64 tiny-cpu
-cmp -s <(head -n -1 "$O/tiny-cuda.txt") <(head -n -1 "$O/tiny-cpu.txt") && echo "tiny cuda and cpu greedy completions identical (64 tokens)" || echo "tiny cuda and cpu greedy completions DIFFER"
+same tiny-cuda tiny-cpu "tiny" 64
 cli snapshot create --config olmo2-1b --seed 1 --dtype bf16 --out "$big" | tail -1
 gen cuda "$big" 32 b1-cuda-32
 gen auto "$big" 256 b1-auto-256
 gen cpu "$big" 32 b1-cpu-32
-cmp -s <(head -n -1 "$O/b1-cuda-32.txt") <(head -n -1 "$O/b1-cpu-32.txt") && echo "1B cuda and cpu greedy completions identical (32 tokens)" || echo "1B cuda and cpu greedy completions DIFFER"
+same b1-cuda-32 b1-cpu-32 "1B" 32
 ls -la "$O/cache/orchestrate/native/"*/

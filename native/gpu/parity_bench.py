@@ -224,7 +224,9 @@ def parity(name, lib, out, seq=512, nseq=1, f32_seqs=1):
 
 
 def teacher_forced(eng, ids):
-    """All-logits prefill of ids, then the same positions token by token (decode path)."""
+    """All-logits prefill of ids, then the same positions token by token (decode path); both from
+    an empty sequence (prefill appends to whatever the engine holds)."""
+    eng.reset()
     pre, _ = eng.prefill_all_logits(ids)
     eng.reset()
     dec = np.full_like(pre, np.nan)  # poisoned: a position never written fails `finite`

@@ -14,7 +14,9 @@ import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.docker.DockerTarget;
 import dev.orchestrate.ssh.SshTarget;
 import dev.orchestrate.vast.VastTarget;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,6 +26,8 @@ import java.util.Map;
  */
 public final class Targets {
   private final Map<TargetType, TargetFactory> factories;
+  // Targets made for the running command, closed by Main once it is done.
+  private final List<Target> made = new ArrayList<>();
 
   public Targets(Map<TargetType, TargetFactory> factories) {
     this.factories = new EnumMap<>(TargetType.class);
@@ -46,7 +50,30 @@ public final class Targets {
 
   public Target target(TargetType type, TargetContext context) {
     TargetFactory factory = factories.get(type);
-    return factory == null ? new Unavailable(type) : factory.create(context);
+    if (factory == null) {
+      return new Unavailable(type);
+    }
+    Target target = factory.create(context);
+    synchronized (made) {
+      made.add(target);
+    }
+    return target;
+  }
+
+  /** Closes the targets made since the last call (what they keep open: kept connections). */
+  public void closeMade() {
+    List<Target> done;
+    synchronized (made) {
+      done = new ArrayList<>(made);
+      made.clear();
+    }
+    for (Target t : done) {
+      try {
+        t.close();
+      } catch (RuntimeException e) {
+        // releasing a kept connection is best effort; the command's outcome stands
+      }
+    }
   }
 
   /** Fails with the UNSUPPORTED error when {@code type} has no implementation in this build. */

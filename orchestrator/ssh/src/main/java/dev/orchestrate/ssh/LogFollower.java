@@ -8,7 +8,6 @@ import dev.orchestrate.core.event.Warning;
 import dev.orchestrate.core.time.Sleeper;
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.ConnectionLostException;
-import dev.orchestrate.core.transport.ExecResult;
 import dev.orchestrate.core.transport.Output;
 import dev.orchestrate.core.transport.Transport;
 import java.io.ByteArrayOutputStream;
@@ -66,14 +65,16 @@ public final class LogFollower {
         int drops = 0;
         while (true) {
           try {
-            Optional<Integer> exit = exitCode(transport, run);
+            stream(transport, run, lines);
+            Optional<Integer> exit = restIfEnded(transport, run, lines);
             if (exit.isPresent()) {
-              readRest(transport, run, lines);
               lines.flushPartial();
               return exit.get();
             }
-            stream(transport, run, lines);
+            // The process runs on but tail stopped (its log was removed, or it was killed): not a
+            // drop; look again after the retry delay rather than at once.
             drops = 0;
+            sleeper.sleep(retryDelay);
           } catch (ConnectionLostException e) {
             lines.discardPartial();
             if (++drops > maxConsecutiveDrops) {
@@ -100,54 +101,105 @@ public final class LogFollower {
     }
   }
 
-  // tail -f from the offset until the process dies (--pid), streaming lines as they come.
+  /**
+   * A shell function {@code alive PID}: the process exists and is not a zombie. {@code kill -0}
+   * alone counts a zombie as alive, and a detached process's zombie is reaped by the machine's
+   * init, which in a container may take seconds or never happen.
+   */
+  static final String ALIVE =
+      "alive() { kill -0 \"$1\" 2>/dev/null || return 1; s=; read -r s 2>/dev/null <"
+          + " \"/proc/$1/stat\"; case \"$s\" in *') Z '*|*') X '*) return 1;; esac; }; ";
+
+  /** How often the machine looks for the process's end while the log is streamed. */
+  static final String POLL_SECONDS = "0.05";
+
+  /**
+   * The remote side of {@link #stream}: {@code tail -f} from the offset (inotify: lines go out as
+   * they are written) while a loop looks every {@value #POLL_SECONDS} s for the exit file and for
+   * the process; once it has ended (or tail has: our connection is gone) tail is stopped. What tail
+   * had not passed on by then is read by {@link #restIfEnded} from the offset.
+   */
+  static String streamCommand(RemoteRun run, long offset) {
+    return ALIVE
+        + "p=$(cat "
+        + Command.quote(run.pidFile())
+        + " 2>/dev/null); tail -c +"
+        + (offset + 1)
+        + " -f "
+        + Command.quote(run.log())
+        + " 2>/dev/null & t=$!; while [ ! -f "
+        + Command.quote(run.exitFile())
+        + " ] && alive \"$p\" && alive $t; do sleep "
+        + POLL_SECONDS
+        + " 2>/dev/null || sleep 1; done; kill $t 2>/dev/null; exit 0";
+  }
+
+  // Streams lines from the offset until the process has ended.
   private static void stream(Transport t, RemoteRun run, Lines lines) {
-    String line =
-        "tail -c +"
-            + (lines.offset() + 1)
-            + " --pid=$(cat "
-            + Command.quote(run.pidFile())
-            + ") -f "
-            + Command.quote(run.log());
-    t.exec(Command.of(line).withTimeout(FOLLOW_TIMEOUT), lines);
+    t.exec(Command.of(streamCommand(run, lines.offset())).withTimeout(FOLLOW_TIMEOUT), lines);
     lines.discardPartial(); // a partial last line is read again from its start
   }
 
-  private static void readRest(Transport t, RemoteRun run, Lines lines) {
-    t.exec(Command.of("tail -c +" + (lines.offset() + 1) + " " + Command.quote(run.log())), lines);
+  /**
+   * The remote side of {@link #restIfEnded}: when the process has ended, the log from the offset on
+   * stdout and {@code exit:<code>} (or {@code exit:gone}) on stderr; else {@code running} on
+   * stderr. The exit file is checked again after the liveness check: the process may have written
+   * it and ended in between.
+   */
+  static String restCommand(RemoteRun run, long offset) {
+    String exit = Command.quote(run.exitFile());
+    return ALIVE
+        + "if [ -f "
+        + exit
+        + " ]; then c=$(cat "
+        + exit
+        + "); elif alive \"$(cat "
+        + Command.quote(run.pidFile())
+        + " 2>/dev/null)\"; then echo running >&2; exit 0; elif [ -f "
+        + exit
+        + " ]; then c=$(cat "
+        + exit
+        + "); else c=gone; fi; tail -c +"
+        + (offset + 1)
+        + " "
+        + Command.quote(run.log())
+        + " 2>/dev/null; echo \"exit:$c\" >&2";
   }
 
   /**
-   * The exit code once the process has ended; {@link #KILLED} if it is gone without one (killed by
-   * a signal, the machine rebooted). The exit file is checked again after the liveness check: the
-   * process may have written it and ended in between.
+   * The exit code once the process has ended, after the rest of the log is delivered (one round
+   * trip); empty while it runs. {@link #KILLED} if it is gone without one (killed by a signal, the
+   * machine rebooted).
    */
-  private static Optional<Integer> exitCode(Transport t, RemoteRun run) {
-    String exit = Command.quote(run.exitFile());
-    ExecResult r =
-        t.run(
-            "if [ -f "
-                + exit
-                + " ]; then cat "
-                + exit
-                + "; elif kill -0 $(cat "
-                + Command.quote(run.pidFile())
-                + ") 2>/dev/null; then echo running; elif [ -f "
-                + exit
-                + " ]; then cat "
-                + exit
-                + "; else echo gone; fi");
-    String text = r.stdout().trim();
-    if (text.equals("running")) {
-      return Optional.empty();
+  private static Optional<Integer> restIfEnded(Transport t, RemoteRun run, Lines lines) {
+    ByteArrayOutputStream status = new ByteArrayOutputStream();
+    t.exec(
+        Command.of(restCommand(run, lines.offset())),
+        new Output() {
+          @Override
+          public void stdout(byte[] bytes, int off, int len) {
+            lines.stdout(bytes, off, len);
+          }
+
+          @Override
+          public void stderr(byte[] bytes, int off, int len) {
+            synchronized (status) {
+              status.write(bytes, off, len);
+            }
+          }
+        });
+    String text;
+    synchronized (status) {
+      text = status.toString(StandardCharsets.UTF_8).trim();
     }
-    if (text.equals("gone")) {
-      return Optional.of(KILLED);
+    int at = text.lastIndexOf("exit:");
+    if (at < 0) {
+      return Optional.empty(); // running
     }
     try {
-      return Optional.of(Integer.parseInt(text));
+      return Optional.of(Integer.parseInt(text.substring(at + "exit:".length()).trim()));
     } catch (NumberFormatException e) {
-      return Optional.of(KILLED);
+      return Optional.of(KILLED); // gone, or an exit file that holds no number
     }
   }
 

@@ -56,6 +56,11 @@ final class SshTransport implements Transport {
     session();
   }
 
+  /** Whether the session is up (a connection kept for later use is worth keeping). */
+  synchronized boolean isOpen() {
+    return session != null && session.isConnected();
+  }
+
   @Override
   public int exec(Command command, Output output) {
     InputStream stdin = new ByteArrayInputStream(command.stdin().orElse(new byte[0]));

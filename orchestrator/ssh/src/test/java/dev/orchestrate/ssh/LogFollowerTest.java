@@ -142,4 +142,94 @@ class LogFollowerTest {
       assertEquals(List.of("started"), lines);
     }
   }
+
+  @Test
+  void countsAZombieAsEndedWithoutWaitingForItsReaper() throws Exception {
+    try (SshFixture f = new SshFixture(tmp);
+        Transport t = f.connect()) {
+      // The process in the pid file ends at once but stays a zombie: its parent execs into a
+      // sleep that never reaps it (as a container's init may not).
+      String dir = ".orchestrate/runs/run-3";
+      t.run(
+          "mkdir -p "
+              + dir
+              + " && echo before > "
+              + dir
+              + "/output.log && (sh -c 'sleep 0.1 & echo $! > "
+              + dir
+              + "/pid; echo $$ > "
+              + dir
+              + "/parent; exec sleep 60' > /dev/null 2>&1 < /dev/null &) && sleep 0.5");
+      long pid = Long.parseLong(t.run("cat " + dir + "/pid").stdout().trim());
+      List<String> lines = new CopyOnWriteArrayList<>();
+      long start = System.nanoTime();
+      int exit;
+      try {
+        exit =
+            new LogFollower(d -> {}, Clock.systemUTC(), Duration.ZERO, 3)
+                .follow(
+                    t,
+                    new RemoteRun("run-3", dir, pid),
+                    tmp.resolve("logs/run-3/engine.log"),
+                    "engine",
+                    e -> {
+                      if (e instanceof LogLine l) {
+                        lines.add(l.line());
+                      }
+                    });
+      } finally {
+        t.run("kill $(cat " + dir + "/parent) 2>/dev/null; true");
+      }
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      assertEquals(LogFollower.KILLED, exit);
+      assertEquals(List.of("before"), lines);
+      assertTrue(took.compareTo(Duration.ofSeconds(20)) < 0, "took " + took);
+    }
+  }
+
+  @Test
+  void endsWhenTheExitFileIsWrittenThoughThePidStaysAlive() throws Exception {
+    try (SshFixture f = new SshFixture(tmp);
+        Transport t = f.connect()) {
+      String dir = ".orchestrate/runs/run-4";
+      t.run(
+          "mkdir -p "
+              + dir
+              + " && : > "
+              + dir
+              + "/output.log && (sleep 60 > /dev/null 2>&1 < /dev/null & echo $! > "
+              + dir
+              + "/pid) && (sh -c 'sleep 0.3; echo one >> "
+              + dir
+              + "/output.log; printf two >> "
+              + dir
+              + "/output.log; echo 4 > "
+              + dir
+              + "/exit' > /dev/null 2>&1 < /dev/null &)");
+      long pid = Long.parseLong(t.run("cat " + dir + "/pid").stdout().trim());
+      List<String> lines = new CopyOnWriteArrayList<>();
+      long start = System.nanoTime();
+      int exit;
+      try {
+        exit =
+            new LogFollower(d -> {}, Clock.systemUTC(), Duration.ZERO, 3)
+                .follow(
+                    t,
+                    new RemoteRun("run-4", dir, pid),
+                    tmp.resolve("logs/run-4/engine.log"),
+                    "engine",
+                    e -> {
+                      if (e instanceof LogLine l) {
+                        lines.add(l.line());
+                      }
+                    });
+      } finally {
+        t.run("kill " + pid + " 2>/dev/null; true");
+      }
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      assertEquals(4, exit);
+      assertEquals(List.of("one", "two"), lines, "every byte up to the end, the last line too");
+      assertTrue(took.compareTo(Duration.ofSeconds(20)) < 0, "took " + took);
+    }
+  }
 }

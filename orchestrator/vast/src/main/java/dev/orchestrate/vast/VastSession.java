@@ -9,6 +9,7 @@ import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.transport.Connector;
 import dev.orchestrate.core.transport.Endpoint;
 import dev.orchestrate.core.transport.Transport;
+import dev.orchestrate.ssh.ConnectionPool;
 import dev.orchestrate.ssh.HostKeyPins;
 import dev.orchestrate.ssh.ProjectKey;
 import dev.orchestrate.ssh.SshConnector;
@@ -42,6 +43,9 @@ final class VastSession {
   private final TargetContext context;
   private final Map<URI, Api> apis = new ConcurrentHashMap<>();
   private final Set<String> freshMachines = ConcurrentHashMap.newKeySet();
+  // Steps (connect, qualify, env, sync, launch) follow each other within milliseconds: each takes
+  // the connection the previous one finished with instead of opening its own.
+  private final ConnectionPool pool = new ConnectionPool(Duration.ofSeconds(10), 2);
   private volatile ProjectKey key;
   // Where the client's warnings and retry notices go: the sink of the latest operation.
   private volatile EventSink events = EventSink.discard();
@@ -83,6 +87,11 @@ final class VastSession {
     return key;
   }
 
+  /** The connections kept open between steps. */
+  ConnectionPool pool() {
+    return pool;
+  }
+
   HostKeyPins pins() {
     return new HostKeyPins(context.stateDir().resolve("ssh/pins"));
   }
@@ -92,7 +101,7 @@ final class VastSession {
   }
 
   SshConnector sshConnector() {
-    return new SshConnector(SshSettings.defaults(), projectKey(), pins(), context.sleeper());
+    return new SshConnector(SshSettings.defaults(), projectKey(), pins(), context.sleeper(), pool);
   }
 
   /** The SSH steps shared with the ssh target, on our key and pins. */

@@ -41,6 +41,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The {@code vast} target: rents an instance through {@link Provisioner}, reaches it over SSH with
@@ -297,13 +299,19 @@ public final class VastTarget implements Target {
     return ready;
   }
 
-  /** A machine that is up gets another run: the lease renewed, only changed assets sent. */
+  /**
+   * A machine that is up gets another run: the lease renewed, only changed assets sent. Whether the
+   * instance is still there is asked of the API meanwhile (it is needed only before the engine
+   * starts, and asking first would add a round trip to Vast to every run); a gone or stopped
+   * instance is reported as such, also when it made the SSH steps fail.
+   */
   @Override
   public Machine reuse(Machine machine, UpRequest request, EventSink events) {
     VastSection v = request.profile().target().vast();
     budget(v).checkBeforeRent();
     RemoteMachine remote = session.remoteMachine();
     Steps steps = new Steps(events, context.clock());
+    CompletableFuture<MachineStatus> shown = statusMeanwhile(machine);
     try (LeaseKeeper lease = holdLease(machine, remote)) {
       String image = machine.attributes().getOrDefault("image", v.image() == null ? "" : v.image());
       new EnvStep(
@@ -317,15 +325,82 @@ public final class VastTarget implements Target {
               steps,
               events);
       syncResuming(remote, machine, request, steps, events);
-      return machine;
     } catch (OrchestrateException e) {
+      if (!request.cancellation().isCancelled()) {
+        requireUp(shown, e);
+      }
       throw e;
     } catch (Exception e) {
+      OrchestrateException failure =
+          new OrchestrateException(
+              ErrorCode.TRANSPORT,
+              "preparing instance " + machine.id() + ": " + e.getMessage(),
+              null,
+              e);
+      if (!request.cancellation().isCancelled()) {
+        requireUp(shown, failure);
+      }
+      throw failure;
+    }
+    requireUp(shown, null);
+    return machine;
+  }
+
+  private CompletableFuture<MachineStatus> statusMeanwhile(Machine machine) {
+    CompletableFuture<MachineStatus> f = new CompletableFuture<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                f.complete(status(machine));
+              } catch (RuntimeException | Error e) {
+                f.completeExceptionally(e);
+              }
+            },
+            "orchestrate-vast-status");
+    t.setDaemon(true);
+    t.start();
+    return f;
+  }
+
+  /**
+   * Waits for the instance's status: a gone or stopped instance fails the run with what to do (in
+   * place of {@code failure}, the error it probably caused); an API error fails it unless there is
+   * already a {@code failure} to report.
+   */
+  private static void requireUp(
+      CompletableFuture<MachineStatus> shown, OrchestrateException failure) {
+    MachineStatus s;
+    try {
+      s = shown.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OrchestrateException(ErrorCode.INTERRUPTED, "interrupted", null, e);
+    } catch (ExecutionException e) {
+      if (failure != null) {
+        return;
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
       throw new OrchestrateException(
-          ErrorCode.TRANSPORT,
-          "preparing instance " + machine.id() + ": " + e.getMessage(),
-          null,
-          e);
+          ErrorCode.PROVIDER, "cannot read the instance's status: " + e.getCause(), null, e);
+    }
+    Machine m = s.machine();
+    if (s.state() == MachineStatus.State.GONE) {
+      throw new OrchestrateException(
+          ErrorCode.PROVIDER,
+          "instance " + m.id() + " is gone (" + s.detail() + ")",
+          "its idle watchdog or a `down` may have destroyed it: `orchestrate gc` forgets it, and"
+              + " `orchestrate up` rents a new one",
+          failure);
+    }
+    if (s.state() == MachineStatus.State.STOPPED) {
+      throw new OrchestrateException(
+          ErrorCode.PROVIDER,
+          "instance " + m.id() + " is stopped (" + s.detail() + ")",
+          "start it on Vast, or `orchestrate down " + m.id() + "` and `orchestrate up` anew",
+          failure);
     }
   }
 
@@ -452,6 +527,12 @@ public final class VastTarget implements Target {
     return "vast-" + m.id();
   }
 
+  /** Closes the connections kept between steps. */
+  @Override
+  public void close() {
+    session.pool().close();
+  }
+
   @Override
   public MachineStatus status(Machine machine) {
     VastSession.Api api = session.api(machine.attributes().get("api"), EventSink.discard());
@@ -481,6 +562,7 @@ public final class VastTarget implements Target {
   @Override
   public void down(Machine machine, EventSink events) {
     VastSession.Api api = session.api(machine.attributes().get("api"), events);
+    session.pool().evict(machine.id());
     api.reaper().down(Long.parseLong(machine.id()));
     session.pins().forget(machine.id());
     // A rental found by gc under the label of a create whose answer we lost: its intent goes too.

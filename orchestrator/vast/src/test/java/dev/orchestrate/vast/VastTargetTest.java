@@ -1,9 +1,11 @@
 package dev.orchestrate.vast;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.error.Redactor;
 import dev.orchestrate.core.event.Event;
 import dev.orchestrate.core.event.LogLine;
@@ -199,9 +201,30 @@ class VastTargetTest {
             && !events.toString().contains("target-test-key-1"),
         "the API key stays out of the ledger and events");
 
+    // Another run on the machine: the instance is asked after meanwhile, nothing is sent again.
+    assertEquals(m, target.reuse(m, up, events::add));
+
     target.down(m, events::add);
     assertTrue(fx.sim.billing().nothingBilling());
     assertEquals(List.of(), context.ledger().entries());
     assertEquals(MachineStatus.State.GONE, target.status(m).state());
+
+    // A run on the destroyed instance says so, rather than only that SSH failed (retries here
+    // without waiting).
+    try (VastTarget impatient =
+        new VastTarget(
+            new TargetContext(
+                dir,
+                dir.resolve(".orchestrate"),
+                context.ledger(),
+                Clock.systemUTC(),
+                d -> {},
+                new Redactor(),
+                context.environment()))) {
+      OrchestrateException e =
+          assertThrows(OrchestrateException.class, () -> impatient.reuse(m, up, events::add));
+      assertTrue(e.getMessage().contains("instance " + m.id() + " is gone"), e.getMessage());
+    }
+    target.close();
   }
 }

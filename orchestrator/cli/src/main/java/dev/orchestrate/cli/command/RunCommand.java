@@ -76,7 +76,6 @@ public final class RunCommand implements Callable<Integer> {
                           "start a new one with 'orchestrate up --profile "
                               + earlier.profileName()
                               + "'"));
-      c.targets().target(earlier.target(), c.targetContext()).status(machine);
     }
     return new Launcher(c).launch(loaded, machine, common.events(c), common.json);
   }

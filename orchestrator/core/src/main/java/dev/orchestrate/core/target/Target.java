@@ -19,11 +19,19 @@ import dev.orchestrate.core.profile.TargetType;
  * default to exactly that.
  *
  * <p>Implementations get their collaborators (ledger, clock, sleeper, redactor, API clients)
- * through their constructor from a {@link TargetFactory}.
+ * through their constructor from a {@link TargetFactory}. Whoever made a target closes it when the
+ * command is done with it ({@link #close}).
  */
-public interface Target {
+public interface Target extends AutoCloseable {
 
   TargetType type();
+
+  /**
+   * Releases what the target keeps open from one call to the next (connections kept for the next
+   * step). Nothing by default.
+   */
+  @Override
+  default void close() {}
 
   /** Every step {@code up} would take for {@code profile} on this target, with estimates. */
   default Plan plan(PlanRequest request) {

@@ -1,0 +1,73 @@
+package dev.orchestrate.ssh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.orchestrate.core.transport.Transport;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@Tag("integration")
+class ConnectionPoolTest {
+  @TempDir Path tmp;
+
+  // The client's end of the TCP connection, as sshd reports it to the command.
+  private static String connection(Transport t) {
+    return t.run("echo $SSH_CLIENT").stdout().trim();
+  }
+
+  @Test
+  void lendsAClosedConnectionAgainAndParallelUsersGetTheirOwn() throws Exception {
+    try (SshFixture f = new SshFixture(tmp);
+        ConnectionPool pool = new ConnectionPool(Duration.ofSeconds(30), 2)) {
+      SshConnector pooled =
+          new SshConnector(
+              SshSettings.defaults()
+                  .withBackoff(new Backoff(4, Duration.ofMillis(50), Duration.ofMillis(200))),
+              f.key,
+              f.pins,
+              d -> Thread.sleep(d.toMillis()),
+              pool);
+      String first;
+      try (Transport t = pooled.connect(f.endpoint())) {
+        first = connection(t);
+      }
+      try (Transport t = pooled.connect(f.endpoint());
+          Transport other = pooled.connect(f.endpoint())) {
+        assertEquals(first, connection(t), "the kept connection is lent again");
+        assertNotEquals(first, connection(other), "a second user gets a connection of its own");
+      }
+
+      Transport closed = pooled.connect(f.endpoint());
+      closed.close();
+      assertThrows(IllegalStateException.class, () -> closed.run("true"));
+
+      f.sshd.dropConnections();
+      try (Transport t = pooled.connect(f.endpoint())) {
+        assertEquals("ok", t.run("echo ok").stdout().trim(), "a dropped one is not lent");
+      }
+    }
+  }
+
+  @Test
+  void closesIdleConnectionsAfterTheTimeout() throws Exception {
+    try (SshFixture f = new SshFixture(tmp);
+        ConnectionPool pool = new ConnectionPool(Duration.ofMillis(200), 1)) {
+      SshConnector pooled =
+          new SshConnector(
+              SshSettings.defaults(), f.key, f.pins, d -> Thread.sleep(d.toMillis()), pool);
+      String first;
+      try (Transport t = pooled.connect(f.endpoint())) {
+        first = connection(t);
+      }
+      Thread.sleep(1000);
+      try (Transport t = pooled.connect(f.endpoint())) {
+        assertNotEquals(first, connection(t), "the idle one was closed");
+      }
+    }
+  }
+}

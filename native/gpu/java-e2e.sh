@@ -16,8 +16,12 @@ gen() { # device snapshot tokens name
 same() { # run-a run-b label tokens: compares the completions (all but the metrics line)
   if [[ -s "$O/$1.txt" && -s "$O/$2.txt" ]] && cmp -s <(head -n -1 "$O/$1.txt") <(head -n -1 "$O/$2.txt"); then
     echo "$3 cuda and cpu greedy completions identical ($4 tokens)"
+  elif [[ -s "$O/$1.txt" && -s "$O/$2.txt" ]]; then
+    echo "$3 cuda and cpu greedy completions DIFFER after $(python3 -c 'import os,sys
+a, b = ("\n".join(open(f, encoding="utf-8").read().splitlines()[:-1]) for f in sys.argv[1:])
+print(len(os.path.commonprefix([a, b])), "of", max(len(a), len(b)), "characters")' "$O/$1.txt" "$O/$2.txt")"
   else
-    echo "$3 cuda and cpu greedy completions DIFFER (or a run failed)"
+    echo "$3: a run failed (no completion to compare)"
   fi
 }
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"

@@ -12,6 +12,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "olmo_engine.h"
@@ -298,6 +299,19 @@ std::vector<int32_t> random_tokens(int n, int vocab, uint64_t seed) {
     return t;
 }
 
+// Every row of all-logits `all` (one per token) against the reference stepping through the same
+// tokens: worst per-position relative error and how many arg-maxes agree.
+std::pair<double, int> vs_reference(Ref &ref, const std::vector<int32_t> &toks, const std::vector<float> &all, int V) {
+    double worst = 0;
+    int agree = 0;
+    for (size_t i = 0; i < toks.size(); ++i) {
+        auto r = ref.step(toks[i]);
+        worst = std::max(worst, rel_err(&all[i * V], r.data(), V));
+        agree += argmax(&all[i * V], V) == argmax(r.data(), V);
+    }
+    return {worst, agree};
+}
+
 void test_cpu() {
     Model m = make_model(1);
     const int V = m.cfg.vocab_size, N = 40;
@@ -310,13 +324,7 @@ void test_cpu() {
     int32_t next = -1;
     OK(olmo_prefill_all_logits(e, toks.data(), N, all.data(), &next));
     Ref ref(m);
-    double worst = 0;
-    int agree = 0;
-    for (int i = 0; i < N; ++i) {
-        auto r = ref.step(toks[i]);
-        worst = std::max(worst, rel_err(&all[size_t(i) * V], r.data(), V));
-        agree += argmax(&all[size_t(i) * V], V) == argmax(r.data(), V);
-    }
+    auto [worst, agree] = vs_reference(ref, toks, all, V);
     std::printf("cpu vs naive reference: worst rel err %.2e, argmax agreement %d/%d\n", worst, agree, N);
     CHECK(worst < 1e-2, "rel err %g", worst);
     CHECK(agree >= N - 1, "agreement %d/%d", agree, N);
@@ -367,13 +375,7 @@ void test_cpu() {
         std::vector<float> f32(size_t(N) * V, NAN);
         OK(olmo_prefill_all_logits(f, toks.data(), N, f32.data(), nullptr));
         Ref ref32(m, false);
-        double w32 = 0;
-        int agree32 = 0;
-        for (int i = 0; i < N; ++i) {
-            auto r = ref32.step(toks[i]);
-            w32 = std::max(w32, rel_err(&f32[size_t(i) * V], r.data(), V));
-            agree32 += argmax(&f32[size_t(i) * V], V) == argmax(r.data(), V);
-        }
+        auto [w32, agree32] = vs_reference(ref32, toks, f32, V);
         // token-by-token decode in FP32 mode == its all-logits prefill
         OK(olmo_reset(f));
         double dw = 0;

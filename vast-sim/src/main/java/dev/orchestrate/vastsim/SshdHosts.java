@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * Instance hosts as real OpenSSH servers on loopback, each with its own home (the instance's work
  * directory), environment and authorized keys. The onstart script runs in that home with the
  * instance's env, its output is the container log, and stopping the host kills the script's whole
- * process tree and the server.
+ * process tree and the server. An {@code nvidia/cuda} image's sessions find no java ({@link
+ * JavaLessImage}).
  */
 final class SshdHosts implements HostLauncher {
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -28,6 +29,12 @@ final class SshdHosts implements HostLauncher {
   @Override
   public Host launch(HostSpec spec) throws IOException {
     Map<String, String> env = sessionEnv(spec);
+    if (JavaLessImage.matches(spec.image())) {
+      String path =
+          env.getOrDefault(
+              "PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+      env.put("PATH", JavaLessImage.path(spec.directory(), path));
+    }
     Sshd sshd =
         Sshd.start(
             Sshd.Options.in(spec.directory())

@@ -98,6 +98,31 @@ class SshdInstanceTest {
   }
 
   @Test
+  void anNvidiaCudaImageHasNoJavaButEverythingElse() throws Exception {
+    assumeTrue(
+        new ProcessBuilder("sh", "-c", "command -v java").start().waitFor() == 0,
+        "this machine has java to hide");
+    String create = "{\"image\":\"%s\",\"disk\":10,\"label\":\"java\",\"runtype\":\"ssh_direct\"}";
+    long cuda =
+        http.json(
+                "PUT",
+                "/api/v0/asks/24511873/",
+                String.format(create, "nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04"))
+            .get("new_contract")
+            .asLong();
+    long ubuntu =
+        http.json("PUT", "/api/v0/asks/24511885/", String.format(create, "ubuntu:22.04"))
+            .get("new_contract")
+            .asLong();
+    int cudaPort = awaitRunning(cuda).path("ssh_port").asInt();
+    int ubuntuPort = awaitRunning(ubuntu).path("ssh_port").asInt();
+    String probe =
+        "command -v java || echo no-java; command -v tar sh nvidia-smi >/dev/null && echo tools";
+    assertEquals("no-java\ntools", ssh(cudaPort, probe).strip());
+    assertTrue(ssh(ubuntuPort, probe).strip().endsWith("java\ntools"));
+  }
+
+  @Test
   void envAndOnstartRunAndDestroyKillsEverythingIncludingDetachedProcesses() throws Exception {
     String create =
         "{\"image\":\"ubuntu:22.04\",\"disk\":10,\"label\":\"real\",\"runtype\":\"ssh_direct\","

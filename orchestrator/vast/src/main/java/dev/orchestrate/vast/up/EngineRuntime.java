@@ -2,6 +2,7 @@ package dev.orchestrate.vast.up;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.sync.EnvInputs;
 import dev.orchestrate.sync.EnvSpec;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -22,28 +24,41 @@ import java.util.stream.Stream;
 /**
  * The engine as a cached environment for a remote machine: the engine's classes, its runtime jars
  * (DJL, libtorch for the CPU, tokenizers), the native library of the custom backend when it is
- * built, and a launcher script; packed once per fingerprint into {@code
+ * built, a Java runtime ({@link EngineJre}, jlink'd from the local JDK: images such as {@code
+ * nvidia/cuda} have none) and a launcher script; packed once per fingerprint into {@code
  * .orchestrate/env/engine-runtime-<fp>.tar} and installed by {@code EnvCache} into {@value
  * #REMOTE_DIR}. {@code orchestrate/bin/engine} on the machine points at it, so the profile's engine
- * command ({@code bin/engine generate ...}) runs there as it runs here. The JRE comes from the
- * image.
+ * command ({@code bin/engine generate ...}) runs there as it runs here.
  */
 public final class EngineRuntime {
   public static final String REMOTE_DIR = "orchestrate/.env/engine";
 
+  // The shipped runtime first; the machine's java only when none was shipped, and only a 17+ one
+  // (an image's Java 11 must not run the engine, nor shadow the runtime we sent).
   static final String LAUNCHER =
       """
       #!/bin/sh
-      # orchestrate: the engine runtime installed by `orchestrate up` (jars + classes + native lib)
+      # orchestrate: the engine runtime installed by `orchestrate up` (jars, classes, native lib, JRE)
       here="$(cd "$(dirname "$0")/.." && pwd)"
       if [ -f "$here/native/libolmo_engine.so" ] && [ -z "${ORCHESTRATE_NATIVE_LIB:-}" ]; then
         export ORCHESTRATE_NATIVE_LIB="$here/native/libolmo_engine.so"
       fi
-      if ! command -v java >/dev/null 2>&1; then
-        echo "engine: no java on this machine; the image must provide a JRE 17+ (see images/cuda)" >&2
+      if [ -x "$here/jre/bin/java" ]; then
+        java="$here/jre/bin/java"
+      elif command -v java >/dev/null 2>&1; then
+        java="$(command -v java)"
+        v="$("$java" -version 2>&1 | head -n 1 | cut -d '"' -f 2)"
+        case "$v" in 1.*) v="${v#1.}" ;; esac
+        major="${v%%[!0-9]*}"
+        if [ -z "$major" ] || [ "$major" -lt 17 ]; then
+          echo "engine: the machine's java ($java, version ${v:-unknown}) is older than 17 and no runtime was shipped; unset ORCHESTRATE_ENGINE_JDK=image or use an image with a JRE 17+" >&2
+          exit 127
+        fi
+      else
+        echo "engine: no java on this machine and no runtime was shipped; unset ORCHESTRATE_ENGINE_JDK=image or use an image with a JRE 17+" >&2
         exit 127
       fi
-      exec java ${ENGINE_JAVA_OPTS:-} -cp "$here/classes:$here/lib/*" dev.orchestrate.engine.cli.EngineCli "$@"
+      exec "$java" ${ENGINE_JAVA_OPTS:-} -cp "$here/classes:$here/lib/*" dev.orchestrate.engine.cli.EngineCli "$@"
       """;
 
   /** What {@code orchestrate/bin/engine} on the machine holds: a hop into the runtime. */
@@ -52,10 +67,16 @@ public final class EngineRuntime {
 
   private final Path projectDir;
   private final Path cacheDir;
+  private final EngineJre jre;
 
   public EngineRuntime(Path projectDir, Path stateDir) {
+    this(projectDir, stateDir, EngineJre.forThisProcess(stateDir));
+  }
+
+  public EngineRuntime(Path projectDir, Path stateDir, EngineJre jre) {
     this.projectDir = projectDir;
     this.cacheDir = stateDir.resolve("env");
+    this.jre = jre;
   }
 
   /** The runtime's parts as they are here now; fails with what to do when the engine is unbuilt. */
@@ -91,18 +112,51 @@ public final class EngineRuntime {
         Files.isRegularFile(nativeLib) ? Optional.of(nativeLib) : Optional.empty());
   }
 
+  /**
+   * What {@link #spec} would fail on, checked (and the Java runtime linked) before anything is
+   * rented: the engine unbuilt, no JDK to link from, a JDK for another platform than linux-x64.
+   */
+  public void checkBeforeRent(EventSink events, Clock clock) {
+    parts();
+    if (jre.ships()) {
+      jre.ensure(jre.jdk(), events, clock);
+    }
+  }
+
   /** The environment to install: its fingerprint covers the jars, classes, native lib and image. */
   public EnvSpec spec(String imageDigest, String cudaMajor) {
+    return spec(imageDigest, cudaMajor, EventSink.discard(), Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #spec(String, String)}, linking the Java runtime first when the cache lacks it.
+   *
+   * <p>The runtime ships always (unless {@value EngineJre#JDK_VARIABLE}{@code =image}), not only
+   * when qualification found no java 17+: the engine then runs on the JDK it runs on here whatever
+   * the image brings, the choice needs no memory between {@code up} and a later {@code run}, and a
+   * platform problem shows before anything is sent. It costs ~55 MB once per machine; a warm {@code
+   * run} only reads the JDK's release file and the jmod's size for the fingerprint, finds the
+   * marker equal and sends nothing.
+   */
+  public EnvSpec spec(String imageDigest, String cudaMajor, EventSink events, Clock clock) {
     Parts p = parts();
+    Optional<Path> jreDir =
+        jre.ships() ? Optional.of(jre.ensure(jre.jdk(), events, clock)) : Optional.empty();
+    String version =
+        p.version() + "+jre:" + jreDir.map(d -> d.getFileName().toString()).orElse("image");
     String fingerprint =
-        new EnvInputs(Optional.of(p.classpathFile()), imageDigest, cudaMajor, p.version())
+        new EnvInputs(Optional.of(p.classpathFile()), imageDigest, cudaMajor, version)
             .fingerprint();
     return new EnvSpec(
-        "engine-runtime", REMOTE_DIR, fingerprint, Optional.of(archive(p, fingerprint)), null);
+        "engine-runtime",
+        REMOTE_DIR,
+        fingerprint,
+        Optional.of(archive(p, jreDir, fingerprint)),
+        null);
   }
 
   /** The cached archive for {@code fingerprint}, packed with tar (dereferencing) when missing. */
-  Path archive(Parts p, String fingerprint) {
+  Path archive(Parts p, Optional<Path> jreDir, String fingerprint) {
     String shortFp =
         fingerprint.substring(fingerprint.indexOf(':') + 1, fingerprint.indexOf(':') + 17);
     Path archive = cacheDir.resolve("engine-runtime-" + shortFp + ".tar");
@@ -124,6 +178,9 @@ public final class EngineRuntime {
         Files.createDirectories(stage.resolve("native"));
         Files.createSymbolicLink(
             stage.resolve("native/libolmo_engine.so"), p.nativeLib().get().toAbsolutePath());
+      }
+      if (jreDir.isPresent()) {
+        Files.createSymbolicLink(stage.resolve("jre"), jreDir.get().toAbsolutePath());
       }
       Path launcher = stage.resolve("bin/engine");
       Files.writeString(launcher, LAUNCHER, StandardCharsets.UTF_8);
@@ -154,7 +211,7 @@ public final class EngineRuntime {
     }
   }
 
-  // Runtimes are ~150 MB each: keep the newest two (a machine may still want the previous one).
+  // Runtimes are ~200 MB each: keep the newest two (a machine may still want the previous one).
   private void pruneOlderThan(Path keep) throws IOException {
     try (Stream<Path> s = Files.list(cacheDir)) {
       List<Path> old =

@@ -42,7 +42,7 @@ public final class EnvStep {
         "env",
         "Engine runtime",
         () -> {
-          EnvSpec spec = runtime.spec(image, cudaMajor);
+          EnvSpec spec = runtime.spec(image, cudaMajor, events, clock);
           EnvCache.Outcome outcome;
           try (Transport t = connector.connect(endpoint)) {
             LeaseKeeper.renew(t); // we are here: the watchdog's idle clock starts again

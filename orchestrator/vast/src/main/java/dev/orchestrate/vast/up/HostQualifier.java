@@ -16,7 +16,10 @@ import java.util.regex.Pattern;
 /**
  * Checks a fresh host before we spend time on it, in one SSH round trip: the GPUs the offer
  * promised (nvidia-smi), the driver's CUDA version against what the image needs, free disk for the
- * assets and the engine runtime, write speed (64 MiB, fsynced), and a JRE for the engine.
+ * assets and the engine runtime, write speed (64 MiB, fsynced), the machine's architecture (the
+ * runtime we send is linux x86_64) and its java. A machine without java qualifies when we ship the
+ * engine's own runtime ({@link EngineJre}); only with {@code ORCHESTRATE_ENGINE_JDK=image} does the
+ * image have to bring a JRE 17+.
  */
 public final class HostQualifier {
   /** Slower than this and a multi-GB snapshot takes too long to land (Vast hosts vary widely). */
@@ -27,6 +30,7 @@ public final class HostQualifier {
   // key=value lines; each probe's failure is a value too, never a failed command.
   private static final String PROBE =
       """
+      echo "arch=$(uname -m)"
       echo "free_kb=$(df -Pk "$HOME" | awk 'NR==2{print $4}')"
       f="$HOME/.orchestrate-qualify.$$"; t0=$(date +%s%N)
       dd if=/dev/zero of="$f" bs=1M count=64 conv=fsync 2>/dev/null; t1=$(date +%s%N); rm -f "$f"
@@ -43,6 +47,23 @@ public final class HostQualifier {
       fi
       """;
 
+  private final boolean shipsJava;
+
+  /**
+   * Ships a runtime unless this process's environment says {@code ORCHESTRATE_ENGINE_JDK=image}.
+   */
+  public HostQualifier() {
+    this(EngineJre.shipsUnder(System.getenv()));
+  }
+
+  /**
+   * @param shipsJava whether the engine runtime carries its own JRE (then the machine's java is
+   *     only reported)
+   */
+  public HostQualifier(boolean shipsJava) {
+    this.shipsJava = shipsJava;
+  }
+
   /**
    * @param wantGpus how many GPUs the offer promised (0: skip the GPU checks)
    * @param imageCuda the CUDA version the image needs, if its name says
@@ -55,9 +76,14 @@ public final class HostQualifier {
             Command.of(PROBE)
                 .withEnvironment(Map.of("WANT_GPU", wantGpus > 0 ? "1" : "0"))
                 .withTimeout(Duration.ofMinutes(2)));
+    return evaluate(r.stdout(), wantGpus, imageCuda, needBytes);
+  }
+
+  /** The probe's output judged. */
+  Qualification evaluate(String stdout, int wantGpus, Optional<Double> imageCuda, long needBytes) {
     Map<String, String> kv = new HashMap<>();
     List<String> gpus = new ArrayList<>();
-    for (String line : r.stdout().split("\n")) {
+    for (String line : stdout.split("\n")) {
       int eq = line.indexOf('=');
       if (eq <= 0) {
         continue;
@@ -114,20 +140,52 @@ public final class HostQualifier {
         }
       }
     }
+    String arch = kv.getOrDefault("arch", "");
+    if (!arch.equals("x86_64")) {
+      host.add(
+          "the machine is "
+              + (arch.isEmpty() ? "of unknown architecture" : arch)
+              + ", the engine runtime (its JRE, the native library) is built for x86_64");
+    }
     String java = kv.getOrDefault("java", "");
-    if (java.isEmpty()) {
+    int major = javaMajor(java);
+    if (!shipsJava && major < 17) {
       image.add(
-          "no java on the machine: the engine needs a JRE 17+ from the image"
-              + " (images/cuda ships one; set target.vast.image to it)");
+          (java.isEmpty()
+                  ? "no java on the machine"
+                  : "the machine's java is too old (" + java + ")")
+              + ": with ORCHESTRATE_ENGINE_JDK=image the engine needs a JRE 17+ from the image"
+              + " (images/cuda ships one; set target.vast.image to it, or unset"
+              + " ORCHESTRATE_ENGINE_JDK to ship the engine's own)");
     }
     return new Qualification(
         gpus,
         driverCuda,
         freeBytes,
         mbps,
+        arch,
         java.isEmpty() ? Optional.empty() : Optional.of(java),
+        shipsJava,
         host,
         image);
+  }
+
+  /**
+   * The feature version in a {@code java -version} first line ({@code openjdk version "17.0.15"
+   * ...} → 17, {@code "1.8.0_292"} → 8); 0 when there is none.
+   */
+  static int javaMajor(String versionLine) {
+    int q = versionLine.indexOf('"');
+    if (q < 0) {
+      return 0;
+    }
+    String v = versionLine.substring(q + 1);
+    String f = EngineJre.feature(v);
+    try {
+      return f.isEmpty() ? 0 : Integer.parseInt(f);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   private static long parseLong(String s) {

@@ -6,7 +6,9 @@ import java.util.Optional;
 
 /**
  * What qualifying a host found: its GPUs as nvidia-smi reports them (empty when none were asked
- * for), the CUDA version the driver supports, free disk, measured write speed and the JRE. {@code
+ * for), the CUDA version the driver supports, free disk, measured write speed, the architecture
+ * ({@code uname -m}), the machine's java ({@code java -version}'s first line) and whether the
+ * engine brings its own ({@code javaShipped}: then the machine's is only reported). {@code
  * hostProblems} make the machine bad (destroy, remember, try another); {@code imageProblems} would
  * follow us to any machine (the image lacks something), so trying another is pointless.
  */
@@ -15,7 +17,9 @@ public record Qualification(
     Optional<Double> driverCuda,
     long freeBytes,
     double writeMbPerSecond,
+    String arch,
     Optional<String> javaVersion,
+    boolean javaShipped,
     List<String> hostProblems,
     List<String> imageProblems) {
   public Qualification {
@@ -34,7 +38,11 @@ public record Qualification(
     driverCuda.ifPresent(c -> s.append(", driver CUDA ").append(c));
     s.append(String.format(Locale.ROOT, ", %.1f GiB free", freeBytes / 1073741824.0));
     s.append(String.format(Locale.ROOT, ", writes %.0f MB/s", writeMbPerSecond));
+    s.append(", ").append(arch.isEmpty() ? "unknown arch" : arch);
     s.append(", ").append(javaVersion.orElse("no java"));
+    if (javaShipped) {
+      s.append(" (the engine's JRE ships)");
+    }
     return s.toString();
   }
 }

@@ -1,0 +1,193 @@
+package dev.orchestrate.vast;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.orchestrate.core.error.Redactor;
+import dev.orchestrate.core.event.Event;
+import dev.orchestrate.core.event.LogLine;
+import dev.orchestrate.core.event.StepEnded;
+import dev.orchestrate.core.host.HostFacts;
+import dev.orchestrate.core.profile.Profile;
+import dev.orchestrate.core.profile.TargetSection;
+import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.profile.VastSection;
+import dev.orchestrate.core.run.Cancellation;
+import dev.orchestrate.core.sync.ManifestBuilder;
+import dev.orchestrate.core.target.EngineRequest;
+import dev.orchestrate.core.target.EngineResult;
+import dev.orchestrate.core.target.Ledger;
+import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.RunId;
+import dev.orchestrate.core.target.TargetContext;
+import dev.orchestrate.core.target.UpRequest;
+import dev.orchestrate.core.time.Sleeper;
+import dev.orchestrate.vast.up.TinySnapshot;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The default profile's image, {@code nvidia/cuda}, has no java; the simulator's instance of it has
+ * none on its PATH either. {@code up} qualifies it anyway, ships the engine's own runtime, the real
+ * engine generates there and its tokens stream back; another run finds the marker and skips the env
+ * step.
+ */
+@Tag("integration")
+class NoJavaMachineTest {
+  private static final String IMAGE = "nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04";
+
+  @TempDir Path dir;
+  private SimFixture fx;
+  private TargetContext context;
+  private final List<Event> events = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/sshd")), "needs OpenSSH's sshd");
+    assumeTrue("root".equals(System.getProperty("user.name")), "Vast instances log in as root");
+    assumeTrue(
+        Files.isRegularFile(TinySnapshot.REPO.resolve("engine/target/runtime-classpath.txt")),
+        "the engine is built");
+    fx = SimFixture.withSshd();
+    context =
+        new TargetContext(
+            dir,
+            dir.resolve(".orchestrate"),
+            new Ledger(dir.resolve(".orchestrate/ledger.json")),
+            Clock.systemUTC(),
+            Sleeper.system(),
+            new Redactor(),
+            Map.of(
+                "VAST_URL",
+                fx.sim.baseUrl().toString(),
+                "VAST_API_KEY",
+                "no-java-test-key-1",
+                "HOME",
+                dir.toString()));
+    Files.createSymbolicLink(dir.resolve("engine"), TinySnapshot.REPO.resolve("engine"));
+    Files.createSymbolicLink(dir.resolve("native"), TinySnapshot.REPO.resolve("native"));
+  }
+
+  @AfterEach
+  void stop() {
+    if (fx != null) {
+      fx.close();
+    }
+  }
+
+  private static Profile profile() {
+    VastSection v =
+        new VastSection(
+            "RTX 4090", 1, 20.0, 0.60, 0.98, 40, IMAGE, null, null, 12.0, 2, true, null);
+    return new Profile(
+        "vast", "", new TargetSection(TargetType.VAST, v, null, null), null, null, null, null);
+  }
+
+  private static HostFacts host() {
+    return new HostFacts(
+        "linux",
+        "amd64",
+        2,
+        1L << 30,
+        "/",
+        1L << 30,
+        List.of(),
+        Optional.of("none"),
+        Optional.empty(),
+        Optional.empty(),
+        "none",
+        "none",
+        "cpu",
+        false,
+        new HostFacts.Docker(false, "none", ""),
+        true,
+        true);
+  }
+
+  private Optional<StepEnded> ended(String step) {
+    return events.stream()
+        .filter(e -> e instanceof StepEnded s && s.step().equals(step))
+        .map(StepEnded.class::cast)
+        .reduce((a, b) -> b);
+  }
+
+  @Test
+  void upShipsTheRuntimeAndASecondRunSkipsTheEnvStep() throws Exception {
+    Path assets = dir.resolve(profile().snapshotDir());
+    Files.createDirectories(assets);
+    try (Stream<Path> files = Files.list(TinySnapshot.get())) {
+      for (Path f : files.toList()) {
+        Files.copy(f, assets.resolve(f.getFileName()));
+      }
+    }
+    RunId run = RunId.parse("20261126-093000-vast-cafe");
+    UpRequest up =
+        new UpRequest(
+            run,
+            profile(),
+            host(),
+            dir.resolve("logs"),
+            assets,
+            new ManifestBuilder(
+                    new dev.orchestrate.core.sync.HashCache(
+                        dir.resolve(".orchestrate/hashes.json")),
+                    e -> {},
+                    Clock.systemUTC())
+                .build(assets),
+            new Cancellation());
+    try (VastTarget target = new VastTarget(context)) {
+      Machine m = target.acquire(up, events::add);
+      String qualified = ended("qualify").orElseThrow().detail();
+      assertTrue(qualified.contains("no java (the engine's JRE ships)"), qualified);
+      assertEquals(StepEnded.Outcome.OK, ended("env").orElseThrow().outcome());
+
+      List<String> generate =
+          List.of(
+              "bin/engine",
+              "generate",
+              "--backend",
+              "reference",
+              "--snapshot",
+              profile().snapshotDir(),
+              "--prompt",
+              "Hello",
+              "--max-new-tokens",
+              "4");
+      EngineResult r =
+          target.runEngine(
+              m, new EngineRequest(run, generate, Map.of(), new Cancellation()), events::add);
+      assertEquals(0, r.exitCode(), events.toString());
+      assertTrue(
+          events.stream()
+              .anyMatch(e -> e instanceof LogLine l && l.line().contains("\"new_tokens\":4")),
+          events.toString());
+
+      events.clear();
+      target.reuse(m, up, events::add);
+      StepEnded env = ended("env").orElseThrow();
+      assertEquals(StepEnded.Outcome.SKIPPED, env.outcome(), env.toString());
+      RunId again = RunId.parse("20261126-093100-vast-cafe");
+      assertEquals(
+          0,
+          target
+              .runEngine(
+                  m, new EngineRequest(again, generate, Map.of(), new Cancellation()), events::add)
+              .exitCode(),
+          events.toString());
+      target.down(m, events::add);
+      assertTrue(fx.sim.billing().nothingBilling());
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package dev.orchestrate.vast.up;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Judging the probe's output: java is only reported when the engine ships its own. */
+class HostQualifierTest {
+  private static String probe(String arch, String java) {
+    return "arch="
+        + arch
+        + "\nfree_kb=104857600\nwrite_ns=100000000\njava="
+        + java
+        + "\nsmi_exit=0\nsmi_banner=| NVIDIA-SMI 550.54.15   Driver Version: 550.54.15   CUDA"
+        + " Version: 12.8 |\ngpu=NVIDIA GeForce RTX 4090, 550.54.15, 24564 MiB\n";
+  }
+
+  private static Qualification judge(boolean ships, String arch, String java) {
+    return new HostQualifier(ships).evaluate(probe(arch, java), 1, Optional.of(12.8), 1L << 30);
+  }
+
+  @Test
+  void noJavaPassesWhenTheRuntimeShipsAndIsReported() {
+    Qualification q = judge(true, "x86_64", "");
+    assertTrue(q.passed(), q.toString());
+    assertEquals(Optional.empty(), q.javaVersion());
+    assertTrue(q.summary().contains("no java (the engine's JRE ships)"), q.summary());
+    assertTrue(q.summary().contains("x86_64"), q.summary());
+  }
+
+  @Test
+  void anOldJavaPassesWhenTheRuntimeShips() {
+    Qualification q = judge(true, "x86_64", "openjdk version \"11.0.22\" 2024-01-16");
+    assertTrue(q.passed(), q.toString());
+    assertTrue(q.summary().contains("11.0.22"), q.summary());
+  }
+
+  @Test
+  void withoutAShippedRuntimeTheImageNeedsJava17() {
+    assertFalse(judge(false, "x86_64", "").passed());
+    Qualification old = judge(false, "x86_64", "openjdk version \"11.0.22\" 2024-01-16");
+    assertEquals(List.of(), old.hostProblems());
+    assertTrue(old.imageProblems().get(0).contains("too old"), old.imageProblems().toString());
+    assertTrue(judge(false, "x86_64", "openjdk version \"21.0.2\" 2024-01-16").passed());
+  }
+
+  @Test
+  void anotherArchitectureIsAHostProblem() {
+    Qualification q = judge(true, "aarch64", "");
+    assertEquals(List.of(), q.imageProblems());
+    assertTrue(q.hostProblems().get(0).contains("aarch64"), q.hostProblems().toString());
+    assertFalse(q.passed());
+  }
+}

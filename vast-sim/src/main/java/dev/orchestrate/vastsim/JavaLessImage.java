@@ -1,0 +1,61 @@
+package dev.orchestrate.vastsim;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Images without Java, as on Vast: the {@code nvidia/cuda} images (the profile's default) have no
+ * JRE, so an sshd instance of one must not see this machine's {@code java}. Its sessions get a PATH
+ * of one folder of links to everything on the simulator's PATH except the JDK's tools (whatever
+ * resolves into a {@code jvm} folder, and {@code java} itself).
+ */
+final class JavaLessImage {
+  static final String BIN = ".sim-nojava-bin";
+
+  private JavaLessImage() {}
+
+  static boolean matches(String image) {
+    return image != null && image.toLowerCase(Locale.ROOT).startsWith("nvidia/cuda");
+  }
+
+  /** Links {@code path}'s commands minus java into {@code dir}/{@value #BIN}; the new PATH. */
+  static String path(Path dir, String path) throws IOException {
+    Path bin = Files.createDirectories(dir.resolve(BIN));
+    Set<String> seen = new HashSet<>();
+    for (String entry : path.split(":")) {
+      Path folder = Path.of(entry.isEmpty() ? "." : entry);
+      if (!Files.isDirectory(folder)) {
+        continue;
+      }
+      try (Stream<Path> s = Files.list(folder)) {
+        for (Path f : s.sorted().toList()) {
+          String name = f.getFileName().toString();
+          if (seen.contains(name) || !Files.isExecutable(f) || Files.isDirectory(f)) {
+            continue;
+          }
+          seen.add(name);
+          if (!isJdkTool(f)) {
+            Files.createSymbolicLink(bin.resolve(name), f.toAbsolutePath());
+          }
+        }
+      }
+    }
+    return bin.toAbsolutePath().toString();
+  }
+
+  private static boolean isJdkTool(Path f) {
+    if (f.getFileName().toString().equals("java")) {
+      return true;
+    }
+    try {
+      return f.toRealPath().toString().contains("/jvm/");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

@@ -155,13 +155,58 @@ class VastFaultsIntegrationTest {
     assertEquals(0, vast.ledger().size(), () -> "ledger: " + seen);
   }
 
+  /**
+   * SIGINT while a large asset is on its way: the one-shot up stops mid-chunk, destroys the
+   * instance (the after-each check: nothing bills), records INTERRUPTED and exits 130 promptly.
+   */
   @Test
-  void logsFollowReattachesWhenTheUpClientDied() throws Exception {
+  @Timeout(120)
+  void ctrlCDuringSyncStopsPromptly() throws Exception {
+    try (java.io.RandomAccessFile big =
+        new java.io.RandomAccessFile(dir.resolve("llm_raw/olmo_2/big.bin").toFile(), "rw")) {
+      big.setLength(1L << 30); // a second or more of sending even on loopback
+    }
+    Process up = child("up", "--profile", "simvast", "--prompt", "x", "--max-new-tokens", "2");
+    StringBuilder seen = new StringBuilder();
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader out =
+                  new BufferedReader(
+                      new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8))) {
+                out.lines().forEach(l -> seen.append(l).append('\n'));
+              } catch (java.io.IOException e) {
+                // the process ended
+              }
+            });
+    reader.start();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (System.nanoTime() < end && !(instanceId() > 0 && partialBytes(instanceId()) > 8 << 20)) {
+      Thread.sleep(10);
+    }
+    assertTrue(partialBytes(instanceId()) > 8 << 20, seen::toString);
+    long sent = System.nanoTime();
+    new ProcessBuilder("sh", "-c", "kill -INT " + up.pid()).start().waitFor();
+    assertTrue(up.waitFor(60, TimeUnit.SECONDS), "orchestrate exits after Ctrl-C");
+    long exitMs = (System.nanoTime() - sent) / 1_000_000;
+    reader.join(5_000);
+    assertEquals(130, up.exitValue(), seen::toString);
+    assertTrue(!seen.toString().contains("synced big.bin"), seen::toString);
+    JsonNode rec = vast.runRecord(vast.runIds().get(0));
+    assertEquals("INTERRUPTED", rec.get("status").asText(), rec::toString);
+    assertEquals(0, vast.ledger().size(), seen::toString);
+    System.out.println("exit " + exitMs + " ms after SIGINT mid-sync\n" + seen);
+    assertTrue(
+        exitMs < 2_000, "exited " + exitMs + " ms after SIGINT (target: under 1 s)\n" + seen);
+  }
+
+  @Test
+  void logsFollowReattachesWhenTheUpClientDiedAndEndsTheRecord() throws Exception {
     vast.cli.profile(
         "counter",
         "extends: vast\n"
             + "engine:\n  command: [sh, -c, 'i=0; while [ $i -lt 200 ]; do echo line $i;"
-            + " i=$((i+1)); sleep 0.02; done']\n");
+            + " i=$((i+1)); sleep 0.02; done; echo \"{\\\"decode_tok_s\\\": 42.5}\"; exit 3']\n");
     Process up = child("up", "--profile", "counter", "--prompt", "x");
     try (BufferedReader out =
         new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8))) {
@@ -173,16 +218,136 @@ class VastFaultsIntegrationTest {
       up.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // the client dies; the engine goes on
     }
     String runId = vast.runIds().get(0);
+    assertEquals("RUNNING", vast.runRecord(runId).get("status").asText());
+    Cli.Result status = vast.cli.run("status");
+    assertTrue(
+        status.out().contains("detached"),
+        () -> "a run whose client died while its machine is held shows as detached: " + status);
+    // Two re-attach at once: one follows the machine, the other tails the local log.
+    java.util.concurrent.CompletableFuture<Cli.Result> second =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              sleep(300);
+              return vast.cli.run("logs", runId, "-f");
+            });
     Cli.Result logs = vast.cli.run("logs", runId, "-f");
+    Cli.Result other = second.get(60, TimeUnit.SECONDS);
     assertEquals(0, logs.code(), logs::toString);
+    assertEquals(0, other.code(), other::toString);
     List<String> expected = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       expected.add("line " + i);
     }
+    expected.add("{\"decode_tok_s\": 42.5}");
     assertEquals(expected, logs.out().lines().toList(), "every line once, in order");
+    assertEquals(expected, other.out().lines().toList(), "the second re-attacher too");
     assertEquals(
         expected, Files.readAllLines(dir.resolve("logs").resolve(runId).resolve("engine.log")));
+    JsonNode rec = vast.runRecord(runId);
+    assertEquals("FAILED", rec.get("status").asText(), rec::toString);
+    assertEquals(3, rec.get("exitCode").asInt(), rec::toString);
+    assertEquals(42.5, rec.get("metrics").get("decode_tok_s").asDouble(), rec::toString);
+    assertTrue(rec.hasNonNull("endedAt"), rec::toString);
+    assertTrue(rec.get("costUsd").asDouble() > 0, rec::toString);
+    // A re-attach after the end changes nothing.
+    byte[] before = Files.readAllBytes(dir.resolve("logs").resolve(runId).resolve("run.json"));
+    assertEquals(0, vast.cli.run("logs", runId, "-f").code());
+    assertTrue(
+        java.util.Arrays.equals(
+            before, Files.readAllBytes(dir.resolve("logs").resolve(runId).resolve("run.json"))));
     assertEquals(0, vast.cli.run("down", "--all").code());
+  }
+
+  /**
+   * Rentals the ledger lost still bill: status lists them as untracked with their price and the
+   * command that removes them; gc reaps only this project's, old-format labels only when asked, and
+   * another project's never.
+   */
+  @Test
+  void statusListsWhatTheLedgerLostAndGcReapsOnlyThisProjects() throws Exception {
+    Cli.Result up = vast.up("--prompt", "Hi", "--max-new-tokens", "2", "--keep");
+    assertEquals(0, up.code(), up::toString);
+    long ours = instanceId();
+    Files.delete(dir.resolve(".orchestrate/ledger.json")); // the ledger is lost
+    long other = rent(24511875L, "orchestrate-pffff0000-20261126-000000-x-ab12-a1");
+    long old = rent(24511876L, "orchestrate-20261126-000000-x-ab12-a1");
+    long foreign = rent(24511877L, "someone-elses");
+
+    Cli.Result status = vast.cli.run("status");
+    assertEquals(0, status.code(), status::toString);
+    String text = status.out();
+    assertTrue(text.contains("untracked: 3 machine(s)"), text);
+    assertTrue(text.contains("untracked, this project"), text);
+    assertTrue(text.contains("untracked, other project"), text);
+    assertTrue(text.contains("untracked, unknown project"), text);
+    assertTrue(text.contains("orchestrate gc --unknown-project"), text);
+    assertTrue(!text.contains(String.valueOf(foreign)), text);
+    JsonNode json =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(vast.cli.run("status", "--json").out());
+    JsonNode untracked = json.get("untracked");
+    assertEquals(3, untracked.size(), json::toString);
+    for (JsonNode u : untracked) {
+      assertTrue(u.get("pricePerHour").asDouble() > 0, u::toString);
+      long id = u.get("id").asLong();
+      String owner = u.get("owner").asText();
+      assertEquals(
+          id == ours ? "this project" : id == other ? "other project" : "unknown project",
+          owner,
+          u::toString);
+      assertEquals(
+          id == ours ? "orchestrate gc" : id == old ? "orchestrate gc --unknown-project" : "",
+          u.get("remove").asText(),
+          u::toString);
+    }
+
+    Cli.Result gc = vast.cli.run("gc");
+    assertEquals(0, gc.code(), gc::toString);
+    assertEquals(
+        List.of(other, old, foreign),
+        vast.sim.billing().billingIds().stream().sorted().toList(),
+        gc::toString);
+    Cli.Result gcOld = vast.cli.run("gc", "--unknown-project");
+    assertEquals(0, gcOld.code(), gcOld::toString);
+    assertEquals(
+        List.of(other, foreign),
+        vast.sim.billing().billingIds().stream().sorted().toList(),
+        gcOld::toString);
+    destroy(other);
+    destroy(foreign);
+  }
+
+  private long rent(long offer, String label) throws Exception {
+    java.net.http.HttpResponse<String> r =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(vast.sim.baseUrl() + "/api/v0/asks/" + offer + "/"))
+                    .header("Authorization", "Bearer sim-account-key")
+                    .header("Content-Type", "application/json")
+                    .PUT(
+                        java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"client_id\":\"me\",\"image\":\"img\",\"disk\":10,\"label\":\""
+                                + label
+                                + "\"}"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r::body);
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(r.body())
+        .get("new_contract")
+        .asLong();
+  }
+
+  private void destroy(long id) throws Exception {
+    java.net.http.HttpClient.newHttpClient()
+        .send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(vast.sim.baseUrl() + "/api/v0/instances/" + id + "/"))
+                .header("Authorization", "Bearer sim-account-key")
+                .method("DELETE", java.net.http.HttpRequest.BodyPublishers.ofString("{}"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
   }
 
   private Process child(String... args) throws java.io.IOException {

@@ -164,7 +164,8 @@ public final class RemoteMachine {
                         "python3 -m venv . && ./bin/pip install --index-url "
                             + Command.quote(torch.url())
                             + " torch"));
-            EnvCache.Outcome outcome = new EnvCache(events, clock).ensure(t, spec);
+            EnvCache.Outcome outcome =
+                new EnvCache(events, clock, request.cancellation()).ensure(t, spec);
             String detail = "python env " + dir + " (" + YamlEnum.spell(torch) + ")";
             return outcome == EnvCache.Outcome.UP_TO_DATE
                 ? Steps.Result.skipped(null, detail + " is up to date")
@@ -191,7 +192,7 @@ public final class RemoteMachine {
           String remote = REMOTE_PROJECT + "/" + request.profile().assets().dir();
           try (Transport t = connect(m)) {
             SyncReport r =
-                new AssetSync(connector, events, clock)
+                new AssetSync(connector, events, clock, request.cancellation())
                     .sync(request.assetsDir(), request.assets(), t, SyncOptions.to(remote));
             String detail =
                 r.filesSent()

@@ -96,8 +96,8 @@ public final class SshTarget implements Target {
   }
 
   @Override
-  public void followLogs(Machine machine, RunId runId, long fromLine, EventSink events) {
-    remote.followLogs(machine, runId, events);
+  public int followLogs(Machine machine, RunId runId, long fromLine, EventSink events) {
+    return remote.followLogs(machine, runId, events);
   }
 
   @Override

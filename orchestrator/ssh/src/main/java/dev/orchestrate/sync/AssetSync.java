@@ -5,6 +5,7 @@ import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Notice;
 import dev.orchestrate.core.event.Warning;
+import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.sync.Manifest;
 import dev.orchestrate.core.sync.ManifestEntry;
 import dev.orchestrate.core.transport.Command;
@@ -41,11 +42,21 @@ public final class AssetSync {
   private final Connector connector;
   private final EventSink events;
   private final Clock clock;
+  private final Cancellation cancellation;
 
   public AssetSync(Connector connector, EventSink events, Clock clock) {
+    this(connector, events, clock, new Cancellation());
+  }
+
+  /**
+   * @param cancellation Ctrl-C: every stream stops within a read of its chunk (the chunk in flight
+   *     is not journaled), what landed is recorded, and the sync throws {@code INTERRUPTED}
+   */
+  public AssetSync(Connector connector, EventSink events, Clock clock, Cancellation cancellation) {
     this.connector = connector;
     this.events = events;
     this.clock = clock;
+    this.cancellation = cancellation;
   }
 
   /** Syncs the files of {@code local} (found under {@code localRoot}) to {@code endpoint}. */
@@ -185,7 +196,10 @@ public final class AssetSync {
                       + meter.summary()));
         };
     for (PendingFile done : plan.alreadyComplete()) {
-      finisher.finish(new ChunkSender(main, layout, localRoot, meter), done);
+      if (cancellation.isCancelled()) {
+        throw ChunkSender.interrupted();
+      }
+      finisher.finish(new ChunkSender(main, layout, localRoot, meter, cancellation), done);
     }
     int workers = Math.min(options.streams(), Math.max(1, plan.chunks().size()));
     List<Thread> threads = new ArrayList<>();
@@ -206,6 +220,10 @@ public final class AssetSync {
             null, new OrchestrateException(ErrorCode.INTERRUPTED, "sync interrupted", null, e));
       }
     }
+    if (cancellation.isCancelled()) {
+      saveProgress(store, main, entries);
+      throw ChunkSender.interrupted();
+    }
     if (failure.get() != null) {
       saveProgress(store, main, entries);
       throw failure.get();
@@ -223,10 +241,13 @@ public final class AssetSync {
       FileFinisher finisher,
       AtomicReference<RuntimeException> failure) {
     try (Transport t = connector.connect(endpoint)) {
-      ChunkSender sender = new ChunkSender(t, layout, localRoot, meter);
-      for (Chunk chunk; failure.get() == null && (chunk = queue.poll()) != null; ) {
-        sendWithRetries(sender, chunk);
-        if (chunk.file().chunksLeft.decrementAndGet() == 0) {
+      ChunkSender sender = new ChunkSender(t, layout, localRoot, meter, cancellation);
+      for (Chunk chunk;
+          failure.get() == null
+              && !cancellation.isCancelled()
+              && (chunk = queue.poll()) != null; ) {
+        sendWithRetries(sender, chunk, cancellation);
+        if (chunk.file().chunksLeft.decrementAndGet() == 0 && !cancellation.isCancelled()) {
           finisher.finish(sender, chunk.file());
         }
       }
@@ -237,13 +258,13 @@ public final class AssetSync {
 
   // A dropped connection costs only the chunk in flight: the transport reconnects (with backoff)
   // on the next call and the chunk is written again from its start.
-  private static void sendWithRetries(ChunkSender sender, Chunk chunk) {
+  private static void sendWithRetries(ChunkSender sender, Chunk chunk, Cancellation cancellation) {
     for (int attempt = 1; ; attempt++) {
       try {
         sender.send(chunk);
         return;
       } catch (ConnectionLostException e) {
-        if (attempt >= CHUNK_RETRIES) {
+        if (attempt >= CHUNK_RETRIES || cancellation.isCancelled()) {
           throw e;
         }
       }

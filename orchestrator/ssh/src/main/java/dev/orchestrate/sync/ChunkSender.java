@@ -2,6 +2,7 @@ package dev.orchestrate.sync;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.sync.ManifestEntry;
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.ExecResult;
@@ -30,12 +31,19 @@ final class ChunkSender {
   private final RemoteLayout layout;
   private final Path localRoot;
   private final TransferMeter meter;
+  private final Cancellation cancellation;
 
-  ChunkSender(Transport transport, RemoteLayout layout, Path localRoot, TransferMeter meter) {
+  ChunkSender(
+      Transport transport,
+      RemoteLayout layout,
+      Path localRoot,
+      TransferMeter meter,
+      Cancellation cancellation) {
     this.transport = transport;
     this.layout = layout;
     this.localRoot = localRoot;
     this.meter = meter;
+    this.cancellation = cancellation;
   }
 
   Transport transport() {
@@ -59,13 +67,19 @@ final class ChunkSender {
             + " ;; *) echo \"short chunk: $out\" >&2; exit 9 ;; esac";
     Output.Collector output = Output.collect();
     int exit;
+    // Ctrl-C ends the input early: dd writes less than the chunk, so it is never journaled.
     try (InputStream in =
-        new FileSlice(localRoot.resolve(e.path()), chunk.offset(), chunk.length(), meter::add)) {
+        new CancellableInput(
+            new FileSlice(localRoot.resolve(e.path()), chunk.offset(), chunk.length(), meter::add),
+            cancellation)) {
       exit =
           transport.exec(
               Command.of(line).withEnvironment(C_LOCALE).withTimeout(CHUNK_TIMEOUT), in, output);
     } catch (IOException ex) {
       throw new UncheckedIOException(ex);
+    }
+    if (exit != 0 && cancellation.isCancelled()) {
+      throw interrupted();
     }
     if (exit != 0) {
       throw new OrchestrateException(
@@ -80,6 +94,13 @@ final class ChunkSender {
               + output.stderr().trim(),
           "check free disk space under " + layout.root() + " (df -h); running sync again resumes");
     }
+  }
+
+  static OrchestrateException interrupted() {
+    return new OrchestrateException(
+        ErrorCode.INTERRUPTED,
+        "sync interrupted",
+        "the chunks that landed whole are journaled on the machine: syncing again resumes there");
   }
 
   /**

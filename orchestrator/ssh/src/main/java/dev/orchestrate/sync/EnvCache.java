@@ -5,6 +5,7 @@ import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.LogLine;
 import dev.orchestrate.core.event.Notice;
+import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.ExecResult;
 import dev.orchestrate.core.transport.Output;
@@ -38,10 +39,20 @@ public final class EnvCache {
 
   private final EventSink events;
   private final Clock clock;
+  private final Cancellation cancellation;
 
   public EnvCache(EventSink events, Clock clock) {
+    this(events, clock, new Cancellation());
+  }
+
+  /**
+   * @param cancellation Ctrl-C: the archive upload stops within a read, nothing is unpacked and no
+   *     marker written (the staged {@code .archive.partial} is overwritten by the next try)
+   */
+  public EnvCache(EventSink events, Clock clock, Cancellation cancellation) {
     this.events = events;
     this.clock = clock;
+    this.cancellation = cancellation;
   }
 
   public Outcome ensure(Transport t, EnvSpec spec) {
@@ -93,9 +104,15 @@ public final class EnvCache {
     String staged = Command.quote(spec.remoteDir() + ".archive.partial");
     String unpacked = Command.quote(spec.remoteDir() + ".new");
     String dir = Command.quote(spec.remoteDir());
-    try (InputStream in = Files.newInputStream(archive)) {
+    try (InputStream in = new CancellableInput(Files.newInputStream(archive), cancellation)) {
       int exit =
           t.exec(Command.of("cat > " + staged).withTimeout(BUILD_TIMEOUT), in, Output.discard());
+      if (cancellation.isCancelled()) {
+        throw new OrchestrateException(
+            ErrorCode.INTERRUPTED,
+            "environment " + spec.name() + ": upload interrupted",
+            "nothing was installed and no marker written: the next run sends it again");
+      }
       if (exit != 0) {
         throw failure(spec, "upload the archive", "cat exited with " + exit);
       }

@@ -165,6 +165,92 @@ class AssetSyncTest {
     }
   }
 
+  @Test
+  void cancellingStopsMidChunkJournalsOnlyWholeChunksAndResumes() throws Exception {
+    Path staged = Files.createDirectories(tmp.resolve("big"));
+    write(staged.resolve("big.bin"), 96 << 20, 5);
+    long chunk = 8L << 20;
+    try (SshFixture f = new SshFixture(tmp.resolve("ssh"))) {
+      Manifest manifest =
+          new ManifestBuilder(new HashCache(tmp.resolve("hc.json")), e -> {}, Clock.systemUTC())
+              .build(staged);
+      SyncOptions options = SyncOptions.to("m").withChunkSize(chunk);
+      Path remote = f.sshd.home().resolve("m");
+      Path partialDir = remote.resolve(".orchestrate/partial");
+      dev.orchestrate.core.run.Cancellation cancel = new dev.orchestrate.core.run.Cancellation();
+      long[] cancelledAt = new long[1];
+      Thread canceller =
+          new Thread(
+              () -> {
+                // Cancel once a chunk has landed whole and the next ones are in flight.
+                while (journaled(partialDir).isEmpty()) {
+                  sleep(5);
+                }
+                cancelledAt[0] = System.nanoTime();
+                cancel.cancel();
+              });
+      canceller.start();
+      OrchestrateException e =
+          assertThrows(
+              OrchestrateException.class,
+              () ->
+                  new AssetSync(f.connector, events::add, Clock.systemUTC(), cancel)
+                      .sync(staged, manifest, f.endpoint(), options));
+      long stoppedMs = (System.nanoTime() - cancelledAt[0]) / 1_000_000;
+      canceller.join();
+      assertEquals(dev.orchestrate.core.error.ErrorCode.INTERRUPTED, e.code(), e.getMessage());
+      assertTrue(stoppedMs < 1000, "stopped " + stoppedMs + " ms after the cancel");
+      assertFalse(Files.exists(remote.resolve("big.bin")), "nothing half-sent in place");
+      // Every journaled chunk is whole and right; what was in flight is not journaled.
+      byte[] local = Files.readAllBytes(staged.resolve("big.bin"));
+      byte[] partial = Files.readAllBytes(onlyPartial(partialDir));
+      List<Integer> done = journaled(partialDir);
+      assertTrue(done.size() < 12, "cancelled before the end: " + done);
+      for (int i : done) {
+        int from = (int) (i * chunk);
+        assertArrayEquals(
+            java.util.Arrays.copyOfRange(local, from, from + (int) chunk),
+            java.util.Arrays.copyOfRange(partial, from, from + (int) chunk),
+            "chunk " + i);
+      }
+      SyncReport resumed =
+          new AssetSync(f.connector, events::add, Clock.systemUTC())
+              .sync(staged, manifest, f.endpoint(), options);
+      assertEquals((96L << 20) - done.size() * chunk, resumed.bytesSent(), "only the rest moves");
+      assertArrayEquals(local, Files.readAllBytes(remote.resolve("big.bin")));
+    }
+  }
+
+  private static List<Integer> journaled(Path partialDir) {
+    List<Integer> out = new ArrayList<>();
+    try (var s = Files.list(partialDir)) {
+      for (Path p : s.filter(x -> x.toString().endsWith(".done")).toList()) {
+        for (String line : Files.readAllLines(p)) {
+          if (!line.isBlank()) {
+            out.add(Integer.parseInt(line.trim()));
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not there yet
+    }
+    return out;
+  }
+
+  private static Path onlyPartial(Path partialDir) throws IOException {
+    try (var s = Files.list(partialDir)) {
+      return s.filter(x -> !x.toString().endsWith(".done")).findFirst().orElseThrow();
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private SyncReport sync(SshFixture f, Path staged, SyncOptions options) throws IOException {
     return sync(f, staged, options, EventSink.discard());
   }

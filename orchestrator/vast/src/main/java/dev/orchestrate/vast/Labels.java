@@ -1,31 +1,69 @@
 package dev.orchestrate.vast;
 
+import dev.orchestrate.core.target.ProjectTag;
 import dev.orchestrate.core.target.RunId;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * How we tag rentals: {@code orchestrate-<run id>-a<attempt>}. Everything with our prefix is ours
- * (so {@code gc} may reap it when untracked); everything else on the account is left alone.
+ * How we tag rentals: {@code orchestrate-p<project>-<run id>-a<attempt>}, where {@code <project>}
+ * is this checkout's {@link ProjectTag}. Labels without a project ({@code orchestrate-<run
+ * id>-a<n>}, written before projects were told apart) belong to an unknown project. Everything
+ * without our prefix is left alone; another project's labels are only ever listed.
  */
 public final class Labels {
   public static final String PREFIX = "orchestrate-";
+  private static final Pattern PROJECT = Pattern.compile("p([0-9a-f]{8})-(.*)");
+
+  /** Whose a label is, seen from one project. */
+  public enum Owner {
+    /** This project's: gc destroys it when the ledger does not track it. */
+    THIS_PROJECT,
+    /** Another project's (another checkout on the same account): listed, never touched. */
+    OTHER_PROJECT,
+    /** Ours, from before labels carried a project: gc destroys it only when asked to. */
+    UNKNOWN_PROJECT,
+    /** Not ours at all. */
+    NOT_OURS
+  }
 
   private Labels() {}
 
-  public static String of(RunId runId, int attempt) {
-    return PREFIX + runId.value() + "-a" + attempt;
+  public static String of(String project, RunId runId, int attempt) {
+    if (!ProjectTag.valid(project)) {
+      throw new IllegalArgumentException("not a project tag: " + project);
+    }
+    return PREFIX + "p" + project + "-" + runId.value() + "-a" + attempt;
   }
 
   public static boolean isOurs(String label) {
     return label != null && label.startsWith(PREFIX);
   }
 
-  /** The run id inside one of our labels. */
+  /** Whose {@code label} is, seen from the project tagged {@code project}. */
+  public static Owner owner(String label, String project) {
+    if (!isOurs(label)) {
+      return Owner.NOT_OURS;
+    }
+    Matcher m = PROJECT.matcher(label.substring(PREFIX.length()));
+    if (!m.matches()) {
+      return Owner.UNKNOWN_PROJECT;
+    }
+    return m.group(1).equals(project) ? Owner.THIS_PROJECT : Owner.OTHER_PROJECT;
+  }
+
+  /** The run id inside one of our labels (either form). */
   public static Optional<RunId> runIdOf(String label) {
     if (!isOurs(label)) {
       return Optional.empty();
     }
-    String rest = label.substring(PREFIX.length()).replaceFirst("-a\\d+$", "");
+    String rest = label.substring(PREFIX.length());
+    Matcher m = PROJECT.matcher(rest);
+    if (m.matches()) {
+      rest = m.group(2);
+    }
+    rest = rest.replaceFirst("-a\\d+$", "");
     try {
       return Optional.of(RunId.parse(rest));
     } catch (IllegalArgumentException e) {

@@ -8,8 +8,8 @@ import java.util.Objects;
 
 /**
  * One {@code up} on Vast: the run (whose id labels the rental), what machine, which image with
- * which env and onstart script, our public key, how long to wait for SSH, and how many machines to
- * try in all (2 = one other machine after a failure).
+ * which env and onstart script, our public key, how long to wait for SSH, how many machines to try
+ * in all (2 = one other machine after a failure), and the project tag that goes in the label.
  */
 public record ProvisionRequest(
     RunId runId,
@@ -21,8 +21,12 @@ public record ProvisionRequest(
     Duration readyTimeout,
     Duration pollInterval,
     int maxMachines,
-    Cancellation cancellation) {
+    Cancellation cancellation,
+    String project) {
   public ProvisionRequest {
+    if (!dev.orchestrate.core.target.ProjectTag.valid(project)) {
+      throw new IllegalArgumentException("not a project tag: " + project);
+    }
     Objects.requireNonNull(runId, "runId");
     Objects.requireNonNull(constraints, "constraints");
     Objects.requireNonNull(image, "image");
@@ -36,8 +40,8 @@ public record ProvisionRequest(
     }
   }
 
-  /** The label of attempt {@code n}: our prefix, the run id and the attempt. */
+  /** The label of attempt {@code n}: our prefix, the project, the run id and the attempt. */
   public String label(int attempt) {
-    return Labels.of(runId, attempt);
+    return Labels.of(project, runId, attempt);
   }
 }

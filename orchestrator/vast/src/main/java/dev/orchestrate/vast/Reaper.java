@@ -26,26 +26,41 @@ public final class Reaper {
   private final Ledger ledger;
   private final Clock clock;
   private final Duration pendingGrace;
+  private final String project;
 
   /**
    * @param pendingGrace how old a creation intent must be before gc treats it as abandoned (an
    *     {@code up} running right now holds a fresh one)
+   * @param project this project's tag: only labels carrying it are this project's to reap
    */
   public Reaper(
-      VastClient client, Destroyer destroyer, Ledger ledger, Clock clock, Duration pendingGrace) {
+      VastClient client,
+      Destroyer destroyer,
+      Ledger ledger,
+      Clock clock,
+      Duration pendingGrace,
+      String project) {
     this.client = client;
     this.destroyer = destroyer;
     this.ledger = ledger;
     this.clock = clock;
     this.pendingGrace = pendingGrace;
+    this.project = project;
   }
 
-  /** What the ledger and the provider say, side by side. */
+  /**
+   * What the ledger and the provider say, side by side. {@code untracked} are this project's
+   * instances the ledger does not track (what gc destroys); {@code unknownProject} carry our prefix
+   * without a project (old labels: destroyed only when asked); {@code otherProjects} carry another
+   * project's tag (never touched).
+   */
   public record Reconciliation(
       List<Instance> tracked,
       List<LedgerEntry> gone,
       List<Instance> untracked,
-      List<LedgerEntry> pending) {}
+      List<LedgerEntry> pending,
+      List<Instance> unknownProject,
+      List<Instance> otherProjects) {}
 
   /** Destroys {@code instanceId}, verifies it is gone, then forgets it. */
   public void down(long instanceId) {
@@ -81,23 +96,43 @@ public final class Reaper {
         tracked.add(i);
       }
     }
-    List<Instance> untracked =
+    List<Instance> strays =
         live.stream()
             .filter(i -> Labels.isOurs(i.label()))
             .filter(i -> !trackedIds.contains(String.valueOf(i.id())))
             .filter(i -> !pendingLabels.contains(i.label()))
             .toList();
-    return new Reconciliation(tracked, gone, untracked, pending);
+    return new Reconciliation(
+        tracked,
+        gone,
+        owned(strays, Labels.Owner.THIS_PROJECT),
+        pending,
+        owned(strays, Labels.Owner.UNKNOWN_PROJECT),
+        owned(strays, Labels.Owner.OTHER_PROJECT));
+  }
+
+  private List<Instance> owned(List<Instance> instances, Labels.Owner owner) {
+    return instances.stream().filter(i -> Labels.owner(i.label(), project) == owner).toList();
   }
 
   /**
-   * Destroys (and verifies) every instance labelled by us that the ledger does not track, and
-   * creation intents whose instance appeared; drops ledger entries of instances that are gone.
+   * Destroys (and verifies) every instance labelled by this project that the ledger does not track,
+   * and creation intents whose instance appeared; drops ledger entries of instances that are gone.
+   * Other projects' instances are never touched.
    */
   public List<Long> gc() {
+    return gc(false);
+  }
+
+  /** As {@link #gc()}; with {@code unknownProject}, also old-format labels without a project. */
+  public List<Long> gc(boolean unknownProject) {
     Reconciliation r = reconcile();
     List<Long> destroyed = new ArrayList<>();
-    for (Instance i : r.untracked()) {
+    List<Instance> reap = new ArrayList<>(r.untracked());
+    if (unknownProject) {
+      reap.addAll(r.unknownProject());
+    }
+    for (Instance i : reap) {
       destroyer.destroyAndVerify(i.id());
       destroyed.add(i.id());
     }

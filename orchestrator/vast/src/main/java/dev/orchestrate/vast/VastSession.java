@@ -54,6 +54,11 @@ final class VastSession {
     this.context = context;
   }
 
+  /** This project's tag, which our labels carry ({@link Labels}). */
+  String project() {
+    return dev.orchestrate.core.target.ProjectTag.of(context.stateDir(), context.projectDir());
+  }
+
   /** The API at {@code VAST_URL}, else {@code profileUrl}, else the real service. */
   Api api(String profileUrl, EventSink events) {
     this.events = events;
@@ -229,7 +234,12 @@ final class VastSession {
 
     Reaper reaper() {
       return new Reaper(
-          client, destroyer(), context.ledger(), context.clock(), Duration.ofMinutes(30));
+          client,
+          destroyer(),
+          context.ledger(),
+          context.clock(),
+          Duration.ofMinutes(30),
+          project());
     }
 
     /** A machine as gc and status show it, from what Vast says about an instance. */

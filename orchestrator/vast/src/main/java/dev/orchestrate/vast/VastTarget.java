@@ -16,6 +16,7 @@ import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineStatus;
+import dev.orchestrate.core.target.Owner;
 import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.Target;
 import dev.orchestrate.core.target.TargetContext;
@@ -152,7 +153,8 @@ public final class VastTarget implements Target {
             Duration.ofMinutes(v.readyTimeoutMinutes()),
             POLL,
             Boolean.TRUE.equals(v.retryOtherMachine()) ? 2 : 1,
-            request.cancellation());
+            request.cancellation(),
+            session.project());
     Steps steps = new Steps(events, context.clock());
     Set<Long> badMachines = new java.util.HashSet<>();
     for (int attempt = 1; ; attempt++) {
@@ -274,7 +276,7 @@ public final class VastTarget implements Target {
     }
     checkCancelled(request);
     String fingerprint =
-        new EnvStep(session.connector(), runtime, context.clock())
+        new EnvStep(session.connector(), runtime, context.clock(), request.cancellation())
             .run(remote.endpoint(machine), image, EnvStep.cudaMajor(q), steps, events);
     checkCancelled(request);
     syncResuming(remote, machine, request, steps, events);
@@ -317,7 +319,8 @@ public final class VastTarget implements Target {
       new EnvStep(
               session.connector(),
               new EngineRuntime(context.projectDir(), context.stateDir()),
-              context.clock())
+              context.clock(),
+              request.cancellation())
           .run(
               remote.endpoint(machine),
               image,
@@ -479,8 +482,8 @@ public final class VastTarget implements Target {
   }
 
   @Override
-  public void followLogs(Machine machine, RunId runId, long fromLine, EventSink events) {
-    engine(machine).follow(machine, runId, events);
+  public int followLogs(Machine machine, RunId runId, long fromLine, EventSink events) {
+    return engine(machine).follow(machine, runId, events);
   }
 
   private RemoteEngine engine(Machine machine) {
@@ -580,11 +583,21 @@ public final class VastTarget implements Target {
   @Override
   public List<Machine> leftovers(Set<String> tracked) {
     VastSession.Api api = session.api(null, EventSink.discard());
-    return api.client().listInstances(null).stream()
-        .filter(i -> Labels.isOurs(i.label()))
-        .filter(i -> !tracked.contains(String.valueOf(i.id())))
-        .map(api::machineOf)
-        .toList();
+    String project = session.project();
+    List<Machine> out = new ArrayList<>();
+    for (Instance i : api.client().listInstances(null)) {
+      if (!Labels.isOurs(i.label()) || tracked.contains(String.valueOf(i.id()))) {
+        continue;
+      }
+      Owner owner =
+          switch (Labels.owner(i.label(), project)) {
+            case THIS_PROJECT -> Owner.THIS_PROJECT;
+            case OTHER_PROJECT -> Owner.OTHER_PROJECT;
+            default -> Owner.UNKNOWN_PROJECT;
+          };
+      out.add(owner.mark(api.machineOf(i)));
+    }
+    return out;
   }
 
   @Override

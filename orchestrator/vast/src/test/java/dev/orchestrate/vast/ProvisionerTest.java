@@ -95,8 +95,11 @@ class ProvisionerTest {
         readyTimeout,
         Duration.ofSeconds(2),
         machines,
-        null);
+        null,
+        PROJECT);
   }
+
+  static final String PROJECT = "0a1b2c3d";
 
   private void faults(String json) throws Exception {
     fx.sim.faults().update(mapper.readTree(json));
@@ -116,7 +119,7 @@ class ProvisionerTest {
     System.out.println("vast-sim create->ssh-ready wall time: " + wallMs + " ms");
     assertEquals(
         24511873L, rental.offer().offer().id(), "cheapest 4090 in US/CA with the best value");
-    assertEquals("orchestrate-20261126-070000-vast-abcd-a1", rental.label());
+    assertEquals("orchestrate-p" + PROJECT + "-20261126-070000-vast-abcd-a1", rental.label());
     LedgerEntry entry = ledger.entries().get(0);
     assertEquals(String.valueOf(rental.instance().id()), entry.key());
     assertEquals(rental.ssh().port(), entry.machine().orElseThrow().sshPort());
@@ -145,7 +148,8 @@ class ProvisionerTest {
   }
 
   private Reaper reaper(VastClient client) {
-    return new Reaper(client, destroyer(), ledger, sleeper.clock(), Duration.ofMinutes(10));
+    return new Reaper(
+        client, destroyer(), ledger, sleeper.clock(), Duration.ofMinutes(10), PROJECT);
   }
 
   private Destroyer destroyer() {
@@ -298,24 +302,30 @@ class ProvisionerTest {
   }
 
   @Test
-  void gcDestroysOurUntrackedInstancesAndLeavesOthersAlone() {
-    long ours =
-        fx.client
-            .createInstance(
-                24511873L,
-                new CreateInstance(
-                    "img", 10, "orchestrate-20261126-000000-x-ab12-a1", Map.of(), null, null, null))
-            .instanceId();
-    long theirs =
-        fx.client
-            .createInstance(
-                24511874L,
-                new CreateInstance("img", 10, "someone-elses", Map.of(), null, null, null))
-            .instanceId();
+  void gcDestroysThisProjectsUntrackedInstancesAndLeavesOthersAlone() {
+    long ours = create(24511873L, "orchestrate-p" + PROJECT + "-20261126-000000-x-ab12-a1");
+    long otherProject = create(24511874L, "orchestrate-pffff0000-20261126-000000-x-ab12-a1");
+    long oldFormat = create(24511875L, "orchestrate-20261126-000000-x-ab12-a1");
+    long theirs = create(24511876L, "someone-elses");
     Reaper reaper = reaper(fx.client);
-    assertEquals(List.of(ours), reaper.reconcile().untracked().stream().map(i -> i.id()).toList());
+    Reaper.Reconciliation r = reaper.reconcile();
+    assertEquals(List.of(ours), r.untracked().stream().map(i -> i.id()).toList());
+    assertEquals(List.of(otherProject), r.otherProjects().stream().map(i -> i.id()).toList());
+    assertEquals(List.of(oldFormat), r.unknownProject().stream().map(i -> i.id()).toList());
     assertEquals(List.of(ours), reaper.gc());
-    assertEquals(List.of(theirs), fx.sim.billing().billingIds());
+    assertEquals(
+        List.of(otherProject, oldFormat, theirs),
+        fx.sim.billing().billingIds().stream().sorted().toList());
+    assertEquals(List.of(oldFormat), reaper.gc(true), "old labels only when asked");
+    assertEquals(
+        List.of(otherProject, theirs), fx.sim.billing().billingIds().stream().sorted().toList());
     fx.client.destroyInstance(theirs);
+    fx.client.destroyInstance(otherProject);
+  }
+
+  private long create(long offer, String label) {
+    return fx.client
+        .createInstance(offer, new CreateInstance("img", 10, label, Map.of(), null, null, null))
+        .instanceId();
   }
 }

@@ -160,7 +160,8 @@ class VastTargetTest {
                         && s.detail().contains("RTX 4090")),
         "qualified: " + events);
     assertTrue(m.attributes().get(VastTarget.ENV_FINGERPRINT).startsWith("sha256:"));
-    assertEquals("orchestrate-20261126-071500-vast-beef-a1", m.label());
+    String project = Files.readString(dir.resolve(".orchestrate/project-id")).strip();
+    assertEquals("orchestrate-p" + project + "-20261126-071500-vast-beef-a1", m.label());
     assertEquals(fx.sim.baseUrl().toString(), m.attributes().get("api"));
     assertEquals(MachineStatus.State.RUNNING, target.status(m).state());
     assertEquals(List.of(m.id()), context.ledger().entries().stream().map(e -> e.key()).toList());

@@ -59,10 +59,12 @@ public final class LogsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     RunRecord record = Runs.record(c, name);
-    Path log = c.runs().engineLog(RunId.parse(name));
+    RunId id = RunId.parse(name);
+    Path log = c.runs().engineLog(id);
     long position = 0;
     long line = 1;
     byte[] pending = new byte[0];
+    boolean lastPass = false;
     while (true) {
       if (Files.exists(log)) {
         try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
@@ -88,17 +90,33 @@ public final class LogsCommand implements Callable<Integer> {
           }
         }
       }
-      if (!follow || !running(name)) {
+      if (!follow || lastPass) {
         break;
       }
-      c.sleeper().sleep(POLL);
-    }
-    // The engine of a remote run keeps going when its `up` client dies: re-attach to it there.
-    if (follow
-        && record.target() != dev.orchestrate.core.profile.TargetType.LOCAL
-        && record.status() == RunRecord.Status.RUNNING
-        && !UpProcess.alive(c.runs().runDir(RunId.parse(name)))) {
-      new RemoteReattach(c).follow(record, name);
+      if (running(id)) {
+        c.sleeper().sleep(POLL);
+        continue;
+      }
+      // The engine of a remote run keeps going when its `up` client dies: re-attach to it there.
+      // One re-attacher follows the machine; another `logs -f` meanwhile tails the local log.
+      RunRecord now = c.runs().read(id).orElse(record);
+      if (now.target() != dev.orchestrate.core.profile.TargetType.LOCAL
+          && now.status() == RunRecord.Status.RUNNING
+          && !UpProcess.alive(c.runs().runDir(id))) {
+        try (Reattaching.Lock lock = Reattaching.tryLock(c.runs().runDir(id))) {
+          if (lock == null) {
+            c.sleeper().sleep(POLL);
+            continue;
+          }
+          // Lines that reached engine.log before the lock are printed above; the rest come from
+          // the machine (the follower resumes after what the local copy holds).
+          RunRecord done = new RemoteReattach(c).follow(now, name);
+          c.err().println(ended(done));
+          c.err().flush();
+        }
+        break;
+      }
+      lastPass = true; // the run ended: what landed since the last read still gets printed
     }
     if (pending.length > 0 && line >= fromLine) {
       print(line, new String(pending, StandardCharsets.UTF_8));
@@ -108,6 +126,17 @@ public final class LogsCommand implements Callable<Integer> {
       c.err().println("(run " + name + " is still running: add -f to follow it)");
     }
     return 0;
+  }
+
+  private static String ended(RunRecord r) {
+    return "(run "
+        + r.runId()
+        + " "
+        + r.status().name().toLowerCase(java.util.Locale.ROOT)
+        + r.exitCode().map(code -> ", exit code " + code).orElse("")
+        + "; record: logs/"
+        + r.runId()
+        + "/run.json)";
   }
 
   private void print(long number, String text) {
@@ -123,10 +152,10 @@ public final class LogsCommand implements Callable<Integer> {
     }
   }
 
-  private boolean running(String run) throws IOException {
-    RunId id = RunId.parse(run);
+  /** Whether something still writes the run's engine.log: its up client or a re-attacher. */
+  private boolean running(RunId id) throws IOException {
     return c.runs().read(id).map(r -> r.status() == RunRecord.Status.RUNNING).orElse(false)
-        && UpProcess.alive(c.runs().runDir(id));
+        && (UpProcess.alive(c.runs().runDir(id)) || Reattaching.held(c.runs().runDir(id)));
   }
 
   private static byte[] concat(byte[] a, byte[] b) {

@@ -4,14 +4,19 @@ import dev.orchestrate.cli.CliContext;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.LogLine;
+import dev.orchestrate.core.run.ReattachedEnd;
 import dev.orchestrate.core.target.LedgerEntry;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.RunRecord;
+import dev.orchestrate.core.target.Target;
+import java.util.Optional;
+import java.util.OptionalDouble;
 
 /**
  * {@code logs -f} for a run on a remote machine whose {@code up} client is gone (killed, the laptop
  * closed): the engine still runs there detached, so its target re-attaches from where the local
- * copy ends and the lines print here as they come.
+ * copy ends and the lines print here as they come. When the engine ends, the run record is ended as
+ * the {@code up} client would have ended it ({@link ReattachedEnd}).
  */
 final class RemoteReattach {
   private final CliContext c;
@@ -20,21 +25,19 @@ final class RemoteReattach {
     this.c = c;
   }
 
-  void follow(RunRecord record, String name) {
+  /** Follows the run to its end and returns its record as it then stands. */
+  RunRecord follow(RunRecord record, String name) {
     Machine machine =
-        Runs.held(c, name).stream()
-            .map(LedgerEntry::machine)
-            .flatMap(java.util.Optional::stream)
-            .findFirst()
+        heldMachine(record, name)
             .orElseThrow(
                 () ->
                     new OrchestrateException(
                         ErrorCode.FAILURE,
                         "the machine of run " + name + " is no longer held",
                         "its output so far is in logs/" + name + "/engine.log"));
-    c.targets()
-        .target(record.target(), c.targetContext())
-        .followLogs(
+    Target target = c.targets().target(record.target(), c.targetContext());
+    int exit =
+        target.followLogs(
             machine,
             record.runId(),
             0,
@@ -44,5 +47,40 @@ final class RemoteReattach {
                 c.out().flush();
               }
             });
+    return new ReattachedEnd(c.runs(), c.clock())
+        .finish(record.runId(), exit, cost(target, machine));
+  }
+
+  /** The machine the run ran on, as the ledger holds it now (a warm machine's later runs too). */
+  private Optional<Machine> heldMachine(RunRecord record, String name) {
+    Optional<String> id = record.machine().map(Machine::id);
+    Optional<Machine> byMachine =
+        id.flatMap(
+            m ->
+                c.ledger().entries().stream()
+                    .map(LedgerEntry::machine)
+                    .flatMap(Optional::stream)
+                    .filter(x -> x.id().equals(m))
+                    .findFirst());
+    if (byMachine.isPresent()) {
+      return byMachine;
+    }
+    return Runs.held(c, name).stream()
+        .map(LedgerEntry::machine)
+        .flatMap(Optional::stream)
+        .findFirst();
+  }
+
+  // What the up flow records at the end: the machine's cost so far at its billed price.
+  private OptionalDouble cost(Target target, Machine machine) {
+    if (machine.pricePerHour() <= 0) {
+      return OptionalDouble.empty();
+    }
+    try {
+      return OptionalDouble.of(target.status(machine).costSoFar());
+    } catch (RuntimeException e) {
+      c.err().println("(cost not read: " + e.getMessage() + ")");
+      return OptionalDouble.empty();
+    }
   }
 }

@@ -4,8 +4,10 @@ import dev.orchestrate.cli.CliContext;
 import dev.orchestrate.cli.render.Human;
 import dev.orchestrate.cli.render.Table;
 import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.profile.TargetType;
 import dev.orchestrate.core.target.LedgerEntry;
 import dev.orchestrate.core.target.MachineStatus;
+import dev.orchestrate.core.target.Owner;
 import dev.orchestrate.core.target.RunRecord;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -59,6 +61,21 @@ public final class StatusCommand implements Callable<Integer> {
   /** A run and whether its driving process is still alive. */
   public record Run(RunRecord record, String state) {}
 
+  /**
+   * A machine labelled by this tool that the ledger does not track: it bills all the same. {@code
+   * owner} says whose it is and {@code remove} the command that destroys it from here (empty for
+   * another project's, which only that project removes).
+   */
+  public record Untracked(
+      String target,
+      String id,
+      String label,
+      String owner,
+      double pricePerHour,
+      String status,
+      java.time.Instant since,
+      String remove) {}
+
   @Override
   public Integer call() {
     List<Held> held = new ArrayList<>();
@@ -77,10 +94,14 @@ public final class StatusCommand implements Callable<Integer> {
       }
       held.add(new Held(e, state, detail));
     }
+    List<String> notChecked = new ArrayList<>();
+    List<Untracked> untracked = untracked(notChecked);
     List<Run> runs = c.runs().list().stream().limit(limit).map(r -> new Run(r, state(r))).toList();
     if (common.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("machines", held);
+      doc.put("untracked", untracked);
+      doc.put("untrackedNotChecked", notChecked);
       doc.put("runs", runs);
       Common.printJson(c, doc);
       return 0;
@@ -102,6 +123,30 @@ public final class StatusCommand implements Callable<Integer> {
       }
       t.print(c.out());
     }
+    if (!untracked.isEmpty()) {
+      c.out().println();
+      c.out()
+          .println(
+              "untracked: "
+                  + untracked.size()
+                  + " machine(s) labelled by orchestrate that the ledger does not hold; they bill"
+                  + " all the same");
+      Table t =
+          new Table("MACHINE", "TARGET", "OWNER", "STATUS", "SINCE", "$/H", "LABEL", "REMOVE");
+      for (Untracked u : untracked) {
+        t.row(
+            u.id(),
+            u.target(),
+            "untracked, " + u.owner(),
+            u.status(),
+            TIME.format(u.since()),
+            String.format(Locale.ROOT, "%.3f", u.pricePerHour()),
+            u.label(),
+            u.remove().isEmpty() ? "(its own project's `orchestrate gc`)" : u.remove());
+      }
+      t.print(c.out());
+    }
+    notChecked.forEach(n -> c.out().println("untracked machines not checked on " + n));
     c.out().println();
     if (runs.isEmpty()) {
       c.out()
@@ -128,9 +173,65 @@ public final class StatusCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** What each available remote target has under our labels that the ledger does not track. */
+  private List<Untracked> untracked(List<String> notChecked) {
+    java.util.Set<String> tracked =
+        c.ledger().entries().stream()
+            .flatMap(e -> e.machine().stream())
+            .map(dev.orchestrate.core.target.Machine::id)
+            .collect(java.util.stream.Collectors.toSet());
+    List<Untracked> out = new ArrayList<>();
+    for (TargetType type : TargetType.values()) {
+      if (type == TargetType.LOCAL || !c.targets().has(type)) {
+        continue;
+      }
+      try {
+        for (dev.orchestrate.core.target.Machine m :
+            c.targets().target(type, c.targetContext()).leftovers(tracked)) {
+          Owner owner = Owner.of(m);
+          out.add(
+              new Untracked(
+                  type.id(),
+                  m.id(),
+                  m.label(),
+                  owner.spelled(),
+                  m.pricePerHour(),
+                  m.attributes().getOrDefault("status", ""),
+                  m.since(),
+                  switch (owner) {
+                    case THIS_PROJECT -> "orchestrate gc";
+                    case UNKNOWN_PROJECT -> "orchestrate gc --unknown-project";
+                    case OTHER_PROJECT -> "";
+                  }));
+        }
+      } catch (OrchestrateException ex) {
+        if (ex.code() != dev.orchestrate.core.error.ErrorCode.UNSUPPORTED) {
+          notChecked.add(type.id() + ": " + ex.getMessage());
+        }
+      } catch (RuntimeException ex) {
+        // a provider that cannot be reached (no docker engine here) must not hide the rest
+        notChecked.add(type.id() + ": " + ex.getMessage());
+      }
+    }
+    return out;
+  }
+
   private String state(RunRecord r) {
     if (r.status() == RunRecord.Status.RUNNING && !UpProcess.alive(c.runs().runDir(r.runId()))) {
-      return "abandoned";
+      if (Reattaching.held(c.runs().runDir(r.runId()))) {
+        return "running (re-attached)";
+      }
+      // A remote engine goes on without its client: `logs -f` re-attaches and ends the record.
+      boolean held =
+          r.target() != TargetType.LOCAL
+              && r.machine()
+                  .map(
+                      m ->
+                          c.ledger().entries().stream()
+                              .anyMatch(
+                                  e -> e.machine().map(x -> x.id().equals(m.id())).orElse(false)))
+                  .orElse(false);
+      return held ? "detached (logs -f)" : "abandoned";
     }
     return r.status().name().toLowerCase(Locale.ROOT);
   }

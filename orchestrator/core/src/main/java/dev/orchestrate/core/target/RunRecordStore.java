@@ -54,6 +54,38 @@ public final class RunRecordStore {
     }
   }
 
+  /**
+   * Ends a run that is still recorded as RUNNING, for a process other than the one that started it
+   * (a {@code logs -f} that re-attached after the {@code up} client died): under a lock on the run
+   * folder the record is read again and {@code finish} applied only if it still says RUNNING, so
+   * two re-attachers, or one that comes after the run was already ended, never overwrite an ended
+   * record. Returns the record as it now stands.
+   */
+  public Optional<RunRecord> finishIfRunning(
+      RunId runId, java.util.function.UnaryOperator<RunRecord> finish) {
+    Path lock = runDir(runId).resolve(RECORD + ".lock");
+    try (java.nio.channels.FileChannel ch =
+            java.nio.channels.FileChannel.open(
+                lock,
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE);
+        java.nio.channels.FileLock held = ch.lock()) {
+      Optional<RunRecord> now = read(runId);
+      if (now.isEmpty() || now.get().status() != RunRecord.Status.RUNNING) {
+        return now;
+      }
+      RunRecord done = finish.apply(now.get());
+      write(done);
+      return Optional.of(done);
+    } catch (IOException e) {
+      throw new OrchestrateException(
+          ErrorCode.FAILURE,
+          "cannot lock the run record in " + runDir(runId) + ": " + e.getMessage(),
+          "check that the logs folder is writable",
+          e);
+    }
+  }
+
   public Optional<RunRecord> read(RunId runId) {
     Path file = runDir(runId).resolve(RECORD);
     if (!Files.isRegularFile(file)) {

@@ -73,8 +73,11 @@ public interface Target extends AutoCloseable {
     throw unsupported("sync", "this target has no separate sync step");
   }
 
-  /** Re-attaches to a run's engine output from line {@code fromLine} ({@code logs -f}). */
-  default void followLogs(Machine machine, RunId runId, long fromLine, EventSink events) {
+  /**
+   * Re-attaches to a run's engine output from line {@code fromLine} ({@code logs -f}) and follows
+   * it until the engine ends; returns the engine's exit code.
+   */
+  default int followLogs(Machine machine, RunId runId, long fromLine, EventSink events) {
     throw unsupported("logs --follow", "this target cannot re-attach to a running engine");
   }
 
@@ -88,7 +91,8 @@ public interface Target extends AutoCloseable {
 
   /**
    * Machines this tool labelled (with a run id) that the provider still has but whose ids are not
-   * in {@code tracked} (the ledger): what {@code gc} destroys.
+   * in {@code tracked} (the ledger). Each says whose it is ({@link Owner}): {@code gc} destroys
+   * this project's, unknown projects' only when asked, and never another project's.
    */
   default java.util.List<Machine> leftovers(java.util.Set<String> tracked) {
     throw unsupported("gc", "this target cannot list what it created");

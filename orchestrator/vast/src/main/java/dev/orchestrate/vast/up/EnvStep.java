@@ -2,6 +2,7 @@ package dev.orchestrate.vast.up;
 
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Steps;
+import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.Connector;
 import dev.orchestrate.core.transport.Endpoint;
@@ -20,11 +21,17 @@ public final class EnvStep {
   private final Connector connector;
   private final EngineRuntime runtime;
   private final Clock clock;
+  private final Cancellation cancellation;
 
-  public EnvStep(Connector connector, EngineRuntime runtime, Clock clock) {
+  /**
+   * @param cancellation Ctrl-C stops the archive upload within a read ({@link EnvCache})
+   */
+  public EnvStep(
+      Connector connector, EngineRuntime runtime, Clock clock, Cancellation cancellation) {
     this.connector = connector;
     this.runtime = runtime;
     this.clock = clock;
+    this.cancellation = cancellation;
   }
 
   /** The CUDA major version of a qualified host's driver ("none" without one). */
@@ -46,7 +53,7 @@ public final class EnvStep {
           EnvCache.Outcome outcome;
           try (Transport t = connector.connect(endpoint)) {
             LeaseKeeper.renew(t); // we are here: the watchdog's idle clock starts again
-            outcome = new EnvCache(events, clock).ensure(t, spec);
+            outcome = new EnvCache(events, clock, cancellation).ensure(t, spec);
             t.run(
                 Command.of(
                         "mkdir -p orchestrate/bin && cat > orchestrate/bin/engine.tmp && chmod 755"

@@ -25,6 +25,7 @@ import dev.orchestrate.core.transport.Endpoint;
 import dev.orchestrate.ssh.RemoteMachine;
 import dev.orchestrate.vast.client.Instance;
 import dev.orchestrate.vast.up.BudgetGuard;
+import dev.orchestrate.vast.up.EngineJre;
 import dev.orchestrate.vast.up.EngineRuntime;
 import dev.orchestrate.vast.up.EnvStep;
 import dev.orchestrate.vast.up.HostQualifier;
@@ -128,6 +129,18 @@ public final class VastTarget implements Target {
     return new Plan(base.profile(), base.target(), steps, notes);
   }
 
+  // The engine runtime for this project, its Java runtime chosen from this target's environment
+  // (ORCHESTRATE_ENGINE_JDK, JAVA_HOME) and the JDK running orchestrate.
+  private EngineRuntime engineRuntime() {
+    return new EngineRuntime(
+        context.projectDir(),
+        context.stateDir(),
+        new EngineJre(
+            context.stateDir(),
+            context.environment(),
+            java.nio.file.Path.of(System.getProperty("java.home"))));
+  }
+
   @Override
   public Machine acquire(UpRequest request, EventSink events) {
     VastSection v = request.profile().target().vast();
@@ -136,6 +149,9 @@ public final class VastTarget implements Target {
           ErrorCode.PROFILE, "the profile has no target.vast section", "see profiles/vast.yaml");
     }
     budget(v).checkBeforeRent();
+    // The engine runtime (and the Java runtime it ships) must be buildable here before money is
+    // spent: an unbuilt engine or a JDK for another platform fails now, not after the rental.
+    engineRuntime().checkBeforeRent(events, context.clock());
     VastSession.Api api = session.api(v.url(), events);
     String image = v.image() == null ? "vastai/base-image:@vastai-automatic-tag" : v.image();
     Duration idle = idleLimit(v);
@@ -267,7 +283,7 @@ public final class VastTarget implements Target {
       EventSink events)
       throws Exception {
     int gpus = rental.offer().offer().numGpus() == null ? 0 : rental.offer().offer().numGpus();
-    EngineRuntime runtime = new EngineRuntime(context.projectDir(), context.stateDir());
+    EngineRuntime runtime = engineRuntime();
     Qualification q =
         new QualifyStep(session.connector(), new HostQualifier())
             .run(machine, remote.endpoint(machine), gpus, image, request.assets(), steps);
@@ -316,11 +332,7 @@ public final class VastTarget implements Target {
     CompletableFuture<MachineStatus> shown = statusMeanwhile(machine);
     try (LeaseKeeper lease = holdLease(machine, remote)) {
       String image = machine.attributes().getOrDefault("image", v.image() == null ? "" : v.image());
-      new EnvStep(
-              session.connector(),
-              new EngineRuntime(context.projectDir(), context.stateDir()),
-              context.clock(),
-              request.cancellation())
+      new EnvStep(session.connector(), engineRuntime(), context.clock(), request.cancellation())
           .run(
               remote.endpoint(machine),
               image,

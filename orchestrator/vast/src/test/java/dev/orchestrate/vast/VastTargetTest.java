@@ -126,6 +126,54 @@ class VastTargetTest {
   }
 
   @Test
+  void aJdkForAnotherPlatformFailsBeforeAnythingIsRented() throws Exception {
+    Path arm = Files.createDirectories(dir.resolve("linux-arm-jdk"));
+    Files.writeString(
+        arm.resolve("release"),
+        "JAVA_VERSION=\"17.0.15\"\nOS_ARCH=\"aarch64\"\nOS_NAME=\"Linux\"\n");
+    Files.createDirectories(arm.resolve("jmods"));
+    Files.writeString(arm.resolve("jmods/java.base.jmod"), "jmod");
+    Map<String, String> env = new java.util.HashMap<>(context.environment());
+    env.put(dev.orchestrate.vast.up.EngineJre.JDK_VARIABLE, arm.toString());
+    TargetContext armContext =
+        new TargetContext(
+            context.projectDir(),
+            context.stateDir(),
+            context.ledger(),
+            context.clock(),
+            context.sleeper(),
+            context.redactor(),
+            env);
+    Files.createDirectories(dir.resolve("engine/target/classes/dev"));
+    Files.writeString(dir.resolve("engine/target/classes/dev/Marker.class"), "not run");
+    Files.writeString(dir.resolve("engine/target/runtime-classpath.txt"), "");
+    Path assets = Files.createDirectories(dir.resolve(profile().snapshotDir()));
+    UpRequest up =
+        new UpRequest(
+            RunId.parse("20261126-101500-vast-a11e"),
+            profile(),
+            host(),
+            dir.resolve("logs"),
+            assets,
+            new Manifest(List.of()),
+            new Cancellation());
+    try (VastTarget target = new VastTarget(armContext)) {
+      OrchestrateException e =
+          assertThrows(OrchestrateException.class, () -> target.acquire(up, events::add));
+      assertTrue(e.getMessage().contains("aarch64"), e.getMessage());
+    }
+    assertTrue(
+        events.stream()
+            .noneMatch(
+                ev ->
+                    ev instanceof dev.orchestrate.core.event.StepStarted s
+                        && s.step().equals("provision")),
+        events::toString);
+    assertTrue(context.ledger().entries().isEmpty(), "nothing rented, nothing in the ledger");
+    assertTrue(fx.sim.billing().nothingBilling());
+  }
+
+  @Test
   void planUpRunSshStatusGcAndDown() throws Exception {
     VastTarget target = new VastTarget(context);
     Plan plan = target.plan(new PlanRequest(profile(), host(), dir));

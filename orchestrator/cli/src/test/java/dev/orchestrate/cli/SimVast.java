@@ -1,10 +1,10 @@
 package dev.orchestrate.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.orchestrate.testkit.TinySnapshot;
 import dev.orchestrate.vastsim.SimServer;
 import java.io.IOException;
 import java.net.URI;
@@ -16,18 +16,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * A Vast simulator with sshd instances and a project folder wired to it for the CLI: the repo's
- * engine (so the runtime can be sent), the tiny snapshot staged (made once per test JVM with {@code
- * bin/engine snapshot create --config tiny}) and a {@code simvast} profile on the shipped {@code
- * vast} one with the reference backend and 8 tokens.
+ * engine (so the runtime can be sent), the tiny snapshot staged ({@link TinySnapshot}, made once
+ * with {@code bin/engine snapshot create --config tiny}) and a {@code simvast} profile on the
+ * shipped {@code vast} one with the reference backend and 8 tokens.
  */
 final class SimVast implements AutoCloseable {
-  static final Path REPO = Path.of(System.getProperty("user.dir")).resolve("../..").normalize();
-  private static final Path SNAPSHOT = REPO.resolve("orchestrator/cli/target/sim-tiny-snapshot");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   final SimServer sim;
@@ -39,10 +36,10 @@ final class SimVast implements AutoCloseable {
     this.cli = new Cli(dir);
     cli.env.put("VAST_URL", sim.baseUrl().toString());
     cli.env.put("VAST_API_KEY", "sim-account-key");
-    Files.createSymbolicLink(dir.resolve("engine"), REPO.resolve("engine"));
-    Files.createSymbolicLink(dir.resolve("native"), REPO.resolve("native"));
+    Files.createSymbolicLink(dir.resolve("engine"), TinySnapshot.REPO.resolve("engine"));
+    Files.createSymbolicLink(dir.resolve("native"), TinySnapshot.REPO.resolve("native"));
     Path staged = Files.createDirectories(dir.resolve("llm_raw/olmo_2"));
-    try (Stream<Path> files = Files.list(snapshot())) {
+    try (Stream<Path> files = Files.list(TinySnapshot.get())) {
       for (Path f : files.toList()) {
         Files.copy(f, staged.resolve(f.getFileName()));
       }
@@ -51,37 +48,6 @@ final class SimVast implements AutoCloseable {
         "simvast",
         "extends: vast\n"
             + "engine:\n  backend: reference\n  maxNewTokens: 8\n  prompt: Hello from the simulator\n");
-  }
-
-  /** The tiny snapshot, made once (and the engine built by bin/engine when it must be). */
-  static synchronized Path snapshot() throws IOException, InterruptedException {
-    if (Files.isRegularFile(SNAPSHOT.resolve("model.safetensors"))) {
-      return SNAPSHOT;
-    }
-    Path partial = SNAPSHOT.resolveSibling("sim-tiny-snapshot." + ProcessHandle.current().pid());
-    Process p =
-        new ProcessBuilder(
-                REPO.resolve("bin/engine").toString(),
-                "snapshot",
-                "create",
-                "--config",
-                "tiny",
-                "--seed",
-                "0",
-                "--out",
-                partial.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    assertTrue(p.waitFor(10, TimeUnit.MINUTES), "snapshot create finishes");
-    assertEquals(0, p.exitValue(), "bin/engine snapshot create --config tiny");
-    try {
-      Files.move(partial, SNAPSHOT, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (java.nio.file.FileAlreadyExistsException
-        | java.nio.file.DirectoryNotEmptyException e) {
-      // another test JVM won; its snapshot is the same bytes
-    }
-    return SNAPSHOT;
   }
 
   Cli.Result up(String... more) {

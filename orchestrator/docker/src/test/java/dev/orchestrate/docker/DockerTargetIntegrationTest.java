@@ -12,6 +12,7 @@ import dev.orchestrate.core.event.Event;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.LogLine;
 import dev.orchestrate.core.host.HostFacts;
+import dev.orchestrate.core.host.TestHosts;
 import dev.orchestrate.core.profile.DockerSection;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.TargetSection;
@@ -104,25 +105,7 @@ class DockerTargetIntegrationTest {
             null,
             null,
             null);
-    HostFacts host =
-        new HostFacts(
-            "linux",
-            "amd64",
-            2,
-            1L << 30,
-            "/",
-            1L << 30,
-            List.of(),
-            null,
-            null,
-            null,
-            "none",
-            "none",
-            "cpu",
-            false,
-            new HostFacts.Docker(true, dockerd.host(), ""),
-            false,
-            false);
+    HostFacts host = TestHosts.cpuOnly(new HostFacts.Docker(true, dockerd.host(), ""));
     return new UpRequest(
         runId,
         profile,

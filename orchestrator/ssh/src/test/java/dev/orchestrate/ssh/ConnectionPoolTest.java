@@ -20,22 +20,28 @@ class ConnectionPoolTest {
     return t.run("echo $SSH_CLIENT").stdout().trim();
   }
 
+  private static SshConnector pooled(SshFixture f, SshSettings settings, ConnectionPool pool) {
+    return new SshConnector(settings, f.key, f.pins, d -> Thread.sleep(d.toMillis()), pool);
+  }
+
+  // Connects, notes the connection lent, and gives it back to the pool.
+  private static String connectionOfOneUse(SshConnector pooled, SshFixture f) {
+    try (Transport t = pooled.connect(f.endpoint())) {
+      return connection(t);
+    }
+  }
+
   @Test
   void lendsAClosedConnectionAgainAndParallelUsersGetTheirOwn() throws Exception {
     try (SshFixture f = new SshFixture(tmp);
         ConnectionPool pool = new ConnectionPool(Duration.ofSeconds(30), 2)) {
       SshConnector pooled =
-          new SshConnector(
+          pooled(
+              f,
               SshSettings.defaults()
                   .withBackoff(new Backoff(4, Duration.ofMillis(50), Duration.ofMillis(200))),
-              f.key,
-              f.pins,
-              d -> Thread.sleep(d.toMillis()),
               pool);
-      String first;
-      try (Transport t = pooled.connect(f.endpoint())) {
-        first = connection(t);
-      }
+      String first = connectionOfOneUse(pooled, f);
       try (Transport t = pooled.connect(f.endpoint());
           Transport other = pooled.connect(f.endpoint())) {
         assertEquals(first, connection(t), "the kept connection is lent again");
@@ -57,13 +63,8 @@ class ConnectionPoolTest {
   void closesIdleConnectionsAfterTheTimeout() throws Exception {
     try (SshFixture f = new SshFixture(tmp);
         ConnectionPool pool = new ConnectionPool(Duration.ofMillis(200), 1)) {
-      SshConnector pooled =
-          new SshConnector(
-              SshSettings.defaults(), f.key, f.pins, d -> Thread.sleep(d.toMillis()), pool);
-      String first;
-      try (Transport t = pooled.connect(f.endpoint())) {
-        first = connection(t);
-      }
+      SshConnector pooled = pooled(f, SshSettings.defaults(), pool);
+      String first = connectionOfOneUse(pooled, f);
       Thread.sleep(1000);
       try (Transport t = pooled.connect(f.endpoint())) {
         assertNotEquals(first, connection(t), "the idle one was closed");

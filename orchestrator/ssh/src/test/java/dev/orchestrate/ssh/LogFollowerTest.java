@@ -96,23 +96,11 @@ class LogFollowerTest {
           Files.readAllBytes(f.sshd.home().resolve(".orchestrate/runs/run-1/output.log"));
       assertArrayEquals(remote, Files.readAllBytes(local), "the local copy is the remote log");
 
-      List<String> again = new ArrayList<>();
       try (Transport t = f.connect()) {
-        int exitAgain =
-            new LogFollower(d -> {}, Clock.systemUTC(), Duration.ZERO, 3)
-                .follow(
-                    t,
-                    run,
-                    local,
-                    "engine",
-                    e -> {
-                      if (e instanceof LogLine l) {
-                        again.add(l.line());
-                      }
-                    });
-        assertEquals(3, exitAgain);
+        Followed again = followAtOnce(t, run, local);
+        assertEquals(3, again.exit());
+        assertEquals(List.of(), again.lines(), "re-attaching resumes from the local copy's end");
       }
-      assertEquals(List.of(), again, "re-attaching resumes from the local copy's end");
     }
   }
 
@@ -125,21 +113,9 @@ class LogFollowerTest {
               .launch(t, "run-2", ".", "echo started; sleep 30", Map.of());
       Thread.sleep(300);
       t.run("kill -9 -- -" + run.pid()); // the whole session: setsid made it a group
-      List<String> lines = new CopyOnWriteArrayList<>();
-      int exit =
-          new LogFollower(d -> {}, Clock.systemUTC(), Duration.ZERO, 3)
-              .follow(
-                  t,
-                  run,
-                  tmp.resolve("logs/run-2/engine.log"),
-                  "engine",
-                  e -> {
-                    if (e instanceof LogLine l) {
-                      lines.add(l.line());
-                    }
-                  });
-      assertEquals(LogFollower.KILLED, exit);
-      assertEquals(List.of("started"), lines);
+      Followed followed = followAtOnce(t, run, tmp.resolve("logs/run-2/engine.log"));
+      assertEquals(LogFollower.KILLED, followed.exit());
+      assertEquals(List.of("started"), followed.lines());
     }
   }
 
@@ -160,30 +136,19 @@ class LogFollowerTest {
               + "/pid; echo $$ > "
               + dir
               + "/parent; exec sleep 60' > /dev/null 2>&1 < /dev/null &) && sleep 0.5");
-      long pid = Long.parseLong(t.run("cat " + dir + "/pid").stdout().trim());
-      List<String> lines = new CopyOnWriteArrayList<>();
-      long start = System.nanoTime();
-      int exit;
+      Followed followed;
       try {
-        exit =
-            new LogFollower(d -> {}, Clock.systemUTC(), Duration.ZERO, 3)
-                .follow(
-                    t,
-                    new RemoteRun("run-3", dir, pid),
-                    tmp.resolve("logs/run-3/engine.log"),
-                    "engine",
-                    e -> {
-                      if (e instanceof LogLine l) {
-                        lines.add(l.line());
-                      }
-                    });
+        followed =
+            followAtOnce(
+                t,
+                new RemoteRun("run-3", dir, pidIn(t, dir)),
+                tmp.resolve("logs/run-3/engine.log"));
       } finally {
         t.run("kill $(cat " + dir + "/parent) 2>/dev/null; true");
       }
-      Duration took = Duration.ofNanos(System.nanoTime() - start);
-      assertEquals(LogFollower.KILLED, exit);
-      assertEquals(List.of("before"), lines);
-      assertTrue(took.compareTo(Duration.ofSeconds(20)) < 0, "took " + took);
+      assertEquals(LogFollower.KILLED, followed.exit());
+      assertEquals(List.of("before"), followed.lines());
+      assertFast(followed);
     }
   }
 
@@ -206,30 +171,49 @@ class LogFollowerTest {
               + "/output.log; echo 4 > "
               + dir
               + "/exit' > /dev/null 2>&1 < /dev/null &)");
-      long pid = Long.parseLong(t.run("cat " + dir + "/pid").stdout().trim());
-      List<String> lines = new CopyOnWriteArrayList<>();
-      long start = System.nanoTime();
-      int exit;
+      long pid = pidIn(t, dir);
+      Followed followed;
       try {
-        exit =
-            new LogFollower(d -> {}, Clock.systemUTC(), Duration.ZERO, 3)
-                .follow(
-                    t,
-                    new RemoteRun("run-4", dir, pid),
-                    tmp.resolve("logs/run-4/engine.log"),
-                    "engine",
-                    e -> {
-                      if (e instanceof LogLine l) {
-                        lines.add(l.line());
-                      }
-                    });
+        followed =
+            followAtOnce(t, new RemoteRun("run-4", dir, pid), tmp.resolve("logs/run-4/engine.log"));
       } finally {
         t.run("kill " + pid + " 2>/dev/null; true");
       }
-      Duration took = Duration.ofNanos(System.nanoTime() - start);
-      assertEquals(4, exit);
-      assertEquals(List.of("one", "two"), lines, "every byte up to the end, the last line too");
-      assertTrue(took.compareTo(Duration.ofSeconds(20)) < 0, "took " + took);
+      assertEquals(4, followed.exit());
+      assertEquals(
+          List.of("one", "two"), followed.lines(), "every byte up to the end, the last line too");
+      assertFast(followed);
     }
+  }
+
+  /** What following a run saw: its exit code, its lines, and how long until it ended. */
+  private record Followed(int exit, List<String> lines, Duration took) {}
+
+  // Follows with no pause between polls and three tries per read, collecting the lines.
+  private static Followed followAtOnce(Transport t, RemoteRun run, Path local) {
+    List<String> lines = new CopyOnWriteArrayList<>();
+    long start = System.nanoTime();
+    int exit =
+        new LogFollower(d -> {}, Clock.systemUTC(), Duration.ZERO, 3)
+            .follow(
+                t,
+                run,
+                local,
+                "engine",
+                e -> {
+                  if (e instanceof LogLine l) {
+                    lines.add(l.line());
+                  }
+                });
+    return new Followed(exit, lines, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  private static long pidIn(Transport t, String dir) {
+    return Long.parseLong(t.run("cat " + dir + "/pid").stdout().trim());
+  }
+
+  // It ended as the process did, not after waiting out a reaper or a timeout.
+  private static void assertFast(Followed followed) {
+    assertTrue(followed.took().compareTo(Duration.ofSeconds(20)) < 0, "took " + followed.took());
   }
 }

@@ -8,7 +8,7 @@ import dev.orchestrate.core.error.Redactor;
 import dev.orchestrate.core.event.Event;
 import dev.orchestrate.core.event.LogLine;
 import dev.orchestrate.core.event.StepEnded;
-import dev.orchestrate.core.host.HostFacts;
+import dev.orchestrate.core.host.TestHosts;
 import dev.orchestrate.core.profile.AssetsSection;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.SshSection;
@@ -32,7 +32,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -79,7 +78,7 @@ class SshTargetTest {
           new UpRequest(
               runId,
               profile,
-              host(),
+              TestHosts.cpuOnly(),
               project.resolve("logs").resolve(runId.value()),
               assets,
               new ManifestBuilder(
@@ -159,26 +158,5 @@ class SshTargetTest {
       assertFalse(context.ledger().find(machine.id()).isPresent());
       assertFalse(Files.exists(project.resolve(".orchestrate/ssh/config.d/mybox")));
     }
-  }
-
-  private static HostFacts host() {
-    return new HostFacts(
-        "linux",
-        "amd64",
-        2,
-        1L << 30,
-        "/",
-        1L << 30,
-        List.of(),
-        Optional.of("none"),
-        Optional.empty(),
-        Optional.empty(),
-        "none",
-        "none",
-        "cpu",
-        false,
-        new HostFacts.Docker(false, "none", ""),
-        true,
-        true);
   }
 }

@@ -4,26 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.orchestrate.core.error.Redactor;
 import dev.orchestrate.core.event.Event;
 import dev.orchestrate.core.event.LogLine;
 import dev.orchestrate.core.event.StepEnded;
-import dev.orchestrate.core.host.HostFacts;
+import dev.orchestrate.core.host.TestHosts;
 import dev.orchestrate.core.profile.Profile;
-import dev.orchestrate.core.profile.TargetSection;
-import dev.orchestrate.core.profile.TargetType;
-import dev.orchestrate.core.profile.VastSection;
 import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.sync.ManifestBuilder;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
-import dev.orchestrate.core.target.Ledger;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.target.UpRequest;
-import dev.orchestrate.core.time.Sleeper;
-import dev.orchestrate.vast.up.TinySnapshot;
+import dev.orchestrate.testkit.TinySnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -55,27 +49,11 @@ class NoJavaMachineTest {
 
   @BeforeEach
   void start() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/sshd")), "needs OpenSSH's sshd");
-    assumeTrue("root".equals(System.getProperty("user.name")), "Vast instances log in as root");
     assumeTrue(
         Files.isRegularFile(TinySnapshot.REPO.resolve("engine/target/runtime-classpath.txt")),
         "the engine is built");
-    fx = SimFixture.withSshd();
-    context =
-        new TargetContext(
-            dir,
-            dir.resolve(".orchestrate"),
-            new Ledger(dir.resolve(".orchestrate/ledger.json")),
-            Clock.systemUTC(),
-            Sleeper.system(),
-            new Redactor(),
-            Map.of(
-                "VAST_URL",
-                fx.sim.baseUrl().toString(),
-                "VAST_API_KEY",
-                "no-java-test-key-1",
-                "HOME",
-                dir.toString()));
+    fx = SimFixture.withRootSshd();
+    context = fx.targetContext(dir, "no-java-test-key-1");
     Files.createSymbolicLink(dir.resolve("engine"), TinySnapshot.REPO.resolve("engine"));
     Files.createSymbolicLink(dir.resolve("native"), TinySnapshot.REPO.resolve("native"));
   }
@@ -88,32 +66,7 @@ class NoJavaMachineTest {
   }
 
   private static Profile profile() {
-    VastSection v =
-        new VastSection(
-            "RTX 4090", 1, 20.0, 0.60, 0.98, 40, IMAGE, null, null, 12.0, 2, true, null);
-    return new Profile(
-        "vast", "", new TargetSection(TargetType.VAST, v, null, null), null, null, null, null);
-  }
-
-  private static HostFacts host() {
-    return new HostFacts(
-        "linux",
-        "amd64",
-        2,
-        1L << 30,
-        "/",
-        1L << 30,
-        List.of(),
-        Optional.of("none"),
-        Optional.empty(),
-        Optional.empty(),
-        "none",
-        "none",
-        "cpu",
-        false,
-        new HostFacts.Docker(false, "none", ""),
-        true,
-        true);
+    return VastProfiles.rtx4090(IMAGE, null);
   }
 
   private Optional<StepEnded> ended(String step) {
@@ -137,7 +90,7 @@ class NoJavaMachineTest {
         new UpRequest(
             run,
             profile(),
-            host(),
+            TestHosts.cpuOnly(),
             dir.resolve("logs"),
             assets,
             new ManifestBuilder(

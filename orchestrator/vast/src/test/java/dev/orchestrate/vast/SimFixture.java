@@ -1,6 +1,11 @@
 package dev.orchestrate.vast;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.orchestrate.core.error.Redactor;
+import dev.orchestrate.core.target.Ledger;
+import dev.orchestrate.core.target.TargetContext;
+import dev.orchestrate.core.time.Sleeper;
 import dev.orchestrate.vast.client.ApiKey;
 import dev.orchestrate.vast.client.RetryPolicy;
 import dev.orchestrate.vast.client.VastClient;
@@ -8,8 +13,12 @@ import dev.orchestrate.vast.client.VastClientConfig;
 import dev.orchestrate.vastsim.SimServer;
 import dev.orchestrate.vastsim.Timings;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -40,6 +49,13 @@ public final class SimFixture implements AutoCloseable {
         Duration.ofSeconds(10));
   }
 
+  /** As {@link #withSshd()}, where its instances can log in as root as Vast's do; else skipped. */
+  public static SimFixture withRootSshd() throws IOException {
+    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/sshd")), "needs OpenSSH's sshd");
+    assumeTrue("root".equals(System.getProperty("user.name")), "Vast instances log in as root");
+    return withSshd();
+  }
+
   public static SimFixture start(SimServer.Options options, Duration readTimeout)
       throws IOException {
     return new SimFixture(SimServer.start(options), readTimeout);
@@ -54,6 +70,19 @@ public final class SimFixture implements AutoCloseable {
             new RetryPolicy(4, Duration.ofMillis(100), 2.0, Duration.ofSeconds(2)));
     return VastClient.create(
         config, new ApiKey(KEY, "test"), redactor, sleeper, new Random(7), log::add);
+  }
+
+  /** What the vast target runs in: a project in {@code dir} (also HOME) whose Vast is this one. */
+  public TargetContext targetContext(Path dir, String apiKey) {
+    return new TargetContext(
+        dir,
+        dir.resolve(".orchestrate"),
+        new Ledger(dir.resolve(".orchestrate/ledger.json")),
+        Clock.systemUTC(),
+        Sleeper.system(),
+        new Redactor(),
+        Map.of(
+            "VAST_URL", sim.baseUrl().toString(), "VAST_API_KEY", apiKey, "HOME", dir.toString()));
   }
 
   public static Timings zero() {

@@ -3,31 +3,25 @@ package dev.orchestrate.vast;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.error.Redactor;
 import dev.orchestrate.core.event.Event;
 import dev.orchestrate.core.event.LogLine;
-import dev.orchestrate.core.host.HostFacts;
+import dev.orchestrate.core.host.TestHosts;
 import dev.orchestrate.core.plan.Plan;
 import dev.orchestrate.core.plan.PlanRequest;
 import dev.orchestrate.core.profile.Profile;
-import dev.orchestrate.core.profile.TargetSection;
-import dev.orchestrate.core.profile.TargetType;
-import dev.orchestrate.core.profile.VastSection;
 import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.sync.Manifest;
 import dev.orchestrate.core.sync.ManifestEntry;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
-import dev.orchestrate.core.target.Ledger;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineStatus;
 import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.target.UpRequest;
-import dev.orchestrate.core.time.Sleeper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +29,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -55,26 +48,8 @@ class VastTargetTest {
 
   @BeforeEach
   void start() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/sshd")), "needs OpenSSH's sshd");
-    assumeTrue("root".equals(System.getProperty("user.name")), "Vast instances log in as root");
-    fx = SimFixture.withSshd();
-    Map<String, String> env =
-        Map.of(
-            "VAST_URL",
-            fx.sim.baseUrl().toString(),
-            "VAST_API_KEY",
-            "target-test-key-1",
-            "HOME",
-            dir.toString());
-    context =
-        new TargetContext(
-            dir,
-            dir.resolve(".orchestrate"),
-            new Ledger(dir.resolve(".orchestrate/ledger.json")),
-            Clock.systemUTC(),
-            Sleeper.system(),
-            new Redactor(),
-            env);
+    fx = SimFixture.withRootSshd();
+    context = fx.targetContext(dir, "target-test-key-1");
   }
 
   @AfterEach
@@ -84,45 +59,8 @@ class VastTargetTest {
     }
   }
 
-  private Profile profile() {
-    VastSection v =
-        new VastSection(
-            "RTX 4090",
-            1,
-            20.0,
-            0.60,
-            0.98,
-            40,
-            "ubuntu:22.04",
-            null,
-            "geolocation in [US,CA]",
-            12.0,
-            2,
-            true,
-            null);
-    return new Profile(
-        "vast", "", new TargetSection(TargetType.VAST, v, null, null), null, null, null, null);
-  }
-
-  private HostFacts host() {
-    return new HostFacts(
-        "linux",
-        "amd64",
-        2,
-        1L << 30,
-        "/",
-        1L << 30,
-        List.of(),
-        Optional.of("none"),
-        Optional.empty(),
-        Optional.empty(),
-        "none",
-        "none",
-        "cpu",
-        false,
-        new HostFacts.Docker(false, "none", ""),
-        true,
-        true);
+  private static Profile profile() {
+    return VastProfiles.rtx4090("ubuntu:22.04", "geolocation in [US,CA]");
   }
 
   @Test
@@ -152,7 +90,7 @@ class VastTargetTest {
         new UpRequest(
             RunId.parse("20261126-101500-vast-a11e"),
             profile(),
-            host(),
+            TestHosts.cpuOnly(),
             dir.resolve("logs"),
             assets,
             new Manifest(List.of()),
@@ -176,7 +114,7 @@ class VastTargetTest {
   @Test
   void planUpRunSshStatusGcAndDown() throws Exception {
     VastTarget target = new VastTarget(context);
-    Plan plan = target.plan(new PlanRequest(profile(), host(), dir));
+    Plan plan = target.plan(new PlanRequest(profile(), TestHosts.cpuOnly(), dir));
     String notes = String.join("\n", plan.notes());
     assertTrue(notes.contains("offers searched at " + fx.sim.baseUrl() + ": 3 match"), notes);
     assertTrue(notes.contains("estimated cost at the best offer: $0.3283/h"), notes);
@@ -193,7 +131,13 @@ class VastTargetTest {
         new Manifest(List.of(new ManifestEntry("config.json", config.length, 0644, sha)));
     UpRequest up =
         new UpRequest(
-            run, profile(), host(), dir.resolve("logs"), assets, manifest, new Cancellation());
+            run,
+            profile(),
+            TestHosts.cpuOnly(),
+            dir.resolve("logs"),
+            assets,
+            manifest,
+            new Cancellation());
     // The engine runtime the env step sends: here a stand-in build (this command needs no jars).
     Files.createDirectories(dir.resolve("engine/target/classes/dev"));
     Files.writeString(dir.resolve("engine/target/classes/dev/Marker.class"), "not run");

@@ -209,7 +209,7 @@ public final class EngineJre {
                 + " ..."));
     try {
       Files.createDirectories(cacheDir);
-      deleteTree(partial);
+      CacheFolder.deleteTree(partial);
       List<String> cmd = new ArrayList<>(List.of(jdk.jlink().toString()));
       cmd.addAll(List.of("--module-path", jdk.home().resolve("jmods").toString()));
       cmd.addAll(List.of("--add-modules", String.join(",", MODULES)));
@@ -249,7 +249,7 @@ public final class EngineJre {
       Thread.currentThread().interrupt();
       throw new OrchestrateException(ErrorCode.INTERRUPTED, "interrupted while linking", null);
     } finally {
-      deleteTree(partial);
+      CacheFolder.deleteTree(partial);
     }
   }
 
@@ -329,41 +329,16 @@ public final class EngineJre {
 
   // Each runtime is ~55 MB: keep the one in use and the newest other (a JDK update switches back).
   private void prune(Path keep) throws IOException {
-    try (Stream<Path> s = Files.list(cacheDir)) {
-      List<Path> old =
-          s.filter(p -> !p.equals(keep))
-              .filter(p -> !p.getFileName().toString().contains(".partial-"))
-              .sorted(
-                  java.util.Comparator.comparing((Path p) -> p.toFile().lastModified()).reversed())
-              .toList();
-      for (Path p : old.subList(Math.min(1, old.size()), old.size())) {
-        deleteTree(p);
-      }
+    for (Path p :
+        CacheFolder.allButNewest(
+            cacheDir, p -> !p.equals(keep) && !p.getFileName().toString().contains(".partial-"))) {
+      CacheFolder.deleteTree(p);
     }
   }
 
   static long size(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
-    }
-  }
-
-  static void deleteTree(Path dir) {
-    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder())
-          .forEach(
-              f -> {
-                try {
-                  Files.delete(f);
-                } catch (IOException e) {
-                  // a leftover partial folder is harmless; the next link uses another name
-                }
-              });
-    } catch (IOException e) {
-      // as above
     }
   }
 

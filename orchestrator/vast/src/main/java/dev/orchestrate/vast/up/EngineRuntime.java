@@ -207,41 +207,19 @@ public final class EngineRuntime {
       Thread.currentThread().interrupt();
       throw new OrchestrateException(ErrorCode.INTERRUPTED, "interrupted while packing", null);
     } finally {
-      deleteTree(stage);
+      CacheFolder.deleteTree(stage);
     }
   }
 
   // Runtimes are ~200 MB each: keep the newest two (a machine may still want the previous one).
   private void pruneOlderThan(Path keep) throws IOException {
-    try (Stream<Path> s = Files.list(cacheDir)) {
-      List<Path> old =
-          s.filter(p -> p.getFileName().toString().matches("engine-runtime-[0-9a-f]+\\.tar"))
-              .filter(p -> !p.equals(keep))
-              .sorted(
-                  java.util.Comparator.comparing((Path p) -> p.toFile().lastModified()).reversed())
-              .toList();
-      for (Path p : old.subList(Math.min(1, old.size()), old.size())) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder())
-          .forEach(
-              f -> {
-                try {
-                  Files.delete(f);
-                } catch (IOException e) {
-                  // a leftover stage folder is harmless; the next pack uses another name
-                }
-              });
-    } catch (IOException e) {
-      // as above
+    for (Path p :
+        CacheFolder.allButNewest(
+            cacheDir,
+            p ->
+                p.getFileName().toString().matches("engine-runtime-[0-9a-f]+\\.tar")
+                    && !p.equals(keep))) {
+      Files.deleteIfExists(p);
     }
   }
 

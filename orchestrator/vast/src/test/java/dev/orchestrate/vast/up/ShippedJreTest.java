@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.orchestrate.core.event.Event;
 import dev.orchestrate.core.event.Notice;
 import dev.orchestrate.sync.EnvSpec;
+import dev.orchestrate.testkit.TinySnapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

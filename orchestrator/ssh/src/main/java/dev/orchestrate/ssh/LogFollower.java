@@ -116,8 +116,9 @@ public final class LogFollower {
   /**
    * The remote side of {@link #stream}: {@code tail -f} from the offset (inotify: lines go out as
    * they are written) while a loop looks every {@value #POLL_SECONDS} s for the exit file and for
-   * the process; once it has ended (or tail has: our connection is gone) tail is stopped. What tail
-   * had not passed on by then is read by {@link #restIfEnded} from the offset.
+   * the process; once it has ended (or tail has, or the shell's parent, the SSH session, has: our
+   * connection is gone, so no loop outlives it) tail is stopped. What tail had not passed on by
+   * then is read by {@link #restIfEnded} from the offset.
    */
   static String streamCommand(RemoteRun run, long offset) {
     return ALIVE
@@ -129,7 +130,7 @@ public final class LogFollower {
         + Command.quote(run.log())
         + " 2>/dev/null & t=$!; while [ ! -f "
         + Command.quote(run.exitFile())
-        + " ] && alive \"$p\" && alive $t; do sleep "
+        + " ] && alive \"$p\" && alive $t && kill -0 $PPID 2>/dev/null; do sleep "
         + POLL_SECONDS
         + " 2>/dev/null || sleep 1; done; kill $t 2>/dev/null; exit 0";
   }
@@ -174,7 +175,8 @@ public final class LogFollower {
   private static Optional<Integer> restIfEnded(Transport t, RemoteRun run, Lines lines) {
     ByteArrayOutputStream status = new ByteArrayOutputStream();
     t.exec(
-        Command.of(restCommand(run, lines.offset())),
+        // the rest may be large (a re-attach long after the engine ended): no short timeout
+        Command.of(restCommand(run, lines.offset())).withTimeout(FOLLOW_TIMEOUT),
         new Output() {
           @Override
           public void stdout(byte[] bytes, int off, int len) {

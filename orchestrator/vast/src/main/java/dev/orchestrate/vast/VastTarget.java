@@ -285,7 +285,8 @@ public final class VastTarget implements Target {
     int gpus = rental.offer().offer().numGpus() == null ? 0 : rental.offer().offer().numGpus();
     EngineRuntime runtime = engineRuntime();
     Qualification q =
-        new QualifyStep(session.connector(), new HostQualifier())
+        new QualifyStep(
+                session.connector(), new HostQualifier(EngineJre.shipsUnder(context.environment())))
             .run(machine, remote.endpoint(machine), gpus, image, request.assets(), steps);
     if (!q.passed()) {
       throw new QualificationFailure(q);
@@ -329,7 +330,7 @@ public final class VastTarget implements Target {
     budget(v).checkBeforeRent();
     RemoteMachine remote = session.remoteMachine();
     Steps steps = new Steps(events, context.clock());
-    CompletableFuture<MachineStatus> shown = statusMeanwhile(machine);
+    CompletableFuture<MachineStatus> shown = statusMeanwhile(machine, events);
     try (LeaseKeeper lease = holdLease(machine, remote)) {
       String image = machine.attributes().getOrDefault("image", v.image() == null ? "" : v.image());
       new EnvStep(session.connector(), engineRuntime(), context.clock(), request.cancellation())
@@ -342,7 +343,7 @@ public final class VastTarget implements Target {
       syncResuming(remote, machine, request, steps, events);
     } catch (OrchestrateException e) {
       if (!request.cancellation().isCancelled()) {
-        requireUp(shown, e);
+        requireUp(shown, e, events);
       }
       throw e;
     } catch (Exception e) {
@@ -353,21 +354,21 @@ public final class VastTarget implements Target {
               null,
               e);
       if (!request.cancellation().isCancelled()) {
-        requireUp(shown, failure);
+        requireUp(shown, failure, events);
       }
       throw failure;
     }
-    requireUp(shown, null);
+    requireUp(shown, null, events);
     return machine;
   }
 
-  private CompletableFuture<MachineStatus> statusMeanwhile(Machine machine) {
+  private CompletableFuture<MachineStatus> statusMeanwhile(Machine machine, EventSink events) {
     CompletableFuture<MachineStatus> f = new CompletableFuture<>();
     Thread t =
         new Thread(
             () -> {
               try {
-                f.complete(status(machine));
+                f.complete(status(machine, events));
               } catch (RuntimeException | Error e) {
                 f.completeExceptionally(e);
               }
@@ -380,11 +381,12 @@ public final class VastTarget implements Target {
 
   /**
    * Waits for the instance's status: a gone or stopped instance fails the run with what to do (in
-   * place of {@code failure}, the error it probably caused); an API error fails it unless there is
-   * already a {@code failure} to report.
+   * place of {@code failure}, the error it probably caused). An API that cannot be asked fails
+   * nothing: the SSH steps reached the machine, so the run goes on with a warning (and a real
+   * {@code failure} is reported as it is).
    */
-  private static void requireUp(
-      CompletableFuture<MachineStatus> shown, OrchestrateException failure) {
+  private void requireUp(
+      CompletableFuture<MachineStatus> shown, OrchestrateException failure, EventSink events) {
     MachineStatus s;
     try {
       s = shown.get();
@@ -392,14 +394,17 @@ public final class VastTarget implements Target {
       Thread.currentThread().interrupt();
       throw new OrchestrateException(ErrorCode.INTERRUPTED, "interrupted", null, e);
     } catch (ExecutionException e) {
-      if (failure != null) {
-        return;
+      if (failure == null) {
+        Throwable cause = e.getCause();
+        events.accept(
+            new dev.orchestrate.core.event.Warning(
+                context.clock().instant(),
+                "could not ask Vast whether the instance is up ("
+                    + (cause.getMessage() == null ? cause.toString() : cause.getMessage())
+                    + "); going on, since it answered over SSH",
+                ""));
       }
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new OrchestrateException(
-          ErrorCode.PROVIDER, "cannot read the instance's status: " + e.getCause(), null, e);
+      return;
     }
     Machine m = s.machine();
     if (s.state() == MachineStatus.State.GONE) {
@@ -550,7 +555,12 @@ public final class VastTarget implements Target {
 
   @Override
   public MachineStatus status(Machine machine) {
-    VastSession.Api api = session.api(machine.attributes().get("api"), EventSink.discard());
+    return status(machine, EventSink.discard());
+  }
+
+  // events: where the API client's retry notices go while it asks
+  private MachineStatus status(Machine machine, EventSink events) {
+    VastSession.Api api = session.api(machine.attributes().get("api"), events);
     Optional<Instance> shown = api.client().showInstance(Long.parseLong(machine.id()));
     if (shown.isEmpty()) {
       return new MachineStatus(machine, MachineStatus.State.GONE, "not on Vast any more", 0);

@@ -197,6 +197,28 @@ class VastTargetTest {
     // Another run on the machine: the instance is asked after meanwhile, nothing is sent again.
     assertEquals(m, target.reuse(m, up, events::add));
 
+    // Vast's API failing while the machine answers over SSH: the run goes on, with a warning.
+    fx.sim
+        .faults()
+        .update(
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(
+                    "{\"successFalseBurst\": 20, \"successFalseMatch\": \"GET /api/v0/instances\"}"));
+    events.clear();
+    assertEquals(m, target.reuse(m, up, events::add));
+    assertTrue(
+        events.stream()
+            .anyMatch(
+                e ->
+                    e instanceof dev.orchestrate.core.event.Warning w
+                        && w.message().startsWith("could not ask Vast whether the instance is up")),
+        events::toString);
+    fx.sim
+        .faults()
+        .update(
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree("{\"successFalseBurst\": 0}"));
+
     target.down(m, events::add);
     assertTrue(fx.sim.billing().nothingBilling());
     assertEquals(List.of(), context.ledger().entries());

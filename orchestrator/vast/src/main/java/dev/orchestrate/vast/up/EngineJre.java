@@ -82,7 +82,7 @@ public final class EngineJre {
   }
 
   /** Whether a runtime ships under {@code env}, for the qualifier (which owns no state dir). */
-  static boolean shipsUnder(Map<String, String> env) {
+  public static boolean shipsUnder(Map<String, String> env) {
     return !"image".equals(env.getOrDefault(JDK_VARIABLE, "").trim());
   }
 

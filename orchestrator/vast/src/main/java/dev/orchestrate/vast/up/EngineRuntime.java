@@ -47,7 +47,8 @@ public final class EngineRuntime {
         java="$here/jre/bin/java"
       elif command -v java >/dev/null 2>&1; then
         java="$(command -v java)"
-        v="$("$java" -version 2>&1 | head -n 1 | cut -d '"' -f 2)"
+        # the line with the version: JAVA_TOOL_OPTIONS and _JAVA_OPTIONS print "Picked up ..." first
+        v="$("$java" -version 2>&1 | sed -n 's/.* version "\\([^"]*\\)".*/\\1/p' | head -n 1)"
         case "$v" in 1.*) v="${v#1.}" ;; esac
         major="${v%%[!0-9]*}"
         if [ -z "$major" ] || [ "$major" -lt 17 ]; then

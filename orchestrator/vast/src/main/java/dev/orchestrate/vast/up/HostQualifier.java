@@ -35,7 +35,7 @@ public final class HostQualifier {
       f="$HOME/.orchestrate-qualify.$$"; t0=$(date +%s%N)
       dd if=/dev/zero of="$f" bs=1M count=64 conv=fsync 2>/dev/null; t1=$(date +%s%N); rm -f "$f"
       echo "write_ns=$((t1 - t0))"
-      if command -v java >/dev/null 2>&1; then echo "java=$(java -version 2>&1 | head -n 1)"; else echo "java="; fi
+      if command -v java >/dev/null 2>&1; then echo "java=$(java -version 2>&1 | grep ' version "' | head -n 1)"; else echo "java="; fi
       if [ "$WANT_GPU" = 1 ]; then
         if command -v nvidia-smi >/dev/null 2>&1; then
           out=$(nvidia-smi 2>&1); echo "smi_exit=$?"

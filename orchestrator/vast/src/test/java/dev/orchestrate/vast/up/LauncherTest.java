@@ -30,7 +30,7 @@ class LauncherTest {
     Files.createDirectories(runtime.resolve("lib"));
     script(runtime.resolve("bin/engine"), EngineRuntime.LAUNCHER);
     path = Files.createDirectories(dir.resolve("path"));
-    for (String tool : new String[] {"dirname", "head", "cut"}) {
+    for (String tool : new String[] {"dirname", "head", "sed"}) {
       Path real = Path.of("/usr/bin", tool);
       Files.createSymbolicLink(
           path.resolve(tool), Files.exists(real) ? real : Path.of("/bin", tool));
@@ -45,7 +45,8 @@ class LauncherTest {
 
   private static String fakeJava(String name, String version) {
     return "#!/bin/sh\n"
-        + "if [ \"$1\" = -version ]; then echo 'openjdk version \""
+        + "if [ \"$1\" = -version ]; then echo 'Picked up JAVA_TOOL_OPTIONS: -Xmx1g' >&2;"
+        + " echo 'openjdk version \""
         + version
         + "\" 2025-01-01' >&2; exit 0; fi\n"
         + "echo "
@@ -92,6 +93,7 @@ class LauncherTest {
     assertTrue(launch().out().startsWith("shipped-java "));
   }
 
+  /** Every fake java prints "Picked up JAVA_TOOL_OPTIONS" first, as a JVM does when it is set. */
   @Test
   void withoutAShippedRuntimeAMachineJava17Runs() throws Exception {
     machineJava("17.0.2");

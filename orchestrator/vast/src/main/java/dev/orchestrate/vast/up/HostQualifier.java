@@ -50,13 +50,6 @@ public final class HostQualifier {
   private final boolean shipsJava;
 
   /**
-   * Ships a runtime unless this process's environment says {@code ORCHESTRATE_ENGINE_JDK=image}.
-   */
-  public HostQualifier() {
-    this(EngineJre.shipsUnder(System.getenv()));
-  }
-
-  /**
    * @param shipsJava whether the engine runtime carries its own JRE (then the machine's java is
    *     only reported)
    */

@@ -296,7 +296,11 @@ class VastFaultsIntegrationTest {
           owner,
           u::toString);
       assertEquals(
-          id == ours ? "orchestrate gc" : id == old ? "orchestrate gc --unknown-project" : "",
+          id == ours
+              ? "orchestrate gc"
+              : id == old
+                  ? "orchestrate gc --unknown-project"
+                  : "orchestrate gc --project pffff0000",
           u.get("remove").asText(),
           u::toString);
     }

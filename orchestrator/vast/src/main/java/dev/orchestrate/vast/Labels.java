@@ -8,9 +8,12 @@ import java.util.regex.Pattern;
 
 /**
  * How we tag rentals: {@code orchestrate-p<project>-<run id>-a<attempt>}, where {@code <project>}
- * is this checkout's {@link ProjectTag}. Labels without a project ({@code orchestrate-<run
- * id>-a<n>}, written before projects were told apart) belong to an unknown project. Everything
- * without our prefix is left alone; another project's labels are only ever listed.
+ * is this checkout's {@link ProjectTag} (random, drawn on the checkout's first use). Labels without
+ * a project ({@code orchestrate-<run id>-a<n>}, written before projects were told apart) belong to
+ * an unknown project. Everything without our prefix is left alone; another project's labels are
+ * destroyed only when that project is named ({@code gc --project p<id>}). Clients from before
+ * project ids took every {@code orchestrate-} label for their own: all clients on one account must
+ * be at least the version that wrote project ids.
  */
 public final class Labels {
   public static final String PREFIX = "orchestrate-";
@@ -51,6 +54,15 @@ public final class Labels {
       return Owner.UNKNOWN_PROJECT;
     }
     return m.group(1).equals(project) ? Owner.THIS_PROJECT : Owner.OTHER_PROJECT;
+  }
+
+  /** The project tag in one of our labels ({@code 1234abcd}); empty for old labels and others'. */
+  public static Optional<String> projectOf(String label) {
+    if (!isOurs(label)) {
+      return Optional.empty();
+    }
+    Matcher m = PROJECT.matcher(label.substring(PREFIX.length()));
+    return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
   }
 
   /** The run id inside one of our labels (either form). */

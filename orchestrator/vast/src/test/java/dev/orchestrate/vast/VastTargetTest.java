@@ -152,7 +152,7 @@ class VastTargetTest {
                         && s.detail().contains("RTX 4090")),
         "qualified: " + events);
     assertTrue(m.attributes().get(VastTarget.ENV_FINGERPRINT).startsWith("sha256:"));
-    String project = Files.readString(dir.resolve(".orchestrate/project-id")).strip();
+    String project = dev.orchestrate.core.target.ProjectTag.of(dir.resolve(".orchestrate"), dir);
     assertEquals("orchestrate-p" + project + "-20261126-071500-vast-beef-a1", m.label());
     assertEquals(fx.sim.baseUrl().toString(), m.attributes().get("api"));
     assertEquals(MachineStatus.State.RUNNING, target.status(m).state());

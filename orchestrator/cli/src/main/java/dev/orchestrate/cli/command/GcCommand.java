@@ -1,17 +1,21 @@
 package dev.orchestrate.cli.command;
 
 import dev.orchestrate.cli.CliContext;
+import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.profile.TargetType;
 import dev.orchestrate.core.target.LedgerEntry;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineStatus;
 import dev.orchestrate.core.target.Owner;
+import dev.orchestrate.core.target.ProjectTag;
 import dev.orchestrate.core.target.Target;
+import dev.orchestrate.vast.Labels;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -27,12 +31,16 @@ import picocli.CommandLine.Option;
       "Find and destroy rentals we labelled but no longer track.",
       "Drops ledger entries whose machine is gone, then asks each available target for",
       "machines labelled by this project that the ledger does not track, and destroys them.",
-      "Other projects' machines (another checkout on the same account) are only listed;",
-      "old labels without a project id only with --unknown-project."
+      "Other projects' machines (another checkout on the same account) are only listed, and",
+      "destroyed only with --project and that project's exact id; old labels without a project",
+      "id only with --unknown-project. A checkout that was moved (or copied) since its project",
+      "id was drawn reaps nothing on that id until --confirm-move."
     },
     footer = {
       "%nExamples:",
       "  orchestrate gc --dry-run",
+      "  orchestrate gc --project p1234abcd  # another project's, id as `orchestrate status` shows",
+      "  orchestrate gc --confirm-move       # this checkout was moved: its id is still its own",
       "  orchestrate gc --unknown-project   # also rentals labelled before labels had a project",
       "  orchestrate gc --json",
       Common.EXIT_CODES
@@ -51,12 +59,60 @@ public final class GcCommand implements Callable<Integer> {
               + " by versions before project ids; they may be another checkout's).")
   boolean unknownProject;
 
+  @Option(
+      names = "--project",
+      paramLabel = "ID",
+      description =
+          "Destroy the untracked machines labelled with this exact project id (p1234abcd, as"
+              + " `orchestrate status` prints it) instead of this project's: another checkout's on"
+              + " the same account, or this one's from before its .orchestrate/ was deleted.")
+  String project;
+
+  @Option(
+      names = "--confirm-move",
+      description =
+          "This checkout was moved, not copied: record its new path for its project id, so gc"
+              + " destroys this project's untracked machines again.")
+  boolean confirmMove;
+
   public GcCommand(CliContext c) {
     this.c = c;
   }
 
   @Override
   public Integer call() {
+    Optional<String> named = Optional.empty();
+    if (project != null) {
+      named = ProjectTag.parse(project);
+      if (named.isEmpty()) {
+        throw new OrchestrateException(
+            ErrorCode.USAGE,
+            "not a project id: '" + project + "'",
+            "give it exactly as `orchestrate status` prints it: p and eight hex digits"
+                + " (p1234abcd)");
+      }
+    }
+    List<String> notes = new ArrayList<>();
+    ProjectTag.State tag = ProjectTag.load(c.stateDir(), c.projectDir());
+    if (confirmMove && tag.moved()) {
+      notes.add(
+          (dryRun ? "would record " : "recorded ")
+              + tag.currentPath()
+              + " for project id "
+              + tag.spelled()
+              + " (was "
+              + tag.recordedPath()
+              + ")");
+      if (!dryRun) {
+        tag = ProjectTag.confirmMove(c.stateDir(), c.projectDir());
+      }
+    }
+    // A moved or copied checkout's id may be another checkout's too: no destroying on its word.
+    boolean trusted = !tag.moved() || confirmMove;
+    List<String> warnings = new ArrayList<>();
+    if (!trusted) {
+      warnings.add(movedWarning(tag, "gc leaves this project's untracked machines alone"));
+    }
     List<String> forgotten = new ArrayList<>();
     List<String> destroyed = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
@@ -86,9 +142,9 @@ public final class GcCommand implements Callable<Integer> {
       Target target = c.targets().target(type, c.targetContext());
       try {
         for (Machine m : target.leftovers(tracked)) {
-          Owner owner = Owner.of(m);
-          if (owner == Owner.OTHER_PROJECT || (owner == Owner.UNKNOWN_PROJECT && !unknownProject)) {
-            leftAlone.add(m.id() + " (" + owner.spelled() + ": " + m.label() + ")");
+          Optional<String> why = leftAlone(m, named, trusted);
+          if (why.isPresent()) {
+            leftAlone.add(m.id() + " (" + why.get() + ": " + m.label() + ")");
             continue;
           }
           destroyed.add(m.id());
@@ -106,6 +162,9 @@ public final class GcCommand implements Callable<Integer> {
     if (common.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("dryRun", dryRun);
+      doc.put("project", StatusCommand.projectDoc(tag));
+      doc.put("warnings", warnings);
+      doc.put("notes", notes);
       doc.put("forgotten", forgotten);
       doc.put("destroyed", destroyed);
       doc.put("leftAlone", leftAlone);
@@ -114,6 +173,8 @@ public final class GcCommand implements Callable<Integer> {
       return 0;
     }
     String verb = dryRun ? "would " : "";
+    warnings.forEach(w -> c.out().println("warning: " + w));
+    notes.forEach(n -> c.out().println(n));
     c.out()
         .println(
             verb
@@ -129,17 +190,58 @@ public final class GcCommand implements Callable<Integer> {
                 + destroyed.size()
                 + " untracked machine(s)"
                 + (destroyed.isEmpty() ? "" : ": " + String.join(", ", destroyed)));
-    leftAlone.forEach(
-        m ->
-            c.out()
-                .println(
-                    "left alone "
-                        + m
-                        + (m.contains("unknown project")
-                            ? "; `orchestrate gc --unknown-project` destroys it"
-                            : "")));
+    leftAlone.forEach(m -> c.out().println("left alone " + m));
     skipped.forEach(s -> c.out().println("skipped " + s));
     c.out().flush();
     return 0;
+  }
+
+  /**
+   * Why gc leaves {@code m} alone, with the command that would destroy it; empty if it goes. With
+   * {@code named}, only machines labelled with that project id go (and old labels when asked).
+   */
+  private Optional<String> leftAlone(Machine m, Optional<String> named, boolean trusted) {
+    Owner owner = Owner.of(m);
+    Optional<String> labelled = Labels.projectOf(m.label());
+    if (owner == Owner.UNKNOWN_PROJECT) {
+      return unknownProject
+          ? Optional.empty()
+          : Optional.of("unknown project; `orchestrate gc --unknown-project` destroys it");
+    }
+    if (named.isPresent()) {
+      return labelled.equals(named)
+          ? Optional.empty()
+          : Optional.of(
+              owner.spelled()
+                  + labelled.map(p -> " p" + p).orElse("")
+                  + ", not the project asked for");
+    }
+    if (owner == Owner.OTHER_PROJECT) {
+      return Optional.of(
+          "other project"
+              + labelled
+                  .map(p -> " p" + p + "; `orchestrate gc --project p" + p + "` destroys it")
+                  .orElse(""));
+    }
+    return trusted
+        ? Optional.empty()
+        : Optional.of(
+            "this project's id, but this checkout moved; `orchestrate gc --confirm-move` destroys"
+                + " it");
+  }
+
+  /** What status and gc say about a checkout whose project id was drawn at another path. */
+  static String movedWarning(ProjectTag.State tag, String consequence) {
+    return "this checkout's project id "
+        + tag.spelled()
+        + " was drawn for "
+        + tag.recordedPath()
+        + ", not "
+        + tag.currentPath()
+        + " (moved, or a copy that carried .orchestrate/ along): "
+        + consequence
+        + ". If this checkout was moved, `orchestrate gc --confirm-move` records its new path; if"
+        + " it is a copy, delete .orchestrate/project-id and .orchestrate/ledger.json here so it"
+        + " gets its own id (the original keeps tracking its machines)";
   }
 }

@@ -8,6 +8,7 @@ import dev.orchestrate.core.profile.TargetType;
 import dev.orchestrate.core.target.LedgerEntry;
 import dev.orchestrate.core.target.MachineStatus;
 import dev.orchestrate.core.target.Owner;
+import dev.orchestrate.core.target.ProjectTag;
 import dev.orchestrate.core.target.RunRecord;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -63,8 +64,9 @@ public final class StatusCommand implements Callable<Integer> {
 
   /**
    * A machine labelled by this tool that the ledger does not track: it bills all the same. {@code
-   * owner} says whose it is and {@code remove} the command that destroys it from here (empty for
-   * another project's, which only that project removes).
+   * owner} says whose it is and {@code remove} the command that destroys it from here (for another
+   * project's, {@code gc --project} with that project's exact id; for this project's while the
+   * checkout has moved, {@code gc --confirm-move}).
    */
   public record Untracked(
       String target,
@@ -95,10 +97,24 @@ public final class StatusCommand implements Callable<Integer> {
       held.add(new Held(e, state, detail));
     }
     List<String> notChecked = new ArrayList<>();
-    List<Untracked> untracked = untracked(notChecked);
+    List<String> warnings = new ArrayList<>();
+    ProjectTag.State tag = null;
+    try {
+      tag = ProjectTag.load(c.stateDir(), c.projectDir());
+      if (tag.moved()) {
+        warnings.add(
+            GcCommand.movedWarning(
+                tag, "gc does not destroy this project's untracked machines until told"));
+      }
+    } catch (OrchestrateException ex) {
+      warnings.add(ex.getMessage());
+    }
+    List<Untracked> untracked = untracked(notChecked, tag);
     List<Run> runs = c.runs().list().stream().limit(limit).map(r -> new Run(r, state(r))).toList();
     if (common.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("project", tag == null ? null : projectDoc(tag));
+      doc.put("warnings", warnings);
       doc.put("machines", held);
       doc.put("untracked", untracked);
       doc.put("untrackedNotChecked", notChecked);
@@ -106,6 +122,7 @@ public final class StatusCommand implements Callable<Integer> {
       Common.printJson(c, doc);
       return 0;
     }
+    warnings.forEach(w -> c.out().println("warning: " + w));
     if (held.isEmpty()) {
       c.out().println("machines: none held");
     } else {
@@ -130,7 +147,8 @@ public final class StatusCommand implements Callable<Integer> {
               "untracked: "
                   + untracked.size()
                   + " machine(s) labelled by orchestrate that the ledger does not hold; they bill"
-                  + " all the same");
+                  + " all the same"
+                  + (tag == null ? "" : " (this project is " + tag.spelled() + ")"));
       Table t =
           new Table("MACHINE", "TARGET", "OWNER", "STATUS", "SINCE", "$/H", "LABEL", "REMOVE");
       for (Untracked u : untracked) {
@@ -174,7 +192,7 @@ public final class StatusCommand implements Callable<Integer> {
   }
 
   /** What each available remote target has under our labels that the ledger does not track. */
-  private List<Untracked> untracked(List<String> notChecked) {
+  private List<Untracked> untracked(List<String> notChecked, ProjectTag.State tag) {
     java.util.Set<String> tracked =
         c.ledger().entries().stream()
             .flatMap(e -> e.machine().stream())
@@ -199,9 +217,15 @@ public final class StatusCommand implements Callable<Integer> {
                   m.attributes().getOrDefault("status", ""),
                   m.since(),
                   switch (owner) {
-                    case THIS_PROJECT -> "orchestrate gc";
+                    case THIS_PROJECT ->
+                        tag != null && tag.moved()
+                            ? "orchestrate gc --confirm-move"
+                            : "orchestrate gc";
                     case UNKNOWN_PROJECT -> "orchestrate gc --unknown-project";
-                    case OTHER_PROJECT -> "";
+                    case OTHER_PROJECT ->
+                        dev.orchestrate.vast.Labels.projectOf(m.label())
+                            .map(p -> "orchestrate gc --project p" + p)
+                            .orElse("");
                   }));
         }
       } catch (OrchestrateException ex) {
@@ -214,6 +238,16 @@ public final class StatusCommand implements Callable<Integer> {
       }
     }
     return out;
+  }
+
+  /** This checkout's project id as status and gc report it (JSON). */
+  static Map<String, Object> projectDoc(ProjectTag.State tag) {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("id", tag.spelled());
+    doc.put("path", tag.currentPath().toString());
+    doc.put("recordedPath", tag.recordedPath().toString());
+    doc.put("moved", tag.moved());
+    return doc;
   }
 
   private String state(RunRecord r) {

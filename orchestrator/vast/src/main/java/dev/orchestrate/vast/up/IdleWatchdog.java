@@ -1,5 +1,6 @@
 package dev.orchestrate.vast.up;
 
+import dev.orchestrate.ssh.ProcessLiveness;
 import java.time.Duration;
 import java.util.Map;
 
@@ -7,9 +8,10 @@ import java.util.Map;
  * The money guard that lives on the instance itself: started by the {@code onstart} script when
  * Vast boots the container, so it runs even if the client dies right after the create. Every tick
  * it looks at the lease file the client touches ({@link LeaseKeeper}); when the lease is older than
- * the idle limit and no detached run is alive, it destroys its own instance with the
- * instance-scoped key Vast injects as {@code CONTAINER_API_KEY} (able to stop or destroy only this
- * instance), never the account key, which never leaves the client.
+ * the idle limit and no detached run is alive (its engine a process that is not a zombie), it
+ * destroys its own instance with the instance-scoped key Vast injects as {@code CONTAINER_API_KEY}
+ * (able to stop or destroy only this instance), never the account key, which never leaves the
+ * client.
  */
 public final class IdleWatchdog {
   /** Relative to the instance's home: touched by the client while it wants the machine. */
@@ -18,19 +20,34 @@ public final class IdleWatchdog {
   static final String URL_ENV = "ORCHESTRATE_VAST_URL";
   static final String IDLE_ENV = "ORCHESTRATE_IDLE_SECONDS";
 
+  /**
+   * A shell function {@code runs_active DIR}: some run under {@code DIR/.runs} has no exit file and
+   * its process is alive ({@link ProcessLiveness#ALIVE}: a zombie is not, or an engine killed by
+   * the OOM killer in a container whose PID 1 never reaps would hold the instance, billing, for
+   * ever).
+   */
+  static final String ACTIVE_RUNS =
+      ProcessLiveness.ALIVE
+          + "\n"
+          + """
+      runs_active() {
+        for p in "$1"/.runs/*/pid; do
+          [ -f "$p" ] && [ ! -f "${p%/pid}/exit" ] && alive "$(cat "$p")" && return 0
+        done
+        return 1
+      }
+      """;
+
   // POSIX sh; the key goes to curl through its config on stdin, so it never shows in `ps`.
   private static final String SCRIPT =
-      """
+      ACTIVE_RUNS
+          + """
       d="$HOME/orchestrate"; lease="$d/.lease"; mkdir -p "$d"; touch "$lease"
       idle=${ORCHESTRATE_IDLE_SECONDS:-1800}; tick=$((idle / 4)); [ $tick -lt 1 ] && tick=1; [ $tick -gt 30 ] && tick=30
       while sleep $tick; do
         age=$(( $(date +%s) - $(stat -c %Y "$lease" 2>/dev/null || echo 0) ))
         [ $age -lt $idle ] && continue
-        busy=0
-        for p in "$d"/.runs/*/pid; do
-          [ -f "$p" ] && [ ! -f "${p%/pid}/exit" ] && kill -0 "$(cat "$p")" 2>/dev/null && busy=1
-        done
-        [ $busy = 1 ] && continue
+        runs_active "$d" && continue
         echo "orchestrate watchdog: lease idle ${age}s >= ${idle}s and no run active: destroying instance $CONTAINER_ID"
         u="$ORCHESTRATE_VAST_URL/api/v0/instances/$CONTAINER_ID/"
         if command -v curl >/dev/null 2>&1; then
@@ -44,6 +61,11 @@ public final class IdleWatchdog {
 
   private IdleWatchdog() {}
 
+  /** The watchdog itself, as {@code onstart} writes it to the instance. */
+  static String script() {
+    return SCRIPT;
+  }
+
   /**
    * The {@code onstart} script: Vast's no-tmux marker, then the watchdog written to {@code
    * ~/orchestrate/.watchdog.sh} and started detached (its output in {@code .watchdog.log}).
@@ -51,7 +73,7 @@ public final class IdleWatchdog {
   public static String onstart() {
     return "touch ~/.no_auto_tmux; mkdir -p ~/orchestrate && cat > ~/orchestrate/.watchdog.sh"
         + " <<'ORCHESTRATE_WATCHDOG'\n"
-        + SCRIPT
+        + script()
         + "ORCHESTRATE_WATCHDOG\n"
         + "nohup setsid sh ~/orchestrate/.watchdog.sh >> ~/orchestrate/.watchdog.log 2>&1"
         + " < /dev/null &\n";

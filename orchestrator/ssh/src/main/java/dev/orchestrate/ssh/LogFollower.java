@@ -101,14 +101,8 @@ public final class LogFollower {
     }
   }
 
-  /**
-   * A shell function {@code alive PID}: the process exists and is not a zombie. {@code kill -0}
-   * alone counts a zombie as alive, and a detached process's zombie is reaped by the machine's
-   * init, which in a container may take seconds or never happen.
-   */
-  static final String ALIVE =
-      "alive() { kill -0 \"$1\" 2>/dev/null || return 1; s=; read -r s 2>/dev/null <"
-          + " \"/proc/$1/stat\"; case \"$s\" in *') Z '*|*') X '*) return 1;; esac; }; ";
+  /** The zombie-aware {@code alive PID} shell function, the same the idle watchdog uses. */
+  static final String ALIVE = ProcessLiveness.ALIVE;
 
   /** How often the machine looks for the process's end while the log is streamed. */
   static final String POLL_SECONDS = "0.05";

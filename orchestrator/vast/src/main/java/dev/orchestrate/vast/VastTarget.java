@@ -129,6 +129,30 @@ public final class VastTarget implements Target {
     return new Plan(base.profile(), base.target(), steps, notes);
   }
 
+  /**
+   * Refuses to rent or destroy from a checkout whose project id was drawn at another path: a copy
+   * that carried {@code .orchestrate/} along would label its rentals with the original's id (whose
+   * {@code gc} would then reap them) and its ledger names the original's machines.
+   */
+  private void requireOwnCheckout() {
+    dev.orchestrate.core.target.ProjectTag.State tag =
+        dev.orchestrate.core.target.ProjectTag.load(context.stateDir(), context.projectDir());
+    if (tag.moved()) {
+      throw new OrchestrateException(
+          ErrorCode.FAILURE,
+          "this checkout's project id "
+              + tag.spelled()
+              + " was drawn for "
+              + tag.recordedPath()
+              + ", not "
+              + tag.currentPath()
+              + ": renting or destroying from here could touch the other checkout's machines",
+          "if this checkout was moved, `orchestrate gc --confirm-move` records its new path; if it"
+              + " is a copy, delete .orchestrate/project-id and .orchestrate/ledger.json here so it"
+              + " gets its own id");
+    }
+  }
+
   // The engine runtime for this project, its Java runtime chosen from this target's environment
   // (ORCHESTRATE_ENGINE_JDK, JAVA_HOME) and the JDK running orchestrate.
   private EngineRuntime engineRuntime() {
@@ -149,6 +173,7 @@ public final class VastTarget implements Target {
           ErrorCode.PROFILE, "the profile has no target.vast section", "see profiles/vast.yaml");
     }
     budget(v).checkBeforeRent();
+    requireOwnCheckout();
     // The engine runtime (and the Java runtime it ships) must be buildable here before money is
     // spent: an unbuilt engine or a JDK for another platform fails now, not after the rental.
     engineRuntime().checkBeforeRent(events, context.clock());
@@ -586,6 +611,7 @@ public final class VastTarget implements Target {
 
   @Override
   public void down(Machine machine, EventSink events) {
+    requireOwnCheckout();
     VastSession.Api api = session.api(machine.attributes().get("api"), events);
     session.pool().evict(machine.id());
     api.reaper().down(Long.parseLong(machine.id()));

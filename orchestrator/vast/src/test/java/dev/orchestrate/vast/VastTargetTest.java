@@ -64,6 +64,41 @@ class VastTargetTest {
   }
 
   @Test
+  void aCopiedCheckoutNeitherRentsNorDestroys() throws Exception {
+    // the project id was drawn in another checkout, whose .orchestrate/ this one carries
+    Path original = Files.createDirectories(dir.resolve("original-checkout"));
+    dev.orchestrate.core.target.ProjectTag.of(context.stateDir(), original);
+    Files.createDirectories(dir.resolve("engine/target/classes/dev"));
+    Files.writeString(dir.resolve("engine/target/classes/dev/Marker.class"), "not run");
+    Files.writeString(dir.resolve("engine/target/runtime-classpath.txt"), "");
+    UpRequest up =
+        new UpRequest(
+            RunId.parse("20261126-104500-vast-c0de"),
+            profile(),
+            TestHosts.cpuOnly(),
+            dir.resolve("logs"),
+            Files.createDirectories(dir.resolve(profile().snapshotDir())),
+            new Manifest(List.of()),
+            new Cancellation());
+    try (VastTarget target = new VastTarget(context)) {
+      OrchestrateException e =
+          assertThrows(OrchestrateException.class, () -> target.acquire(up, events::add));
+      assertTrue(e.getMessage().contains("was drawn for " + original.toRealPath()), e.getMessage());
+      assertTrue(e.hint().orElseThrow().contains("gc --confirm-move"), e.hint().toString());
+      Machine someone =
+          Machine.local(
+              "4242",
+              dev.orchestrate.core.profile.TargetType.VAST,
+              "orchestrate-x",
+              java.time.Instant.now(),
+              Map.of("api", fx.sim.baseUrl().toString()));
+      assertThrows(OrchestrateException.class, () -> target.down(someone, events::add));
+    }
+    assertTrue(context.ledger().entries().isEmpty(), "nothing rented");
+    assertTrue(fx.sim.billing().nothingBilling());
+  }
+
+  @Test
   void aJdkForAnotherPlatformFailsBeforeAnythingIsRented() throws Exception {
     Path arm = Files.createDirectories(dir.resolve("linux-arm-jdk"));
     Files.writeString(

@@ -44,17 +44,27 @@ public final class ConnectionPool implements AutoCloseable {
 
   private record Idle(SshTransport transport, long since) {}
 
-  /** The most recently returned open connection to {@code endpoint}, lent to the caller. */
-  synchronized Optional<Transport> take(Endpoint endpoint) {
-    Deque<Idle> waiting = idle.get(endpoint);
-    while (waiting != null && !waiting.isEmpty()) {
-      SshTransport t = waiting.pollLast().transport();
-      if (t.isOpen()) {
+  /**
+   * The most recently returned connection to {@code endpoint} that still carries a command, lent to
+   * the caller. A dropped connection can look open until it is used (the client learns of the drop
+   * only on its next read), so each is asked to run {@code true} first (one round trip, outside the
+   * pool's lock); one that does not is closed and the next tried.
+   */
+  Optional<Transport> take(Endpoint endpoint) {
+    while (true) {
+      SshTransport t;
+      synchronized (this) {
+        Deque<Idle> waiting = idle.get(endpoint);
+        if (waiting == null || waiting.isEmpty()) {
+          return Optional.empty();
+        }
+        t = waiting.pollLast().transport();
+      }
+      if (t.isOpen() && t.responds()) {
         return Optional.of(new Lent(t));
       }
       t.close();
     }
-    return Optional.empty();
   }
 
   /** Lends a new connection: closing it gives it back to the pool. */

@@ -30,6 +30,9 @@ import java.util.concurrent.TimeUnit;
  * a call surfaces as {@link ConnectionLostException} so that the caller decides how to resume.
  */
 final class SshTransport implements Transport {
+  /** How long a kept connection may take to show it still works before a new one is made. */
+  static final java.time.Duration PROBE_TIMEOUT = java.time.Duration.ofSeconds(5);
+
   private static final Duration CHANNEL_OPEN_TIMEOUT = Duration.ofSeconds(20);
 
   private final Endpoint endpoint;
@@ -59,6 +62,15 @@ final class SshTransport implements Transport {
   /** Whether the session is up (a connection kept for later use is worth keeping). */
   synchronized boolean isOpen() {
     return session != null && session.isConnected();
+  }
+
+  /** Whether the connection still runs a command ({@code true}, within {@link #PROBE_TIMEOUT}). */
+  boolean responds() {
+    try {
+      return exec(Command.of("true").withTimeout(PROBE_TIMEOUT), Output.discard()) == 0;
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   @Override

@@ -7,12 +7,9 @@ import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.io.AtomicFiles;
 import dev.orchestrate.core.io.Json;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -172,40 +169,9 @@ public final class ProjectTag {
     AtomicFiles.write(file, content(s.id(), s.recordedPath()));
   }
 
-  /**
-   * Creates the file with a fresh id unless it exists: written whole to a temp file, then linked
-   * into place (link fails if the name exists, so exactly one creator wins and nobody ever reads
-   * half a file). Without hard links, an exclusive create; readers retry a file still being
-   * written.
-   */
+  /** Creates the file with a fresh id unless it exists; the first creator's id is the one. */
   private static void create(Path file, Path current) throws IOException {
-    byte[] bytes = content(newId(), current);
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ch.write(java.nio.ByteBuffer.wrap(bytes));
-        ch.force(true);
-      }
-      try {
-        Files.createLink(file, tmp);
-      } catch (FileAlreadyExistsException lost) {
-        // another process created it first: its id is the one
-      } catch (UnsupportedOperationException | IOException noLinks) {
-        if (!Files.exists(file)) {
-          try (FileChannel ch =
-              FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.wrap(bytes));
-            ch.force(true);
-          } catch (FileAlreadyExistsException lost) {
-            // as above
-          }
-        }
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.createIfAbsent(file, content(newId(), current));
   }
 
   static String newId() {

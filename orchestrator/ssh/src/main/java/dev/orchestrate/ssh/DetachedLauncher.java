@@ -3,6 +3,7 @@ package dev.orchestrate.ssh;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.transport.Command;
+import dev.orchestrate.core.transport.ConnectionLostException;
 import dev.orchestrate.core.transport.ExecResult;
 import dev.orchestrate.core.transport.Transport;
 import java.util.Map;
@@ -16,6 +17,7 @@ import java.util.regex.Pattern;
  */
 public final class DetachedLauncher {
   private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+  private static final int LAUNCH_TRIES = 3;
 
   private final String runsDir;
 
@@ -54,10 +56,16 @@ public final class DetachedLauncher {
             + Command.quote(run.exitFile() + ".tmp")
             + " "
             + Command.quote(run.exitFile());
+    // Starts once per run id, so a launch whose connection dropped can be asked again: `mkdir
+    // launched` is atomic; whoever finds it made already waits for the pid file instead of
+    // starting.
+    String pid = Command.quote(run.pidFile());
     String line =
         "mkdir -p "
             + Command.quote(dir)
-            + " && rm -f "
+            + " || exit 1; if mkdir "
+            + Command.quote(dir + "/launched")
+            + " 2>/dev/null; then rm -f "
             + Command.quote(run.exitFile())
             + " && : >> "
             + Command.quote(run.log())
@@ -66,10 +74,16 @@ public final class DetachedLauncher {
             + " >> "
             + Command.quote(run.log())
             + " 2>&1 < /dev/null & echo $! > "
-            + Command.quote(run.pidFile())
-            + "; cat "
-            + Command.quote(run.pidFile());
-    ExecResult r = transport.run(Command.of(line).withEnvironment(env));
+            + Command.quote(run.pidFile() + ".tmp")
+            + " && mv -f "
+            + Command.quote(run.pidFile() + ".tmp")
+            + " "
+            + pid
+            + "; else i=0; while [ ! -s "
+            + pid
+            + " ] && [ $i -lt 200 ]; do sleep 0.05 2>/dev/null || sleep 1; i=$((i+1)); done; fi; cat "
+            + pid;
+    ExecResult r = runOnce(transport, Command.of(line).withEnvironment(env));
     if (!r.succeeded()) {
       throw new OrchestrateException(
           ErrorCode.TRANSPORT,
@@ -82,5 +96,19 @@ public final class DetachedLauncher {
           "check that " + workDir + " exists on the machine and the disk is not full");
     }
     return new RemoteRun(runId, dir, Long.parseLong(r.stdout().trim()));
+  }
+
+  // The launch line, asked again (the transport reconnects) when the connection drops under it:
+  // it starts the process at most once, so asking again is safe.
+  private static ExecResult runOnce(Transport transport, Command launch) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return transport.run(launch);
+      } catch (ConnectionLostException e) {
+        if (attempt >= LAUNCH_TRIES) {
+          throw e;
+        }
+      }
+    }
   }
 }

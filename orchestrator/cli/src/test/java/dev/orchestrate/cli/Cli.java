@@ -5,7 +5,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Runs the CLI in-process against a project folder of its own, capturing both streams. */
@@ -29,6 +31,28 @@ final class Cli {
     env.put("HOME", project.resolve("home").toString());
     env.put("ORCHESTRATE_PROJECT", project.toString());
     env.put("DOCKER_HOST", "unix://" + project.resolve("no-docker.sock"));
+  }
+
+  /**
+   * Starts the CLI as a JVM of its own (stdout and stderr merged) with this project's environment,
+   * for what needs a real process: signals, a client killed mid-run.
+   */
+  Process start(String... args) throws IOException {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                javaBin, "-cp", System.getProperty("java.class.path"), "dev.orchestrate.cli.Main"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  /** Ctrl-C, for real: SIGINT to {@code process}. */
+  static void sigint(Process process) throws IOException, InterruptedException {
+    new ProcessBuilder("sh", "-c", "kill -INT " + process.pid()).start().waitFor();
   }
 
   /** Only the local target, as in a build where no other target module has landed. */

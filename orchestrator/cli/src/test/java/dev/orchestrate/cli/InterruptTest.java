@@ -27,20 +27,7 @@ class InterruptTest {
   void sigintStopsTheEngineAndStillWritesTheRecord() throws Exception {
     Cli cli = new Cli(dir);
     cli.profile("slow", Cli.shellProfile("echo started; exec sleep 120"));
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.orchestrate.cli.Main",
-                "up",
-                "--profile",
-                "slow")
-            .redirectErrorStream(true);
-    pb.environment().clear();
-    pb.environment().putAll(cli.env);
-    Process up = pb.start();
+    Process up = cli.start("up", "--profile", "slow");
     StringBuilder seen = new StringBuilder();
     try (BufferedReader out =
         new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8))) {
@@ -53,7 +40,7 @@ class InterruptTest {
       List<ProcessHandle> engine = up.descendants().toList();
       assertFalse(engine.isEmpty(), "the engine runs as a child: " + seen);
 
-      new ProcessBuilder("sh", "-c", "kill -INT " + up.pid()).start().waitFor();
+      Cli.sigint(up);
 
       assertTrue(up.waitFor(30, TimeUnit.SECONDS), "orchestrate exits after Ctrl-C");
       out.lines().forEach(l -> seen.append(l).append('\n'));

@@ -119,22 +119,7 @@ class VastFaultsIntegrationTest {
   void ctrlCDuringAStepLeavesTheLedgerTrueAndNothingBilling(String step) throws Exception {
     vast.cli.profile(
         "slow", "extends: vast\nengine:\n  command: [sh, -c, 'echo started; exec sleep 120']\n");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                "dev.orchestrate.cli.Main",
-                "up",
-                "--profile",
-                "slow",
-                "--prompt",
-                "x")
-            .redirectErrorStream(true);
-    pb.environment().clear();
-    pb.environment().putAll(vast.cli.env);
-    Process up = pb.start();
+    Process up = vast.cli.start("up", "--profile", "slow", "--prompt", "x");
     StringBuilder seen = new StringBuilder();
     try (BufferedReader out =
         new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8))) {
@@ -145,7 +130,7 @@ class VastFaultsIntegrationTest {
         }
       }
       assertTrue(seen.toString().contains(step), seen::toString);
-      new ProcessBuilder("sh", "-c", "kill -INT " + up.pid()).start().waitFor();
+      Cli.sigint(up);
       assertTrue(up.waitFor(60, TimeUnit.SECONDS), "orchestrate exits after Ctrl-C");
       out.lines().forEach(l -> seen.append(l).append('\n'));
     }
@@ -166,7 +151,8 @@ class VastFaultsIntegrationTest {
         new java.io.RandomAccessFile(dir.resolve("llm_raw/olmo_2/big.bin").toFile(), "rw")) {
       big.setLength(1L << 30); // a second or more of sending even on loopback
     }
-    Process up = child("up", "--profile", "simvast", "--prompt", "x", "--max-new-tokens", "2");
+    Process up =
+        vast.cli.start("up", "--profile", "simvast", "--prompt", "x", "--max-new-tokens", "2");
     StringBuilder seen = new StringBuilder();
     Thread reader =
         new Thread(
@@ -186,7 +172,7 @@ class VastFaultsIntegrationTest {
     }
     assertTrue(partialBytes(instanceId()) > 8 << 20, seen::toString);
     long sent = System.nanoTime();
-    new ProcessBuilder("sh", "-c", "kill -INT " + up.pid()).start().waitFor();
+    Cli.sigint(up);
     assertTrue(up.waitFor(60, TimeUnit.SECONDS), "orchestrate exits after Ctrl-C");
     long exitMs = (System.nanoTime() - sent) / 1_000_000;
     reader.join(5_000);
@@ -207,7 +193,7 @@ class VastFaultsIntegrationTest {
         "extends: vast\n"
             + "engine:\n  command: [sh, -c, 'i=0; while [ $i -lt 200 ]; do echo line $i;"
             + " i=$((i+1)); sleep 0.02; done; echo \"{\\\"decode_tok_s\\\": 42.5}\"; exit 3']\n");
-    Process up = child("up", "--profile", "counter", "--prompt", "x");
+    Process up = vast.cli.start("up", "--profile", "counter", "--prompt", "x");
     try (BufferedReader out =
         new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = out.readLine()) != null; ) {
@@ -352,19 +338,6 @@ class VastFaultsIntegrationTest {
                 .method("DELETE", java.net.http.HttpRequest.BodyPublishers.ofString("{}"))
                 .build(),
             java.net.http.HttpResponse.BodyHandlers.ofString());
-  }
-
-  private Process child(String... args) throws java.io.IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                java, "-cp", System.getProperty("java.class.path"), "dev.orchestrate.cli.Main"));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().clear();
-    pb.environment().putAll(vast.cli.env);
-    return pb.start();
   }
 
   private long instanceId() {

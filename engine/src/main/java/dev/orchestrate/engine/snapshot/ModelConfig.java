@@ -9,11 +9,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
- * The OLMo-2 hyper-parameters of a snapshot's config.json. Accepts both the transformers v4 keys
- * ({@code torch_dtype}, {@code rope_theta}) and the v5 ones ({@code dtype}, {@code
- * rope_parameters.rope_theta}).
+ * The OLMo-2 hyper-parameters of a snapshot's config.json, as the published checkpoints write it
+ * (allenai/OLMo-2-0425-1B, -1124-7B, -1124-13B, -0325-32B and their -Instruct variants). Accepts
+ * both the transformers v4 keys ({@code torch_dtype}, {@code rope_theta}) and the v5 ones ({@code
+ * dtype}, {@code rope_parameters.rope_theta}); a value the engines do not implement (rope scaling,
+ * attention biases, another activation, a head_dim of its own) is refused by {@link
+ * UnsupportedConfig}, naming the field, rather than run with wrong numerics.
  */
 public record ModelConfig(
     int hiddenSize,
@@ -28,7 +32,8 @@ public record ModelConfig(
     int eosTokenId,
     int padTokenId,
     boolean tieWordEmbeddings,
-    String dtype) {
+    String dtype,
+    OptionalInt bosTokenId) {
 
   public ModelConfig {
     List<String> problems = new ArrayList<>();
@@ -49,6 +54,38 @@ public record ModelConfig(
       throw new EngineException(
           "invalid model config: " + String.join("; ", problems), "check config.json");
     }
+  }
+
+  /** Without a bos id, as the OLMo-2 configs are written (they have no bos_token_id). */
+  public ModelConfig(
+      int hiddenSize,
+      int intermediateSize,
+      int numLayers,
+      int numHeads,
+      int numKvHeads,
+      int vocabSize,
+      int maxPositions,
+      double ropeTheta,
+      double rmsNormEps,
+      int eosTokenId,
+      int padTokenId,
+      boolean tieWordEmbeddings,
+      String dtype) {
+    this(
+        hiddenSize,
+        intermediateSize,
+        numLayers,
+        numHeads,
+        numKvHeads,
+        vocabSize,
+        maxPositions,
+        ropeTheta,
+        rmsNormEps,
+        eosTokenId,
+        padTokenId,
+        tieWordEmbeddings,
+        dtype,
+        OptionalInt.empty());
   }
 
   public int headDim() {
@@ -82,27 +119,32 @@ public record ModelConfig(
       throw new EngineException(
           source + " describes model_type '" + type + "'", "this engine runs OLMo-2 (olmo2) only");
     }
+    UnsupportedConfig.check(root, source);
     double theta =
-        root.has("rope_theta")
+        root.hasNonNull("rope_theta")
             ? root.get("rope_theta").asDouble()
             : root.path("rope_parameters").path("rope_theta").asDouble(10000.0);
     String dtype =
-        root.has("dtype") ? root.get("dtype").asText() : root.path("torch_dtype").asText("float32");
+        root.hasNonNull("dtype")
+            ? root.get("dtype").asText()
+            : root.path("torch_dtype").asText("float32");
     int heads = required(root, "num_attention_heads", source);
+    JsonNode bos = root.get("bos_token_id");
     return new ModelConfig(
         required(root, "hidden_size", source),
         required(root, "intermediate_size", source),
         required(root, "num_hidden_layers", source),
         heads,
-        root.path("num_key_value_heads").asInt(heads),
+        optional(root, "num_key_value_heads", heads, source),
         required(root, "vocab_size", source),
-        root.path("max_position_embeddings").asInt(4096),
+        optional(root, "max_position_embeddings", 4096, source),
         theta,
         root.path("rms_norm_eps").asDouble(1e-5),
         firstInt(root.get("eos_token_id"), 100257),
-        root.path("pad_token_id").asInt(100277),
+        optional(root, "pad_token_id", 100277, source),
         root.path("tie_word_embeddings").asBoolean(false),
-        dtype);
+        dtype,
+        bos == null || bos.isNull() ? OptionalInt.empty() : OptionalInt.of(firstInt(bos, 0)));
   }
 
   private static int firstInt(JsonNode node, int fallback) {
@@ -120,12 +162,25 @@ public record ModelConfig(
     return n.asInt();
   }
 
+  private static int optional(JsonNode root, String key, int fallback, String source) {
+    JsonNode n = root.get(key);
+    if (n == null || n.isNull()) {
+      return fallback;
+    }
+    if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+      throw new EngineException(
+          source + " has '" + key + "': " + n + ", not an integer", "check config.json");
+    }
+    return n.asInt();
+  }
+
   /** config.json as transformers writes it for an OLMo-2 checkpoint. */
   public ObjectNode toJson(ObjectMapper json) {
     ObjectNode n = json.createObjectNode();
     n.putArray("architectures").add("Olmo2ForCausalLM");
     n.put("attention_bias", false);
     n.put("attention_dropout", 0.0);
+    bosTokenId.ifPresent(id -> n.put("bos_token_id", id));
     n.put("eos_token_id", eosTokenId);
     n.put("hidden_act", "silu");
     n.put("hidden_size", hiddenSize);

@@ -9,8 +9,11 @@ import dev.orchestrate.engine.EngineException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ModelConfigTest {
   @TempDir Path dir;
@@ -21,6 +24,11 @@ class ModelConfigTest {
           + "\"vocab_size\":100352,\"rms_norm_eps\":1e-6,\"dtype\":\"bfloat16\","
           + "\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":500000.0},"
           + "\"eos_token_id\":100257,\"pad_token_id\":100277}";
+
+  /** V5 with fields it lacks put in front (for a key V5 has, V5's later value would win). */
+  static String with(String fields) {
+    return "{" + fields + "," + V5.substring(1);
+  }
 
   @Test
   void readsTransformersV5Keys() throws Exception {
@@ -39,6 +47,108 @@ class ModelConfigTest {
     Path f = dir.resolve("config.json");
     Files.writeString(f, json.writeValueAsString(c.toJson(json)));
     assertEquals(c, ModelConfig.read(f));
+  }
+
+  /** Shapes and parameter counts of the published configs (src/test/resources/configs). */
+  @ParameterizedTest
+  @CsvSource({
+    "OLMo-2-0425-1B,      2048,  8192, 16, 16, 16, float32,  1484916736",
+    "OLMo-2-1124-7B,      4096, 11008, 32, 32, 32, float32,  7298617344",
+    "OLMo-2-1124-13B,     5120, 13824, 40, 40, 40, float32,  13716198400",
+    "OLMo-2-1124-13B-Instruct, 5120, 13824, 40, 40, 40, bfloat16, 13716198400",
+    "OLMo-2-0325-32B,     5120, 27648, 64, 40,  8, bfloat16, 32234279936"
+  })
+  void readsThePublishedConfigs(
+      String repo,
+      int hidden,
+      int intermediate,
+      int layers,
+      int heads,
+      int kvHeads,
+      String dtype,
+      long parameters)
+      throws Exception {
+    Path f = dir.resolve("config.json");
+    try (var in = getClass().getResourceAsStream("/configs/" + repo + ".json")) {
+      Files.write(f, in.readAllBytes());
+    }
+    ModelConfig c = ModelConfig.read(f);
+    assertEquals(hidden, c.hiddenSize());
+    assertEquals(intermediate, c.intermediateSize());
+    assertEquals(layers, c.numLayers());
+    assertEquals(heads, c.numHeads());
+    assertEquals(kvHeads, c.numKvHeads());
+    assertEquals(128, c.headDim());
+    assertEquals(100352, c.vocabSize());
+    assertEquals(4096, c.maxPositions());
+    assertEquals(500000.0, c.ropeTheta());
+    assertEquals(1e-6, c.rmsNormEps());
+    assertEquals(100257, c.eosTokenId());
+    assertEquals(100277, c.padTokenId());
+    assertEquals(OptionalInt.empty(), c.bosTokenId());
+    assertEquals(false, c.tieWordEmbeddings());
+    assertEquals(dtype, c.dtype());
+    assertEquals(parameters, c.parameterCount());
+  }
+
+  @Test
+  void aBosIdIsKeptAndWrittenBack() throws Exception {
+    ModelConfig c =
+        ModelConfig.fromJson(new ObjectMapper().readTree(with("\"bos_token_id\":100257")), "x");
+    assertEquals(OptionalInt.of(100257), c.bosTokenId());
+    ObjectMapper json = new ObjectMapper();
+    assertEquals(100257, c.toJson(json).get("bos_token_id").asInt());
+  }
+
+  /** Each value the engines do not implement is refused with the field's name in the message. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "\"rope_scaling\":{\"rope_type\":\"linear\",\"factor\":2.0} | rope_scaling",
+        "\"rope_scaling\":{\"type\":\"dynamic\",\"factor\":2.0} | rope_scaling",
+        "\"rope_scaling\":{\"rope_type\":\"yarn\",\"factor\":4.0} | rope_scaling",
+        "\"attention_bias\":true | attention_bias",
+        "\"hidden_act\":\"gelu\" | hidden_act",
+        "\"head_dim\":64 | head_dim",
+        "\"torch_dtype\":\"float64\" | torch_dtype",
+        "\"max_position_embeddings\":\"long\" | max_position_embeddings",
+        "\"max_position_embeddings\":4096.5 | max_position_embeddings"
+      })
+  void unsupportedValuesAreRefusedNamingTheField(String field, String name) throws Exception {
+    String json = with(field);
+    EngineException e =
+        assertThrows(
+            EngineException.class,
+            () -> ModelConfig.fromJson(new ObjectMapper().readTree(json), "cfg.json"),
+            field);
+    assertTrue(e.getMessage().contains(name), e.getMessage());
+    assertTrue(e.getMessage().startsWith("cfg.json"), e.getMessage());
+  }
+
+  @Test
+  void plainRopeSettingsAreAccepted() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    for (String rope :
+        List.of(
+            "\"rope_scaling\":null",
+            "\"rope_scaling\":{\"rope_type\":\"default\"}",
+            "\"attention_bias\":false",
+            "\"head_dim\":128")) {
+      ModelConfig c = ModelConfig.fromJson(json.readTree(with(rope)), "x");
+      assertEquals(128, c.headDim(), rope);
+    }
+  }
+
+  @Test
+  void allProblemsAreReportedTogether() {
+    String json = with("\"attention_bias\":true,\"hidden_act\":\"relu\"");
+    EngineException e =
+        assertThrows(
+            EngineException.class,
+            () -> ModelConfig.fromJson(new ObjectMapper().readTree(json), "cfg.json"));
+    assertTrue(e.getMessage().contains("attention_bias"), e.getMessage());
+    assertTrue(e.getMessage().contains("hidden_act"), e.getMessage());
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.orchestrate.engine;
 
 import dev.orchestrate.engine.create.Preset;
 import dev.orchestrate.engine.create.SnapshotCreator;
+import dev.orchestrate.engine.create.SnapshotCreator.Request;
 import dev.orchestrate.engine.snapshot.DType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -20,16 +22,32 @@ public final class TinySnapshots {
   private TinySnapshots() {}
 
   /** The tiny OLMo-2 snapshot for a seed and dtype. */
-  public static synchronized Path tiny(long seed, DType dtype) {
-    Path dir = Path.of("target", "test-snapshots", "tiny-" + seed + "-" + dtype).toAbsolutePath();
-    if (Files.isRegularFile(dir.resolve("model.safetensors"))) {
+  public static Path tiny(long seed, DType dtype) {
+    return create("tiny-" + seed + "-" + dtype, tmp -> new Request(Preset.TINY, seed, dtype, tmp));
+  }
+
+  /** The same weights written as {@code shards} files with an index. */
+  public static Path sharded(long seed, DType dtype, int shards) {
+    return create(
+        "tiny-" + seed + "-" + dtype + "-" + shards + "-shards",
+        tmp -> new Request(Preset.TINY, seed, dtype, tmp, shards, false));
+  }
+
+  /** The tiny snapshot laid out as an -Instruct repo (chat_template in tokenizer_config.json). */
+  public static Path instruct(long seed) {
+    return create(
+        "tiny-instruct-" + seed, tmp -> new Request(Preset.TINY, seed, DType.BF16, tmp, 0, true));
+  }
+
+  private static synchronized Path create(String name, Function<Path, Request> request) {
+    Path dir = Path.of("target", "test-snapshots", name).toAbsolutePath();
+    if (Files.isRegularFile(dir.resolve("config.json"))) {
       return dir;
     }
     try {
       Files.createDirectories(dir.getParent());
       Path tmp = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".");
-      new SnapshotCreator(message -> {})
-          .create(new SnapshotCreator.Request(Preset.TINY, seed, dtype, tmp));
+      new SnapshotCreator(message -> {}).create(request.apply(tmp));
       try {
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException raced) {

@@ -36,8 +36,27 @@ final class SnapshotCommand implements Runnable {
     @Option(names = "--seed", defaultValue = "0")
     long seed;
 
-    @Option(names = "--dtype", defaultValue = "bf16", description = "bf16 or f32")
+    @Option(
+        names = "--dtype",
+        defaultValue = "bf16",
+        description = "bf16, f32 or f16 (the published OLMo-2 repos hold f32 or bf16)")
     String dtype;
+
+    @Option(
+        names = "--shards",
+        defaultValue = "0",
+        description =
+            "weight files: 0 cuts at 5 GB as transformers does, 1 writes one model.safetensors,"
+                + " N > 1 writes N model-0000k-of-0000N.safetensors plus"
+                + " model.safetensors.index.json (default: ${DEFAULT-VALUE})")
+    int shards;
+
+    @Option(
+        names = "--instruct",
+        description =
+            "lay it out as an -Instruct repo: tokenizer_config.json carries the OLMo-2 Instruct"
+                + " chat_template (for `generate --chat`)")
+    boolean instruct;
 
     @Option(names = "--out", required = true)
     Path out;
@@ -53,7 +72,8 @@ final class SnapshotCommand implements Runnable {
       long start = System.nanoTime();
       new SnapshotCreator(console.err()::println)
           .create(
-              new SnapshotCreator.Request(Preset.parse(config), seed, DType.fromCli(dtype), out));
+              new SnapshotCreator.Request(
+                  Preset.parse(config), seed, DType.fromCli(dtype), out, shards, instruct));
       console.err().printf("done in %.1f s%n", (System.nanoTime() - start) / 1e9);
       console.out().println(out + " " + Snapshot.open(out).fingerprint());
       return 0;

@@ -65,6 +65,11 @@ public final class Dolma2Tokenizer {
     this.json = json;
   }
 
+  /** Whether the added token at {@code index} (id {@link #FIRST_ADDED_ID} + index) is special. */
+  public static boolean isSpecial(int index) {
+    return ADDED.get(index).getValue();
+  }
+
   /** The added tokens' contents in id order. */
   public static List<String> addedTokens() {
     return ADDED.stream().map(Map.Entry::getKey).toList();

@@ -27,8 +27,28 @@ public final class SnapshotCreator {
   /** transformers' default max_shard_size, "5GB". */
   public static final long MAX_SHARD_BYTES = 5_000_000_000L;
 
-  /** What to create. */
-  public record Request(Preset preset, long seed, DType dtype, Path out) {}
+  /**
+   * What to create.
+   *
+   * @param shards how many weight files: 0 splits as transformers does (at {@link
+   *     #MAX_SHARD_BYTES}), 1 writes one model.safetensors, N &gt; 1 writes N shards of about equal
+   *     size plus model.safetensors.index.json
+   * @param instruct also write what an -Instruct repository carries: the OLMo-2 Instruct
+   *     chat_template and added_tokens_decoder in tokenizer_config.json
+   */
+  public record Request(
+      Preset preset, long seed, DType dtype, Path out, int shards, boolean instruct) {
+    public Request {
+      if (shards < 0) {
+        throw new EngineException("--shards must be 0 (automatic) or more, not " + shards, "");
+      }
+    }
+
+    /** A base-model snapshot sharded as transformers would shard it. */
+    public Request(Preset preset, long seed, DType dtype, Path out) {
+      this(preset, seed, dtype, out, 0, false);
+    }
+  }
 
   private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private final SafetensorsWriter writer = new SafetensorsWriter();
@@ -46,8 +66,9 @@ public final class SnapshotCreator {
   }
 
   public void create(Request r) {
-    if (r.dtype() != DType.BF16 && r.dtype() != DType.F32) {
-      throw new EngineException("snapshots are written as bf16 or f32, not " + r.dtype(), "");
+    if (!r.dtype().isFloat()) {
+      throw new EngineException(
+          "snapshots are written as bf16, f32 or f16, not " + r.dtype(), "use --dtype bf16");
     }
     ModelConfig config = r.preset().config(r.dtype().torchName());
     try {
@@ -57,28 +78,48 @@ public final class SnapshotCreator {
       writeJson(
           r.out().resolve("generation_config.json"),
           new GenerationConfig(List.of(config.eosTokenId()), config.padTokenId()).toJson(json));
-      writeTokenizer(r.out());
+      writeTokenizer(r.out(), r.instruct());
     } catch (IOException e) {
       throw new EngineException(
           "cannot write snapshot to " + r.out() + ": " + e.getMessage(), "", e);
     }
     List<TensorSpec> tensors = Olmo2Tensors.of(config, r.dtype(), new WeightGenerator(r.seed()));
-    writeWeights(r.out(), tensors);
+    long total = tensors.stream().mapToLong(TensorSpec::byteSize).sum();
+    if (r.shards() > tensors.size()) {
+      throw new EngineException(
+          "--shards " + r.shards() + " is more than the " + tensors.size() + " tensors to write",
+          "a tensor never spans two shards");
+    }
+    long limit = r.shards() == 0 ? maxShardBytes : Math.max(1, total / r.shards());
+    writeWeights(r.out(), split(tensors, limit, r.shards()), total);
   }
 
-  private void writeWeights(Path dir, List<TensorSpec> tensors) {
+  /**
+   * Tensors in model order, cut into shards of at most {@code limit} bytes (a larger tensor gets a
+   * shard of its own); with {@code count} &gt; 0, exactly that many shards.
+   */
+  private static List<List<TensorSpec>> split(List<TensorSpec> tensors, long limit, int count) {
+    List<TensorSpec> ordered = tensors; // model order, as transformers' state dict is cut
     List<List<TensorSpec>> shards = new ArrayList<>();
     long size = 0;
-    long total = 0;
-    for (TensorSpec t : tensors) {
-      if (shards.isEmpty() || (size + t.byteSize() > maxShardBytes && size > 0)) {
+    for (int i = 0; i < ordered.size(); i++) {
+      TensorSpec t = ordered.get(i);
+      int left = ordered.size() - i;
+      boolean full = size > 0 && size + t.byteSize() > limit;
+      boolean mustOpen = count > 0 && count - shards.size() == left; // one tensor per shard left
+      boolean mayOpen = count == 0 || shards.size() < count;
+      if (shards.isEmpty() || (mayOpen && (full || mustOpen))) {
         shards.add(new ArrayList<>());
         size = 0;
       }
       shards.get(shards.size() - 1).add(t);
       size += t.byteSize();
-      total += t.byteSize();
     }
+    return shards;
+  }
+
+  private void writeWeights(Path dir, List<List<TensorSpec>> shards, long total) {
+    List<TensorSpec> tensors = shards.stream().flatMap(List::stream).toList();
     Map<String, String> meta = Map.of("format", "pt");
     if (shards.size() == 1) {
       progress.accept("writing " + Weights.SINGLE_FILE + " (" + total / 1_000_000 + " MB)");
@@ -103,7 +144,7 @@ public final class SnapshotCreator {
     }
   }
 
-  private void writeTokenizer(Path dir) throws IOException {
+  private void writeTokenizer(Path dir, boolean instruct) throws IOException {
     writeJson(dir.resolve("tokenizer.json"), new Dolma2Tokenizer(json).tokenizerJson());
     ObjectNode cfg = json.createObjectNode();
     cfg.put("add_bos_token", false);
@@ -116,6 +157,9 @@ public final class SnapshotCreator {
     cfg.put("pad_token", "<|pad|>");
     cfg.put("tokenizer_class", "GPT2Tokenizer");
     cfg.put("unk_token", "<|endoftext|>");
+    if (instruct) {
+      InstructTokenizerConfig.addTo(cfg);
+    }
     writeJson(dir.resolve("tokenizer_config.json"), cfg);
     ObjectNode special = json.createObjectNode();
     special.put("bos_token", "<|endoftext|>");

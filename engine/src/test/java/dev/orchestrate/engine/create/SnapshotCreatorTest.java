@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orchestrate.engine.TinySnapshots;
 import dev.orchestrate.engine.snapshot.DType;
 import dev.orchestrate.engine.snapshot.ModelConfig;
@@ -95,6 +97,102 @@ class SnapshotCreatorTest {
         assertArrayEquals(b.tensor(name).toFloatArray(), a.tensor(name).toFloatArray(), name);
       }
     }
+  }
+
+  @Test
+  void shardsOptionWritesExactlyThatManyFiles() throws Exception {
+    for (int n : new int[] {1, 2, 5, 25}) {
+      Path out = dir.resolve("n" + n);
+      new SnapshotCreator(m -> {})
+          .create(new SnapshotCreator.Request(Preset.TINY, 1, DType.BF16, out, n, false));
+      try (Stream<Path> files = Files.list(out)) {
+        long count = files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).count();
+        assertEquals(n, count, "--shards " + n);
+      }
+      assertEquals(n > 1, Files.isRegularFile(out.resolve(Weights.INDEX_FILE)), "index");
+      assertEquals(n == 1, Files.isRegularFile(out.resolve(Weights.SINGLE_FILE)), "single");
+      try (Weights w = Weights.open(out)) {
+        assertEquals(25, w.names().size());
+      }
+    }
+    dev.orchestrate.engine.EngineException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            dev.orchestrate.engine.EngineException.class,
+            () ->
+                new SnapshotCreator(m -> {})
+                    .create(
+                        new SnapshotCreator.Request(
+                            Preset.TINY, 1, DType.BF16, dir.resolve("x"), 26, false)));
+    assertTrue(e.getMessage().contains("--shards 26"), e.getMessage());
+  }
+
+  /** tokenizer.json has the structure of the published dolma2 one (a cl100k conversion). */
+  @Test
+  void tokenizerJsonHasTheRealStructure() throws Exception {
+    JsonNode t =
+        new ObjectMapper()
+            .readTree(
+                Files.readString(TinySnapshots.tiny(1, DType.BF16).resolve("tokenizer.json")));
+    JsonNode pre = t.get("pre_tokenizer");
+    assertEquals("Sequence", pre.get("type").asText());
+    JsonNode split = pre.get("pretokenizers").get(0);
+    assertEquals("Split", split.get("type").asText());
+    assertEquals(Dolma2Tokenizer.PATTERN, split.get("pattern").get("Regex").asText());
+    assertEquals("Isolated", split.get("behavior").asText());
+    JsonNode byteLevel = pre.get("pretokenizers").get(1);
+    assertEquals("ByteLevel", byteLevel.get("type").asText());
+    assertEquals(false, byteLevel.get("use_regex").asBoolean());
+    assertEquals(false, byteLevel.get("add_prefix_space").asBoolean());
+    assertEquals("ByteLevel", t.get("decoder").get("type").asText());
+    assertTrue(t.get("normalizer").isNull());
+    JsonNode model = t.get("model");
+    assertEquals("BPE", model.get("type").asText());
+    assertEquals(100256, model.get("vocab").size());
+    assertEquals(0, model.get("vocab").get("!").asInt());
+    assertEquals(220, model.get("vocab").get("\u0120").asInt()); // "Ġ", the byte-level space
+    assertTrue(model.get("merges").size() > 100000);
+    JsonNode added = t.get("added_tokens");
+    assertEquals(22, added.size());
+    for (JsonNode a : added) {
+      int id = a.get("id").asInt();
+      assertEquals(PUBLISHED_SPECIAL.contains(id), a.get("special").asBoolean(), "special " + id);
+      assertEquals(false, a.get("normalized").asBoolean());
+    }
+    assertEquals("<|endoftext|>", added.get(1).get("content").asText());
+    assertEquals(100257, added.get(1).get("id").asInt());
+    assertEquals("<|pad|>", added.get(21).get("content").asText());
+  }
+
+  /** The special added tokens of the published OLMo-2 tokenizer_config.json. */
+  static final java.util.Set<Integer> PUBLISHED_SPECIAL =
+      java.util.Set.of(100257, 100258, 100259, 100260, 100264, 100265, 100276, 100277);
+
+  @Test
+  void instructSnapshotsCarryTheChatTemplate() throws Exception {
+    Path snap = TinySnapshots.instruct(1);
+    JsonNode cfg =
+        new ObjectMapper().readTree(Files.readString(snap.resolve("tokenizer_config.json")));
+    List<String> keys = new java.util.ArrayList<>();
+    cfg.fieldNames().forEachRemaining(keys::add);
+    assertEquals(keys.stream().sorted().toList(), keys, "sorted as transformers saves them");
+    assertTrue(cfg.get("chat_template").asText().startsWith("{{ bos_token }}{% for message in"));
+    assertEquals("<|endoftext|>", cfg.get("bos_token").asText());
+    assertEquals("<|endoftext|>", cfg.get("eos_token").asText());
+    JsonNode decoder = cfg.get("added_tokens_decoder");
+    assertEquals(22, decoder.size());
+    assertEquals("<|im_start|>", decoder.get("100264").get("content").asText());
+    decoder
+        .properties()
+        .forEach(
+            e ->
+                assertEquals(
+                    PUBLISHED_SPECIAL.contains(Integer.parseInt(e.getKey())),
+                    e.getValue().get("special").asBoolean(),
+                    e.getKey()));
+    // The weights and tokenizer.json are the base snapshot's.
+    assertEquals(
+        Files.readString(TinySnapshots.tiny(1, DType.BF16).resolve("tokenizer.json")),
+        Files.readString(snap.resolve("tokenizer.json")));
   }
 
   @Test

@@ -16,26 +16,44 @@ public record GenerationConfig(List<Integer> eosTokenIds, int padTokenId) {
     eosTokenIds = List.copyOf(eosTokenIds);
   }
 
-  /** Reads the file, or derives the values from the model config when the file is absent. */
+  /**
+   * Reads the file, or derives the values from the model config when the file is absent. {@code
+   * eos_token_id} may be one id or a list of ids (Instruct checkpoints may stop on several); a
+   * generation stops at any of them.
+   */
   public static GenerationConfig readOrDefault(Path file, ModelConfig model) {
     if (!Files.isRegularFile(file)) {
       return new GenerationConfig(List.of(model.eosTokenId()), model.padTokenId());
     }
+    JsonNode root;
     try {
-      JsonNode root = new ObjectMapper().readTree(Files.readString(file));
-      List<Integer> eos = new ArrayList<>();
-      JsonNode e = root.get("eos_token_id");
-      if (e != null && e.isArray()) {
-        e.forEach(x -> eos.add(x.asInt()));
-      } else if (e != null && e.canConvertToInt()) {
-        eos.add(e.asInt());
-      } else {
-        eos.add(model.eosTokenId());
-      }
-      return new GenerationConfig(eos, root.path("pad_token_id").asInt(model.padTokenId()));
+      root = new ObjectMapper().readTree(Files.readString(file));
     } catch (IOException ex) {
-      throw new EngineException("cannot read " + file + ": " + ex.getMessage(), "", ex);
+      throw new EngineException(
+          "cannot read " + file + ": " + ex.getMessage(), "the file may be truncated", ex);
     }
+    List<Integer> eos = new ArrayList<>();
+    JsonNode e = root.get("eos_token_id");
+    if (e == null || e.isNull()) {
+      eos.add(model.eosTokenId());
+    } else if (e.isArray() && !e.isEmpty()) {
+      e.forEach(x -> eos.add(tokenId(x, "eos_token_id", e, file)));
+    } else {
+      eos.add(tokenId(e, "eos_token_id", e, file));
+    }
+    JsonNode pad = root.get("pad_token_id");
+    int padId =
+        pad == null || pad.isNull() ? model.padTokenId() : tokenId(pad, "pad_token_id", pad, file);
+    return new GenerationConfig(eos, padId);
+  }
+
+  private static int tokenId(JsonNode id, String key, JsonNode value, Path file) {
+    if (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0) {
+      throw new EngineException(
+          file + ": " + key + " " + value + " is not a token id or a list of token ids",
+          "e.g. \"eos_token_id\": 100257 or [100257, 100265]");
+    }
+    return id.asInt();
   }
 
   public ObjectNode toJson(ObjectMapper json) {

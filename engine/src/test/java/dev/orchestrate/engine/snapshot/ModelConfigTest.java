@@ -173,16 +173,6 @@ class ModelConfigTest {
   }
 
   @Test
-  void generationConfigAcceptsAListOfEosIds() throws Exception {
-    ModelConfig c = ModelConfig.fromJson(new ObjectMapper().readTree(V5), "x");
-    Path f = dir.resolve("generation_config.json");
-    Files.writeString(f, "{\"eos_token_id\":[100257,100265],\"pad_token_id\":100277}");
-    assertEquals(List.of(100257, 100265), GenerationConfig.readOrDefault(f, c).eosTokenIds());
-    assertEquals(
-        List.of(100257), GenerationConfig.readOrDefault(dir.resolve("none.json"), c).eosTokenIds());
-  }
-
-  @Test
   void indexPointingAtTheWrongShardIsReported() throws Exception {
     Path snap = dir.resolve("s");
     Files.createDirectories(snap);

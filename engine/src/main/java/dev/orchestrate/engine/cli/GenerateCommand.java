@@ -1,5 +1,6 @@
 package dev.orchestrate.engine.cli;
 
+import dev.orchestrate.engine.chat.ChatPrompt;
 import dev.orchestrate.engine.generate.Backend;
 import dev.orchestrate.engine.generate.BackendProvider;
 import dev.orchestrate.engine.generate.Backends;
@@ -33,6 +34,13 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--prompt", required = true)
   String prompt;
 
+  @Option(
+      names = "--chat",
+      description =
+          "treat --prompt as a user message and render it with the snapshot's own chat_template"
+              + " (tokenizer_config.json of an -Instruct repo), generation prompt added")
+  boolean chat;
+
   @Option(names = "--max-new-tokens", defaultValue = "64")
   int maxNewTokens;
 
@@ -49,16 +57,17 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    String promptText = chat ? ChatPrompt.of(snapshot, prompt) : prompt;
     if (backend.equals("hf")) {
       String python = System.getenv().getOrDefault("ENGINE_PYTHON", "python3");
       return new HfRunner(python, console.err())
-          .generate(snapshot, prompt, maxNewTokens, sampling.params());
+          .generate(snapshot, promptText, maxNewTokens, sampling.params());
     }
     Snapshot snap = Snapshot.open(snapshot);
     BackendProvider provider = Backends.installed().get(backend);
     // A prompt has at most as many tokens as UTF-8 bytes, so the cache can be sized before the
     // tokenizer is ready; loading tokenizer and weights side by side saves most of a second.
-    int bound = prompt.getBytes(StandardCharsets.UTF_8).length + maxNewTokens;
+    int bound = promptText.getBytes(StandardCharsets.UTF_8).length + maxNewTokens;
     int capacity = Math.min(snap.config().maxPositions(), bound);
     CompletableFuture<TextTokenizer> tokenizerLoad =
         CompletableFuture.supplyAsync(() -> HfTokenizer.load(snap.tokenizerJson()));
@@ -72,7 +81,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
     try (model;
         TextTokenizer tokenizer = await(tokenizerLoad)) {
-      int[] ids = tokenizer.encode(prompt);
+      int[] ids = tokenizer.encode(promptText);
       Set<Integer> stops = new HashSet<>(snap.generation().eosTokenIds());
       GenerationRequest request =
           new GenerationRequest(ids, maxNewTokens, sampling.params(), stops);

@@ -4,16 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.orchestrate.engine.TinySnapshots;
 import dev.orchestrate.engine.snapshot.DType;
 import dev.orchestrate.engine.snapshot.Snapshot;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -86,6 +93,32 @@ class HfTokenizerTest {
     int[] ids = tokenizer.encode(text);
     assertEquals(cl100k.encodeOrdinary(text).size(), ids.length);
     assertEquals(text, tokenizer.decode(ids));
+  }
+
+  /**
+   * tokenizers 0.20+ saves merges as pairs ({@code [["Ġ", "t"], ...]}) rather than "Ġ t" strings; a
+   * snapshot saved that way tokenizes the same.
+   */
+  @Test
+  void mergesSavedAsPairsTokenizeTheSame(@TempDir Path dir) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    Path original = Snapshot.open(TinySnapshots.tiny(1, DType.BF16)).tokenizerJson();
+    ObjectNode root = (ObjectNode) json.readTree(Files.readString(original));
+    ObjectNode model = (ObjectNode) root.get("model");
+    ArrayNode pairs = json.createArrayNode();
+    for (JsonNode m : model.get("merges")) {
+      String s = m.asText();
+      int space = s.indexOf(' ');
+      pairs.addArray().add(s.substring(0, space)).add(s.substring(space + 1));
+    }
+    model.set("merges", pairs);
+    Path copy = dir.resolve("tokenizer.json");
+    Files.writeString(copy, json.writeValueAsString(root));
+    try (HfTokenizer paired = HfTokenizer.load(copy)) {
+      for (String text : texts()) {
+        assertArrayEquals(tokenizer.encode(text), paired.encode(text), text);
+      }
+    }
   }
 
   @Test

@@ -53,7 +53,7 @@ public enum DType {
       case "bf16", "bfloat16" -> BF16;
       case "f32", "fp32", "float32" -> F32;
       case "f16", "fp16", "float16" -> F16;
-      default -> throw new EngineException("unknown dtype '" + name + "'", "use bf16 or f32");
+      default -> throw new EngineException("unknown dtype '" + name + "'", "use bf16, f32 or f16");
     };
   }
 

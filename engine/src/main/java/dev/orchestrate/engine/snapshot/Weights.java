@@ -61,6 +61,15 @@ public final class Weights implements AutoCloseable {
     try {
       for (Map.Entry<String, JsonNode> e : weightMap.properties()) {
         String shardName = e.getValue().asText();
+        if (!e.getValue().isTextual()
+            || !shardName.endsWith(".safetensors")
+            || shardName.contains("/")
+            || shardName.contains("\\")
+            || shardName.startsWith(".")) {
+          throw new EngineException(
+              INDEX_FILE + " puts '" + e.getKey() + "' in " + e.getValue() + ", not a shard file",
+              "weight_map values name .safetensors files beside the index; the index is corrupt");
+        }
         SafetensorsFile shard =
             shards.computeIfAbsent(
                 shardName,

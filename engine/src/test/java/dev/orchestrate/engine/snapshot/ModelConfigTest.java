@@ -187,5 +187,12 @@ class ModelConfigTest {
         snap.resolve(Weights.INDEX_FILE), "{\"weight_map\":{\"y\":\"a.safetensors\"}}");
     EngineException e = assertThrows(EngineException.class, () -> Weights.open(snap));
     assertTrue(e.getMessage().contains("puts 'y' in a.safetensors"), e.getMessage());
+    for (String outside : List.of("../a.safetensors", "/etc/passwd", "sub/a.safetensors", "7")) {
+      Files.writeString(
+          snap.resolve(Weights.INDEX_FILE),
+          "{\"weight_map\":{\"x\":" + new ObjectMapper().writeValueAsString(outside) + "}}");
+      EngineException bad = assertThrows(EngineException.class, () -> Weights.open(snap), outside);
+      assertTrue(bad.getMessage().contains("not a shard file"), bad.getMessage());
+    }
   }
 }

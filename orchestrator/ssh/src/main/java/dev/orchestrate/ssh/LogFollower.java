@@ -4,7 +4,8 @@ import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.LogLine;
-import dev.orchestrate.core.event.Warning;
+import dev.orchestrate.core.retry.Retrier;
+import dev.orchestrate.core.retry.RetryPolicyName;
 import dev.orchestrate.core.time.Sleeper;
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.ConnectionLostException;
@@ -37,16 +38,21 @@ public final class LogFollower {
 
   private static final Duration FOLLOW_TIMEOUT = Duration.ofDays(7);
 
+  private final Retrier retrier;
   private final Sleeper sleeper;
   private final Clock clock;
-  private final Duration retryDelay;
-  private final int maxConsecutiveDrops;
+  private final Duration pollDelay;
 
-  public LogFollower(Sleeper sleeper, Clock clock, Duration retryDelay, int maxConsecutiveDrops) {
+  /**
+   * @param retrier reconnects after a drop under {@link RetryPolicyName#LOG_FOLLOW} (the count
+   *     starts again after every round that got through)
+   * @param pollDelay the pause before looking again when tail stopped but the process runs on
+   */
+  public LogFollower(Retrier retrier, Sleeper sleeper, Clock clock, Duration pollDelay) {
+    this.retrier = retrier;
     this.sleeper = sleeper;
     this.clock = clock;
-    this.retryDelay = retryDelay;
-    this.maxConsecutiveDrops = maxConsecutiveDrops;
+    this.pollDelay = pollDelay;
   }
 
   /**
@@ -57,40 +63,25 @@ public final class LogFollower {
    */
   public int follow(
       Transport transport, RemoteRun run, Path localCopy, String source, EventSink events) {
+    Retrier announcing = retrier.withEvents(events);
     try {
       Files.createDirectories(localCopy.toAbsolutePath().getParent());
       try (OutputStream copy =
           Files.newOutputStream(localCopy, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
         Lines lines = new Lines(Files.size(localCopy), copy, source, events);
-        int drops = 0;
         while (true) {
-          try {
-            stream(transport, run, lines);
-            Optional<Integer> exit = restIfEnded(transport, run, lines);
-            if (exit.isPresent()) {
-              lines.flushPartial();
-              return exit.get();
-            }
-            // The process runs on but tail stopped (its log was removed, or it was killed): not a
-            // drop; look again after the retry delay rather than at once.
-            drops = 0;
-            sleeper.sleep(retryDelay);
-          } catch (ConnectionLostException e) {
-            lines.discardPartial();
-            if (++drops > maxConsecutiveDrops) {
-              throw e;
-            }
-            events.accept(
-                new Warning(
-                    clock.instant(),
-                    "connection to "
-                        + transport.endpoint().machineId()
-                        + " dropped; resuming the"
-                        + " log from byte "
-                        + lines.offset(),
-                    ""));
-            sleeper.sleep(retryDelay);
+          Optional<Integer> exit =
+              announcing.get(
+                  RetryPolicyName.LOG_FOLLOW,
+                  "following the log on " + transport.endpoint().machineId(),
+                  () -> round(transport, run, lines));
+          if (exit.isPresent()) {
+            lines.flushPartial();
+            return exit.get();
           }
+          // The process runs on but tail stopped (its log was removed, or it was killed): not a
+          // drop; look again after a pause rather than at once.
+          sleeper.sleep(pollDelay);
         }
       }
     } catch (IOException e) {
@@ -98,6 +89,19 @@ public final class LogFollower {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new OrchestrateException(ErrorCode.INTERRUPTED, "stopped following the log", null, e);
+    }
+  }
+
+  // One round: stream until tail stops, then the rest and the exit code if the process ended. A
+  // drop loses only the partial line, which the next round reads again from the offset.
+  private static Optional<Integer> round(Transport transport, RemoteRun run, Lines lines) {
+    try {
+      stream(transport, run, lines);
+      return restIfEnded(transport, run, lines);
+    } catch (ConnectionLostException e) {
+      lines.discardPartial();
+      throw new ConnectionLostException(
+          transport.endpoint(), "(log resumes from byte " + lines.offset() + ")", e);
     }
   }
 

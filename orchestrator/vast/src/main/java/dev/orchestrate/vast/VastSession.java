@@ -4,6 +4,7 @@ import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Warning;
 import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.retry.RetryPolicyName;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.transport.Connector;
@@ -24,7 +25,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,9 +80,7 @@ final class VastSession {
         apiKey,
         context.redactor(),
         context.sleeper(),
-        new SecureRandom(),
-        line ->
-            events.accept(new dev.orchestrate.core.event.Notice(context.clock().instant(), line)));
+        context.retrier().withEvents(e -> events.accept(e)));
   }
 
   ProjectKey projectKey() {
@@ -106,7 +104,7 @@ final class VastSession {
   }
 
   SshConnector sshConnector() {
-    return new SshConnector(SshSettings.defaults(), projectKey(), pins(), context.sleeper(), pool);
+    return new SshConnector(SshSettings.defaults(), projectKey(), pins(), context.retrier(), pool);
   }
 
   /** The SSH steps shared with the ssh target, on our key and pins. */
@@ -120,13 +118,14 @@ final class VastSession {
         new dev.orchestrate.ssh.SshConfigEntries(sshDir, Path.of(home, ".ssh", "config")),
         context.projectDir(),
         context.clock(),
-        follower());
+        follower(),
+        context.retrier());
   }
 
-  /** Follows engine output; a dropped connection is retried every second, 30 times in a row. */
+  /** Follows engine output; a dropped connection is retried under {@code LOG_FOLLOW}. */
   dev.orchestrate.ssh.LogFollower follower() {
     return new dev.orchestrate.ssh.LogFollower(
-        context.sleeper(), context.clock(), Duration.ofSeconds(1), 30);
+        context.retrier(), context.sleeper(), context.clock(), Duration.ofSeconds(1));
   }
 
   /**
@@ -136,13 +135,10 @@ final class VastSession {
   SshProbe sshProbe() {
     SshConnector quick =
         new SshConnector(
-            SshSettings.defaults()
-                .withBackoff(
-                    new dev.orchestrate.ssh.Backoff(
-                        1, Duration.ofMillis(100), Duration.ofMillis(100))),
+            SshSettings.defaults().withConnectPolicy(RetryPolicyName.SSH_PROBE),
             projectKey(),
             pins(),
-            context.sleeper());
+            context.retrier());
     return (id, ssh) -> {
       String machineId = String.valueOf(id);
       if (freshMachines.add(machineId)) {
@@ -216,8 +212,7 @@ final class VastSession {
     }
 
     Destroyer destroyer() {
-      return new Destroyer(
-          client, context.clock(), context.sleeper(), Duration.ofMinutes(5), Duration.ofSeconds(3));
+      return new Destroyer(client, context.retrier().withEvents(e -> events.accept(e)));
     }
 
     Provisioner provisioner(SshProbe probe) {
@@ -229,6 +224,7 @@ final class VastSession {
           context.clock(),
           context.sleeper(),
           probe,
+          context.retrier(),
           Map.of("api", baseUrl.toString()));
     }
 

@@ -109,13 +109,11 @@ final class VastSession {
 
   /** The SSH steps shared with the ssh target, on our key and pins. */
   dev.orchestrate.ssh.RemoteMachine remoteMachine() {
-    Path sshDir = context.stateDir().resolve("ssh");
-    String home = context.environment().getOrDefault("HOME", System.getProperty("user.home"));
     return new dev.orchestrate.ssh.RemoteMachine(
         sshConnector(),
         projectKey(),
         pins(),
-        new dev.orchestrate.ssh.SshConfigEntries(sshDir, Path.of(home, ".ssh", "config")),
+        configEntries(),
         context.projectDir(),
         context.clock(),
         follower(),
@@ -153,6 +151,36 @@ final class VastSession {
     };
   }
 
+  private dev.orchestrate.ssh.SshConfigEntries configEntries() {
+    String home = context.environment().getOrDefault("HOME", System.getProperty("user.home"));
+    return new dev.orchestrate.ssh.SshConfigEntries(
+        context.stateDir().resolve("ssh"), Path.of(home, ".ssh", "config"));
+  }
+
+  /**
+   * Forgets a destroyed instance here: its {@code ssh <name>} entry ({@code config.d/<name>},
+   * {@code known_hosts.d/<name>}), the known-hosts file of {@code orchestrate ssh} ({@code
+   * known_hosts-<id>}) and its pinned host key.
+   */
+  void forget(String machineId, String name) {
+    configEntries().remove(name);
+    Path knownHosts = shellKnownHosts(machineId);
+    try {
+      Files.deleteIfExists(knownHosts);
+    } catch (IOException e) {
+      throw new OrchestrateException(
+          dev.orchestrate.core.error.ErrorCode.FAILURE,
+          "cannot remove " + knownHosts + ": " + e.getMessage(),
+          "remove it by hand",
+          e);
+    }
+    pins().forget(machineId);
+  }
+
+  private Path shellKnownHosts(String machineId) {
+    return context.stateDir().resolve("ssh/known_hosts-" + machineId);
+  }
+
   /** {@code ssh} with our key and the pinned host key of this machine only. */
   List<String> shellCommand(Machine machine, Endpoint endpoint) {
     String alias = "orchestrate-vast-" + machine.id();
@@ -163,7 +191,7 @@ final class VastSession {
           "no host key is pinned for instance " + machine.id(),
           "it was never reached over SSH; run `orchestrate status` or `orchestrate down` it");
     }
-    Path knownHosts = context.stateDir().resolve("ssh/known_hosts-" + machine.id());
+    Path knownHosts = shellKnownHosts(machine.id());
     try {
       Files.createDirectories(knownHosts.getParent());
       Files.writeString(knownHosts, alias + " " + pinned.get() + "\n", StandardCharsets.US_ASCII);

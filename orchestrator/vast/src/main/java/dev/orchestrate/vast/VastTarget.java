@@ -611,7 +611,7 @@ public final class VastTarget implements Target {
     VastSession.Api api = session.api(machine.attributes().get("api"), events);
     session.pool().evict(machine.id());
     api.reaper().down(Long.parseLong(machine.id()));
-    session.pins().forget(machine.id());
+    session.forget(machine.id(), nameOf(machine));
     // A rental found by gc under the label of a create whose answer we lost: its intent goes too.
     context
         .ledger()
@@ -622,6 +622,11 @@ public final class VastTarget implements Target {
         new Notice(
             context.clock().instant(),
             "destroyed Vast instance " + machine.id() + " (verified gone)"));
+  }
+
+  @Override
+  public void forget(Machine machine) {
+    session.forget(machine.id(), nameOf(machine));
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.LogLine;
+import dev.orchestrate.core.io.LineSplitter;
 import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.core.retry.RetryPolicyName;
 import dev.orchestrate.core.time.Sleeper;
@@ -203,13 +204,16 @@ public final class LogFollower {
     }
   }
 
-  /** Splits streamed bytes into lines; tracks the offset just past the last delivered line. */
+  /**
+   * Splits streamed bytes into lines ({@link LineSplitter}); tracks the offset just past the last
+   * delivered line, which is also the local copy's size.
+   */
   private final class Lines implements Output {
     private final OutputStream copy;
     private final String source;
     private final EventSink events;
-    private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
-    private long offset;
+    private final LineSplitter splitter = new LineSplitter(this::deliver);
+    private volatile long offset;
 
     Lines(long offset, OutputStream copy, String source, EventSink events) {
       this.offset = offset;
@@ -218,22 +222,13 @@ public final class LogFollower {
       this.events = events;
     }
 
-    synchronized long offset() {
+    long offset() {
       return offset;
     }
 
     @Override
-    public synchronized void stdout(byte[] bytes, int off, int len) {
-      int start = off;
-      for (int i = off; i < off + len; i++) {
-        if (bytes[i] == '\n') {
-          partial.write(bytes, start, i + 1 - start);
-          deliver(partial.toByteArray());
-          partial.reset();
-          start = i + 1;
-        }
-      }
-      partial.write(bytes, start, off + len - start);
+    public void stdout(byte[] bytes, int off, int len) {
+      splitter.accept(bytes, off, len);
     }
 
     @Override
@@ -241,18 +236,16 @@ public final class LogFollower {
       // tail's own complaints (a missing file) are not log lines
     }
 
-    synchronized void discardPartial() {
-      partial.reset();
+    void discardPartial() {
+      splitter.discard();
     }
 
     /** The process ended: a last line without a newline is still a line. */
-    synchronized void flushPartial() {
-      if (partial.size() > 0) {
-        deliver(partial.toByteArray());
-        partial.reset();
-      }
+    void flushPartial() {
+      splitter.flush();
     }
 
+    // Called by the splitter, under its lock: one line at a time, in order.
     private void deliver(byte[] line) {
       try {
         copy.write(line);
@@ -261,19 +254,8 @@ public final class LogFollower {
         throw new UncheckedIOException(e);
       }
       offset += line.length;
-      int end = line.length;
-      if (end > 0 && line[end - 1] == '\n') {
-        end--;
-      }
-      if (end > 0 && line[end - 1] == '\r') {
-        end--;
-      }
       events.accept(
-          new LogLine(
-              clock.instant(),
-              source,
-              LogLine.Stream.STDOUT,
-              new String(line, 0, end, StandardCharsets.UTF_8)));
+          new LogLine(clock.instant(), source, LogLine.Stream.STDOUT, LineSplitter.text(line)));
     }
   }
 }

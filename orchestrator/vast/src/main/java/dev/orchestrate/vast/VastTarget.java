@@ -3,7 +3,6 @@ package dev.orchestrate.vast;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
-import dev.orchestrate.core.event.LogLine;
 import dev.orchestrate.core.event.Notice;
 import dev.orchestrate.core.event.Steps;
 import dev.orchestrate.core.plan.Plan;
@@ -36,7 +35,6 @@ import dev.orchestrate.vast.up.Qualification;
 import dev.orchestrate.vast.up.QualificationFailure;
 import dev.orchestrate.vast.up.QualifyStep;
 import dev.orchestrate.vast.up.RemoteEngine;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -662,39 +660,5 @@ public final class VastTarget implements Target {
           "run `orchestrate status` to refresh it, or `orchestrate down " + m.id() + "`");
     }
     return Endpoint.of(m.id(), m.sshHost().get(), m.sshPort(), m.sshUser().orElse("root"));
-  }
-
-  /** Turns output chunks into log lines. */
-  private static final class LineOutput implements dev.orchestrate.core.transport.Output {
-    private final String source;
-    private final EventSink events;
-    private final java.time.Clock clock;
-    private final StringBuilder out = new StringBuilder();
-    private final StringBuilder err = new StringBuilder();
-
-    LineOutput(String source, EventSink events, java.time.Clock clock) {
-      this.source = source;
-      this.events = events;
-      this.clock = clock;
-    }
-
-    @Override
-    public synchronized void stdout(byte[] b, int off, int len) {
-      feed(out, new String(b, off, len, StandardCharsets.UTF_8), LogLine.Stream.STDOUT);
-    }
-
-    @Override
-    public synchronized void stderr(byte[] b, int off, int len) {
-      feed(err, new String(b, off, len, StandardCharsets.UTF_8), LogLine.Stream.STDERR);
-    }
-
-    private void feed(StringBuilder buf, String text, LogLine.Stream stream) {
-      buf.append(text);
-      int nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        events.accept(new LogLine(clock.instant(), source, stream, buf.substring(0, nl)));
-        buf.delete(0, nl + 1);
-      }
-    }
   }
 }

@@ -1,4 +1,5 @@
 import dev.orchestrate.core.event.EventSink;
+import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.core.sync.HashCache;
 import dev.orchestrate.core.sync.Manifest;
 import dev.orchestrate.core.sync.ManifestBuilder;
@@ -69,8 +70,7 @@ public class SyncBench {
               SshSettings.defaults(),
               key,
               pins,
-              dev.orchestrate.core.retry.Retrier.quiet(
-                  java.time.Clock.systemUTC(), d -> Thread.sleep(d.toMillis())));
+              Retrier.quiet(Clock.systemUTC(), d -> Thread.sleep(d.toMillis())));
       Endpoint endpoint = Endpoint.of("bench", "127.0.0.1", sshd.port(), sshd.user());
       Path cache = dir.resolve("hash-cache.json");
       SyncOptions options = SyncOptions.to("ours-dst").withStreams(streams);
@@ -149,7 +149,7 @@ public class SyncBench {
                   connector,
                   EventSink.discard(),
                   Clock.systemUTC(),
-                  dev.orchestrate.core.retry.Retrier.quiet(Clock.systemUTC(), d -> Thread.sleep(d.toMillis())))
+                  Retrier.quiet(Clock.systemUTC(), d -> Thread.sleep(d.toMillis())))
               .sync(src, m, t, options);
       if (report.filesSent() > 0) {
         System.out.printf(

@@ -9,6 +9,7 @@ import dev.orchestrate.core.profile.EngineBackend;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.TorchIndex;
 import dev.orchestrate.core.profile.YamlEnum;
+import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.Machine;
@@ -47,6 +48,7 @@ public final class RemoteMachine {
   private final Path projectDir;
   private final Clock clock;
   private final LogFollower follower;
+  private final Retrier retrier;
 
   public RemoteMachine(
       SshConnector connector,
@@ -55,7 +57,8 @@ public final class RemoteMachine {
       SshConfigEntries configEntries,
       Path projectDir,
       Clock clock,
-      LogFollower follower) {
+      LogFollower follower,
+      Retrier retrier) {
     this.connector = connector;
     this.key = key;
     this.pins = pins;
@@ -63,6 +66,7 @@ public final class RemoteMachine {
     this.projectDir = projectDir;
     this.clock = clock;
     this.follower = follower;
+    this.retrier = retrier;
   }
 
   public Endpoint endpoint(Machine m) {
@@ -192,7 +196,7 @@ public final class RemoteMachine {
           String remote = REMOTE_PROJECT + "/" + request.profile().assets().dir();
           try (Transport t = connect(m)) {
             SyncReport r =
-                new AssetSync(connector, events, clock, request.cancellation())
+                new AssetSync(connector, events, clock, retrier, request.cancellation())
                     .sync(request.assetsDir(), request.assets(), t, SyncOptions.to(remote));
             String detail =
                 r.filesSent()
@@ -292,7 +296,12 @@ public final class RemoteMachine {
   }
 
   private DetachedLauncher launcher() {
-    return new DetachedLauncher(REMOTE_PROJECT + "/.runs");
+    return launcher(REMOTE_PROJECT + "/.runs");
+  }
+
+  /** Launches detached runs into {@code runsDir} on the machine, under this machine's retries. */
+  public DetachedLauncher launcher(String runsDir) {
+    return new DetachedLauncher(runsDir, retrier);
   }
 
   // The byte-exact copy of the remote log that following resumes from. engine.log beside it is

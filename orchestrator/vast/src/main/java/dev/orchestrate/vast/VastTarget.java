@@ -3,7 +3,6 @@ package dev.orchestrate.vast;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
-import dev.orchestrate.core.event.LogLine;
 import dev.orchestrate.core.event.Notice;
 import dev.orchestrate.core.event.Steps;
 import dev.orchestrate.core.plan.Plan;
@@ -12,6 +11,7 @@ import dev.orchestrate.core.plan.PlannedStep;
 import dev.orchestrate.core.plan.StandardPlanner;
 import dev.orchestrate.core.profile.TargetType;
 import dev.orchestrate.core.profile.VastSection;
+import dev.orchestrate.core.retry.RetryPolicyName;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.Machine;
@@ -35,7 +35,6 @@ import dev.orchestrate.vast.up.Qualification;
 import dev.orchestrate.vast.up.QualificationFailure;
 import dev.orchestrate.vast.up.QualifyStep;
 import dev.orchestrate.vast.up.RemoteEngine;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +59,6 @@ public final class VastTarget implements Target {
   static final String IDLE_SECONDS = "idleSeconds";
   static final String BUDGET_USD = "budgetUsd";
   static final String CUDA_MAJOR = "cudaMajor";
-  private static final int SYNC_TRIES = 4;
 
   private final TargetContext context;
   private final VastSession session;
@@ -198,36 +196,45 @@ public final class VastTarget implements Target {
             session.project());
     Steps steps = new Steps(events, context.clock());
     Set<Long> badMachines = new java.util.HashSet<>();
-    for (int attempt = 1; ; attempt++) {
-      Rental rental = provision(api, req, badMachines, steps, events);
-      Machine machine =
-          rental
-              .machine()
-              .withAttribute("offer", rental.offer().describe())
-              .withAttribute("image", image)
-              .withAttribute("name", nameOf(rental.machine()))
-              .withAttribute(IDLE_SECONDS, Long.toString(idle.toSeconds()))
-              .withAttribute(
-                  BUDGET_USD,
-                  v.budget().maxTotalUsd() == null ? "" : v.budget().maxTotalUsd().toString());
-      try {
-        return prepare(machine, rental, request, image, steps, events);
-      } catch (QualificationFailure f) {
-        destroyAfterFailure(machine, events);
-        Long bad = rental.offer().offer().machineId();
-        if (!f.hostFault || attempt >= req.maxMachines() || bad == null) {
-          throw f.error;
-        }
-        badMachines.add(bad);
-        events.accept(
-            new dev.orchestrate.core.event.Warning(
-                context.clock().instant(),
-                "host " + bad + " failed qualification: " + f.error.getMessage(),
-                "destroyed it; trying one other machine"));
-      } catch (RuntimeException e) {
-        destroyAfterFailure(machine, events);
-        throw e;
-      }
+    try {
+      return context
+          .retrier()
+          .withEvents(events)
+          .get(
+              RetryPolicyName.OTHER_MACHINE,
+              "qualifying the rented host (destroyed; its machine is excluded)",
+              () -> req.maxMachines() < 2 || request.cancellation().isCancelled(),
+              () -> {
+                Rental rental = provision(api, req, badMachines, steps, events);
+                Machine machine =
+                    rental
+                        .machine()
+                        .withAttribute("offer", rental.offer().describe())
+                        .withAttribute("image", image)
+                        .withAttribute("name", nameOf(rental.machine()))
+                        .withAttribute(IDLE_SECONDS, Long.toString(idle.toSeconds()))
+                        .withAttribute(
+                            BUDGET_USD,
+                            v.budget().maxTotalUsd() == null
+                                ? ""
+                                : v.budget().maxTotalUsd().toString());
+                try {
+                  return prepare(machine, rental, request, image, steps, events);
+                } catch (QualificationFailure f) {
+                  destroyAfterFailure(machine, events);
+                  Long bad = rental.offer().offer().machineId();
+                  if (bad == null) {
+                    throw f.error;
+                  }
+                  badMachines.add(bad);
+                  throw f; // a host fault: OTHER_MACHINE tries one other machine
+                } catch (RuntimeException e) {
+                  destroyAfterFailure(machine, events);
+                  throw e;
+                }
+              });
+    } catch (QualificationFailure f) {
+      throw f.error;
     }
   }
 
@@ -450,35 +457,22 @@ public final class VastTarget implements Target {
   }
 
   /**
-   * The sync step, resumed after a dropped connection: what was sent and journaled stays, so each
-   * try moves only the rest. A drop that keeps happening ends the run after {@value #SYNC_TRIES}
-   * tries.
+   * The sync step, resumed after a dropped connection under {@link RetryPolicyName#SYNC_RESUME}:
+   * what was sent and journaled stays, so each try moves only the rest.
    */
   private void syncResuming(
       RemoteMachine remote, Machine machine, UpRequest request, Steps steps, EventSink events)
       throws Exception {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        remote.syncStep(machine, request, steps, events);
-        return;
-      } catch (OrchestrateException e) {
-        // A drop during a reconnect's handshake can read as a refused key: on a machine we just
-        // reached with that key, retry transport failures a few times, each resuming the sync.
-        if (e.code() != ErrorCode.TRANSPORT
-            || attempt >= SYNC_TRIES
-            || request.cancellation().isCancelled()) {
-          throw e;
-        }
-        events.accept(
-            new dev.orchestrate.core.event.Warning(
-                context.clock().instant(),
-                "the connection to instance "
-                    + machine.id()
-                    + " failed during sync: "
-                    + e.getMessage(),
-                "resuming (try " + (attempt + 1) + " of " + SYNC_TRIES + ")"));
-      }
-    }
+    // A drop during a reconnect's handshake can read as a refused key: on a machine we just
+    // reached with that key, transport failures are retried, each resuming the sync.
+    context
+        .retrier()
+        .withEvents(events)
+        .run(
+            RetryPolicyName.SYNC_RESUME,
+            "the sync to instance " + machine.id(),
+            request.cancellation()::isCancelled,
+            () -> remote.syncStep(machine, request, steps, events));
   }
 
   private void destroyAfterFailure(Machine machine, EventSink events) {
@@ -615,7 +609,7 @@ public final class VastTarget implements Target {
     VastSession.Api api = session.api(machine.attributes().get("api"), events);
     session.pool().evict(machine.id());
     api.reaper().down(Long.parseLong(machine.id()));
-    session.pins().forget(machine.id());
+    session.forget(machine.id(), nameOf(machine));
     // A rental found by gc under the label of a create whose answer we lost: its intent goes too.
     context
         .ledger()
@@ -626,6 +620,11 @@ public final class VastTarget implements Target {
         new Notice(
             context.clock().instant(),
             "destroyed Vast instance " + machine.id() + " (verified gone)"));
+  }
+
+  @Override
+  public void forget(Machine machine) {
+    session.forget(machine.id(), nameOf(machine));
   }
 
   @Override
@@ -661,39 +660,5 @@ public final class VastTarget implements Target {
           "run `orchestrate status` to refresh it, or `orchestrate down " + m.id() + "`");
     }
     return Endpoint.of(m.id(), m.sshHost().get(), m.sshPort(), m.sshUser().orElse("root"));
-  }
-
-  /** Turns output chunks into log lines. */
-  private static final class LineOutput implements dev.orchestrate.core.transport.Output {
-    private final String source;
-    private final EventSink events;
-    private final java.time.Clock clock;
-    private final StringBuilder out = new StringBuilder();
-    private final StringBuilder err = new StringBuilder();
-
-    LineOutput(String source, EventSink events, java.time.Clock clock) {
-      this.source = source;
-      this.events = events;
-      this.clock = clock;
-    }
-
-    @Override
-    public synchronized void stdout(byte[] b, int off, int len) {
-      feed(out, new String(b, off, len, StandardCharsets.UTF_8), LogLine.Stream.STDOUT);
-    }
-
-    @Override
-    public synchronized void stderr(byte[] b, int off, int len) {
-      feed(err, new String(b, off, len, StandardCharsets.UTF_8), LogLine.Stream.STDERR);
-    }
-
-    private void feed(StringBuilder buf, String text, LogLine.Stream stream) {
-      buf.append(text);
-      int nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        events.accept(new LogLine(clock.instant(), source, stream, buf.substring(0, nl)));
-        buf.delete(0, nl + 1);
-      }
-    }
   }
 }

@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -181,5 +185,57 @@ class CliTest {
     Cli.Result build = cli.run("build", "--image", "cpu");
     assertEquals(6, build.code(), build::toString);
     assertTrue(build.err().contains("no image recipe 'cpu'"), build::toString);
+  }
+
+  @Test
+  void theApiKeyNeverGoesToAUrlFromAProfile() throws IOException {
+    AtomicInteger withKey = new AtomicInteger();
+    AtomicInteger requests = new AtomicInteger();
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(
+        "/",
+        ex -> {
+          requests.incrementAndGet();
+          if (ex.getRequestHeaders().containsKey("Authorization")) {
+            withKey.incrementAndGet();
+          }
+          byte[] body = "{\"offers\": []}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    server.start();
+    try {
+      cli.env.put("VAST_API_KEY", "the-account-key");
+      cli.profile(
+          "elsewhere",
+          "extends: vast\ntarget:\n  vast:\n    url: http://127.0.0.1:"
+              + server.getAddress().getPort()
+              + "\n");
+      Cli.Result r = cli.run("plan", "--profile", "elsewhere");
+      assertEquals(0, withKey.get(), "the key was sent to the profile's url: " + r);
+      assertEquals(3, r.code(), r::toString);
+      assertTrue(r.err().contains("profiles/elsewhere.yaml:4"), r::toString);
+      assertTrue(r.err().contains("VAST_URL"), r::toString);
+      // the user's own VAST_URL is honoured: loopback over http is the simulator
+      cli.env.put("VAST_URL", "http://127.0.0.1:" + server.getAddress().getPort());
+      Cli.Result sim = cli.run("plan", "--profile", "vast");
+      assertEquals(0, sim.code(), sim::toString);
+      assertTrue(withKey.get() > 0, "VAST_URL on loopback is used: " + sim);
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void plainHttpToAnotherHostNeverCarriesTheKey() {
+    cli.env.put("VAST_API_KEY", "the-account-key");
+    cli.env.put("VAST_URL", "http://192.0.2.7:8080");
+    Cli.Result r = cli.run("plan", "--profile", "vast");
+    assertTrue(
+        r.out().contains("offers not searched: VAST_URL http://192.0.2.7:8080 is plain http"),
+        r::toString);
+    assertTrue(r.out().contains("https"), r::toString);
   }
 }

@@ -282,4 +282,24 @@ class ProfileLoaderTest {
     ProfileException e = assertThrows(ProfileException.class, () -> loader(Map.of()).load("zzz"));
     assertTrue(e.getMessage().contains("no profile named 'zzz'"));
   }
+
+  @Test
+  void remoteTargetsKeepAssetsInsideTheWorkFolder() throws IOException {
+    String ssh = "target:\n  type: ssh\n  ssh:\n    host: box\n";
+    write("up", ssh + "assets:\n  dir: ../x\n");
+    assertHas(problems("up"), "p/up.yaml:6: assets.dir: '../x' leaves the project folder");
+    write("deep", ssh + "assets:\n  dir: a/../../x\n");
+    assertHas(problems("deep"), "p/deep.yaml:6: assets.dir: 'a/../../x' leaves the project");
+    write("abs", ssh + "assets:\n  dir: /data/olmo\n");
+    assertHas(problems("abs"), "p/abs.yaml:6: assets.dir: '/data/olmo' is absolute");
+    write("snap", ssh + "engine:\n  snapshot: ../../etc\n");
+    assertHas(problems("snap"), "p/snap.yaml:6: engine.snapshot: '../../etc' leaves the project");
+    List<String> set = problems("snap", List.of("assets.dir=..", "engine.snapshot=x"), Map.of());
+    assertHas(set, "--set assets.dir");
+    // inside is fine, and a local run may read its snapshot from anywhere
+    write("inside", ssh + "assets:\n  dir: a/../models/./olmo\n");
+    assertEquals("a/../models/./olmo", loader(Map.of()).load("inside").profile().assets().dir());
+    write("local", "target:\n  type: local\nassets:\n  dir: ../shared/olmo\n");
+    assertEquals("../shared/olmo", loader(Map.of()).load("local").profile().assets().dir());
+  }
 }

@@ -8,15 +8,17 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Lint and parse of one profile file: tabs, broken YAML, duplicate keys, secrets and unset {@code
- * ${ENV}} references become {@link ProfileProblem}s; the result is a {@link LocatedTree} with
- * {@code ${ENV}} already substituted. Reads token by token so every key keeps its line.
+ * Lint and parse of one profile file: tabs, broken YAML, duplicate keys, YAML aliases, secrets and
+ * unset {@code ${ENV}} references become {@link ProfileProblem}s; the result is a {@link
+ * LocatedTree} with {@code ${ENV}} already substituted. Reads token by token so every key keeps its
+ * line.
  */
 final class YamlReader {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -115,6 +117,19 @@ final class YamlReader {
       Map<String, Where> places,
       List<ProfileProblem> problems)
       throws IOException {
+    if (p instanceof YAMLParser yp && yp.isCurrentAlias()) {
+      // Jackson hands an alias over as the anchor's name in text: refused, so `*p` is never read
+      // as "p" (and no alias can expand into a billion laughs).
+      problems.add(
+          ProfileProblem.at(
+              where(origin, p),
+              path,
+              "the YAML alias *"
+                  + p.getText()
+                  + " is not supported: write the value out (profiles share values through"
+                  + " extends:)"));
+      return NODES.nullNode();
+    }
     switch (t) {
       case START_OBJECT:
         return readObject(p, path, origin, places, problems);

@@ -302,4 +302,17 @@ class ProfileLoaderTest {
     write("local", "target:\n  type: local\nassets:\n  dir: ../shared/olmo\n");
     assertEquals("../shared/olmo", loader(Map.of()).load("local").profile().assets().dir());
   }
+
+  @Test
+  void yamlAliasesAreRefusedWithTheirLineInsteadOfReadAsText() throws IOException {
+    write(
+        "a",
+        "target:\n  type: vast\n  vast:\n    maxPricePerHour: &p 0.5\n    gpuName: *p\n"
+            + "engine:\n  command: [a, *p]\n");
+    List<String> problems = problems("a");
+    assertHas(problems, "p/a.yaml:5: target.vast.gpuName: the YAML alias *p is not supported");
+    assertHas(problems, "p/a.yaml:7: engine.command[1]: the YAML alias *p is not supported");
+    write("laughs", "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\ntarget:\n  type: local\n");
+    assertHas(problems("laughs"), "p/laughs.yaml:2: b[0]: the YAML alias *a is not supported");
+  }
 }

@@ -238,4 +238,18 @@ class CliTest {
         r::toString);
     assertTrue(r.out().contains("https"), r::toString);
   }
+
+  @Test
+  void aMistypedKeyKeepsItsMessageAndSuggestion() throws IOException {
+    cli.profile("typo", "extends: cpu\nengine:\n  maxNewToken: 8\n");
+    Cli.Result r = cli.run("plan", "--profile", "typo");
+    assertEquals(3, r.code(), r::toString);
+    assertTrue(
+        r.err()
+            .contains(
+                "profiles/typo.yaml:3: engine.maxNewToken: unknown key 'maxNewToken'; did you mean"
+                    + " 'maxNewTokens'?"),
+        r::toString);
+    assertFalse(r.err().contains("credential"), r::toString);
+  }
 }

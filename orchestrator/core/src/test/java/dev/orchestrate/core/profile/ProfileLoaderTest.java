@@ -315,4 +315,18 @@ class ProfileLoaderTest {
     write("laughs", "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\ntarget:\n  type: local\n");
     assertHas(problems("laughs"), "p/laughs.yaml:2: b[0]: the YAML alias *a is not supported");
   }
+
+  @Test
+  void aMistypedCountIsAnUnknownKeyNotACredential() throws IOException {
+    write("t", "target:\n  type: local\nengine:\n  maxNewToken: 8\n");
+    List<String> problems = problems("t");
+    assertEquals(
+        List.of(
+            "p/t.yaml:4: engine.maxNewToken: unknown key 'maxNewToken'; did you mean"
+                + " 'maxNewTokens'? (allowed: backend, command, snapshotCommand, snapshot, prompt,"
+                + " maxNewTokens, seed, environment)"),
+        problems);
+    write("s", "target:\n  type: local\nengine:\n  environment:\n    HF_TOKEN: abc123\n");
+    assertHas(problems("s"), "'HF_TOKEN' looks like a credential");
+  }
 }

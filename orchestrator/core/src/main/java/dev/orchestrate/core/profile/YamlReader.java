@@ -169,9 +169,19 @@ final class YamlReader {
                                 + name
                                 + ":-default} to give a default)"))));
       case VALUE_NUMBER_INT:
-        return NODES.numberNode(p.getLongValue());
+        // Kept whole, however large: the binder says which numbers are out of range.
+        return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+            ? NODES.numberNode(p.getBigIntegerValue())
+            : NODES.numberNode(p.getLongValue());
       case VALUE_NUMBER_FLOAT:
-        return NODES.numberNode(p.getDoubleValue());
+        // 1e400 and .inf stay as written, for the binder to refuse by name.
+        String written = p.getText();
+        try {
+          double d = p.getDoubleValue();
+          return Double.isFinite(d) ? NODES.numberNode(d) : NODES.textNode(written);
+        } catch (com.fasterxml.jackson.core.exc.StreamReadException e) {
+          return NODES.textNode(written);
+        }
       case VALUE_TRUE:
         return NODES.booleanNode(true);
       case VALUE_FALSE:

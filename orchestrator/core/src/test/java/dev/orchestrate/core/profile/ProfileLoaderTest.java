@@ -329,4 +329,33 @@ class ProfileLoaderTest {
     write("s", "target:\n  type: local\nengine:\n  environment:\n    HF_TOKEN: abc123\n");
     assertHas(problems("s"), "'HF_TOKEN' looks like a credential");
   }
+
+  @Test
+  void numbersThatOverflowOrAreNotFiniteAreRefused() throws IOException {
+    String vast = "target:\n  type: vast\n  vast:\n    maxPricePerHour: ";
+    write("big", "target:\n  type: local\nengine:\n  maxNewTokens: 18446744073709551632\n");
+    assertHas(
+        problems("big"),
+        "p/big.yaml:4: engine.maxNewTokens: number out of range: 18446744073709551632");
+    write("ok", "target:\n  type: local\n");
+    assertHas(
+        problems("ok", List.of("engine.maxNewTokens=18446744073709551632"), Map.of()),
+        "engine.maxNewTokens: number out of range: 18446744073709551632");
+    assertHas(
+        problems("ok", List.of("engine.seed=9223372036854775808"), Map.of()),
+        "engine.seed: number out of range");
+    write("price", vast + "1e400\n");
+    assertHas(
+        problems("price"), "p/price.yaml:4: target.vast.maxPricePerHour: number out of range");
+    write("inf", vast + "0.5\n    budget:\n      maxTotalUsd: .inf\n");
+    assertHas(problems("inf"), "p/inf.yaml:6: target.vast.budget.maxTotalUsd: number out of range");
+    write("text", vast + "Infinity\n");
+    assertHas(problems("text"), "p/text.yaml:4: target.vast.maxPricePerHour: number out of range");
+    write("cheap", vast + "0.5\n");
+    for (String v : List.of("Infinity", "NaN", "-.inf", "1e400")) {
+      assertHas(
+          problems("cheap", List.of("target.vast.budget.maxTotalUsd=" + v), Map.of()),
+          "target.vast.budget.maxTotalUsd: number out of range");
+    }
+  }
 }

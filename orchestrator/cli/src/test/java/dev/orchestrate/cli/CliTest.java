@@ -252,4 +252,20 @@ class CliTest {
         r::toString);
     assertFalse(r.err().contains("credential"), r::toString);
   }
+
+  @Test
+  void profilesListDoesNotStallOnAHugeProfile() throws IOException {
+    cli.profile("huge", "description: " + "${A:-".repeat(4 << 20) + "\ntarget:\n  type: local\n");
+    long start = System.nanoTime();
+    Cli.Result r = cli.run("profiles", "list");
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(0, r.code(), r::toString);
+    assertTrue(r.out().contains("huge"), r::toString);
+    assertTrue(r.out().contains("cpu"), r::toString);
+    assertTrue(ms < 10_000, "profiles list took " + ms + " ms");
+    Cli.Result show = cli.run("profiles", "show", "huge");
+    assertEquals(3, show.code(), show::toString);
+    assertTrue(
+        show.err().contains("profiles/huge.yaml: the file is larger than 256 KiB"), show::toString);
+  }
 }

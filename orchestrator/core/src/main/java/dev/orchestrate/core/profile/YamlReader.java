@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,16 @@ final class YamlReader {
 
   /** The tree, or null when the file could not be parsed at all (problems say why). */
   LocatedTree read(String origin, String text, List<ProfileProblem> problems) {
+    if (text.length() > ProfileDocument.MAX_BYTES
+        || text.getBytes(StandardCharsets.UTF_8).length > ProfileDocument.MAX_BYTES) {
+      problems.add(
+          new ProfileProblem(
+              origin,
+              0,
+              "",
+              "the file is larger than 256 KiB: a profile is a page of keys (not read further)"));
+      return null;
+    }
     if (tabs(origin, text, problems)) {
       return null;
     }

@@ -358,4 +358,39 @@ class ProfileLoaderTest {
           "target.vast.budget.maxTotalUsd: number out of range");
     }
   }
+
+  @Test
+  void aHugeProfileIsRefusedAtOnceWithoutBeingParsed() throws IOException {
+    write("huge", "description: " + "x".repeat(20 << 20) + "\ntarget:\n  type: local\n");
+    write("fine", "target:\n  type: local\n");
+    long start = System.nanoTime();
+    ProfileLoader loader = loader(Map.of());
+    assertHas(problems("huge"), "p/huge.yaml: the file is larger than 256 KiB");
+    assertEquals("fine", loader.load("fine").profile().name());
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(ms < 5_000, "refused in " + ms + " ms");
+  }
+
+  @Test
+  void hostileShapesJustUnderTheLimitAreReadInLinearTime() throws IOException {
+    int n = ProfileDocument.MAX_BYTES - 200;
+    List<String> shapes =
+        List.of(
+            "description: " + "${A:-".repeat(n / 5),
+            "description: '" + "-----BEGIN ".repeat(n / 11) + "'",
+            "description: [" + "[".repeat(n / 2),
+            "engine:\n  command: [" + "a, ".repeat(n / 3) + "]",
+            "description: " + "sk-".repeat(n / 3));
+    for (int i = 0; i < shapes.size(); i++) {
+      write("s" + i, shapes.get(i) + "\ntarget:\n  type: local\n");
+      long start = System.nanoTime();
+      try {
+        loader(Map.of("A", "a")).load("s" + i);
+      } catch (ProfileException e) {
+        // refused is fine; taking minutes is not
+      }
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(ms < 10_000, "shape " + i + " took " + ms + " ms");
+    }
+  }
 }

@@ -159,9 +159,11 @@ public final class GcCommand implements Callable<Integer> {
         skipped.add(type.id() + " (" + ex.getMessage() + ")");
       }
     }
+    int settled = dryRun ? 0 : UpProcess.abandonedRuns(c).settleAll();
     if (common.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("dryRun", dryRun);
+      doc.put("settledRuns", settled);
       doc.put("project", StatusCommand.projectDoc(tag));
       doc.put("warnings", warnings);
       doc.put("notes", notes);
@@ -190,6 +192,9 @@ public final class GcCommand implements Callable<Integer> {
                 + destroyed.size()
                 + " untracked machine(s)"
                 + (destroyed.isEmpty() ? "" : ": " + String.join(", ", destroyed)));
+    if (settled > 0) {
+      c.out().println("settled " + settled + " abandoned run(s) as failed");
+    }
     leftAlone.forEach(m -> c.out().println("left alone " + m));
     skipped.forEach(s -> c.out().println("skipped " + s));
     c.out().flush();

@@ -268,4 +268,31 @@ class CliTest {
     assertTrue(
         show.err().contains("profiles/huge.yaml: the file is larger than 256 KiB"), show::toString);
   }
+
+  @Test
+  void withoutADockerEngineStatusAndGcWarnInOneLineAndGoOn() throws IOException {
+    // a container this project ran, held in the ledger; no Docker engine answers at DOCKER_HOST
+    new dev.orchestrate.core.target.Ledger(dir.resolve(".orchestrate/ledger.json"))
+        .put(
+            dev.orchestrate.core.target.LedgerEntry.active(
+                dev.orchestrate.core.target.Machine.local(
+                    "docker-20261206-000000-docker-abcd",
+                    dev.orchestrate.core.profile.TargetType.DOCKER,
+                    "20261206-000000-docker-abcd",
+                    java.time.Instant.EPOCH,
+                    java.util.Map.of("container", "0123456789abcdef")),
+                dev.orchestrate.core.target.RunId.parse("20261206-000000-docker-abcd"),
+                java.time.Instant.EPOCH));
+    for (String command : List.of("status", "gc")) {
+      Cli.Result r = cli.run(command);
+      assertEquals(0, r.code(), r::toString);
+      String all = r.out() + r.err();
+      assertFalse(all.contains("Exception"), r::toString);
+      assertFalse(all.contains("java."), r::toString);
+      List<String> docker = all.lines().filter(l -> l.contains("Docker is not reachable")).toList();
+      assertFalse(docker.isEmpty(), r::toString);
+      assertTrue(docker.stream().allMatch(l -> l.contains("DOCKER_HOST")), r::toString);
+    }
+    assertTrue(cli.run("status").out().contains("runs: none yet"), "the rest still works");
+  }
 }

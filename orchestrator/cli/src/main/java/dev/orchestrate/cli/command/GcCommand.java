@@ -121,7 +121,13 @@ public final class GcCommand implements Callable<Integer> {
       if (e.machine().isEmpty() || !c.targets().has(e.target())) {
         continue;
       }
-      MachineStatus s = c.targets().target(e.target(), c.targetContext()).status(e.machine().get());
+      MachineStatus s;
+      try {
+        s = c.targets().target(e.target(), c.targetContext()).status(e.machine().get());
+      } catch (OrchestrateException ex) {
+        skipped.add(e.key() + " (" + StatusCommand.oneLine(ex) + ")");
+        continue;
+      }
       if (s.state() == MachineStatus.State.GONE) {
         forgotten.add(e.key());
         if (!dryRun) {
@@ -153,7 +159,7 @@ public final class GcCommand implements Callable<Integer> {
           }
         }
       } catch (OrchestrateException ex) {
-        skipped.add(type.id() + " (" + ex.getMessage() + ")");
+        skipped.add(type.id() + " (" + StatusCommand.oneLine(ex) + ")");
       } catch (RuntimeException ex) {
         // an engine that cannot be reached (no docker here) must not stop the other targets' gc
         skipped.add(type.id() + " (" + ex.getMessage() + ")");

@@ -92,7 +92,7 @@ public final class StatusCommand implements Callable<Integer> {
           state = s.state().name().toLowerCase(Locale.ROOT);
           detail = s.detail();
         } catch (OrchestrateException ex) {
-          detail = ex.getMessage();
+          detail = oneLine(ex);
         }
       }
       held.add(new Held(e, state, detail));
@@ -237,7 +237,7 @@ public final class StatusCommand implements Callable<Integer> {
         }
       } catch (OrchestrateException ex) {
         if (ex.code() != dev.orchestrate.core.error.ErrorCode.UNSUPPORTED) {
-          notChecked.add(type.id() + ": " + ex.getMessage());
+          notChecked.add(type.id() + ": " + oneLine(ex));
         }
       } catch (RuntimeException ex) {
         // a provider that cannot be reached (no docker engine here) must not hide the rest
@@ -245,6 +245,11 @@ public final class StatusCommand implements Callable<Integer> {
       }
     }
     return out;
+  }
+
+  /** An error as one line of a listing: what went wrong, then what to do about it. */
+  static String oneLine(OrchestrateException ex) {
+    return ex.getMessage() + ex.hint().map(h -> " (" + h + ")").orElse("");
   }
 
   /** This checkout's project id as status and gc report it (JSON). */

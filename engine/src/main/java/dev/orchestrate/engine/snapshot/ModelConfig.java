@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.orchestrate.engine.EngineException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,11 +105,22 @@ public record ModelConfig(
     JsonNode root;
     try {
       root = new ObjectMapper().readTree(Files.readString(file));
-    } catch (IOException e) {
+    } catch (NoSuchFileException e) {
       throw new EngineException(
-          "cannot read model config " + file + ": " + e.getMessage(),
-          "a snapshot needs config.json",
+          "the snapshot has no config.json: " + file + " does not exist",
+          "stage a snapshot in "
+              + file.toAbsolutePath().getParent()
+              + ": make one with `bin/engine snapshot create --config tiny|olmo2-1b|olmo2-7b --out"
+              + " DIR`, or copy an OLMo-2 checkpoint there (config.json, tokenizer.json,"
+              + " *.safetensors)",
           e);
+    } catch (IOException e) {
+      String why =
+          e.getMessage() == null || e.getMessage().equals(file.toString())
+              ? e.getClass().getSimpleName()
+              : e.getMessage();
+      throw new EngineException(
+          "cannot read model config " + file + ": " + why, "a snapshot needs config.json", e);
     }
     return fromJson(root, file.toString());
   }
@@ -156,22 +168,38 @@ public record ModelConfig(
 
   private static int required(JsonNode root, String key, String source) {
     JsonNode n = root.get(key);
-    if (n == null || !n.canConvertToInt()) {
+    if (n == null || n.isNull()) {
       throw new EngineException(source + " lacks the integer '" + key + "'", "check config.json");
     }
-    return n.asInt();
+    return integer(n, key, source);
   }
 
   private static int optional(JsonNode root, String key, int fallback, String source) {
     JsonNode n = root.get(key);
-    if (n == null || n.isNull()) {
-      return fallback;
-    }
-    if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+    return n == null || n.isNull() ? fallback : integer(n, key, source);
+  }
+
+  /**
+   * {@code n} as an int; a value that is no whole number, or too large, is named with its value.
+   */
+  private static int integer(JsonNode n, String key, String source) {
+    if (!n.isIntegralNumber()) {
       throw new EngineException(
-          source + " has '" + key + "': " + n + ", not an integer", "check config.json");
+          source + ": '" + key + "' must be a whole number, not " + n, "check config.json");
     }
-    return n.asInt();
+    if (!n.canConvertToInt()) {
+      throw new EngineException(
+          source
+              + ": '"
+              + key
+              + "' is "
+              + n.bigIntegerValue()
+              + ", out of range (at most "
+              + Integer.MAX_VALUE
+              + ")",
+          "check config.json");
+    }
+    return n.intValue();
   }
 
   /** config.json as transformers writes it for an OLMo-2 checkpoint. */

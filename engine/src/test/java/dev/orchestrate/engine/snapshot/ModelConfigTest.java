@@ -195,4 +195,55 @@ class ModelConfigTest {
       assertTrue(bad.getMessage().contains("not a shard file"), bad.getMessage());
     }
   }
+
+  @Test
+  void aMissingConfigSaysSoAndHowToMakeOne() {
+    Path missing = dir.resolve("snap/config.json");
+    EngineException e = assertThrows(EngineException.class, () -> ModelConfig.read(missing));
+    assertEquals("the snapshot has no config.json: " + missing + " does not exist", e.getMessage());
+    assertTrue(e.hint().contains("bin/engine snapshot create"), e.hint());
+  }
+
+  @Test
+  void integersOutOfRangeAreReportedWithTheirValue() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    EngineException big =
+        assertThrows(
+            EngineException.class,
+            () ->
+                ModelConfig.fromJson(
+                    json.readTree(
+                        V5.replace("\"vocab_size\":100352", "\"vocab_size\":1099511627776")),
+                    "c.json"));
+    assertEquals(
+        "c.json: 'vocab_size' is 1099511627776, out of range (at most 2147483647)",
+        big.getMessage());
+    EngineException kv =
+        assertThrows(
+            EngineException.class,
+            () ->
+                ModelConfig.fromJson(
+                    json.readTree(
+                        V5.replace(
+                            "\"num_key_value_heads\":16", "\"num_key_value_heads\":4294967312")),
+                    "c.json"));
+    assertTrue(
+        kv.getMessage().contains("'num_key_value_heads' is 4294967312, out of range"),
+        kv::getMessage);
+    EngineException text =
+        assertThrows(
+            EngineException.class,
+            () ->
+                ModelConfig.fromJson(
+                    json.readTree(V5.replace("\"hidden_size\":2048", "\"hidden_size\":\"wide\"")),
+                    "c.json"));
+    assertEquals("c.json: 'hidden_size' must be a whole number, not \"wide\"", text.getMessage());
+    EngineException gone =
+        assertThrows(
+            EngineException.class,
+            () ->
+                ModelConfig.fromJson(
+                    json.readTree(V5.replace("\"hidden_size\":2048,", "")), "c.json"));
+    assertEquals("c.json lacks the integer 'hidden_size'", gone.getMessage());
+  }
 }

@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -181,5 +185,114 @@ class CliTest {
     Cli.Result build = cli.run("build", "--image", "cpu");
     assertEquals(6, build.code(), build::toString);
     assertTrue(build.err().contains("no image recipe 'cpu'"), build::toString);
+  }
+
+  @Test
+  void theApiKeyNeverGoesToAUrlFromAProfile() throws IOException {
+    AtomicInteger withKey = new AtomicInteger();
+    AtomicInteger requests = new AtomicInteger();
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(
+        "/",
+        ex -> {
+          requests.incrementAndGet();
+          if (ex.getRequestHeaders().containsKey("Authorization")) {
+            withKey.incrementAndGet();
+          }
+          byte[] body = "{\"offers\": []}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    server.start();
+    try {
+      cli.env.put("VAST_API_KEY", "the-account-key");
+      cli.profile(
+          "elsewhere",
+          "extends: vast\ntarget:\n  vast:\n    url: http://127.0.0.1:"
+              + server.getAddress().getPort()
+              + "\n");
+      Cli.Result r = cli.run("plan", "--profile", "elsewhere");
+      assertEquals(0, withKey.get(), "the key was sent to the profile's url: " + r);
+      assertEquals(3, r.code(), r::toString);
+      assertTrue(r.err().contains("profiles/elsewhere.yaml:4"), r::toString);
+      assertTrue(r.err().contains("VAST_URL"), r::toString);
+      // the user's own VAST_URL is honoured: loopback over http is the simulator
+      cli.env.put("VAST_URL", "http://127.0.0.1:" + server.getAddress().getPort());
+      Cli.Result sim = cli.run("plan", "--profile", "vast");
+      assertEquals(0, sim.code(), sim::toString);
+      assertTrue(withKey.get() > 0, "VAST_URL on loopback is used: " + sim);
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void plainHttpToAnotherHostNeverCarriesTheKey() {
+    cli.env.put("VAST_API_KEY", "the-account-key");
+    cli.env.put("VAST_URL", "http://192.0.2.7:8080");
+    Cli.Result r = cli.run("plan", "--profile", "vast");
+    assertTrue(
+        r.out().contains("offers not searched: VAST_URL http://192.0.2.7:8080 is plain http"),
+        r::toString);
+    assertTrue(r.out().contains("https"), r::toString);
+  }
+
+  @Test
+  void aMistypedKeyKeepsItsMessageAndSuggestion() throws IOException {
+    cli.profile("typo", "extends: cpu\nengine:\n  maxNewToken: 8\n");
+    Cli.Result r = cli.run("plan", "--profile", "typo");
+    assertEquals(3, r.code(), r::toString);
+    assertTrue(
+        r.err()
+            .contains(
+                "profiles/typo.yaml:3: engine.maxNewToken: unknown key 'maxNewToken'; did you mean"
+                    + " 'maxNewTokens'?"),
+        r::toString);
+    assertFalse(r.err().contains("credential"), r::toString);
+  }
+
+  @Test
+  void profilesListDoesNotStallOnAHugeProfile() throws IOException {
+    cli.profile("huge", "description: " + "${A:-".repeat(4 << 20) + "\ntarget:\n  type: local\n");
+    long start = System.nanoTime();
+    Cli.Result r = cli.run("profiles", "list");
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(0, r.code(), r::toString);
+    assertTrue(r.out().contains("huge"), r::toString);
+    assertTrue(r.out().contains("cpu"), r::toString);
+    assertTrue(ms < 10_000, "profiles list took " + ms + " ms");
+    Cli.Result show = cli.run("profiles", "show", "huge");
+    assertEquals(3, show.code(), show::toString);
+    assertTrue(
+        show.err().contains("profiles/huge.yaml: the file is larger than 256 KiB"), show::toString);
+  }
+
+  @Test
+  void withoutADockerEngineStatusAndGcWarnInOneLineAndGoOn() throws IOException {
+    // a container this project ran, held in the ledger; no Docker engine answers at DOCKER_HOST
+    new dev.orchestrate.core.target.Ledger(dir.resolve(".orchestrate/ledger.json"))
+        .put(
+            dev.orchestrate.core.target.LedgerEntry.active(
+                dev.orchestrate.core.target.Machine.local(
+                    "docker-20261206-000000-docker-abcd",
+                    dev.orchestrate.core.profile.TargetType.DOCKER,
+                    "20261206-000000-docker-abcd",
+                    java.time.Instant.EPOCH,
+                    java.util.Map.of("container", "0123456789abcdef")),
+                dev.orchestrate.core.target.RunId.parse("20261206-000000-docker-abcd"),
+                java.time.Instant.EPOCH));
+    for (String command : List.of("status", "gc")) {
+      Cli.Result r = cli.run(command);
+      assertEquals(0, r.code(), r::toString);
+      String all = r.out() + r.err();
+      assertFalse(all.contains("Exception"), r::toString);
+      assertFalse(all.contains("java."), r::toString);
+      List<String> docker = all.lines().filter(l -> l.contains("Docker is not reachable")).toList();
+      assertFalse(docker.isEmpty(), r::toString);
+      assertTrue(docker.stream().allMatch(l -> l.contains("DOCKER_HOST")), r::toString);
+    }
+    assertTrue(cli.run("status").out().contains("runs: none yet"), "the rest still works");
   }
 }

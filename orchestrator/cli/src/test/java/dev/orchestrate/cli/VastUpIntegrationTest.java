@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -107,6 +109,20 @@ class VastUpIntegrationTest {
     Cli.Result status = vast.cli.run("status");
     assertEquals(0, status.code(), status::toString);
     assertTrue((status.out() + status.err()).contains("$"), status::toString);
+
+    // `orchestrate ssh NAME -- CMD` runs CMD there and exits with its code, as `ssh host CMD` does
+    Process ssh =
+        vast.cli.start("ssh", first, "--", "echo remote-$((1+2)) > orchestrate/marker; exit 3");
+    ssh.getOutputStream().close();
+    String sshOut = new String(ssh.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(ssh.waitFor(60, TimeUnit.SECONDS), sshOut);
+    assertEquals(3, ssh.exitValue(), sshOut);
+    Process cat = vast.cli.start("ssh", first, "--", "cat", "orchestrate/marker");
+    cat.getOutputStream().close();
+    String catOut = new String(cat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(cat.waitFor(60, TimeUnit.SECONDS), catOut);
+    assertEquals(0, cat.exitValue(), catOut);
+    assertEquals("remote-3", catOut.strip());
 
     Cli.Result down = vast.cli.run("down", "--all");
     assertEquals(0, down.code(), down::toString);

@@ -506,6 +506,8 @@ public final class DockerEngine implements AutoCloseable {
       // already gone
     } catch (DockerException e) {
       throw imageError("cannot remove container " + id, e);
+    } catch (RuntimeException e) {
+      throw unreachable(e);
     }
   }
 
@@ -522,6 +524,8 @@ public final class DockerEngine implements AutoCloseable {
           .toList();
     } catch (DockerException e) {
       throw imageError("cannot list containers", e);
+    } catch (RuntimeException e) {
+      throw unreachable(e);
     }
   }
 
@@ -536,6 +540,8 @@ public final class DockerEngine implements AutoCloseable {
       return out;
     } catch (DockerException e) {
       throw imageError("cannot list containers", e);
+    } catch (RuntimeException e) {
+      throw unreachable(e);
     }
   }
 
@@ -546,6 +552,10 @@ public final class DockerEngine implements AutoCloseable {
       return Boolean.TRUE.equals(running);
     } catch (NotFoundException e) {
       return false;
+    } catch (DockerException e) {
+      throw imageError("cannot inspect container " + id, e);
+    } catch (RuntimeException e) {
+      throw unreachable(e);
     }
   }
 

@@ -59,11 +59,33 @@ final class VastSession {
     return dev.orchestrate.core.target.ProjectTag.of(context.stateDir(), context.projectDir());
   }
 
-  /** The API at {@code VAST_URL}, else {@code profileUrl}, else the real service. */
-  Api api(String profileUrl, EventSink events) {
+  /** The API at {@code VAST_URL}, else the real service ({@link VastClientConfig#resolveUrl}). */
+  Api api(EventSink events) {
     this.events = events;
-    URI url = VastClientConfig.resolveUrl(profileUrl, context.environment());
+    URI url = VastClientConfig.resolveUrl(context.environment());
     return apis.computeIfAbsent(url, u -> new Api(u, client(u)));
+  }
+
+  /**
+   * The API {@code machine} was rented through. The ledger that recorded it is a file, so its URL
+   * is only compared, never called: a machine rented elsewhere (the simulator) is reached by
+   * pointing {@code VAST_URL} there again.
+   */
+  Api api(Machine machine, EventSink events) {
+    Api api = api(events);
+    String recorded = machine.attributes().get("api");
+    if (recorded != null && !recorded.equals(api.baseUrl().toString())) {
+      throw new OrchestrateException(
+          dev.orchestrate.core.error.ErrorCode.USAGE,
+          "instance "
+              + machine.id()
+              + " was rented through the API at "
+              + recorded
+              + ", not "
+              + api.baseUrl(),
+          "set VAST_URL=" + recorded + " to reach it (the API key goes only where VAST_URL says)");
+    }
+    return api;
   }
 
   private VastClient client(URI url) {

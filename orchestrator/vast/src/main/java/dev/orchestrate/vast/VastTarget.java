@@ -88,7 +88,7 @@ public final class VastTarget implements Target {
     List<String> notes = new ArrayList<>(base.notes());
     List<PlannedStep> steps = new ArrayList<>(base.steps());
     try {
-      VastSession.Api api = session.api(v.url(), EventSink.discard());
+      VastSession.Api api = session.api(EventSink.discard());
       OfferConstraints c = OfferConstraints.from(v);
       List<RankedOffer> top = api.selector().select(c, Set.of());
       notes.add("offers searched at " + api.baseUrl() + ": " + top.size() + " match");
@@ -175,7 +175,7 @@ public final class VastTarget implements Target {
     // The engine runtime (and the Java runtime it ships) must be buildable here before money is
     // spent: an unbuilt engine or a JDK for another platform fails now, not after the rental.
     engineRuntime().checkBeforeRent(events, context.clock());
-    VastSession.Api api = session.api(v.url(), events);
+    VastSession.Api api = session.api(events);
     String image = v.image() == null ? "vastai/base-image:@vastai-automatic-tag" : v.image();
     Duration idle = idleLimit(v);
     Map<String, String> env = new java.util.HashMap<>();
@@ -579,7 +579,7 @@ public final class VastTarget implements Target {
 
   // events: where the API client's retry notices go while it asks
   private MachineStatus status(Machine machine, EventSink events) {
-    VastSession.Api api = session.api(machine.attributes().get("api"), events);
+    VastSession.Api api = session.api(machine, events);
     Optional<Instance> shown = api.client().showInstance(Long.parseLong(machine.id()));
     if (shown.isEmpty()) {
       return new MachineStatus(machine, MachineStatus.State.GONE, "not on Vast any more", 0);
@@ -606,7 +606,7 @@ public final class VastTarget implements Target {
   @Override
   public void down(Machine machine, EventSink events) {
     requireOwnCheckout();
-    VastSession.Api api = session.api(machine.attributes().get("api"), events);
+    VastSession.Api api = session.api(machine, events);
     session.pool().evict(machine.id());
     api.reaper().down(Long.parseLong(machine.id()));
     session.forget(machine.id(), nameOf(machine));
@@ -629,7 +629,7 @@ public final class VastTarget implements Target {
 
   @Override
   public List<Machine> leftovers(Set<String> tracked) {
-    VastSession.Api api = session.api(null, EventSink.discard());
+    VastSession.Api api = session.api(EventSink.discard());
     String project = session.project();
     List<Machine> out = new ArrayList<>();
     for (Instance i : api.client().listInstances(null)) {

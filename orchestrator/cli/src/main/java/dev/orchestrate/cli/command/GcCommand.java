@@ -116,15 +116,23 @@ public final class GcCommand implements Callable<Integer> {
     }
     List<LedgerEntry> entries = c.ledger().entries();
     List<GcDecision.Checked> checked = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
     for (LedgerEntry e : entries) {
-      Optional<MachineStatus.State> state =
-          e.machine().isPresent() && c.targets().has(e.target())
-              ? Optional.of(
+      Optional<MachineStatus.State> state = Optional.empty();
+      if (e.machine().isPresent() && c.targets().has(e.target())) {
+        try {
+          state =
+              Optional.of(
                   c.targets()
                       .target(e.target(), c.targetContext())
                       .status(e.machine().get())
-                      .state())
-              : Optional.empty();
+                      .state());
+        } catch (OrchestrateException ex) {
+          // One unreachable target (no Docker engine, say) must not stop gc for the rest.
+          skipped.add(e.key() + " (" + StatusCommand.oneLine(ex) + ")");
+          continue;
+        }
+      }
       checked.add(new GcDecision.Checked(e, state));
     }
     List<GcDecision.Action> forgets = GcDecision.forget(checked);
@@ -138,7 +146,6 @@ public final class GcCommand implements Callable<Integer> {
     }
     Set<String> tracked = GcDecision.tracked(entries, forgets);
     List<String> destroyed = new ArrayList<>();
-    List<String> skipped = new ArrayList<>();
     List<String> leftAlone = new ArrayList<>();
     for (TargetType type : TargetType.values()) {
       if (!c.targets().has(type)) {
@@ -162,15 +169,17 @@ public final class GcCommand implements Callable<Integer> {
           }
         }
       } catch (OrchestrateException ex) {
-        skipped.add(type.id() + " (" + ex.getMessage() + ")");
+        skipped.add(type.id() + " (" + StatusCommand.oneLine(ex) + ")");
       } catch (RuntimeException ex) {
         // an engine that cannot be reached (no docker here) must not stop the other targets' gc
         skipped.add(type.id() + " (" + ex.getMessage() + ")");
       }
     }
+    int settled = dryRun ? 0 : UpProcess.abandonedRuns(c).settleAll();
     if (common.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("dryRun", dryRun);
+      doc.put("settledRuns", settled);
       doc.put("project", StatusCommand.projectDoc(tag));
       doc.put("warnings", warnings);
       doc.put("notes", notes);
@@ -199,6 +208,9 @@ public final class GcCommand implements Callable<Integer> {
                 + destroyed.size()
                 + " untracked machine(s)"
                 + (destroyed.isEmpty() ? "" : ": " + String.join(", ", destroyed)));
+    if (settled > 0) {
+      c.out().println("settled " + settled + " abandoned run(s) as failed");
+    }
     leftAlone.forEach(m -> c.out().println("left alone " + m));
     skipped.forEach(s -> c.out().println("skipped " + s));
     c.out().flush();

@@ -5,6 +5,7 @@ import dev.orchestrate.cli.render.Human;
 import dev.orchestrate.cli.render.Table;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.run.AbandonedRuns;
 import dev.orchestrate.core.target.LedgerEntry;
 import dev.orchestrate.core.target.MachineStatus;
 import dev.orchestrate.core.target.Owner;
@@ -91,7 +92,7 @@ public final class StatusCommand implements Callable<Integer> {
           state = s.state().name().toLowerCase(Locale.ROOT);
           detail = s.detail();
         } catch (OrchestrateException ex) {
-          detail = ex.getMessage();
+          detail = oneLine(ex);
         }
       }
       held.add(new Held(e, state, detail));
@@ -110,7 +111,13 @@ public final class StatusCommand implements Callable<Integer> {
       warnings.add(ex.getMessage());
     }
     List<Untracked> untracked = untracked(notChecked, tag);
-    List<Run> runs = c.runs().list().stream().limit(limit).map(r -> new Run(r, state(r))).toList();
+    AbandonedRuns abandoned = UpProcess.abandonedRuns(c);
+    List<Run> runs =
+        c.runs().list().stream()
+            .limit(limit)
+            .map(abandoned::settle)
+            .map(r -> new Run(r, state(r)))
+            .toList();
     if (common.json) {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("project", tag == null ? null : projectDoc(tag));
@@ -230,7 +237,7 @@ public final class StatusCommand implements Callable<Integer> {
         }
       } catch (OrchestrateException ex) {
         if (ex.code() != dev.orchestrate.core.error.ErrorCode.UNSUPPORTED) {
-          notChecked.add(type.id() + ": " + ex.getMessage());
+          notChecked.add(type.id() + ": " + oneLine(ex));
         }
       } catch (RuntimeException ex) {
         // a provider that cannot be reached (no docker engine here) must not hide the rest
@@ -238,6 +245,11 @@ public final class StatusCommand implements Callable<Integer> {
       }
     }
     return out;
+  }
+
+  /** An error as one line of a listing: what went wrong, then what to do about it. */
+  static String oneLine(OrchestrateException ex) {
+    return ex.getMessage() + ex.hint().map(h -> " (" + h + ")").orElse("");
   }
 
   /** This checkout's project id as status and gc report it (JSON). */
@@ -250,22 +262,14 @@ public final class StatusCommand implements Callable<Integer> {
     return doc;
   }
 
+  /** A RUNNING record still RUNNING after settling has a live driver or a live engine. */
   private String state(RunRecord r) {
     if (r.status() == RunRecord.Status.RUNNING && !UpProcess.alive(c.runs().runDir(r.runId()))) {
       if (Reattaching.held(c.runs().runDir(r.runId()))) {
         return "running (re-attached)";
       }
-      // A remote engine goes on without its client: `logs -f` re-attaches and ends the record.
-      boolean held =
-          r.target() != TargetType.LOCAL
-              && r.machine()
-                  .map(
-                      m ->
-                          c.ledger().entries().stream()
-                              .anyMatch(
-                                  e -> e.machine().map(x -> x.id().equals(m.id())).orElse(false)))
-                  .orElse(false);
-      return held ? "detached (logs -f)" : "abandoned";
+      // The engine goes on without its client: a remote one can be re-attached to.
+      return r.target() == TargetType.LOCAL ? "detached (down stops it)" : "detached (logs -f)";
     }
     return r.status().name().toLowerCase(Locale.ROOT);
   }

@@ -1,5 +1,7 @@
 package dev.orchestrate.cli.command;
 
+import dev.orchestrate.cli.CliContext;
+import dev.orchestrate.core.run.AbandonedRuns;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +24,18 @@ final class UpProcess {
         runDir.resolve(FILE),
         self.pid() + "\n" + self.info().startInstant().map(Object::toString).orElse("") + "\n",
         StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Settles runs whose driver died ({@link AbandonedRuns}): driven means the {@code up}/{@code run}
+   * process is alive or a {@code logs -f} re-attached.
+   */
+  static AbandonedRuns abandonedRuns(CliContext c) {
+    return new AbandonedRuns(
+        c.runs(),
+        c.ledger(),
+        id -> alive(c.runs().runDir(id)) || Reattaching.held(c.runs().runDir(id)),
+        c.clock());
   }
 
   /** Whether the process that drives the run in {@code runDir} is still alive. */

@@ -12,8 +12,11 @@ import java.util.regex.Pattern;
 public final class Redactor {
   public static final String MASK = "[REDACTED]";
   private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s+)[A-Za-z0-9._~+/=-]{8,}");
+  // The name must start a word (`token=`, `access_token:`, `X-Token:`): in `maxNewToken: unknown
+  // key` it ends one, and the message is not a secret.
   private static final Pattern KEY_PARAM =
-      Pattern.compile("(?i)((?:api[_-]?key|token|password)\"?\\s*[=:]\\s*\"?)[^\"&\\s,}]{4,}");
+      Pattern.compile(
+          "(?i)((?<![a-z0-9])(?:api[_-]?key|token|password)\"?\\s*[=:]\\s*\"?)[^\"&\\s,}]{4,}");
 
   private final List<String> secrets = new CopyOnWriteArrayList<>();
 

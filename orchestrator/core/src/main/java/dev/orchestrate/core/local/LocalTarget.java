@@ -130,7 +130,7 @@ public final class LocalTarget implements Target {
   }
 
   /** The engine's process if it is still the one we started (pids are reused). */
-  private static Optional<ProcessHandle> engineProcess(Machine machine) {
+  public static Optional<ProcessHandle> engineProcess(Machine machine) {
     String pid = machine.attributes().get("pid");
     if (pid == null) {
       return Optional.empty();

@@ -24,8 +24,10 @@ final class EnvSubstitution {
     if (text.indexOf('$') < 0) {
       return text;
     }
-    Matcher m = REF.matcher(text);
+    int closable = closable(text);
+    Matcher m = REF.matcher(text).region(0, closable);
     StringBuilder out = new StringBuilder();
+    int at = 0;
     while (m.find()) {
       String replacement;
       if (m.group().equals("$$")) {
@@ -41,16 +43,26 @@ final class EnvSubstitution {
         }
         replacement = value;
       }
-      m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+      out.append(text, at, m.start()).append(replacement);
+      at = m.end();
     }
-    m.appendTail(out);
-    return out.toString();
+    out.append(text, at, closable);
+    return out.append(text.substring(closable).replace("$$", "$")).toString();
+  }
+
+  /**
+   * Where a reference may still close: just after the last '}'. Past it only {@code $$} can match,
+   * and leaving it out of the search keeps the work linear: each unclosed {@code ${A:-} would
+   * otherwise scan to the end of the text (a hostile one-line profile took minutes).
+   */
+  private static int closable(String text) {
+    return text.lastIndexOf('}') + 1;
   }
 
   /** Variable names referenced by {@code text}. */
   static java.util.List<String> references(String text) {
     java.util.List<String> names = new java.util.ArrayList<>();
-    Matcher m = REF.matcher(text);
+    Matcher m = REF.matcher(text).region(0, closable(text));
     while (m.find()) {
       if (m.group(1) != null) {
         names.add(m.group(1));

@@ -80,7 +80,9 @@ final class Overrides {
         yaml = new YAMLMapper();
       }
       JsonNode node = yaml.readTree(text);
-      return node == null || node.isMissingNode() ? TextNode.valueOf(text) : node;
+      boolean infinite =
+          node != null && node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue());
+      return node == null || node.isMissingNode() || infinite ? TextNode.valueOf(text) : node;
     } catch (java.io.IOException e) {
       return TextNode.valueOf(text);
     }

@@ -85,6 +85,16 @@ public final class ProfileCatalog {
     }
   }
 
+  /**
+   * The file's text, but never more than one byte over {@link ProfileDocument#MAX_BYTES}: a larger
+   * file is refused by the reader without being read whole.
+   */
+  private static String readBounded(Path f) throws IOException {
+    try (InputStream in = Files.newInputStream(f)) {
+      return new String(in.readNBytes(ProfileDocument.MAX_BYTES + 1), StandardCharsets.UTF_8);
+    }
+  }
+
   private void readFolder(Folder folder, int layer) {
     if (!Files.isDirectory(folder.dir())) {
       return;
@@ -97,7 +107,7 @@ public final class ProfileCatalog {
         }
         String name = file.substring(0, file.lastIndexOf('.'));
         String shown = folder.shownAs() == null ? f.toString() : folder.shownAs() + "/" + file;
-        add(new ProfileDocument(name, shown, layer, Files.readString(f, StandardCharsets.UTF_8)));
+        add(new ProfileDocument(name, shown, layer, readBounded(f)));
       }
     } catch (IOException e) {
       throw new OrchestrateException(

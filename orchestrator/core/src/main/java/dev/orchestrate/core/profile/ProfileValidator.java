@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Checks that need more than one key: the section of the chosen target type must carry what that
- * target cannot work without. Runs after binding, over a fully built {@link Profile}.
+ * target cannot work without, and a remote target keeps its folders inside the project. Runs after
+ * binding, over a fully built {@link Profile}.
  */
 final class ProfileValidator {
 
@@ -42,9 +43,39 @@ final class ProfileValidator {
         // nothing beyond the defaults
       }
     }
+    if (t.type() == TargetType.SSH || t.type() == TargetType.VAST) {
+      confined("assets.dir", p.assets().dir(), out);
+      if (p.engine().snapshot() != null) {
+        confined("engine.snapshot", p.engine().snapshot(), out);
+      }
+    }
     if (p.engine().backend() == EngineBackend.HF && p.bootstrap().pythonEnv().isBlank()) {
       out.add(new String[] {"bootstrap.pythonEnv", "the hf backend needs a python env"});
     }
     return out;
+  }
+
+  /**
+   * On a remote target the folder is also where the files land on the machine ({@code
+   * ~/orchestrate/<dir>}), so it must be a relative path that stays inside the project: {@code
+   * ../x} would write outside the work folder there.
+   */
+  private static void confined(String key, String dir, List<String[]> out) {
+    String hint =
+        " for a remote target: it is also the folder on the machine under ~/orchestrate; keep"
+            + " the files in the project (a link to them there is fine, e.g. ln -s /data/olmo"
+            + " llm_raw/olmo_2)";
+    if (dir.startsWith("/") || dir.startsWith("~")) {
+      out.add(new String[] {key, "'" + dir + "' is absolute" + hint});
+      return;
+    }
+    int depth = 0;
+    for (String part : dir.split("/")) {
+      depth += part.equals("..") ? -1 : part.isEmpty() || part.equals(".") ? 0 : 1;
+      if (depth < 0) {
+        out.add(new String[] {key, "'" + dir + "' leaves the project folder" + hint});
+        return;
+      }
+    }
   }
 }

@@ -8,12 +8,14 @@ import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -26,6 +28,10 @@ import java.util.stream.Collectors;
 final class RecordBinder {
   /** Marks a value that failed to bind, so enclosing records are not built from it. */
   private static final Object FAILED = new Object();
+
+  /** YAML's spellings of infinity and not-a-number. */
+  private static final Pattern YAML_INFINITE =
+      Pattern.compile("[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
 
   private final LocatedTree tree;
   private final List<ProfileProblem> problems;
@@ -120,29 +126,38 @@ final class RecordBinder {
           : fail(path, "expected text, got " + describe(node));
     }
     if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
-      Long v = wholeNumber(node);
+      BigInteger v = wholeNumber(node);
       if (v == null) {
         return fail(path, "expected a whole number, got " + describe(node));
       }
-      if (type == Integer.class || type == int.class) {
-        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-          return fail(path, "number out of range: " + v);
-        }
-        return v.intValue();
+      boolean isInt = type == Integer.class || type == int.class;
+      long min = isInt ? Integer.MIN_VALUE : Long.MIN_VALUE;
+      long max = isInt ? Integer.MAX_VALUE : Long.MAX_VALUE;
+      if (v.compareTo(BigInteger.valueOf(min)) < 0 || v.compareTo(BigInteger.valueOf(max)) > 0) {
+        return fail(path, "number out of range: " + v + " (the most is " + max + ")");
       }
-      return v;
+      return isInt ? (Object) v.intValue() : (Object) v.longValue();
     }
     if (type == Double.class || type == double.class) {
-      if (node.isNumber()) {
-        return node.doubleValue();
-      }
+      double v;
       try {
-        return node.isTextual()
-            ? Double.parseDouble(node.asText().trim())
-            : fail(path, "expected a number, got " + describe(node));
+        if (node.isNumber()) {
+          v = node.doubleValue();
+        } else if (node.isTextual()) {
+          v = Double.parseDouble(node.asText().trim());
+        } else {
+          return fail(path, "expected a number, got " + describe(node));
+        }
       } catch (NumberFormatException e) {
-        return fail(path, "expected a number, got " + describe(node));
+        if (!YAML_INFINITE.matcher(node.asText().trim()).matches()) {
+          return fail(path, "expected a number, got " + describe(node));
+        }
+        v = Double.NaN;
       }
+      // Infinity, NaN and 1e400 (read as infinity) would pass every "greater than" check.
+      return Double.isFinite(v)
+          ? v
+          : fail(path, "number out of range: " + describe(node) + " (must be a finite number)");
     }
     if (type == Boolean.class || type == boolean.class) {
       if (node.isBoolean()) {
@@ -212,13 +227,14 @@ final class RecordBinder {
     return fail(path, describe(node) + " is not one of: " + String.join(", ", allowed));
   }
 
-  private static Long wholeNumber(JsonNode node) {
+  /** The whole number {@code node} holds, however large (never wrapped), or null. */
+  private static BigInteger wholeNumber(JsonNode node) {
     if (node.isIntegralNumber()) {
-      return node.longValue();
+      return node.bigIntegerValue();
     }
     if (node.isTextual()) {
       try {
-        return Long.parseLong(node.asText().trim());
+        return new BigInteger(node.asText().trim());
       } catch (NumberFormatException e) {
         return null;
       }

@@ -14,6 +14,9 @@ final class SecretScanner {
   private static final Pattern SECRET_NAME =
       Pattern.compile(".*(apikey|secret|token|password|passwd|credentials?|privatekey|accesskey)");
 
+  /** Names of limits and counts ({@code maxNewToken}, {@code numTokens}): sizes, not secrets. */
+  private static final Pattern COUNT_NAME = Pattern.compile("(max|min|num|count).*");
+
   private static final List<Pattern> SECRET_VALUES =
       List.of(
           Pattern.compile("[0-9a-f]{64}"), // Vast.ai API keys
@@ -47,6 +50,6 @@ final class SecretScanner {
 
   private static boolean secretName(String name) {
     String n = name.toLowerCase(java.util.Locale.ROOT).replace("_", "").replace("-", "");
-    return SECRET_NAME.matcher(n).matches();
+    return SECRET_NAME.matcher(n).matches() && !COUNT_NAME.matcher(n).matches();
   }
 }

@@ -6,8 +6,9 @@ import static dev.orchestrate.core.profile.InvalidValue.check;
  * Offer constraints and budget for a rented Vast.ai instance ({@code target.vast}). Prices in USD.
  * {@code maxPricePerHour} is required for the vast target (checked by {@link ProfileValidator}): we
  * never rent without a ceiling. {@code query} is extra text in the official vast CLI's query
- * language ({@code geolocation in [US,CA] inet_down>500}) applied on top of these constraints;
- * {@code url} points the target at another API such as the simulator ({@code VAST_URL} wins).
+ * language ({@code geolocation in [US,CA] inet_down>500}) applied on top of these constraints.
+ * {@code url} is refused: the API key goes with every call, so the API's address comes only from
+ * the user's own {@code VAST_URL}, never from a file.
  */
 public record VastSection(
     String gpuName,
@@ -51,5 +52,10 @@ public record VastSection(
     readyTimeoutMinutes = readyTimeoutMinutes == null ? 15 : readyTimeoutMinutes;
     check(readyTimeoutMinutes >= 1, "readyTimeoutMinutes", "must be at least 1 minute");
     retryOtherMachine = retryOtherMachine == null ? Boolean.TRUE : retryOtherMachine;
+    check(
+        url == null,
+        "url",
+        "is not read from profiles: the Vast API key goes wherever it points; set VAST_URL in"
+            + " the environment to use the simulator");
   }
 }

@@ -8,15 +8,18 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Lint and parse of one profile file: tabs, broken YAML, duplicate keys, secrets and unset {@code
- * ${ENV}} references become {@link ProfileProblem}s; the result is a {@link LocatedTree} with
- * {@code ${ENV}} already substituted. Reads token by token so every key keeps its line.
+ * Lint and parse of one profile file: tabs, broken YAML, duplicate keys, YAML aliases, secrets and
+ * unset {@code ${ENV}} references become {@link ProfileProblem}s; the result is a {@link
+ * LocatedTree} with {@code ${ENV}} already substituted. Reads token by token so every key keeps its
+ * line.
  */
 final class YamlReader {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -31,6 +34,16 @@ final class YamlReader {
 
   /** The tree, or null when the file could not be parsed at all (problems say why). */
   LocatedTree read(String origin, String text, List<ProfileProblem> problems) {
+    if (text.length() > ProfileDocument.MAX_BYTES
+        || text.getBytes(StandardCharsets.UTF_8).length > ProfileDocument.MAX_BYTES) {
+      problems.add(
+          new ProfileProblem(
+              origin,
+              0,
+              "",
+              "the file is larger than 256 KiB: a profile is a page of keys (not read further)"));
+      return null;
+    }
     if (tabs(origin, text, problems)) {
       return null;
     }
@@ -115,6 +128,19 @@ final class YamlReader {
       Map<String, Where> places,
       List<ProfileProblem> problems)
       throws IOException {
+    if (p instanceof YAMLParser yp && yp.isCurrentAlias()) {
+      // Jackson hands an alias over as the anchor's name in text: refused, so `*p` is never read
+      // as "p" (and no alias can expand into a billion laughs).
+      problems.add(
+          ProfileProblem.at(
+              where(origin, p),
+              path,
+              "the YAML alias *"
+                  + p.getText()
+                  + " is not supported: write the value out (profiles share values through"
+                  + " extends:)"));
+      return NODES.nullNode();
+    }
     switch (t) {
       case START_OBJECT:
         return readObject(p, path, origin, places, problems);
@@ -154,9 +180,19 @@ final class YamlReader {
                                 + name
                                 + ":-default} to give a default)"))));
       case VALUE_NUMBER_INT:
-        return NODES.numberNode(p.getLongValue());
+        // Kept whole, however large: the binder says which numbers are out of range.
+        return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+            ? NODES.numberNode(p.getBigIntegerValue())
+            : NODES.numberNode(p.getLongValue());
       case VALUE_NUMBER_FLOAT:
-        return NODES.numberNode(p.getDoubleValue());
+        // 1e400 and .inf stay as written, for the binder to refuse by name.
+        String written = p.getText();
+        try {
+          double d = p.getDoubleValue();
+          return Double.isFinite(d) ? NODES.numberNode(d) : NODES.textNode(written);
+        } catch (com.fasterxml.jackson.core.exc.StreamReadException e) {
+          return NODES.textNode(written);
+        }
       case VALUE_TRUE:
         return NODES.booleanNode(true);
       case VALUE_FALSE:

@@ -4,7 +4,6 @@ import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Progress;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -18,12 +17,12 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Builds the {@link Manifest} of a tree, hashing only files whose size or mtime changed since the
- * {@link HashCache} saw them. Symbolic links are followed (model caches use them); the manifest
- * records what a reader of the path gets. Emits {@link Progress} in bytes hashed.
+ * {@link HashCache} saw them. Symbolic links inside the tree are followed (model caches use them)
+ * and links that leave it are refused ({@link AssetTree}); the manifest records what a reader of
+ * the path gets. Emits {@link Progress} in bytes hashed.
  */
 public final class ManifestBuilder {
   private static final int BUFFER = 1 << 16;
@@ -42,10 +41,7 @@ public final class ManifestBuilder {
     if (!Files.isDirectory(root)) {
       throw new java.nio.file.NoSuchFileException(root.toString(), null, "not a directory");
     }
-    List<Path> files;
-    try (Stream<Path> walk = Files.walk(root, FileVisitOption.FOLLOW_LINKS)) {
-      files = walk.filter(Files::isRegularFile).sorted().toList();
-    }
+    List<Path> files = AssetTree.files(root);
     long total = 0;
     for (Path f : files) {
       total += Files.size(f);

@@ -83,7 +83,8 @@ public interface Target extends AutoCloseable {
 
   /**
    * The command line that opens an interactive shell on {@code machine} ({@code orchestrate ssh});
-   * the CLI runs it with the terminal attached.
+   * the CLI runs it with the terminal attached. It ends with the destination, so {@code orchestrate
+   * ssh NAME -- CMD} can put CMD after it.
    */
   default java.util.List<String> shellCommand(Machine machine) {
     throw unsupported("ssh", "this target has no shell to open");

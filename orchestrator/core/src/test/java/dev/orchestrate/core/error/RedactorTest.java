@@ -21,4 +21,21 @@ class RedactorTest {
   void leavesOrdinaryTextAlone() {
     assertEquals("nothing secret here", new Redactor().redact("nothing secret here"));
   }
+
+  @Test
+  void aKeyNameThatEndsInTokenIsNotAnAssignment() {
+    String problem =
+        "profiles/mine.yaml:4: engine.maxNewToken: unknown key 'maxNewToken'; did you mean"
+            + " 'maxNewTokens'? (allowed: backend, command)";
+    assertEquals(problem, new Redactor().redact(problem));
+    String out =
+        new Redactor()
+            .redact(
+                "{\"access_token\": \"abcdefgh1\", \"password\":\"hunter22\"} x-token: qwerty12"
+                    + " ?token=tttt5555");
+    assertFalse(out.contains("abcdefgh1"), out);
+    assertFalse(out.contains("hunter22"), out);
+    assertFalse(out.contains("qwerty12"), out);
+    assertFalse(out.contains("tttt5555"), out);
+  }
 }

@@ -282,4 +282,115 @@ class ProfileLoaderTest {
     ProfileException e = assertThrows(ProfileException.class, () -> loader(Map.of()).load("zzz"));
     assertTrue(e.getMessage().contains("no profile named 'zzz'"));
   }
+
+  @Test
+  void remoteTargetsKeepAssetsInsideTheWorkFolder() throws IOException {
+    String ssh = "target:\n  type: ssh\n  ssh:\n    host: box\n";
+    write("up", ssh + "assets:\n  dir: ../x\n");
+    assertHas(problems("up"), "p/up.yaml:6: assets.dir: '../x' leaves the project folder");
+    write("deep", ssh + "assets:\n  dir: a/../../x\n");
+    assertHas(problems("deep"), "p/deep.yaml:6: assets.dir: 'a/../../x' leaves the project");
+    write("abs", ssh + "assets:\n  dir: /data/olmo\n");
+    assertHas(problems("abs"), "p/abs.yaml:6: assets.dir: '/data/olmo' is absolute");
+    write("snap", ssh + "engine:\n  snapshot: ../../etc\n");
+    assertHas(problems("snap"), "p/snap.yaml:6: engine.snapshot: '../../etc' leaves the project");
+    List<String> set = problems("snap", List.of("assets.dir=..", "engine.snapshot=x"), Map.of());
+    assertHas(set, "--set assets.dir");
+    // inside is fine, and a local run may read its snapshot from anywhere
+    write("inside", ssh + "assets:\n  dir: a/../models/./olmo\n");
+    assertEquals("a/../models/./olmo", loader(Map.of()).load("inside").profile().assets().dir());
+    write("local", "target:\n  type: local\nassets:\n  dir: ../shared/olmo\n");
+    assertEquals("../shared/olmo", loader(Map.of()).load("local").profile().assets().dir());
+  }
+
+  @Test
+  void yamlAliasesAreRefusedWithTheirLineInsteadOfReadAsText() throws IOException {
+    write(
+        "a",
+        "target:\n  type: vast\n  vast:\n    maxPricePerHour: &p 0.5\n    gpuName: *p\n"
+            + "engine:\n  command: [a, *p]\n");
+    List<String> problems = problems("a");
+    assertHas(problems, "p/a.yaml:5: target.vast.gpuName: the YAML alias *p is not supported");
+    assertHas(problems, "p/a.yaml:7: engine.command[1]: the YAML alias *p is not supported");
+    write("laughs", "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\ntarget:\n  type: local\n");
+    assertHas(problems("laughs"), "p/laughs.yaml:2: b[0]: the YAML alias *a is not supported");
+  }
+
+  @Test
+  void aMistypedCountIsAnUnknownKeyNotACredential() throws IOException {
+    write("t", "target:\n  type: local\nengine:\n  maxNewToken: 8\n");
+    List<String> problems = problems("t");
+    assertEquals(
+        List.of(
+            "p/t.yaml:4: engine.maxNewToken: unknown key 'maxNewToken'; did you mean"
+                + " 'maxNewTokens'? (allowed: backend, command, snapshotCommand, snapshot, prompt,"
+                + " maxNewTokens, seed, environment)"),
+        problems);
+    write("s", "target:\n  type: local\nengine:\n  environment:\n    HF_TOKEN: abc123\n");
+    assertHas(problems("s"), "'HF_TOKEN' looks like a credential");
+  }
+
+  @Test
+  void numbersThatOverflowOrAreNotFiniteAreRefused() throws IOException {
+    String vast = "target:\n  type: vast\n  vast:\n    maxPricePerHour: ";
+    write("big", "target:\n  type: local\nengine:\n  maxNewTokens: 18446744073709551632\n");
+    assertHas(
+        problems("big"),
+        "p/big.yaml:4: engine.maxNewTokens: number out of range: 18446744073709551632");
+    write("ok", "target:\n  type: local\n");
+    assertHas(
+        problems("ok", List.of("engine.maxNewTokens=18446744073709551632"), Map.of()),
+        "engine.maxNewTokens: number out of range: 18446744073709551632");
+    assertHas(
+        problems("ok", List.of("engine.seed=9223372036854775808"), Map.of()),
+        "engine.seed: number out of range");
+    write("price", vast + "1e400\n");
+    assertHas(
+        problems("price"), "p/price.yaml:4: target.vast.maxPricePerHour: number out of range");
+    write("inf", vast + "0.5\n    budget:\n      maxTotalUsd: .inf\n");
+    assertHas(problems("inf"), "p/inf.yaml:6: target.vast.budget.maxTotalUsd: number out of range");
+    write("text", vast + "Infinity\n");
+    assertHas(problems("text"), "p/text.yaml:4: target.vast.maxPricePerHour: number out of range");
+    write("cheap", vast + "0.5\n");
+    for (String v : List.of("Infinity", "NaN", "-.inf", "1e400")) {
+      assertHas(
+          problems("cheap", List.of("target.vast.budget.maxTotalUsd=" + v), Map.of()),
+          "target.vast.budget.maxTotalUsd: number out of range");
+    }
+  }
+
+  @Test
+  void aHugeProfileIsRefusedAtOnceWithoutBeingParsed() throws IOException {
+    write("huge", "description: " + "x".repeat(20 << 20) + "\ntarget:\n  type: local\n");
+    write("fine", "target:\n  type: local\n");
+    long start = System.nanoTime();
+    ProfileLoader loader = loader(Map.of());
+    assertHas(problems("huge"), "p/huge.yaml: the file is larger than 256 KiB");
+    assertEquals("fine", loader.load("fine").profile().name());
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(ms < 5_000, "refused in " + ms + " ms");
+  }
+
+  @Test
+  void hostileShapesJustUnderTheLimitAreReadInLinearTime() throws IOException {
+    int n = ProfileDocument.MAX_BYTES - 200;
+    List<String> shapes =
+        List.of(
+            "description: " + "${A:-".repeat(n / 5),
+            "description: '" + "-----BEGIN ".repeat(n / 11) + "'",
+            "description: [" + "[".repeat(n / 2),
+            "engine:\n  command: [" + "a, ".repeat(n / 3) + "]",
+            "description: " + "sk-".repeat(n / 3));
+    for (int i = 0; i < shapes.size(); i++) {
+      write("s" + i, shapes.get(i) + "\ntarget:\n  type: local\n");
+      long start = System.nanoTime();
+      try {
+        loader(Map.of("A", "a")).load("s" + i);
+      } catch (ProfileException e) {
+        // refused is fine; taking minutes is not
+      }
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(ms < 10_000, "shape " + i + " took " + ms + " ms");
+    }
+  }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Progress;
 import java.io.IOException;
@@ -123,5 +124,52 @@ class ManifestTest {
     assertThrows(
         IllegalArgumentException.class, () -> new ManifestEntry("a//b", 1, 0644, "0".repeat(64)));
     assertThrows(IllegalArgumentException.class, () -> new ManifestEntry("a", 1, 0644, "xyz"));
+  }
+
+  @Test
+  void aLinkThatLeavesTheAssetsFolderIsRefusedNamingLinkAndTarget(@TempDir Path outside)
+      throws IOException {
+    file("config.json", "{}");
+    Files.writeString(outside.resolve("ssh_host_ed25519_key"), "PRIVATE");
+    Files.createSymbolicLink(tree.resolve("x"), outside);
+    OrchestrateException e = assertThrows(OrchestrateException.class, this::build);
+    assertTrue(e.getMessage().contains("x"), e::getMessage);
+    assertTrue(e.getMessage().contains(outside.toString()), e::getMessage);
+    assertTrue(e.getMessage().contains("outside the assets folder"), e::getMessage);
+    assertTrue(e.hint().isPresent());
+
+    Files.delete(tree.resolve("x"));
+    Files.createSymbolicLink(tree.resolve("root"), Path.of("/"));
+    OrchestrateException root = assertThrows(OrchestrateException.class, this::build);
+    assertTrue(root.getMessage().contains("outside the assets folder"), root::getMessage);
+
+    Files.delete(tree.resolve("root"));
+    file("sub/a.txt", "a");
+    Files.createSymbolicLink(
+        tree.resolve("sub/key"),
+        Path.of("../../" + outside.getFileName() + "/ssh_host_ed25519_key"));
+    OrchestrateException relative = assertThrows(OrchestrateException.class, this::build);
+    assertTrue(relative.getMessage().contains("sub/key"), relative::getMessage);
+  }
+
+  @Test
+  void aLinkLoopIsReportedClearly() throws IOException {
+    file("sub/a.txt", "a");
+    Files.createSymbolicLink(tree.resolve("sub/again"), Path.of(".."));
+    OrchestrateException e = assertThrows(OrchestrateException.class, this::build);
+    assertTrue(e.getMessage().contains("sub/again"), e::getMessage);
+    assertTrue(e.getMessage().contains("loop"), e::getMessage);
+  }
+
+  @Test
+  void linksInsideTheFolderAreFollowedAsTheFilesTheyPointTo() throws IOException {
+    file("blobs/abc", "weights");
+    Files.createDirectories(tree.resolve("snapshot"));
+    Files.createSymbolicLink(tree.resolve("snapshot/model.bin"), Path.of("../blobs/abc"));
+    Files.createSymbolicLink(tree.resolve("again"), Path.of("blobs"));
+    Manifest m = build();
+    List<String> paths = m.entries().stream().map(ManifestEntry::path).toList();
+    assertEquals(List.of("again/abc", "blobs/abc", "snapshot/model.bin"), paths);
+    assertEquals(m.entries().get(1).sha256(), m.entries().get(2).sha256());
   }
 }

@@ -54,10 +54,12 @@ class CudaBackend : public Backend {
                std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + (want_pdl_ ? ", pdl" : "") + (fused_attn_ ? ", fused" : "") + ")";
     }
 
-    void load(const Config &c, const TensorSource &src, int max_seq, int chunk) override {
+    void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int slots, int max_batch) override {
         c_ = c;
         max_seq_ = max_seq;
         chunk_ = chunk;
+        slots_ = slots;
+        max_batch_ = max_batch;
         const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, D = c.head_dim, V = c.vocab;
         if (f32_act_)
             fail(OLMO_ERR_UNSUPPORTED, "FP32 activations (OLMO_FLAG_F32_ACTIVATIONS) are a CPU-backend verification mode; "
@@ -91,8 +93,9 @@ class CudaBackend : public Backend {
             L.post_attn = upload(lw.post_attn); L.post_ff = upload(lw.post_ff);
         }
         // KV cache and activations
-        kcache_ = alloc<bf16>(size_t(c.layers) * c.kv_heads * max_seq * D);
-        vcache_ = alloc<bf16>(size_t(c.layers) * c.kv_heads * max_seq * D);
+        slot_stride_ = size_t(c.layers) * c.kv_heads * max_seq * D;
+        kcache_ = alloc<bf16>(size_t(slots) * slot_stride_);
+        vcache_ = alloc<bf16>(size_t(slots) * slot_stride_);
         std::vector<float> inv(D / 2);
         for (int i = 0; i < D / 2; ++i) inv[i] = 1.0f / std::pow(c.rope_theta, float(2 * i) / float(D));
         inv_freq_ = alloc<float>(D / 2);
@@ -107,7 +110,7 @@ class CudaBackend : public Backend {
         a_ = alloc<bf16>(M * H);
         act_ = alloc<bf16>(M * I);
         y_ = alloc<bf16>(M * H);
-        logits_ = alloc<float>(V);
+        logits_ = alloc<float>(size_t(slots) * V);  // [slot][vocab]; row 0 is the batch-1 graph's
         next_ = alloc<int>(1);
         params_ = alloc<k::StepParams>(1);
         splits_ = std::max(1, std::min(64, (2 * sms_ + c.heads - 1) / c.heads));
@@ -124,7 +127,7 @@ class CudaBackend : public Backend {
         // poison activations: anything read before it is written shows up as NaN
         for (auto &pb : std::vector<std::pair<void *, size_t>>{{x_, M * H * 2}, {qkv_, M * (Q + 2 * KV) * 2},
                                                                {q_, M * Q * 2}, {att_, M * Q * 2}, {a_, M * H * 2},
-                                                               {act_, M * I * 2}, {y_, M * H * 2}, {logits_, size_t(V) * 4}})
+                                                               {act_, M * I * 2}, {y_, M * H * 2}, {logits_, size_t(slots) * V * 4}})
             CK(cudaMemset(pb.first, 0xff, pb.second));
         // grid sizes for the persistent GEMVs
         // The GEMV keeps its input vector in shared memory (2 bytes per input): beyond the default
@@ -145,8 +148,10 @@ class CudaBackend : public Backend {
         CK(cudaStreamSynchronize(stream_));
     }
 
-    void prefill(const int32_t *ids, int n, int pos0, float *all) override {
+    int32_t prefill(int slot, const int32_t *ids, int n, int pos0, float *all) override {
         CK(cudaSetDevice(dev_));
+        slot_ = slot;
+        float *logits = logits_ + size_t(slot) * c_.vocab;
         const Config &c = c_;
         const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, V = c.vocab;
         CK(cudaMemcpyAsync(ids_, ids, size_t(n) * 4, cudaMemcpyHostToDevice, stream_));
@@ -176,23 +181,26 @@ class CudaBackend : public Backend {
             }
             gemm<k::EPI_F32>(y_, lm_, n, V, H, all_logits_);
             CK(cudaMemcpyAsync(all, all_logits_, size_t(n) * V * 4, cudaMemcpyDeviceToHost, stream_));
-            CK(cudaMemcpyAsync(logits_, all_logits_ + size_t(n - 1) * V, size_t(V) * 4, cudaMemcpyDeviceToDevice, stream_));
+            CK(cudaMemcpyAsync(logits, all_logits_ + size_t(n - 1) * V, size_t(V) * 4, cudaMemcpyDeviceToDevice, stream_));
         } else {
             bf16 *last = y_ + size_t(n - 1) * H;
             k::rownorm_kernel<<<1, 256, 0, stream_>>>(x_ + size_t(n - 1) * H, nullptr, final_norm_, H, c.eps, 1, last);
             CK_LAUNCH();
             k::GemvIn in{};
             in.x = last;
-            gemv<k::GEMV_F32>(lm_, V, H, in, logits_);
+            gemv<k::GEMV_F32>(lm_, V, H, in, logits);
         }
-        k::argmax_kernel<<<1, 1024, 0, stream_>>>(logits_, V, next_);
+        k::argmax_kernel<<<1, 1024, 0, stream_>>>(logits, V, next_);
         CK_LAUNCH();
         CK(cudaMemcpyAsync(h_next_, next_, 4, cudaMemcpyDeviceToHost, stream_));
         CK(cudaStreamSynchronize(stream_));
+        slot_ = 0;
+        return *h_next_;
     }
 
-    void decode(int32_t tok, int pos) override {
+    int32_t decode(int32_t tok, int pos) override {
         CK(cudaSetDevice(dev_));
+        slot_ = 0;
         h_params_->token = tok;
         h_params_->pos = pos;
         if (!use_graph_) {
@@ -220,16 +228,22 @@ class CudaBackend : public Backend {
             CK(cudaGraphLaunch(graph_exec_, stream_));
         }
         CK(cudaStreamSynchronize(stream_));
+        return *h_next_;
     }
 
-    void copy_logits(float *out) override {
-        CK(cudaSetDevice(dev_));
-        CK(cudaMemcpy(out, logits_, size_t(c_.vocab) * 4, cudaMemcpyDeviceToHost));
+    void decode_batch(int n, const int32_t *slots, const int32_t *tokens, const int32_t *pos, int32_t *next) override {
+        fail(OLMO_ERR_UNSUPPORTED, "CUDA batched decode: not yet");
     }
-    int32_t argmax() override { return *h_next_; }
+
+    void copy_logits(int slot, float *out) override {
+        CK(cudaSetDevice(dev_));
+        CK(cudaMemcpy(out, logits_ + size_t(slot) * c_.vocab, size_t(c_.vocab) * 4, cudaMemcpyDeviceToHost));
+    }
 
   private:
-    int dev_, sms_ = 0, cc_ = 0, max_seq_ = 0, chunk_ = 0, splits_ = 1, all_cap_ = 0;
+    int dev_, sms_ = 0, cc_ = 0, max_seq_ = 0, chunk_ = 0, splits_ = 1, all_cap_ = 0, slots_ = 1, max_batch_ = 1;
+    int slot_ = 0;             // the slot whose cache prefill()/qknorm_rope() address
+    size_t slot_stride_ = 0;   // elements of one slot's KV cache (all layers)
     bool use_graph_, want_pdl_, pdl_ = false, fused_attn_ = true, f32_act_ = false;  // pdl_: launches of the decode step use PDL
     std::string name_;
     Config c_;
@@ -268,8 +282,9 @@ class CudaBackend : public Backend {
         return std::max(1, per_sm) * sms_;
     }
     int gemv_max_grid() const { return sms_ * 8; }  // 256-thread blocks: at most 8 per SM
-    bf16 *kc(int l) { return kcache_ + size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
-    bf16 *vc(int l) { return vcache_ + size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
+    // KV cache [slot][layer][kv_head][max_seq][head_dim]; kc(l) is layer l of slot_.
+    bf16 *kc(int l) { return kcache_ + slot_ * slot_stride_ + size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
+    bf16 *vc(int l) { return vcache_ + slot_ * slot_stride_ + size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
 
     // Launches on stream_; inside the decode step with programmatic dependent launch (sm_90).
     template <typename... KArgs, typename... Args>

@@ -47,6 +47,8 @@ class CudaBackend : public Backend {
         if (all_logits_) cudaFree(all_logits_);
         if (h_params_) cudaFreeHost(h_params_);
         if (h_next_) cudaFreeHost(h_next_);
+        if (h_rows_) cudaFreeHost(h_rows_);
+        if (h_bnext_) cudaFreeHost(h_bnext_);
         if (stream_) cudaStreamDestroy(stream_);
     }
     std::string description() const override {
@@ -123,6 +125,34 @@ class CudaBackend : public Backend {
         best_counter_ = alloc<unsigned>(1);
         CK(cudaMemset(best_counter_, 0, sizeof(unsigned)));
         CK(cudaMallocHost(&h_params_, sizeof(k::StepParams)));
+        // batched decode: activations for max_batch rows, split-K and attention partials
+        {
+            const size_t B = size_t(max_batch);
+            rows_ = alloc<k::StepParams>(B);
+            CK(cudaMallocHost(&h_rows_, sizeof(k::StepParams) * B));
+            CK(cudaMallocHost(&h_bnext_, sizeof(int) * B));
+            bnext_ = alloc<int>(B);
+            bx_ = alloc<bf16>(B * H);
+            bqkv_ = alloc<bf16>(B * (Q + 2 * KV));
+            batt_ = alloc<bf16>(B * Q);
+            ba_ = alloc<bf16>(B * H);
+            bact_ = alloc<bf16>(B * I);
+            by_ = alloc<bf16>(B * H);
+            bsplits_ = std::max(1, std::min(64, (max_seq + kAttnChunk - 1) / kAttnChunk));
+            bpart_o_ = alloc<float>(B * c.heads * bsplits_ * D);
+            bpart_ml_ = alloc<float>(B * c.heads * bsplits_ * 2);
+            bcounters_ = alloc<unsigned>(B * c.heads);
+            CK(cudaMemset(bcounters_, 0, B * c.heads * sizeof(unsigned)));
+            size_t ws = 0;
+            for (auto nk : {std::make_pair(Q + 2 * KV, H), std::make_pair(H, Q), std::make_pair(2 * I, H),
+                            std::make_pair(H, I), std::make_pair(V, H)})
+                ws = std::max(ws, size_t(ksplit(nk.first, nk.second)) * B * nk.first);
+            ws_ = alloc<float>(ws);
+            for (auto &pb : std::vector<std::pair<void *, size_t>>{{bx_, B * H * 2}, {bqkv_, B * (Q + 2 * KV) * 2},
+                                                                   {batt_, B * Q * 2}, {ba_, B * H * 2},
+                                                                   {bact_, B * I * 2}, {by_, B * H * 2}})
+                CK(cudaMemset(pb.first, 0xff, pb.second));
+        }
         CK(cudaMallocHost(&h_next_, sizeof(int)));
         // poison activations: anything read before it is written shows up as NaN
         for (auto &pb : std::vector<std::pair<void *, size_t>>{{x_, M * H * 2}, {qkv_, M * (Q + 2 * KV) * 2},
@@ -231,8 +261,50 @@ class CudaBackend : public Backend {
         return *h_next_;
     }
 
+    // One step for n slots: rows in device memory (token, position, slot), then per layer
+    // [QKV GEMM → fused q/k-norm + RoPE + KV write + split attention over each row's own slot and
+    // length → o GEMM → post-attention norm + residual → gate/up GEMM with SwiGLU → down GEMM →
+    // post-FF norm + residual], final norm, lm_head GEMM into each slot's logits row, per-row argmax.
     void decode_batch(int n, const int32_t *slots, const int32_t *tokens, const int32_t *pos, int32_t *next) override {
-        fail(OLMO_ERR_UNSUPPORTED, "CUDA batched decode: not yet");
+        CK(cudaSetDevice(dev_));
+        const Config &c = c_;
+        const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, V = c.vocab;
+        int max_len = 0;
+        for (int i = 0; i < n; ++i) {
+            h_rows_[i] = k::StepParams{tokens[i], pos[i], slots[i]};
+            max_len = std::max(max_len, pos[i] + 1);
+        }
+        CK(cudaMemcpyAsync(rows_, h_rows_, sizeof(k::StepParams) * n, cudaMemcpyHostToDevice, stream_));
+        k::embed_kernel<<<n, 128, 0, stream_>>>(nullptr, rows_, emb_, bx_, H);
+        CK_LAUNCH();
+        const float scale = 1.f / std::sqrt(float(c.head_dim));
+        const int group = c.heads / c.kv_heads;
+        const int smax = std::min(bsplits_, (max_len + kAttnChunk - 1) / kAttnChunk);
+        auto attn = by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16>, k::attn_decode_batch_kernel<32>,
+                                k::attn_decode_batch_kernel<64>, k::attn_decode_batch_kernel<128>);
+        for (int l = 0; l < c.layers; ++l) {
+            const DevLayer &L = layers_[l];
+            gemm_decode<k::EPI_BF16>(bx_, L.qkv, n, Q + 2 * KV, H, bqkv_);
+            attn<<<dim3(c.heads, smax, n), 128, 0, stream_>>>(
+                bqkv_, Q, KV, L.q_norm, L.k_norm, inv_freq_, c.eps, kcache_ + layer_off(l), vcache_ + layer_off(l),
+                slot_stride_, rows_, max_seq_, group, scale, kAttnChunk, bpart_o_, bpart_ml_, bcounters_, batt_);
+            CK_LAUNCH();
+            gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, ba_);
+            k::rownorm_kernel<<<n, 256, 0, stream_>>>(bx_, ba_, L.post_attn, H, c.eps, 0, nullptr);
+            CK_LAUNCH();
+            gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_);
+            gemm_decode<k::EPI_BF16>(bact_, L.down, n, H, I, ba_);
+            k::rownorm_kernel<<<n, 256, 0, stream_>>>(bx_, ba_, L.post_ff, H, c.eps, 0, nullptr);
+            CK_LAUNCH();
+        }
+        k::rownorm_kernel<<<n, 256, 0, stream_>>>(bx_, nullptr, final_norm_, H, c.eps, 1, by_);
+        CK_LAUNCH();
+        gemm_decode<k::EPI_F32>(by_, lm_, n, V, H, logits_, rows_);
+        k::argmax_rows_kernel<<<n, 1024, 0, stream_>>>(logits_, V, rows_, bnext_);
+        CK_LAUNCH();
+        CK(cudaMemcpyAsync(h_bnext_, bnext_, sizeof(int) * n, cudaMemcpyDeviceToHost, stream_));
+        CK(cudaStreamSynchronize(stream_));
+        if (next) std::copy(h_bnext_, h_bnext_ + n, next);
     }
 
     void copy_logits(int slot, float *out) override {
@@ -264,6 +336,37 @@ class CudaBackend : public Backend {
     k::StepParams *params_ = nullptr, *h_params_ = nullptr;
     int *h_next_ = nullptr;
     int gemv_grid_[3] = {0, 0, 0};
+    // batched decode
+    static constexpr int kAttnChunk = 256;  // keys per attention split of a batched row
+    k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
+    int *bnext_ = nullptr, *h_bnext_ = nullptr;
+    bf16 *bx_ = nullptr, *bqkv_ = nullptr, *batt_ = nullptr, *ba_ = nullptr, *bact_ = nullptr, *by_ = nullptr;
+    float *bpart_o_ = nullptr, *bpart_ml_ = nullptr, *ws_ = nullptr;
+    unsigned *bcounters_ = nullptr;
+    int bsplits_ = 1;
+
+    size_t layer_off(int l) const { return size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
+    // Split-K factor of a batched GEMM: a function of N and K only (batch invariance), enough
+    // (N tile, split) blocks for two per SM, each split at least 4 K tiles.
+    int ksplit(int N, int K) const {
+        const int nb = (N + k::DBN - 1) / k::DBN, ktiles = (K + k::DBK - 1) / k::DBK;
+        int s = 1;
+        while (nb * s * 2 <= 2 * sms_ && ktiles / (s * 2) >= 4) s *= 2;
+        return s;
+    }
+    template <int EPI>
+    void gemm_decode(const bf16 *A, const bf16 *B, int M, int N, int K, void *C, const k::StepParams *rows = nullptr) {
+        const int S = ksplit(N, K), ktiles = (K + k::DBK - 1) / k::DBK;
+        const int klen = ((ktiles + S - 1) / S) * k::DBK;
+        dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, S);
+        k::gemm_decode_kernel<EPI><<<grid, 128, 0, stream_>>>(A, B, M, N, K, klen, ws_, C, rows);
+        CK_LAUNCH();
+        if (S > 1) {
+            const int items = M * ((N + 1) / 2);
+            k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256, 0, stream_>>>(ws_, S, M, N, C, rows);
+            CK_LAUNCH();
+        }
+    }
 
     template <class T> T *alloc(size_t n) {
         void *p = nullptr;

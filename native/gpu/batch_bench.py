@@ -192,8 +192,7 @@ def roofline(cfg, B, prompt, new, bw, flops_rate):
                 tok_s=B / max(t_mem, t_flop), bound="memory" if t_mem >= t_flop else "compute")
 
 
-def ours_batch(lib, snap, B, prompts, new):
-    eng = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=len(prompts[0]) + new + 8, slots=B)
+def ours_batch(eng, B, prompts, new):
     slots = np.arange(B, dtype=np.int32)
     nxt = np.empty(B, dtype=np.int32)
 
@@ -212,7 +211,6 @@ def ours_batch(lib, snap, B, prompts, new):
 
     run()  # warm-up
     pre, dec, tot = run()
-    eng.close()
     return dict(tok_s=B * new / tot, decode_tok_s=B * (new - 1) / dec, prefill_s=pre, total_s=tot,
                 step_ms=dec / (new - 1) * 1e3)
 
@@ -243,10 +241,14 @@ def throughput(lib, out, snap, batches, hf_batches, prompt=128, new=256):
     maxb = max(batches)
     prompts = [rng.integers(0, 100000, size=prompt).astype(np.int64) for _ in range(maxb)]
     rows = results["batched"] = []
+    eng = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=prompt + new + 8, slots=maxb)
+    log("   engine:", eng.description)
+    ours = {B: ours_batch(eng, B, prompts[:B], new) for B in batches}
+    eng.close()
+    torch.cuda.empty_cache()
     hf = load_hf(snap, torch.bfloat16) if hf_batches else None
     for B in batches:
-        r = dict(batch=B, roofline=roofline(cfg, B, prompt, new, bw, fr))
-        r["ours"] = ours_batch(lib, snap, B, prompts[:B], new)
+        r = dict(batch=B, roofline=roofline(cfg, B, prompt, new, bw, fr), ours=ours[B])
         if B in hf_batches:
             try:
                 r["hf_static"] = hf_batch(hf, B, prompts[:B], new)

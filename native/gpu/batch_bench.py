@@ -194,9 +194,9 @@ def roofline(cfg, B, prompt, new, bw, flops_rate):
 
 def ours_batch(eng, B, prompts, new):
     slots = np.arange(B, dtype=np.int32)
-    nxt = np.empty(B, dtype=np.int32)
 
     def run():
+        nxt = np.empty(B, dtype=np.int32)
         torch.cuda.synchronize()
         t0 = time.perf_counter()
         cur = np.array([eng.slot_prefill(s, prompts[s]) for s in range(B)], dtype=np.int32)

@@ -51,9 +51,9 @@ def summarise(path):
         unit = r["Metric Unit"]
         if r["Metric Name"] == "gpu__time_duration.sum":
             per[name][0] += 1
-            per[name][1] += v / (1e3 if unit == "nsecond" else 1 if unit == "usecond" else 1e-3)
+            per[name][1] += v * {"ns": 1e-3, "nsecond": 1e-3, "us": 1, "usecond": 1, "ms": 1e3, "msecond": 1e3}[unit]
         elif r["Metric Name"] == "dram__bytes.sum":
-            scale = {"byte": 1, "Kbyte": 1e3, "Mbyte": 1e6, "Gbyte": 1e9}.get(unit, 1)
+            scale = {"byte": 1, "Kbyte": 1e3, "KB": 1e3, "Mbyte": 1e6, "MB": 1e6, "Gbyte": 1e9, "GB": 1e9}[unit]
             per[name][2] += v * scale
     tot = sum(p[1] for p in per.values())
     print(f"{'kernel':40s} {'launches':>8s} {'us':>9s} {'share':>6s} {'GB/s':>7s}")

@@ -59,6 +59,7 @@ class Lib:
         L.olmo_slot_position.argtypes = [P, C.c_int32]
         L.olmo_slot_prefill.argtypes = [P, C.c_int32, I32P, C.c_int32, I32P]
         L.olmo_batch_decode.argtypes = [P, C.c_int32, I32P, I32P, I32P]
+        L.olmo_batch_prefill.argtypes = [P, C.c_int32, I32P, I32P, I32P, I32P]
         L.olmo_slot_logits.argtypes = [P, C.c_int32, C.POINTER(C.c_float), C.c_int32]
         L.olmo_slot_release.argtypes = [P, C.c_int32]
 
@@ -131,6 +132,17 @@ class Engine:
         self.lib.check(self.lib.L.olmo_slot_prefill(self.h, slot, a.ctypes.data_as(C.POINTER(C.c_int32)), len(a),
                                                     C.byref(self._next)), "slot_prefill")
         return self._next.value
+
+    def batch_prefill(self, slots, prompts):
+        """Prefill of several slots in one call; returns the greedy next tokens (int32 array)."""
+        s = np.ascontiguousarray(slots, dtype=np.int32)
+        lens = np.array([len(p) for p in prompts], dtype=np.int32)
+        ids = np.ascontiguousarray(np.concatenate(prompts), dtype=np.int32)
+        out = np.empty(len(s), dtype=np.int32)
+        P = C.POINTER(C.c_int32)
+        self.lib.check(self.lib.L.olmo_batch_prefill(self.h, len(s), s.ctypes.data_as(P), lens.ctypes.data_as(P),
+                                                     ids.ctypes.data_as(P), out.ctypes.data_as(P)), "batch_prefill")
+        return out
 
     def batch_decode(self, slots, tokens, out=None):
         """slots, tokens: int32 arrays of equal length; returns the greedy next tokens (int32 array)."""

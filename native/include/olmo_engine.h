@@ -206,6 +206,15 @@ OLMO_API int32_t olmo_slot_position(const olmo_engine *e, int32_t slot);
  * Errors: OLMO_ERR_BAD_SLOT, OLMO_ERR_CONTEXT_FULL (nothing appended), OLMO_ERR_INVALID_ARGUMENT. */
 OLMO_API olmo_status olmo_slot_prefill(olmo_engine *e, int32_t slot, const int32_t *ids, int32_t n,
                                        int32_t *next_token);
+/* Prefill of several slots in one pass: appends lens[i] tokens (ids holds them back to back) to
+ * slots[i] (distinct slots, 1 <= n <= max_batch) and writes each sequence's greedy next token to
+ * next_tokens[i] (may be NULL). Sequences are packed into passes of at most prefill_chunk tokens
+ * (the projections of a pass run as one GEMM over all its rows); a longer one is chunked alone.
+ * Checked before any work, like olmo_batch_decode. A sequence's logits equal those of the same
+ * call with that sequence alone; the last position's logits may differ from olmo_slot_prefill's
+ * in rounding (another lm_head kernel on CUDA). */
+OLMO_API olmo_status olmo_batch_prefill(olmo_engine *e, int32_t n, const int32_t *slots, const int32_t *lens,
+                                        const int32_t *ids, int32_t *next_tokens);
 /* One decode step for n slots (1 <= n <= max_batch, each slot at most once, each holding at least
  * one token): appends tokens[i] to slots[i] and writes the greedy next token of each to
  * next_tokens[i] (may be NULL). Logits of each slot stay readable with olmo_slot_logits until the

@@ -19,6 +19,8 @@
  *   static native int   slotPosition(long handle, int slot);
  *   static native int   slotPrefill(long handle, int slot, int[] ids, int offset, int n);
  *                       // appends ids[offset..offset+n) to the slot; returns its greedy next token
+ *   static native void  batchPrefill(long handle, int n, int[] slots, int[] lens, int[] ids, int[] next);
+ *                       // ids: the n prompts back to back
  *   static native void  batchDecode(long handle, int n, int[] slots, int[] tokens, int[] next);
  *   static native void  slotLogits(long handle, int slot, float[] out);
  *   static native void  slotRelease(long handle, int slot);
@@ -273,4 +275,36 @@ JNIEXPORT void JNICALL CLS(slotRelease)(JNIEnv *env, jclass cls, jlong h, jint s
     if (!e) return;
     olmo_status s = olmo_slot_release(e, slot);
     if (s != OLMO_OK) throw_status(env, "slotRelease", s);
+}
+
+JNIEXPORT void JNICALL CLS(batchPrefill)(JNIEnv *env, jclass cls, jlong h, jint n, jintArray slots, jintArray lens,
+                                         jintArray ids, jintArray next) {
+    (void)cls;
+    olmo_engine *e = handle(env, h);
+    if (!e) return;
+    if (n < 1 || n > (*env)->GetArrayLength(env, slots) || n > (*env)->GetArrayLength(env, lens) ||
+        n > (*env)->GetArrayLength(env, next)) {
+        throw_status(env, "batchPrefill (n < 1 or larger than an array)", OLMO_ERR_INVALID_ARGUMENT);
+        return;
+    }
+    jint *pl = (*env)->GetIntArrayElements(env, lens, NULL);
+    if (!pl) return;
+    long total = 0;
+    for (jint i = 0; i < n; ++i) total += pl[i] > 0 ? pl[i] : 0;
+    if (total > (*env)->GetArrayLength(env, ids)) {
+        (*env)->ReleaseIntArrayElements(env, lens, pl, JNI_ABORT);
+        throw_status(env, "batchPrefill (lens add up to more than ids holds)", OLMO_ERR_INVALID_ARGUMENT);
+        return;
+    }
+    jint *ps = (*env)->GetIntArrayElements(env, slots, NULL);
+    jint *pi = ps ? (*env)->GetIntArrayElements(env, ids, NULL) : NULL;
+    jint *pn = pi ? (*env)->GetIntArrayElements(env, next, NULL) : NULL;
+    olmo_status s = OLMO_ERR_OUT_OF_MEMORY;
+    if (pn)
+        s = olmo_batch_prefill(e, n, (const int32_t *)ps, (const int32_t *)pl, (const int32_t *)pi, (int32_t *)pn);
+    if (pn) (*env)->ReleaseIntArrayElements(env, next, pn, s == OLMO_OK ? 0 : JNI_ABORT);
+    if (pi) (*env)->ReleaseIntArrayElements(env, ids, pi, JNI_ABORT);
+    if (ps) (*env)->ReleaseIntArrayElements(env, slots, ps, JNI_ABORT);
+    (*env)->ReleaseIntArrayElements(env, lens, pl, JNI_ABORT);
+    if (s != OLMO_OK && !(*env)->ExceptionCheck(env)) throw_status(env, "batchPrefill", s);
 }

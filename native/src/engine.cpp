@@ -381,6 +381,83 @@ olmo_status olmo_batch_decode(olmo_engine *e, int32_t n, const int32_t *slots, c
     });
 }
 
+olmo_status olmo_batch_prefill(olmo_engine *e, int32_t n, const int32_t *slots, const int32_t *lens, const int32_t *ids,
+                               int32_t *next) {
+    return guarded([&] {
+        if (!e) fail(OLMO_ERR_INVALID_ARGUMENT, "engine is null");
+        if (!slots || !lens || !ids) fail(OLMO_ERR_INVALID_ARGUMENT, "slots, lens and ids must not be null");
+        if (n < 1 || n > e->max_batch)
+            fail(OLMO_ERR_INVALID_ARGUMENT, "a batched prefill takes 1 to " + std::to_string(e->max_batch) +
+                                                " slots (max_batch), not " + std::to_string(n));
+        std::string err;
+        olmo_status st = OLMO_OK;
+        size_t total = 0;
+        for (int i = 0; i < n && st == OLMO_OK; ++i) {
+            const int32_t s = slots[i];
+            if (s < 0 || s >= e->slots) {
+                st = OLMO_ERR_BAD_SLOT;
+                err = "slots[" + std::to_string(i) + "] = " + std::to_string(s) + " is outside [0, " +
+                      std::to_string(e->slots) + ")";
+            } else if (e->seen[s]) {
+                st = OLMO_ERR_BAD_SLOT;
+                err = "slot " + std::to_string(s) + " is listed twice in one prefill";
+            } else if (lens[i] < 1) {
+                st = OLMO_ERR_INVALID_ARGUMENT;
+                err = "lens[" + std::to_string(i) + "] = " + std::to_string(lens[i]) + ": prefill needs at least one token";
+            } else if (e->pos[s] + lens[i] > e->max_seq) {
+                st = OLMO_ERR_CONTEXT_FULL;
+                err = "slot " + std::to_string(s) + ": sequence of " + std::to_string(e->pos[s] + lens[i]) +
+                      " tokens exceeds max_seq_len " + std::to_string(e->max_seq);
+            } else {
+                e->seen[s] = 1;
+                for (int j = 0; j < lens[i] && st == OLMO_OK; ++j) {
+                    const int32_t t = ids[total + j];
+                    if (t < 0 || t >= e->cfg.vocab) {
+                        st = OLMO_ERR_INVALID_ARGUMENT;
+                        err = "token id " + std::to_string(t) + " of slot " + std::to_string(s) +
+                              " is outside the vocabulary";
+                    }
+                }
+                total += size_t(lens[i]);
+            }
+        }
+        for (int i = 0; i < n; ++i)
+            if (slots[i] >= 0 && slots[i] < e->slots) e->seen[slots[i]] = 0;
+        if (st != OLMO_OK) fail(st, err);
+        // Pack whole sequences into passes of at most `chunk` tokens; a longer one goes alone (chunked).
+        std::vector<int32_t> ps, pl, p0, pn;
+        size_t off = 0;
+        int i = 0;
+        while (i < n) {
+            if (lens[i] > e->chunk) {
+                const int32_t g = do_prefill(e, slots[i], ids + off, lens[i], nullptr);
+                if (next) next[i] = g;
+                off += size_t(lens[i++]);
+                continue;
+            }
+            ps.clear(); pl.clear(); p0.clear();
+            const size_t first = off;
+            const int i0 = i;
+            int tokens = 0;
+            while (i < n && lens[i] <= e->chunk && tokens + lens[i] <= e->chunk) {
+                ps.push_back(slots[i]);
+                pl.push_back(lens[i]);
+                p0.push_back(e->pos[slots[i]]);
+                e->have_logits[slots[i]] = 0;
+                tokens += lens[i];
+                off += size_t(lens[i++]);
+            }
+            pn.assign(ps.size(), 0);
+            e->be->prefill_many(int(ps.size()), ps.data(), pl.data(), p0.data(), ids + first, pn.data());
+            for (size_t j = 0; j < ps.size(); ++j) {
+                e->pos[ps[j]] += pl[j];
+                e->have_logits[ps[j]] = 1;
+                if (next) next[i0 + j] = pn[j];
+            }
+        }
+    });
+}
+
 olmo_status olmo_slot_logits(olmo_engine *e, int32_t slot, float *out, int32_t n) {
     return guarded([&] {
         if (!e || !out) fail(OLMO_ERR_INVALID_ARGUMENT, "null argument");

@@ -109,6 +109,16 @@ class Backend {
     virtual void decode_batch(int n, const int32_t *slots, const int32_t *tokens, const int32_t *pos,
                               int32_t *next) = 0;
     virtual void copy_logits(int slot, float *out) = 0;
+    // Prefill of n sequences in one pass (sum of lens <= prefill_chunk, n <= max_batch): lens[i]
+    // tokens of ids (back to back) at positions pos0[i].. of slots[i]; greedy tokens to next[i].
+    // Default: one prefill per sequence.
+    virtual void prefill_many(int n, const int32_t *slots, const int32_t *lens, const int32_t *pos0,
+                              const int32_t *ids, int32_t *next) {
+        for (int i = 0, off = 0; i < n; off += lens[i++]) {
+            const int32_t t = prefill(slots[i], ids + off, lens[i], pos0[i], nullptr);
+            if (next) next[i] = t;
+        }
+    }
 };
 
 std::unique_ptr<Backend> make_cpu_backend(int num_threads, uint32_t flags);

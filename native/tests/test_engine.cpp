@@ -576,6 +576,43 @@ void test_batched(const Model &m, int backend) {
     CHECK(same_tok == NP && same_log == NP, "batched output depends on the batch");
     CHECK(max_rows == SLOTS, "never ran a full batch");
 
+    // batched prefill: four prompts (one longer than the CUDA attention split) in one pass, each
+    // equal to itself alone in the same call; close to olmo_slot_prefill (equal on the CPU)
+    {
+        const int32_t ps[4] = {2, 0, 3, 1};
+        int32_t pl[4], got[4], want[4];
+        std::vector<int32_t> cat;
+        std::vector<float> alone_l(size_t(4) * V), one_l(size_t(4) * V);
+        double vs_slot = 0;
+        for (int i = 0; i < 4; ++i) {
+            pl[i] = lens[i];
+            cat.insert(cat.end(), prompts[i].begin(), prompts[i].end());
+            OK(olmo_batch_prefill(e, 1, &ps[i], &pl[i], prompts[i].data(), &want[i]));
+            OK(olmo_slot_logits(e, ps[i], &alone_l[size_t(i) * V], V));
+            OK(olmo_slot_release(e, ps[i]));
+            OK(olmo_slot_prefill(e, ps[i], prompts[i].data(), pl[i], nullptr));
+            OK(olmo_slot_logits(e, ps[i], buf.data(), V));
+            vs_slot = std::max(vs_slot, rel_err(buf.data(), &alone_l[size_t(i) * V], V));
+            OK(olmo_slot_release(e, ps[i]));
+        }
+        OK(olmo_batch_prefill(e, 4, ps, pl, cat.data(), got));
+        int same = 0;
+        for (int i = 0; i < 4; ++i) {
+            OK(olmo_slot_logits(e, ps[i], &one_l[size_t(i) * V], V));
+            same += got[i] == want[i] && olmo_slot_position(e, ps[i]) == pl[i] &&
+                    std::memcmp(&one_l[size_t(i) * V], &alone_l[size_t(i) * V], size_t(V) * 4) == 0;
+            OK(olmo_slot_release(e, ps[i]));
+        }
+        std::printf("batched prefill of 4 prompts: %d/4 equal to alone (token, logits, position); vs "
+                    "olmo_slot_prefill: rel err %.2e\n", same, vs_slot);
+        CHECK(same == 4, "batched prefill depends on the batch");
+        if (backend == OLMO_BACKEND_CPU) CHECK(vs_slot == 0, "cpu batched prefill differs from slot prefill");
+        else CHECK(vs_slot < 2e-2, "batched prefill vs slot prefill %g", vs_slot);
+        const int32_t dup[2] = {1, 1}, dl[2] = {1, 1};
+        CHECK(olmo_batch_prefill(e, 2, dup, dl, cat.data(), nullptr) == OLMO_ERR_BAD_SLOT, "prefill slot twice");
+        CHECK(olmo_slot_position(e, 1) == 0, "failed batched prefill appended");
+    }
+
     // errors: nothing is appended by a failed call
     int32_t t0;
     OK(olmo_slot_prefill(e, 1, prompts[0].data(), 10, &t0));

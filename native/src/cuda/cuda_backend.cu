@@ -308,6 +308,53 @@ class CudaBackend : public Backend {
         if (next) std::copy(h_bnext_, h_bnext_ + n, next);
     }
 
+    // Several sequences in one pass: GEMMs and norms over all rows, q/k-norm + RoPE + KV write and
+    // causal attention per sequence (its slot, its positions), the last row of each through the
+    // final norm, one lm_head GEMM into the slots' logits rows and a per-row argmax.
+    void prefill_many(int n, const int32_t *slots, const int32_t *lens, const int32_t *pos0, const int32_t *ids,
+                      int32_t *next) override {
+        CK(cudaSetDevice(dev_));
+        const Config &c = c_;
+        const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, V = c.vocab;
+        int T = 0;
+        for (int i = 0; i < n; ++i) {
+            h_rows_[i] = k::StepParams{0, pos0[i], slots[i]};
+            T += lens[i];
+        }
+        CK(cudaMemcpyAsync(ids_, ids, size_t(T) * 4, cudaMemcpyHostToDevice, stream_));
+        CK(cudaMemcpyAsync(rows_, h_rows_, sizeof(k::StepParams) * n, cudaMemcpyHostToDevice, stream_));
+        k::embed_kernel<<<T, 128, 0, stream_>>>(ids_, nullptr, emb_, x_, H);
+        CK_LAUNCH();
+        for (int l = 0; l < c.layers; ++l) {
+            const DevLayer &L = layers_[l];
+            gemm<k::EPI_BF16>(x_, L.qkv, T, Q + 2 * KV, H, qkv_);
+            for (int i = 0, off = 0; i < n; off += lens[i++]) {
+                slot_ = slots[i];
+                qknorm_rope(l, lens[i], nullptr, pos0[i], off);
+                attn_prefill(l, lens[i], pos0[i], off);
+            }
+            slot_ = 0;
+            gemm<k::EPI_BF16>(att_, L.o, T, H, Q, a_);
+            k::rownorm_kernel<<<T, 256, 0, stream_>>>(x_, a_, L.post_attn, H, c.eps, 0, nullptr);
+            CK_LAUNCH();
+            gemm<k::EPI_SWIGLU>(x_, L.gu, T, 2 * I, H, act_);
+            gemm<k::EPI_BF16>(act_, L.down, T, H, I, a_);
+            k::rownorm_kernel<<<T, 256, 0, stream_>>>(x_, a_, L.post_ff, H, c.eps, 0, nullptr);
+            CK_LAUNCH();
+        }
+        for (int i = 0, off = 0; i < n; off += lens[i++]) {
+            const size_t last = size_t(off + lens[i] - 1) * H;
+            k::rownorm_kernel<<<1, 256, 0, stream_>>>(x_ + last, nullptr, final_norm_, H, c.eps, 1, by_ + size_t(i) * H);
+            CK_LAUNCH();
+        }
+        gemm_decode<k::EPI_F32>(by_, lm_, n, V, H, logits_, rows_);
+        k::argmax_rows_kernel<<<n, 1024, 0, stream_>>>(logits_, V, rows_, bnext_);
+        CK_LAUNCH();
+        CK(cudaMemcpyAsync(h_bnext_, bnext_, sizeof(int) * n, cudaMemcpyDeviceToHost, stream_));
+        CK(cudaStreamSynchronize(stream_));
+        if (next) std::copy(h_bnext_, h_bnext_ + n, next);
+    }
+
     void copy_logits(int slot, float *out) override {
         CK(cudaSetDevice(dev_));
         CK(cudaMemcpy(out, logits_ + size_t(slot) * c_.vocab, size_t(c_.vocab) * 4, cudaMemcpyDeviceToHost));
@@ -420,21 +467,24 @@ class CudaBackend : public Backend {
         k::gemm_kernel<EPI><<<grid, 256, 0, stream_>>>(A, B, M, N, K, C);
         CK_LAUNCH();
     }
-    void qknorm_rope(int l, int n, const k::StepParams *p, int pos0) {
+    // row0: the sequence's first row in the activation buffers (a batched prefill packs several).
+    void qknorm_rope(int l, int n, const k::StepParams *p, int pos0, int row0 = 0) {
         const Config &c = c_;
         const DevLayer &L = layers_[l];
-        launch(k::qknorm_rope_kernel, dim3(n, 2), 256, size_t(std::max(c.q_dim(), c.kv_dim())) * 4, (const bf16 *)qkv_,
-               c.q_dim(), c.kv_dim(), c.head_dim, (const bf16 *)L.q_norm, (const bf16 *)L.k_norm, (const float *)inv_freq_,
-               p, pos0, c.eps, q_, kc(l), vc(l), max_seq_);
+        launch(k::qknorm_rope_kernel, dim3(n, 2), 256, size_t(std::max(c.q_dim(), c.kv_dim())) * 4,
+               (const bf16 *)(qkv_ + size_t(row0) * (c.q_dim() + 2 * c.kv_dim())), c.q_dim(), c.kv_dim(), c.head_dim,
+               (const bf16 *)L.q_norm, (const bf16 *)L.k_norm, (const float *)inv_freq_, p, pos0, c.eps,
+               q_ + size_t(row0) * c.q_dim(), kc(l), vc(l), max_seq_);
     }
-    void attn_prefill(int l, int n, int pos0) {
+    void attn_prefill(int l, int n, int pos0, int row0 = 0) {
         const Config &c = c_;
         dim3 grid((n + 63) / 64, c.heads);
         const float scale = 1.f / std::sqrt(float(c.head_dim));
         const int group = c.heads / c.kv_heads;
         auto kern = by_head_dim(c.head_dim, k::attn_prefill_kernel<16>, k::attn_prefill_kernel<32>,
                                 k::attn_prefill_kernel<64>, k::attn_prefill_kernel<128>);
-        kern<<<grid, 128, 0, stream_>>>(q_, kc(l), vc(l), n, pos0, max_seq_, c.q_dim(), group, scale, att_);
+        const size_t qo = size_t(row0) * c.q_dim();
+        kern<<<grid, 128, 0, stream_>>>(q_ + qo, kc(l), vc(l), n, pos0, max_seq_, c.q_dim(), group, scale, att_ + qo);
         CK_LAUNCH();
     }
     void attn_decode_fused(int l) {

@@ -12,6 +12,7 @@ final class NativeEngine {
     static native int slotPosition(long handle, int slot);
     static native int slotPrefill(long handle, int slot, int[] ids, int offset, int n);
     static native void batchDecode(long handle, int n, int[] slots, int[] tokens, int[] next);
+    static native void batchPrefill(long handle, int n, int[] slots, int[] lens, int[] ids, int[] next);
     static native void slotLogits(long handle, int slot, float[] out);
     static native void slotRelease(long handle, int slot);
     static native int prefill(long handle, int[] ids, int n);
@@ -94,6 +95,12 @@ final class NativeEngine {
             }
             slotRelease(h, 2);
             if (slotPosition(h, 2) != 0) throw new AssertionError("release");
+            slotRelease(h, 1);
+            int[] both = new int[prompt.length + 3], nx2 = new int[2];
+            System.arraycopy(prompt, 0, both, 0, prompt.length);
+            both[prompt.length] = both[prompt.length + 1] = both[prompt.length + 2] = 4;
+            batchPrefill(h, 2, new int[] {2, 1}, new int[] {prompt.length, 3}, both, nx2);
+            if (nx2[0] != first || nx2[1] != b) throw new AssertionError("batchPrefill " + nx2[0] + " " + nx2[1]);
             System.out.println("jni smoke test passed");
         } finally {
             free(h);

@@ -114,6 +114,18 @@ public final class CustomBatchEngine implements AutoCloseable {
   }
 
   /**
+   * Admits several prompts at once: appends {@code lengths[i]} tokens to {@code slots[i]} for
+   * {@code i < count}, the prompts stored back to back in {@code tokens}, and writes the arg-max
+   * token after each to {@code next[i]}. Prompts are packed into passes of the engine's prefill
+   * chunk (one GEMM over all their rows), so many short prompts cost about as much as one long one.
+   * A sequence's tokens do not depend on the other prompts of the call. Checked before any work: a
+   * bad slot, token or overflow fails the call and appends nothing.
+   */
+  public void prefill(int count, int[] slots, int[] lengths, int[] tokens, int[] next) {
+    NativeEngine.batchPrefill(live(), count, slots, lengths, tokens, next);
+  }
+
+  /**
    * One decode step for {@code count} slots: appends {@code tokens[i]} to {@code slots[i]} and
    * writes the arg-max next token of each to {@code next[i]}. Each slot at most once per step, each
    * already prefilled. A bad slot, token or full sequence fails the whole step before any work.

@@ -59,6 +59,14 @@ final class NativeEngine {
   static native int slotPrefill(long handle, int slot, int[] ids, int offset, int n);
 
   /**
+   * Prefill of {@code slots[0..n)} in as few passes as the prefill chunk allows: appends {@code
+   * lens[i]} tokens of {@code ids} (the prompts back to back) to {@code slots[i]}; the arg-max next
+   * token of each to {@code next[i]}.
+   */
+  static native void batchPrefill(
+      long handle, int n, int[] slots, int[] lens, int[] ids, int[] next);
+
+  /**
    * One decode step for {@code slots[0..n)}: appends {@code tokens[i]} to {@code slots[i]} and
    * writes each arg-max next token to {@code next[i]}.
    */

@@ -124,6 +124,37 @@ class CustomBatchEngineTest {
   }
 
   @Test
+  void batchedPrefillEqualsOnePromptAtATime() {
+    int[] slots = {2, 0, 1};
+    int[] lengths = new int[3];
+    int[] alone = new int[3];
+    int total = 0;
+    for (int i = 0; i < 3; i++) {
+      lengths[i] = PROMPTS[i].length;
+      alone[i] = engine.prefill(slots[i], PROMPTS[i], 0, lengths[i]);
+      engine.release(slots[i]);
+      total += lengths[i];
+    }
+    int[] tokens = new int[total];
+    for (int i = 0, off = 0; i < 3; off += lengths[i++]) {
+      System.arraycopy(PROMPTS[i], 0, tokens, off, lengths[i]);
+    }
+    int[] next = new int[3];
+    engine.prefill(3, slots, lengths, tokens, next);
+    assertArrayEquals(alone, next);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(lengths[i], engine.position(slots[i]));
+      engine.release(slots[i]);
+    }
+    NativeEngineException twice =
+        assertThrows(
+            NativeEngineException.class,
+            () -> engine.prefill(2, new int[] {1, 1}, new int[] {1, 1}, tokens, next));
+    assertTrue(twice.getMessage().contains("listed twice"), twice::getMessage);
+    assertEquals(0, engine.position(1));
+  }
+
+  @Test
   void logitsOfEachSlotMatchItsGreedyToken() {
     float[] logits = new float[engine.vocabSize()];
     int[] slots = {2, 0};

@@ -231,7 +231,7 @@ def hf_batch(model, B, prompts, new):
     return dict(tok_s=B * new / ts[-1], first_run_s=ts[0], total_s=ts[-1])
 
 
-def throughput(lib, out, snap, batches, hf_batches, prompt=128, new=256):
+def throughput(lib, out, snap, batches, hf_batches, skip_ours=False, prompt=128, new=256):
     log("== batched throughput, 1B shape")
     cfg = json.load(open(os.path.join(snap, "config.json")))
     bw, fr = copy_bandwidth(), gemm_rate()
@@ -241,9 +241,34 @@ def throughput(lib, out, snap, batches, hf_batches, prompt=128, new=256):
     maxb = max(batches)
     prompts = [rng.integers(0, 100000, size=prompt).astype(np.int64) for _ in range(maxb)]
     rows = results["batched"] = []
-    eng = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=prompt + new + 8, slots=maxb)
+    ours, b1_calls = {}, None
+    if not skip_ours:
+        ours, b1_calls = ours_points(lib, snap, batches, prompts, prompt, new)
+    hf = load_hf(snap, torch.bfloat16) if hf_batches else None
+    for B in batches:
+        r = dict(batch=B, roofline=roofline(cfg, B, prompt, new, bw, fr))
+        if B in ours:
+            r["ours"] = ours[B]
+        if B == 1 and b1_calls:
+            r["ours_batch1_calls_tok_s"] = b1_calls
+        if B in hf_batches:
+            try:
+                r["hf_static"] = hf_batch(hf, B, prompts[:B], new)
+            except Exception as e:  # report, keep ours
+                r["hf_static"] = dict(error=str(e)[:300])
+        log(f"   B={B}: {r}")
+        rows.append(r)
+        save(out)
+    del hf
+    torch.cuda.empty_cache()
+
+
+def ours_points(lib, snap, batches, prompts, prompt, new):
+    eng = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=prompt + new + 8, slots=max(batches))
     log("   engine:", eng.description)
     ours = {B: ours_batch(eng, B, prompts[:B], new) for B in batches}
+    for B in batches:
+        log(f"   ours B={B}: {ours[B]}")
     # batch 1 through the batch-1 calls (GEMV kernels, one CUDA graph per step) for comparison
     ts = []
     for _ in range(2):
@@ -257,21 +282,7 @@ def throughput(lib, out, snap, batches, hf_batches, prompt=128, new=256):
     b1_calls = new / ts[-1]
     eng.close()
     torch.cuda.empty_cache()
-    hf = load_hf(snap, torch.bfloat16) if hf_batches else None
-    for B in batches:
-        r = dict(batch=B, roofline=roofline(cfg, B, prompt, new, bw, fr), ours=ours[B])
-        if B == 1:
-            r["ours_batch1_calls_tok_s"] = b1_calls
-        if B in hf_batches:
-            try:
-                r["hf_static"] = hf_batch(hf, B, prompts[:B], new)
-            except Exception as e:  # report, keep ours
-                r["hf_static"] = dict(error=str(e)[:300])
-        log(f"   B={B}: {r}")
-        rows.append(r)
-        save(out)
-    del hf
-    torch.cuda.empty_cache()
+    return ours, b1_calls
 
 
 def table(out):
@@ -292,7 +303,12 @@ def table(out):
                      f"GEMM {results['gemm_TFLOPs']:.0f} TFLOP/s)")
         lines.append("  seqs | ours tok/s (decode-only) | step ms | HF static tok/s | ours/HF | roofline tok/s (bound) | ours/roofline")
         for r in results["batched"]:
-            o, rf, h = r["ours"], r["roofline"], r.get("hf_static", {})
+            o, rf, h = r.get("ours"), r["roofline"], r.get("hf_static", {})
+            if o is None:
+                hf_s = h.get("tok_s")
+                lines.append(f"  {r['batch']:4d} | - | - | {'-' if hf_s is None else f'{hf_s:.0f}'} | - | "
+                             f"{rf['tok_s']:.0f} ({rf['bound']}) | -")
+                continue
             hf_s = h.get("tok_s")
             hf_txt = "-" if hf_s is None else f"{hf_s:.0f}"
             ratio = "-" if hf_s is None else f"{o['tok_s'] / hf_s:.2f}x"
@@ -316,6 +332,7 @@ def main():
     ap.add_argument("--batches", default="1,8,32,64,128")
     ap.add_argument("--train-seconds", type=float, default=60.0)
     ap.add_argument("--skip-trained", action="store_true")
+    ap.add_argument("--skip-ours", action="store_true", help="time transformers only")
     ap.add_argument("--hf-batches", default="1,8,32,64,128", help="batch sizes timed with transformers ('' = none)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -329,7 +346,7 @@ def main():
         parity_bench.write_snapshot(parity_bench.build_model("1b", seed=1234), a.snap_1b, "50GB")
         torch.cuda.empty_cache()
     throughput(lib, a.out, a.snap_1b, [int(b) for b in a.batches.split(",")],
-               [int(b) for b in a.hf_batches.split(",") if b])
+               [int(b) for b in a.hf_batches.split(",") if b], a.skip_ours)
     save(a.out)
     table(a.out)
     ok = True

@@ -333,7 +333,7 @@ def main():
     ap.add_argument("--train-seconds", type=float, default=60.0)
     ap.add_argument("--skip-trained", action="store_true")
     ap.add_argument("--skip-ours", action="store_true", help="time transformers only")
-    ap.add_argument("--hf-batches", default="1,8,32,64,128", help="batch sizes timed with transformers ('' = none)")
+    ap.add_argument("--hf-batches", default="1,8,32,64,128", help="batch sizes timed with transformers (none: no transformers run)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     lib = oc.Lib(a.lib)
@@ -346,7 +346,7 @@ def main():
         parity_bench.write_snapshot(parity_bench.build_model("1b", seed=1234), a.snap_1b, "50GB")
         torch.cuda.empty_cache()
     throughput(lib, a.out, a.snap_1b, [int(b) for b in a.batches.split(",")],
-               [int(b) for b in a.hf_batches.split(",") if b], a.skip_ours)
+               [int(b) for b in a.hf_batches.split(",") if b and b != "none"], a.skip_ours)
     save(a.out)
     table(a.out)
     ok = True

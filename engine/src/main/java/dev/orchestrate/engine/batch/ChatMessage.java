@@ -1,0 +1,4 @@
+package dev.orchestrate.engine.batch;
+
+/** One turn of a {@code messages} prompt: {@code {"role": ..., "content": ...}}. */
+public record ChatMessage(String role, String content) {}

@@ -1,8 +1,10 @@
 /*
  * olmo_engine.h — C ABI of the custom OLMo-2 inference engine.
  *
- * One engine = one model resident on one backend (CPU or CUDA) plus one sequence
- * (KV cache allocated once at create time). Batch size is 1.
+ * One engine = one model resident on one backend (CPU or CUDA) plus num_slots sequence slots
+ * (KV cache allocated once at create time: num_slots fixed-size slots of max_seq_len tokens).
+ * The batch-1 calls below (olmo_prefill, olmo_decode, ...) drive slot 0; the batched calls
+ * (olmo_slot_prefill, olmo_batch_decode, ...) drive any slot, one decode step for many slots at once.
  *
  * Life cycle
  *   olmo_options opt; olmo_options_init(&opt);
@@ -12,6 +14,19 @@
  *   olmo_get_logits(e, buf, vocab);                       // float32 logits of the last appended position
  *   olmo_reset(e);                                        // empty the sequence, keep the weights
  *   olmo_engine_free(e);
+ *
+ * Batched life cycle (continuous batching: the caller admits and retires sequences between steps)
+ *   opt.num_slots = 64; opt.max_seq_len = 1024;  olmo_engine_create(dir, &opt, &e);
+ *   olmo_slot_prefill(e, slot, prompt, n, &next[slot]);   // appends to the slot; call it again with
+ *                                                          // the next chunk of a long prompt
+ *   olmo_batch_decode(e, k, slots, tokens, next);          // one step for k active slots
+ *   olmo_slot_logits(e, slot, buf, vocab);                 // FP32 logits of that slot's last position
+ *   olmo_slot_release(e, slot);                            // empty the slot for the next prompt
+ * Greedy tokens are computed on the device; temperature/top-p sampling of batched sequences is the
+ * caller's job, from olmo_slot_logits (the Java side samples). A sequence's batched output does not
+ * depend on which other sequences share its steps (no cross-row reduction, per-row work partitioned
+ * by the row's own length), so greedy output in a batch equals the same slot decoded alone through
+ * olmo_batch_decode.
  *
  * Numerics follow Hugging Face transformers' Olmo2ForCausalLM in bfloat16: weights are
  * converted to BF16 at load (F32/F16/BF16 checkpoints accepted), activations are rounded
@@ -45,7 +60,7 @@ extern "C" {
 #define OLMO_API __attribute__((visibility("default")))
 #endif
 
-#define OLMO_ENGINE_ABI_VERSION 1
+#define OLMO_ENGINE_ABI_VERSION 2 /* 2: sequence slots and the batched calls; olmo_options.num_slots */
 
 typedef enum olmo_status {
     OLMO_OK = 0,
@@ -58,7 +73,8 @@ typedef enum olmo_status {
     OLMO_ERR_STATE = 7,            /* e.g. logits requested before any token was processed */
     OLMO_ERR_NO_BACKEND = 8,       /* requested backend not compiled in, or no device */
     OLMO_ERR_CUDA = 9,             /* CUDA runtime error; engine should be freed */
-    OLMO_ERR_INTERNAL = 10
+    OLMO_ERR_INTERNAL = 10,
+    OLMO_ERR_BAD_SLOT = 11         /* slot index outside [0, num_slots), or listed twice in one step */
 } olmo_status;
 
 typedef enum olmo_backend {
@@ -94,6 +110,9 @@ typedef struct olmo_options {
     int32_t num_threads;  /* CPU backend worker threads; 0 = all hardware threads */
     int32_t prefill_chunk;/* tokens per prefill pass (longer prompts are chunked); 0 = 512 */
     uint32_t flags;       /* OLMO_FLAG_* */
+    int32_t num_slots;    /* sequence slots (KV caches of max_seq_len each); 0 = 1. Each slot costs
+                             layers * kv_heads * head_dim * 4 bytes per token of max_seq_len */
+    int32_t max_batch;    /* most slots in one olmo_batch_decode (activation buffers); 0 = num_slots */
 } olmo_options;
 
 typedef struct olmo_config {
@@ -175,6 +194,29 @@ OLMO_API olmo_status olmo_decode(olmo_engine *e, int32_t token, int32_t *next_to
 OLMO_API olmo_status olmo_get_logits(olmo_engine *e, float *out, int32_t n);
 /* Empties the sequence (position = 0). Weights and buffers stay allocated. */
 OLMO_API olmo_status olmo_reset(olmo_engine *e);
+
+/* ---- Sequence slots (ABI 2). Slot 0 is the sequence of the batch-1 calls above. ---- */
+OLMO_API int32_t olmo_num_slots(const olmo_engine *e);
+OLMO_API int32_t olmo_max_batch(const olmo_engine *e);
+/* Tokens in the slot's sequence, or -1 for a bad engine/slot. */
+OLMO_API int32_t olmo_slot_position(const olmo_engine *e, int32_t slot);
+/* Appends n tokens (n >= 1) to the slot's sequence (it does NOT empty it first: a long prompt may be
+ * given in several calls, interleaved with olmo_batch_decode steps of other slots) and computes the
+ * logits of the last one. next_token (may be NULL) receives its greedy (argmax) token.
+ * Errors: OLMO_ERR_BAD_SLOT, OLMO_ERR_CONTEXT_FULL (nothing appended), OLMO_ERR_INVALID_ARGUMENT. */
+OLMO_API olmo_status olmo_slot_prefill(olmo_engine *e, int32_t slot, const int32_t *ids, int32_t n,
+                                       int32_t *next_token);
+/* One decode step for n slots (1 <= n <= max_batch, each slot at most once, each holding at least
+ * one token): appends tokens[i] to slots[i] and writes the greedy next token of each to
+ * next_tokens[i] (may be NULL). Logits of each slot stay readable with olmo_slot_logits until the
+ * slot's next step. Checked before any work: a bad slot, token or full slot fails the whole step
+ * and appends nothing. */
+OLMO_API olmo_status olmo_batch_decode(olmo_engine *e, int32_t n, const int32_t *slots,
+                                       const int32_t *tokens, int32_t *next_tokens);
+/* Copies the FP32 logits of the slot's last position; n must be >= vocab_size. */
+OLMO_API olmo_status olmo_slot_logits(olmo_engine *e, int32_t slot, float *out, int32_t n);
+/* Empties the slot (position 0) so it can take a new sequence. */
+OLMO_API olmo_status olmo_slot_release(olmo_engine *e, int32_t slot);
 
 #ifdef __cplusplus
 }

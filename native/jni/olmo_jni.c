@@ -1,7 +1,8 @@
 /*
  * JNI glue for dev.orchestrate.engine.custom.NativeEngine (package-private static natives):
- *   static native long  create(String snapshotDir, int backend, int device, int maxSeqLen);
- *                       // backend: olmo_backend (0 auto, 1 CPU, 2 CUDA); maxSeqLen 0 = default
+ *   static native long  create(String snapshotDir, int backend, int device, int maxSeqLen, int slots);
+ *                       // backend: olmo_backend (0 auto, 1 CPU, 2 CUDA); maxSeqLen 0 = default;
+ *                       // slots: sequence slots (KV caches), 1 for batch-1 use
  *   static native int   prefill(long handle, int[] ids, int n);    // empties the sequence first;
  *                                                                   // returns the next token
  *   static native int   decode(long handle, int token);            // returns the next token
@@ -12,6 +13,15 @@
  *   static native int   backend(long handle);                      // olmo_backend in use
  *   static native String describe(long handle);
  *   static native void  free(long handle);
+ * Batched (ABI 2, slot 0 is the sequence of the batch-1 natives above):
+ *   static native int   slots(long handle);
+ *   static native int   maxBatch(long handle);
+ *   static native int   slotPosition(long handle, int slot);
+ *   static native int   slotPrefill(long handle, int slot, int[] ids, int offset, int n);
+ *                       // appends ids[offset..offset+n) to the slot; returns its greedy next token
+ *   static native void  batchDecode(long handle, int n, int[] slots, int[] tokens, int[] next);
+ *   static native void  slotLogits(long handle, int slot, float[] out);
+ *   static native void  slotRelease(long handle, int slot);
  * Failures throw dev.orchestrate.engine.custom.NativeEngineException(String) when that class
  * exists, else java.lang.IllegalStateException, with olmo_last_error()'s message.
  * One native call per token; no allocation on the decode path.
@@ -45,7 +55,7 @@ static olmo_engine *handle(JNIEnv *env, jlong h) {
 }
 
 JNIEXPORT jlong JNICALL CLS(create)(JNIEnv *env, jclass cls, jstring dir, jint backend, jint device,
-                                    jint max_seq_len) {
+                                    jint max_seq_len, jint slots) {
     (void)cls;
     if (olmo_abi_version() != OLMO_ENGINE_ABI_VERSION) {
         jclass c = (*env)->FindClass(env, "java/lang/UnsatisfiedLinkError");
@@ -59,6 +69,7 @@ JNIEXPORT jlong JNICALL CLS(create)(JNIEnv *env, jclass cls, jstring dir, jint b
     opt.backend = backend;
     opt.device = device;
     opt.max_seq_len = max_seq_len;
+    opt.num_slots = slots;
     olmo_engine *e = NULL;
     olmo_status s = olmo_engine_create(path, &opt, &e);
     (*env)->ReleaseStringUTFChars(env, dir, path);
@@ -157,4 +168,109 @@ JNIEXPORT void JNICALL CLS(free)(JNIEnv *env, jclass cls, jlong h) {
     (void)env;
     (void)cls;
     olmo_engine_free((olmo_engine *)(intptr_t)h);
+}
+
+JNIEXPORT jint JNICALL CLS(slots)(JNIEnv *env, jclass cls, jlong h) {
+    (void)cls;
+    olmo_engine *e = handle(env, h);
+    return e ? olmo_num_slots(e) : 0;
+}
+
+JNIEXPORT jint JNICALL CLS(maxBatch)(JNIEnv *env, jclass cls, jlong h) {
+    (void)cls;
+    olmo_engine *e = handle(env, h);
+    return e ? olmo_max_batch(e) : 0;
+}
+
+JNIEXPORT jint JNICALL CLS(slotPosition)(JNIEnv *env, jclass cls, jlong h, jint slot) {
+    (void)cls;
+    olmo_engine *e = handle(env, h);
+    if (!e) return -1;
+    int32_t p = olmo_slot_position(e, slot);
+    if (p < 0) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "slot %d is outside [0, %d)", (int)slot, (int)olmo_num_slots(e));
+        jclass c = (*env)->FindClass(env, "dev/orchestrate/engine/custom/NativeEngineException");
+        if (!c) {
+            (*env)->ExceptionClear(env);
+            c = (*env)->FindClass(env, "java/lang/IllegalStateException");
+        }
+        if (c) (*env)->ThrowNew(env, c, msg);
+    }
+    return p;
+}
+
+JNIEXPORT jint JNICALL CLS(slotPrefill)(JNIEnv *env, jclass cls, jlong h, jint slot, jintArray ids, jint offset,
+                                        jint n) {
+    (void)cls;
+    olmo_engine *e = handle(env, h);
+    if (!e) return -1;
+    jsize len = (*env)->GetArrayLength(env, ids);
+    if (offset < 0 || n < 0 || offset > len || n > len - offset) {
+        throw_status(env, "slotPrefill (offset/n outside the array)", OLMO_ERR_INVALID_ARGUMENT);
+        return -1;
+    }
+    jint *p = (*env)->GetIntArrayElements(env, ids, NULL);
+    if (!p) return -1;
+    int32_t next = -1;
+    olmo_status s = olmo_slot_prefill(e, slot, (const int32_t *)p + offset, n, &next);
+    (*env)->ReleaseIntArrayElements(env, ids, p, JNI_ABORT);
+    if (s != OLMO_OK) throw_status(env, "slotPrefill", s);
+    return next;
+}
+
+/* Up to OLMO_JNI_STACK_ROWS rows the arrays are copied into stack buffers (no allocation, the GC
+ * is never blocked for a decode step); larger steps fall back to Get/ReleaseIntArrayElements. */
+#define OLMO_JNI_STACK_ROWS 256
+JNIEXPORT void JNICALL CLS(batchDecode)(JNIEnv *env, jclass cls, jlong h, jint n, jintArray slots, jintArray tokens,
+                                        jintArray next) {
+    (void)cls;
+    olmo_engine *e = handle(env, h);
+    if (!e) return;
+    if (n < 1 || n > (*env)->GetArrayLength(env, slots) || n > (*env)->GetArrayLength(env, tokens) ||
+        n > (*env)->GetArrayLength(env, next)) {
+        throw_status(env, "batchDecode (n < 1 or larger than an array)", OLMO_ERR_INVALID_ARGUMENT);
+        return;
+    }
+    int32_t sbuf[OLMO_JNI_STACK_ROWS], tbuf[OLMO_JNI_STACK_ROWS], nbuf[OLMO_JNI_STACK_ROWS];
+    if (n <= OLMO_JNI_STACK_ROWS) {
+        (*env)->GetIntArrayRegion(env, slots, 0, n, (jint *)sbuf);
+        (*env)->GetIntArrayRegion(env, tokens, 0, n, (jint *)tbuf);
+        olmo_status s = olmo_batch_decode(e, n, sbuf, tbuf, nbuf);
+        if (s != OLMO_OK) {
+            throw_status(env, "batchDecode", s);
+            return;
+        }
+        (*env)->SetIntArrayRegion(env, next, 0, n, (const jint *)nbuf);
+        return;
+    }
+    jint *ps = (*env)->GetIntArrayElements(env, slots, NULL);
+    jint *pt = ps ? (*env)->GetIntArrayElements(env, tokens, NULL) : NULL;
+    jint *pn = pt ? (*env)->GetIntArrayElements(env, next, NULL) : NULL;
+    olmo_status s = OLMO_ERR_OUT_OF_MEMORY;
+    if (pn) s = olmo_batch_decode(e, n, (const int32_t *)ps, (const int32_t *)pt, (int32_t *)pn);
+    if (pn) (*env)->ReleaseIntArrayElements(env, next, pn, s == OLMO_OK ? 0 : JNI_ABORT);
+    if (pt) (*env)->ReleaseIntArrayElements(env, tokens, pt, JNI_ABORT);
+    if (ps) (*env)->ReleaseIntArrayElements(env, slots, ps, JNI_ABORT);
+    if (s != OLMO_OK && !(*env)->ExceptionCheck(env)) throw_status(env, "batchDecode", s);
+}
+
+JNIEXPORT void JNICALL CLS(slotLogits)(JNIEnv *env, jclass cls, jlong h, jint slot, jfloatArray out) {
+    (void)cls;
+    olmo_engine *e = handle(env, h);
+    if (!e) return;
+    jsize n = (*env)->GetArrayLength(env, out);
+    jfloat *p = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
+    if (!p) return;
+    olmo_status s = olmo_slot_logits(e, slot, p, n);
+    (*env)->ReleasePrimitiveArrayCritical(env, out, p, s == OLMO_OK ? 0 : JNI_ABORT);
+    if (s != OLMO_OK) throw_status(env, "slotLogits", s);
+}
+
+JNIEXPORT void JNICALL CLS(slotRelease)(JNIEnv *env, jclass cls, jlong h, jint slot) {
+    (void)cls;
+    olmo_engine *e = handle(env, h);
+    if (!e) return;
+    olmo_status s = olmo_slot_release(e, slot);
+    if (s != OLMO_OK) throw_status(env, "slotRelease", s);
 }

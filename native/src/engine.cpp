@@ -13,8 +13,11 @@ struct olmo_engine {
     std::unique_ptr<Backend> be;
     int32_t backend_kind = OLMO_BACKEND_CPU;
     std::string desc;
-    int pos = 0, max_seq = 0, chunk = 512;
-    bool have_logits = false;
+    int max_seq = 0, chunk = 512, slots = 1, max_batch = 1;
+    std::vector<int32_t> pos;            // tokens in each slot
+    std::vector<uint8_t> have_logits;    // per slot
+    std::vector<int32_t> bpos;           // olmo_batch_decode scratch: positions of the step's rows
+    std::vector<uint8_t> seen;           // olmo_batch_decode scratch: slot listed already
     olmo_sampling samp{};
     uint64_t rng = 0;
     std::vector<float> scratch;
@@ -54,7 +57,7 @@ uint64_t splitmix64(uint64_t &s) {
 int32_t sample(olmo_engine *e) {
     const int V = e->cfg.vocab;
     e->scratch.resize(V);
-    e->be->copy_logits(e->scratch.data());
+    e->be->copy_logits(0, e->scratch.data());
     float *l = e->scratch.data();
     const float invt = 1.f / e->samp.temperature;
     auto &ord = e->order;
@@ -85,29 +88,38 @@ int32_t sample(olmo_engine *e) {
     return ord[keep - 1];
 }
 
-int32_t next_token(olmo_engine *e) {
-    if (e->samp.temperature <= 0.f) return e->be->argmax();
+int32_t next_token(olmo_engine *e, int32_t greedy) {
+    if (e->samp.temperature <= 0.f) return greedy;
     return sample(e);
 }
 
-void do_prefill(olmo_engine *e, const int32_t *ids, int32_t n, float *all, int32_t *next) {
+void check_slot(const olmo_engine *e, int32_t slot) {
+    if (slot < 0 || slot >= e->slots)
+        fail(OLMO_ERR_BAD_SLOT, "slot " + std::to_string(slot) + " is outside [0, " + std::to_string(e->slots) + ")");
+}
+
+// Appends n tokens to a slot; returns the greedy token of the last one.
+int32_t do_prefill(olmo_engine *e, int32_t slot, const int32_t *ids, int32_t n, float *all) {
     if (!e) fail(OLMO_ERR_INVALID_ARGUMENT, "engine is null");
+    check_slot(e, slot);
     if (!ids || n < 1) fail(OLMO_ERR_INVALID_ARGUMENT, "prefill needs at least one token");
-    if (e->pos + n > e->max_seq)
-        fail(OLMO_ERR_CONTEXT_FULL, "sequence of " + std::to_string(e->pos + n) + " tokens exceeds max_seq_len " +
+    int &pos = e->pos[slot];
+    if (pos + n > e->max_seq)
+        fail(OLMO_ERR_CONTEXT_FULL, "sequence of " + std::to_string(pos + n) + " tokens exceeds max_seq_len " +
                                         std::to_string(e->max_seq));
     for (int i = 0; i < n; ++i)
         if (ids[i] < 0 || ids[i] >= e->cfg.vocab)
             fail(OLMO_ERR_INVALID_ARGUMENT, "token id " + std::to_string(ids[i]) + " at index " + std::to_string(i) +
                                                 " is outside the vocabulary");
+    int32_t greedy = 0;
     for (int off = 0; off < n; off += e->chunk) {
         int m = std::min(e->chunk, n - off);
-        e->have_logits = false;
-        e->be->prefill(ids + off, m, e->pos, all ? all + size_t(off) * e->cfg.vocab : nullptr);
-        e->pos += m;
-        e->have_logits = true;
+        e->have_logits[slot] = 0;
+        greedy = e->be->prefill(slot, ids + off, m, pos, all ? all + size_t(off) * e->cfg.vocab : nullptr);
+        pos += m;
+        e->have_logits[slot] = 1;
     }
-    if (next) *next = next_token(e);
+    return greedy;
 }
 }  // namespace
 
@@ -136,6 +148,7 @@ const char *olmo_status_string(olmo_status s) {
         case OLMO_ERR_NO_BACKEND: return "backend not available";
         case OLMO_ERR_CUDA: return "cuda error";
         case OLMO_ERR_INTERNAL: return "internal error";
+        case OLMO_ERR_BAD_SLOT: return "bad slot";
     }
     return "unknown status";
 }
@@ -160,6 +173,14 @@ static void create_common(olmo_engine *e, const Config &cfg, const TensorSource 
     e->cfg = cfg;
     e->max_seq = opt.max_seq_len > 0 ? opt.max_seq_len : std::min(cfg.max_pos, 4096);
     e->chunk = std::min(opt.prefill_chunk > 0 ? opt.prefill_chunk : 512, e->max_seq);
+    if (opt.num_slots < 0 || opt.max_batch < 0)
+        fail(OLMO_ERR_INVALID_ARGUMENT, "num_slots and max_batch must be >= 0");
+    e->slots = opt.num_slots > 0 ? opt.num_slots : 1;
+    e->max_batch = opt.max_batch > 0 ? std::min(opt.max_batch, e->slots) : e->slots;
+    e->pos.assign(e->slots, 0);
+    e->have_logits.assign(e->slots, 0);
+    e->seen.assign(e->slots, 0);
+    e->bpos.resize(e->max_batch);
     int want = opt.backend;
     const bool automatic = want == OLMO_BACKEND_AUTO;
     if (automatic) {
@@ -183,7 +204,7 @@ static void create_common(olmo_engine *e, const Config &cfg, const TensorSource 
     e->backend_kind = want;
     std::string declined;
     try {
-        e->be->load(cfg, src, e->max_seq, e->chunk);
+        e->be->load(cfg, src, e->max_seq, e->chunk, e->slots, e->max_batch);
     } catch (const Error &err) {
         // AUTO means "the best backend that can run this model": a shape the CUDA kernels do not
         // cover (e.g. head_dim 16) runs on the CPU instead, and the description says why.
@@ -191,7 +212,7 @@ static void create_common(olmo_engine *e, const Config &cfg, const TensorSource 
         declined = err.what();
         e->be = make_cpu_backend(opt.num_threads, opt.flags);
         e->backend_kind = OLMO_BACKEND_CPU;
-        e->be->load(cfg, src, e->max_seq, e->chunk);
+        e->be->load(cfg, src, e->max_seq, e->chunk, e->slots, e->max_batch);
     }
     e->desc = e->be->description() + (declined.empty() ? "" : "; CUDA declined: " + declined);
 }
@@ -238,7 +259,7 @@ olmo_status olmo_get_config(const olmo_engine *e, olmo_config *out) {
 
 int32_t olmo_get_backend(const olmo_engine *e) { return e ? e->backend_kind : -1; }
 const char *olmo_backend_description(const olmo_engine *e) { return e ? e->desc.c_str() : ""; }
-int32_t olmo_position(const olmo_engine *e) { return e ? e->pos : -1; }
+int32_t olmo_position(const olmo_engine *e) { return e ? e->pos[0] : -1; }
 int32_t olmo_max_seq_len(const olmo_engine *e) { return e ? e->max_seq : -1; }
 
 olmo_status olmo_set_sampling(olmo_engine *e, const olmo_sampling *s) {
@@ -253,13 +274,17 @@ olmo_status olmo_set_sampling(olmo_engine *e, const olmo_sampling *s) {
 }
 
 olmo_status olmo_prefill(olmo_engine *e, const int32_t *ids, int32_t n, int32_t *next) {
-    return guarded([&] { do_prefill(e, ids, n, nullptr, next); });
+    return guarded([&] {
+        const int32_t g = do_prefill(e, 0, ids, n, nullptr);
+        if (next) *next = next_token(e, g);
+    });
 }
 
 olmo_status olmo_prefill_all_logits(olmo_engine *e, const int32_t *ids, int32_t n, float *all, int32_t *next) {
     return guarded([&] {
         if (!all) fail(OLMO_ERR_INVALID_ARGUMENT, "all_logits must not be null");
-        do_prefill(e, ids, n, all, next);
+        const int32_t g = do_prefill(e, 0, ids, n, all);
+        if (next) *next = next_token(e, g);
     });
 }
 
@@ -268,13 +293,13 @@ olmo_status olmo_decode(olmo_engine *e, int32_t token, int32_t *next) {
         if (!e) fail(OLMO_ERR_INVALID_ARGUMENT, "engine is null");
         if (token < 0 || token >= e->cfg.vocab)
             fail(OLMO_ERR_INVALID_ARGUMENT, "token id " + std::to_string(token) + " is outside the vocabulary");
-        if (e->pos + 1 > e->max_seq)
+        if (e->pos[0] + 1 > e->max_seq)
             fail(OLMO_ERR_CONTEXT_FULL, "sequence is full (max_seq_len " + std::to_string(e->max_seq) + ")");
-        e->have_logits = false;
-        e->be->decode(token, e->pos);
-        e->pos += 1;
-        e->have_logits = true;
-        if (next) *next = next_token(e);
+        e->have_logits[0] = 0;
+        const int32_t g = e->be->decode(token, e->pos[0]);
+        e->pos[0] += 1;
+        e->have_logits[0] = 1;
+        if (next) *next = next_token(e, g);
     });
 }
 
@@ -282,17 +307,98 @@ olmo_status olmo_get_logits(olmo_engine *e, float *out, int32_t n) {
     return guarded([&] {
         if (!e || !out) fail(OLMO_ERR_INVALID_ARGUMENT, "null argument");
         if (n < e->cfg.vocab) fail(OLMO_ERR_INVALID_ARGUMENT, "buffer holds " + std::to_string(n) + " floats, vocab is " + std::to_string(e->cfg.vocab));
-        if (!e->have_logits) fail(OLMO_ERR_STATE, "no logits yet: call olmo_prefill or olmo_decode first");
-        e->be->copy_logits(out);
+        if (!e->have_logits[0]) fail(OLMO_ERR_STATE, "no logits yet: call olmo_prefill or olmo_decode first");
+        e->be->copy_logits(0, out);
     });
 }
 
 olmo_status olmo_reset(olmo_engine *e) {
     return guarded([&] {
         if (!e) fail(OLMO_ERR_INVALID_ARGUMENT, "engine is null");
-        e->pos = 0;
-        e->have_logits = false;
+        e->pos[0] = 0;
+        e->have_logits[0] = 0;
         e->rng = e->samp.seed;
+    });
+}
+
+int32_t olmo_num_slots(const olmo_engine *e) { return e ? e->slots : -1; }
+int32_t olmo_max_batch(const olmo_engine *e) { return e ? e->max_batch : -1; }
+int32_t olmo_slot_position(const olmo_engine *e, int32_t slot) {
+    return e && slot >= 0 && slot < e->slots ? e->pos[slot] : -1;
+}
+
+olmo_status olmo_slot_prefill(olmo_engine *e, int32_t slot, const int32_t *ids, int32_t n, int32_t *next) {
+    return guarded([&] {
+        const int32_t g = do_prefill(e, slot, ids, n, nullptr);
+        if (next) *next = g;
+    });
+}
+
+olmo_status olmo_batch_decode(olmo_engine *e, int32_t n, const int32_t *slots, const int32_t *tokens, int32_t *next) {
+    return guarded([&] {
+        if (!e) fail(OLMO_ERR_INVALID_ARGUMENT, "engine is null");
+        if (!slots || !tokens) fail(OLMO_ERR_INVALID_ARGUMENT, "slots and tokens must not be null");
+        if (n < 1 || n > e->max_batch)
+            fail(OLMO_ERR_INVALID_ARGUMENT, "a decode step takes 1 to " + std::to_string(e->max_batch) +
+                                                " slots (max_batch), not " + std::to_string(n));
+        // Check everything before any work, so that a failed step changes nothing.
+        std::string err;
+        olmo_status st = OLMO_OK;
+        for (int i = 0; i < n && st == OLMO_OK; ++i) {
+            const int32_t s = slots[i];
+            if (s < 0 || s >= e->slots) {
+                st = OLMO_ERR_BAD_SLOT;
+                err = "slots[" + std::to_string(i) + "] = " + std::to_string(s) + " is outside [0, " +
+                      std::to_string(e->slots) + ")";
+            } else if (e->seen[s]) {
+                st = OLMO_ERR_BAD_SLOT;
+                err = "slot " + std::to_string(s) + " is listed twice in one decode step";
+            } else if (e->pos[s] == 0) {
+                st = OLMO_ERR_STATE;
+                err = "slot " + std::to_string(s) + " is empty: olmo_slot_prefill it first";
+            } else if (e->pos[s] + 1 > e->max_seq) {
+                st = OLMO_ERR_CONTEXT_FULL;
+                err = "slot " + std::to_string(s) + " is full (max_seq_len " + std::to_string(e->max_seq) + ")";
+            } else if (tokens[i] < 0 || tokens[i] >= e->cfg.vocab) {
+                st = OLMO_ERR_INVALID_ARGUMENT;
+                err = "tokens[" + std::to_string(i) + "] = " + std::to_string(tokens[i]) + " is outside the vocabulary";
+            } else {
+                e->seen[s] = 1;
+            }
+        }
+        for (int i = 0; i < n; ++i)
+            if (slots[i] >= 0 && slots[i] < e->slots) e->seen[slots[i]] = 0;
+        if (st != OLMO_OK) fail(st, err);
+        for (int i = 0; i < n; ++i) {
+            e->bpos[i] = e->pos[slots[i]];
+            e->have_logits[slots[i]] = 0;
+        }
+        e->be->decode_batch(n, slots, tokens, e->bpos.data(), next);
+        for (int i = 0; i < n; ++i) {
+            e->pos[slots[i]] += 1;
+            e->have_logits[slots[i]] = 1;
+        }
+    });
+}
+
+olmo_status olmo_slot_logits(olmo_engine *e, int32_t slot, float *out, int32_t n) {
+    return guarded([&] {
+        if (!e || !out) fail(OLMO_ERR_INVALID_ARGUMENT, "null argument");
+        check_slot(e, slot);
+        if (n < e->cfg.vocab) fail(OLMO_ERR_INVALID_ARGUMENT, "buffer holds " + std::to_string(n) + " floats, vocab is " + std::to_string(e->cfg.vocab));
+        if (!e->have_logits[slot])
+            fail(OLMO_ERR_STATE, "slot " + std::to_string(slot) + " has no logits yet: prefill or decode it first");
+        e->be->copy_logits(slot, out);
+    });
+}
+
+olmo_status olmo_slot_release(olmo_engine *e, int32_t slot) {
+    return guarded([&] {
+        if (!e) fail(OLMO_ERR_INVALID_ARGUMENT, "engine is null");
+        check_slot(e, slot);
+        e->pos[slot] = 0;
+        e->have_logits[slot] = 0;
+        if (slot == 0) e->rng = e->samp.seed;
     });
 }
 

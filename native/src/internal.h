@@ -88,20 +88,27 @@ struct LayerWeights {
 };
 void load_layer(const TensorSource &src, const Config &c, int layer, LayerWeights &lw);
 
-// The interface each backend implements. Positions are managed by the engine front.
+// The interface each backend implements. Positions and slots are managed (and checked) by the
+// engine front; the KV cache holds `slots` fixed-size sequences of max_seq tokens.
 class Backend {
   public:
     virtual ~Backend() = default;
     virtual std::string description() const = 0;
-    // Loads weights; called once.
-    virtual void load(const Config &c, const TensorSource &src, int max_seq, int prefill_chunk) = 0;
-    // Processes n tokens at positions pos0..pos0+n-1 (n <= prefill_chunk). Computes the
-    // logits of the last position (kept internally); if all_logits != null, also every row.
-    virtual void prefill(const int32_t *ids, int n, int pos0, float *all_logits) = 0;
-    // Processes one token at position pos; computes logits and the greedy next token.
-    virtual void decode(int32_t token, int pos) = 0;
-    virtual void copy_logits(float *out) = 0;
-    virtual int32_t argmax() = 0;  // greedy token of the last computed logits
+    // Loads weights and allocates `slots` KV caches of max_seq tokens and activations for
+    // max_batch rows per batched decode step; called once.
+    virtual void load(const Config &c, const TensorSource &src, int max_seq, int prefill_chunk, int slots,
+                      int max_batch) = 0;
+    // Processes n tokens of one slot at positions pos0..pos0+n-1 (n <= prefill_chunk). Computes the
+    // logits of the last position (kept per slot); if all_logits != null, also every row.
+    // Returns the greedy (argmax) token of the last position.
+    virtual int32_t prefill(int slot, const int32_t *ids, int n, int pos0, float *all_logits) = 0;
+    // Batch-1 fast path: one token of slot 0 at position pos; logits and greedy token of slot 0.
+    virtual int32_t decode(int32_t token, int pos) = 0;
+    // One step for n distinct slots: tokens[i] at position pos[i] of slots[i]; greedy tokens to next[i].
+    // A row's arithmetic must not depend on the other rows (batch invariance).
+    virtual void decode_batch(int n, const int32_t *slots, const int32_t *tokens, const int32_t *pos,
+                              int32_t *next) = 0;
+    virtual void copy_logits(int slot, float *out) = 0;
 };
 
 std::unique_ptr<Backend> make_cpu_backend(int num_threads, uint32_t flags);

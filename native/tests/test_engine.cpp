@@ -312,6 +312,8 @@ std::pair<double, int> vs_reference(Ref &ref, const std::vector<int32_t> &toks, 
     return {worst, agree};
 }
 
+void test_batched(const Model &m, int backend);
+
 void test_cpu() {
     Model m = make_model(1);
     const int V = m.cfg.vocab_size, N = 40;
@@ -453,6 +455,157 @@ void test_cpu() {
         std::string rm = "rm -rf " + dir;
         CHECK(std::system(rm.c_str()) == 0, "cleanup");
     }
+
+    // 9. sequence slots and batched decode
+    test_batched(m, OLMO_BACKEND_CPU);
+}
+
+// Batched calls on one backend: 6 prompts (1 to 300 tokens; the longest spans several attention
+// splits on CUDA) in 4 slots with continuous admission (a prompt enters a slot as soon as one is
+// released, prompts longer than 40 tokens come in chunks between steps). Every prompt's tokens and
+// logits must be bit-identical to the same prompt decoded alone through olmo_batch_decode (batch
+// invariance), and close to the batch-1 calls (exactly equal on the CPU). Then the errors.
+void test_batched(const Model &m, int backend) {
+    const int V = m.cfg.vocab_size, SLOTS = 4, STEPS = 20, NP = 6;
+    auto ws = as_weights(m);
+    olmo_options o;
+    olmo_options_init(&o);
+    o.backend = backend;
+    o.max_seq_len = 512;
+    o.num_slots = SLOTS;
+    olmo_engine *e = nullptr;
+    OK(olmo_engine_create_from_weights(&m.cfg, ws.data(), int(ws.size()), &o, &e));
+    CHECK(olmo_num_slots(e) == SLOTS && olmo_max_batch(e) == SLOTS, "slots %d, max batch %d", olmo_num_slots(e),
+          olmo_max_batch(e));
+    const int lens[NP] = {17, 1, 300, 5, 64, 41};
+    std::vector<std::vector<int32_t>> prompts;
+    for (int p = 0; p < NP; ++p) prompts.push_back(random_tokens(lens[p], V, 100 + p));
+    // alone, through the batched calls (slot 3, one row per step)
+    std::vector<std::vector<int32_t>> alone_tok(NP);
+    std::vector<std::vector<float>> alone_log(NP);
+    std::vector<float> buf(V);
+    for (int p = 0; p < NP; ++p) {
+        int32_t t;
+        OK(olmo_slot_prefill(e, 3, prompts[p].data(), lens[p], &t));
+        for (int i = 0; i < STEPS; ++i) {
+            alone_tok[p].push_back(t);
+            const int32_t slot = 3;
+            OK(olmo_batch_decode(e, 1, &slot, &t, &t));
+            OK(olmo_slot_logits(e, 3, buf.data(), V));
+            alone_log[p].insert(alone_log[p].end(), buf.begin(), buf.end());
+        }
+        OK(olmo_slot_release(e, 3));
+    }
+    // the batch-1 calls (slot 0)
+    double worst1 = 0;
+    int agree1 = 0;
+    for (int p = 0; p < NP; ++p) {
+        OK(olmo_reset(e));
+        int32_t t;
+        OK(olmo_prefill(e, prompts[p].data(), lens[p], &t));
+        for (int i = 0; i < STEPS; ++i) {
+            agree1 += t == alone_tok[p][i];
+            t = alone_tok[p][i];  // teacher-forced on the batched path's tokens
+            OK(olmo_decode(e, t, &t));
+            OK(olmo_get_logits(e, buf.data(), V));
+            worst1 = std::max(worst1, rel_err(buf.data(), &alone_log[p][size_t(i) * V], V));
+        }
+    }
+    OK(olmo_reset(e));
+    std::printf("batched (one row) vs batch-1 calls: worst rel err %.2e, greedy tokens equal %d/%d\n", worst1,
+                agree1, NP * STEPS);
+    if (backend == OLMO_BACKEND_CPU) {
+        CHECK(worst1 == 0 && agree1 == NP * STEPS, "cpu batched path differs from batch-1");
+    } else {
+        CHECK(worst1 < 2e-2, "batched vs batch-1 rel err %g", worst1);
+    }
+    // continuous batching
+    std::vector<std::vector<int32_t>> got_tok(NP);
+    std::vector<std::vector<float>> got_log(NP);
+    int slot_prompt[SLOTS], fed[SLOTS];
+    int32_t pending[SLOTS];
+    for (int s = 0; s < SLOTS; ++s) slot_prompt[s] = -1;
+    int admitted = 0, done = 0, steps = 0, max_rows = 0;
+    while (done < NP) {
+        for (int s = 0; s < SLOTS; ++s) {
+            if (slot_prompt[s] < 0 && admitted < NP) {
+                slot_prompt[s] = admitted++;
+                fed[s] = 0;
+                CHECK(olmo_slot_position(e, s) == 0, "admitted into a used slot");
+            }
+            const int p = slot_prompt[s];
+            if (p >= 0 && fed[s] < lens[p]) {
+                const int n = std::min(40, lens[p] - fed[s]);
+                OK(olmo_slot_prefill(e, s, prompts[p].data() + fed[s], n, &pending[s]));
+                fed[s] += n;
+            }
+        }
+        int32_t sl[SLOTS], tk[SLOTS], nx[SLOTS];
+        int n = 0;
+        for (int s = SLOTS - 1; s >= 0; --s) {  // rows in descending slot order: row != slot
+            const int p = slot_prompt[s];
+            if (p < 0 || fed[s] < lens[p]) continue;
+            got_tok[p].push_back(pending[s]);
+            sl[n] = s;
+            tk[n++] = pending[s];
+        }
+        if (n == 0) continue;
+        OK(olmo_batch_decode(e, n, sl, tk, nx));
+        ++steps;
+        max_rows = std::max(max_rows, n);
+        for (int i = 0; i < n; ++i) {
+            const int s = sl[i], p = slot_prompt[s];
+            OK(olmo_slot_logits(e, s, buf.data(), V));
+            got_log[p].insert(got_log[p].end(), buf.begin(), buf.end());
+            pending[s] = nx[i];
+            if (int(got_tok[p].size()) == STEPS) {
+                OK(olmo_slot_release(e, s));
+                slot_prompt[s] = -1;
+                ++done;
+            }
+        }
+    }
+    int same_tok = 0, same_log = 0;
+    for (int p = 0; p < NP; ++p) {
+        same_tok += got_tok[p] == alone_tok[p];
+        same_log += got_log[p].size() == alone_log[p].size() &&
+                    std::memcmp(got_log[p].data(), alone_log[p].data(), got_log[p].size() * 4) == 0;
+    }
+    std::printf("continuous batching (%d steps, up to %d rows): %d/%d prompts' tokens and %d/%d logits bit-equal "
+                "to alone\n", steps, max_rows, same_tok, NP, same_log, NP);
+    CHECK(same_tok == NP && same_log == NP, "batched output depends on the batch");
+    CHECK(max_rows == SLOTS, "never ran a full batch");
+
+    // errors: nothing is appended by a failed call
+    int32_t t0;
+    OK(olmo_slot_prefill(e, 1, prompts[0].data(), 10, &t0));
+    int32_t sl2[2] = {1, 1}, tk2[2] = {t0, t0}, nx2[2];
+    CHECK(olmo_batch_decode(e, 2, sl2, tk2, nx2) == OLMO_ERR_BAD_SLOT, "slot twice accepted");
+    sl2[1] = SLOTS;
+    CHECK(olmo_batch_decode(e, 2, sl2, tk2, nx2) == OLMO_ERR_BAD_SLOT, "slot out of range accepted");
+    CHECK(std::strstr(olmo_last_error(), "outside") != nullptr, "message: %s", olmo_last_error());
+    sl2[1] = 2;
+    CHECK(olmo_batch_decode(e, 2, sl2, tk2, nx2) == OLMO_ERR_STATE, "empty slot accepted");
+    tk2[1] = V;
+    sl2[1] = 1;
+    sl2[0] = 0;
+    CHECK(olmo_batch_decode(e, 5, sl2, tk2, nx2) == OLMO_ERR_INVALID_ARGUMENT, "n > max_batch accepted");
+    CHECK(olmo_slot_prefill(e, -1, prompts[0].data(), 1, nullptr) == OLMO_ERR_BAD_SLOT, "slot -1 accepted");
+    CHECK(olmo_slot_logits(e, 2, buf.data(), V) == OLMO_ERR_STATE, "logits of an empty slot");
+    CHECK(olmo_slot_position(e, 1) == 10, "failed steps moved slot 1 to %d", olmo_slot_position(e, 1));
+    auto many = random_tokens(503, V, 5);
+    CHECK(olmo_slot_prefill(e, 1, many.data(), 503, nullptr) == OLMO_ERR_CONTEXT_FULL, "overflow accepted");
+    OK(olmo_slot_prefill(e, 1, many.data(), 501, nullptr));
+    const int32_t one = 1;
+    OK(olmo_batch_decode(e, 1, &one, &t0, nullptr));
+    CHECK(olmo_batch_decode(e, 1, &one, &t0, nullptr) == OLMO_ERR_CONTEXT_FULL, "decode past max_seq accepted");
+    CHECK(olmo_slot_position(e, 1) == 512, "position %d", olmo_slot_position(e, 1));
+    // a released slot starts fresh: same greedy token and logits as the first time
+    OK(olmo_slot_release(e, 1));
+    int32_t t1;
+    OK(olmo_slot_prefill(e, 1, prompts[0].data(), 10, &t1));
+    CHECK(t1 == t0, "reused slot gave %d, first time %d", t1, t0);
+    olmo_engine_free(e);
 }
 
 void test_cuda_model(const Model &m) {
@@ -511,6 +664,7 @@ void test_cuda_model(const Model &m) {
     CHECK(d < 1e-6, "reset/prefill not reproducible %g", d);
     olmo_engine_free(g);
     olmo_engine_free(c);
+    test_batched(m, OLMO_BACKEND_CUDA);
 }
 
 void test_cuda() {

@@ -322,7 +322,7 @@ void test_embed(const char *name, int V, int H, int n, bool decode) {
     Dev<uint16_t> d_emb(emb), d_x(size_t(n) * H);
     Dev<int> d_ids(ids);
     Dev<k::StepParams> d_p(1);
-    d_p.put({k::StepParams{ids[0], 123}});
+    d_p.put({k::StepParams{ids[0], 123, 0}});
     d_x.poison();
     if (decode)
         k::embed_kernel<<<1, 128>>>(nullptr, d_p.p, d_emb.b(), d_x.b(), H);
@@ -665,7 +665,7 @@ template <int D> void test_decode(const std::string &name, AttnShape s, int pos,
     Dev<float> d_inv(inv), d_po(size_t(s.heads) * S * D), d_pml(size_t(s.heads) * S * 2);
     Dev<unsigned> d_cnt(s.heads);
     Dev<k::StepParams> d_p(1);
-    d_p.put({k::StepParams{0, pos}});
+    d_p.put({k::StepParams{0, pos, 0}});
     d_cnt.zero();
     d_out.poison(); d_po.poison(); d_pml.poison();
     if (fused)
@@ -806,7 +806,7 @@ void test_qknorm_rope(const std::string &name, AttnShape s, int n, int pos0, boo
     Dev<uint16_t> d_qkv(qkv), d_qw(qw), d_kw(kw), d_kc(kc), d_vc(vc), d_q(size_t(n) * Q);
     Dev<float> d_inv(inv);
     Dev<k::StepParams> d_p(1);
-    d_p.put({k::StepParams{0, pos0}});
+    d_p.put({k::StepParams{0, pos0, 0}});
     d_q.poison();
     k::qknorm_rope_kernel<<<dim3(n, 2), 256, size_t(std::max(Q, KV)) * 4>>>(
         d_qkv.b(), Q, KV, D, d_qw.b(), d_kw.b(), d_inv.p, decode ? d_p.p : nullptr, decode ? 0 : pos0, kEps, d_q.b(),

@@ -61,9 +61,10 @@ class CpuBackend : public Backend {
 #endif
     }
 
-    void load(const Config &c, const TensorSource &src, int max_seq, int chunk) override {
+    void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int slots, int max_batch) override {
         c_ = c;
         max_seq_ = max_seq;
+        slots_ = slots;
         const size_t H = c.hidden, V = c.vocab;
         emb_.resize(V * H);
         src.load_bf16("model.embed_tokens.weight", {int64_t(V), int64_t(H)}, emb_.data());
@@ -84,7 +85,7 @@ class CpuBackend : public Backend {
             L.post_attn = to_f32(lw.post_attn); L.post_ff = to_f32(lw.post_ff);
         }
         const size_t D = c.head_dim;
-        const size_t cache = size_t(c.layers) * c.kv_heads * max_seq * D;
+        const size_t cache = size_t(slots) * c.layers * c.kv_heads * max_seq * D;
         if (f32_) {
             kcache32_.assign(cache, 0.f);
             vcache32_.assign(cache, 0.f);
@@ -94,28 +95,45 @@ class CpuBackend : public Backend {
         }
         inv_freq_.resize(D / 2);
         for (size_t i = 0; i < D / 2; ++i) inv_freq_[i] = 1.0f / std::pow(c.rope_theta, float(2 * i) / float(D));
-        logits_.assign(V, 0.f);
+        logits_.assign(size_t(slots) * V, 0.f);
         (void)chunk;
+        (void)max_batch;
     }
 
-    void prefill(const int32_t *ids, int n, int pos0, float *all) override { forward(ids, n, pos0, all); }
-    void decode(int32_t tok, int pos) override { forward(&tok, 1, pos, nullptr); }
-    void copy_logits(float *out) override { std::copy(logits_.begin(), logits_.end(), out); }
-    int32_t argmax() override {
-        int32_t best = 0;
-        for (int i = 1; i < c_.vocab; ++i)
-            if (logits_[i] > logits_[best]) best = i;
-        return best;
+    int32_t prefill(int slot, const int32_t *ids, int n, int pos0, float *all) override {
+        rslot_.assign(n, slot);
+        rpos_.resize(n);
+        for (int i = 0; i < n; ++i) rpos_[i] = pos0 + i;
+        forward(ids, n, all, false);
+        return argmax(slot);
+    }
+    int32_t decode(int32_t tok, int pos) override {
+        rslot_.assign(1, 0);
+        rpos_.assign(1, pos);
+        forward(&tok, 1, nullptr, true);
+        return argmax(0);
+    }
+    void decode_batch(int n, const int32_t *slots, const int32_t *tokens, const int32_t *pos, int32_t *next) override {
+        rslot_.assign(slots, slots + n);
+        rpos_.assign(pos, pos + n);
+        forward(tokens, n, nullptr, true);
+        if (next)
+            for (int i = 0; i < n; ++i) next[i] = argmax(slots[i]);
+    }
+    void copy_logits(int slot, float *out) override {
+        const float *l = &logits_[size_t(slot) * c_.vocab];
+        std::copy(l, l + c_.vocab, out);
     }
 
   private:
     Config c_;
     const bool f32_;  // OLMO_FLAG_F32_ACTIVATIONS: no BF16 rounding of activations, FP32 KV cache
-    int nt_, max_seq_ = 0;
+    int nt_, max_seq_ = 0, slots_ = 1;
+    std::vector<int> rslot_, rpos_;  // the current forward's rows: slot and position of each
     std::vector<uint16_t> emb_, lm_;
-    std::vector<float> final_norm_, inv_freq_, logits_;
+    std::vector<float> final_norm_, inv_freq_, logits_;  // logits_: [slot][vocab]
     std::vector<Layer> layers_;
-    std::vector<uint16_t> kcache_, vcache_;    // [layer][kv_head][pos][head_dim], BF16 values
+    std::vector<uint16_t> kcache_, vcache_;    // [slot][layer][kv_head][pos][head_dim], BF16 values
     std::vector<float> kcache32_, vcache32_;   // the same layout, FP32 (f32_ only)
 
     // A module boundary: BF16 rounding as transformers' BF16 run does, or nothing in FP32 mode.
@@ -143,22 +161,37 @@ class CpuBackend : public Backend {
         }
     }
 
-    void forward(const int32_t *ids, int n, int pos0, float *all) {
+    int32_t argmax(int slot) const {
+        const float *l = &logits_[size_t(slot) * c_.vocab];
+        int32_t best = 0;
+        for (int i = 1; i < c_.vocab; ++i)
+            if (l[i] > l[best]) best = i;
+        return best;
+    }
+
+    // Rows i = 0..n-1 are token ids[i] of slot rslot_[i] at position rpos_[i]. Row i attends to its
+    // own slot's positions 0..rpos_[i] (the rows of one prefill are one slot's consecutive
+    // positions, so this is causal attention). every_row: logits of every row, each into its slot's
+    // logits (a decode step); else those of the last row only (a prefill).
+    void forward(const int32_t *ids, int n, float *all, bool every_row) {
         if (f32_)
-            forward_t(kcache32_.data(), vcache32_.data(), ids, n, pos0, all);
+            forward_t(kcache32_.data(), vcache32_.data(), ids, n, all, every_row);
         else
-            forward_t(kcache_.data(), vcache_.data(), ids, n, pos0, all);
+            forward_t(kcache_.data(), vcache_.data(), ids, n, all, every_row);
     }
 
     // T: the KV cache's element type (uint16_t BF16 bits, or float).
     template <typename T>
-    void forward_t(T *kcache, T *vcache, const int32_t *ids, int n, int pos0, float *all) {
+    void forward_t(T *kcache, T *vcache, const int32_t *ids, int n, float *all, bool every_row) {
         const Config &c = c_;
         const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, D = c.head_dim, QKV = Q + 2 * KV;
         const int group = c.heads / c.kv_heads;
         const float scale = 1.f / std::sqrt(float(D));
         std::vector<float> x(size_t(n) * H), qkv(size_t(n) * QKV), att(size_t(n) * Q), a(size_t(n) * H),
             gu(size_t(n) * 2 * I), act(size_t(n) * I), tmp(std::max({H, Q, KV}));
+        const size_t slot_stride = size_t(c.layers) * c.kv_heads * max_seq_ * D;
+        int max_len = 0;
+        for (int i = 0; i < n; ++i) max_len = std::max(max_len, rpos_[i] + 1);
         for (int i = 0; i < n; ++i)
             for (int h = 0; h < H; ++h) x[size_t(i) * H + h] = bf16_to_f32(emb_[size_t(ids[i]) * H + h]);
 
@@ -166,13 +199,13 @@ class CpuBackend : public Backend {
             const Layer &L = layers_[l];
             matmul(x.data(), n, H, L.qkv.data(), QKV, qkv.data());
             round_vec(qkv.data(), qkv.size());
-            T *kc = kcache + size_t(l) * c.kv_heads * max_seq_ * D;
-            T *vc = vcache + size_t(l) * c.kv_heads * max_seq_ * D;
+            const size_t layer_off = size_t(l) * c.kv_heads * max_seq_ * D;
             for (int i = 0; i < n; ++i) {
+                T *kc = kcache + rslot_[i] * slot_stride + layer_off, *vc = vcache + rslot_[i] * slot_stride + layer_off;
                 float *q = &qkv[size_t(i) * QKV], *k = q + Q, *v = k + KV;
                 rmsnorm(q, L.q_norm.data(), Q, c.eps, q); round_vec(q, Q);
                 rmsnorm(k, L.k_norm.data(), KV, c.eps, k); round_vec(k, KV);
-                const int pos = pos0 + i;
+                const int pos = rpos_[i];
                 rope(q, c.heads, pos);
                 rope(k, c.kv_heads, pos);
                 for (int h = 0; h < c.kv_heads; ++h)
@@ -184,10 +217,12 @@ class CpuBackend : public Backend {
             // causal attention, one (row, head) per task
 #pragma omp parallel num_threads(nt_)
             {
-                std::vector<float> s(pos0 + n), kf(D), acc(D);
+                std::vector<float> s(max_len), kf(D), acc(D);
 #pragma omp for schedule(dynamic)
                 for (int t = 0; t < n * c.heads; ++t) {
-                    const int i = t / c.heads, h = t % c.heads, kvh = h / group, len = pos0 + i + 1;
+                    const int i = t / c.heads, h = t % c.heads, kvh = h / group, len = rpos_[i] + 1;
+                    const T *kc = kcache + rslot_[i] * slot_stride + layer_off;
+                    const T *vc = vcache + rslot_[i] * slot_stride + layer_off;
                     const float *q = &qkv[size_t(i) * QKV + h * D];
                     const T *kh = kc + size_t(kvh) * max_seq_ * D, *vh = vc + size_t(kvh) * max_seq_ * D;
                     float mx = -INFINITY;
@@ -221,18 +256,24 @@ class CpuBackend : public Backend {
             residual_norm(x.data(), a.data(), L.post_ff.data(), n, tmp.data());
         }
         const uint16_t *lm = lm_.empty() ? emb_.data() : lm_.data();
-        const int first = all ? 0 : n - 1;
+        const int first = all || every_row ? 0 : n - 1;
         std::vector<float> y(size_t(n - first) * H);
         for (int i = first; i < n; ++i) {
             float *yi = &y[size_t(i - first) * H];
             rmsnorm(&x[size_t(i) * H], final_norm_.data(), H, c.eps, yi);
             round_vec(yi, H);
         }
+        const size_t V = c.vocab;
         if (all) {
             matmul(y.data(), n, H, lm, c.vocab, all);
-            std::copy(all + size_t(n - 1) * c.vocab, all + size_t(n) * c.vocab, logits_.begin());
+            std::copy(all + size_t(n - 1) * V, all + size_t(n) * V, logits_.begin() + rslot_[n - 1] * V);
+        } else if (every_row) {
+            std::vector<float> out(size_t(n) * V);
+            matmul(y.data(), n, H, lm, c.vocab, out.data());
+            for (int i = 0; i < n; ++i)
+                std::copy(out.begin() + i * V, out.begin() + (i + 1) * V, logits_.begin() + rslot_[i] * V);
         } else {
-            matmul(y.data(), 1, H, lm, c.vocab, logits_.data());
+            matmul(y.data(), 1, H, lm, c.vocab, logits_.data() + rslot_[n - 1] * V);
         }
     }
 

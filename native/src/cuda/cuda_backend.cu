@@ -47,6 +47,8 @@ class CudaBackend : public Backend {
         if (all_logits_) cudaFree(all_logits_);
         if (h_params_) cudaFreeHost(h_params_);
         if (h_next_) cudaFreeHost(h_next_);
+        if (h_rows_) cudaFreeHost(h_rows_);
+        if (h_bnext_) cudaFreeHost(h_bnext_);
         if (stream_) cudaStreamDestroy(stream_);
     }
     std::string description() const override {
@@ -54,10 +56,12 @@ class CudaBackend : public Backend {
                std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + (want_pdl_ ? ", pdl" : "") + (fused_attn_ ? ", fused" : "") + ")";
     }
 
-    void load(const Config &c, const TensorSource &src, int max_seq, int chunk) override {
+    void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int slots, int max_batch) override {
         c_ = c;
         max_seq_ = max_seq;
         chunk_ = chunk;
+        slots_ = slots;
+        max_batch_ = max_batch;
         const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, D = c.head_dim, V = c.vocab;
         if (f32_act_)
             fail(OLMO_ERR_UNSUPPORTED, "FP32 activations (OLMO_FLAG_F32_ACTIVATIONS) are a CPU-backend verification mode; "
@@ -91,8 +95,9 @@ class CudaBackend : public Backend {
             L.post_attn = upload(lw.post_attn); L.post_ff = upload(lw.post_ff);
         }
         // KV cache and activations
-        kcache_ = alloc<bf16>(size_t(c.layers) * c.kv_heads * max_seq * D);
-        vcache_ = alloc<bf16>(size_t(c.layers) * c.kv_heads * max_seq * D);
+        slot_stride_ = size_t(c.layers) * c.kv_heads * max_seq * D;
+        kcache_ = alloc<bf16>(size_t(slots) * slot_stride_);
+        vcache_ = alloc<bf16>(size_t(slots) * slot_stride_);
         std::vector<float> inv(D / 2);
         for (int i = 0; i < D / 2; ++i) inv[i] = 1.0f / std::pow(c.rope_theta, float(2 * i) / float(D));
         inv_freq_ = alloc<float>(D / 2);
@@ -107,7 +112,7 @@ class CudaBackend : public Backend {
         a_ = alloc<bf16>(M * H);
         act_ = alloc<bf16>(M * I);
         y_ = alloc<bf16>(M * H);
-        logits_ = alloc<float>(V);
+        logits_ = alloc<float>(size_t(slots) * V);  // [slot][vocab]; row 0 is the batch-1 graph's
         next_ = alloc<int>(1);
         params_ = alloc<k::StepParams>(1);
         splits_ = std::max(1, std::min(64, (2 * sms_ + c.heads - 1) / c.heads));
@@ -120,11 +125,39 @@ class CudaBackend : public Backend {
         best_counter_ = alloc<unsigned>(1);
         CK(cudaMemset(best_counter_, 0, sizeof(unsigned)));
         CK(cudaMallocHost(&h_params_, sizeof(k::StepParams)));
+        // batched decode: activations for max_batch rows, split-K and attention partials
+        {
+            const size_t B = size_t(max_batch);
+            rows_ = alloc<k::StepParams>(B);
+            CK(cudaMallocHost(&h_rows_, sizeof(k::StepParams) * B));
+            CK(cudaMallocHost(&h_bnext_, sizeof(int) * B));
+            bnext_ = alloc<int>(B);
+            bx_ = alloc<bf16>(B * H);
+            bqkv_ = alloc<bf16>(B * (Q + 2 * KV));
+            batt_ = alloc<bf16>(B * Q);
+            ba_ = alloc<bf16>(B * H);
+            bact_ = alloc<bf16>(B * I);
+            by_ = alloc<bf16>(B * H);
+            bsplits_ = std::max(1, std::min(64, (max_seq + kAttnChunk - 1) / kAttnChunk));
+            bpart_o_ = alloc<float>(B * c.heads * bsplits_ * D);
+            bpart_ml_ = alloc<float>(B * c.heads * bsplits_ * 2);
+            bcounters_ = alloc<unsigned>(B * c.heads);
+            CK(cudaMemset(bcounters_, 0, B * c.heads * sizeof(unsigned)));
+            size_t ws = 0;
+            for (auto nk : {std::make_pair(Q + 2 * KV, H), std::make_pair(H, Q), std::make_pair(2 * I, H),
+                            std::make_pair(H, I), std::make_pair(V, H)})
+                ws = std::max(ws, size_t(ksplit(nk.first, nk.second)) * B * nk.first);
+            ws_ = alloc<float>(ws);
+            for (auto &pb : std::vector<std::pair<void *, size_t>>{{bx_, B * H * 2}, {bqkv_, B * (Q + 2 * KV) * 2},
+                                                                   {batt_, B * Q * 2}, {ba_, B * H * 2},
+                                                                   {bact_, B * I * 2}, {by_, B * H * 2}})
+                CK(cudaMemset(pb.first, 0xff, pb.second));
+        }
         CK(cudaMallocHost(&h_next_, sizeof(int)));
         // poison activations: anything read before it is written shows up as NaN
         for (auto &pb : std::vector<std::pair<void *, size_t>>{{x_, M * H * 2}, {qkv_, M * (Q + 2 * KV) * 2},
                                                                {q_, M * Q * 2}, {att_, M * Q * 2}, {a_, M * H * 2},
-                                                               {act_, M * I * 2}, {y_, M * H * 2}, {logits_, size_t(V) * 4}})
+                                                               {act_, M * I * 2}, {y_, M * H * 2}, {logits_, size_t(slots) * V * 4}})
             CK(cudaMemset(pb.first, 0xff, pb.second));
         // grid sizes for the persistent GEMVs
         // The GEMV keeps its input vector in shared memory (2 bytes per input): beyond the default
@@ -145,8 +178,10 @@ class CudaBackend : public Backend {
         CK(cudaStreamSynchronize(stream_));
     }
 
-    void prefill(const int32_t *ids, int n, int pos0, float *all) override {
+    int32_t prefill(int slot, const int32_t *ids, int n, int pos0, float *all) override {
         CK(cudaSetDevice(dev_));
+        slot_ = slot;
+        float *logits = logits_ + size_t(slot) * c_.vocab;
         const Config &c = c_;
         const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, V = c.vocab;
         CK(cudaMemcpyAsync(ids_, ids, size_t(n) * 4, cudaMemcpyHostToDevice, stream_));
@@ -176,23 +211,26 @@ class CudaBackend : public Backend {
             }
             gemm<k::EPI_F32>(y_, lm_, n, V, H, all_logits_);
             CK(cudaMemcpyAsync(all, all_logits_, size_t(n) * V * 4, cudaMemcpyDeviceToHost, stream_));
-            CK(cudaMemcpyAsync(logits_, all_logits_ + size_t(n - 1) * V, size_t(V) * 4, cudaMemcpyDeviceToDevice, stream_));
+            CK(cudaMemcpyAsync(logits, all_logits_ + size_t(n - 1) * V, size_t(V) * 4, cudaMemcpyDeviceToDevice, stream_));
         } else {
             bf16 *last = y_ + size_t(n - 1) * H;
             k::rownorm_kernel<<<1, 256, 0, stream_>>>(x_ + size_t(n - 1) * H, nullptr, final_norm_, H, c.eps, 1, last);
             CK_LAUNCH();
             k::GemvIn in{};
             in.x = last;
-            gemv<k::GEMV_F32>(lm_, V, H, in, logits_);
+            gemv<k::GEMV_F32>(lm_, V, H, in, logits);
         }
-        k::argmax_kernel<<<1, 1024, 0, stream_>>>(logits_, V, next_);
+        k::argmax_kernel<<<1, 1024, 0, stream_>>>(logits, V, next_);
         CK_LAUNCH();
         CK(cudaMemcpyAsync(h_next_, next_, 4, cudaMemcpyDeviceToHost, stream_));
         CK(cudaStreamSynchronize(stream_));
+        slot_ = 0;
+        return *h_next_;
     }
 
-    void decode(int32_t tok, int pos) override {
+    int32_t decode(int32_t tok, int pos) override {
         CK(cudaSetDevice(dev_));
+        slot_ = 0;
         h_params_->token = tok;
         h_params_->pos = pos;
         if (!use_graph_) {
@@ -220,16 +258,64 @@ class CudaBackend : public Backend {
             CK(cudaGraphLaunch(graph_exec_, stream_));
         }
         CK(cudaStreamSynchronize(stream_));
+        return *h_next_;
     }
 
-    void copy_logits(float *out) override {
+    // One step for n slots: rows in device memory (token, position, slot), then per layer
+    // [QKV GEMM → fused q/k-norm + RoPE + KV write + split attention over each row's own slot and
+    // length → o GEMM → post-attention norm + residual → gate/up GEMM with SwiGLU → down GEMM →
+    // post-FF norm + residual], final norm, lm_head GEMM into each slot's logits row, per-row argmax.
+    void decode_batch(int n, const int32_t *slots, const int32_t *tokens, const int32_t *pos, int32_t *next) override {
         CK(cudaSetDevice(dev_));
-        CK(cudaMemcpy(out, logits_, size_t(c_.vocab) * 4, cudaMemcpyDeviceToHost));
+        const Config &c = c_;
+        const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, V = c.vocab;
+        int max_len = 0;
+        for (int i = 0; i < n; ++i) {
+            h_rows_[i] = k::StepParams{tokens[i], pos[i], slots[i]};
+            max_len = std::max(max_len, pos[i] + 1);
+        }
+        CK(cudaMemcpyAsync(rows_, h_rows_, sizeof(k::StepParams) * n, cudaMemcpyHostToDevice, stream_));
+        k::embed_kernel<<<n, 128, 0, stream_>>>(nullptr, rows_, emb_, bx_, H);
+        CK_LAUNCH();
+        const float scale = 1.f / std::sqrt(float(c.head_dim));
+        const int group = c.heads / c.kv_heads;
+        const int smax = std::min(bsplits_, (max_len + kAttnChunk - 1) / kAttnChunk);
+        auto attn = by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16>, k::attn_decode_batch_kernel<32>,
+                                k::attn_decode_batch_kernel<64>, k::attn_decode_batch_kernel<128>);
+        for (int l = 0; l < c.layers; ++l) {
+            const DevLayer &L = layers_[l];
+            gemm_decode<k::EPI_BF16>(bx_, L.qkv, n, Q + 2 * KV, H, bqkv_);
+            attn<<<dim3(c.heads, smax, n), 128, 0, stream_>>>(
+                bqkv_, Q, KV, L.q_norm, L.k_norm, inv_freq_, c.eps, kcache_ + layer_off(l), vcache_ + layer_off(l),
+                slot_stride_, rows_, max_seq_, group, scale, kAttnChunk, bpart_o_, bpart_ml_, bcounters_, batt_);
+            CK_LAUNCH();
+            gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, ba_);
+            k::rownorm_kernel<<<n, 256, 0, stream_>>>(bx_, ba_, L.post_attn, H, c.eps, 0, nullptr);
+            CK_LAUNCH();
+            gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_);
+            gemm_decode<k::EPI_BF16>(bact_, L.down, n, H, I, ba_);
+            k::rownorm_kernel<<<n, 256, 0, stream_>>>(bx_, ba_, L.post_ff, H, c.eps, 0, nullptr);
+            CK_LAUNCH();
+        }
+        k::rownorm_kernel<<<n, 256, 0, stream_>>>(bx_, nullptr, final_norm_, H, c.eps, 1, by_);
+        CK_LAUNCH();
+        gemm_decode<k::EPI_F32>(by_, lm_, n, V, H, logits_, rows_);
+        k::argmax_rows_kernel<<<n, 1024, 0, stream_>>>(logits_, V, rows_, bnext_);
+        CK_LAUNCH();
+        CK(cudaMemcpyAsync(h_bnext_, bnext_, sizeof(int) * n, cudaMemcpyDeviceToHost, stream_));
+        CK(cudaStreamSynchronize(stream_));
+        if (next) std::copy(h_bnext_, h_bnext_ + n, next);
     }
-    int32_t argmax() override { return *h_next_; }
+
+    void copy_logits(int slot, float *out) override {
+        CK(cudaSetDevice(dev_));
+        CK(cudaMemcpy(out, logits_ + size_t(slot) * c_.vocab, size_t(c_.vocab) * 4, cudaMemcpyDeviceToHost));
+    }
 
   private:
-    int dev_, sms_ = 0, cc_ = 0, max_seq_ = 0, chunk_ = 0, splits_ = 1, all_cap_ = 0;
+    int dev_, sms_ = 0, cc_ = 0, max_seq_ = 0, chunk_ = 0, splits_ = 1, all_cap_ = 0, slots_ = 1, max_batch_ = 1;
+    int slot_ = 0;             // the slot whose cache prefill()/qknorm_rope() address
+    size_t slot_stride_ = 0;   // elements of one slot's KV cache (all layers)
     bool use_graph_, want_pdl_, pdl_ = false, fused_attn_ = true, f32_act_ = false;  // pdl_: launches of the decode step use PDL
     std::string name_;
     Config c_;
@@ -250,6 +336,37 @@ class CudaBackend : public Backend {
     k::StepParams *params_ = nullptr, *h_params_ = nullptr;
     int *h_next_ = nullptr;
     int gemv_grid_[3] = {0, 0, 0};
+    // batched decode
+    static constexpr int kAttnChunk = 256;  // keys per attention split of a batched row
+    k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
+    int *bnext_ = nullptr, *h_bnext_ = nullptr;
+    bf16 *bx_ = nullptr, *bqkv_ = nullptr, *batt_ = nullptr, *ba_ = nullptr, *bact_ = nullptr, *by_ = nullptr;
+    float *bpart_o_ = nullptr, *bpart_ml_ = nullptr, *ws_ = nullptr;
+    unsigned *bcounters_ = nullptr;
+    int bsplits_ = 1;
+
+    size_t layer_off(int l) const { return size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
+    // Split-K factor of a batched GEMM: a function of N and K only (batch invariance), enough
+    // (N tile, split) blocks for two per SM, each split at least 4 K tiles.
+    int ksplit(int N, int K) const {
+        const int nb = (N + k::DBN - 1) / k::DBN, ktiles = (K + k::DBK - 1) / k::DBK;
+        int s = 1;
+        while (nb * s * 2 <= 2 * sms_ && ktiles / (s * 2) >= 4) s *= 2;
+        return s;
+    }
+    template <int EPI>
+    void gemm_decode(const bf16 *A, const bf16 *B, int M, int N, int K, void *C, const k::StepParams *rows = nullptr) {
+        const int S = ksplit(N, K), ktiles = (K + k::DBK - 1) / k::DBK;
+        const int klen = ((ktiles + S - 1) / S) * k::DBK;
+        dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, S);
+        k::gemm_decode_kernel<EPI><<<grid, 128, 0, stream_>>>(A, B, M, N, K, klen, ws_, C, rows);
+        CK_LAUNCH();
+        if (S > 1) {
+            const int items = M * ((N + 1) / 2);
+            k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256, 0, stream_>>>(ws_, S, M, N, C, rows);
+            CK_LAUNCH();
+        }
+    }
 
     template <class T> T *alloc(size_t n) {
         void *p = nullptr;
@@ -268,8 +385,9 @@ class CudaBackend : public Backend {
         return std::max(1, per_sm) * sms_;
     }
     int gemv_max_grid() const { return sms_ * 8; }  // 256-thread blocks: at most 8 per SM
-    bf16 *kc(int l) { return kcache_ + size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
-    bf16 *vc(int l) { return vcache_ + size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
+    // KV cache [slot][layer][kv_head][max_seq][head_dim]; kc(l) is layer l of slot_.
+    bf16 *kc(int l) { return kcache_ + slot_ * slot_stride_ + size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
+    bf16 *vc(int l) { return vcache_ + slot_ * slot_stride_ + size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
 
     // Launches on stream_; inside the decode step with programmatic dependent launch (sm_90).
     template <typename... KArgs, typename... Args>

@@ -14,6 +14,7 @@ typedef __nv_bfloat16 bf16;
 struct StepParams {  // everything a decode step needs that changes per token (lives in device memory)
     int token;
     int pos;
+    int slot;  // batched decode: the row's sequence slot
 };
 
 // Programmatic dependent launch (Hopper): a kernel lets the next one start early
@@ -79,7 +80,7 @@ __global__ void embed_kernel(const int *ids, const StepParams *p, const bf16 *__
     pdl_launch();
     pdl_wait();
     const int i = blockIdx.x;
-    const int tok = p ? p->token : ids[i];
+    const int tok = p ? p[i].token : ids[i];  // p: one StepParams per row (batched decode) or the one
     const uint4 *src = reinterpret_cast<const uint4 *>(emb + size_t(tok) * H);
     uint4 *dst = reinterpret_cast<uint4 *>(x + size_t(i) * H);
     for (int j = threadIdx.x; j < H / 8; j += blockDim.x) dst[j] = src[j];
@@ -406,20 +407,19 @@ __global__ void __launch_bounds__(128) attn_decode_kernel(const bf16 *__restrict
 // width (a 4 KB L2 read) and rotates its head's slice; the block whose split owns the new position
 // also normalises/rotates k and writes k and v into the cache before attending. Saves one launch
 // per layer against qknorm_rope_kernel + attn_decode_kernel.
+// The body of one (head h, split s of S) block; the pointers are already those of its sequence.
 template <int D>
-__global__ void __launch_bounds__(128) attn_decode_fused_kernel(
-    const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
-    const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const StepParams *p, int max_seq, int group,
-    float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
+__device__ __forceinline__ void attn_decode_fused_body(
+    const int h, const int s, const int S, const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw,
+    const bf16 *__restrict__ kw, const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const int pos,
+    int max_seq, int group, float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
     constexpr int PL = D >= 32 ? D / 32 : 1, HALF = D / 2;  // as attn_decode_kernel
-    pdl_launch();
-    pdl_wait();
     __shared__ float red[33];
     __shared__ float sv[D];
-    const int h = blockIdx.x, s = blockIdx.y, S = gridDim.y, kvh = h / group, tid = threadIdx.x;
+    const int kvh = h / group, tid = threadIdx.x;
     const int lane = tid & 31, warp = tid >> 5, nw = blockDim.x >> 5;
     const bool act = D >= 32 || lane < D;
-    const int pos = p->pos, len = pos + 1;
+    const int len = pos + 1;
     const int chunk = (len + S - 1) / S, start = s * chunk, end = min(len, start + chunk);
     float sn = 0.f, cs = 1.f;
     if (tid < D) sincosf(float(pos) * inv_freq[tid % HALF], &sn, &cs);
@@ -527,6 +527,38 @@ __global__ void __launch_bounds__(128) attn_decode_fused_kernel(
             if (act) out[h * D + lane * PL + j] = __float2bfloat16_rn(o[j] / L);
         if (lane == 0) counters[h] = 0u;
     }
+}
+
+template <int D>
+__global__ void __launch_bounds__(128) attn_decode_fused_kernel(
+    const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
+    const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const StepParams *p, int max_seq, int group,
+    float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
+    pdl_launch();
+    pdl_wait();
+    attn_decode_fused_body<D>(blockIdx.x, blockIdx.y, gridDim.y, qkv, Q, KV, qw, kw, inv_freq, eps, kc, vc, p->pos,
+                              max_seq, group, scale, part_o, part_ml, counters, out);
+}
+
+// Batched decode: grid (heads, max splits, rows). Row r is token rows[r] of slot rows[r].slot at
+// position rows[r].pos; its qkv row is qkv + r*(Q+2KV), its output att + r*Q, its caches those of
+// its slot (kc/vc: layer l of slot 0, slot_stride elements per slot). The number of splits of a
+// row depends only on its own length (ceil(len / kchunk), at most gridDim.y), so a row's arithmetic
+// is the same whatever else is in the batch; blocks past a row's splits exit at once.
+template <int D>
+__global__ void __launch_bounds__(128) attn_decode_batch_kernel(
+    const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
+    const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, size_t slot_stride, const StepParams *rows,
+    int max_seq, int group, float scale, int kchunk, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
+    const int r = blockIdx.z, h = blockIdx.x, s = blockIdx.y, H = gridDim.x, SM = gridDim.y;
+    const StepParams p = rows[r];
+    const int S = min(SM, max(1, (p.pos + 1 + kchunk - 1) / kchunk));
+    if (s >= S) return;
+    const size_t so = size_t(p.slot) * slot_stride;
+    const size_t hp = size_t(r) * H;  // this row's (head, split) partials start at (hp + h) * SM
+    attn_decode_fused_body<D>(h, s, S, qkv + size_t(r) * (Q + 2 * KV), Q, KV, qw, kw, inv_freq, eps, kc + so, vc + so,
+                              p.pos, max_seq, group, scale, part_o + hp * SM * D, part_ml + hp * SM * 2,
+                              counters + hp, out + size_t(r) * Q);
 }
 
 // ------------------------------------------------------------------ prefill attention (flash, causal)
@@ -764,6 +796,158 @@ __global__ void __launch_bounds__(256) gemm_kernel(const bf16 *__restrict__ A, c
             }
 }
 
+// ------------------------------------------------------------------ GEMM (batched decode)
+// C[M, N] = A[M, K] · B[N, K]^T for few rows (M = active sequences): streams B (the weights) once
+// per 64-row tile of A. Block tile 64 (M) x 64 (N) x 32 (K), 4 warps side by side in N (16 columns
+// each, all 64 rows; m16 tiles past M are skipped), 4-stage cp.async pipeline. grid (ceil(M/64),
+// ceil(N/64), S): z splits K into S ranges of klen (a multiple of 32) when the N tiles alone cannot
+// fill the GPU; S depends only on N and K, never on M, and partials are summed in split order, so a
+// row's result does not depend on how many other rows there are (batch invariance).
+// S == 1: the epilogue is applied here; S > 1: FP32 partials to ws[z][M][N], then
+// gemm_splitk_reduce_kernel. K must be a multiple of 8 (16-byte rows); a tail short of 32 is zero-filled.
+// EPI_F32 with rows != nullptr writes row r to C + rows[r].slot * N (logits land in their slot's row).
+constexpr int DBM = 64, DBN = 64, DBK = 32, DST = 4, DLD = DBK + 8;
+
+template <int EPI>
+__device__ __forceinline__ void epilogue_pair(void *C, int r, int c, int N, float v0, float v1, const StepParams *rows) {
+    if (EPI == EPI_BF16) {
+        bf16 *o = reinterpret_cast<bf16 *>(C) + size_t(r) * N + c;
+        if (!(N & 1) && c + 1 < N) {
+            *reinterpret_cast<uint32_t *>(o) = pack_bf16(v0, v1);
+        } else {
+            o[0] = __float2bfloat16_rn(v0);
+            if (c + 1 < N) o[1] = __float2bfloat16_rn(v1);
+        }
+    } else if (EPI == EPI_F32) {
+        float *o = reinterpret_cast<float *>(C) + size_t(rows ? rows[r].slot : r) * N + c;
+        if (!(N & 1) && c + 1 < N) {
+            *reinterpret_cast<float2 *>(o) = make_float2(v0, v1);
+        } else {
+            o[0] = v0;
+            if (c + 1 < N) o[1] = v1;
+        }
+    } else {  // SWIGLU over the (gate, up) pair at columns c, c+1; N = 2 * intermediate
+        const float gt = rbf(v0), up = rbf(v1);
+        reinterpret_cast<bf16 *>(C)[size_t(r) * (N / 2) + c / 2] = __float2bfloat16_rn(rbf(silu(gt)) * up);
+    }
+}
+
+template <int EPI>
+__global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ B,
+                                                          int M, int N, int K, int klen, float *ws, void *C,
+                                                          const StepParams *rows) {
+    __shared__ __align__(16) bf16 As[DST][DBM][DLD];
+    __shared__ __align__(16) bf16 Bs[DST][DBN][DLD];
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+    const int m0 = blockIdx.x * DBM, n0 = blockIdx.y * DBN;
+    const int kbeg = blockIdx.z * klen, kend = min(K, kbeg + klen);
+    const int mrows = min(DBM, M - m0);
+    const int mtiles = (mrows + 15) >> 4;  // warp-uniform
+    float acc[4][2][4];
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 2; ++j) acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = 0.f;
+    const int nk = (kend - kbeg + DBK - 1) / DBK;
+    auto load = [&](int stage, int kt) {
+        const int k0 = kbeg + kt * DBK;
+#pragma unroll
+        for (int c = 0; c < 2; ++c) {  // B: 64 rows x 4 chunks of 16 bytes
+            const int idx = tid + c * 128, r = idx >> 2, col = (idx & 3) * 8;
+            const int bn = n0 + r, kk = k0 + col;
+            const bool ok = bn < N && kk < kend;
+            cp_async16(&Bs[stage][r][col], B + (ok ? size_t(bn) * K + kk : 0), ok);
+        }
+#pragma unroll
+        for (int c = 0; c < 2; ++c) {  // A: only the rows that exist
+            const int idx = tid + c * 128, r = idx >> 2, col = (idx & 3) * 8;
+            const int kk = k0 + col;
+            if (r < mrows) {
+                const bool ok = kk < kend;
+                cp_async16(&As[stage][r][col], A + (ok ? size_t(m0 + r) * K + kk : 0), ok);
+            }
+        }
+    };
+#pragma unroll
+    for (int st = 0; st < DST - 1; ++st) {
+        if (st < nk) load(st, st);
+        cp_async_commit();
+    }
+    for (int kt = 0; kt < nk; ++kt) {
+        cp_async_wait<DST - 2>();
+        __syncthreads();
+        {  // prefetch the stage freed by the previous iteration
+            const int nt = kt + DST - 1;
+            if (nt < nk) load(nt % DST, nt);
+            cp_async_commit();
+        }
+        const int st = kt % DST;
+#pragma unroll
+        for (int kk = 0; kk < DBK; kk += 16) {
+            uint32_t bfr[2][2];
+#pragma unroll
+            for (int j = 0; j < 2; ++j) {
+                const int c = warp * 16 + j * 8 + g;
+                bfr[j][0] = *reinterpret_cast<const uint32_t *>(&Bs[st][c][kk + 2 * t]);
+                bfr[j][1] = *reinterpret_cast<const uint32_t *>(&Bs[st][c][kk + 2 * t + 8]);
+            }
+#pragma unroll
+            for (int i = 0; i < 4; ++i) {
+                if (i < mtiles) {
+                    const int r = i * 16 + g;
+                    const uint32_t a0 = *reinterpret_cast<const uint32_t *>(&As[st][r][kk + 2 * t]);
+                    const uint32_t a1 = *reinterpret_cast<const uint32_t *>(&As[st][r + 8][kk + 2 * t]);
+                    const uint32_t a2 = *reinterpret_cast<const uint32_t *>(&As[st][r][kk + 2 * t + 8]);
+                    const uint32_t a3 = *reinterpret_cast<const uint32_t *>(&As[st][r + 8][kk + 2 * t + 8]);
+#pragma unroll
+                    for (int j = 0; j < 2; ++j) mma_bf16(acc[i][j], a0, a1, a2, a3, bfr[j][0], bfr[j][1]);
+                }
+            }
+        }
+    }
+    cp_async_wait<0>();
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+        if (i >= mtiles) continue;
+#pragma unroll
+        for (int j = 0; j < 2; ++j)
+#pragma unroll
+            for (int hr = 0; hr < 2; ++hr) {
+                const int rl = i * 16 + g + hr * 8, c = n0 + warp * 16 + j * 8 + 2 * t;
+                if (rl >= mrows || c >= N) continue;
+                const float v0 = acc[i][j][hr * 2], v1 = acc[i][j][hr * 2 + 1];
+                if (gridDim.z == 1) {
+                    epilogue_pair<EPI>(C, m0 + rl, c, N, v0, v1, rows);
+                } else {
+                    float *o = ws + (size_t(blockIdx.z) * M + m0 + rl) * N + c;
+                    o[0] = v0;
+                    if (c + 1 < N) o[1] = v1;
+                }
+            }
+    }
+}
+
+// Sums the S split-K partials of gemm_decode_kernel in split order and applies the epilogue.
+// One thread per column pair.
+template <int EPI>
+__global__ void gemm_splitk_reduce_kernel(const float *__restrict__ ws, int S, int M, int N, void *C,
+                                          const StepParams *rows) {
+    const int pairs = (N + 1) / 2;
+    const int idx = blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= M * pairs) return;
+    const int r = idx / pairs, c = (idx % pairs) * 2;
+    float v0 = 0.f, v1 = 0.f;
+    for (int z = 0; z < S; ++z) {
+        const float *p = ws + (size_t(z) * M + r) * N + c;
+        v0 += p[0];
+        if (c + 1 < N) v1 += p[1];
+    }
+    epilogue_pair<EPI>(C, r, c, N, v0, v1, rows);
+}
+
+// Greedy token of each row of a batched step: block r takes the logits of slot rows[r].slot.
+__global__ void argmax_rows_kernel(const float *__restrict__ logits, int V, const StepParams *rows, int *out);
+
 // ------------------------------------------------------------------ row-wise norms (prefill)
 // mode 0: x[i] = bf16(x[i] + bf16(rmsnorm(a[i]) * w))   (post-norm residual, in place)
 // mode 1: y[i] = bf16(rmsnorm(x[i]) * w)                 (final norm)
@@ -786,11 +970,9 @@ __global__ void rownorm_kernel(bf16 *x, const bf16 *__restrict__ a, const bf16 *
 }
 
 // ------------------------------------------------------------------ argmax (first index of the max)
-__global__ void argmax_kernel(const float *__restrict__ v, int n, int *out) {
+__device__ __forceinline__ void argmax_block(const float *__restrict__ v, int n, int *out) {
     __shared__ float bv[32];
     __shared__ int bi[32];
-    pdl_launch();
-    pdl_wait();
     float best = -INFINITY;
     int idx = 0x7fffffff;
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
@@ -818,6 +1000,16 @@ __global__ void argmax_kernel(const float *__restrict__ v, int n, int *out) {
         }
         if (lane == 0) *out = idx == 0x7fffffff ? 0 : idx;
     }
+}
+
+__global__ void argmax_kernel(const float *__restrict__ v, int n, int *out) {
+    pdl_launch();
+    pdl_wait();
+    argmax_block(v, n, out);
+}
+
+__global__ void argmax_rows_kernel(const float *__restrict__ logits, int V, const StepParams *rows, int *out) {
+    argmax_block(logits + size_t(rows[blockIdx.x].slot) * V, V, out + blockIdx.x);
 }
 
 }  // namespace k

@@ -30,7 +30,8 @@ public final class CustomBackend implements Backend {
             snapshot.dir().toAbsolutePath().toString(),
             device.backend(),
             device.ordinal(),
-            capacity);
+            capacity,
+            1);
     try {
       return new CustomBackend(handle);
     } catch (RuntimeException e) {
@@ -40,7 +41,7 @@ public final class CustomBackend implements Backend {
   }
 
   /** {@code cpu}, or the CUDA description up to its details: {@code cuda:0 NVIDIA H100 ...}. */
-  private static String device(long handle) {
+  static String device(long handle) {
     if (NativeEngine.backend(handle) == NativeEngine.BACKEND_CPU) {
       return "cpu";
     }

@@ -14,8 +14,11 @@ final class NativeEngine {
 
   private NativeEngine() {}
 
-  /** Loads a snapshot directory; {@code maxSeqLen} sizes the KV cache (0: the engine's default). */
-  static native long create(String snapshotDir, int backend, int device, int maxSeqLen);
+  /**
+   * Loads a snapshot directory with {@code slots} sequence slots, each a KV cache of {@code
+   * maxSeqLen} tokens (0: the engine's default). Slot 0 is the sequence of the batch-1 natives.
+   */
+  static native long create(String snapshotDir, int backend, int device, int maxSeqLen, int slots);
 
   /** Empties the sequence, appends {@code ids[0..n)} and returns the arg-max next token. */
   static native int prefill(long handle, int[] ids, int n);
@@ -39,4 +42,31 @@ final class NativeEngine {
   static native String describe(long handle);
 
   static native void free(long handle);
+
+  /** Sequence slots of the engine. */
+  static native int slots(long handle);
+
+  /** Most slots one {@link #batchDecode} step takes. */
+  static native int maxBatch(long handle);
+
+  /** Tokens in the slot's sequence. */
+  static native int slotPosition(long handle, int slot);
+
+  /**
+   * Appends {@code ids[offset..offset+n)} to the slot (without emptying it first) and returns the
+   * arg-max next token of the last one.
+   */
+  static native int slotPrefill(long handle, int slot, int[] ids, int offset, int n);
+
+  /**
+   * One decode step for {@code slots[0..n)}: appends {@code tokens[i]} to {@code slots[i]} and
+   * writes each arg-max next token to {@code next[i]}.
+   */
+  static native void batchDecode(long handle, int n, int[] slots, int[] tokens, int[] next);
+
+  /** Copies the slot's last logits; {@code out.length} must be at least the vocabulary. */
+  static native void slotLogits(long handle, int slot, float[] out);
+
+  /** Empties the slot. */
+  static native void slotRelease(long handle, int slot);
 }

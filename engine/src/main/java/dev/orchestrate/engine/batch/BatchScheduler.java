@@ -6,16 +6,19 @@ import dev.orchestrate.engine.tokenizer.TextTokenizer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * Continuous batching over a {@link BatchBackend}: up to {@code concurrency} sequences are in
- * flight; each step decodes all of them at once, each chooses its next token with its own sampler
- * (arg-max when greedy), and a sequence that ends (eos id, stop string, length) frees its slot for
- * the next waiting prompt before the following step. Results go to {@code done} as each prompt
- * finishes.
+ * Continuous batching over a {@link BatchBackend}: up to {@code concurrency} sequences hold a slot.
+ * Each round first prefills new prompts — all of them at once while nothing decodes, otherwise at
+ * most one {@link BatchBackend#prefillChunk} of prompt tokens, so a long new prompt never holds the
+ * running sequences up for more than a chunk — then decodes every running sequence with one step.
+ * Each sequence chooses its next token with its own sampler (the arg-max when greedy), and one that
+ * ends (eos id, stop string, length) frees its slot for the next waiting prompt at once. Results go
+ * to {@code done} as each prompt finishes.
  */
 public final class BatchScheduler {
   private final BatchBackend backend;
@@ -40,6 +43,18 @@ public final class BatchScheduler {
   }
 
   public void run(List<BatchJob> jobs, Consumer<ResultRecord> done) {
+    for (BatchJob job : jobs) {
+      if (job.promptLength() >= backend.maxSequence()) {
+        throw new EngineException(
+            "prompt "
+                + job.id()
+                + " has "
+                + job.promptLength()
+                + " tokens; a sequence holds "
+                + backend.maxSequence(),
+            "shorten it");
+      }
+    }
     long start = nanoTime.getAsLong();
     Deque<BatchJob> waiting = new ArrayDeque<>(jobs);
     Deque<Integer> free = new ArrayDeque<>();
@@ -50,53 +65,51 @@ public final class BatchScheduler {
     int[] slots = new int[concurrency];
     int[] tokens = new int[concurrency];
     int[] next = new int[concurrency];
-    List<Sequence> active = new ArrayList<>(concurrency);
-    while (!waiting.isEmpty() || !active.isEmpty()) {
+    List<Sequence> prefilling = new ArrayList<>(concurrency);
+    List<Sequence> running = new ArrayList<>(concurrency);
+    while (!waiting.isEmpty() || !prefilling.isEmpty() || !running.isEmpty()) {
       while (!free.isEmpty() && !waiting.isEmpty()) {
-        BatchJob job = waiting.poll();
-        int slot = free.poll();
-        Sequence s = admit(job, slot, start);
-        int first = backend.prefill(slot, job.promptIds());
-        if (s.accept(choose(s, first, logits), nanoTime.getAsLong())) {
-          end(s, free, done);
-        } else {
-          active.add(s);
+        prefilling.add(admit(waiting.poll(), free.poll(), start));
+      }
+      long budget = running.isEmpty() ? Long.MAX_VALUE : backend.prefillChunk();
+      for (Iterator<Sequence> it = prefilling.iterator(); it.hasNext() && budget > 0; ) {
+        Sequence s = it.next();
+        int take = (int) Math.min(budget, Math.min(backend.prefillChunk(), s.promptLeft()));
+        budget -= take;
+        int argMax = backend.prefill(s.slot, s.prompt(), s.prefilled(), take);
+        if (s.prefilledMore(take)) {
+          it.remove();
+          if (s.accept(choose(s, argMax, logits), nanoTime.getAsLong())) {
+            end(s, free, done);
+          } else {
+            running.add(s);
+          }
         }
       }
-      int n = active.size();
+      int n = running.size();
       if (n == 0) {
         continue;
       }
       for (int i = 0; i < n; i++) {
-        slots[i] = active.get(i).slot;
-        tokens[i] = active.get(i).last();
+        slots[i] = running.get(i).slot;
+        tokens[i] = running.get(i).last();
       }
       backend.decode(slots, tokens, n, next);
       long now = nanoTime.getAsLong();
-      List<Sequence> still = new ArrayList<>(n);
+      List<Sequence> still = new ArrayList<>(concurrency);
       for (int i = 0; i < n; i++) {
-        Sequence s = active.get(i);
+        Sequence s = running.get(i);
         if (s.accept(choose(s, next[i], logits), now)) {
           end(s, free, done);
         } else {
           still.add(s);
         }
       }
-      active = still;
+      running = still;
     }
   }
 
   private Sequence admit(BatchJob job, int slot, long start) {
-    if (job.promptLength() >= backend.maxSequence()) {
-      throw new EngineException(
-          "prompt "
-              + job.id()
-              + " has "
-              + job.promptLength()
-              + " tokens; a sequence holds "
-              + backend.maxSequence(),
-          "shorten it");
-    }
     return new Sequence(
         job,
         slot,

@@ -9,6 +9,7 @@ final class Sequence {
   final BatchJob job;
   final int slot;
   final Sampler sampler;
+  private final int[] prompt;
   private final CompletionText text;
   private final int[] generated;
   private final int limit;
@@ -16,6 +17,7 @@ final class Sequence {
   private final long admittedAt;
   private long firstTokenAt;
   private int count;
+  private int prefilled;
   private String finish;
 
   Sequence(
@@ -29,11 +31,30 @@ final class Sequence {
     this.job = job;
     this.slot = slot;
     this.sampler = job.sampling().isGreedy() ? null : new Sampler(job.sampling(), vocabSize);
+    this.prompt = job.promptIds();
     this.text = new CompletionText(tokenizer, job.stop());
     this.limit = Math.min(job.maxNewTokens(), maxSequence - job.promptLength());
     this.generated = new int[limit];
     this.queuedAt = queuedAt;
     this.admittedAt = admittedAt;
+  }
+
+  int[] prompt() {
+    return prompt;
+  }
+
+  int prefilled() {
+    return prefilled;
+  }
+
+  int promptLeft() {
+    return prompt.length - prefilled;
+  }
+
+  /** Counts {@code n} more prompt tokens in the cache; true once the whole prompt is. */
+  boolean prefilledMore(int n) {
+    prefilled += n;
+    return prefilled == prompt.length;
   }
 
   /** The token to feed the next decode step. */

@@ -21,11 +21,20 @@ public interface BatchBackend extends AutoCloseable {
   int slots();
 
   /**
-   * Starts a sequence in a free {@code slot} with {@code prompt}.
-   *
-   * @return the arg-max token of the last prompt position's logits
+   * Most prompt tokens one {@link #prefill} call should take, so that a long new prompt holds up
+   * the sequences in flight for one chunk at a time; {@link Integer#MAX_VALUE} for a backend that
+   * takes a prompt whole.
    */
-  int prefill(int slot, int[] prompt);
+  int prefillChunk();
+
+  /**
+   * Appends {@code prompt[offset .. offset+length)} to the sequence in {@code slot}: a free slot
+   * starts a new sequence, and a long prompt comes in several calls of at most {@link
+   * #prefillChunk} tokens.
+   *
+   * @return the arg-max token after the last appended position
+   */
+  int prefill(int slot, int[] prompt, int offset, int length);
 
   /**
    * One step for {@code count} sequences: appends {@code tokens[i]} to slot {@code slots[i]} and

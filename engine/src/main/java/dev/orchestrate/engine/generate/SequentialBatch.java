@@ -34,10 +34,18 @@ public final class SequentialBatch implements BatchBackend {
   }
 
   @Override
-  public int prefill(int slot, int[] prompt) {
+  public int prefillChunk() {
+    return Integer.MAX_VALUE;
+  }
+
+  @Override
+  public int prefill(int slot, int[] prompt, int offset, int length) {
     check(slot);
     if (busy) {
       throw new IllegalStateException("slot 0 is in use: release it first");
+    }
+    if (offset != 0 || length != prompt.length) {
+      throw new IllegalArgumentException("a one-sequence backend takes the prompt whole");
     }
     busy = true;
     return backend.prefill(prompt, prompt.length);

@@ -96,6 +96,21 @@ class BatchSchedulerTest {
   }
 
   @Test
+  void longPromptsComeInChunksBetweenDecodeStepsWithTheSameOutput() {
+    List<BatchJob> jobs = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      jobs.add(job("p" + i, "x".repeat(1 + 7 * i) + (char) ('a' + i), 4 + i, List.of()));
+    }
+    ScriptedBatch chunked = new ScriptedBatch(VOCAB, alphabet(), 3, 64, 5);
+    Map<String, ResultRecord> got = run(chunked, 3, jobs);
+    Map<String, ResultRecord> whole = run(new ScriptedBatch(VOCAB, alphabet(), 1, 64), 1, jobs);
+    for (BatchJob j : jobs) {
+      assertArrayEquals(whole.get(j.id()).tokens(), got.get(j.id()).tokens(), j.id());
+    }
+    assertTrue(chunked.prefillCalls > jobs.size(), chunked.prefillCalls + " prefill calls");
+  }
+
+  @Test
   void aStopStringSpanningTokensEndsTheSequenceAndIsCutFromTheText() {
     // prompt "xa" generates b, c, d, e, ...: "cde" spans three tokens.
     ResultRecord r =

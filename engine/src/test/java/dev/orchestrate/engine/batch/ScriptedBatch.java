@@ -13,14 +13,21 @@ final class ScriptedBatch implements BatchBackend {
   private final int[] next;
   private final int slots;
   private final int maxSequence;
+  private final int chunk;
   private final int[] last;
   private final int[] length;
   private final boolean[] busy;
   int peak;
   int steps;
   int prefills;
+  int prefillCalls;
 
   ScriptedBatch(int vocab, int[] next, int slots, int maxSequence) {
+    this(vocab, next, slots, maxSequence, Integer.MAX_VALUE);
+  }
+
+  ScriptedBatch(int vocab, int[] next, int slots, int maxSequence, int chunk) {
+    this.chunk = chunk;
     this.vocab = vocab;
     this.next = next.clone();
     this.slots = slots;
@@ -51,14 +58,27 @@ final class ScriptedBatch implements BatchBackend {
   }
 
   @Override
-  public int prefill(int slot, int[] prompt) {
-    if (busy[slot]) {
-      throw new AssertionError("prefill of busy slot " + slot);
+  public int prefillChunk() {
+    return chunk;
+  }
+
+  @Override
+  public int prefill(int slot, int[] prompt, int offset, int n) {
+    if (n > chunk) {
+      throw new AssertionError("a prefill of " + n + " tokens, over the chunk of " + chunk);
     }
-    busy[slot] = true;
-    prefills++;
-    last[slot] = prompt[prompt.length - 1];
-    length[slot] = prompt.length;
+    if (offset == 0) {
+      if (busy[slot]) {
+        throw new AssertionError("prefill of busy slot " + slot);
+      }
+      busy[slot] = true;
+      prefills++;
+    } else if (!busy[slot] || length[slot] != offset) {
+      throw new AssertionError("a chunk at " + offset + " of slot " + slot + " out of order");
+    }
+    prefillCalls++;
+    last[slot] = prompt[offset + n - 1];
+    length[slot] = offset + n;
     int active = 0;
     for (boolean b : busy) {
       active += b ? 1 : 0;

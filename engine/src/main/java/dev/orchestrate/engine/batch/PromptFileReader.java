@@ -47,16 +47,10 @@ public final class PromptFileReader {
         continue;
       }
       int line = i + 1;
-      PromptSpec spec = parse(text, line, prompts.size(), problems);
-      if (spec == null) {
-        continue;
+      PromptSpec spec = parse(text, line, prompts.size(), seen, problems);
+      if (spec != null) {
+        prompts.add(spec);
       }
-      Integer first = seen.putIfAbsent(spec.id(), line);
-      if (first != null) {
-        problems.add(line, "duplicate id \"" + spec.id() + "\" (first on line " + first + ")");
-        continue;
-      }
-      prompts.add(spec);
     }
     problems.throwIfAny(
         file,
@@ -71,7 +65,8 @@ public final class PromptFileReader {
   }
 
   /** The line's prompt, or null after recording why it is not one. */
-  private PromptSpec parse(String text, int line, int index, LineProblems problems) {
+  private PromptSpec parse(
+      String text, int line, int index, Map<String, Integer> seen, LineProblems problems) {
     JsonNode node;
     try {
       node = json.readTree(text);
@@ -99,6 +94,10 @@ public final class PromptFileReader {
       problems.add(line, "\"id\" must be a non-empty string");
     } else {
       id = idNode.asText();
+      Integer first = seen.putIfAbsent(id, line);
+      if (first != null) {
+        problems.add(line, "duplicate id \"" + id + "\" (first on line " + first + ")");
+      }
     }
     JsonNode prompt = node.get("prompt");
     JsonNode messages = node.get("messages");

@@ -14,7 +14,7 @@ DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2}
 class Options(C.Structure):
     _fields_ = [("struct_size", C.c_uint32), ("backend", C.c_int32), ("device", C.c_int32),
                 ("max_seq_len", C.c_int32), ("num_threads", C.c_int32), ("prefill_chunk", C.c_int32),
-                ("flags", C.c_uint32)]
+                ("flags", C.c_uint32), ("num_slots", C.c_int32), ("max_batch", C.c_int32)]
 
 
 class Config(C.Structure):
@@ -54,6 +54,13 @@ class Lib:
         L.olmo_get_logits.argtypes = [P, C.POINTER(C.c_float), C.c_int32]
         L.olmo_reset.argtypes = [P]
         L.olmo_position.argtypes = [P]
+        I32P = C.POINTER(C.c_int32)
+        L.olmo_num_slots.argtypes = [P]
+        L.olmo_slot_position.argtypes = [P, C.c_int32]
+        L.olmo_slot_prefill.argtypes = [P, C.c_int32, I32P, C.c_int32, I32P]
+        L.olmo_batch_decode.argtypes = [P, C.c_int32, I32P, I32P, I32P]
+        L.olmo_slot_logits.argtypes = [P, C.c_int32, C.POINTER(C.c_float), C.c_int32]
+        L.olmo_slot_release.argtypes = [P, C.c_int32]
 
     def check(self, status, what):
         if status != OK:
@@ -62,11 +69,14 @@ class Lib:
 
 class Engine:
     def __init__(self, lib, snapshot=None, backend=BACKEND_CUDA, max_seq=4096, chunk=0, flags=0,
-                 config=None, weights=None):
+                 config=None, weights=None, slots=1):
         self.lib, L = lib, lib.L
+        if L.olmo_abi_version() != 2:
+            raise EngineError(f"libolmo_engine ABI {L.olmo_abi_version()}, this binding is for 2")
         opt = Options()
         L.olmo_options_init(C.byref(opt))
         opt.backend, opt.max_seq_len, opt.prefill_chunk, opt.flags = backend, max_seq, chunk, flags
+        opt.num_slots = slots
         h = C.c_void_p()
         if snapshot is not None:
             lib.check(L.olmo_engine_create(snapshot.encode(), C.byref(opt), C.byref(h)), "create")
@@ -114,3 +124,31 @@ class Engine:
         self.lib.check(self.lib.L.olmo_get_logits(self.h, out.ctypes.data_as(C.POINTER(C.c_float)), self.vocab),
                        "get_logits")
         return out
+
+    # ---- sequence slots (ABI 2)
+    def slot_prefill(self, slot, ids):
+        a = np.ascontiguousarray(ids, dtype=np.int32)
+        self.lib.check(self.lib.L.olmo_slot_prefill(self.h, slot, a.ctypes.data_as(C.POINTER(C.c_int32)), len(a),
+                                                    C.byref(self._next)), "slot_prefill")
+        return self._next.value
+
+    def batch_decode(self, slots, tokens, out=None):
+        """slots, tokens: int32 arrays of equal length; returns the greedy next tokens (int32 array)."""
+        s = np.ascontiguousarray(slots, dtype=np.int32)
+        t = np.ascontiguousarray(tokens, dtype=np.int32)
+        if out is None:
+            out = np.empty(len(s), dtype=np.int32)
+        P = C.POINTER(C.c_int32)
+        self.lib.check(self.lib.L.olmo_batch_decode(self.h, len(s), s.ctypes.data_as(P), t.ctypes.data_as(P),
+                                                    out.ctypes.data_as(P)), "batch_decode")
+        return out
+
+    def slot_logits(self, slot, out=None):
+        if out is None:
+            out = np.full(self.vocab, np.nan, dtype=np.float32)
+        self.lib.check(self.lib.L.olmo_slot_logits(self.h, slot, out.ctypes.data_as(C.POINTER(C.c_float)),
+                                                   self.vocab), "slot_logits")
+        return out
+
+    def slot_release(self, slot):
+        self.lib.check(self.lib.L.olmo_slot_release(self.h, slot), "slot_release")

@@ -546,10 +546,14 @@ void test_rownorm(const char *name, int mode, int n, int H, bool last_row_only) 
 // ================================================================== GEMM (prefill)
 // C[M, N] = A[M, K] B[N, K]^T. Large shapes check every column of some rows and every row of some
 // columns (tile edges included), and that every output element was written.
-template <int EPI> void test_gemm(const std::string &name, int M, int N, int K) {
+// split > 0: the batched-decode GEMM (gemm_decode_kernel with `split` K ranges, then
+// gemm_splitk_reduce_kernel when split > 1); its FP32 epilogue writes row r to row M-1-r (a row map,
+// as the logits of a batched step go to their slots' rows).
+template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, int split = 0) {
     const char *epi = EPI == k::EPI_BF16 ? "gemm_bf16" : EPI == k::EPI_SWIGLU ? "gemm_swiglu" : "gemm_f32";
-    const std::string tag = std::string(epi) + " " + name + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
-                            " K=" + std::to_string(K);
+    const std::string tag = std::string(split ? "decode " : "") + epi + " " + name + " M=" + std::to_string(M) +
+                            " N=" + std::to_string(N) + " K=" + std::to_string(K) +
+                            (split ? " S=" + std::to_string(split) : "");
     Rng g(tag);
     auto A = randn(g, size_t(M) * K, 1.0), B = randn(g, size_t(N) * K, 0.02);
     const int cols = EPI == k::EPI_SWIGLU ? N / 2 : N;
@@ -558,8 +562,26 @@ template <int EPI> void test_gemm(const std::string &name, int M, int N, int K) 
     const size_t guard = 64;  // poisoned bytes past the last row: a store beyond the output shows there
     Dev<uint8_t> d_C(size_t(M) * cols * osz + guard);
     d_C.poison();
-    dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
-    k::gemm_kernel<EPI><<<grid, 256>>>(d_A.b(), d_B.b(), M, N, K, d_C.p);
+    if (split == 0) {
+        dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
+        k::gemm_kernel<EPI><<<grid, 256>>>(d_A.b(), d_B.b(), M, N, K, d_C.p);
+    } else {
+        std::vector<k::StepParams> rows(M);
+        for (int r = 0; r < M; ++r) rows[r] = k::StepParams{0, 0, M - 1 - r};
+        Dev<k::StepParams> d_rows(rows);
+        Dev<float> d_ws(size_t(split) * M * N);
+        d_ws.poison();
+        const int ktiles = (K + k::DBK - 1) / k::DBK, klen = ((ktiles + split - 1) / split) * k::DBK;
+        dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, split);
+        const k::StepParams *map = EPI == k::EPI_F32 ? d_rows.p : nullptr;
+        CK(k::allow_gemm_decode_smem());
+        k::gemm_decode_kernel<EPI><<<grid, 128, k::kGemmDecodeSmem>>>(d_A.b(), d_B.b(), M, N, K, klen, d_ws.p, d_C.p, map);
+        if (split > 1) {
+            const int items = M * ((N + 1) / 2);
+            k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256>>>(d_ws.p, split, M, N, d_C.p, map);
+        }
+        SYNC();
+    }
     SYNC();
     const auto C = d_C.get();
     const bool full = double(M) * cols * K * (EPI == k::EPI_SWIGLU ? 2 : 1) <= 1.5e9;
@@ -577,8 +599,9 @@ template <int EPI> void test_gemm(const std::string &name, int M, int N, int K) 
     long unwritten = 0;
     for (int r = 0; r < M; ++r) {
         for (int j = 0; j < K; ++j) arow[j] = bf2f(A[size_t(r) * K + j]);
+        const int orow = split && EPI == k::EPI_F32 ? M - 1 - r : r;  // the decode GEMM's row map
         for (int cc = 0; cc < cols; ++cc) {
-            const size_t idx = size_t(r) * cols + cc;
+            const size_t idx = size_t(orow) * cols + cc;
             float gf = 0;
             uint16_t gb = 0;
             if (EPI == k::EPI_F32) std::memcpy(&gf, &C[idx * 4], 4);
@@ -918,6 +941,19 @@ int main() {
     test_gemm<k::EPI_F32>("odd", 131, 250, 2080);
     test_gemm<k::EPI_F32>("odd N (vocab 50257-like)", 5, 1001, 96);
     test_gemm<k::EPI_BF16>("odd N", 33, 131, 96);
+    // batched decode GEMM: M = active sequences; S as cuda_backend.cu's ksplit picks for the 1B on
+    // 132 SMs (qkv 2, o 8, gate_up 1, down 8, lm_head 1) and odd shapes, uneven last split included
+    test_gemm<k::EPI_BF16>("qkv 1B", 64, 3 * H, H, 2);
+    test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 8);
+    test_gemm<k::EPI_SWIGLU>("gate_up 1B", 64, 2 * I, H, 1);
+    test_gemm<k::EPI_SWIGLU>("gate_up 1B split", 3, 2 * I, H, 4);
+    test_gemm<k::EPI_BF16>("down 1B", 128, H, I, 8);
+    test_gemm<k::EPI_BF16>("down 1B, one row", 1, H, I, 8);
+    test_gemm<k::EPI_F32>("lm_head 1B", 64, V, H, 1);
+    test_gemm<k::EPI_F32>("lm_head 1B, 130 rows", 130, V, H, 1);
+    test_gemm<k::EPI_F32>("odd N, row map", 5, 1001, 96, 1);
+    test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3);
+    test_gemm<k::EPI_BF16>("odd, 65 rows", 65, 130, 160, 2);
 
     const AttnShape mha{16, 16, 128, 4096}, gqa2{16, 8, 64, 4096}, gqa4{16, 4, 128, 4096}, d32{8, 2, 32, 1100},
         d16{4, 2, 16, 64};

@@ -72,7 +72,8 @@ public final class BatchGeneration {
             Math.min(
                 maxPositions,
                 jobs.stream().mapToInt(j -> j.promptLength() + j.maxNewTokens()).max().orElse(1));
-        try (BatchBackend backend = provider.openBatch(snapshot, capacity, request.batch())) {
+        int slots = Math.min(request.batch(), jobs.size()); // no cache for slots never used
+        try (BatchBackend backend = provider.openBatch(snapshot, capacity, slots)) {
           BatchScheduler scheduler =
               new BatchScheduler(backend, tokenizer, request.batch(), nanoTime);
           progress.started(file.prompts().size(), skipped);

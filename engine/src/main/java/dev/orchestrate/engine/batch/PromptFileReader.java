@@ -47,7 +47,7 @@ public final class PromptFileReader {
         continue;
       }
       int line = i + 1;
-      PromptSpec spec = parse(text, line, prompts.size(), seen, problems);
+      PromptSpec spec = parse(text, line, seen, problems);
       if (spec != null) {
         prompts.add(spec);
       }
@@ -66,7 +66,7 @@ public final class PromptFileReader {
 
   /** The line's prompt, or null after recording why it is not one. */
   private PromptSpec parse(
-      String text, int line, int index, Map<String, Integer> seen, LineProblems problems) {
+      String text, int line, Map<String, Integer> seen, LineProblems problems) {
     JsonNode node;
     try {
       node = json.readTree(text);
@@ -141,7 +141,6 @@ public final class PromptFileReader {
     }
     return new PromptSpec(
         line,
-        index,
         id,
         prompt == null ? null : prompt.asText(),
         chat,

@@ -7,11 +7,9 @@ import java.util.List;
  * fields the line sets ({@code null} where it leaves them to the command line's defaults).
  *
  * @param line the 1-based line number in the file, for messages about it
- * @param index the position among the file's prompts (0-based), the order of the final results
  */
 public record PromptSpec(
     int line,
-    int index,
     String id,
     String prompt,
     List<ChatMessage> messages,

@@ -35,7 +35,6 @@ class PromptFileReaderTest {
     assertEquals(List.of("b", "a"), f.ids());
     PromptSpec b = f.prompts().get(0);
     assertEquals(1, b.line());
-    assertEquals(0, b.index());
     assertEquals("Hello", b.prompt());
     assertEquals(5, b.maxNewTokens());
     assertEquals(0.7, b.temperature());
@@ -44,7 +43,6 @@ class PromptFileReaderTest {
     assertEquals(List.of("\n"), b.stop());
     PromptSpec a = f.prompts().get(1);
     assertEquals(3, a.line());
-    assertEquals(1, a.index());
     assertEquals(List.of(new ChatMessage("user", "Hi")), a.messages());
     assertNull(a.maxNewTokens());
     assertNull(a.temperature());

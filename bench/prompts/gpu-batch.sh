@@ -40,3 +40,30 @@ for b in batches[1:]:
     same = sum(one[k] == other.get(k) for k in one)
     print(f"batch {b} vs batch {batches[0]}: {same}/{len(one)} prompts with identical greedy tokens")
 PY
+# hf (transformers in a child process, one sequence at a time): a prompt file's greedy tokens equal
+# hf_generate.py's for each prompt alone, on the tiny snapshot.
+if [[ "${HF:-1}" == 1 ]]; then
+  tiny=/tmp/olmo-tiny-seed1
+  cli snapshot create --config tiny --seed 1 --dtype bf16 --out "$tiny" | tail -1
+  head -6 "$O/prompts.jsonl" | python3 -c 'import json,sys
+for l in sys.stdin: r=json.loads(l); r["max_new_tokens"]=12; print(json.dumps(r))' > "$O/hf-prompts.jsonl"
+  cli generate --snapshot "$tiny" --backend hf --prompts "$O/hf-prompts.jsonl" --out "$O/hf.jsonl" --batch 4 \
+    > "$O/hf-out.txt" 2> "$O/hf-err.txt"; echo "hf --prompts: exit $? $(tail -1 "$O/hf-out.txt")"
+  python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("dev/orchestrate/engine/hf/hf_generate.py"))' \
+    "$E/lib/engine.jar" > "$O/hf_generate.py"
+  python3 - "$O" "$tiny" <<'PY'
+import json, subprocess, sys
+out, tiny = sys.argv[1:]
+got = {r["id"]: r["tokens"] for r in map(json.loads, open(f"{out}/hf.jsonl"))}
+same = 0
+for line in open(f"{out}/hf-prompts.jsonl"):
+    r = json.loads(line)
+    subprocess.run([sys.executable, f"{out}/hf_generate.py", "--snapshot", tiny, "--prompt", r["prompt"],
+                    "--max-new-tokens", "12", "--ids-out", f"{out}/ids.json"], check=True, capture_output=True)
+    alone = json.load(open(f"{out}/ids.json"))["generated_ids"]
+    same += alone == got[r["id"]]
+    if alone != got[r["id"]]:
+        print("DIFFER", r["id"], alone, got[r["id"]])
+print(f"hf prompt file vs hf_generate.py alone: {same}/{len(got)} prompts with identical greedy tokens")
+PY
+fi

@@ -60,10 +60,6 @@ final class PromptFileOptions {
     if (batch < 1) {
       throw new EngineException("--batch must be at least 1, not " + batch, "");
     }
-    if (backend.equals("hf")) {
-      throw new EngineException(
-          "--backend hf cannot run a prompt file yet", "use --backend reference or custom");
-    }
     new BatchGeneration(console.out(), console.err(), json, System::nanoTime)
         .run(
             new BatchGeneration.Request(

@@ -166,7 +166,15 @@ public final class HfBackend implements Backend {
   }
 
   private EngineException ended(IOException cause) {
-    String code = process.isAlive() ? "" : " (exit code " + process.exitValue() + ")";
+    String code = "";
+    try {
+      // its output ends a moment before the process does
+      if (process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+        code = " (exit code " + process.exitValue() + ")";
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     return new EngineException(
         "the hf program stopped answering" + code,
         "its error is above; the hf backend needs Python 3 with torch and transformers"

@@ -6,7 +6,7 @@
 # its batch-1 tokens. Run: device tool, carry ["native/build/e2e"],
 # command `bash bench/prompts/gpu-batch.sh`; results under $OUT.
 set -uo pipefail
-E="$(pwd)/native/build/e2e"
+export E="$(pwd)/native/build/e2e"
 O="${OUT:-/tmp/prompts-bench}"
 mkdir -p "$O"
 export JAVA_HOME="$E/jre" XDG_CACHE_HOME="$O/cache" ORCHESTRATE_CUSTOM_DEVICE=cuda

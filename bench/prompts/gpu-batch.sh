@@ -4,9 +4,10 @@
 # Java path (scheduler, per-sequence sampling and stop checks, results file) at several --batch
 # sizes on the OLMo-2-1B shape, and whether every prompt's greedy tokens at the largest batch equal
 # its batch-1 tokens. Run: device tool, carry ["native/build/e2e"],
-# command `bash bench/prompts/gpu-batch.sh`; results under $OUT.
+# command `bash bench/prompts/gpu-batch.sh` (E=DIR names the bundle elsewhere, e.g. a copy under
+# .gpu/<name>/); results under $OUT. BATCHES, PROMPTS, NEW, CONFIG and HF=0|1 tune it.
 set -uo pipefail
-export E="$(pwd)/native/build/e2e"
+export E="$(cd "${E:-native/build/e2e}" && pwd)"
 O="${OUT:-/tmp/prompts-bench}"
 mkdir -p "$O"
 export JAVA_HOME="$E/jre" XDG_CACHE_HOME="$O/cache" ORCHESTRATE_CUSTOM_DEVICE=cuda

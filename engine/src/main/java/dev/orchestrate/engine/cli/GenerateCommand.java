@@ -1,5 +1,6 @@
 package dev.orchestrate.engine.cli;
 
+import dev.orchestrate.engine.EngineException;
 import dev.orchestrate.engine.chat.ChatPrompt;
 import dev.orchestrate.engine.generate.Backend;
 import dev.orchestrate.engine.generate.BackendProvider;
@@ -26,12 +27,15 @@ import picocli.CommandLine.Option;
 @Command(
     name = "generate",
     mixinStandardHelpOptions = true,
-    description = "Generate a completion; prints it as it is produced, then a metrics JSON line.")
+    description = {
+      "Generate a completion; prints it as it is produced, then a metrics JSON line.",
+      "With --prompts FILE.jsonl --out RESULTS.jsonl: every prompt of the file, batched."
+    })
 final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--snapshot", required = true, description = "snapshot directory")
   Path snapshot;
 
-  @Option(names = "--prompt", required = true)
+  @Option(names = "--prompt", description = "the prompt (or --prompts FILE.jsonl)")
   String prompt;
 
   @Option(
@@ -49,6 +53,8 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Mixin SamplingOptions sampling = new SamplingOptions();
 
+  @Mixin PromptFileOptions promptFile = new PromptFileOptions();
+
   private final Console console;
 
   GenerateCommand(Console console) {
@@ -57,6 +63,12 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (promptFile.given()) {
+      return promptFile.run(console, snapshot, backend, prompt, maxNewTokens, sampling.params());
+    }
+    if (prompt == null) {
+      throw new EngineException("give --prompt TEXT or --prompts FILE.jsonl", "");
+    }
     String promptText = chat ? ChatPrompt.of(snapshot, prompt) : prompt;
     if (backend.equals("hf")) {
       String python = System.getenv().getOrDefault("ENGINE_PYTHON", "python3");

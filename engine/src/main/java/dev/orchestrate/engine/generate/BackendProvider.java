@@ -13,4 +13,12 @@ public interface BackendProvider {
 
   /** Opens the snapshot for sequences of up to {@code capacity} tokens. */
   Backend open(Snapshot snapshot, int capacity);
+
+  /**
+   * Opens the snapshot for up to {@code slots} sequences of {@code capacity} tokens at once. A
+   * backend without batching gets one slot: its prompts run one after another.
+   */
+  default BatchBackend openBatch(Snapshot snapshot, int capacity, int slots) {
+    return new SequentialBatch(open(snapshot, capacity));
+  }
 }

@@ -4,7 +4,7 @@ import dev.orchestrate.engine.tokenizer.TextTokenizer;
 import java.nio.charset.StandardCharsets;
 
 /** Token id = one byte (ids ≥ 256 decode to nothing); decoding invalid UTF-8 gives U+FFFD. */
-final class ByteTokenizer implements TextTokenizer {
+public final class ByteTokenizer implements TextTokenizer {
   @Override
   public int[] encode(String text) {
     byte[] b = text.getBytes(StandardCharsets.UTF_8);

@@ -17,6 +17,7 @@ import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.Endpoint;
+import dev.orchestrate.core.transport.ExecResult;
 import dev.orchestrate.core.transport.Transport;
 import dev.orchestrate.sync.AssetSync;
 import dev.orchestrate.sync.EnvCache;
@@ -88,6 +89,42 @@ public final class RemoteMachine {
 
   public Transport connect(Machine m) {
     return connector.connect(endpoint(m));
+  }
+
+  /**
+   * Uploads the files of a run's {@code localDir} (its prompt file and results so far) to {@code
+   * orchestrate/logs/<run-id>/prompts/} on the machine, each through a temporary name and a rename;
+   * returns that folder relative to {@code orchestrate/}, where the engine runs.
+   */
+  public String stageInputs(Machine m, RunId runId, Path localDir) {
+    String dir = "logs/" + runId.value() + "/prompts";
+    String there = REMOTE_PROJECT + "/" + dir;
+    try (Transport t = connect(m);
+        java.util.stream.Stream<Path> files = java.nio.file.Files.list(localDir)) {
+      ExecResult made = t.run("mkdir -p " + Command.quote(there));
+      if (!made.succeeded()) {
+        throw new OrchestrateException(
+            ErrorCode.TRANSPORT,
+            "cannot create " + there + " on " + m.id() + ": " + made.stderr().strip(),
+            null);
+      }
+      for (Path f : files.filter(java.nio.file.Files::isRegularFile).sorted().toList()) {
+        String target = there + "/" + f.getFileName();
+        t.upload(f, target + ".part");
+        ExecResult moved =
+            t.run("mv -f " + Command.quote(target + ".part") + " " + Command.quote(target));
+        if (!moved.succeeded()) {
+          throw new OrchestrateException(
+              ErrorCode.TRANSPORT,
+              "cannot place " + target + " on " + m.id() + ": " + moved.stderr().strip(),
+              null);
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new OrchestrateException(
+          ErrorCode.FAILURE, "cannot read " + localDir + ": " + e.getMessage(), null, e);
+    }
+    return dir;
   }
 
   /** Connects (pinning the host key on first contact) and writes the {@code ssh <name>} entry. */

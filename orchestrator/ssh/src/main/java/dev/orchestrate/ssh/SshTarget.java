@@ -93,6 +93,12 @@ public final class SshTarget implements Target {
   }
 
   @Override
+  public String stageInputs(
+      Machine machine, RunId runId, java.nio.file.Path localDir, EventSink events) {
+    return remote.stageInputs(machine, runId, localDir);
+  }
+
+  @Override
   public EngineResult runEngine(Machine machine, EngineRequest request, EventSink events) {
     return remote.runEngine(machine, request, events);
   }

@@ -511,6 +511,13 @@ public final class VastTarget implements Target {
     }
   }
 
+  /** Uploads a run's inputs next to its engine run: {@code orchestrate/logs/<run-id>/prompts}. */
+  @Override
+  public String stageInputs(
+      Machine machine, RunId runId, java.nio.file.Path localDir, EventSink events) {
+    return session.remoteMachine().stageInputs(machine, runId, localDir);
+  }
+
   /** Launches the engine detached on the instance and follows its output until it ends. */
   @Override
   public EngineResult runEngine(Machine machine, EngineRequest request, EventSink events) {

@@ -29,6 +29,7 @@ import picocli.CommandLine.Parameters;
       "%nExamples:",
       "  orchestrate run 20261126-070112-cpu-3f2a --prompt \"Another question\"",
       "  orchestrate run 20261126-070112-cpu-3f2a --max-new-tokens 32 --json",
+      "  orchestrate run 20261126-070112-cpu-3f2a --prompts prompts.jsonl   # the prompts it did not finish",
       Common.EXIT_CODES
     })
 public final class RunCommand implements Callable<Integer> {
@@ -47,6 +48,14 @@ public final class RunCommand implements Callable<Integer> {
   Integer maxNewTokens;
 
   @Option(
+      names = "--prompts",
+      paramLabel = "FILE.jsonl",
+      description =
+          "A prompt file to run batched (docs/prompts.md); prompts that run NAME finished are"
+              + " skipped, its results carried over into the new run's results.jsonl.")
+  java.nio.file.Path prompts;
+
+  @Option(
       names = "--set",
       paramLabel = "KEY=VALUE",
       description = "Override a profile key (repeatable).")
@@ -60,7 +69,13 @@ public final class RunCommand implements Callable<Integer> {
   public Integer call() {
     RunRecord earlier = Runs.record(c, name);
     LoadedProfile loaded =
-        c.profiles().load(earlier.profileName(), UpCommand.engineSets(sets, prompt, maxNewTokens));
+        c.profiles()
+            .load(
+                earlier.profileName(),
+                PromptFileSets.with(
+                    UpCommand.engineSets(sets, prompt, maxNewTokens),
+                    prompts,
+                    c.runs().runDir(earlier.runId())));
     Machine machine = null;
     if (earlier.target() != TargetType.LOCAL) {
       machine =

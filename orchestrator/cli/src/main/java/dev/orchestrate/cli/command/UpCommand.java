@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
       "  orchestrate up                                   # the cpu profile: this host, tiny snapshot",
       "  orchestrate up --profile cpu --prompt \"Hello\" --max-new-tokens 8",
       "  orchestrate up --profile workstation --json",
+      "  orchestrate up --prompts prompts.jsonl --max-new-tokens 128   # a prompt file, batched",
       Common.EXIT_CODES
     })
 public final class UpCommand implements Callable<Integer> {
@@ -42,9 +43,18 @@ public final class UpCommand implements Callable<Integer> {
   Integer maxNewTokens;
 
   @Option(
+      names = "--prompts",
+      paramLabel = "FILE.jsonl",
+      description =
+          "A prompt file to run batched in place of --prompt (docs/prompts.md); results stream"
+              + " to logs/<run-id>/results.jsonl, in the file's order at the end.")
+  java.nio.file.Path prompts;
+
+  @Option(
       names = "--keep",
       description =
-          "With --prompt: keep a rented machine up after the run (default: destroy it, verified).")
+          "With --prompt or --prompts: keep a rented machine up after the run (default: destroy"
+              + " it, verified).")
   boolean keep;
 
   public UpCommand(CliContext c) {
@@ -55,10 +65,13 @@ public final class UpCommand implements Callable<Integer> {
   public Integer call() {
     LoadedProfile loaded =
         c.profiles()
-            .load(profileOptions.profile, engineSets(profileOptions.sets, prompt, maxNewTokens));
+            .load(
+                profileOptions.profile,
+                PromptFileSets.with(
+                    engineSets(profileOptions.sets, prompt, maxNewTokens), prompts, null));
     // A one-shot run (a prompt given) destroys what it rented; an interactive up keeps it.
     dev.orchestrate.core.run.Teardown teardown =
-        prompt != null && !keep
+        (prompt != null || prompts != null) && !keep
             ? dev.orchestrate.core.run.Teardown.DESTROY
             : dev.orchestrate.core.run.Teardown.KEEP;
     return new Launcher(c).launch(loaded, null, common.events(c), common.json, teardown);

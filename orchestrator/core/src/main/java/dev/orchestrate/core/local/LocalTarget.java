@@ -35,6 +35,16 @@ public final class LocalTarget implements Target {
     return TargetType.LOCAL;
   }
 
+  /** The engine runs on this host: it reads the run's inputs where they are. */
+  @Override
+  public String stageInputs(
+      Machine machine,
+      dev.orchestrate.core.target.RunId runId,
+      java.nio.file.Path localDir,
+      EventSink events) {
+    return localDir.toAbsolutePath().toString();
+  }
+
   @Override
   public Machine acquire(UpRequest request, EventSink events) {
     Machine machine =

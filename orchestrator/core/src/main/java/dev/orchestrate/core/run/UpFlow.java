@@ -11,6 +11,7 @@ import dev.orchestrate.core.event.Steps;
 import dev.orchestrate.core.host.HostFacts;
 import dev.orchestrate.core.profile.LoadedProfile;
 import dev.orchestrate.core.profile.Profile;
+import dev.orchestrate.core.prompts.PromptRun;
 import dev.orchestrate.core.sync.Manifest;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
@@ -23,6 +24,7 @@ import dev.orchestrate.core.target.UpRequest;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -96,11 +98,13 @@ public final class UpFlow {
                 loaded.tree(),
                 host,
                 clock.instant()));
+    Optional<PromptRun> prompts =
+        PromptRun.of(profile, Path.of(""), store.runDir(runId), ENGINE_SOURCE, clock);
     store.write(record.get());
     MetricsCollector metrics = new MetricsCollector(ENGINE_SOURCE);
     try (EngineLog log = new EngineLog(store.engineLog(runId), ENGINE_SOURCE, redactor)) {
       EventSink timings = e -> recordStep(e, record);
-      EventSink all = EventSink.fanOut(List.of(log, metrics, timings, events));
+      EventSink all = EventSink.fanOut(PromptRun.sinks(prompts, log, metrics, timings, events));
       Steps steps = new Steps(all, clock);
       all.accept(new Notice(clock.instant(), "run " + runId + " → " + store.runDir(runId)));
       try {
@@ -118,8 +122,12 @@ public final class UpFlow {
         record.updateAndGet(r -> withMachineFacts(r, machine));
         store.write(record.get());
         checkCancelled(cancellation);
-        List<String> command =
+        List<String> resolved =
             EngineCommand.resolve(profile.engine().command(), profile, profile.snapshotDir());
+        List<String> command =
+            prompts.isEmpty()
+                ? resolved
+                : prompts.get().prepare(target, machine, runId, resolved, all);
         record.updateAndGet(r -> r.withCommand(command));
         store.write(record.get());
         EngineRequest engine =
@@ -137,6 +145,7 @@ public final class UpFlow {
                           r.interrupted() ? StepEnded.Outcome.SKIPPED : StepEnded.Outcome.FAILED,
                           r.interrupted() ? "stopped by the user" : "exit code " + r.exitCode());
                 });
+        prompts.ifPresent(p -> p.finish(runId, all));
         RunRecord.Status status =
             result.interrupted()
                 ? RunRecord.Status.INTERRUPTED

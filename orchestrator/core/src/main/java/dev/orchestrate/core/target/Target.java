@@ -68,6 +68,16 @@ public interface Target extends AutoCloseable {
    */
   void down(Machine machine, EventSink events);
 
+  /**
+   * Puts the files of {@code localDir} (a run's inputs: its prompt file and the results already
+   * done) where the engine on {@code machine} can read and write them, and returns that folder as
+   * the engine command names it (relative to the engine's working folder, or absolute).
+   */
+  default String stageInputs(
+      Machine machine, RunId runId, java.nio.file.Path localDir, EventSink events) {
+    throw unsupported("--prompts", "this target cannot ship a prompt file to its engine yet");
+  }
+
   /** Pushes staged assets and cached environments without launching ({@code orchestrate sync}). */
   default void sync(Machine machine, UpRequest request, EventSink events) {
     throw unsupported("sync", "this target has no separate sync step");

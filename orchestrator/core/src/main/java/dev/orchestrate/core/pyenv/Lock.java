@@ -1,5 +1,7 @@
 package dev.orchestrate.core.pyenv;
 
+import dev.orchestrate.core.error.ErrorCode;
+import dev.orchestrate.core.error.OrchestrateException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -30,7 +32,12 @@ public record Lock(String name, String text) {
       return new Lock(
           file.getFileName().toString(), Files.readString(file, StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the lock file " + file, e);
+      throw new OrchestrateException(
+          ErrorCode.PROFILE,
+          "cannot read the python lock " + file + ": " + e.getMessage(),
+          "check bootstrap.pythonLock (a path relative to the project), or remove it to use the"
+              + " shipped lock",
+          e);
     }
   }
 

@@ -38,7 +38,7 @@ public final class PythonEnv {
               + ", torch "
               + torch
               + ")";
-      log.accept("[env] " + detail + ": nothing to install");
+      log.accept("== " + detail + ": nothing to install");
       return new Result(true, spec.envPython(), spec.activateLine(), detail);
     }
     Deque<String> tail = new ArrayDeque<>();

@@ -78,7 +78,7 @@ public final class PythonEnvScript {
         + (torch.useInstalled() ? 1 : 0)
         + "\n"
         + """
-        say() { printf '[env] %%s\\n' "$*"; }
+        say() { printf '== %%s\\n' "$*"; }
         fail() { code=$1; shift; printf 'error: %%s\\n' "$*"; exit "$code"; }
         PIP="--disable-pip-version-check --no-input"
         command -v "$PY" >/dev/null 2>&1 || fail 10 "$PY is not on the PATH"

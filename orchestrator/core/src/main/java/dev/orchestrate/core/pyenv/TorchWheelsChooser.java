@@ -2,6 +2,7 @@ package dev.orchestrate.core.pyenv;
 
 import dev.orchestrate.core.host.CudaMatrix;
 import dev.orchestrate.core.profile.TorchIndex;
+import dev.orchestrate.core.profile.YamlEnum;
 import java.util.Optional;
 
 /**
@@ -13,10 +14,22 @@ import java.util.Optional;
  * own.
  */
 public final class TorchWheelsChooser {
+  /** PyTorch's wheel indexes: {@code <base>cpu}, {@code <base>cu128}, ... */
+  public static final String PYTORCH = "https://download.pytorch.org/whl/";
+
   private final CudaMatrix cuda;
+  private final String base;
 
   public TorchWheelsChooser(CudaMatrix cuda) {
+    this(cuda, PYTORCH);
+  }
+
+  /**
+   * @param base where the per-build indexes live (a mirror of {@link #PYTORCH}, ending in /)
+   */
+  public TorchWheelsChooser(CudaMatrix cuda, String base) {
     this.cuda = cuda;
+    this.base = base.endsWith("/") ? base : base + "/";
   }
 
   /**
@@ -35,7 +48,7 @@ public final class TorchWheelsChooser {
     }
     boolean useInstalled =
         wanted == TorchIndex.AUTO && image.map(TorchWheelsChooser::holdsTorch).orElse(false);
-    return new TorchWheels(index.url(), cudaOf(index), useInstalled);
+    return new TorchWheels(base + YamlEnum.spell(index), cudaOf(index), useInstalled);
   }
 
   /** Images that ship torch in their Python: the official PyTorch ones. */

@@ -19,20 +19,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * /<index>/<project>/} lists the project's wheels with their sha256, {@code /files/<name>} serves
  * them. Every request is recorded, so a test can say "pip asked nothing".
  */
-final class SimpleIndex implements AutoCloseable {
+public final class SimpleIndex implements AutoCloseable {
   private final HttpServer server;
   private final Map<String, Map<String, List<Wheels.Wheel>>> indexes = new ConcurrentHashMap<>();
   private final Map<String, byte[]> files = new ConcurrentHashMap<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
 
-  SimpleIndex() throws IOException {
+  public SimpleIndex() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
     server.start();
   }
 
   /** Publishes {@code wheel} in {@code index}. */
-  void add(String index, Wheels.Wheel wheel) {
+  public void add(String index, Wheels.Wheel wheel) {
     indexes
         .computeIfAbsent(index, k -> new ConcurrentHashMap<>())
         .computeIfAbsent(wheel.project(), k -> new CopyOnWriteArrayList<>())
@@ -41,15 +41,15 @@ final class SimpleIndex implements AutoCloseable {
   }
 
   /** Serves {@code bytes} under {@code fileName} in place of what was added (a tampered mirror). */
-  void tamper(String fileName, byte[] bytes) {
+  public void tamper(String fileName, byte[] bytes) {
     files.put(fileName, bytes);
   }
 
-  String url(String index) {
+  public String url(String index) {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + index + "/";
   }
 
-  List<String> requests() {
+  public List<String> requests() {
     return List.copyOf(requests);
   }
 

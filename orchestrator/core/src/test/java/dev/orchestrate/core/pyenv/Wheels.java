@@ -14,10 +14,10 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /** Builds small, real, pure-Python wheels (PEP 427) for the tests' package index. */
-final class Wheels {
+public final class Wheels {
   /** A wheel's file name and bytes. */
-  record Wheel(String project, String version, String fileName, byte[] bytes) {
-    String sha256() {
+  public record Wheel(String project, String version, String fileName, byte[] bytes) {
+    public String sha256() {
       return Wheels.sha256(bytes);
     }
   }
@@ -25,7 +25,7 @@ final class Wheels {
   private Wheels() {}
 
   /** A fake torch whose {@code torch.version.cuda} is {@code cuda} (null for a CPU build). */
-  static Wheel torch(String version, String cuda) {
+  public static Wheel torch(String version, String cuda) {
     return wheel(
         "torch",
         version,
@@ -37,7 +37,7 @@ final class Wheels {
   }
 
   /** A package with one module that knows its own version. */
-  static Wheel module(String project, String version) {
+  public static Wheel module(String project, String version) {
     return wheel(
         project, version, Map.of(project + "/__init__.py", "__version__ = \"" + version + "\"\n"));
   }

@@ -10,7 +10,8 @@ import java.util.Map;
  * snapshotCommand}, when set, runs first if the snapshot folder is missing or empty (e.g. to create
  * a tiny test snapshot). Both may use the placeholders {@code {backend}}, {@code {snapshot}},
  * {@code {prompt}}, {@code {maxNewTokens}} and {@code {seed}}. {@code snapshot} defaults to the
- * assets dir.
+ * assets dir. {@code allowCpuFallback} lets the custom backend run on the CPU when it cannot use a
+ * GPU; without it such a run fails and says why.
  */
 public record EngineSection(
     EngineBackend backend,
@@ -20,7 +21,8 @@ public record EngineSection(
     String prompt,
     Integer maxNewTokens,
     Integer seed,
-    Map<String, String> environment) {
+    Map<String, String> environment,
+    Boolean allowCpuFallback) {
 
   public static final List<String> DEFAULT_COMMAND =
       List.of(
@@ -45,9 +47,10 @@ public record EngineSection(
     check(maxNewTokens >= 1 && maxNewTokens <= 65536, "maxNewTokens", "must be 1 to 65536");
     seed = seed == null ? 0 : seed;
     environment = environment == null ? Map.of() : Map.copyOf(environment);
+    allowCpuFallback = allowCpuFallback != null && allowCpuFallback;
   }
 
   public static EngineSection defaults() {
-    return new EngineSection(null, null, null, null, null, null, null, null);
+    return new EngineSection(null, null, null, null, null, null, null, null, null);
   }
 }

@@ -176,6 +176,15 @@ OLMO_API olmo_status olmo_get_logits(olmo_engine *e, float *out, int32_t n);
 /* Empties the sequence (position = 0). Weights and buffers stay allocated. */
 OLMO_API olmo_status olmo_reset(olmo_engine *e);
 
+/* Which code of this library's CUDA kernels runs on CUDA device `device`, from
+ * cudaFuncGetAttributes: *compute_capability is the device's (e.g. 120 for 12.0), *binary_version
+ * the architecture of the machine code the driver loaded (e.g. 90) and *ptx_version that of the
+ * code it came from. binary_version > ptx_version means the driver JIT-compiled our PTX (a card
+ * newer than every SASS in the library); equal means machine code built for this architecture
+ * family ran. OLMO_ERR_NO_BACKEND when the library has no CUDA or there is no such device. */
+OLMO_API olmo_status olmo_cuda_code_info(int32_t device, int32_t *compute_capability,
+                                         int32_t *binary_version, int32_t *ptx_version);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,4 +39,11 @@ final class NativeEngine {
   static native String describe(long handle);
 
   static native void free(long handle);
+
+  /**
+   * {compute capability, binary version, ptx version} of the code our kernels run on CUDA device
+   * {@code device} (olmo_cuda_code_info), e.g. {90, 90, 90} for machine code, {120, 120, 90} when
+   * the driver JIT-compiled the PTX.
+   */
+  static native int[] cudaCodeInfo(int device);
 }

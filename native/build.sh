@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Configure and build libolmo_engine, then run the CPU tests (ctest).
 #   native/build.sh cpu    CPU backend only                       -> native/build/cpu
-#   native/build.sh cuda   CPU + CUDA backends (sm_80, sm_90); needs nvcc, no GPU -> native/build/cuda
+#   native/build.sh cuda   CPU + CUDA backends (SASS sm_80/86/89/90 + compute_90 PTX); needs nvcc,
+#                          no GPU -> native/build/cuda
 #   native/build.sh all    both of the above
 #   native/build.sh auto   cuda when nvcc is found, else cpu (what the Maven module runs)
 #   native/build.sh ctest  run the tests of the build `auto` picks (the Maven test phase)
@@ -9,7 +10,8 @@
 #   OLMO_BUILD_DIR    parent of the build directories (default native/build): <dir>/cpu, <dir>/cuda
 #   OLMO_STAGE_DIR    copy the built libolmo_engine.so there (the Maven module's resource folder)
 #   OLMO_CUDA=on|off|auto  for `auto`: on fails without nvcc, off builds CPU only (default auto)
-#   OLMO_CUDA_ARCHS (default "80;90"), OLMO_NO_TESTS=1 to skip ctest, JOBS,
+#   OLMO_CUDA_ARCHS (default "80-real;86-real;89-real;90": machine code for the GPUs Vast rents,
+#   PTX for newer ones), OLMO_NO_TESTS=1 to skip ctest, JOBS,
 #   JAVA_HOME (the JDK whose jni.h the JNI glue is built against; default the local JDK 17)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -37,8 +39,9 @@ build_one() {
   if [[ "$flavour" == cuda ]]; then
     local nvcc
     nvcc="$(find_nvcc)" || { echo "build.sh: nvcc not found (PATH, CUDACXX, /usr/local/cuda/bin)" >&2; exit 3; }
-    args+=(-DOLMO_CUDA=ON "-DCMAKE_CUDA_COMPILER=$nvcc" "-DCMAKE_CUDA_ARCHITECTURES=${OLMO_CUDA_ARCHS:-80;90}")
-    echo "build.sh: CPU + CUDA backends (sm ${OLMO_CUDA_ARCHS:-80;90}, $nvcc) in $dir"
+    local archs="${OLMO_CUDA_ARCHS:-80-real;86-real;89-real;90}"
+    args+=(-DOLMO_CUDA=ON "-DCMAKE_CUDA_COMPILER=$nvcc" "-DCMAKE_CUDA_ARCHITECTURES=$archs")
+    echo "build.sh: CPU + CUDA backends (sm $archs, $nvcc) in $dir"
   else
     args+=(-DOLMO_CUDA=OFF)
     echo "build.sh: CPU backend in $dir"

@@ -226,6 +226,14 @@ OLMO_API olmo_status olmo_batch_decode(olmo_engine *e, int32_t n, const int32_t 
 OLMO_API olmo_status olmo_slot_logits(olmo_engine *e, int32_t slot, float *out, int32_t n);
 /* Empties the slot (position 0) so it can take a new sequence. */
 OLMO_API olmo_status olmo_slot_release(olmo_engine *e, int32_t slot);
+/* Which code of this library's CUDA kernels runs on CUDA device `device`, from
+ * cudaFuncGetAttributes: *compute_capability is the device's (e.g. 120 for 12.0), *binary_version
+ * the architecture of the machine code the driver loaded (e.g. 90) and *ptx_version that of the
+ * code it came from. binary_version > ptx_version means the driver JIT-compiled our PTX (a card
+ * newer than every SASS in the library); equal means machine code built for this architecture
+ * family ran. OLMO_ERR_NO_BACKEND when the library has no CUDA or there is no such device. */
+OLMO_API olmo_status olmo_cuda_code_info(int32_t device, int32_t *compute_capability,
+                                         int32_t *binary_version, int32_t *ptx_version);
 
 #ifdef __cplusplus
 }

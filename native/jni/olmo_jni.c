@@ -24,6 +24,8 @@
  *   static native void  batchDecode(long handle, int n, int[] slots, int[] tokens, int[] next);
  *   static native void  slotLogits(long handle, int slot, float[] out);
  *   static native void  slotRelease(long handle, int slot);
+ *   static native int[] cudaCodeInfo(int device);                 // {compute capability,
+ *                       // binary version, ptx version} of olmo_cuda_code_info, e.g. {120, 120, 90}
  * Failures throw dev.orchestrate.engine.custom.NativeEngineException(String) when that class
  * exists, else java.lang.IllegalStateException, with olmo_last_error()'s message.
  * One native call per token; no allocation on the decode path.
@@ -164,6 +166,19 @@ JNIEXPORT jstring JNICALL CLS(describe)(JNIEnv *env, jclass cls, jlong h) {
     olmo_engine *e = handle(env, h);
     if (!e) return NULL;
     return (*env)->NewStringUTF(env, olmo_backend_description(e));
+}
+
+JNIEXPORT jintArray JNICALL CLS(cudaCodeInfo)(JNIEnv *env, jclass cls, jint device) {
+    (void)cls;
+    int32_t v[3];
+    olmo_status s = olmo_cuda_code_info(device, &v[0], &v[1], &v[2]);
+    if (s != OLMO_OK) {
+        throw_status(env, "cuda code info", s);
+        return NULL;
+    }
+    jintArray out = (*env)->NewIntArray(env, 3);
+    if (out) (*env)->SetIntArrayRegion(env, out, 0, 3, (const jint *)v);
+    return out;
 }
 
 JNIEXPORT void JNICALL CLS(free)(JNIEnv *env, jclass cls, jlong h) {

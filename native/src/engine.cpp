@@ -257,6 +257,24 @@ olmo_status olmo_get_config(const olmo_engine *e, olmo_config *out) {
     });
 }
 
+olmo_status olmo_cuda_code_info(int32_t device, int32_t *compute_capability, int32_t *binary_version,
+                                int32_t *ptx_version) {
+    return guarded([&] {
+        if (!compute_capability || !binary_version || !ptx_version)
+            fail(OLMO_ERR_INVALID_ARGUMENT, "null argument");
+#ifdef OLMO_WITH_CUDA
+        int cc = 0, bin = 0, ptx = 0;
+        cuda_code_info(device, &cc, &bin, &ptx);
+        *compute_capability = cc;
+        *binary_version = bin;
+        *ptx_version = ptx;
+#else
+        (void)device;
+        fail(OLMO_ERR_NO_BACKEND, "this libolmo_engine was built without CUDA (configure with -DOLMO_CUDA=ON)");
+#endif
+    });
+}
+
 int32_t olmo_get_backend(const olmo_engine *e) { return e ? e->backend_kind : -1; }
 const char *olmo_backend_description(const olmo_engine *e) { return e ? e->desc.c_str() : ""; }
 int32_t olmo_position(const olmo_engine *e) { return e ? e->pos[0] : -1; }

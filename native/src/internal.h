@@ -125,6 +125,8 @@ std::unique_ptr<Backend> make_cpu_backend(int num_threads, uint32_t flags);
 #ifdef OLMO_WITH_CUDA
 std::unique_ptr<Backend> make_cuda_backend(int device, uint32_t flags);
 bool cuda_device_available(int device);
+// olmo_cuda_code_info: the device's compute capability and the code that runs our kernels there.
+void cuda_code_info(int device, int *compute_capability, int *binary_version, int *ptx_version);
 #endif
 
 }  // namespace olmo

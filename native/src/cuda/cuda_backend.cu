@@ -574,6 +574,19 @@ bool cuda_device_available(int device) {
     return device >= 0 && device < n;
 }
 
+void cuda_code_info(int device, int *compute_capability, int *binary_version, int *ptx_version) {
+    if (!cuda_device_available(device))
+        fail(OLMO_ERR_NO_BACKEND, "no CUDA device " + std::to_string(device) + " (driver missing or no GPU)");
+    CK(cudaSetDevice(device));
+    cudaDeviceProp prop;
+    CK(cudaGetDeviceProperties(&prop, device));
+    cudaFuncAttributes attr;  // any of our kernels: they are all built for the same architectures
+    CK(cudaFuncGetAttributes(&attr, k::embed_kernel));
+    *compute_capability = prop.major * 10 + prop.minor;
+    *binary_version = attr.binaryVersion;
+    *ptx_version = attr.ptxVersion;
+}
+
 std::unique_ptr<Backend> make_cuda_backend(int device, uint32_t flags) {
     if (!cuda_device_available(device))
         fail(OLMO_ERR_NO_BACKEND, "no CUDA device " + std::to_string(device) + " (driver missing or no GPU)");

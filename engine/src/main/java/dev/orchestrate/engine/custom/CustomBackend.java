@@ -3,6 +3,7 @@ package dev.orchestrate.engine.custom;
 import dev.orchestrate.engine.generate.Backend;
 import dev.orchestrate.engine.generate.BackendInfo;
 import dev.orchestrate.engine.snapshot.Snapshot;
+import java.util.Map;
 
 /**
  * OLMo-2 on libolmo_engine (native/): BF16 weights resident on the CPU or a CUDA device. Each step
@@ -19,7 +20,7 @@ public final class CustomBackend implements Backend {
     this.handle = handle;
     this.vocabSize = NativeEngine.vocabSize(handle);
     this.maxSequence = NativeEngine.maxSeqLen(handle);
-    this.info = new BackendInfo("custom", device(handle), "bfloat16");
+    this.info = new BackendInfo("custom", device(handle), "bfloat16", codeDetails(handle));
   }
 
   /** Loads the snapshot's weights onto {@code device} with a KV cache of {@code capacity}. */
@@ -48,6 +49,35 @@ public final class CustomBackend implements Backend {
     String described = NativeEngine.describe(handle);
     int details = described.indexOf(" (");
     return details < 0 ? described : described.substring(0, details);
+  }
+
+  /**
+   * On CUDA: the device's compute capability and which code of ours runs there — {@code sass}
+   * (machine code built for its architecture family) or {@code ptx-jit} (the driver compiled our
+   * PTX for a card newer than the library). Empty on the CPU, or with a library that predates the
+   * query.
+   */
+  private static Map<String, String> codeDetails(long handle) {
+    if (NativeEngine.backend(handle) != NativeEngine.BACKEND_CUDA) {
+      return Map.of();
+    }
+    String described = NativeEngine.describe(handle); // "cuda:N ..."
+    int ordinal = Integer.parseInt(described.substring(5, described.indexOf(' ')));
+    int[] v;
+    try {
+      v = NativeEngine.cudaCodeInfo(ordinal);
+    } catch (UnsatisfiedLinkError e) {
+      return Map.of();
+    }
+    return codeDetails(v[0], v[1], v[2]);
+  }
+
+  static Map<String, String> codeDetails(int computeCapability, int binary, int ptx) {
+    return Map.of(
+        "compute_capability", computeCapability / 10 + "." + computeCapability % 10,
+        "cuda_code", binary > ptx ? "ptx-jit" : "sass",
+        "cuda_binary", "sm_" + binary,
+        "cuda_ptx", "compute_" + ptx);
   }
 
   /** The engine's full description, e.g. the CPU thread count or the CUDA features in use. */

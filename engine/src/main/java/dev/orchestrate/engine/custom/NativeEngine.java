@@ -77,4 +77,11 @@ final class NativeEngine {
 
   /** Empties the slot. */
   static native void slotRelease(long handle, int slot);
+
+  /**
+   * {compute capability, binary version, ptx version} of the code our kernels run on CUDA device
+   * {@code device} (olmo_cuda_code_info), e.g. {90, 90, 90} for machine code, {120, 120, 90} when
+   * the driver JIT-compiled the PTX.
+   */
+  static native int[] cudaCodeInfo(int device);
 }

@@ -31,6 +31,7 @@ public record GenerationMetrics(
     n.put("backend", backend.backend());
     n.put("device", backend.device());
     n.put("dtype", backend.dtype());
+    backend.details().forEach(n::put);
     n.put("snapshot_hash", snapshotHash);
     return n.toString();
   }

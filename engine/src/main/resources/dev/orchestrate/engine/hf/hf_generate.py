@@ -10,6 +10,7 @@ import argparse
 import hashlib
 import json
 import os
+import platform
 import sys
 import time
 
@@ -73,6 +74,7 @@ def main():
     start = time.perf_counter()
     try:
         import torch
+        import transformers
         from transformers import Olmo2ForCausalLM, PreTrainedTokenizerFast
     except ImportError as e:
         sys.stderr.write(f"error: the hf backend needs torch and transformers in {sys.executable}: {e}\n"
@@ -144,6 +146,12 @@ def main():
         "dtype": args.dtype,
         "snapshot_hash": fingerprint(args.snapshot),
         "load_ms": round((load_done - start) * 1000, 3),
+        # what ran it: the env's python (orchestrate passes ENGINE_PYTHON), torch's build, transformers
+        "python": platform.python_version(),
+        "python_executable": sys.executable,
+        "torch": torch.__version__,
+        "torch_cuda": torch.version.cuda or "",
+        "transformers": transformers.__version__,
     }
     sys.stdout.write("\n" + json.dumps(metrics) + "\n")
     if args.ids_out:

@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
       ProfilesCommand.class,
       DoctorCommand.class,
       PlanCommand.class,
+      EnvCommand.class,
       UpCommand.class,
       RunCommand.class,
       LogsCommand.class,

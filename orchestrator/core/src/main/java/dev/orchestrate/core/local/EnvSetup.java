@@ -8,11 +8,8 @@ import dev.orchestrate.core.host.CudaMatrix;
 import dev.orchestrate.core.host.HostFacts;
 import dev.orchestrate.core.io.AtomicFiles;
 import dev.orchestrate.core.profile.BootstrapSection;
-import dev.orchestrate.core.profile.EngineBackend;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.SystemPackages;
-import dev.orchestrate.core.profile.TorchIndex;
-import dev.orchestrate.core.profile.YamlEnum;
 import dev.orchestrate.core.run.Cancellation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,8 +23,9 @@ import java.util.Optional;
 
 /**
  * Prepares this host as the profile's {@code bootstrap} section asks — system packages (with sudo
- * when allowed), a python env with the right torch wheels for the hf backend — and writes a
- * fingerprint marker, so the next run with the same inputs skips the step.
+ * when allowed), a check for the CUDA toolkit — and writes a fingerprint marker, so the next run
+ * with the same inputs skips the step. The python env is its own step with its own marker ({@link
+ * LocalEnv#preparePython}).
  */
 final class EnvSetup {
   private final Path projectDir;
@@ -46,9 +44,7 @@ final class EnvSetup {
       throws Exception {
     BootstrapSection b = profile.bootstrap();
     Optional<String> toolkit = cuda.resolve(b.cudaToolkit(), host.driverCudaVersion());
-    TorchIndex torch =
-        b.torchIndex() == TorchIndex.AUTO ? cuda.torchIndexFor(toolkit) : b.torchIndex();
-    String fingerprint = fingerprint(profile, toolkit, torch);
+    String fingerprint = fingerprint(profile, toolkit);
     Path marker = stateDir.resolve("env").resolve(profile.name() + ".fingerprint");
     return steps.run(
         "env",
@@ -62,9 +58,6 @@ final class EnvSetup {
           List<String> done = new ArrayList<>();
           systemPackages(b, host, cancellation, steps).ifPresent(done::add);
           toolkitCheck(toolkit, steps);
-          if (profile.engine().backend() == EngineBackend.HF) {
-            done.add(pythonEnv(b, torch, cancellation, steps));
-          }
           AtomicFiles.write(marker, (fingerprint + "\n").getBytes(StandardCharsets.UTF_8));
           return Steps.Result.ok(
               fingerprint, done.isEmpty() ? "nothing to install" : String.join("; ", done));
@@ -149,44 +142,8 @@ final class EnvSetup {
         });
   }
 
-  private String pythonEnv(
-      BootstrapSection b, TorchIndex torch, Cancellation cancellation, Steps steps) {
-    Path env =
-        projectDir.resolve(b.pythonEnv().replaceFirst("^~", System.getProperty("user.home")));
-    if (!Files.isExecutable(env.resolve("bin/python"))) {
-      run(
-          List.of("python3", "-m", "venv", env.toString()),
-          cancellation,
-          steps,
-          "creating the python env " + env);
-    }
-    run(
-        List.of(env.resolve("bin/pip").toString(), "install", "--index-url", torch.url(), "torch"),
-        cancellation,
-        steps,
-        "installing torch from " + torch.url());
-    return "python env " + b.pythonEnv() + " with torch (" + YamlEnum.spell(torch) + ")";
-  }
-
-  private void run(List<String> cmd, Cancellation cancellation, Steps steps, String what) {
-    LocalProcess.Exit e =
-        processes.run("setup", cmd, Map.of(), cancellation, steps.sink(), h -> {});
-    if (e.exitCode() != 0) {
-      throw new OrchestrateException(
-          ErrorCode.FAILURE,
-          what + " failed (exit code " + e.exitCode() + ")",
-          "its output is above");
-    }
-  }
-
-  private static String fingerprint(Profile p, Optional<String> toolkit, TorchIndex torch) {
-    String inputs =
-        String.join(
-            "\n",
-            p.bootstrap().toString(),
-            YamlEnum.spell(p.engine().backend()),
-            toolkit.orElse("none"),
-            YamlEnum.spell(torch));
+  private static String fingerprint(Profile p, Optional<String> toolkit) {
+    String inputs = String.join("\n", p.bootstrap().toString(), toolkit.orElse("none"));
     try {
       return HexFormat.of()
           .formatHex(

@@ -2,6 +2,7 @@ package dev.orchestrate.core.local;
 
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Steps;
+import dev.orchestrate.core.profile.EngineBackend;
 import dev.orchestrate.core.profile.TargetType;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
@@ -20,14 +21,17 @@ import java.util.Optional;
  * from another terminal can stop it.
  */
 public final class LocalTarget implements Target {
+  /** The python the hf backend runs (the engine reads it from this environment variable). */
+  static final String ENGINE_PYTHON = "ENGINE_PYTHON";
+
   private final TargetContext context;
   private final LocalProcess processes;
-  private final EnvSetup env;
+  private final LocalEnv env;
 
   public LocalTarget(TargetContext context) {
     this.context = context;
     this.processes = new LocalProcess(context.projectDir(), context.environment(), context.clock());
-    this.env = new EnvSetup(context.projectDir(), context.stateDir(), processes);
+    this.env = new LocalEnv(context);
   }
 
   @Override
@@ -55,11 +59,21 @@ public final class LocalTarget implements Target {
             context.clock().instant(),
             Map.of("host", hostName()));
     try {
-      env.prepare(
-          request.profile(),
-          request.host(),
-          request.cancellation(),
-          new Steps(events, context.clock()));
+      Steps steps = new Steps(events, context.clock());
+      env.prepareSystem(request.profile(), request.host(), request.cancellation(), steps);
+      if (request.profile().engine().backend() == EngineBackend.HF) {
+        // the hf backend runs the env's python, not the machine's (engine: ENGINE_PYTHON)
+        machine =
+            machine.withAttribute(
+                ENGINE_PYTHON,
+                env.preparePython(
+                        request.profile(),
+                        request.host(),
+                        request.runDir(),
+                        request.cancellation(),
+                        steps)
+                    .envPython());
+      }
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -71,11 +85,14 @@ public final class LocalTarget implements Target {
   @Override
   public EngineResult runEngine(Machine machine, EngineRequest request, EventSink events) {
     try {
+      Map<String, String> environment = new java.util.HashMap<>(request.environment());
+      Optional.ofNullable(machine.attributes().get(ENGINE_PYTHON))
+          .ifPresent(python -> environment.putIfAbsent(ENGINE_PYTHON, python));
       LocalProcess.Exit exit =
           processes.run(
               "engine",
               request.command(),
-              request.environment(),
+              environment,
               request.cancellation(),
               events,
               handle ->

@@ -4,14 +4,16 @@ import java.util.List;
 
 /**
  * How the host is prepared ({@code bootstrap}), the predecessor's decision matrix: system packages,
- * CUDA toolkit, python env path and torch wheel index.
+ * CUDA toolkit, python env path and torch wheel index; {@code pythonLock} names a lock file
+ * (relative to the project) in place of the shipped hf lock.
  */
 public record BootstrapSection(
     SystemPackages systemPackages,
     List<String> packages,
     CudaToolkit cudaToolkit,
     String pythonEnv,
-    TorchIndex torchIndex) {
+    TorchIndex torchIndex,
+    String pythonLock) {
   public BootstrapSection {
     systemPackages = systemPackages == null ? SystemPackages.IF_ALLOWED : systemPackages;
     packages = packages == null ? List.of() : List.copyOf(packages);
@@ -19,9 +21,11 @@ public record BootstrapSection(
     pythonEnv = pythonEnv == null ? ".venv-olmo2" : pythonEnv;
     InvalidValue.check(!pythonEnv.isBlank(), "pythonEnv", "must not be blank");
     torchIndex = torchIndex == null ? TorchIndex.AUTO : torchIndex;
+    InvalidValue.check(
+        pythonLock == null || !pythonLock.isBlank(), "pythonLock", "must not be blank");
   }
 
   public static BootstrapSection defaults() {
-    return new BootstrapSection(null, null, null, null, null);
+    return new BootstrapSection(null, null, null, null, null, null);
   }
 }

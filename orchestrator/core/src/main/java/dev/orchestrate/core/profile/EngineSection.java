@@ -11,7 +11,9 @@ import java.util.Map;
  * a tiny test snapshot). Both may use the placeholders {@code {backend}}, {@code {snapshot}},
  * {@code {prompt}}, {@code {maxNewTokens}} and {@code {seed}}. {@code snapshot} defaults to the
  * assets dir. {@code prompts} names a JSONL prompt file (docs/prompts.md) to run in place of {@code
- * prompt}; {@code resumeFrom} the results file of an earlier run whose prompts are skipped.
+ * prompt}; {@code resumeFrom} the results file of an earlier run whose prompts are skipped. {@code
+ * allowCpuFallback} lets the custom backend run on the CPU when it cannot use a GPU; without it
+ * such a run fails and says why.
  */
 public record EngineSection(
     EngineBackend backend,
@@ -23,7 +25,8 @@ public record EngineSection(
     Integer seed,
     Map<String, String> environment,
     String prompts,
-    String resumeFrom) {
+    String resumeFrom,
+    Boolean allowCpuFallback) {
 
   public static final List<String> DEFAULT_COMMAND =
       List.of(
@@ -53,9 +56,10 @@ public record EngineSection(
         resumeFrom == null || prompts != null,
         "resumeFrom",
         "resumes a prompt file: set engine.prompts too");
+    allowCpuFallback = allowCpuFallback != null && allowCpuFallback;
   }
 
   public static EngineSection defaults() {
-    return new EngineSection(null, null, null, null, null, null, null, null, null, null);
+    return new EngineSection(null, null, null, null, null, null, null, null, null, null, null);
   }
 }

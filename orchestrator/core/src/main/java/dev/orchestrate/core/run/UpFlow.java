@@ -131,7 +131,7 @@ public final class UpFlow {
         record.updateAndGet(r -> r.withCommand(command));
         store.write(record.get());
         EngineRequest engine =
-            new EngineRequest(runId, command, profile.engine().environment(), cancellation);
+            new EngineRequest(runId, command, EngineEnvironment.of(profile), cancellation);
         EngineResult result =
             steps.run(
                 "launch",

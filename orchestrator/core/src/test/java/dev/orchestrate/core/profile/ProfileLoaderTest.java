@@ -324,7 +324,7 @@ class ProfileLoaderTest {
         List.of(
             "p/t.yaml:4: engine.maxNewToken: unknown key 'maxNewToken'; did you mean"
                 + " 'maxNewTokens'? (allowed: backend, command, snapshotCommand, snapshot, prompt,"
-                + " maxNewTokens, seed, environment)"),
+                + " maxNewTokens, seed, environment, prompts, resumeFrom, allowCpuFallback)"),
         problems);
     write("s", "target:\n  type: local\nengine:\n  environment:\n    HF_TOKEN: abc123\n");
     assertHas(problems("s"), "'HF_TOKEN' looks like a credential");

@@ -1,0 +1,83 @@
+package dev.orchestrate.core.local;
+
+import dev.orchestrate.core.event.Steps;
+import dev.orchestrate.core.host.CudaMatrix;
+import dev.orchestrate.core.host.HostFacts;
+import dev.orchestrate.core.profile.Profile;
+import dev.orchestrate.core.pyenv.BootstrapLog;
+import dev.orchestrate.core.pyenv.LocalShell;
+import dev.orchestrate.core.pyenv.Lock;
+import dev.orchestrate.core.pyenv.PythonEnv;
+import dev.orchestrate.core.pyenv.PythonEnvSpec;
+import dev.orchestrate.core.pyenv.PythonEnvStep;
+import dev.orchestrate.core.pyenv.TorchWheelsChooser;
+import dev.orchestrate.core.run.Cancellation;
+import dev.orchestrate.core.target.TargetContext;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * This host's env for a profile: the {@code bootstrap} section's system packages and toolkit check
+ * ({@link EnvSetup}), then, when asked, the python env with the hf backend's lock and the torch the
+ * driver runs, its output in {@code <runDir>/bootstrap.log}. Used by {@code up} on local targets
+ * and by {@code orchestrate env}.
+ */
+public final class LocalEnv {
+  /** Where torch wheels come from instead of download.pytorch.org/whl/ (a mirror; tests). */
+  public static final String TORCH_INDEX_BASE = "ORCHESTRATE_TORCH_INDEX_BASE";
+
+  private final TargetContext context;
+  private final EnvSetup system;
+
+  public LocalEnv(TargetContext context) {
+    this.context = context;
+    this.system =
+        new EnvSetup(
+            context.projectDir(),
+            context.stateDir(),
+            new LocalProcess(context.projectDir(), context.environment(), context.clock()));
+  }
+
+  /** The system part ({@link EnvSetup}); returns its fingerprint. */
+  public String prepareSystem(
+      Profile profile, HostFacts host, Cancellation cancellation, Steps steps) throws Exception {
+    return system.prepare(profile, host, cancellation, steps);
+  }
+
+  /**
+   * The python env at {@code bootstrap.pythonEnv}; its output goes to {@code runDir/bootstrap.log}.
+   */
+  public PythonEnv.Result preparePython(
+      Profile profile, HostFacts host, Path runDir, Cancellation cancellation, Steps steps)
+      throws Exception {
+    PythonEnvStep step =
+        new PythonEnvStep(
+            new LocalShell(context.projectDir(), context.environment(), cancellation),
+            lock(profile),
+            Optional.empty(),
+            new TorchWheelsChooser(
+                new CudaMatrix(),
+                context.environment().getOrDefault(TORCH_INDEX_BASE, TorchWheelsChooser.PYTORCH)),
+            context.redactor());
+    PythonEnvSpec spec = step.spec(profile, host.driverCudaVersion(), envDir(profile).toString());
+    return step.run(spec, runDir.resolve(BootstrapLog.FILE), steps);
+  }
+
+  /** {@code bootstrap.pythonLock} when set (relative to the project), else the shipped hf lock. */
+  private Lock lock(Profile profile) {
+    String file = profile.bootstrap().pythonLock();
+    return file == null ? Lock.hf() : Lock.read(context.projectDir().resolve(file));
+  }
+
+  /**
+   * {@code bootstrap.pythonEnv} on this host: {@code ~/} is the home, relative is the project's.
+   */
+  public Path envDir(Profile profile) {
+    String dir = profile.bootstrap().pythonEnv();
+    if (dir.equals("~") || dir.startsWith("~/")) {
+      String home = context.environment().getOrDefault("HOME", System.getProperty("user.home"));
+      return Path.of(home).resolve(dir.substring(Math.min(2, dir.length()))).normalize();
+    }
+    return context.projectDir().resolve(dir).toAbsolutePath().normalize();
+  }
+}

@@ -16,6 +16,10 @@ public final class Faults {
   private final AtomicReference<String> cutPath = new AtomicReference<>("");
   private final AtomicLong cutAfter = new AtomicLong();
   private final AtomicInteger cuts = new AtomicInteger();
+  private final AtomicReference<String> stallPath = new AtomicReference<>("");
+  private final AtomicLong stallAfter = new AtomicLong();
+  private final AtomicLong stallMillis = new AtomicLong();
+  private final AtomicInteger stalls = new AtomicInteger();
   private final AtomicReference<String> corruptPath = new AtomicReference<>("");
   private final AtomicInteger corruptions = new AtomicInteger();
 
@@ -40,6 +44,18 @@ public final class Faults {
     return this;
   }
 
+  /**
+   * The next {@code count} transfers of {@code path} pause for {@code millis} after {@code bytes}
+   * body bytes, the connection open and silent (a stall, not a drop), then go on.
+   */
+  public Faults stall(String path, long bytes, long millis, int count) {
+    stallPath.set(path);
+    stallAfter.set(bytes);
+    stallMillis.set(millis);
+    stalls.set(count);
+    return this;
+  }
+
   /** The next {@code count} transfers of {@code path} have one byte flipped. */
   public Faults corrupt(String path, int count) {
     corruptPath.set(path);
@@ -51,6 +67,7 @@ public final class Faults {
     rateLimited.set(0);
     serverErrors.set(0);
     cuts.set(0);
+    stalls.set(0);
     corruptions.set(0);
     return this;
   }
@@ -67,6 +84,13 @@ public final class Faults {
   /** Body bytes after which this transfer of {@code path} is cut; -1 for none. */
   long takeCut(String path) {
     return path.equals(cutPath.get()) && take(cuts) ? cutAfter.get() : -1;
+  }
+
+  /** {bytes, millis} of a stall for this transfer of {@code path}; null for none. */
+  long[] takeStall(String path) {
+    return path.equals(stallPath.get()) && take(stalls)
+        ? new long[] {stallAfter.get(), stallMillis.get()}
+        : null;
   }
 
   boolean takeCorruption(String path) {

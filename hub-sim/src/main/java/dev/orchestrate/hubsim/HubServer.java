@@ -287,13 +287,25 @@ public final class HubServer implements AutoCloseable {
     long cutAfter = faults.takeCut(f.path());
     long flipAt = faults.takeCorruption(f.path()) ? Math.max(from, size / 2) : -1;
     long limit = cutAfter >= 0 ? Math.min(length, cutAfter) : length;
+    long[] stall = faults.takeStall(f.path());
     OutputStream out = x.getResponseBody();
     try (FileChannel ch = FileChannel.open(f.source(), StandardOpenOption.READ)) {
       ByteBuffer buf = ByteBuffer.allocate(1 << 20);
       long pos = from;
       long sent = 0;
       while (sent < limit) {
-        buf.clear().limit((int) Math.min(buf.capacity(), limit - sent));
+        if (stall != null && sent >= stall[0]) {
+          out.flush();
+          try {
+            Thread.sleep(stall[1]);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+          stall = null;
+        }
+        long chunk = stall != null && sent < stall[0] ? stall[0] - sent : buf.capacity();
+        buf.clear().limit((int) Math.min(Math.min(buf.capacity(), chunk), limit - sent));
         int n = ch.read(buf, pos);
         if (n <= 0) {
           break;
@@ -339,6 +351,14 @@ public final class HubServer implements AutoCloseable {
       if (f.has("cut")) {
         JsonNode c = f.path("cut");
         faults.cut(c.path("path").asText(), c.path("bytes").asLong(), c.path("count").asInt(1));
+      }
+      if (f.has("stall")) {
+        JsonNode c = f.path("stall");
+        faults.stall(
+            c.path("path").asText(),
+            c.path("bytes").asLong(),
+            c.path("millis").asLong(),
+            c.path("count").asInt(1));
       }
       if (f.has("corrupt")) {
         JsonNode c = f.path("corrupt");

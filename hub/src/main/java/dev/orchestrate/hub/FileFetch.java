@@ -26,14 +26,21 @@ final class FileFetch {
   private final String commit;
   private final ProgressMeter meter;
   private final PullListener listener;
+  private final Watchdog watchdog;
 
   FileFetch(
-      HubClient client, String repo, String commit, ProgressMeter meter, PullListener listener) {
+      HubClient client,
+      String repo,
+      String commit,
+      ProgressMeter meter,
+      PullListener listener,
+      Watchdog watchdog) {
     this.client = client;
     this.repo = repo;
     this.commit = commit;
     this.meter = meter;
     this.listener = listener;
+    this.watchdog = watchdog;
   }
 
   /** The hidden partial file for {@code target}. */
@@ -117,7 +124,7 @@ final class FileFetch {
         moved += have - before;
         if (have < file.size()) {
           throw new HubClient.Retryable(
-              "the connection closed after " + have + " of " + file.size() + " bytes",
+              "the connection dropped or stalled after " + have + " of " + file.size() + " bytes",
               Optional.empty(),
               null);
         }
@@ -157,7 +164,8 @@ final class FileFetch {
       throw local(part, e);
     }
     try (InputStream in = body;
-        OutputStream out = Channels.newOutputStream(ch)) {
+        OutputStream out = Channels.newOutputStream(ch);
+        Watchdog.Lease lease = watchdog.watch(in)) {
       byte[] buf = new byte[BUFFER];
       while (have < size) {
         if (Thread.currentThread().isInterrupted()) {
@@ -172,6 +180,7 @@ final class FileFetch {
         if (n < 0) {
           return have;
         }
+        lease.touch();
         try {
           out.write(buf, 0, n);
         } catch (IOException e) {

@@ -29,16 +29,25 @@ public final class SnapshotPull {
   static final Duration PROGRESS_EVERY = Duration.ofMillis(500);
   private static final String PREVIOUS_PIN = ".pin.previous.json";
 
+  /** How long a transfer may go without a byte before it is dropped and resumed. */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
   private final HubClient client;
   private final int parallel;
+  private final Duration idleTimeout;
 
   public SnapshotPull(HubClient client, int parallel) {
+    this(client, parallel, DEFAULT_IDLE_TIMEOUT);
+  }
+
+  public SnapshotPull(HubClient client, int parallel, Duration idleTimeout) {
     if (parallel < 1 || parallel > 16) {
       throw new HubException(
           HubException.Kind.USAGE, "--parallel must be 1..16, not " + parallel, "");
     }
     this.client = client;
     this.parallel = parallel;
+    this.idleTimeout = idleTimeout;
   }
 
   public PullResult pull(RepoRef ref, Path dir, PullListener listener) {
@@ -127,8 +136,9 @@ public final class SnapshotPull {
     if (files.isEmpty()) {
       return out;
     }
+    Watchdog watchdog = new Watchdog(idleTimeout);
     FileFetch fetch =
-        new FileFetch(client, listing.ref().repo(), listing.commit(), meter, listener);
+        new FileFetch(client, listing.ref().repo(), listing.commit(), meter, listener, watchdog);
     ExecutorService pool =
         Executors.newFixedThreadPool(
             Math.min(parallel, files.size()),
@@ -165,6 +175,7 @@ public final class SnapshotPull {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      watchdog.close();
     }
   }
 

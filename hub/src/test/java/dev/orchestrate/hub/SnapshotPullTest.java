@@ -58,12 +58,16 @@ class SnapshotPullTest {
   }
 
   private SnapshotPull pull(Optional<HubToken> token) {
+    return pull(token, SnapshotPull.DEFAULT_IDLE_TIMEOUT);
+  }
+
+  private SnapshotPull pull(Optional<HubToken> token, Duration idle) {
     HubSettings settings = new HubSettings(hub.endpoint(), token);
     HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     HubClient client =
         new HubClient(
             settings, http, Clock.systemUTC(), sleeps::add, RetryPolicy.standard(), new Random(7));
-    return new SnapshotPull(client, 3);
+    return new SnapshotPull(client, 3, idle);
   }
 
   private SnapshotPull pull() {
@@ -183,6 +187,23 @@ class SnapshotPullTest {
     assertTrue(resent >= 0 && resent < 64 * 1024, "re-sent " + resent + " bytes");
     assertEquals(1, hub.stats().answers(206), "one ranged request resumed the file");
     assertTrue(events.lines.stream().anyMatch(l -> l.startsWith("retry GET " + Fixtures.SHARD1)));
+    assertEquals(
+        FileDigest.of(tmp.resolve("repo").resolve(Fixtures.SHARD1), false).sha256(),
+        FileDigest.of(dir.resolve(Fixtures.SHARD1), false).sha256());
+  }
+
+  @Test
+  void aStalledTransferIsDroppedAndResumed() throws IOException {
+    Path dir = tmp.resolve("snap");
+    hub.faults().stall(Fixtures.SHARD1, 1_500_000, 4_000, 1);
+
+    pull(Optional.empty(), Duration.ofMillis(300)).pull(RepoRef.parse(REPO), dir, events);
+
+    assertTrue(
+        events.lines.stream()
+            .anyMatch(l -> l.startsWith("retry GET " + Fixtures.SHARD1) && l.contains("stalled")),
+        events.lines.toString());
+    assertEquals(1, hub.stats().answers(206), "resumed with a Range after the stall");
     assertEquals(
         FileDigest.of(tmp.resolve("repo").resolve(Fixtures.SHARD1), false).sha256(),
         FileDigest.of(dir.resolve(Fixtures.SHARD1), false).sha256());

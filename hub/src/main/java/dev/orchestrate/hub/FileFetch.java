@@ -19,7 +19,6 @@ import java.util.Optional;
  */
 final class FileFetch {
   static final int VERIFY_TRIES = 3;
-  private static final int BUFFER = 1 << 20;
 
   private final HubClient client;
   private final String repo;
@@ -165,33 +164,49 @@ final class FileFetch {
     }
     try (InputStream in = body;
         OutputStream out = Channels.newOutputStream(ch);
-        Watchdog.Lease lease = watchdog.watch(in)) {
-      byte[] buf = new byte[BUFFER];
-      while (have < size) {
+        Watchdog.Lease lease = watchdog.watch(in);
+        HashPipe pipe = new HashPipe(digest)) {
+      boolean ended = false;
+      while (have < size && !ended) {
         if (Thread.currentThread().isInterrupted()) {
           throw new HubException(HubException.Kind.INTERRUPTED, "interrupted", "");
         }
-        int n;
-        try {
-          n = in.read(buf, 0, (int) Math.min(buf.length, size - have));
-        } catch (IOException dropped) {
-          return have;
+        byte[] buf = pipe.buffer();
+        int n = 0;
+        while (n < buf.length && have + n < size) {
+          int r;
+          try {
+            r = in.read(buf, n, (int) Math.min(buf.length - n, size - have - n));
+          } catch (IOException dropped) {
+            r = -1; // what arrived before the drop is kept; the caller resumes after it
+          }
+          if (r < 0) {
+            ended = true;
+            break;
+          }
+          lease.touch();
+          n += r;
         }
-        if (n < 0) {
-          return have;
+        if (n == 0) {
+          pipe.giveBack(buf);
+          continue;
         }
-        lease.touch();
         try {
           out.write(buf, 0, n);
         } catch (IOException e) {
+          pipe.giveBack(buf);
           throw local(part, e);
         }
-        digest.update(buf, 0, n);
+        pipe.hash(buf, n);
         have += n;
         meter.add(n);
         attempts.progressed();
       }
+      pipe.drain();
       return have;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HubException(HubException.Kind.INTERRUPTED, "interrupted", "", e);
     }
   }
 

@@ -39,6 +39,7 @@ public final class HubServer implements AutoCloseable {
   private static final Pattern CDN = Pattern.compile("/repos/([^/]+)--([^/]+)/([0-9a-f]{64})");
 
   private final Map<String, SimRepo> repos = new ConcurrentHashMap<>();
+  private final Map<String, String> renamed = new ConcurrentHashMap<>();
   private final String token;
   private final Faults faults = new Faults();
   private final Stats stats = new Stats();
@@ -67,6 +68,11 @@ public final class HubServer implements AutoCloseable {
 
   public SimRepo repo(String name, boolean gated) {
     return repos.computeIfAbsent(name, n -> new SimRepo(n, gated));
+  }
+
+  /** {@code oldName} was renamed to {@code newName}: its URLs answer 307 to the new ones. */
+  public void rename(String oldName, String newName) {
+    renamed.put(oldName, newName);
   }
 
   /** The base URL to set as {@code HF_ENDPOINT}. */
@@ -104,6 +110,29 @@ public final class HubServer implements AutoCloseable {
         return;
       }
       Matcher m = API.matcher(path);
+      if (!m.matches()) {
+        m = RESOLVE.matcher(path);
+      }
+      String moved = m.matches() ? renamed.get(m.group(1) + "/" + m.group(2)) : null;
+      if (moved != null) {
+        String from = "/" + m.group(1) + "/" + m.group(2) + "/";
+        int at = path.indexOf(from);
+        x.getResponseHeaders()
+            .set(
+                "Location",
+                path.substring(0, at)
+                    + "/"
+                    + moved
+                    + "/"
+                    + path.substring(at + from.length())
+                    + (x.getRequestURI().getRawQuery() == null
+                        ? ""
+                        : "?" + x.getRequestURI().getRawQuery()));
+        stats.status(307);
+        x.sendResponseHeaders(307, -1);
+        return;
+      }
+      m = API.matcher(path);
       if (m.matches()) {
         listing(x, m.group(1) + "/" + m.group(2), decode(m.group(3)));
         return;

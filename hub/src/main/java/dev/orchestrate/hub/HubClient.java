@@ -92,10 +92,16 @@ public final class HubClient {
                 + URLEncoder.encode(ref.revision(), StandardCharsets.UTF_8)
                 + "?blobs=true");
     RetryPolicy.Attempts attempts = attempts();
+    int hops = 0;
     while (true) {
       try {
         HttpResponse<InputStream> r = send(uri, "GET", null);
         try (InputStream body = r.body()) {
+          Optional<String> location = r.headers().firstValue("Location");
+          if (isRedirect(r.statusCode()) && location.isPresent() && hops++ < MAX_REDIRECTS) {
+            uri = uri.resolve(location.get()); // a renamed repo answers 307 to its new name
+            continue;
+          }
           if (r.statusCode() != 200) {
             throw failure(r, ref, null);
           }
@@ -150,7 +156,15 @@ public final class HubClient {
       }
       files.add(new RepoFile(s.path("rfilename").asText(), size, s.path("blobId").asText(), sha));
     }
-    return new RepoListing(ref, commit, files);
+    // A renamed repo's listing names its new id: use it, so the files need no redirect each.
+    String id = root.path("id").asText("");
+    RepoRef canonical =
+        !id.isEmpty()
+                && !id.equals(ref.repo())
+                && id.matches("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")
+            ? new RepoRef(id, ref.revision())
+            : ref;
+    return new RepoListing(canonical, commit, files);
   }
 
   /**
@@ -175,7 +189,7 @@ public final class HubClient {
               "check HF_ENDPOINT: a mirror must serve the commit it is asked for");
         }
       }
-      if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
+      if (isRedirect(status)) {
         r.body().close();
         String location =
             r.headers()
@@ -240,6 +254,10 @@ public final class HubClient {
       throw new Retryable("HTTP " + status + " from " + uri.getHost(), retryAfter(r), null);
     }
     return r;
+  }
+
+  private static boolean isRedirect(int status) {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
   }
 
   static boolean sameOrigin(URI a, URI b) {

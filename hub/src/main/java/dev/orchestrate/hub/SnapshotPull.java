@@ -102,7 +102,8 @@ public final class SnapshotPull {
         total += f.size();
         files.add(new Pin.File(f.path(), f.size(), h.sha256(), f.blobId()));
       }
-      Pin pin = new Pin(Pin.SCHEMA, ref.repo(), ref.revision(), listing.commit(), "hub", files);
+      Pin pin =
+          new Pin(Pin.SCHEMA, listing.ref().repo(), ref.revision(), listing.commit(), "hub", files);
       pin.write(dir);
       removeLeftovers(dir, ours, selected);
       cache.retainOnly(names(selected));

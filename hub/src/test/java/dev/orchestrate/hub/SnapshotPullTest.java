@@ -284,6 +284,16 @@ class SnapshotPullTest {
   }
 
   @Test
+  void aRenamedRepoIsFollowedToItsNewName() {
+    hub.rename("allenai/OLMo-2-old-name", REPO);
+    PullResult r =
+        pull().pull(RepoRef.parse("allenai/OLMo-2-old-name"), tmp.resolve("snap"), events);
+    assertEquals(commit, r.pin().commit());
+    assertEquals(REPO, r.pin().repo(), "the pin names the repo by its new name");
+    assertEquals(1, hub.stats().answers(307), "only the listing was redirected");
+  }
+
+  @Test
   void notFoundErrorsAreOneLineWithAHint() {
     HubException repo =
         assertThrows(

@@ -50,6 +50,7 @@ public final class EngineJre {
           "java.base",
           "java.logging",
           "java.management",
+          "java.net.http", // the hub module: engine assets pull on the machine
           "java.sql",
           "java.xml",
           "jdk.unsupported");

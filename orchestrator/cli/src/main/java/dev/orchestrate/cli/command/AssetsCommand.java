@@ -46,17 +46,18 @@ public final class AssetsCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = {
         "Download a model revision from the Hugging Face Hub into the assets folder.",
-        "Resolves the revision (branch, tag or commit) to a commit and pins it; fetches only what",
-        "an OLMo-2 run needs (safetensors, index, configs, tokenizer files; *.bin/*.pth skipped),",
-        "a few files at a time; resumes dropped transfers with Range; checks every file against",
-        "the sha256 (or git blob id) the Hub lists before renaming it into place; writes the pin",
-        "file .pin.json last. Pulling the same commit again checks sizes and hashes and moves 0",
-        "bytes. HF_ENDPOINT selects a mirror; HF_TOKEN (or $HF_HOME/token) opens gated repos."
+        "Resolves the revision (branch, tag or commit) to a commit and pins it;",
+        "fetches only what an OLMo-2 run needs (safetensors, index, configs,",
+        "tokenizer files; *.bin/*.pth skipped), a few files at a time; resumes",
+        "dropped transfers with Range; checks every file against the sha256 (or git",
+        "blob id) the Hub lists before renaming it into place; writes the pin file",
+        ".pin.json last. Pulling the same commit again moves 0 bytes. HF_ENDPOINT",
+        "selects a mirror; HF_TOKEN (or $HF_HOME/token) opens gated repos."
       },
       footer = {
         "%nExamples:",
         "  orchestrate assets pull allenai/OLMo-2-0425-1B",
-        "  orchestrate assets pull allenai/OLMo-2-1124-7B-Instruct@main --dir llm_raw/olmo_2_7b",
+        "  orchestrate assets pull allenai/OLMo-2-1124-7B-Instruct --dir llm_raw/olmo_7b",
         "  HF_TOKEN=hf_... orchestrate assets pull allenai/OLMo-2-0425-1B --json",
         Common.EXIT_CODES
       })
@@ -103,11 +104,11 @@ public final class AssetsCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = {
         "Stage a revision already in a local Hugging Face cache, without downloading.",
-        "Reads models--ORG--NAME/snapshots/COMMIT in the cache (HF_HUB_CACHE, else $HF_HOME/hub,",
-        "else ~/.cache/huggingface/hub), checks each blob against its name (sha256 or git blob",
-        "id), and hard-links it into the assets folder (copies it across file systems): real",
-        "files, not symlinks, so sync, docker mounts and the engine can read them. Writes the",
-        "pin file with the commit."
+        "Reads models--ORG--NAME/snapshots/COMMIT in the cache (HF_HUB_CACHE, else",
+        "$HF_HOME/hub, else ~/.cache/huggingface/hub), checks each blob against its",
+        "name (sha256 or git blob id) and hard-links it into the assets folder (a",
+        "copy across file systems): real files, not symlinks, so sync, docker mounts",
+        "and the engine can read them. Writes the pin file with the commit."
       },
       footer = {
         "%nExamples:",

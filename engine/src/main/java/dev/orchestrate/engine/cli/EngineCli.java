@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       ScoreCommand.class,
       SnapshotCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      AssetsCommand.class
     })
 public final class EngineCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -47,7 +47,7 @@ public final class Main {
             ? Path.of(xdg)
             : Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".config");
     Redactor redactor = new Redactor();
-    for (String secret : new String[] {"VAST_API_KEY", "DOCKER_PASSWORD"}) {
+    for (String secret : new String[] {"VAST_API_KEY", "DOCKER_PASSWORD", "HF_TOKEN"}) {
       redactor.register(env.get(secret));
     }
     CliContext context =

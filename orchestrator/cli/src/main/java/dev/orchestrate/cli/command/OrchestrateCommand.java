@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
       SyncCommand.class,
       BuildCommand.class,
       SshCommand.class,
-      GcCommand.class
+      GcCommand.class,
+      AssetsCommand.class
     },
     footer = {
       "%nExamples:",
@@ -32,6 +33,7 @@ import picocli.CommandLine.Spec;
       "  orchestrate plan --profile vast",
       "  orchestrate up --profile cpu --prompt \"Hello\"",
       "  orchestrate status",
+      "  orchestrate assets pull allenai/OLMo-2-0425-1B",
       Common.EXIT_CODES
     })
 public final class OrchestrateCommand implements Callable<Integer> {

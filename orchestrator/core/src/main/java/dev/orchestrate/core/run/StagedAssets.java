@@ -14,13 +14,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * The assets step every target shares: the staged snapshot must exist on this host (created by the
- * profile's {@code engine.snapshotCommand} when missing), then its {@link Manifest} is built with a
- * hash cache under the state folder, so an unchanged tree costs a stat per file.
+ * profile's {@code engine.snapshotCommand} when missing, or pulled with {@code bin/engine assets
+ * pull} when {@code assets.source} is {@code hf://} and the folder's pin does not name that repo
+ * and revision), then its {@link Manifest} is built with a hash cache under the state folder, so an
+ * unchanged tree costs a stat per file.
  */
 public final class StagedAssets {
   private final Path projectDir;
@@ -45,9 +48,9 @@ public final class StagedAssets {
         "Check staged assets",
         () -> {
           String created = "";
-          if (isEmpty(dir)) {
+          if (isEmpty(dir) || !HubPin.satisfies(dir, profile.assets().hubRef())) {
             create(profile, dir, cancellation, steps.sink());
-            created = "created; ";
+            created = profile.assets().hubRef().isEmpty() ? "created; " : "pulled; ";
           }
           ManifestBuilder builder =
               new ManifestBuilder(new HashCache(cacheFile(dir)), steps.sink(), steps.clock());
@@ -65,14 +68,19 @@ public final class StagedAssets {
 
   private void create(Profile profile, Path dir, Cancellation cancellation, EventSink events)
       throws IOException {
-    if (profile.engine().snapshotCommand().isEmpty()) {
+    List<String> template =
+        profile.assets().hubRef().isEmpty()
+            ? profile.engine().snapshotCommand()
+            : List.of(
+                "bin/engine", "assets", "pull", profile.assets().hubRef(), "--dir", "{snapshot}");
+    if (template.isEmpty()) {
       throw new OrchestrateException(
           ErrorCode.FAILURE,
           "the staged assets folder " + projectDir.relativize(dir) + " is missing or empty",
-          "stage the model snapshot there, or set engine.snapshotCommand to create one");
+          "stage the model snapshot there (orchestrate assets pull ORG/NAME), set"
+              + " assets.source: hf://ORG/NAME, or set engine.snapshotCommand to create one");
     }
-    var command =
-        EngineCommand.resolve(profile.engine().snapshotCommand(), profile, profile.snapshotDir());
+    var command = EngineCommand.resolve(template, profile, profile.snapshotDir());
     LocalProcess.Exit exit =
         processes.run("snapshot", command, Map.of(), cancellation, events, h -> {});
     if (exit.cancelled()) {

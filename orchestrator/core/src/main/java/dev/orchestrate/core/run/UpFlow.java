@@ -109,7 +109,10 @@ public final class UpFlow {
       all.accept(new Notice(clock.instant(), "run " + runId + " → " + store.runDir(runId)));
       try {
         Manifest manifest = assets.prepare(profile, cancellation, steps);
-        record.updateAndGet(r -> r.withManifestHash(manifest.hash()));
+        record.updateAndGet(
+            r ->
+                r.withManifestHash(manifest.hash())
+                    .withWeights(HubPin.read(assets.dirOf(profile)).map(HubPin::pinnedRef)));
         store.write(record.get());
         checkCancelled(cancellation);
         Path runDir = store.runDir(runId);

@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * Everything worth knowing about one run, written to {@code logs/<run-id>/run.json} when it starts
  * (status RUNNING) and again when it ends, however it ends. {@code profile} is the fully resolved
  * profile as plain data; {@code metrics} are the engine's JSON-lines metrics (the last value of
- * each key wins); {@code steps} the timings of each step.
+ * each key wins); {@code steps} the timings of each step. {@code weights} names the exact weights
+ * when the snapshot came from the Hub ({@code hf://repo@commit}, from its {@code .pin.json}).
  */
 public record RunRecord(
     int schema,
@@ -27,6 +28,7 @@ public record RunRecord(
     Optional<Machine> machine,
     List<String> command,
     Optional<String> manifestHash,
+    Optional<String> weights,
     Optional<String> envFingerprint,
     Optional<String> imageDigest,
     Instant startedAt,
@@ -60,6 +62,7 @@ public record RunRecord(
     machine = machine == null ? Optional.empty() : machine;
     command = command == null ? List.of() : List.copyOf(command);
     manifestHash = manifestHash == null ? Optional.empty() : manifestHash;
+    weights = weights == null ? Optional.empty() : weights;
     envFingerprint = envFingerprint == null ? Optional.empty() : envFingerprint;
     imageDigest = imageDigest == null ? Optional.empty() : imageDigest;
     Objects.requireNonNull(startedAt, "startedAt");
@@ -88,6 +91,7 @@ public record RunRecord(
         Optional.ofNullable(host),
         Optional.empty(),
         List.of(),
+        Optional.empty(),
         Optional.empty(),
         Optional.empty(),
         Optional.empty(),
@@ -120,6 +124,13 @@ public record RunRecord(
   public RunRecord withManifestHash(String hash) {
     Copy c = new Copy(this);
     c.manifestHash = Optional.ofNullable(hash);
+    return c.build();
+  }
+
+  /** The pinned Hub weights ({@code hf://repo@commit}) the snapshot holds. */
+  public RunRecord withWeights(Optional<String> pinned) {
+    Copy c = new Copy(this);
+    c.weights = pinned;
     return c.build();
   }
 
@@ -170,6 +181,7 @@ public record RunRecord(
     private Optional<Machine> machine;
     private List<String> command;
     private Optional<String> manifestHash;
+    private Optional<String> weights;
     private Optional<String> envFingerprint;
     private Optional<String> imageDigest;
     private Optional<Instant> endedAt;
@@ -185,6 +197,7 @@ public record RunRecord(
       machine = r.machine;
       command = r.command;
       manifestHash = r.manifestHash;
+      weights = r.weights;
       envFingerprint = r.envFingerprint;
       imageDigest = r.imageDigest;
       endedAt = r.endedAt;
@@ -207,6 +220,7 @@ public record RunRecord(
           machine,
           command,
           manifestHash,
+          weights,
           envFingerprint,
           imageDigest,
           from.startedAt,

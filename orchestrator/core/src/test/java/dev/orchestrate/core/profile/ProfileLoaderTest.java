@@ -183,8 +183,10 @@ class ProfileLoaderTest {
   void impossibleValuesFromTheRecordsThemselves() throws IOException {
     write(
         "i",
-        "target:\n  type: local\nengine:\n  maxNewTokens: 0\nbootstrap:\n  cudaToolkit: latest\n");
+        "target:\n  type: local\nengine:\n  maxNewTokens: 0\nbootstrap:\n  cudaToolkit: latest\n"
+            + "assets:\n  source: allenai/OLMo-2-0425-1B\n");
     List<String> problems = problems("i");
+    assertHas(problems, "p/i.yaml:8: assets.source: expected hf://ORG/NAME[@REVISION]");
     assertHas(problems, "p/i.yaml:4: engine.maxNewTokens: must be 1 to 65536");
     assertHas(problems, "p/i.yaml:6: bootstrap.cudaToolkit: expected auto, none or a version");
   }

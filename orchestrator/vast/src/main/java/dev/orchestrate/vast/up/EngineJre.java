@@ -40,16 +40,19 @@ public final class EngineJre {
 
   /**
    * The engine's modules: a vetted fixed list, not {@code jdeps} at run time. jdeps over the
-   * engine's classpath takes ~9 s, names modules no code path loads (java.desktop through JNA's AWT
-   * helpers, java.compiler through annotation processors) and misses those reached by reflection
-   * (jdk.unsupported: sun.misc.Unsafe for gson and DJL). EngineJreTest runs {@code engine generate}
-   * (reference and custom) on this runtime and checks jdeps' answer against this list.
+   * engine's classpath takes ~9 s, names modules no code path loads (java.compiler through
+   * annotation processors; java.instrument, jdk.attach and jdk.jdi through javassist's agent
+   * classes) and misses those reached by reflection (jdk.unsupported: sun.misc.Unsafe for gson and
+   * DJL). EngineJreTest runs {@code engine generate} (reference and custom) on this runtime and
+   * checks jdeps' answer against this list.
    */
   public static final List<String> MODULES =
       List.of(
           "java.base",
+          "java.desktop", // java.beans: jinjava's EL renders the chat template (generate --chat)
           "java.logging",
           "java.management",
+          "java.net.http", // the hub module: engine assets pull on the machine
           "java.sql",
           "java.xml",
           "jdk.unsupported");

@@ -170,6 +170,12 @@ public final class EngineRuntime {
       Files.createDirectories(stage.resolve("bin"));
       Files.createSymbolicLink(stage.resolve("classes"), p.classes().toAbsolutePath());
       for (Path jar : p.jars()) {
+        if (Files.isDirectory(jar)) {
+          if (!p.isNativeFolder(jar)) { // the native library travels on its own, below
+            ClassFolderJar.write(jar, stage.resolve("lib").resolve(ClassFolderJar.nameFor(jar)));
+          }
+          continue;
+        }
         Path link = stage.resolve("lib").resolve(jar.getFileName().toString());
         if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
           Files.createSymbolicLink(link, jar.toAbsolutePath());
@@ -235,6 +241,17 @@ public final class EngineRuntime {
           d.update(Files.readAllBytes(f));
         }
         for (Path jar : jars) {
+          if (Files.isDirectory(jar)) {
+            if (!isNativeFolder(jar)) { // a sibling module's classes: its bytes, as for ours
+              try (Stream<Path> t = Files.walk(jar)) {
+                for (Path f : t.filter(Files::isRegularFile).sorted().toList()) {
+                  d.update(jar.relativize(f).toString().getBytes(StandardCharsets.UTF_8));
+                  d.update(Files.readAllBytes(f));
+                }
+              }
+            }
+            continue;
+          }
           d.update((jar.getFileName() + ":" + Files.size(jar)).getBytes(StandardCharsets.UTF_8));
         }
         if (nativeLib.isPresent()) {
@@ -247,6 +264,12 @@ public final class EngineRuntime {
         throw new UncheckedIOException("cannot read the engine runtime", e);
       }
       return HexFormat.of().formatHex(d.digest()).substring(0, 32);
+    }
+
+    /** The native module's class folder: it holds the library that ships on its own. */
+    boolean isNativeFolder(Path dir) {
+      return nativeLib.isPresent()
+          && nativeLib.get().toAbsolutePath().startsWith(dir.toAbsolutePath());
     }
 
     private static MessageDigest sha256() {

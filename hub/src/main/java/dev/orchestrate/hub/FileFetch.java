@@ -1,0 +1,220 @@
+package dev.orchestrate.hub;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+
+/**
+ * Downloads one file of a pinned commit into its folder: bytes go to a hidden {@code .<name>.part}
+ * beside the target, a dropped connection resumes with {@code Range: bytes=N-} (the part's hash is
+ * carried over, nothing is sent twice), the whole file is checked against the hash the Hub
+ * published (LFS sha256, else the git blob id) and only then fsynced and renamed into place. Bytes
+ * that do not match are thrown away and fetched again, up to {@link #VERIFY_TRIES} times.
+ */
+final class FileFetch {
+  static final int VERIFY_TRIES = 3;
+
+  private final HubClient client;
+  private final String repo;
+  private final String commit;
+  private final ProgressMeter meter;
+  private final PullListener listener;
+  private final Watchdog watchdog;
+
+  FileFetch(
+      HubClient client,
+      String repo,
+      String commit,
+      ProgressMeter meter,
+      PullListener listener,
+      Watchdog watchdog) {
+    this.client = client;
+    this.repo = repo;
+    this.commit = commit;
+    this.meter = meter;
+    this.listener = listener;
+    this.watchdog = watchdog;
+  }
+
+  /** The hidden partial file for {@code target}. */
+  static Path partOf(Path target) {
+    return target.resolveSibling("." + target.getFileName() + ".part");
+  }
+
+  /** Fetches {@code file} to {@code target}; returns its hashes and the bytes that moved. */
+  Fetched fetch(RepoFile file, Path target) throws IOException {
+    Path part = partOf(target);
+    Files.createDirectories(target.toAbsolutePath().getParent());
+    long moved = 0;
+    for (int verifyTry = 1; ; verifyTry++) {
+      long offset = Files.isRegularFile(part) ? Files.size(part) : 0;
+      if (offset > file.size()) {
+        Files.delete(part);
+        offset = 0;
+      }
+      FileDigest digest = new FileDigest(file.size(), !file.isLfs());
+      if (offset > 0) {
+        digest.update(part, offset);
+      }
+      moved += download(file, part, offset, digest);
+      FileDigest.Hashes got = digest.finish();
+      Optional<String> wrong = mismatch(file, digest.length(), got);
+      if (wrong.isEmpty()) {
+        AtomicWrite.fsync(part);
+        AtomicWrite.move(part, target);
+        return new Fetched(got, moved);
+      }
+      Files.deleteIfExists(part);
+      meter.takeBack(digest.length());
+      if (verifyTry >= VERIFY_TRIES) {
+        throw new HubException(
+            HubException.Kind.VERIFY,
+            file.path() + " failed verification " + verifyTry + " times: " + wrong.get(),
+            "the bytes served differ from what the Hub lists for commit "
+                + commit
+                + "; check HF_ENDPOINT or any proxy in between");
+      }
+      listener.rejected(file, wrong.get());
+    }
+  }
+
+  /** The hashes of a verified file and the bytes that came over the network for it. */
+  record Fetched(FileDigest.Hashes hashes, long moved) {}
+
+  private static Optional<String> mismatch(RepoFile file, long length, FileDigest.Hashes got) {
+    if (length != file.size()) {
+      return Optional.of("got " + length + " bytes, the Hub lists " + file.size());
+    }
+    if (file.isLfs()) {
+      String want = file.lfsSha256().get();
+      return want.equalsIgnoreCase(got.sha256())
+          ? Optional.empty()
+          : Optional.of("sha256 " + got.sha256() + ", the Hub lists " + want);
+    }
+    return file.blobId().equalsIgnoreCase(got.blobId())
+        ? Optional.empty()
+        : Optional.of("git blob id " + got.blobId() + ", the Hub lists " + file.blobId());
+  }
+
+  /** Appends bytes {@code offset..size} to {@code part}, resuming after drops. */
+  private long download(RepoFile file, Path part, long offset, FileDigest digest)
+      throws IOException {
+    RetryPolicy.Attempts attempts = client.attempts();
+    long moved = 0;
+    long have = offset;
+    while (have < file.size()) {
+      try {
+        HubClient.Opened opened = client.open(repo, commit, file.path(), have);
+        if (opened.startsAt() != have) {
+          // The server ignored our range: start the file over.
+          meter.takeBack(digest.length() - moved);
+          Files.deleteIfExists(part);
+          digest.reset();
+          have = 0;
+        }
+        long before = have;
+        have = copy(opened.body(), part, have, file.size(), digest, attempts);
+        moved += have - before;
+        if (have < file.size()) {
+          throw new HubClient.Retryable(
+              "the connection dropped or stalled after " + have + " of " + file.size() + " bytes",
+              Optional.empty(),
+              null);
+        }
+      } catch (HubClient.Retryable e) {
+        client.pause(attempts, e, "GET " + file.path(), listener);
+        have = Files.isRegularFile(part) ? Files.size(part) : 0;
+      } catch (IOException e) {
+        client.pause(
+            attempts,
+            new HubClient.Retryable("GET " + file.path() + " failed: " + e, Optional.empty(), e),
+            "GET " + file.path(),
+            listener);
+      }
+    }
+    return moved;
+  }
+
+  /**
+   * Appends the body to {@code part} until it ends or the file is complete; returns the new length.
+   * A broken connection ends the copy quietly (the caller resumes); a failing disk throws.
+   */
+  private long copy(
+      InputStream body,
+      Path part,
+      long have,
+      long size,
+      FileDigest digest,
+      RetryPolicy.Attempts attempts)
+      throws IOException {
+    FileChannel ch;
+    try {
+      ch =
+          FileChannel.open(
+              part, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      body.close();
+      throw local(part, e);
+    }
+    try (InputStream in = body;
+        OutputStream out = Channels.newOutputStream(ch);
+        Watchdog.Lease lease = watchdog.watch(in);
+        HashPipe pipe = new HashPipe(digest)) {
+      boolean ended = false;
+      while (have < size && !ended) {
+        if (Thread.currentThread().isInterrupted()) {
+          throw new HubException(HubException.Kind.INTERRUPTED, "interrupted", "");
+        }
+        byte[] buf = pipe.buffer();
+        int n = 0;
+        while (n < buf.length && have + n < size) {
+          int r;
+          try {
+            r = in.read(buf, n, (int) Math.min(buf.length - n, size - have - n));
+          } catch (IOException dropped) {
+            r = -1; // what arrived before the drop is kept; the caller resumes after it
+          }
+          if (r < 0) {
+            ended = true;
+            break;
+          }
+          lease.touch();
+          n += r;
+        }
+        if (n == 0) {
+          pipe.giveBack(buf);
+          continue;
+        }
+        try {
+          out.write(buf, 0, n);
+        } catch (IOException e) {
+          pipe.giveBack(buf);
+          throw local(part, e);
+        }
+        pipe.hash(buf, n);
+        have += n;
+        meter.add(n);
+        attempts.progressed();
+      }
+      pipe.drain();
+      return have;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HubException(HubException.Kind.INTERRUPTED, "interrupted", "", e);
+    }
+  }
+
+  private static HubException local(Path part, IOException e) {
+    return new HubException(
+        HubException.Kind.LOCAL,
+        "cannot write " + part + ": " + e.getMessage(),
+        "check free space and permissions in " + part.toAbsolutePath().getParent(),
+        e);
+  }
+}

@@ -99,7 +99,7 @@ public final class HubClient {
     int hops = 0;
     while (true) {
       try {
-        HttpResponse<InputStream> r = send(uri, "GET", null);
+        HttpResponse<InputStream> r = get(uri);
         try (InputStream body = r.body()) {
           Optional<String> location = r.headers().firstValue("Location");
           if (isRedirect(r.statusCode()) && location.isPresent() && hops++ < MAX_REDIRECTS) {
@@ -262,16 +262,10 @@ public final class HubClient {
     return c;
   }
 
-  private HttpResponse<InputStream> send(URI uri, String method, String range)
-      throws Retryable, IOException {
+  /** A GET of the listing over the {@link HttpClient}; 429 and 5xx are {@link Retryable}. */
+  private HttpResponse<InputStream> get(URI uri) throws Retryable, IOException {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(uri)
-            .timeout(HEADERS_TIMEOUT)
-            .method(method, HttpRequest.BodyPublishers.noBody())
-            .header("User-Agent", USER_AGENT);
-    if (range != null) {
-      b.header("Range", range);
-    }
+        HttpRequest.newBuilder(uri).timeout(HEADERS_TIMEOUT).GET().header("User-Agent", USER_AGENT);
     if (settings.token().isPresent() && sameOrigin(uri, settings.endpoint())) {
       b.header("Authorization", "Bearer " + settings.token().get().value());
     }

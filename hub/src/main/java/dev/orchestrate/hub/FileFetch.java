@@ -20,6 +20,12 @@ import java.util.Optional;
 final class FileFetch {
   static final int VERIFY_TRIES = 3;
 
+  /**
+   * Bytes per write(2). Small writes from a cache-hot buffer cost a third of the system time of 1
+   * MiB ones copying into the page cache (measured: 1.6-2 s against ~5 s per 2.8 GB).
+   */
+  private static final int WRITE_SLICE = 16 << 10;
+
   private final HubClient client;
   private final String repo;
   private final String commit;
@@ -119,7 +125,7 @@ final class FileFetch {
           have = 0;
         }
         long before = have;
-        have = copy(opened.body(), part, have, file.size(), digest, attempts);
+        have = copy(opened, part, have, file.size(), digest, attempts);
         moved += have - before;
         if (have < file.size()) {
           throw new HubClient.Retryable(
@@ -146,7 +152,7 @@ final class FileFetch {
    * A broken connection ends the copy quietly (the caller resumes); a failing disk throws.
    */
   private long copy(
-      InputStream body,
+      HubClient.Opened opened,
       Path part,
       long have,
       long size,
@@ -159,12 +165,12 @@ final class FileFetch {
           FileChannel.open(
               part, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     } catch (IOException e) {
-      body.close();
+      opened.abort().close();
       throw local(part, e);
     }
-    try (InputStream in = body;
+    try (InputStream in = opened.body();
         OutputStream out = Channels.newOutputStream(ch);
-        Watchdog.Lease lease = watchdog.watch(in);
+        Watchdog.Lease lease = watchdog.watch(opened.abort());
         HashPipe pipe = new HashPipe(digest)) {
       boolean ended = false;
       while (have < size && !ended) {
@@ -192,7 +198,9 @@ final class FileFetch {
           continue;
         }
         try {
-          out.write(buf, 0, n);
+          for (int off = 0; off < n; off += WRITE_SLICE) {
+            out.write(buf, off, Math.min(WRITE_SLICE, n - off));
+          }
         } catch (IOException e) {
           pipe.giveBack(buf);
           throw local(part, e);

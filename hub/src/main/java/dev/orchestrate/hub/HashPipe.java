@@ -13,8 +13,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * order (one hasher thread).
  */
 final class HashPipe implements AutoCloseable {
-  private static final int BUFFERS = 4;
-  static final int BUFFER_SIZE = 1 << 20;
+  // 128 KiB: one socket read's worth (the JDK reads at most that per call), small enough to stay in
+  // the caches between receive, write and hash; 16 of them keep the hasher fed.
+  private static final int BUFFERS = 16;
+  static final int BUFFER_SIZE = 1 << 17;
 
   private final FileDigest digest;
   private final ArrayBlockingQueue<byte[]> free = new ArrayBlockingQueue<>(BUFFERS);

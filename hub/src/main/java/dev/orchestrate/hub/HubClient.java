@@ -2,8 +2,10 @@ package dev.orchestrate.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -15,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -29,6 +32,7 @@ public final class HubClient {
   private static final int MAX_REDIRECTS = 5;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(20);
   private static final Duration HEADERS_TIMEOUT = Duration.ofSeconds(60);
+  private static final String USER_AGENT = "orchestrate-hub/0.1";
 
   private final HubSettings settings;
   private final HttpClient http;
@@ -95,7 +99,7 @@ public final class HubClient {
     int hops = 0;
     while (true) {
       try {
-        HttpResponse<InputStream> r = send(uri, "GET", null);
+        HttpResponse<InputStream> r = get(uri);
         try (InputStream body = r.body()) {
           Optional<String> location = r.headers().firstValue("Location");
           if (isRedirect(r.statusCode()) && location.isPresent() && hops++ < MAX_REDIRECTS) {
@@ -103,7 +107,7 @@ public final class HubClient {
             continue;
           }
           if (r.statusCode() != 200) {
-            throw failure(r, ref, null);
+            throw failure(r.statusCode(), h -> r.headers().firstValue(h), ref, null);
           }
           return parse(ref, json.readTree(body));
         }
@@ -170,6 +174,10 @@ public final class HubClient {
   /**
    * Opens {@code path} at {@code commit} from byte {@code offset}, following redirects. The answer
    * is 200 (whole file; the server ignored the range) or 206; anything else throws.
+   *
+   * <p>File bodies go over {@link HttpURLConnection}, not the {@link HttpClient} the listing uses:
+   * on a 3 GB file the HttpClient's 16 KiB buffers and selector thread cost ~4x the CPU (most of it
+   * system time) of a blocking socket read into the caller's buffer (docs/assets.md, Measured).
    */
   public Opened open(String repo, String commit, String path, long offset)
       throws Retryable, IOException {
@@ -177,38 +185,36 @@ public final class HubClient {
         URI.create(settings.endpoint() + "/" + repo + "/resolve/" + commit + "/" + encode(path));
     String range = offset > 0 ? "bytes=" + offset + "-" : null;
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      HttpResponse<InputStream> r = send(uri, "GET", range);
-      int status = r.statusCode();
+      HttpURLConnection c = connect(uri, range);
+      int status = c.getResponseCode();
       if (hop == 0) {
-        Optional<String> served = r.headers().firstValue("X-Repo-Commit");
-        if (served.isPresent() && !served.get().equals(commit)) {
-          r.body().close();
+        String served = c.getHeaderField("X-Repo-Commit");
+        if (served != null && !served.equals(commit)) {
+          c.disconnect();
           throw new HubException(
               HubException.Kind.TRANSFER,
-              "the Hub served " + path + " from commit " + served.get() + ", not " + commit,
+              "the Hub served " + path + " from commit " + served + ", not " + commit,
               "check HF_ENDPOINT: a mirror must serve the commit it is asked for");
         }
       }
       if (isRedirect(status)) {
-        r.body().close();
-        String location =
-            r.headers()
-                .firstValue("Location")
-                .orElseThrow(
-                    () -> new Retryable("redirect without a Location", Optional.empty(), null));
+        String location = c.getHeaderField("Location");
+        c.disconnect();
+        if (location == null) {
+          throw new Retryable("redirect without a Location", Optional.empty(), null);
+        }
         uri = uri.resolve(location);
         continue;
       }
       if (status == 200 || status == 206) {
-        return new Opened(r, status == 206 ? offset : 0);
+        return new Opened(c.getInputStream(), c::disconnect, status == 206 ? offset : 0);
       }
+      c.disconnect();
       if (status == 416 && offset > 0) {
-        r.body().close();
-        return new Opened(null, offset); // nothing left to send
+        return new Opened(InputStream.nullInputStream(), () -> {}, offset); // nothing left to send
       }
-      try (InputStream ignored = r.body()) {
-        throw failure(r, new RepoRef(repo, commit), path);
-      }
+      throw failure(
+          status, h -> Optional.ofNullable(c.getHeaderField(h)), new RepoRef(repo, commit), path);
     }
     throw new HubException(
         HubException.Kind.TRANSFER,
@@ -216,23 +222,50 @@ public final class HubClient {
         "check HF_ENDPOINT and any proxy in between");
   }
 
-  /** An open body and the byte offset it starts at. */
-  public record Opened(HttpResponse<InputStream> response, long startsAt) {
-    public InputStream body() {
-      return response == null ? InputStream.nullInputStream() : response.body();
+  /**
+   * An open body, what aborts it from another thread (closing the connection, which fails a blocked
+   * read), and the byte offset it starts at.
+   */
+  public record Opened(InputStream body, Closeable abort, long startsAt) {}
+
+  /**
+   * A GET of {@code uri} with its response headers in (the status is cached in the connection);
+   * 429, 5xx and a failed connection are {@link Retryable}.
+   */
+  private HttpURLConnection connect(URI uri, String range) throws Retryable {
+    HttpURLConnection c;
+    int status;
+    try {
+      c = (HttpURLConnection) uri.toURL().openConnection();
+      c.setInstanceFollowRedirects(false); // we follow them, without the token
+      c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+      c.setReadTimeout((int) HEADERS_TIMEOUT.toMillis());
+      c.setRequestProperty("User-Agent", USER_AGENT);
+      if (range != null) {
+        c.setRequestProperty("Range", range);
+      }
+      if (settings.token().isPresent() && sameOrigin(uri, settings.endpoint())) {
+        c.setRequestProperty("Authorization", "Bearer " + settings.token().get().value());
+      }
+      status = c.getResponseCode();
+    } catch (IOException e) {
+      throw new Retryable(
+          "connection to " + uri.getHost() + ":" + port(uri) + " failed: " + e,
+          Optional.empty(),
+          e);
     }
+    if (status == 429 || status >= 500) {
+      Optional<Duration> after = retryAfter(Optional.ofNullable(c.getHeaderField("Retry-After")));
+      c.disconnect();
+      throw new Retryable("HTTP " + status + " from " + uri.getHost(), after, null);
+    }
+    return c;
   }
 
-  private HttpResponse<InputStream> send(URI uri, String method, String range)
-      throws Retryable, IOException {
+  /** A GET of the listing over the {@link HttpClient}; 429 and 5xx are {@link Retryable}. */
+  private HttpResponse<InputStream> get(URI uri) throws Retryable, IOException {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(uri)
-            .timeout(HEADERS_TIMEOUT)
-            .method(method, HttpRequest.BodyPublishers.noBody())
-            .header("User-Agent", "orchestrate-hub/0.1");
-    if (range != null) {
-      b.header("Range", range);
-    }
+        HttpRequest.newBuilder(uri).timeout(HEADERS_TIMEOUT).GET().header("User-Agent", USER_AGENT);
     if (settings.token().isPresent() && sameOrigin(uri, settings.endpoint())) {
       b.header("Authorization", "Bearer " + settings.token().get().value());
     }
@@ -251,7 +284,10 @@ public final class HubClient {
     int status = r.statusCode();
     if (status == 429 || status >= 500) {
       r.body().close();
-      throw new Retryable("HTTP " + status + " from " + uri.getHost(), retryAfter(r), null);
+      throw new Retryable(
+          "HTTP " + status + " from " + uri.getHost(),
+          retryAfter(r.headers().firstValue("Retry-After")),
+          null);
     }
     return r;
   }
@@ -270,17 +306,15 @@ public final class HubClient {
     return u.getPort() >= 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
   }
 
-  private static Optional<Duration> retryAfter(HttpResponse<?> r) {
-    return r.headers()
-        .firstValue("Retry-After")
-        .flatMap(
-            v -> {
-              try {
-                return Optional.of(Duration.ofSeconds(Long.parseLong(v.strip())));
-              } catch (NumberFormatException e) {
-                return Optional.empty(); // an HTTP date: fall back to our own backoff
-              }
-            });
+  private static Optional<Duration> retryAfter(Optional<String> header) {
+    return header.flatMap(
+        v -> {
+          try {
+            return Optional.of(Duration.ofSeconds(Long.parseLong(v.strip())));
+          } catch (NumberFormatException e) {
+            return Optional.empty(); // an HTTP date: fall back to our own backoff
+          }
+        });
   }
 
   private static String encode(String path) {
@@ -295,9 +329,9 @@ public final class HubClient {
   }
 
   /** The one-line error for a 4xx answer (the body is never shown: it may echo the request). */
-  private HubException failure(HttpResponse<?> r, RepoRef ref, String path) {
-    String code = r.headers().firstValue("X-Error-Code").orElse("");
-    int status = r.statusCode();
+  private HubException failure(
+      int status, Function<String, Optional<String>> header, RepoRef ref, String path) {
+    String code = header.apply("X-Error-Code").orElse("");
     String page = settings.endpoint() + "/" + ref.repo();
     boolean hasToken = settings.token().isPresent();
     if (code.equals("RepoNotFound")) {

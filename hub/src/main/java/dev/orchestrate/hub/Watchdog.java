@@ -10,9 +10,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Closes a download's body when no byte has arrived for {@code idle}: the JDK's HttpClient has no
- * read timeout once headers are in, and a connection that stalls without dropping would otherwise
- * hang a pull for ever. The blocked read then fails and the transfer resumes with {@code Range}.
+ * Aborts a download (closes its connection) when no byte has arrived for {@code idle}, so a
+ * connection that stalls without dropping cannot hang a pull: the pull's own stall limit, whatever
+ * read timeout the HTTP layer has. The blocked read then fails and the transfer resumes with {@code
+ * Range}.
  */
 final class Watchdog implements AutoCloseable {
   private final long idleNanos;
@@ -32,7 +33,10 @@ final class Watchdog implements AutoCloseable {
     timer.scheduleWithFixedDelay(this::check, every, every, TimeUnit.MILLISECONDS);
   }
 
-  /** Starts watching {@code body}; {@link Lease#touch()} on every read that returns bytes. */
+  /**
+   * Starts watching the transfer that {@code body} aborts; {@link Lease#touch()} on every read that
+   * returns bytes.
+   */
   Lease watch(Closeable body) {
     Lease lease = new Lease(body);
     watched.put(lease, Boolean.TRUE);

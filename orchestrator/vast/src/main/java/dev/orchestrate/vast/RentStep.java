@@ -14,7 +14,6 @@ import dev.orchestrate.core.step.UpState;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.TargetContext;
-import dev.orchestrate.vast.up.BudgetGuard;
 import dev.orchestrate.vast.up.IdleWatchdog;
 import dev.orchestrate.vast.up.LeaseKeeper;
 import java.time.Duration;
@@ -214,9 +213,5 @@ final class RentStep implements Step {
       parts.add("image " + v.image());
     }
     return "the cheapest offer of " + String.join(", ", parts);
-  }
-
-  BudgetGuard budgetOf(VastSection v) {
-    return target.budget(v);
   }
 }

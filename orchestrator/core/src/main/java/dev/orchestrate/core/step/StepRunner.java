@@ -6,6 +6,7 @@ import dev.orchestrate.core.event.StepEnded;
 import dev.orchestrate.core.event.StepStarted;
 import dev.orchestrate.core.event.Warning;
 import dev.orchestrate.core.retry.Retrier;
+import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.target.Ledger;
 import dev.orchestrate.core.target.LedgerEntry;
 import dev.orchestrate.core.target.Machine;
@@ -53,6 +54,9 @@ public final class StepRunner {
   private final Ledger ledger;
   private final MachineProbe probe;
   private final Listener listener;
+
+  /** How often a step's machine is asked after when nothing went wrong (a backstop). */
+  private static final Duration WATCH_EVERY = Duration.ofSeconds(15);
 
   public StepRunner(
       Clock clock, Sleeper sleeper, Ledger ledger, MachineProbe probe, Listener listener) {
@@ -121,23 +125,44 @@ public final class StepRunner {
     Instant start = clock.instant();
     state.events().accept(new StepStarted(start, step.id().id(), step.title()));
     AtomicReference<OrchestrateException> gone = new AtomicReference<>();
+    // The step works under its own stop signal: Ctrl-C, or its machine found gone meanwhile.
+    Cancellation stop = new Cancellation();
+    state.cancellation().onCancel(stop::cancel);
+    GoneWatch watch = watch(step, state, stop);
+    UpState working = state.withCancellation(stop);
+    if (watch != null) {
+      working =
+          working.withEvents(
+              e -> {
+                state.events().accept(e);
+                if (e instanceof Warning) {
+                  watch.poke();
+                }
+              });
+    }
+    UpState given = working;
     try {
       StepResult r =
           step.retryPolicy().isEmpty()
-              ? step.run(state)
-              : new Retrier(clock, sleeper, state.events())
+              ? step.run(given)
+              : new Retrier(clock, sleeper, given.events())
                   .get(
                       step.retryPolicy().get(),
                       step.title(),
                       // before each retry: Ctrl-C, or a machine that is gone, ends the step
-                      () -> state.cancellation().isCancelled() || isGone(step, state, gone),
-                      () -> step.run(state));
+                      () -> stop.isCancelled() || isGone(step, state, gone, watch),
+                      () -> step.run(given));
       end(state, step, start, r.outcome(), r.detail());
-      return r;
+      return new StepResult(
+          r.state().withCancellation(state.cancellation()).withEvents(state.events()),
+          r.outcome(),
+          r.detail(),
+          r.again());
     } catch (Exception e) {
       OrchestrateException error = wrap(step, e, state);
-      if (gone.get() == null && error.code() != ErrorCode.INTERRUPTED) {
-        isGone(step, state, gone);
+      if (gone.get() == null
+          && (error.code() != ErrorCode.INTERRUPTED || !state.cancellation().isCancelled())) {
+        isGone(step, state, gone, watch);
       }
       if (gone.get() != null) {
         end(state, step, start, StepEnded.Outcome.FAILED, gone.get().getMessage());
@@ -145,11 +170,31 @@ public final class StepRunner {
       }
       end(state, step, start, StepEnded.Outcome.FAILED, error.getMessage());
       throw error;
+    } finally {
+      if (watch != null) {
+        watch.close();
+      }
     }
   }
 
-  /** Asks the probe once; a gone machine's error is left in {@code gone}. */
-  private boolean isGone(Step step, UpState state, AtomicReference<OrchestrateException> gone) {
+  /** A watch on the step's machine, where the target can tell whether it is gone. */
+  private GoneWatch watch(Step step, UpState state, Cancellation stop) {
+    if (probe == MachineProbe.NONE
+        || state.machine().isEmpty()
+        || step.id().phase() == StepId.Phase.SETTLE) {
+      return null;
+    }
+    // While the engine runs (hours) only trouble makes it ask; preparing a machine is short.
+    Duration every = step.id().phase() == StepId.Phase.RUN ? Duration.ofHours(1) : WATCH_EVERY;
+    return new GoneWatch(probe, state.machine().get(), every, stop::cancel);
+  }
+
+  /** Whether the machine is gone (the watch saw it, or the probe says so now). */
+  private boolean isGone(
+      Step step, UpState state, AtomicReference<OrchestrateException> gone, GoneWatch watch) {
+    if (gone.get() == null && watch != null) {
+      watch.gone().map(s -> goneError(step, s, null)).ifPresent(gone::set);
+    }
     if (gone.get() == null) {
       gone(step, state, null).ifPresent(gone::set);
     }
@@ -192,27 +237,23 @@ public final class StepRunner {
     }
     return status
         .filter(s -> s.state() == MachineStatus.State.GONE)
-        .map(
-            s ->
-                new OrchestrateException(
-                    ErrorCode.PROVIDER,
-                    m.target() == dev.orchestrate.core.profile.TargetType.VAST
-                        ? "instance "
-                            + m.id()
-                            + " was destroyed (by `orchestrate down`?) during "
-                            + step.id()
-                            + " ("
-                            + s.detail()
-                            + ")"
-                        : "machine "
-                            + m.id()
-                            + " is gone (by `orchestrate down`?) during "
-                            + step.id()
-                            + " ("
-                            + s.detail()
-                            + ")",
-                    "`orchestrate up` provides a new one; `orchestrate status` shows what is held",
-                    error));
+        .map(s -> goneError(step, s, error));
+  }
+
+  private static OrchestrateException goneError(
+      Step step, MachineStatus s, OrchestrateException cause) {
+    Machine m = s.machine();
+    return new OrchestrateException(
+        ErrorCode.PROVIDER,
+        (m.target() == dev.orchestrate.core.profile.TargetType.VAST ? "instance " : "machine ")
+            + m.id()
+            + " was destroyed (by `orchestrate down`?) during "
+            + step.id()
+            + " ("
+            + s.detail()
+            + ")",
+        "`orchestrate up` provides a new one; `orchestrate status` shows what is held",
+        cause);
   }
 
   /** Undoes, newest first, what the acquire-phase steps before {@code failed} made. */

@@ -157,6 +157,30 @@ public record UpState(
         held);
   }
 
+  /** The same state whose work stops on {@code c} (the runner's per-step signal). */
+  public UpState withCancellation(Cancellation c) {
+    return new UpState(
+        runId, profile, host, runDir, assetsDir, c, events, teardown, assets, machine, result,
+        held);
+  }
+
+  /** The same state whose events go to {@code sink}. */
+  public UpState withEvents(EventSink sink) {
+    return new UpState(
+        runId,
+        profile,
+        host,
+        runDir,
+        assetsDir,
+        cancellation,
+        sink,
+        teardown,
+        assets,
+        machine,
+        result,
+        held);
+  }
+
   /** This state, also holding {@code resource} open under {@code name} until the run ends. */
   public UpState holding(String name, AutoCloseable resource) {
     Map<String, AutoCloseable> more = new LinkedHashMap<>(held);

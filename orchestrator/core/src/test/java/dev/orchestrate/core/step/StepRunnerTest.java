@@ -197,6 +197,49 @@ class StepRunnerTest {
   }
 
   @Test
+  void aStepStillRetryingInsideIsStoppedOnceItsMachineIsFoundGone() {
+    java.util.concurrent.atomic.AtomicBoolean destroyed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    MachineProbe probe =
+        m ->
+            Optional.of(
+                new MachineStatus(
+                    m,
+                    destroyed.get() ? MachineStatus.State.GONE : MachineStatus.State.RUNNING,
+                    destroyed.get() ? "not on Vast any more" : "running",
+                    0));
+    // A sync that keeps reconnecting (and says so) until it is stopped.
+    Step stubborn =
+        new Recorded(
+            StepId.SYNC,
+            Optional.empty(),
+            s -> {
+              destroyed.set(true);
+              while (!s.cancellation().isCancelled()) {
+                s.events().accept(new Warning(Instant.now(), "connection lost", "reconnecting"));
+                try {
+                  Thread.sleep(20);
+                } catch (InterruptedException e) {
+                  throw new IllegalStateException(e);
+                }
+              }
+              throw new OrchestrateException(ErrorCode.INTERRUPTED, "stopped", null);
+            });
+    long t0 = System.nanoTime();
+    StepRunner.Outcome o =
+        runner(probe).run(List.of(rents(), stubborn, ok(StepId.LAUNCH)), start(Teardown.KEEP));
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    assertTrue(ms < 5_000, ms + " ms");
+    OrchestrateException e = o.failure().orElseThrow();
+    assertTrue(
+        e.getMessage()
+            .startsWith("instance 4242 was destroyed (by `orchestrate down`?) during sync"),
+        e.getMessage());
+    assertTrue(!cancellation.isCancelled(), "the run itself was not interrupted");
+    assertEquals(List.of("provision", "sync"), ran);
+  }
+
+  @Test
   void ctrlCBetweenStepsStopsThereUndoesAndStillSettles() {
     Step cancels =
         new Recorded(

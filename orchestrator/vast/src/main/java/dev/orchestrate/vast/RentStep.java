@@ -7,6 +7,7 @@ import dev.orchestrate.core.event.Warning;
 import dev.orchestrate.core.plan.PlanText;
 import dev.orchestrate.core.plan.PlannedStep;
 import dev.orchestrate.core.profile.VastSection;
+import dev.orchestrate.core.retry.RetryPolicyName;
 import dev.orchestrate.core.step.Step;
 import dev.orchestrate.core.step.StepId;
 import dev.orchestrate.core.step.StepResult;
@@ -194,8 +195,11 @@ final class RentStep implements Step {
     }
   }
 
+  // With retryOtherMachine, as many rentals as the other-machine policy tries.
   private static int maxMachines(VastSection v) {
-    return Boolean.TRUE.equals(v.retryOtherMachine()) ? 2 : 1;
+    return Boolean.TRUE.equals(v.retryOtherMachine())
+        ? RetryPolicyName.OTHER_MACHINE.spec().maxAttempts()
+        : 1;
   }
 
   static String offerQuery(VastSection v) {

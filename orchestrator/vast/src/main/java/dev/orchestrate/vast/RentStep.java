@@ -117,7 +117,6 @@ final class RentStep implements Step {
     Rental r = api.provisioner(session.sshProbe()).provision(req, events, Set.copyOf(badMachines));
     rentals++;
     Integer gpus = r.offer().offer().numGpus();
-    Long host = r.offer().offer().machineId();
     Machine m =
         r.machine()
             .with(VastAttributes.OFFER, r.offer().describe())
@@ -127,8 +126,7 @@ final class RentStep implements Step {
             .with(
                 VastAttributes.BUDGET_USD,
                 java.util.Optional.ofNullable(v.budget() == null ? null : v.budget().maxTotalUsd()))
-            .with(VastAttributes.GPUS, gpus == null ? 0L : gpus.longValue())
-            .with(VastAttributes.HOST_MACHINE, host == null ? 0L : host);
+            .with(VastAttributes.GPUS, gpus == null ? 0L : gpus.longValue());
     LeaseKeeper lease =
         LeaseKeeper.renewing(
             session.connector(), session.remoteMachine().endpoint(m), idle.dividedBy(4));

@@ -51,7 +51,7 @@ public final class SyncCommand implements Callable<Integer> {
     Manifest manifest =
         new Steps(events, c.clock())
             .run(
-                "assets",
+                dev.orchestrate.core.step.StepId.ASSETS.id(),
                 "Check staged assets",
                 () -> {
                   StagedAssets.Staged staged =

@@ -2,7 +2,9 @@ package dev.orchestrate.cli;
 
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.local.LocalTarget;
+import dev.orchestrate.core.plan.PlanRequest;
 import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.step.Step;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.Machine;
@@ -21,8 +23,8 @@ import java.util.Map;
 
 /**
  * Which code serves which target type. Each target module adds one line to {@link #registry()}; a
- * type without a factory still plans (the standard plan) and answers everything else with an
- * UNSUPPORTED error naming the module that has not landed.
+ * type without a factory plans no step and answers everything else with an UNSUPPORTED error naming
+ * the module that has not landed.
  */
 public final class Targets {
   private final Map<TargetType, TargetFactory> factories;
@@ -116,9 +118,10 @@ public final class Targets {
               + " registers no TargetFactory in dev.orchestrate.cli.Targets)");
     }
 
+    /** Nothing to run: {@code plan} shows an empty list, {@code up} is refused first. */
     @Override
-    public Machine acquire(UpRequest request, EventSink events) {
-      throw missing("up");
+    public List<Step> steps(PlanRequest request) {
+      return List.of();
     }
 
     @Override

@@ -229,7 +229,7 @@ final class VastSession {
           context.clock(),
           context.sleeper(),
           probe,
-          Map.of("api", baseUrl.toString()));
+          Map.of(VastAttributes.API.key(), baseUrl.toString()));
     }
 
     Reaper reaper() {
@@ -245,7 +245,7 @@ final class VastSession {
     /** A machine as gc and status show it, from what Vast says about an instance. */
     Machine machineOf(Instance i) {
       Map<String, String> attrs = new TreeMap<>();
-      attrs.put("api", baseUrl.toString());
+      attrs.put(VastAttributes.API.key(), baseUrl.toString());
       if (i.gpuName() != null) {
         attrs.put("gpu", (i.numGpus() == null ? 1 : i.numGpus()) + "x " + i.gpuName());
       }

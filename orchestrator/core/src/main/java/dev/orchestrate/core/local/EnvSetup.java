@@ -2,11 +2,13 @@ package dev.orchestrate.core.local;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
-import dev.orchestrate.core.event.Steps;
+import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Warning;
 import dev.orchestrate.core.host.CudaMatrix;
 import dev.orchestrate.core.host.HostFacts;
 import dev.orchestrate.core.io.AtomicFiles;
+import dev.orchestrate.core.plan.PlanText;
+import dev.orchestrate.core.plan.PlannedStep;
 import dev.orchestrate.core.profile.BootstrapSection;
 import dev.orchestrate.core.profile.EngineBackend;
 import dev.orchestrate.core.profile.Profile;
@@ -14,10 +16,17 @@ import dev.orchestrate.core.profile.SystemPackages;
 import dev.orchestrate.core.profile.TorchIndex;
 import dev.orchestrate.core.profile.YamlEnum;
 import dev.orchestrate.core.run.Cancellation;
+import dev.orchestrate.core.step.Step;
+import dev.orchestrate.core.step.StepId;
+import dev.orchestrate.core.step.StepResult;
+import dev.orchestrate.core.step.UpState;
+import dev.orchestrate.core.target.MachineAttributes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -25,54 +34,85 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Prepares this host as the profile's {@code bootstrap} section asks — system packages (with sudo
- * when allowed), a python env with the right torch wheels for the hf backend — and writes a
- * fingerprint marker, so the next run with the same inputs skips the step.
+ * The env step on this host: prepares it as the profile's {@code bootstrap} section asks — system
+ * packages (with sudo when allowed), a python env with the right torch wheels for the hf backend —
+ * and writes a fingerprint marker, so the next run with the same inputs skips the step. The machine
+ * it hands on is this host, carrying that fingerprint.
  */
-final class EnvSetup {
+final class EnvSetup implements Step {
   private final Path projectDir;
   private final Path stateDir;
   private final LocalProcess processes;
+  private final Clock clock;
+  private final Profile plannedProfile;
+  private final HostFacts plannedHost;
   private final CudaMatrix cuda = new CudaMatrix();
 
-  EnvSetup(Path projectDir, Path stateDir, LocalProcess processes) {
+  /** {@code profile} and {@code host}: what the plan describes. */
+  EnvSetup(
+      Path projectDir,
+      Path stateDir,
+      LocalProcess processes,
+      Clock clock,
+      Profile profile,
+      HostFacts host) {
     this.projectDir = projectDir;
     this.stateDir = stateDir;
     this.processes = processes;
+    this.clock = clock;
+    this.plannedProfile = profile;
+    this.plannedHost = host;
   }
 
-  /** Runs the env step; returns the fingerprint. */
-  String prepare(Profile profile, HostFacts host, Cancellation cancellation, Steps steps)
-      throws Exception {
+  @Override
+  public StepId id() {
+    return StepId.ENV;
+  }
+
+  @Override
+  public String title() {
+    return "Prepare environment";
+  }
+
+  @Override
+  public PlannedStep plan() {
+    return planned(
+        PlanText.env(plannedProfile, plannedHost),
+        Duration.ofSeconds(plannedProfile.engine().backend() == EngineBackend.HF ? 300 : 2));
+  }
+
+  @Override
+  public StepResult run(UpState state) throws Exception {
+    Profile profile = state.profile();
+    HostFacts host = state.host();
+    Cancellation cancellation = state.cancellation();
+    EventSink events = state.events();
     BootstrapSection b = profile.bootstrap();
     Optional<String> toolkit = cuda.resolve(b.cudaToolkit(), host.driverCudaVersion());
     TorchIndex torch =
         b.torchIndex() == TorchIndex.AUTO ? cuda.torchIndexFor(toolkit) : b.torchIndex();
     String fingerprint = fingerprint(profile, toolkit, torch);
     Path marker = stateDir.resolve("env").resolve(profile.name() + ".fingerprint");
-    return steps.run(
-        "env",
-        "Prepare environment",
-        () -> {
-          if (Files.isRegularFile(marker)
-              && Files.readString(marker, StandardCharsets.UTF_8).strip().equals(fingerprint)) {
-            return Steps.Result.skipped(
-                fingerprint, "fingerprint matches " + fingerprint.substring(0, 12));
-          }
-          List<String> done = new ArrayList<>();
-          systemPackages(b, host, cancellation, steps).ifPresent(done::add);
-          toolkitCheck(toolkit, steps);
-          if (profile.engine().backend() == EngineBackend.HF) {
-            done.add(pythonEnv(b, torch, cancellation, steps));
-          }
-          AtomicFiles.write(marker, (fingerprint + "\n").getBytes(StandardCharsets.UTF_8));
-          return Steps.Result.ok(
-              fingerprint, done.isEmpty() ? "nothing to install" : String.join("; ", done));
-        });
+    UpState next =
+        state.withMachine(
+            LocalTarget.thisHost(state.runId(), clock)
+                .with(MachineAttributes.ENV_FINGERPRINT, fingerprint));
+    if (Files.isRegularFile(marker)
+        && Files.readString(marker, StandardCharsets.UTF_8).strip().equals(fingerprint)) {
+      return StepResult.skipped(next, "fingerprint matches " + fingerprint.substring(0, 12));
+    }
+    List<String> done = new ArrayList<>();
+    systemPackages(b, host, cancellation, events).ifPresent(done::add);
+    toolkitCheck(toolkit, events);
+    if (profile.engine().backend() == EngineBackend.HF) {
+      done.add(pythonEnv(b, torch, cancellation, events));
+    }
+    AtomicFiles.write(marker, (fingerprint + "\n").getBytes(StandardCharsets.UTF_8));
+    return StepResult.ok(next, done.isEmpty() ? "nothing to install" : String.join("; ", done));
   }
 
   private Optional<String> systemPackages(
-      BootstrapSection b, HostFacts host, Cancellation cancellation, Steps steps) {
+      BootstrapSection b, HostFacts host, Cancellation cancellation, EventSink events) {
     if (b.systemPackages() == SystemPackages.SKIP || b.packages().isEmpty()) {
       return Optional.empty();
     }
@@ -100,13 +140,11 @@ final class EnvSetup {
             "system packages " + missing + " are missing and sudo needs a password here",
             "install them yourself, or set bootstrap.systemPackages: if-allowed to go on without");
       }
-      steps
-          .sink()
-          .accept(
-              new Warning(
-                  steps.clock().instant(),
-                  "skipping system packages " + missing + ": sudo is not available",
-                  "install them yourself if the engine needs them"));
+      events.accept(
+          new Warning(
+              clock.instant(),
+              "skipping system packages " + missing + ": sudo is not available",
+              "install them yourself if the engine needs them"));
       return Optional.of("system packages skipped (no sudo)");
     }
     List<String> cmd = new ArrayList<>(List.of("sudo", "-n", "apt-get", "install", "-y", "-q"));
@@ -117,7 +155,7 @@ final class EnvSetup {
             cmd,
             Map.of("DEBIAN_FRONTEND", "noninteractive"),
             cancellation,
-            steps.sink(),
+            events,
             h -> {});
     if (e.exitCode() != 0) {
       throw new OrchestrateException(
@@ -128,49 +166,44 @@ final class EnvSetup {
     return Optional.of("installed " + String.join(" ", missing));
   }
 
-  private void toolkitCheck(Optional<String> toolkit, Steps steps) {
+  private void toolkitCheck(Optional<String> toolkit, EventSink events) {
     toolkit.ifPresent(
         version -> {
           Path nvcc = Path.of("/usr/local/cuda-" + version, "bin", "nvcc");
           if (!Files.isExecutable(nvcc)
               && !Files.isExecutable(Path.of("/usr/local/cuda/bin/nvcc"))) {
-            steps
-                .sink()
-                .accept(
-                    new Warning(
-                        steps.clock().instant(),
-                        "CUDA toolkit "
-                            + version
-                            + " wanted but no nvcc found under /usr/local/cuda*",
-                        "install cuda-toolkit-"
-                            + version.replace('.', '-')
-                            + " from NVIDIA's apt repository, or set bootstrap.cudaToolkit: none"));
+            events.accept(
+                new Warning(
+                    clock.instant(),
+                    "CUDA toolkit " + version + " wanted but no nvcc found under /usr/local/cuda*",
+                    "install cuda-toolkit-"
+                        + version.replace('.', '-')
+                        + " from NVIDIA's apt repository, or set bootstrap.cudaToolkit: none"));
           }
         });
   }
 
   private String pythonEnv(
-      BootstrapSection b, TorchIndex torch, Cancellation cancellation, Steps steps) {
+      BootstrapSection b, TorchIndex torch, Cancellation cancellation, EventSink events) {
     Path env =
         projectDir.resolve(b.pythonEnv().replaceFirst("^~", System.getProperty("user.home")));
     if (!Files.isExecutable(env.resolve("bin/python"))) {
       run(
           List.of("python3", "-m", "venv", env.toString()),
           cancellation,
-          steps,
+          events,
           "creating the python env " + env);
     }
     run(
         List.of(env.resolve("bin/pip").toString(), "install", "--index-url", torch.url(), "torch"),
         cancellation,
-        steps,
+        events,
         "installing torch from " + torch.url());
     return "python env " + b.pythonEnv() + " with torch (" + YamlEnum.spell(torch) + ")";
   }
 
-  private void run(List<String> cmd, Cancellation cancellation, Steps steps, String what) {
-    LocalProcess.Exit e =
-        processes.run("setup", cmd, Map.of(), cancellation, steps.sink(), h -> {});
+  private void run(List<String> cmd, Cancellation cancellation, EventSink events, String what) {
+    LocalProcess.Exit e = processes.run("setup", cmd, Map.of(), cancellation, events, h -> {});
     if (e.exitCode() != 0) {
       throw new OrchestrateException(
           ErrorCode.FAILURE,

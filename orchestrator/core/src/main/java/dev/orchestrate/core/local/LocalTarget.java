@@ -1,16 +1,24 @@
 package dev.orchestrate.core.local;
 
 import dev.orchestrate.core.event.EventSink;
-import dev.orchestrate.core.event.Steps;
+import dev.orchestrate.core.plan.PlanRequest;
+import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.run.StagedAssets;
+import dev.orchestrate.core.step.AssetsStep;
+import dev.orchestrate.core.step.LaunchStep;
+import dev.orchestrate.core.step.Step;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.LedgerEntry;
 import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.MachineStatus;
+import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.Target;
 import dev.orchestrate.core.target.TargetContext;
-import dev.orchestrate.core.target.UpRequest;
+import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -22,12 +30,10 @@ import java.util.Optional;
 public final class LocalTarget implements Target {
   private final TargetContext context;
   private final LocalProcess processes;
-  private final EnvSetup env;
 
   public LocalTarget(TargetContext context) {
     this.context = context;
     this.processes = new LocalProcess(context.projectDir(), context.environment(), context.clock());
-    this.env = new EnvSetup(context.projectDir(), context.stateDir(), processes);
   }
 
   @Override
@@ -35,27 +41,27 @@ public final class LocalTarget implements Target {
     return TargetType.LOCAL;
   }
 
+  /** Stage the assets, prepare this host, run the engine as a child process. */
   @Override
-  public Machine acquire(UpRequest request, EventSink events) {
-    Machine machine =
-        Machine.local(
-            "local-" + request.runId(),
-            TargetType.LOCAL,
-            request.runId().value(),
-            context.clock().instant(),
-            Map.of("host", hostName()));
-    try {
-      env.prepare(
-          request.profile(),
-          request.host(),
-          request.cancellation(),
-          new Steps(events, context.clock()));
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-    return machine;
+  public List<Step> steps(PlanRequest request) {
+    Profile p = request.profile();
+    return List.of(
+        new AssetsStep(StagedAssets.of(context), p, request.projectDir()),
+        new EnvSetup(
+            context.projectDir(),
+            context.stateDir(),
+            processes,
+            context.clock(),
+            p,
+            request.host()),
+        new LaunchStep(this, p, "as a child process on this host"));
+  }
+
+  /** This host as the machine of run {@code runId}. */
+  static Machine thisHost(RunId runId, Clock clock) {
+    return Machine.local(
+            "local-" + runId, TargetType.LOCAL, runId.value(), clock.instant(), Map.of())
+        .with(MachineAttributes.HOST, hostName());
   }
 
   @Override
@@ -74,9 +80,9 @@ public final class LocalTarget implements Target {
                       .put(
                           LedgerEntry.active(
                               machine
-                                  .withAttribute("pid", String.valueOf(handle.pid()))
-                                  .withAttribute(
-                                      "pidStart",
+                                  .with(MachineAttributes.PID, handle.pid())
+                                  .with(
+                                      MachineAttributes.PID_START,
                                       handle
                                           .info()
                                           .startInstant()
@@ -131,12 +137,12 @@ public final class LocalTarget implements Target {
 
   /** The engine's process if it is still the one we started (pids are reused). */
   private static Optional<ProcessHandle> engineProcess(Machine machine) {
-    String pid = machine.attributes().get("pid");
-    if (pid == null) {
+    long pid = machine.get(MachineAttributes.PID);
+    if (pid <= 0) {
       return Optional.empty();
     }
-    String start = machine.attributes().getOrDefault("pidStart", "");
-    return ProcessHandle.of(Long.parseLong(pid))
+    String start = machine.get(MachineAttributes.PID_START);
+    return ProcessHandle.of(pid)
         .filter(ProcessHandle::isAlive)
         .filter(
             h ->

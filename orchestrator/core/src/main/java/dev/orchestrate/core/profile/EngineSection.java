@@ -10,7 +10,8 @@ import java.util.Map;
  * snapshotCommand}, when set, runs first if the snapshot folder is missing or empty (e.g. to create
  * a tiny test snapshot). Both may use the placeholders {@code {backend}}, {@code {snapshot}},
  * {@code {prompt}}, {@code {maxNewTokens}} and {@code {seed}}. {@code snapshot} defaults to the
- * assets dir.
+ * assets dir. {@code prompts} names a JSONL prompt file (docs/prompts.md) to run in place of {@code
+ * prompt}; {@code resumeFrom} the results file of an earlier run whose prompts are skipped.
  */
 public record EngineSection(
     EngineBackend backend,
@@ -20,7 +21,9 @@ public record EngineSection(
     String prompt,
     Integer maxNewTokens,
     Integer seed,
-    Map<String, String> environment) {
+    Map<String, String> environment,
+    String prompts,
+    String resumeFrom) {
 
   public static final List<String> DEFAULT_COMMAND =
       List.of(
@@ -45,9 +48,14 @@ public record EngineSection(
     check(maxNewTokens >= 1 && maxNewTokens <= 65536, "maxNewTokens", "must be 1 to 65536");
     seed = seed == null ? 0 : seed;
     environment = environment == null ? Map.of() : Map.copyOf(environment);
+    check(prompts == null || !prompts.isBlank(), "prompts", "must name a prompt file");
+    check(
+        resumeFrom == null || prompts != null,
+        "resumeFrom",
+        "resumes a prompt file: set engine.prompts too");
   }
 
   public static EngineSection defaults() {
-    return new EngineSection(null, null, null, null, null, null, null, null);
+    return new EngineSection(null, null, null, null, null, null, null, null, null, null);
   }
 }

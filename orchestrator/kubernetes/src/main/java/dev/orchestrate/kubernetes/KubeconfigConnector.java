@@ -84,7 +84,7 @@ public final class KubeconfigConnector implements ClusterConnector {
     List<String> names =
         config.getContexts() == null
             ? List.of()
-            : config.getContexts().stream().map(NamedContext::getName).toList();
+            : config.getContexts().stream().map(NamedContext::getName).sorted().toList();
     if (wanted != null && !names.contains(wanted)) {
       throw new OrchestrateException(
           ErrorCode.PROFILE,

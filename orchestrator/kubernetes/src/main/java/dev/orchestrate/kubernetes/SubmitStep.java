@@ -1,6 +1,7 @@
 package dev.orchestrate.kubernetes;
 
 import dev.orchestrate.core.error.ErrorCode;
+import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.plan.PlannedStep;
 import dev.orchestrate.core.profile.KubernetesSection;
 import dev.orchestrate.core.profile.Profile;
@@ -136,7 +137,15 @@ final class SubmitStep implements Step {
       try {
         create(cluster, d);
       } catch (KubernetesClientException e) {
-        throw KubeErrors.of("creating Job " + d.name(), e, context.redactor());
+        OrchestrateException error =
+            KubeErrors.of("creating Job " + d.name(), e, context.redactor());
+        try { // what was made before the refusal (the ConfigMap) goes, then the ledger entry
+          new JobCleaner(cluster).delete(d.name(), state.runId().value());
+          context.ledger().remove(machine.id());
+        } catch (KubernetesClientException again) {
+          error.addSuppressed(again); // it stays in the ledger for `down`
+        }
+        throw error;
       }
       return StepResult.ok(
           state.withMachine(machine),

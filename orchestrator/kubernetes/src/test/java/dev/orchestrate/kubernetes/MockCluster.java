@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -32,7 +32,7 @@ final class MockCluster implements AutoCloseable {
   static final String TOKEN = "kube-bearer-0123456789abcdef-sekret";
 
   final KubernetesMockServer server;
-  final KubernetesClient client;
+  final NamespacedKubernetesClient client;
   final Path kubeconfig;
 
   MockCluster(Path dir) throws IOException {

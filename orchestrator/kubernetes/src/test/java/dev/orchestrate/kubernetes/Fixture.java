@@ -121,10 +121,15 @@ final class Fixture {
 
   /** Runs {@code up}'s whole list of steps for {@code p} on the target. */
   StepRunner.Outcome up(KubernetesTarget target, Profile p, Sleeper sleeper, Teardown teardown) {
+    return up(target, p, sleeper, teardown, new Cancellation());
+  }
+
+  StepRunner.Outcome up(
+      KubernetesTarget target, Profile p, Sleeper sleeper, Teardown teardown, Cancellation cancel) {
     return new StepRunner(clock, sleeper, ledger, target.probe(), new StepRunner.Listener() {})
         .run(
             target.steps(new PlanRequest(p, TestHosts.cpuOnly(), project)),
-            start(p, new Cancellation(), teardown));
+            start(p, cancel, teardown));
   }
 
   <T extends Event> List<T> events(Class<T> type) {

@@ -8,6 +8,7 @@ import dev.orchestrate.core.event.LogLine;
 import dev.orchestrate.core.event.Notice;
 import dev.orchestrate.core.event.Warning;
 import dev.orchestrate.core.profile.Profile;
+import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.run.Teardown;
 import dev.orchestrate.core.step.StepRunner;
 import dev.orchestrate.core.target.EngineResult;
@@ -280,5 +281,35 @@ class KubernetesJobTest {
         Files.notExists(
             f.project.resolve("logs").resolve(Fixture.RUN.value()).resolve("results.jsonl")),
         "no results file for a failed Job");
+  }
+
+  @Test
+  void ctrlCDeletesTheJobAndItsPods() throws IOException {
+    f.prompts(2);
+    Profile p = f.profile(SECTION, true);
+    String pod0 = MockCluster.podName(job, 0, 0);
+    cluster.log(pod0, "working\n");
+    Cancellation cancel = new Cancellation();
+    ScriptedCluster script =
+        new ScriptedCluster()
+            .then(
+                () -> {
+                  cluster.createPod(job, 0, 0);
+                  cluster.phase(pod0, "Running", null, null);
+                })
+            .then(cancel::cancel);
+    StepRunner.Outcome o = f.up(f.target(script), p, script, Teardown.KEEP, cancel);
+    assertEquals(true, o.state().result().map(EngineResult::interrupted).orElse(true));
+    assertEquals(null, cluster.job(job), "the Job is deleted");
+    assertTrue(
+        cluster
+            .client
+            .pods()
+            .inNamespace(MockCluster.NAMESPACE)
+            .withLabel(RunLabels.RUN_ID)
+            .list()
+            .getItems()
+            .isEmpty(),
+        "its pods too");
   }
 }

@@ -39,6 +39,10 @@ class KubernetesCliTest {
             "Indexed Job of 1 pod, 2 nvidia.com/gpu each, image"
                 + " registry.example.com/team/orchestrate-engine:cuda"),
         detail);
+    assertTrue(
+        detail.contains(
+            "llm_raw/olmo_2/.pin.json (missing: `orchestrate assets pull ORG/NAME` first)"),
+        detail);
   }
 
   @Test

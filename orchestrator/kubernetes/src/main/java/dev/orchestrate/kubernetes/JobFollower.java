@@ -50,7 +50,15 @@ final class JobFollower {
   }
 
   Outcome follow(
-      String jobName, String runId, int completions, Cancellation cancel, EventSink events) {
+      String jobName, String runId, int completions, Cancellation cancel, EventSink sink) {
+    Object lock = new Object();
+    // the pods' log threads and this loop emit at once; the sinks downstream expect one at a time
+    EventSink events =
+        e -> {
+          synchronized (lock) {
+            sink.accept(e);
+          }
+        };
     Map<String, String> phases = new HashMap<>();
     Set<String> failuresSeen = new HashSet<>();
     Map<Integer, PodView> succeeded = new TreeMap<>();

@@ -47,6 +47,12 @@ public final class JobPlanner {
         shares);
   }
 
+  /** Whether the staged snapshot has the pin file the pods pull by. */
+  public boolean pinPresent(Profile p) {
+    return java.nio.file.Files.isRegularFile(
+        projectDir.resolve(p.snapshotDir()).resolve(ModelPin.FILE));
+  }
+
   /** The profile's prompt file ({@code engine.prompts}), relative to the project. */
   public Optional<Path> promptFile(Profile p) {
     return Optional.ofNullable(p.engine().prompts()).map(projectDir::resolve);

@@ -21,6 +21,8 @@ import java.util.stream.Collectors;
  * an error, and none is ever put in a message.
  */
 public final class KubeconfigConnector implements ClusterConnector {
+  static final int REQUEST_RETRIES = 3;
+
   private final Map<String, String> environment;
   private final Redactor redactor;
 
@@ -102,6 +104,8 @@ public final class KubeconfigConnector implements ClusterConnector {
                 ? "default"
                 : config.getNamespace();
     config.setNamespace(ns);
+    // an unreachable API server should fail a command in seconds, not after ten backoffs
+    config.setRequestRetryBackoffLimit(REQUEST_RETRIES);
     return new Cluster(new KubernetesClientBuilder().withConfig(config).build(), contextName, ns);
   }
 

@@ -95,7 +95,11 @@ final class SubmitStep implements Step {
         k.model().fromHub()
             ? "; model pulled by an init container at the commit of "
                 + p.snapshotDir()
-                + "/.pin.json"
+                + "/"
+                + ModelPin.FILE
+                + (planner.pinPresent(p)
+                    ? ""
+                    : " (missing: `orchestrate assets pull ORG/NAME` first)")
             : "; model from PVC " + k.model().pvc() + " (read-only)");
     s.append(
         prompts

@@ -2,6 +2,7 @@ package dev.orchestrate.kubernetes;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.error.Redactor;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Notice;
 import dev.orchestrate.core.event.Progress;
@@ -11,6 +12,7 @@ import dev.orchestrate.core.time.Sleeper;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -23,13 +25,17 @@ import java.util.TreeMap;
 
 /**
  * Watches one run's Job until it ends, by polling (every {@link #POLL}, through the injected {@link
- * Sleeper}: no watch connection to lose): says when a pod changes phase, follows each pod's log
- * ({@link PodLogs}), reports each failed pod once as a {@link Warning} (the Job retries it while
- * its backoff lasts), and ends on the Job's own verdict: condition {@code Complete}, or {@code
- * Failed} (backoff limit exceeded, deadline). Ctrl-C deletes the Job and its pods.
+ * Sleeper}: no watch connection to lose; an API server that stops answering is asked again for
+ * {@link #MAX_UNREACHABLE} polls): says when a pod changes phase, follows each pod's log ({@link
+ * PodLogs}), reports each failed pod once as a {@link Warning} (the Job retries it while its
+ * backoff lasts), and ends on the Job's own verdict: condition {@code Complete}, or {@code Failed}
+ * (backoff limit exceeded, deadline). Ctrl-C deletes the Job and its pods.
  */
 final class JobFollower {
   static final Duration POLL = Duration.ofSeconds(2);
+
+  /** Polls in a row the API server may fail (after the client's own retries) before we give up. */
+  static final int MAX_UNREACHABLE = 15;
 
   /** How the Job ended: the pods that succeeded (one per index) or why it failed. */
   record Outcome(
@@ -42,11 +48,13 @@ final class JobFollower {
   private final Cluster cluster;
   private final Clock clock;
   private final Sleeper sleeper;
+  private final Redactor redactor;
 
-  JobFollower(Cluster cluster, Clock clock, Sleeper sleeper) {
+  JobFollower(Cluster cluster, Clock clock, Sleeper sleeper, Redactor redactor) {
     this.cluster = cluster;
     this.clock = clock;
     this.sleeper = sleeper;
+    this.redactor = redactor;
   }
 
   Outcome follow(
@@ -64,21 +72,44 @@ final class JobFollower {
     Map<Integer, PodView> succeeded = new TreeMap<>();
     int lastExit = 1;
     long lastDone = -1;
+    int unreachable = 0;
     try (PodLogs logs = new PodLogs(cluster, events, clock)) {
       while (true) {
         if (cancel.isCancelled()) {
           new JobCleaner(cluster).delete(jobName, runId);
           return new Outcome(false, true, 130, "stopped by the user", succeeded);
         }
-        Job job =
-            cluster
-                .client()
-                .batch()
-                .v1()
-                .jobs()
-                .inNamespace(cluster.namespace())
-                .withName(jobName)
-                .get();
+        Job job;
+        List<PodView> pods;
+        try {
+          job =
+              cluster
+                  .client()
+                  .batch()
+                  .v1()
+                  .jobs()
+                  .inNamespace(cluster.namespace())
+                  .withName(jobName)
+                  .get();
+          pods = job == null ? List.of() : pods(runId);
+          unreachable = 0;
+        } catch (KubernetesClientException e) {
+          // the Job goes on without us: keep asking for a while before giving up on it
+          if (++unreachable > MAX_UNREACHABLE) {
+            throw KubeErrors.of("following Job " + jobName, e, redactor);
+          }
+          if (unreachable == 1) {
+            events.accept(
+                new Warning(
+                    clock.instant(),
+                    "the API server did not answer ("
+                        + redactor.redact(String.valueOf(e.getMessage()))
+                        + "); asking again",
+                    "the Job runs on regardless; `orchestrate status` shows it"));
+          }
+          sleep();
+          continue;
+        }
         if (job == null) {
           return new Outcome(
               false,
@@ -91,7 +122,7 @@ final class JobFollower {
             job.getSpec() == null || job.getSpec().getBackoffLimit() == null
                 ? 6
                 : job.getSpec().getBackoffLimit();
-        for (PodView pod : pods(runId)) {
+        for (PodView pod : pods) {
           String before = phases.put(pod.name(), pod.phase());
           if (!pod.phase().equals(before)) {
             events.accept(

@@ -62,6 +62,10 @@ public final class KubernetesTarget implements Target {
     return context.sleeper();
   }
 
+  dev.orchestrate.core.error.Redactor redactor() {
+    return context.redactor();
+  }
+
   @Override
   public List<Step> steps(PlanRequest request) {
     JobPlanner planner = new JobPlanner(context.projectDir());
@@ -101,7 +105,7 @@ public final class KubernetesTarget implements Target {
   public EngineResult runEngine(Machine machine, EngineRequest request, EventSink events) {
     try (Cluster cluster = connect(machine)) {
       JobFollower.Outcome o =
-          new JobFollower(cluster, context.clock(), context.sleeper())
+          new JobFollower(cluster, context.clock(), context.sleeper(), context.redactor())
               .follow(
                   machine.id(),
                   machine.get(KubeAttributes.RUN),

@@ -67,7 +67,7 @@ final class RunJobStep implements Step {
     Machine m = state.requireMachine();
     try (Cluster cluster = target.connect(m)) {
       JobFollower.Outcome o =
-          new JobFollower(cluster, clock, target.sleeper())
+          new JobFollower(cluster, clock, target.sleeper(), target.redactor())
               .follow(
                   m.id(),
                   m.get(KubeAttributes.RUN),

@@ -312,4 +312,38 @@ class KubernetesJobTest {
             .isEmpty(),
         "its pods too");
   }
+
+  @Test
+  void anApiServerThatStopsAnsweringForAWhileIsAskedAgain() throws IOException {
+    f.prompts(1);
+    Profile p =
+        f.profile(
+            SECTION.replace("parallelism: 2\ncompletions: 2", "parallelism: 1\ncompletions: 1"),
+            true);
+    String pod0 = MockCluster.podName(job, 0, 0);
+    cluster.log(pod0, result("p0") + "\n");
+    // each poll is the client's request and its 3 retries: two polls go unanswered
+    cluster
+        .server
+        .expect()
+        .get()
+        .withPath("/apis/batch/v1/namespaces/" + MockCluster.NAMESPACE + "/jobs/" + job)
+        .andReturn(503, "unavailable")
+        .times(2 * (KubeconfigConnector.REQUEST_RETRIES + 1));
+    ScriptedCluster script =
+        new ScriptedCluster()
+            .then(() -> {})
+            .then(
+                () -> {
+                  cluster.createPod(job, 0, 0);
+                  cluster.phase(pod0, "Succeeded", 0, "Completed");
+                  cluster.conclude(job, "Complete", null);
+                });
+    StepRunner.Outcome o = f.up(f.target(script), p, script, Teardown.KEEP);
+    assertTrue(o.failure().isEmpty(), () -> o.failure().get().getMessage());
+    assertEquals(0, o.state().result().orElseThrow().exitCode());
+    List<String> warnings = f.events(Warning.class).stream().map(Warning::message).toList();
+    assertEquals(1, warnings.size(), warnings::toString);
+    assertTrue(warnings.get(0).startsWith("the API server did not answer"), warnings::toString);
+  }
 }

@@ -1,4 +1,5 @@
 import dev.orchestrate.core.event.EventSink;
+import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.core.sync.HashCache;
 import dev.orchestrate.core.sync.Manifest;
 import dev.orchestrate.core.sync.ManifestBuilder;
@@ -65,7 +66,11 @@ public class SyncBench {
           List.of("rsync", "-a", "-e", ssh, src + "/", remote + "rsync-dst/");
 
       SshConnector connector =
-          new SshConnector(SshSettings.defaults(), key, pins, d -> Thread.sleep(d.toMillis()));
+          new SshConnector(
+              SshSettings.defaults(),
+              key,
+              pins,
+              Retrier.quiet(Clock.systemUTC(), d -> Thread.sleep(d.toMillis())));
       Endpoint endpoint = Endpoint.of("bench", "127.0.0.1", sshd.port(), sshd.user());
       Path cache = dir.resolve("hash-cache.json");
       SyncOptions options = SyncOptions.to("ours-dst").withStreams(streams);
@@ -140,7 +145,11 @@ public class SyncBench {
               .build(src);
       long hashed = System.nanoTime();
       SyncReport report =
-          new AssetSync(connector, EventSink.discard(), Clock.systemUTC())
+          new AssetSync(
+                  connector,
+                  EventSink.discard(),
+                  Clock.systemUTC(),
+                  Retrier.quiet(Clock.systemUTC(), d -> Thread.sleep(d.toMillis())))
               .sync(src, m, t, options);
       if (report.filesSent() > 0) {
         System.out.printf(

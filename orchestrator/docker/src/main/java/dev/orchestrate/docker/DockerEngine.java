@@ -27,9 +27,9 @@ import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.error.Redactor;
+import dev.orchestrate.core.io.LineSplitter;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -443,8 +443,8 @@ public final class DockerEngine implements AutoCloseable {
 
   /** Follows a container's output until it exits, one line at a time (stderr flagged). */
   public void followLogs(String id, BiConsumer<Boolean, String> lines) {
-    LineSplitter out = new LineSplitter(line -> lines.accept(false, line));
-    LineSplitter err = new LineSplitter(line -> lines.accept(true, line));
+    LineSplitter out = LineSplitter.ofText(line -> lines.accept(false, line));
+    LineSplitter err = LineSplitter.ofText(line -> lines.accept(true, line));
     ResultCallback.Adapter<Frame> callback =
         new ResultCallback.Adapter<>() {
           @Override
@@ -583,38 +583,6 @@ public final class DockerEngine implements AutoCloseable {
       client.close();
     } catch (IOException e) {
       // closing a client we are done with: nothing to do
-    }
-  }
-
-  /** Turns a stream of byte chunks into lines (a frame may hold half a line or several). */
-  private static final class LineSplitter {
-    private final Consumer<String> sink;
-    private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
-
-    LineSplitter(Consumer<String> sink) {
-      this.sink = sink;
-    }
-
-    synchronized void accept(byte[] bytes) {
-      for (byte b : bytes) {
-        if (b == '\n') {
-          emit();
-        } else {
-          pending.write(b);
-        }
-      }
-    }
-
-    synchronized void flush() {
-      if (pending.size() > 0) {
-        emit();
-      }
-    }
-
-    private void emit() {
-      String line = pending.toString(StandardCharsets.UTF_8);
-      pending.reset();
-      sink.accept(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
     }
   }
 }

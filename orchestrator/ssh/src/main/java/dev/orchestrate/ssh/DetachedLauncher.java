@@ -2,8 +2,9 @@ package dev.orchestrate.ssh;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.retry.Retrier;
+import dev.orchestrate.core.retry.RetryPolicyName;
 import dev.orchestrate.core.transport.Command;
-import dev.orchestrate.core.transport.ConnectionLostException;
 import dev.orchestrate.core.transport.ExecResult;
 import dev.orchestrate.core.transport.Transport;
 import java.util.Map;
@@ -17,15 +18,17 @@ import java.util.regex.Pattern;
  */
 public final class DetachedLauncher {
   private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-  private static final int LAUNCH_TRIES = 3;
 
   private final String runsDir;
+  private final Retrier retrier;
 
   /**
    * @param runsDir where run folders go on the machine, e.g. {@code .orchestrate/runs}
+   * @param retrier asks the launch line again under {@link RetryPolicyName#LAUNCH}
    */
-  public DetachedLauncher(String runsDir) {
+  public DetachedLauncher(String runsDir, Retrier retrier) {
     this.runsDir = runsDir;
+    this.retrier = retrier;
   }
 
   /** The folder of run {@code runId} on the machine. */
@@ -100,15 +103,10 @@ public final class DetachedLauncher {
 
   // The launch line, asked again (the transport reconnects) when the connection drops under it:
   // it starts the process at most once, so asking again is safe.
-  private static ExecResult runOnce(Transport transport, Command launch) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return transport.run(launch);
-      } catch (ConnectionLostException e) {
-        if (attempt >= LAUNCH_TRIES) {
-          throw e;
-        }
-      }
-    }
+  private ExecResult runOnce(Transport transport, Command launch) {
+    return retrier.get(
+        RetryPolicyName.LAUNCH,
+        "launching on " + transport.endpoint().machineId(),
+        () -> transport.run(launch));
   }
 }

@@ -4,7 +4,9 @@ import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.LogLine;
-import dev.orchestrate.core.event.Warning;
+import dev.orchestrate.core.io.LineSplitter;
+import dev.orchestrate.core.retry.Retrier;
+import dev.orchestrate.core.retry.RetryPolicyName;
 import dev.orchestrate.core.time.Sleeper;
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.ConnectionLostException;
@@ -37,16 +39,21 @@ public final class LogFollower {
 
   private static final Duration FOLLOW_TIMEOUT = Duration.ofDays(7);
 
+  private final Retrier retrier;
   private final Sleeper sleeper;
   private final Clock clock;
-  private final Duration retryDelay;
-  private final int maxConsecutiveDrops;
+  private final Duration pollDelay;
 
-  public LogFollower(Sleeper sleeper, Clock clock, Duration retryDelay, int maxConsecutiveDrops) {
+  /**
+   * @param retrier reconnects after a drop under {@link RetryPolicyName#LOG_FOLLOW} (the count
+   *     starts again after every round that got through)
+   * @param pollDelay the pause before looking again when tail stopped but the process runs on
+   */
+  public LogFollower(Retrier retrier, Sleeper sleeper, Clock clock, Duration pollDelay) {
+    this.retrier = retrier;
     this.sleeper = sleeper;
     this.clock = clock;
-    this.retryDelay = retryDelay;
-    this.maxConsecutiveDrops = maxConsecutiveDrops;
+    this.pollDelay = pollDelay;
   }
 
   /**
@@ -57,40 +64,25 @@ public final class LogFollower {
    */
   public int follow(
       Transport transport, RemoteRun run, Path localCopy, String source, EventSink events) {
+    Retrier announcing = retrier.withEvents(events);
     try {
       Files.createDirectories(localCopy.toAbsolutePath().getParent());
       try (OutputStream copy =
           Files.newOutputStream(localCopy, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
         Lines lines = new Lines(Files.size(localCopy), copy, source, events);
-        int drops = 0;
         while (true) {
-          try {
-            stream(transport, run, lines);
-            Optional<Integer> exit = restIfEnded(transport, run, lines);
-            if (exit.isPresent()) {
-              lines.flushPartial();
-              return exit.get();
-            }
-            // The process runs on but tail stopped (its log was removed, or it was killed): not a
-            // drop; look again after the retry delay rather than at once.
-            drops = 0;
-            sleeper.sleep(retryDelay);
-          } catch (ConnectionLostException e) {
-            lines.discardPartial();
-            if (++drops > maxConsecutiveDrops) {
-              throw e;
-            }
-            events.accept(
-                new Warning(
-                    clock.instant(),
-                    "connection to "
-                        + transport.endpoint().machineId()
-                        + " dropped; resuming the"
-                        + " log from byte "
-                        + lines.offset(),
-                    ""));
-            sleeper.sleep(retryDelay);
+          Optional<Integer> exit =
+              announcing.get(
+                  RetryPolicyName.LOG_FOLLOW,
+                  "following the log on " + transport.endpoint().machineId(),
+                  () -> round(transport, run, lines));
+          if (exit.isPresent()) {
+            lines.flushPartial();
+            return exit.get();
           }
+          // The process runs on but tail stopped (its log was removed, or it was killed): not a
+          // drop; look again after a pause rather than at once.
+          sleeper.sleep(pollDelay);
         }
       }
     } catch (IOException e) {
@@ -98,6 +90,19 @@ public final class LogFollower {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new OrchestrateException(ErrorCode.INTERRUPTED, "stopped following the log", null, e);
+    }
+  }
+
+  // One round: stream until tail stops, then the rest and the exit code if the process ended. A
+  // drop loses only the partial line, which the next round reads again from the offset.
+  private static Optional<Integer> round(Transport transport, RemoteRun run, Lines lines) {
+    try {
+      stream(transport, run, lines);
+      return restIfEnded(transport, run, lines);
+    } catch (ConnectionLostException e) {
+      lines.discardPartial();
+      throw new ConnectionLostException(
+          transport.endpoint(), "(log resumes from byte " + lines.offset() + ")", e);
     }
   }
 
@@ -199,13 +204,16 @@ public final class LogFollower {
     }
   }
 
-  /** Splits streamed bytes into lines; tracks the offset just past the last delivered line. */
+  /**
+   * Splits streamed bytes into lines ({@link LineSplitter}); tracks the offset just past the last
+   * delivered line, which is also the local copy's size.
+   */
   private final class Lines implements Output {
     private final OutputStream copy;
     private final String source;
     private final EventSink events;
-    private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
-    private long offset;
+    private final LineSplitter splitter = new LineSplitter(this::deliver);
+    private volatile long offset;
 
     Lines(long offset, OutputStream copy, String source, EventSink events) {
       this.offset = offset;
@@ -214,22 +222,13 @@ public final class LogFollower {
       this.events = events;
     }
 
-    synchronized long offset() {
+    long offset() {
       return offset;
     }
 
     @Override
-    public synchronized void stdout(byte[] bytes, int off, int len) {
-      int start = off;
-      for (int i = off; i < off + len; i++) {
-        if (bytes[i] == '\n') {
-          partial.write(bytes, start, i + 1 - start);
-          deliver(partial.toByteArray());
-          partial.reset();
-          start = i + 1;
-        }
-      }
-      partial.write(bytes, start, off + len - start);
+    public void stdout(byte[] bytes, int off, int len) {
+      splitter.accept(bytes, off, len);
     }
 
     @Override
@@ -237,18 +236,16 @@ public final class LogFollower {
       // tail's own complaints (a missing file) are not log lines
     }
 
-    synchronized void discardPartial() {
-      partial.reset();
+    void discardPartial() {
+      splitter.discard();
     }
 
     /** The process ended: a last line without a newline is still a line. */
-    synchronized void flushPartial() {
-      if (partial.size() > 0) {
-        deliver(partial.toByteArray());
-        partial.reset();
-      }
+    void flushPartial() {
+      splitter.flush();
     }
 
+    // Called by the splitter, under its lock: one line at a time, in order.
     private void deliver(byte[] line) {
       try {
         copy.write(line);
@@ -257,19 +254,8 @@ public final class LogFollower {
         throw new UncheckedIOException(e);
       }
       offset += line.length;
-      int end = line.length;
-      if (end > 0 && line[end - 1] == '\n') {
-        end--;
-      }
-      if (end > 0 && line[end - 1] == '\r') {
-        end--;
-      }
       events.accept(
-          new LogLine(
-              clock.instant(),
-              source,
-              LogLine.Stream.STDOUT,
-              new String(line, 0, end, StandardCharsets.UTF_8)));
+          new LogLine(clock.instant(), source, LogLine.Stream.STDOUT, LineSplitter.text(line)));
     }
   }
 }

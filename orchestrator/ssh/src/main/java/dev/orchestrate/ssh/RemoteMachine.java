@@ -8,6 +8,7 @@ import dev.orchestrate.core.profile.EngineBackend;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.TorchIndex;
 import dev.orchestrate.core.profile.YamlEnum;
+import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.core.step.StepResult;
 import dev.orchestrate.core.step.UpState;
 import dev.orchestrate.core.target.EngineRequest;
@@ -51,6 +52,7 @@ public final class RemoteMachine {
   private final Path projectDir;
   private final Clock clock;
   private final LogFollower follower;
+  private final Retrier retrier;
 
   public RemoteMachine(
       SshConnector connector,
@@ -59,7 +61,8 @@ public final class RemoteMachine {
       SshConfigEntries configEntries,
       Path projectDir,
       Clock clock,
-      LogFollower follower) {
+      LogFollower follower,
+      Retrier retrier) {
     this.connector = connector;
     this.key = key;
     this.pins = pins;
@@ -67,6 +70,7 @@ public final class RemoteMachine {
     this.projectDir = projectDir;
     this.clock = clock;
     this.follower = follower;
+    this.retrier = retrier;
   }
 
   public Endpoint endpoint(Machine m) {
@@ -182,7 +186,7 @@ public final class RemoteMachine {
     String remote = REMOTE_PROJECT + "/" + request.profile().assets().dir();
     try (Transport t = connect(state.requireMachine())) {
       SyncReport r =
-          new AssetSync(connector, state.events(), clock, request.cancellation())
+          new AssetSync(connector, state.events(), clock, retrier, request.cancellation())
               .sync(request.assetsDir(), request.assets(), t, SyncOptions.to(remote));
       String detail =
           r.filesSent()
@@ -281,7 +285,12 @@ public final class RemoteMachine {
   }
 
   private DetachedLauncher launcher() {
-    return new DetachedLauncher(REMOTE_PROJECT + "/.runs");
+    return launcher(REMOTE_PROJECT + "/.runs");
+  }
+
+  /** Launches detached runs into {@code runsDir} on the machine, under this machine's retries. */
+  public DetachedLauncher launcher(String runsDir) {
+    return new DetachedLauncher(runsDir, retrier);
   }
 
   // The byte-exact copy of the remote log that following resumes from. engine.log beside it is

@@ -1,6 +1,6 @@
 package dev.orchestrate.ssh;
 
-import dev.orchestrate.core.time.Sleeper;
+import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.core.transport.Connector;
 import dev.orchestrate.core.transport.Endpoint;
 import dev.orchestrate.core.transport.Transport;
@@ -14,11 +14,11 @@ import java.util.Optional;
 public final class SshConnector implements Connector {
   private final SshSettings settings;
   private final SessionOpener opener;
-  private final Sleeper sleeper;
+  private final Retrier retrier;
   private final ConnectionPool pool;
 
-  public SshConnector(SshSettings settings, ProjectKey key, HostKeyPins pins, Sleeper sleeper) {
-    this(settings, key, pins, sleeper, null);
+  public SshConnector(SshSettings settings, ProjectKey key, HostKeyPins pins, Retrier retrier) {
+    this(settings, key, pins, retrier, null);
   }
 
   /**
@@ -29,11 +29,11 @@ public final class SshConnector implements Connector {
       SshSettings settings,
       ProjectKey key,
       HostKeyPins pins,
-      Sleeper sleeper,
+      Retrier retrier,
       ConnectionPool pool) {
     this.settings = settings;
     this.opener = new SessionOpener(settings, key, pins);
-    this.sleeper = sleeper;
+    this.retrier = retrier;
     this.pool = pool;
   }
 
@@ -45,7 +45,7 @@ public final class SshConnector implements Connector {
         return kept.get();
       }
     }
-    SshTransport transport = new SshTransport(endpoint, opener, settings.backoff(), sleeper);
+    SshTransport transport = new SshTransport(endpoint, opener, settings.connectPolicy(), retrier);
     transport.connect();
     return pool == null ? transport : pool.lend(transport);
   }

@@ -1,5 +1,6 @@
 package dev.orchestrate.ssh;
 
+import dev.orchestrate.core.retry.RetryPolicyName;
 import java.time.Duration;
 import java.util.List;
 
@@ -12,7 +13,7 @@ public record SshSettings(
     Duration connectTimeout,
     Duration keepAliveInterval,
     int keepAliveCountMax,
-    Backoff backoff,
+    RetryPolicyName connectPolicy,
     List<String> ciphers) {
   public static final List<String> FAST_CIPHERS =
       List.of("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "aes128-ctr", "aes256-ctr");
@@ -29,15 +30,19 @@ public record SshSettings(
 
   public static SshSettings defaults() {
     return new SshSettings(
-        Duration.ofSeconds(20), Duration.ofSeconds(15), 4, Backoff.standard(), FAST_CIPHERS);
+        Duration.ofSeconds(20),
+        Duration.ofSeconds(15),
+        4,
+        RetryPolicyName.SSH_CONNECT,
+        FAST_CIPHERS);
   }
 
-  public SshSettings withBackoff(Backoff newBackoff) {
-    return new SshSettings(
-        connectTimeout, keepAliveInterval, keepAliveCountMax, newBackoff, ciphers);
+  /** How connecting (and reconnecting) retries, by policy name. */
+  public SshSettings withConnectPolicy(RetryPolicyName policy) {
+    return new SshSettings(connectTimeout, keepAliveInterval, keepAliveCountMax, policy, ciphers);
   }
 
   public SshSettings withKeepAlive(Duration interval, int countMax) {
-    return new SshSettings(connectTimeout, interval, countMax, backoff, ciphers);
+    return new SshSettings(connectTimeout, interval, countMax, connectPolicy, ciphers);
   }
 }

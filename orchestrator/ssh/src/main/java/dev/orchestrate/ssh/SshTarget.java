@@ -56,13 +56,15 @@ public final class SshTarget implements Target {
     String home = context.environment().getOrDefault("HOME", System.getProperty("user.home"));
     this.remote =
         new RemoteMachine(
-            new SshConnector(settings, key, pins, context.sleeper()),
+            new SshConnector(settings, key, pins, context.retrier()),
             key,
             pins,
             new SshConfigEntries(sshDir, Path.of(home, ".ssh", "config")),
             context.projectDir(),
             context.clock(),
-            new LogFollower(context.sleeper(), context.clock(), Duration.ofSeconds(1), 30));
+            new LogFollower(
+                context.retrier(), context.sleeper(), context.clock(), Duration.ofSeconds(1)),
+            context.retrier());
   }
 
   @Override

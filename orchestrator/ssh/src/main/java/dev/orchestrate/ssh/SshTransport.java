@@ -7,7 +7,8 @@ import com.jcraft.jsch.Session;
 import com.jcraft.jsch.SftpException;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
-import dev.orchestrate.core.time.Sleeper;
+import dev.orchestrate.core.retry.Retrier;
+import dev.orchestrate.core.retry.RetryPolicyName;
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.ConnectionLostException;
 import dev.orchestrate.core.transport.Endpoint;
@@ -23,11 +24,12 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@link Transport} over one JSch session. A dead session is replaced on the next call, retrying
- * with {@link Backoff} (waits go through the injected {@link Sleeper}); a failure in the middle of
- * a call surfaces as {@link ConnectionLostException} so that the caller decides how to resume.
+ * under its connect policy ({@link RetryPolicyName#SSH_CONNECT}); a failure in the middle of a call
+ * surfaces as {@link ConnectionLostException} so that the caller decides how to resume.
  */
 final class SshTransport implements Transport {
   /** How long a kept connection may take to show it still works before a new one is made. */
@@ -37,16 +39,17 @@ final class SshTransport implements Transport {
 
   private final Endpoint endpoint;
   private final SessionOpener opener;
-  private final Backoff backoff;
-  private final Sleeper sleeper;
+  private final RetryPolicyName connectPolicy;
+  private final Retrier retrier;
   private Session session;
   private ChannelSftp sftp;
 
-  SshTransport(Endpoint endpoint, SessionOpener opener, Backoff backoff, Sleeper sleeper) {
+  SshTransport(
+      Endpoint endpoint, SessionOpener opener, RetryPolicyName connectPolicy, Retrier retrier) {
     this.endpoint = endpoint;
     this.opener = opener;
-    this.backoff = backoff;
-    this.sleeper = sleeper;
+    this.connectPolicy = connectPolicy;
+    this.retrier = retrier;
   }
 
   @Override
@@ -207,50 +210,59 @@ final class SshTransport implements Transport {
       return session;
     }
     drop();
-    Exception last = null;
-    for (int attempt = 1; attempt <= backoff.attempts(); attempt++) {
-      try {
-        sleeper.sleep(backoff.delayBefore(attempt));
-        session = opener.open(endpoint);
-        return session;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new OrchestrateException(
-            ErrorCode.INTERRUPTED, "interrupted while connecting", null, e);
-      } catch (JSchException e) {
-        if (isAuthFailure(e)) {
-          throw new OrchestrateException(
-              ErrorCode.TRANSPORT,
-              endpoint.address() + " refused our key (" + e.getMessage() + ")",
-              "add the project's public key (.orchestrate/ssh/id_ed25519.pub) to"
-                  + " ~/.ssh/authorized_keys of "
-                  + endpoint.user()
-                  + " on the machine, or set target.identityFile",
-              e);
-        }
-        last = e;
-      }
+    AtomicInteger attempts = new AtomicInteger();
+    try {
+      session =
+          retrier.get(
+              connectPolicy,
+              "connecting to " + endpoint.machineId() + " at " + endpoint.address(),
+              () -> {
+                attempts.incrementAndGet();
+                return openOnce();
+              });
+      return session;
+    } catch (ConnectionLostException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new OrchestrateException(
+          ErrorCode.TRANSPORT,
+          "cannot connect to "
+              + endpoint.machineId()
+              + " at "
+              + endpoint.address()
+              + " after "
+              + attempts.get()
+              + (attempts.get() == 1 ? " attempt: " : " attempts: ")
+              + cause.getMessage(),
+          "check that the machine is running and that sshd listens on port "
+              + endpoint.port()
+              + " (try: ssh -p "
+              + endpoint.port()
+              + " "
+              + endpoint.user()
+              + "@"
+              + endpoint.host()
+              + ")",
+          cause);
     }
-    throw new OrchestrateException(
-        ErrorCode.TRANSPORT,
-        "cannot connect to "
-            + endpoint.machineId()
-            + " at "
-            + endpoint.address()
-            + " after "
-            + backoff.attempts()
-            + " attempts: "
-            + (last == null ? "unknown error" : last.getMessage()),
-        "check that the machine is running and that sshd listens on port "
-            + endpoint.port()
-            + " (try: ssh -p "
-            + endpoint.port()
-            + " "
-            + endpoint.user()
-            + "@"
-            + endpoint.host()
-            + ")",
-        last);
+  }
+
+  // One try: a refused key ends the connect at once; any other failure may pass, so it repeats.
+  private Session openOnce() {
+    try {
+      return opener.open(endpoint);
+    } catch (JSchException e) {
+      if (isAuthFailure(e)) {
+        throw new OrchestrateException(
+            ErrorCode.TRANSPORT,
+            endpoint.address() + " refused our key (" + e.getMessage() + ")",
+            "add the project's public key (.orchestrate/ssh/id_ed25519.pub) to"
+                + " ~/.ssh/authorized_keys of "
+                + endpoint.user()
+                + " on the machine, or set target.identityFile",
+            e);
+      }
+      throw new ConnectionLostException(endpoint, "while connecting", e);
+    }
   }
 
   private synchronized void drop() {

@@ -5,11 +5,12 @@ import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Notice;
 import dev.orchestrate.core.event.Warning;
+import dev.orchestrate.core.retry.Retrier;
+import dev.orchestrate.core.retry.RetryPolicyName;
 import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.sync.Manifest;
 import dev.orchestrate.core.sync.ManifestEntry;
 import dev.orchestrate.core.transport.Command;
-import dev.orchestrate.core.transport.ConnectionLostException;
 import dev.orchestrate.core.transport.Connector;
 import dev.orchestrate.core.transport.Endpoint;
 import dev.orchestrate.core.transport.ExecResult;
@@ -37,25 +38,31 @@ import java.util.concurrent.atomic.AtomicReference;
  * into place, and deletes extra files only when asked to.
  */
 public final class AssetSync {
-  private static final int CHUNK_RETRIES = 3;
 
   private final Connector connector;
   private final EventSink events;
   private final Clock clock;
+  private final Retrier retrier;
   private final Cancellation cancellation;
 
-  public AssetSync(Connector connector, EventSink events, Clock clock) {
-    this(connector, events, clock, new Cancellation());
+  public AssetSync(Connector connector, EventSink events, Clock clock, Retrier retrier) {
+    this(connector, events, clock, retrier, new Cancellation());
   }
 
   /**
    * @param cancellation Ctrl-C: every stream stops within a read of its chunk (the chunk in flight
    *     is not journaled), what landed is recorded, and the sync throws {@code INTERRUPTED}
    */
-  public AssetSync(Connector connector, EventSink events, Clock clock, Cancellation cancellation) {
+  public AssetSync(
+      Connector connector,
+      EventSink events,
+      Clock clock,
+      Retrier retrier,
+      Cancellation cancellation) {
     this.connector = connector;
     this.events = events;
     this.clock = clock;
+    this.retrier = retrier;
     this.cancellation = cancellation;
   }
 
@@ -256,19 +263,14 @@ public final class AssetSync {
     }
   }
 
-  // A dropped connection costs only the chunk in flight: the transport reconnects (with backoff)
-  // on the next call and the chunk is written again from its start.
-  private static void sendWithRetries(ChunkSender sender, Chunk chunk, Cancellation cancellation) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        sender.send(chunk);
-        return;
-      } catch (ConnectionLostException e) {
-        if (attempt >= CHUNK_RETRIES || cancellation.isCancelled()) {
-          throw e;
-        }
-      }
-    }
+  // A dropped connection costs only the chunk in flight: the transport reconnects (under its
+  // connect policy) on the next call and the chunk is written again from its start.
+  private void sendWithRetries(ChunkSender sender, Chunk chunk, Cancellation cancellation) {
+    retrier.run(
+        RetryPolicyName.SYNC_CHUNK,
+        "sending chunk " + chunk.index() + " of " + chunk.file().entry.path(),
+        cancellation::isCancelled,
+        () -> sender.send(chunk));
   }
 
   // The GHASH and AES-CTR intrinsics that make JSch's ciphers fast exist only in C2.

@@ -8,6 +8,7 @@ import dev.orchestrate.core.event.Notice;
 import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.ExecResult;
+import dev.orchestrate.core.transport.LineOutput;
 import dev.orchestrate.core.transport.Output;
 import dev.orchestrate.core.transport.Transport;
 import java.io.IOException;
@@ -149,35 +150,38 @@ public final class EnvCache {
 
   private void build(Transport t, EnvSpec spec) {
     Output.Collector errors = Output.collect();
+    LineOutput lines =
+        new LineOutput(
+            (stream, line) -> {
+              if (!line.isBlank()) {
+                events.accept(new LogLine(clock.instant(), "env:" + spec.name(), stream, line));
+              }
+            });
     Output toEvents =
         new Output() {
           @Override
           public void stdout(byte[] b, int off, int len) {
-            emit(new String(b, off, len, StandardCharsets.UTF_8));
+            lines.stdout(b, off, len);
           }
 
           @Override
           public void stderr(byte[] b, int off, int len) {
             errors.stderr(b, off, len);
-            emit(new String(b, off, len, StandardCharsets.UTF_8));
-          }
-
-          private void emit(String chunk) {
-            for (String line : chunk.split("\n")) {
-              if (!line.isBlank()) {
-                events.accept(
-                    new LogLine(
-                        clock.instant(), "env:" + spec.name(), LogLine.Stream.STDOUT, line));
-              }
-            }
+            lines.stderr(b, off, len);
           }
         };
-    int exit =
-        t.exec(
-            Command.of("cd " + Command.quote(spec.remoteDir()) + " && " + spec.buildCommand().get())
-                .withEnvironment(Map.of("ENV_DIR", spec.remoteDir()))
-                .withTimeout(BUILD_TIMEOUT),
-            toEvents);
+    int exit;
+    try {
+      exit =
+          t.exec(
+              Command.of(
+                      "cd " + Command.quote(spec.remoteDir()) + " && " + spec.buildCommand().get())
+                  .withEnvironment(Map.of("ENV_DIR", spec.remoteDir()))
+                  .withTimeout(BUILD_TIMEOUT),
+              toEvents);
+    } finally {
+      lines.flush();
+    }
     if (exit != 0) {
       String tail = errors.stderr().trim();
       if (tail.length() > 600) {

@@ -21,7 +21,7 @@ class ConnectionPoolTest {
   }
 
   private static SshConnector pooled(SshFixture f, SshSettings settings, ConnectionPool pool) {
-    return new SshConnector(settings, f.key, f.pins, d -> Thread.sleep(d.toMillis()), pool);
+    return new SshConnector(settings, f.key, f.pins, SshFixture.fastRetrier(), pool);
   }
 
   // Connects, notes the connection lent, and gives it back to the pool.
@@ -35,12 +35,7 @@ class ConnectionPoolTest {
   void lendsAClosedConnectionAgainAndParallelUsersGetTheirOwn() throws Exception {
     try (SshFixture f = new SshFixture(tmp);
         ConnectionPool pool = new ConnectionPool(Duration.ofSeconds(30), 2)) {
-      SshConnector pooled =
-          pooled(
-              f,
-              SshSettings.defaults()
-                  .withBackoff(new Backoff(4, Duration.ofMillis(50), Duration.ofMillis(200))),
-              pool);
+      SshConnector pooled = pooled(f, SshSettings.defaults(), pool);
       String first = connectionOfOneUse(pooled, f);
       try (Transport t = pooled.connect(f.endpoint());
           Transport other = pooled.connect(f.endpoint())) {

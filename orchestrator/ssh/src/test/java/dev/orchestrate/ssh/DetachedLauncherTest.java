@@ -19,7 +19,8 @@ class DetachedLauncherTest {
   void launchingARunAgainStartsItOnce() throws Exception {
     try (SshFixture f = new SshFixture(tmp);
         Transport t = f.connect()) {
-      DetachedLauncher launcher = new DetachedLauncher(".orchestrate/runs");
+      DetachedLauncher launcher =
+          new DetachedLauncher(".orchestrate/runs", SshFixture.fastRetrier());
       String command = "echo started >> starts.txt; sleep 2";
       RemoteRun first = launcher.launch(t, "run-once", ".", command, Map.of());
       RemoteRun again = launcher.launch(t, "run-once", ".", command, Map.of());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.LogLine;
 import dev.orchestrate.core.event.Warning;
+import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.core.transport.Transport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ class LogFollowerTest {
       RemoteRun run;
       try (Transport t = f.connect()) {
         run =
-            new DetachedLauncher(".orchestrate/runs")
+            new DetachedLauncher(".orchestrate/runs", SshFixture.fastRetrier())
                 .launch(t, "run-1", ".", FAST_WRITER, Map.of("WHO", "the engine"));
       }
       assertTrue(run.pid() > 0);
@@ -76,7 +77,10 @@ class LogFollowerTest {
         dropper.start();
         exit =
             new LogFollower(
-                    d -> Thread.sleep(d.toMillis()), Clock.systemUTC(), Duration.ofMillis(50), 50)
+                    SshFixture.fastRetrier(),
+                    d -> Thread.sleep(d.toMillis()),
+                    Clock.systemUTC(),
+                    Duration.ofMillis(50))
                 .follow(t, run, local, "engine", sink);
       } finally {
         done.set(true);
@@ -109,7 +113,7 @@ class LogFollowerTest {
     try (SshFixture f = new SshFixture(tmp);
         Transport t = f.connect()) {
       RemoteRun run =
-          new DetachedLauncher(".orchestrate/runs")
+          new DetachedLauncher(".orchestrate/runs", SshFixture.fastRetrier())
               .launch(t, "run-2", ".", "echo started; sleep 30", Map.of());
       Thread.sleep(300);
       t.run("kill -9 -- -" + run.pid()); // the whole session: setsid made it a group
@@ -189,12 +193,16 @@ class LogFollowerTest {
   /** What following a run saw: its exit code, its lines, and how long until it ended. */
   private record Followed(int exit, List<String> lines, Duration took) {}
 
-  // Follows with no pause between polls and three tries per read, collecting the lines.
+  // Follows with no pause between polls or retries, collecting the lines.
   private static Followed followAtOnce(Transport t, RemoteRun run, Path local) {
     List<String> lines = new CopyOnWriteArrayList<>();
     long start = System.nanoTime();
     int exit =
-        new LogFollower(d -> {}, Clock.systemUTC(), Duration.ZERO, 3)
+        new LogFollower(
+                Retrier.quiet(Clock.systemUTC(), d -> {}),
+                d -> {},
+                Clock.systemUTC(),
+                Duration.ZERO)
             .follow(
                 t,
                 run,

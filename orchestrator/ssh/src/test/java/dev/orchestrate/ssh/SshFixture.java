@@ -1,11 +1,12 @@
 package dev.orchestrate.ssh;
 
+import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.core.transport.Endpoint;
 import dev.orchestrate.core.transport.Transport;
 import dev.orchestrate.testkit.Sshd;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.time.Clock;
 import java.util.List;
 
 /** A real sshd plus a connector wired with a fresh project key and pin store, for tests. */
@@ -20,16 +21,18 @@ public final class SshFixture implements AutoCloseable {
     this.dir = dir;
     this.key = ProjectKey.ensure(dir.resolve("project/.orchestrate/ssh/id_ed25519"), "test");
     this.pins = new HostKeyPins(dir.resolve("project/.orchestrate/ssh/pins"));
-    this.connector =
-        new SshConnector(
-            SshSettings.defaults()
-                .withBackoff(new Backoff(4, Duration.ofMillis(50), Duration.ofMillis(200))),
-            key,
-            pins,
-            d -> Thread.sleep(d.toMillis()));
+    this.connector = new SshConnector(SshSettings.defaults(), key, pins, fastRetrier());
     this.sshd =
         Sshd.start(
             Sshd.Options.in(dir.resolve("sshd")).withAuthorizedKeys(List.of(key.publicKeyLine())));
+  }
+
+  /**
+   * The real policies on the real clock, with every wait a tenth as long: a test that drops
+   * connections on purpose reconnects the way `up` does, only sooner.
+   */
+  public static Retrier fastRetrier() {
+    return Retrier.quiet(Clock.systemUTC(), d -> Thread.sleep(d.toMillis() / 10));
   }
 
   public Endpoint endpoint() {

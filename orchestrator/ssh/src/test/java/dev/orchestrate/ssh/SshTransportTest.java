@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.ConnectionLostException;
 import dev.orchestrate.core.transport.ExecResult;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -177,7 +179,9 @@ class SshTransportTest {
   void refusesAnUnknownKeyWithAHint() throws Exception {
     try (SshFixture f = new SshFixture(tmp)) {
       ProjectKey stranger = ProjectKey.ensure(tmp.resolve("stranger/id"), "stranger");
-      SshConnector other = new SshConnector(SshSettings.defaults(), stranger, f.pins, d -> {});
+      SshConnector other =
+          new SshConnector(
+              SshSettings.defaults(), stranger, f.pins, Retrier.quiet(Clock.systemUTC(), d -> {}));
       OrchestrateException e =
           assertThrows(OrchestrateException.class, () -> other.connect(f.endpoint()));
       assertTrue(e.getMessage().contains("refused our key"), e.getMessage());

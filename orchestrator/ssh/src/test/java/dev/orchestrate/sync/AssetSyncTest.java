@@ -158,7 +158,8 @@ class AssetSyncTest {
           assertThrows(
               OrchestrateException.class,
               () ->
-                  new AssetSync(f.connector, events::add, Clock.systemUTC())
+                  new AssetSync(
+                          f.connector, events::add, Clock.systemUTC(), SshFixture.fastRetrier())
                       .sync(staged, new Manifest(lying), f.endpoint(), SyncOptions.to("a")));
       assertTrue(e.getMessage().contains("arrived corrupted"), e.getMessage());
       assertFalse(Files.exists(f.sshd.home().resolve("a/config.json")));
@@ -194,7 +195,12 @@ class AssetSyncTest {
           assertThrows(
               OrchestrateException.class,
               () ->
-                  new AssetSync(f.connector, events::add, Clock.systemUTC(), cancel)
+                  new AssetSync(
+                          f.connector,
+                          events::add,
+                          Clock.systemUTC(),
+                          SshFixture.fastRetrier(),
+                          cancel)
                       .sync(staged, manifest, f.endpoint(), options));
       long stoppedMs = (System.nanoTime() - cancelledAt[0]) / 1_000_000;
       canceller.join();
@@ -214,7 +220,7 @@ class AssetSyncTest {
             "chunk " + i);
       }
       SyncReport resumed =
-          new AssetSync(f.connector, events::add, Clock.systemUTC())
+          new AssetSync(f.connector, events::add, Clock.systemUTC(), SshFixture.fastRetrier())
               .sync(staged, manifest, f.endpoint(), options);
       assertEquals((96L << 20) - done.size() * chunk, resumed.bytesSent(), "only the rest moves");
       assertArrayEquals(local, Files.readAllBytes(remote.resolve("big.bin")));
@@ -261,7 +267,7 @@ class AssetSyncTest {
     Manifest manifest =
         new ManifestBuilder(new HashCache(tmp.resolve("hash-cache.json")), sink, Clock.systemUTC())
             .build(staged);
-    return new AssetSync(f.connector, sink, Clock.systemUTC())
+    return new AssetSync(f.connector, sink, Clock.systemUTC(), SshFixture.fastRetrier())
         .sync(staged, manifest, f.endpoint(), options);
   }
 

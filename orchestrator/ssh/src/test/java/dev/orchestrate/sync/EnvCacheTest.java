@@ -84,6 +84,30 @@ class EnvCacheTest {
 
   @Test
   @Tag("integration")
+  void buildOutputComesAsWholeLinesLabelledWithTheirStream() throws Exception {
+    try (SshFixture f = new SshFixture(tmp.resolve("ssh"));
+        Transport t = f.connect()) {
+      EnvCache cache = new EnvCache(events::add, Clock.systemUTC());
+      // a character and a line cut across writes (and so across chunks), stderr in between, and a
+      // last line without a newline
+      String build =
+          "printf 'gr\\303'; sleep 0.3; printf '\\266\\303\\237e'; sleep 0.3;"
+              + " echo ' ok'; echo 'warn: slow' >&2; sleep 0.3; printf 'last'";
+      EnvSpec spec =
+          new EnvSpec("venv", "envs/lines", "sha256:l", Optional.empty(), Optional.of(build));
+      assertEquals(EnvCache.Outcome.BUILT, cache.ensure(t, spec));
+      List<String> lines =
+          events.stream()
+              .filter(e -> e instanceof LogLine)
+              .map(e -> (LogLine) e)
+              .map(l -> l.stream() + ":" + l.line())
+              .toList();
+      assertEquals(List.of("STDOUT:größe ok", "STDERR:warn: slow", "STDOUT:last"), lines);
+    }
+  }
+
+  @Test
+  @Tag("integration")
   void installsACachedArchiveAndReplacesTheOldEnvironment() throws Exception {
     Path content = Files.createDirectories(tmp.resolve("built-env/bin"));
     Files.writeString(content.resolve("python"), "#!/bin/sh\necho fake python\n");

@@ -2,71 +2,80 @@ package dev.orchestrate.vast;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
-import dev.orchestrate.core.time.Sleeper;
+import dev.orchestrate.core.retry.Retrier;
+import dev.orchestrate.core.retry.RetryPolicyName;
+import dev.orchestrate.core.retry.Transience;
+import dev.orchestrate.core.retry.Transient;
 import dev.orchestrate.vast.client.VastApiException;
 import dev.orchestrate.vast.client.VastClient;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 
 /**
  * Destroys an instance and does not believe it until Vast says it is gone ({@code {"instances":
- * null}}). Destroy itself is idempotent, so it is retried; a failure here is loud, because an
- * instance we failed to destroy keeps billing.
+ * null}}). Destroy is idempotent, so destroy-and-look is repeated under {@link
+ * RetryPolicyName#VAST_DESTROY}: every 5xx, rate limit and connection error, and an instance that
+ * still shows. A failure here is loud and names the instance, because it keeps billing.
  */
 public final class Destroyer {
   private final VastClient client;
-  private final Clock clock;
-  private final Sleeper sleeper;
-  private final Duration timeout;
-  private final Duration poll;
+  private final Retrier retrier;
 
-  public Destroyer(
-      VastClient client, Clock clock, Sleeper sleeper, Duration timeout, Duration poll) {
+  public Destroyer(VastClient client, Retrier retrier) {
     this.client = client;
-    this.clock = clock;
-    this.sleeper = sleeper;
-    this.timeout = timeout;
-    this.poll = poll;
+    this.retrier = retrier;
   }
 
   public void destroyAndVerify(long instanceId) {
-    Instant deadline = clock.instant().plus(timeout);
-    VastApiException last = null;
-    while (true) {
-      try {
-        client.destroyInstance(instanceId);
-        if (client.showInstance(instanceId).isEmpty()) {
-          return;
-        }
-      } catch (VastApiException e) {
-        if (!e.retryable()) {
-          throw failed(instanceId, e);
-        }
-        last = e;
-      }
-      if (!clock.instant().isBefore(deadline)) {
-        throw failed(instanceId, last);
-      }
-      try {
-        sleeper.sleep(poll);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw failed(instanceId, e);
-      }
+    try {
+      retrier.run(
+          RetryPolicyName.VAST_DESTROY,
+          "destroy instance " + instanceId,
+          () -> {
+            client.destroyInstance(instanceId);
+            if (client.showInstance(instanceId).isPresent()) {
+              throw new StillThere(instanceId);
+            }
+          });
+    } catch (VastApiException | StillThere e) {
+      throw failed(instanceId, e);
+    }
+  }
+
+  /** Vast accepted the destroy but still shows the instance: look again. */
+  private static final class StillThere extends RuntimeException implements Transient {
+    private static final long serialVersionUID = 1L;
+
+    StillThere(long id) {
+      super("Vast still shows instance " + id + " after destroying it");
+    }
+
+    @Override
+    public Transience transience() {
+      return Transience.PENDING;
     }
   }
 
   private static OrchestrateException failed(long id, Exception cause) {
     return new OrchestrateException(
         ErrorCode.PROVIDER,
-        "could not verify that Vast instance "
+        "Vast instance "
             + id
-            + " is destroyed"
-            + (cause == null ? "" : ": " + cause.getMessage()),
-        "it may still be billing: run `orchestrate down` again or `vastai destroy instance "
+            + " may still be billing: destroying it did not succeed within "
+            + human(RetryPolicyName.VAST_DESTROY)
+            + " ("
+            + cause.getMessage()
+            + ")",
+        "remove it with `orchestrate down "
             + id
-            + "`",
+            + "`, `vastai destroy instance "
+            + id
+            + "` or at https://cloud.vast.ai/instances/",
         cause);
+  }
+
+  private static String human(RetryPolicyName policy) {
+    return policy.spec().maxAttempts()
+        + " attempts or "
+        + policy.maxTime().toMinutes()
+        + " minutes";
   }
 }

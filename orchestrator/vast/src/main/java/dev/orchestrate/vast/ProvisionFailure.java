@@ -2,9 +2,10 @@ package dev.orchestrate.vast;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.retry.MachineFault;
 
 /** Why one attempt did not give us a ready machine; {@code machineFault} allows another machine. */
-final class ProvisionFailure extends OrchestrateException {
+final class ProvisionFailure extends OrchestrateException implements MachineFault {
   private static final long serialVersionUID = 1L;
 
   final boolean machineFault;
@@ -12,5 +13,10 @@ final class ProvisionFailure extends OrchestrateException {
   ProvisionFailure(String message, String hint, boolean machineFault, Throwable cause) {
     super(ErrorCode.PROVIDER, message, hint, cause);
     this.machineFault = machineFault;
+  }
+
+  @Override
+  public boolean machineFault() {
+    return machineFault;
   }
 }

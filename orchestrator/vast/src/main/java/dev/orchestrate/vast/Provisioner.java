@@ -6,6 +6,8 @@ import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Notice;
 import dev.orchestrate.core.event.Warning;
 import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.retry.Retrier;
+import dev.orchestrate.core.retry.RetryPolicyName;
 import dev.orchestrate.core.target.Ledger;
 import dev.orchestrate.core.target.LedgerEntry;
 import dev.orchestrate.core.target.Machine;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Rents one machine without ever leaving something billing: pick the best offer, write our intent
@@ -35,8 +38,6 @@ import java.util.Set;
 public final class Provisioner {
   private static final int MAX_OFFERS_PER_ATTEMPT = 5;
   private static final int MISSING_POLLS = 5;
-  private static final int MAX_CREATE_CALLS = 2;
-  private static final Duration CREATE_RETRY_PAUSE = Duration.ofSeconds(6);
 
   private final VastClient client;
   private final OfferSelector selector;
@@ -45,6 +46,7 @@ public final class Provisioner {
   private final Clock clock;
   private final Sleeper sleeper;
   private final SshProbe probe;
+  private final Retrier retrier;
   private final Map<String, String> attributes;
 
   /**
@@ -59,6 +61,7 @@ public final class Provisioner {
       Clock clock,
       Sleeper sleeper,
       SshProbe probe,
+      Retrier retrier,
       Map<String, String> attributes) {
     this.attributes = Map.copyOf(attributes);
     this.client = client;
@@ -68,6 +71,7 @@ public final class Provisioner {
     this.clock = clock;
     this.sleeper = sleeper;
     this.probe = probe;
+    this.retrier = retrier;
   }
 
   public Rental provision(ProvisionRequest req, EventSink events) {
@@ -78,21 +82,18 @@ public final class Provisioner {
   public Rental provision(ProvisionRequest req, EventSink events, Set<Long> avoid) {
     Set<Long> badMachines = new HashSet<>(avoid);
     boolean attachAfterCreate = !ensureAccountKey(req.publicKey(), events);
-    ProvisionFailure last = null;
-    for (int attempt = 1; attempt <= req.maxMachines(); attempt++) {
-      checkCancelled(req);
-      try {
-        return attempt(req, attempt, badMachines, attachAfterCreate, events);
-      } catch (ProvisionFailure f) {
-        last = f;
-        if (!f.machineFault || attempt == req.maxMachines()) {
-          throw f;
-        }
-        events.accept(
-            new Warning(clock.instant(), f.getMessage(), "trying one other machine instead"));
-      }
-    }
-    throw last;
+    AtomicInteger attempt = new AtomicInteger();
+    return retrier
+        .withEvents(events)
+        .get(
+            RetryPolicyName.OTHER_MACHINE,
+            "renting a machine (trying one other machine instead)",
+            () -> req.maxMachines() < 2 || req.cancellation().isCancelled(),
+            () -> {
+              checkCancelled(req);
+              return attempt(
+                  req, attempt.incrementAndGet(), badMachines, attachAfterCreate, events);
+            });
   }
 
   private Rental attempt(
@@ -149,7 +150,10 @@ public final class Provisioner {
         null);
   }
 
-  /** Creates once; empty if the offer vanished. Transport errors are resolved by label. */
+  /**
+   * Creates (a second call only under {@code VAST_CREATE}); empty if the offer vanished. Transport
+   * errors are resolved by label.
+   */
   private Optional<Long> create(
       ProvisionRequest req, RankedOffer offer, String label, EventSink events) {
     Instant now = clock.instant();
@@ -172,29 +176,41 @@ public final class Provisioner {
             req.onstart(),
             "ssh_direct",
             null);
-    for (int call = 1; ; call++) {
-      try {
-        long id = client.createInstance(offer.offer().id(), body).instanceId();
-        record(req, label, id, offer);
-        return Optional.of(id);
-      } catch (VastApiException e) {
-        Optional<Long> resolved = resolveFailedCreate(req, offer, label, e, events);
-        if (resolved != null) {
-          return resolved;
-        }
-        // Refused before it was processed (429, 502-504) and nothing under our label: once more.
-        if (call < MAX_CREATE_CALLS && e.retryable() && e.kind() != Kind.TRANSPORT) {
-          events.accept(new Warning(clock.instant(), e.getMessage(), "asking once more"));
-          pause(CREATE_RETRY_PAUSE);
-          continue;
-        }
-        ledger.remove(label);
-        throw new ProvisionFailure(
-            "renting offer " + offer.offer().id() + " failed: " + e.getMessage(),
-            e.hint().orElse(null),
-            false,
-            e);
+    try {
+      return retrier
+          .withEvents(events)
+          .get(
+              RetryPolicyName.VAST_CREATE,
+              "renting offer " + offer.offer().id() + " (asking once more)",
+              () -> createOnce(req, offer, label, body, events));
+    } catch (VastApiException e) {
+      ledger.remove(label);
+      throw new ProvisionFailure(
+          "renting offer " + offer.offer().id() + " failed: " + e.getMessage(),
+          e.hint().orElse(null),
+          false,
+          e);
+    }
+  }
+
+  // One create call; a failure that left nothing under our label goes to the VAST_CREATE policy,
+  // which asks once more only when it was refused before being processed (429, 502-504).
+  private Optional<Long> createOnce(
+      ProvisionRequest req,
+      RankedOffer offer,
+      String label,
+      CreateInstance body,
+      EventSink events) {
+    try {
+      long id = client.createInstance(offer.offer().id(), body).instanceId();
+      record(req, label, id, offer);
+      return Optional.of(id);
+    } catch (VastApiException e) {
+      Optional<Long> resolved = resolveFailedCreate(req, offer, label, e, events);
+      if (resolved != null) {
+        return resolved;
       }
+      throw e;
     }
   }
 
@@ -337,32 +353,33 @@ public final class Provisioner {
       double price,
       RankedOffer offer,
       Map<String, String> extra) {
-    Map<String, String> attrs = new java.util.TreeMap<>(extra);
-    attrs.put("offer", String.valueOf(offer.offer().id()));
+    Machine m =
+        new Machine(
+            String.valueOf(id),
+            TargetType.VAST,
+            label,
+            true,
+            Optional.ofNullable(ssh).map(SshEndpoint::host),
+            ssh == null ? 0 : ssh.port(),
+            Optional.ofNullable(ssh).map(SshEndpoint::user),
+            price,
+            clock.instant(),
+            extra);
+    m = m.with(VastAttributes.OFFER, String.valueOf(offer.offer().id()));
     if (offer.offer().machineId() != null) {
-      attrs.put("machine_id", String.valueOf(offer.offer().machineId()));
+      m = m.with(VastAttributes.HOST_MACHINE, offer.offer().machineId());
     }
     if (offer.offer().gpuName() != null) {
-      attrs.put(
-          "gpu",
-          (offer.offer().numGpus() == null ? 1 : offer.offer().numGpus())
-              + "x "
-              + offer.offer().gpuName());
+      m =
+          m.with(
+              VastAttributes.GPU,
+              (offer.offer().numGpus() == null ? 1 : offer.offer().numGpus())
+                  + "x "
+                  + offer.offer().gpuName());
     }
-    if (offer.offer().geolocation() != null) {
-      attrs.put("location", offer.offer().geolocation());
-    }
-    return new Machine(
-        String.valueOf(id),
-        TargetType.VAST,
-        label,
-        true,
-        Optional.ofNullable(ssh).map(SshEndpoint::host),
-        ssh == null ? 0 : ssh.port(),
-        Optional.ofNullable(ssh).map(SshEndpoint::user),
-        price,
-        clock.instant(),
-        attrs);
+    return offer.offer().geolocation() == null
+        ? m
+        : m.with(VastAttributes.LOCATION, offer.offer().geolocation());
   }
 
   private void pause(Duration d) {

@@ -7,6 +7,7 @@ import dev.orchestrate.core.event.Warning;
 import dev.orchestrate.core.plan.PlanText;
 import dev.orchestrate.core.plan.PlannedStep;
 import dev.orchestrate.core.profile.VastSection;
+import dev.orchestrate.core.retry.RetryPolicyName;
 import dev.orchestrate.core.step.Step;
 import dev.orchestrate.core.step.StepId;
 import dev.orchestrate.core.step.StepResult;
@@ -116,7 +117,6 @@ final class RentStep implements Step {
     Rental r = api.provisioner(session.sshProbe()).provision(req, events, Set.copyOf(badMachines));
     rentals++;
     Integer gpus = r.offer().offer().numGpus();
-    Long host = r.offer().offer().machineId();
     Machine m =
         r.machine()
             .with(VastAttributes.OFFER, r.offer().describe())
@@ -126,8 +126,7 @@ final class RentStep implements Step {
             .with(
                 VastAttributes.BUDGET_USD,
                 java.util.Optional.ofNullable(v.budget() == null ? null : v.budget().maxTotalUsd()))
-            .with(VastAttributes.GPUS, gpus == null ? 0L : gpus.longValue())
-            .with(VastAttributes.HOST_MACHINE, host == null ? 0L : host);
+            .with(VastAttributes.GPUS, gpus == null ? 0L : gpus.longValue());
     LeaseKeeper lease =
         LeaseKeeper.renewing(
             session.connector(), session.remoteMachine().endpoint(m), idle.dividedBy(4));
@@ -194,8 +193,11 @@ final class RentStep implements Step {
     }
   }
 
+  // With retryOtherMachine, as many rentals as the other-machine policy tries.
   private static int maxMachines(VastSection v) {
-    return Boolean.TRUE.equals(v.retryOtherMachine()) ? 2 : 1;
+    return Boolean.TRUE.equals(v.retryOtherMachine())
+        ? RetryPolicyName.OTHER_MACHINE.spec().maxAttempts()
+        : 1;
   }
 
   static String offerQuery(VastSection v) {

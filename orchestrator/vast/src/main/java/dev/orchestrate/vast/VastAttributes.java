@@ -29,7 +29,13 @@ public final class VastAttributes {
 
   /** The physical host behind the offer (0: unknown), excluded after it fails qualification. */
   public static final MachineAttribute<Long> HOST_MACHINE =
-      MachineAttribute.number("hostMachine", 0);
+      MachineAttribute.number("machine_id", 0);
+
+  /** The GPUs as status shows them ({@code 1x RTX 4090}). */
+  public static final MachineAttribute<String> GPU = MachineAttribute.text("gpu", "");
+
+  /** Where the offer's host is. */
+  public static final MachineAttribute<String> LOCATION = MachineAttribute.text("location", "");
 
   private VastAttributes() {}
 }

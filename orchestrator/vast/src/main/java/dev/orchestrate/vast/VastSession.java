@@ -4,7 +4,9 @@ import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Warning;
 import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.retry.RetryPolicyName;
 import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.transport.Connector;
 import dev.orchestrate.core.transport.Endpoint;
@@ -24,14 +26,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -80,9 +80,7 @@ final class VastSession {
         apiKey,
         context.redactor(),
         context.sleeper(),
-        new SecureRandom(),
-        line ->
-            events.accept(new dev.orchestrate.core.event.Notice(context.clock().instant(), line)));
+        context.retrier().withEvents(e -> events.accept(e)));
   }
 
   ProjectKey projectKey() {
@@ -106,27 +104,26 @@ final class VastSession {
   }
 
   SshConnector sshConnector() {
-    return new SshConnector(SshSettings.defaults(), projectKey(), pins(), context.sleeper(), pool);
+    return new SshConnector(SshSettings.defaults(), projectKey(), pins(), context.retrier(), pool);
   }
 
   /** The SSH steps shared with the ssh target, on our key and pins. */
   dev.orchestrate.ssh.RemoteMachine remoteMachine() {
-    Path sshDir = context.stateDir().resolve("ssh");
-    String home = context.environment().getOrDefault("HOME", System.getProperty("user.home"));
     return new dev.orchestrate.ssh.RemoteMachine(
         sshConnector(),
         projectKey(),
         pins(),
-        new dev.orchestrate.ssh.SshConfigEntries(sshDir, Path.of(home, ".ssh", "config")),
+        configEntries(),
         context.projectDir(),
         context.clock(),
-        follower());
+        follower(),
+        context.retrier());
   }
 
-  /** Follows engine output; a dropped connection is retried every second, 30 times in a row. */
+  /** Follows engine output; a dropped connection is retried under {@code LOG_FOLLOW}. */
   dev.orchestrate.ssh.LogFollower follower() {
     return new dev.orchestrate.ssh.LogFollower(
-        context.sleeper(), context.clock(), Duration.ofSeconds(1), 30);
+        context.retrier(), context.sleeper(), context.clock(), Duration.ofSeconds(1));
   }
 
   /**
@@ -136,13 +133,10 @@ final class VastSession {
   SshProbe sshProbe() {
     SshConnector quick =
         new SshConnector(
-            SshSettings.defaults()
-                .withBackoff(
-                    new dev.orchestrate.ssh.Backoff(
-                        1, Duration.ofMillis(100), Duration.ofMillis(100))),
+            SshSettings.defaults().withConnectPolicy(RetryPolicyName.SSH_PROBE),
             projectKey(),
             pins(),
-            context.sleeper());
+            context.retrier());
     return (id, ssh) -> {
       String machineId = String.valueOf(id);
       if (freshMachines.add(machineId)) {
@@ -157,6 +151,36 @@ final class VastSession {
     };
   }
 
+  private dev.orchestrate.ssh.SshConfigEntries configEntries() {
+    String home = context.environment().getOrDefault("HOME", System.getProperty("user.home"));
+    return new dev.orchestrate.ssh.SshConfigEntries(
+        context.stateDir().resolve("ssh"), Path.of(home, ".ssh", "config"));
+  }
+
+  /**
+   * Forgets a destroyed instance here: its {@code ssh <name>} entry ({@code config.d/<name>},
+   * {@code known_hosts.d/<name>}), the known-hosts file of {@code orchestrate ssh} ({@code
+   * known_hosts-<id>}) and its pinned host key.
+   */
+  void forget(String machineId, String name) {
+    configEntries().remove(name);
+    Path knownHosts = shellKnownHosts(machineId);
+    try {
+      Files.deleteIfExists(knownHosts);
+    } catch (IOException e) {
+      throw new OrchestrateException(
+          dev.orchestrate.core.error.ErrorCode.FAILURE,
+          "cannot remove " + knownHosts + ": " + e.getMessage(),
+          "remove it by hand",
+          e);
+    }
+    pins().forget(machineId);
+  }
+
+  private Path shellKnownHosts(String machineId) {
+    return context.stateDir().resolve("ssh/known_hosts-" + machineId);
+  }
+
   /** {@code ssh} with our key and the pinned host key of this machine only. */
   List<String> shellCommand(Machine machine, Endpoint endpoint) {
     String alias = "orchestrate-vast-" + machine.id();
@@ -167,7 +191,7 @@ final class VastSession {
           "no host key is pinned for instance " + machine.id(),
           "it was never reached over SSH; run `orchestrate status` or `orchestrate down` it");
     }
-    Path knownHosts = context.stateDir().resolve("ssh/known_hosts-" + machine.id());
+    Path knownHosts = shellKnownHosts(machine.id());
     try {
       Files.createDirectories(knownHosts.getParent());
       Files.writeString(knownHosts, alias + " " + pinned.get() + "\n", StandardCharsets.US_ASCII);
@@ -216,8 +240,7 @@ final class VastSession {
     }
 
     Destroyer destroyer() {
-      return new Destroyer(
-          client, context.clock(), context.sleeper(), Duration.ofMinutes(5), Duration.ofSeconds(3));
+      return new Destroyer(client, context.retrier().withEvents(e -> events.accept(e)));
     }
 
     Provisioner provisioner(SshProbe probe) {
@@ -229,6 +252,7 @@ final class VastSession {
           context.clock(),
           context.sleeper(),
           probe,
+          context.retrier(),
           Map.of(VastAttributes.API.key(), baseUrl.toString()));
     }
 
@@ -244,26 +268,28 @@ final class VastSession {
 
     /** A machine as gc and status show it, from what Vast says about an instance. */
     Machine machineOf(Instance i) {
-      Map<String, String> attrs = new TreeMap<>();
-      attrs.put(VastAttributes.API.key(), baseUrl.toString());
-      if (i.gpuName() != null) {
-        attrs.put("gpu", (i.numGpus() == null ? 1 : i.numGpus()) + "x " + i.gpuName());
-      }
-      attrs.put("status", i.status());
       var ssh = i.sshEndpoint();
       double start =
           i.startDate() == null ? context.clock().instant().getEpochSecond() : i.startDate();
-      return new Machine(
-          String.valueOf(i.id()),
-          TargetType.VAST,
-          i.label() == null ? "" : i.label(),
-          true,
-          ssh.map(e -> e.host()),
-          ssh.map(e -> e.port()).orElse(0),
-          ssh.map(e -> e.user()),
-          i.dphTotal() == null ? 0 : i.dphTotal(),
-          java.time.Instant.ofEpochMilli((long) (start * 1000)),
-          attrs);
+      Machine m =
+          new Machine(
+              String.valueOf(i.id()),
+              TargetType.VAST,
+              i.label() == null ? "" : i.label(),
+              true,
+              ssh.map(e -> e.host()),
+              ssh.map(e -> e.port()).orElse(0),
+              ssh.map(e -> e.user()),
+              i.dphTotal() == null ? 0 : i.dphTotal(),
+              java.time.Instant.ofEpochMilli((long) (start * 1000)),
+              Map.of());
+      m = m.with(VastAttributes.API, baseUrl.toString());
+      if (i.gpuName() != null) {
+        m =
+            m.with(
+                VastAttributes.GPU, (i.numGpus() == null ? 1 : i.numGpus()) + "x " + i.gpuName());
+      }
+      return i.status() == null ? m : m.with(MachineAttributes.STATUS, i.status());
     }
   }
 }

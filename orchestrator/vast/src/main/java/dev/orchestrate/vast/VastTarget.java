@@ -263,7 +263,7 @@ public final class VastTarget implements Target {
     VastSession.Api api = session.api(emptyToNull(machine.get(VastAttributes.API)), events);
     session.pool().evict(machine.id());
     api.reaper().down(Long.parseLong(machine.id()));
-    session.pins().forget(machine.id());
+    session.forget(machine.id(), nameOf(machine));
     // A rental found by gc under the label of a create whose answer we lost: its intent goes too.
     context
         .ledger()
@@ -274,6 +274,11 @@ public final class VastTarget implements Target {
         new Notice(
             context.clock().instant(),
             "destroyed Vast instance " + machine.id() + " (verified gone)"));
+  }
+
+  @Override
+  public void forget(Machine machine) {
+    session.forget(machine.id(), nameOf(machine));
   }
 
   @Override

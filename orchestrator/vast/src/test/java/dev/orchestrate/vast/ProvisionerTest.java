@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.Event;
+import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.core.target.Ledger;
 import dev.orchestrate.core.target.LedgerEntry;
 import dev.orchestrate.core.target.RunId;
@@ -64,9 +65,7 @@ class ProvisionerTest {
   }
 
   private Provisioner provisioner(VastClient client) {
-    Destroyer destroyer =
-        new Destroyer(
-            client, sleeper.clock(), sleeper, Duration.ofSeconds(30), Duration.ofMillis(100));
+    Destroyer destroyer = new Destroyer(client, Retrier.quiet(sleeper.clock(), sleeper));
     return new Provisioner(
         client,
         new OfferSelector(client),
@@ -75,6 +74,7 @@ class ProvisionerTest {
         sleeper.clock(),
         sleeper,
         SshProbe.tcp(Duration.ofSeconds(2)),
+        Retrier.quiet(sleeper.clock(), sleeper),
         Map.of("api", fx.sim.baseUrl().toString()));
   }
 
@@ -126,7 +126,10 @@ class ProvisionerTest {
 
     SshConnector ssh =
         new SshConnector(
-            SshSettings.defaults(), key, new HostKeyPins(dir.resolve("pins")), sleeper);
+            SshSettings.defaults(),
+            key,
+            new HostKeyPins(dir.resolve("pins")),
+            Retrier.quiet(sleeper.clock(), sleeper));
     try (Transport t =
         ssh.connect(
             Endpoint.of(
@@ -153,8 +156,7 @@ class ProvisionerTest {
   }
 
   private Destroyer destroyer() {
-    return new Destroyer(
-        fx.client, sleeper.clock(), sleeper, Duration.ofSeconds(30), Duration.ofMillis(100));
+    return new Destroyer(fx.client, Retrier.quiet(sleeper.clock(), sleeper));
   }
 
   @Test

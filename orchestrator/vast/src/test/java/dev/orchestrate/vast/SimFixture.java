@@ -3,11 +3,12 @@ package dev.orchestrate.vast;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.orchestrate.core.error.Redactor;
+import dev.orchestrate.core.event.Warning;
+import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.core.target.Ledger;
 import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.time.Sleeper;
 import dev.orchestrate.vast.client.ApiKey;
-import dev.orchestrate.vast.client.RetryPolicy;
 import dev.orchestrate.vast.client.VastClient;
 import dev.orchestrate.vast.client.VastClientConfig;
 import dev.orchestrate.vastsim.SimServer;
@@ -19,7 +20,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A simulator on loopback and a client pointed at it, as tests use them. */
@@ -63,13 +63,20 @@ public final class SimFixture implements AutoCloseable {
 
   public VastClient client(Duration readTimeout) {
     VastClientConfig config =
-        new VastClientConfig(
-            sim.baseUrl(),
-            Duration.ofSeconds(5),
-            readTimeout,
-            new RetryPolicy(4, Duration.ofMillis(100), 2.0, Duration.ofSeconds(2)));
-    return VastClient.create(
-        config, new ApiKey(KEY, "test"), redactor, sleeper, new Random(7), log::add);
+        new VastClientConfig(sim.baseUrl(), Duration.ofSeconds(5), readTimeout);
+    return VastClient.create(config, new ApiKey(KEY, "test"), redactor, sleeper, retrier());
+  }
+
+  /** The real policies on the sleeper's clock; each retry's warning lands in {@link #log}. */
+  public Retrier retrier() {
+    return new Retrier(
+        sleeper.clock(),
+        sleeper,
+        e -> {
+          if (e instanceof Warning w) {
+            log.add(w.message() + " (" + w.hint() + ")");
+          }
+        });
   }
 
   /** What the vast target runs in: a project in {@code dir} (also HOME) whose Vast is this one. */

@@ -2,8 +2,8 @@ package dev.orchestrate.vast;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.orchestrate.core.error.Redactor;
+import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.vast.client.ApiKey;
-import dev.orchestrate.vast.client.RetryPolicy;
 import dev.orchestrate.vast.client.VastClient;
 import dev.orchestrate.vast.client.VastClientConfig;
 import java.io.IOException;
@@ -13,7 +13,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * A loopback HTTP server answering fixed bodies per path, for what the simulator is too well
@@ -44,15 +43,14 @@ public final class StubApi implements AutoCloseable {
         new VastClientConfig(
             URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
             Duration.ofSeconds(2),
-            Duration.ofSeconds(2),
-            RetryPolicy.none());
+            Duration.ofSeconds(2));
+    RecordingSleeper sleeper = new RecordingSleeper(0);
     return VastClient.create(
         config,
         new ApiKey("stub-key-123", "test"),
         new Redactor(),
-        new RecordingSleeper(0),
-        new Random(1),
-        s -> {});
+        sleeper,
+        Retrier.quiet(sleeper.clock(), sleeper));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.orchestrate.vast;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -255,7 +256,21 @@ class VastTargetTest {
             new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree("{\"successFalseBurst\": 0}"));
 
+    // What `ssh vast-<id>` and `orchestrate ssh` use lives until down (issue 12, #11).
+    Path sshDir = dir.resolve(".orchestrate/ssh");
+    List<Path> sshFiles =
+        List.of(
+            sshDir.resolve("config.d/vast-" + m.id()),
+            sshDir.resolve("known_hosts.d/vast-" + m.id()),
+            sshDir.resolve("known_hosts-" + m.id()));
+    sshFiles.forEach(f -> assertTrue(Files.exists(f), f + " exists while the machine does"));
+    assertTrue(
+        new dev.orchestrate.ssh.HostKeyPins(sshDir.resolve("pins")).pinned(m.id()).isPresent());
+
     target.down(m, events::add);
+    sshFiles.forEach(f -> assertFalse(Files.exists(f), f + " is removed by down"));
+    assertTrue(
+        new dev.orchestrate.ssh.HostKeyPins(sshDir.resolve("pins")).pinned(m.id()).isEmpty());
     assertTrue(fx.sim.billing().nothingBilling());
     assertEquals(List.of(), context.ledger().entries());
     assertEquals(MachineStatus.State.GONE, target.status(m).state());

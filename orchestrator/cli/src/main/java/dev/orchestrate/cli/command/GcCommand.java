@@ -4,10 +4,9 @@ import dev.orchestrate.cli.CliContext;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.target.GcDecision;
 import dev.orchestrate.core.target.LedgerEntry;
-import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineStatus;
-import dev.orchestrate.core.target.Owner;
 import dev.orchestrate.core.target.ProjectTag;
 import dev.orchestrate.core.target.Target;
 import dev.orchestrate.vast.Labels;
@@ -18,12 +17,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code gc}: forget dead ledger entries; destroy labelled rentals we no longer track. */
+/**
+ * {@code gc}: forget dead ledger entries; destroy labelled rentals we no longer track. What to do
+ * is {@link GcDecision}'s; this command gathers its inputs, renders it and carries it out.
+ */
 @Command(
     name = "gc",
     mixinStandardHelpOptions = true,
@@ -107,33 +108,38 @@ public final class GcCommand implements Callable<Integer> {
         tag = ProjectTag.confirmMove(c.stateDir(), c.projectDir());
       }
     }
+    GcDecision.Options options = new GcDecision.Options(named, unknownProject, confirmMove);
     // A moved or copied checkout's id may be another checkout's too: no destroying on its word.
-    boolean trusted = !tag.moved() || confirmMove;
     List<String> warnings = new ArrayList<>();
-    if (!trusted) {
+    if (!GcDecision.trusted(tag, options)) {
       warnings.add(movedWarning(tag, "gc leaves this project's untracked machines alone"));
     }
+    List<LedgerEntry> entries = c.ledger().entries();
+    List<GcDecision.Checked> checked = new ArrayList<>();
+    for (LedgerEntry e : entries) {
+      Optional<MachineStatus.State> state =
+          e.machine().isPresent() && c.targets().has(e.target())
+              ? Optional.of(
+                  c.targets()
+                      .target(e.target(), c.targetContext())
+                      .status(e.machine().get())
+                      .state())
+              : Optional.empty();
+      checked.add(new GcDecision.Checked(e, state));
+    }
+    List<GcDecision.Action> forgets = GcDecision.forget(checked);
     List<String> forgotten = new ArrayList<>();
+    for (GcDecision.Action a : forgets) {
+      forgotten.add(a.key());
+      if (!dryRun) {
+        c.ledger().remove(a.key());
+        c.targets().target(a.machine().target(), c.targetContext()).forget(a.machine());
+      }
+    }
+    Set<String> tracked = GcDecision.tracked(entries, forgets);
     List<String> destroyed = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     List<String> leftAlone = new ArrayList<>();
-    for (LedgerEntry e : c.ledger().entries()) {
-      if (e.machine().isEmpty() || !c.targets().has(e.target())) {
-        continue;
-      }
-      MachineStatus s = c.targets().target(e.target(), c.targetContext()).status(e.machine().get());
-      if (s.state() == MachineStatus.State.GONE) {
-        forgotten.add(e.key());
-        if (!dryRun) {
-          c.ledger().remove(e.key());
-        }
-      }
-    }
-    Set<String> tracked =
-        c.ledger().entries().stream()
-            .flatMap(e -> e.machine().stream())
-            .map(Machine::id)
-            .collect(Collectors.toSet());
     for (TargetType type : TargetType.values()) {
       if (!c.targets().has(type)) {
         skipped.add(type.id() + " (not available in this build)");
@@ -141,15 +147,18 @@ public final class GcCommand implements Callable<Integer> {
       }
       Target target = c.targets().target(type, c.targetContext());
       try {
-        for (Machine m : target.leftovers(tracked)) {
-          Optional<String> why = leftAlone(m, named, trusted);
-          if (why.isPresent()) {
-            leftAlone.add(m.id() + " (" + why.get() + ": " + m.label() + ")");
+        List<GcDecision.Leftover> found =
+            target.leftovers(tracked).stream()
+                .map(m -> new GcDecision.Leftover(m, Labels.projectOf(m.label())))
+                .toList();
+        for (GcDecision.Action a : GcDecision.leftovers(found, tag, options)) {
+          if (a.verb() == GcDecision.Verb.LEAVE_ALONE) {
+            leftAlone.add(a.key() + " (" + a.reason() + ": " + a.machine().label() + ")");
             continue;
           }
-          destroyed.add(m.id());
+          destroyed.add(a.key());
           if (!dryRun) {
-            target.down(m, common.events(c));
+            target.down(a.machine(), common.events(c));
           }
         }
       } catch (OrchestrateException ex) {
@@ -194,40 +203,6 @@ public final class GcCommand implements Callable<Integer> {
     skipped.forEach(s -> c.out().println("skipped " + s));
     c.out().flush();
     return 0;
-  }
-
-  /**
-   * Why gc leaves {@code m} alone, with the command that would destroy it; empty if it goes. With
-   * {@code named}, only machines labelled with that project id go (and old labels when asked).
-   */
-  private Optional<String> leftAlone(Machine m, Optional<String> named, boolean trusted) {
-    Owner owner = Owner.of(m);
-    Optional<String> labelled = Labels.projectOf(m.label());
-    if (owner == Owner.UNKNOWN_PROJECT) {
-      return unknownProject
-          ? Optional.empty()
-          : Optional.of("unknown project; `orchestrate gc --unknown-project` destroys it");
-    }
-    if (named.isPresent()) {
-      return labelled.equals(named)
-          ? Optional.empty()
-          : Optional.of(
-              owner.spelled()
-                  + labelled.map(p -> " p" + p).orElse("")
-                  + ", not the project asked for");
-    }
-    if (owner == Owner.OTHER_PROJECT) {
-      return Optional.of(
-          "other project"
-              + labelled
-                  .map(p -> " p" + p + "; `orchestrate gc --project p" + p + "` destroys it")
-                  .orElse(""));
-    }
-    return trusted
-        ? Optional.empty()
-        : Optional.of(
-            "this project's id, but this checkout moved; `orchestrate gc --confirm-move` destroys"
-                + " it");
   }
 
   /** What status and gc say about a checkout whose project id was drawn at another path. */

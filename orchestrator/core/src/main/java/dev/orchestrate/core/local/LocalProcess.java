@@ -4,13 +4,11 @@ import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.LogLine;
+import dev.orchestrate.core.io.LineSplitter;
 import dev.orchestrate.core.process.Executables;
 import dev.orchestrate.core.run.Cancellation;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -121,13 +119,18 @@ public final class LocalProcess {
     Thread t =
         new Thread(
             () -> {
-              try (BufferedReader r =
-                  new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                  events.accept(new LogLine(clock.instant(), source, stream, line));
+              LineSplitter lines =
+                  LineSplitter.ofText(
+                      line -> events.accept(new LogLine(clock.instant(), source, stream, line)));
+              byte[] buf = new byte[8192];
+              try (in) {
+                for (int n; (n = in.read(buf)) != -1; ) {
+                  lines.accept(buf, 0, n);
                 }
               } catch (IOException e) {
                 // the process went away; what it printed has been delivered
+              } finally {
+                lines.flush();
               }
             },
             source + "-" + stream.name().toLowerCase(java.util.Locale.ROOT));

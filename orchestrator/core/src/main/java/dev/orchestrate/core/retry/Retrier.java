@@ -17,9 +17,10 @@ import java.util.function.BooleanSupplier;
 /**
  * Runs a call under a named policy. Failsafe counts the attempts, tests each failure against the
  * policy and computes the jittered backoff (its standalone {@link Execution}); the waiting goes
- * through the injected {@link Sleeper} and the deadline is read from the injected {@link Clock}, so
- * tests pass no real time. Each retry is announced as a {@link Warning} on the sink. When the
- * policy gives up, or a failure is not one it repeats, the call's own exception is thrown as is.
+ * through the injected {@link Sleeper} and the deadline (counted from the first failure, so that a
+ * long transfer that drops late is still resumed) is read from the injected {@link Clock}, so tests
+ * pass no real time. Each retry is announced as a {@link Warning} on the sink. When the policy
+ * gives up, or a failure is not one it repeats, the call's own exception is thrown as is.
  */
 public final class Retrier {
   private final Clock clock;
@@ -65,7 +66,7 @@ public final class Retrier {
       RetryPolicyName policy, String what, BooleanSupplier stop, Attempt<T, E> attempt) throws E {
     RetrySpec spec = policy.spec();
     Execution<Object> execution = Execution.of(policies.get(policy));
-    Instant start = clock.instant();
+    Instant firstFailure = null;
     while (true) {
       try {
         return attempt.call();
@@ -76,7 +77,10 @@ public final class Retrier {
         }
         Duration delay = execution.getDelay();
         Instant now = clock.instant();
-        if (now.plus(delay).isAfter(start.plus(spec.deadline()))) {
+        if (firstFailure == null) {
+          firstFailure = now;
+        }
+        if (now.plus(delay).isAfter(firstFailure.plus(spec.deadline()))) {
           throw rethrow(e);
         }
         int next = execution.getAttemptCount() + 1;

@@ -20,11 +20,26 @@ public record RetryOn(String description, Predicate<Throwable> test) {
           "any transport error",
           t -> t instanceof OrchestrateException e && e.code() == ErrorCode.TRANSPORT);
 
-  /** Failures that did not take effect or may not have: for calls that are safe to repeat. */
+  /**
+   * Every failure that may pass (rate limits, every 5xx, connection errors, an effect not shown
+   * yet): for calls that must succeed and are safe to repeat, like a destroy.
+   */
   public static final RetryOn TRANSIENT =
       new RetryOn(
-          "rate limits, every 5xx and connection errors",
+          "rate limits, every 5xx, connection errors and a change not shown yet",
           t -> t instanceof Transient e && e.transience() != Transience.PERMANENT);
+
+  /**
+   * Failures that did not take effect, and connection errors (a read or an idempotent write may be
+   * repeated); not a server's 500, which tends to repeat itself.
+   */
+  public static final RetryOn RETRYABLE_CALL =
+      new RetryOn(
+          "rate limits, 502/503/504 and connection errors",
+          t ->
+              t instanceof Transient e
+                  && (e.transience() == Transience.NOT_PROCESSED
+                      || e.transience() == Transience.CONNECTION_FAILED));
 
   /** Only failures refused before they took effect: for calls that must not happen twice. */
   public static final RetryOn NOT_PROCESSED =

@@ -22,6 +22,18 @@ public enum RetryPolicyName {
   SYNC_CHUNK(RetrySpec.immediate(3, Duration.ofMinutes(30), RetryOn.CONNECTION_LOST)),
   /** The whole sync step, resumed (what landed stays) after a transport failure. */
   SYNC_RESUME(RetrySpec.immediate(4, Duration.ofHours(6), RetryOn.TRANSPORT_ERRORS)),
+  /**
+   * Following a remote log after a drop: the follower resumes from its byte offset, so it may try
+   * many times; the count starts again after every round that got through.
+   */
+  LOG_FOLLOW(
+      new RetrySpec(
+          31,
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(1),
+          0.25,
+          Duration.ofMinutes(2),
+          RetryOn.CONNECTION_LOST)),
   /** The engine's detached launch line, asked again after a drop (it starts at most once). */
   LAUNCH(RetrySpec.immediate(3, Duration.ofMinutes(2), RetryOn.CONNECTION_LOST)),
   /** A Vast read or a write that has no further effect when repeated (label, key, state). */
@@ -32,7 +44,7 @@ public enum RetryPolicyName {
           Duration.ofSeconds(8),
           0.5,
           Duration.ofMinutes(1),
-          RetryOn.TRANSIENT)),
+          RetryOn.RETRYABLE_CALL)),
   /** A Vast create: asked again only when refused before it was processed. */
   VAST_CREATE(
       new RetrySpec(
@@ -64,7 +76,9 @@ public enum RetryPolicyName {
           Duration.ofMillis(20),
           0,
           Duration.ofSeconds(10),
-          RetryOn.TRANSIENT));
+          new RetryOn(
+              "a project id file another process is still writing",
+              t -> t instanceof Transient e && e.transience() == Transience.NOT_PROCESSED)));
 
   private final RetrySpec spec;
 

@@ -9,7 +9,8 @@ import java.util.Objects;
  * One retry policy: at most {@code maxAttempts} tries; between them a wait that starts at {@code
  * initialDelay} and doubles up to {@code maxDelay}, each varied by up to ± {@code jitter} of itself
  * so that several clients do not retry in step; no retry starts after {@code deadline} (counted
- * from the first attempt's start); only failures {@code retryOn} accepts are repeated.
+ * from the first failure: an attempt may itself take long, like a sync); only failures {@code
+ * retryOn} accepts are repeated.
  */
 public record RetrySpec(
     int maxAttempts,
@@ -66,8 +67,8 @@ public record RetrySpec(
   }
 
   /**
-   * The worst case before the call gives up, not counting the last attempt's own time: no retry
-   * starts after the deadline, and the waits alone may end sooner.
+   * The worst case from the first failure until the call gives up, not counting the last attempt's
+   * own time: no retry starts after the deadline, and the waits alone may end sooner.
    */
   public Duration maxTime() {
     return maxAttempts == 1 ? Duration.ZERO : deadline;
@@ -88,9 +89,9 @@ public record RetrySpec(
     return maxAttempts
         + " attempts, "
         + waits
-        + ", none started after "
+        + ", none started later than "
         + human(deadline)
-        + "; retries "
+        + " after the first failure; retries "
         + retryOn.description();
   }
 

@@ -11,27 +11,34 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Watches, while a step runs on a machine, whether the machine is still there: at once when the
  * step announces trouble (a retry's warning: a dropped connection being retried) and every {@code
- * every} otherwise. A machine that is gone is reported through {@code onGone} (the runner stops the
- * step), so a step does not spend its retries on a machine that `down` destroyed.
+ * every} otherwise. A machine that is gone is reported to the {@link #onGone} actions (the runner
+ * stops the step), so a step does not spend its retries on a machine that `down` destroyed.
  */
 final class GoneWatch implements AutoCloseable {
   private final MachineProbe probe;
   private final Machine machine;
   private final Duration every;
-  private final Runnable onGone;
+  private final java.util.List<Runnable> onGone = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final AtomicReference<MachineStatus> gone = new AtomicReference<>();
   private final SynchronousQueue<Boolean> pokes = new SynchronousQueue<>();
   private final Thread thread;
   private volatile boolean closed;
 
-  GoneWatch(MachineProbe probe, Machine machine, Duration every, Runnable onGone) {
+  GoneWatch(MachineProbe probe, Machine machine, Duration every) {
     this.probe = probe;
     this.machine = machine;
     this.every = every;
-    this.onGone = onGone;
     this.thread = new Thread(this::watch, "orchestrate-gone-watch-" + machine.id());
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /** What to do once the machine is found gone (at once if it was already). */
+  void onGone(Runnable action) {
+    onGone.add(action);
+    if (gone.get() != null && onGone.remove(action)) {
+      action.run();
+    }
   }
 
   /** Something went wrong in the step: ask now (without blocking the caller). */
@@ -59,7 +66,11 @@ final class GoneWatch implements AutoCloseable {
         }
         if (s.filter(st -> st.state() == MachineStatus.State.GONE).isPresent()) {
           gone.set(s.get());
-          onGone.run();
+          for (Runnable action : onGone) {
+            if (onGone.remove(action)) {
+              action.run();
+            }
+          }
           return;
         }
       }

@@ -56,7 +56,7 @@ public final class StepRunner {
   private final Listener listener;
 
   /** How often a step's machine is asked after when nothing went wrong (a backstop). */
-  private static final Duration WATCH_EVERY = Duration.ofSeconds(15);
+  private static final Duration WATCH_EVERY = Duration.ofSeconds(5);
 
   public StepRunner(
       Clock clock, Sleeper sleeper, Ledger ledger, MachineProbe probe, Listener listener) {
@@ -142,16 +142,18 @@ public final class StepRunner {
     }
     UpState given = working;
     try {
-      StepResult r =
-          step.retryPolicy().isEmpty()
-              ? step.run(given)
-              : new Retrier(clock, sleeper, given.events())
-                  .get(
-                      step.retryPolicy().get(),
-                      step.title(),
-                      // before each retry: Ctrl-C, or a machine that is gone, ends the step
-                      () -> stop.isCancelled() || isGone(step, state, gone, watch),
-                      () -> step.run(given));
+      Attempt attempt =
+          () ->
+              step.retryPolicy().isEmpty()
+                  ? step.run(given)
+                  : new Retrier(clock, sleeper, given.events())
+                      .get(
+                          step.retryPolicy().get(),
+                          step.title(),
+                          // before each retry: Ctrl-C, or a machine that is gone, ends the step
+                          () -> stop.isCancelled() || isGone(step, state, gone, watch),
+                          () -> step.run(given));
+      StepResult r = watch == null ? attempt.run() : whileThere(step, attempt, watch);
       end(state, step, start, r.outcome(), r.detail());
       return new StepResult(
           r.state().withCancellation(state.cancellation()).withEvents(state.events()),
@@ -177,6 +179,54 @@ public final class StepRunner {
     }
   }
 
+  /** A step's work, with or without its retries. */
+  @FunctionalInterface
+  private interface Attempt {
+    StepResult run() throws Exception;
+  }
+
+  /**
+   * Runs {@code attempt} while its machine is there. A machine found gone ends the step at once:
+   * its thread is stopped through the step's cancellation and left to unwind (a reconnect that
+   * waits out its backoff against an address nobody answers any more) without holding up the run.
+   */
+  private StepResult whileThere(Step step, Attempt attempt, GoneWatch watch) throws Exception {
+    java.util.concurrent.CompletableFuture<StepResult> done =
+        new java.util.concurrent.CompletableFuture<>();
+    Thread worker =
+        new Thread(
+            () -> {
+              try {
+                done.complete(attempt.run());
+              } catch (Throwable t) {
+                done.completeExceptionally(t);
+              }
+            },
+            "orchestrate-step-" + step.id());
+    worker.setDaemon(true);
+    worker.start();
+    watch.onGone(() -> done.completeExceptionally(new GoneMeanwhile()));
+    try {
+      return done.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof Exception ex) {
+        throw ex;
+      }
+      throw (Error) cause;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw interrupted(e);
+    }
+  }
+
+  /** The watch saw the machine gone while the step still worked. */
+  private static final class GoneMeanwhile extends RuntimeException {
+    GoneMeanwhile() {
+      super("the machine is gone", null, false, false);
+    }
+  }
+
   /** A watch on the step's machine, where the target can tell whether it is gone. */
   private GoneWatch watch(Step step, UpState state, Cancellation stop) {
     if (probe == MachineProbe.NONE
@@ -186,7 +236,9 @@ public final class StepRunner {
     }
     // While the engine runs (hours) only trouble makes it ask; preparing a machine is short.
     Duration every = step.id().phase() == StepId.Phase.RUN ? Duration.ofHours(1) : WATCH_EVERY;
-    return new GoneWatch(probe, state.machine().get(), every, stop::cancel);
+    GoneWatch watch = new GoneWatch(probe, state.machine().get(), every);
+    watch.onGone(stop::cancel);
+    return watch;
   }
 
   /** Whether the machine is gone (the watch saw it, or the probe says so now). */

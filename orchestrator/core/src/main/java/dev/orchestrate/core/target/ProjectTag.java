@@ -6,11 +6,17 @@ import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.io.AtomicFiles;
 import dev.orchestrate.core.io.Json;
+import dev.orchestrate.core.retry.Retrier;
+import dev.orchestrate.core.retry.RetryPolicyName;
+import dev.orchestrate.core.retry.Transience;
+import dev.orchestrate.core.retry.Transient;
+import dev.orchestrate.core.time.Sleeper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -36,8 +42,9 @@ public final class ProjectTag {
   public static final String FILE = "project-id";
   private static final Pattern FORM = Pattern.compile("[0-9a-f]{8}");
   private static final SecureRandom RANDOM = new SecureRandom();
-  // A reader may meet a file being created where hard links are not available (see create).
-  private static final int READ_ATTEMPTS = 50;
+  // A reader may meet a file being created where hard links are not available (see create): it
+  // reads again under PROJECT_TAG. Static callers, a race of milliseconds: the system's time.
+  private static final Retrier RETRIER = Retrier.quiet(Clock.systemUTC(), Sleeper.system());
 
   private ProjectTag() {}
 
@@ -86,36 +93,60 @@ public final class ProjectTag {
     Path file = stateDir.resolve(FILE);
     try {
       Path current = realPath(projectDir);
-      for (int attempt = 1; ; attempt++) {
-        if (!Files.exists(file)) {
-          if (attempt >= READ_ATTEMPTS) {
-            throw new IOException("it disappears each time it is created");
-          }
-          create(file, current);
-          continue; // read back what is there now: ours, or the id of whoever won the race
-        }
-        String text = Files.readString(file, StandardCharsets.UTF_8);
-        Optional<State> state = parseFile(text, current);
-        if (state.isPresent()) {
-          State s = state.get();
-          if (s.recordedPath() == null) { // the old format: this checkout's, path recorded now
-            s = new State(s.id(), current, current);
-            write(file, s);
-          }
-          return s;
-        }
-        if (attempt >= READ_ATTEMPTS) {
-          throw new OrchestrateException(
-              ErrorCode.FAILURE,
-              "the project id file " + file + " is not one orchestrate wrote",
-              "if this checkout's rentals are all in the ledger, delete it (a new id is drawn);"
-                  + " rentals labelled with the old id then show as another project's in"
-                  + " `orchestrate status`");
-        }
-        sleep();
+      return RETRIER.get(
+          RetryPolicyName.PROJECT_TAG, "reading " + file, () -> readOrCreate(file, current));
+    } catch (Racing r) {
+      if (r.unreadable) {
+        throw new OrchestrateException(
+            ErrorCode.FAILURE,
+            "the project id file " + file + " is not one orchestrate wrote",
+            "if this checkout's rentals are all in the ledger, delete it (a new id is drawn);"
+                + " rentals labelled with the old id then show as another project's in"
+                + " `orchestrate status`");
       }
+      throw failure(file, stateDir, new IOException(r.getMessage()));
     } catch (IOException e) {
       throw failure(file, stateDir, e);
+    }
+  }
+
+  // One try: create the file unless it exists, then read back what is there now (ours, or the id
+  // of whoever won the race).
+  private static State readOrCreate(Path file, Path current) throws IOException {
+    if (!Files.exists(file)) {
+      create(file, current);
+    }
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new Racing("it disappears each time it is created", false);
+    }
+    Optional<State> state = parseFile(text, current);
+    if (state.isEmpty()) {
+      throw new Racing("unreadable", true); // maybe still being written: read it again
+    }
+    State s = state.get();
+    if (s.recordedPath() == null) { // the old format: this checkout's, path recorded now
+      s = new State(s.id(), current, current);
+      write(file, s);
+    }
+    return s;
+  }
+
+  /** The file is being created or replaced by another process right now. */
+  private static final class Racing extends RuntimeException implements Transient {
+    private static final long serialVersionUID = 1L;
+    final boolean unreadable;
+
+    Racing(String message, boolean unreadable) {
+      super(message);
+      this.unreadable = unreadable;
+    }
+
+    @Override
+    public Transience transience() {
+      return Transience.NOT_PROCESSED;
     }
   }
 
@@ -184,15 +215,6 @@ public final class ProjectTag {
     return Files.exists(projectDir)
         ? projectDir.toRealPath()
         : projectDir.toAbsolutePath().normalize();
-  }
-
-  private static void sleep() {
-    try {
-      Thread.sleep(20);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new OrchestrateException(ErrorCode.INTERRUPTED, "interrupted", null, e);
-    }
   }
 
   private static OrchestrateException failure(Path file, Path stateDir, IOException e) {

@@ -111,6 +111,12 @@ public interface Target extends AutoCloseable {
     throw unsupported("gc", "this target cannot list what it created");
   }
 
+  /**
+   * Drops what this tool keeps here for a machine that is gone (ssh config entries, known hosts,
+   * pinned host keys): {@code gc} calls it for each ledger entry it forgets. Nothing by default.
+   */
+  default void forget(Machine machine) {}
+
   /** The one way a target refuses: names the target, the operation and why. */
   default OrchestrateException unsupported(String operation, String why) {
     return new OrchestrateException(

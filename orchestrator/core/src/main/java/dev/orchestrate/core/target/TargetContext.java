@@ -1,6 +1,7 @@
 package dev.orchestrate.core.target;
 
 import dev.orchestrate.core.error.Redactor;
+import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.core.time.Sleeper;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,5 +29,10 @@ public record TargetContext(
     Objects.requireNonNull(sleeper, "sleeper");
     Objects.requireNonNull(redactor, "redactor");
     environment = Map.copyOf(environment);
+  }
+
+  /** Retries under the named policies on this context's clock and sleeper, announcing nothing. */
+  public Retrier retrier() {
+    return Retrier.quiet(clock, sleeper);
   }
 }

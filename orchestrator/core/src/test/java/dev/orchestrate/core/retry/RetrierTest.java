@@ -82,7 +82,7 @@ class RetrierTest {
             "show instance 7",
             () -> {
               if (calls.incrementAndGet() < 4) {
-                throw new Flaky(Transience.OUTCOME_UNKNOWN);
+                throw new Flaky(Transience.CONNECTION_FAILED);
               }
               return "ok";
             });
@@ -145,9 +145,21 @@ class RetrierTest {
                 "create",
                 () -> {
                   calls.incrementAndGet();
-                  throw new Flaky(Transience.OUTCOME_UNKNOWN);
+                  throw new Flaky(Transience.CONNECTION_FAILED);
                 }));
     assertEquals(2, calls.get());
+    // a read does not repeat a server's 500, a destroy does (below)
+    assertThrows(
+        Flaky.class,
+        () ->
+            retrier.get(
+                RetryPolicyName.VAST_API,
+                "read",
+                () -> {
+                  calls.incrementAndGet();
+                  throw new Flaky(Transience.SERVER_ERROR);
+                }));
+    assertEquals(3, calls.get());
     assertTrue(events.isEmpty());
   }
 
@@ -178,14 +190,32 @@ class RetrierTest {
                 () -> {
                   calls.incrementAndGet();
                   time.now = time.now.plusSeconds(20); // each attempt takes 20 s
-                  throw new Flaky(Transience.OUTCOME_UNKNOWN);
+                  throw new Flaky(Transience.SERVER_ERROR);
                 }));
     assertTrue(calls.get() < spec.maxAttempts(), "the deadline, not the attempts, ended it");
     Duration elapsed = Duration.between(Instant.parse("2026-12-01T00:00:00Z"), time.now);
     assertTrue(
-        elapsed.compareTo(spec.deadline().plusSeconds(20)) <= 0,
+        elapsed.compareTo(spec.deadline().plusSeconds(40)) <= 0,
         "the last attempt started before the deadline: " + elapsed);
     assertTrue(elapsed.compareTo(spec.deadline().minus(spec.maxDelay().multipliedBy(2))) > 0);
+  }
+
+  @Test
+  void theDeadlineCountsFromTheFirstFailureSoALongAttemptThatDropsLateIsResumed() {
+    AtomicInteger calls = new AtomicInteger();
+    String r =
+        retrier.get(
+            RetryPolicyName.SYNC_RESUME,
+            "sync",
+            () -> {
+              if (calls.incrementAndGet() == 1) {
+                time.now = time.now.plus(Duration.ofHours(7)); // longer than the deadline
+                throw new OrchestrateException(ErrorCode.TRANSPORT, "dropped", null);
+              }
+              return "synced";
+            });
+    assertEquals("synced", r);
+    assertEquals(2, calls.get());
   }
 
   @Test
@@ -268,8 +298,8 @@ class RetrierTest {
       }
     }
     assertEquals(
-        "SSH_CONNECT: 6 attempts, waits 500ms doubling to 10s ±25%, none started after 2min;"
-            + " retries a dropped or refused connection",
+        "SSH_CONNECT: 6 attempts, waits 500ms doubling to 10s ±25%, none started later than 2min"
+            + " after the first failure; retries a dropped or refused connection",
         RetryPolicyName.SSH_CONNECT.describe());
     // 0.5 + 1 + 2 + 4 + 8 s, each up to 25% longer
     assertEquals(Duration.ofMillis(19375), RetryPolicyName.SSH_CONNECT.spec().maxWaiting());

@@ -2,6 +2,8 @@ package dev.orchestrate.vast.client;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.retry.Transience;
+import dev.orchestrate.core.retry.Transient;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -11,7 +13,7 @@ import java.util.OptionalLong;
  * failed create that still made an instance, its {@code new_contract} id, which the caller must
  * destroy. The message is already redacted.
  */
-public final class VastApiException extends OrchestrateException {
+public final class VastApiException extends OrchestrateException implements Transient {
   private static final long serialVersionUID = 1L;
 
   /** The families a caller reacts to differently. */
@@ -69,10 +71,26 @@ public final class VastApiException extends OrchestrateException {
     return newContract == null ? OptionalLong.empty() : OptionalLong.of(newContract);
   }
 
-  /** Whether repeating the same call may succeed: rate limits, gateway errors, transport errors. */
+  /**
+   * Whether repeating the same read may succeed: rate limits, gateway errors, transport errors (not
+   * a 500, which a destroy repeats all the same: {@code RetryPolicyName.VAST_DESTROY}).
+   */
   public boolean retryable() {
-    return kind == Kind.RATE_LIMITED
-        || kind == Kind.TRANSPORT
-        || (kind == Kind.SERVER && (httpStatus == 502 || httpStatus == 503 || httpStatus == 504));
+    Transience t = transience();
+    return t == Transience.NOT_PROCESSED || t == Transience.CONNECTION_FAILED;
+  }
+
+  /** Rate limits and gateway errors were refused unprocessed; a 500 or a drop may have acted. */
+  @Override
+  public Transience transience() {
+    return switch (kind) {
+      case RATE_LIMITED -> Transience.NOT_PROCESSED;
+      case SERVER ->
+          httpStatus == 502 || httpStatus == 503 || httpStatus == 504
+              ? Transience.NOT_PROCESSED
+              : Transience.SERVER_ERROR;
+      case TRANSPORT -> Transience.CONNECTION_FAILED;
+      default -> Transience.PERMANENT;
+    };
   }
 }

@@ -4,76 +4,38 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.orchestrate.core.error.Redactor;
-import dev.orchestrate.core.time.Sleeper;
+import dev.orchestrate.core.retry.Retrier;
+import dev.orchestrate.core.retry.RetryPolicyName;
 import dev.orchestrate.vast.client.VastApiException.Kind;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.random.RandomGenerator;
 import retrofit2.Call;
 import retrofit2.Response;
 
 /**
  * Executes calls and turns every failure into a {@link VastApiException}: non-2xx statuses, HTTP
  * 200 bodies with {@code success: false}, and transport errors. Reads and idempotent writes are
- * repeated with backoff on retryable failures; a create goes out exactly once.
+ * repeated under {@code VAST_API}; a create or a destroy goes out exactly once here (its caller
+ * decides about another).
  */
 final class VastCalls {
   private static final int MAX_MESSAGE = 300;
 
   private final ObjectMapper mapper;
-  private final RetryPolicy policy;
-  private final Sleeper sleeper;
-  private final RandomGenerator random;
+  private final Retrier retrier;
   private final Redactor redactor;
-  private final Consumer<String> log;
 
-  VastCalls(
-      ObjectMapper mapper,
-      RetryPolicy policy,
-      Sleeper sleeper,
-      RandomGenerator random,
-      Redactor redactor,
-      Consumer<String> log) {
+  VastCalls(ObjectMapper mapper, Retrier retrier, Redactor redactor) {
     this.mapper = mapper;
-    this.policy = policy;
-    this.sleeper = sleeper;
-    this.random = random;
+    this.retrier = retrier;
     this.redactor = redactor;
-    this.log = log;
   }
 
-  /** A read, or a write whose repetition has no further effect (destroy, label, state). */
+  /** A read, or a write whose repetition has no further effect (label, state, key). */
   JsonNode retrying(String what, Supplier<Call<JsonNode>> call) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return once(what, call.get());
-      } catch (VastApiException e) {
-        if (!e.retryable() || attempt >= policy.maxAttempts()) {
-          throw e;
-        }
-        var delay = policy.delayAfter(attempt, random);
-        log.accept(
-            what
-                + " failed ("
-                + e.getMessage()
-                + "); attempt "
-                + (attempt + 1)
-                + "/"
-                + policy.maxAttempts()
-                + " in "
-                + delay.toMillis()
-                + " ms");
-        try {
-          sleeper.sleep(delay);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
-      }
-    }
+    return retrier.get(RetryPolicyName.VAST_API, what, () -> once(what, call.get()));
   }
 
   /** One attempt, never repeated: for create and anything else that must not happen twice. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.orchestrate.core.error.Redactor;
+import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.core.time.Sleeper;
 import dev.orchestrate.vast.client.VastApiException.Kind;
 import java.io.IOException;
@@ -14,8 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
-import java.util.random.RandomGenerator;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -24,9 +23,10 @@ import retrofit2.converter.jackson.JacksonConverterFactory;
 
 /**
  * The Vast.ai REST API as plain Java: offers, instances, keys, logs. Every method either returns
- * bound values or throws {@link VastApiException} with a redacted message. Reads (and idempotent
- * writes such as destroy) are retried on 429/5xx/transport errors; {@link #createInstance} is never
- * retried — after a failure, find the instance by its label instead.
+ * bound values or throws {@link VastApiException} with a redacted message. Reads and idempotent
+ * writes are retried under {@code VAST_API} (429, 502-504, transport errors); {@link
+ * #createInstance} and {@link #destroyInstance} go out once here — a create's failure is resolved
+ * by its label, a destroy is repeated (every 5xx too) and verified by {@code Destroyer}.
  */
 public final class VastClient implements AutoCloseable {
   private static final int PAGE_LIMIT = 25;
@@ -59,12 +59,7 @@ public final class VastClient implements AutoCloseable {
    * sent only as a Bearer header to the configured host.
    */
   public static VastClient create(
-      VastClientConfig config,
-      ApiKey key,
-      Redactor redactor,
-      Sleeper sleeper,
-      RandomGenerator random,
-      Consumer<String> log) {
+      VastClientConfig config, ApiKey key, Redactor redactor, Sleeper sleeper, Retrier retrier) {
     Objects.requireNonNull(key, "key");
     redactor.register(key.value());
     ObjectMapper mapper = mapper();
@@ -92,7 +87,7 @@ public final class VastClient implements AutoCloseable {
             .client(http)
             .addConverterFactory(JacksonConverterFactory.create(mapper))
             .build();
-    VastCalls calls = new VastCalls(mapper, config.retry(), sleeper, random, redactor, log);
+    VastCalls calls = new VastCalls(mapper, retrier, redactor);
     return new VastClient(retrofit.create(VastApi.class), calls, mapper, http, sleeper, redactor);
   }
 
@@ -221,11 +216,13 @@ public final class VastClient implements AutoCloseable {
     return listInstances(filters).stream().filter(i -> label.equals(i.label())).toList();
   }
 
-  /** Destroys an instance; an instance that is already gone counts as destroyed. */
+  /**
+   * Asks once to destroy an instance; one already gone counts as destroyed. Repeating it until the
+   * instance is gone is {@code Destroyer}'s job (policy {@code VAST_DESTROY}).
+   */
   public void destroyInstance(long id) {
     try {
-      calls.retrying(
-          "destroy instance " + id, () -> api.destroyInstance(id, mapper.createObjectNode()));
+      calls.once("destroy instance " + id, api.destroyInstance(id, mapper.createObjectNode()));
     } catch (VastApiException e) {
       if (e.kind() != Kind.NOT_FOUND) {
         throw e;

@@ -9,8 +9,7 @@ import java.util.Objects;
  * Where and how the client talks to Vast. The base URL defaults to the real service; {@code
  * VAST_URL} (or a profile) points the same code at the simulator.
  */
-public record VastClientConfig(
-    URI baseUrl, Duration connectTimeout, Duration readTimeout, RetryPolicy retry) {
+public record VastClientConfig(URI baseUrl, Duration connectTimeout, Duration readTimeout) {
   public static final URI DEFAULT_URL = URI.create("https://console.vast.ai");
 
   public VastClientConfig {
@@ -23,8 +22,7 @@ public record VastClientConfig(
   }
 
   public static VastClientConfig defaults(URI baseUrl) {
-    return new VastClientConfig(
-        baseUrl, Duration.ofSeconds(10), Duration.ofSeconds(60), RetryPolicy.defaults());
+    return new VastClientConfig(baseUrl, Duration.ofSeconds(10), Duration.ofSeconds(60));
   }
 
   /** {@code VAST_URL} if set, else {@code profileUrl}, else the real service. */
@@ -35,11 +33,7 @@ public record VastClientConfig(
   }
 
   public VastClientConfig withReadTimeout(Duration timeout) {
-    return new VastClientConfig(baseUrl, connectTimeout, timeout, retry);
-  }
-
-  public VastClientConfig withRetry(RetryPolicy policy) {
-    return new VastClientConfig(baseUrl, connectTimeout, readTimeout, policy);
+    return new VastClientConfig(baseUrl, connectTimeout, timeout);
   }
 
   /** The base with exactly one trailing slash and without a legacy {@code /api/v0} suffix. */

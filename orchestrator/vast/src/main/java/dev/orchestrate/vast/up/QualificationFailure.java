@@ -2,12 +2,13 @@ package dev.orchestrate.vast.up;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.retry.MachineFault;
 
 /**
  * A host that did not qualify: {@code hostFault} when another machine may do better (destroy,
  * remember as bad, try another), else the problem would follow us anywhere (the image).
  */
-public final class QualificationFailure extends RuntimeException {
+public final class QualificationFailure extends RuntimeException implements MachineFault {
   private static final long serialVersionUID = 1L;
 
   public final boolean hostFault;
@@ -26,5 +27,10 @@ public final class QualificationFailure extends RuntimeException {
                 ? "it was destroyed and its machine excluded; allow another try with"
                     + " target.vast.retryOtherMachine: true"
                 : "the image lacks it: pick an image that has it (target.vast.image)");
+  }
+
+  @Override
+  public boolean machineFault() {
+    return hostFault;
   }
 }

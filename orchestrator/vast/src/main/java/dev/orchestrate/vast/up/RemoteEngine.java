@@ -14,7 +14,6 @@ import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.Connector;
 import dev.orchestrate.core.transport.Endpoint;
 import dev.orchestrate.core.transport.Transport;
-import dev.orchestrate.ssh.DetachedLauncher;
 import dev.orchestrate.ssh.LogFollower;
 import dev.orchestrate.ssh.RemoteMachine;
 import dev.orchestrate.ssh.RemoteRun;
@@ -73,7 +72,8 @@ public final class RemoteEngine {
         LeaseKeeper lease = LeaseKeeper.renewing(connector, ep, leaseInterval)) {
       LeaseKeeper.renew(t);
       RemoteRun run =
-          new DetachedLauncher(RUNS)
+          remote
+              .launcher(RUNS)
               .launch(
                   t,
                   request.runId().value(),
@@ -122,7 +122,7 @@ public final class RemoteEngine {
    */
   public int follow(Machine m, RunId runId, EventSink events) {
     Endpoint ep = remote.endpoint(m);
-    String dir = new DetachedLauncher(RUNS).runDir(runId.value());
+    String dir = remote.launcher(RUNS).runDir(runId.value());
     Path engineLog = runDirs.apply(runId).resolve("engine.log");
     try (LeaseKeeper lease = LeaseKeeper.hold(connector, ep, leaseInterval);
         EngineLog log = new EngineLog(engineLog, "engine", redactor);

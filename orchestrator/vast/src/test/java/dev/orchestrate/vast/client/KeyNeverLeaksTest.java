@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.orchestrate.core.error.Redactor;
+import dev.orchestrate.core.event.Warning;
+import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.vast.RecordingSleeper;
 import dev.orchestrate.vast.query.OfferQuery;
 import java.net.InetAddress;
@@ -16,7 +18,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -69,18 +70,21 @@ class KeyNeverLeaksTest {
 
   private VastClient client(URI url, Redactor redactor) {
     VastClientConfig config =
-        new VastClientConfig(
-            url,
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(2),
-            new RetryPolicy(2, Duration.ofMillis(1), 2, Duration.ofMillis(2)));
+        new VastClientConfig(url, Duration.ofSeconds(2), Duration.ofSeconds(2));
+    RecordingSleeper sleeper = new RecordingSleeper(0);
     return VastClient.create(
         config,
         new ApiKey(KEY, "test"),
         redactor,
-        new RecordingSleeper(0),
-        new Random(1),
-        log::add);
+        sleeper,
+        new Retrier(
+            sleeper.clock(),
+            sleeper,
+            e -> {
+              if (e instanceof Warning w) {
+                log.add(w.message() + " " + w.hint());
+              }
+            }));
   }
 
   @Test

@@ -130,12 +130,16 @@ class VastClientTest {
         .faults()
         .update(mapper.readTree("{\"serverErrorBurst\": 1, \"serverErrorStatus\": 503}"));
     assertFalse(fx.client.searchOffers(OfferQuery.of("").toJson()).isEmpty());
+    // VAST_API: 500 ms doubling, each ±50%
     List<Duration> sleeps = fx.sleeper.sleeps();
     assertEquals(3, sleeps.size(), sleeps.toString());
-    assertTrue(sleeps.get(1).compareTo(sleeps.get(0)) > 0 || sleeps.get(1).toMillis() >= 100);
     assertTrue(
-        sleeps.get(0).toMillis() >= 50 && sleeps.get(0).toMillis() <= 100, sleeps.toString());
-    assertTrue(fx.log.stream().anyMatch(l -> l.contains("attempt 2/4")), fx.log.toString());
+        sleeps.get(0).toMillis() >= 250 && sleeps.get(0).toMillis() <= 750, sleeps.toString());
+    assertTrue(
+        sleeps.get(1).toMillis() >= 500 && sleeps.get(1).toMillis() <= 1500, sleeps.toString());
+    assertTrue(
+        fx.log.stream().anyMatch(l -> l.contains("retrying (2 of 5") && l.contains("VAST_API")),
+        fx.log.toString());
   }
 
   @Test
@@ -153,7 +157,7 @@ class VastClientTest {
         assertThrows(
             VastApiException.class, () -> fx.client.searchOffers(OfferQuery.of("").toJson()));
     assertEquals(Kind.RATE_LIMITED, e.kind());
-    assertEquals(3, fx.sleeper.sleeps().size());
+    assertEquals(4, fx.sleeper.sleeps().size(), "five attempts, four waits");
     assertTrue(e.hint().isPresent());
   }
 

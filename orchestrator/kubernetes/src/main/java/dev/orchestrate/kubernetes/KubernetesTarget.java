@@ -70,7 +70,7 @@ public final class KubernetesTarget implements Target {
   public List<Step> steps(PlanRequest request) {
     JobPlanner planner = new JobPlanner(context.projectDir());
     return List.of(
-        new SubmitStep(context, connector, planner, request.profile(), projectTag()),
+        new SubmitStep(context, connector, planner, request.profile(), this::projectTag),
         new RunJobStep(this, planner, request.profile(), context.clock()),
         new TeardownStep(this, "delete the Job, its pods and its ConfigMap"));
   }

@@ -20,26 +20,27 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Creates the run's Job (and its prompts ConfigMap, then owned by the Job so the garbage collector
  * removes it with the Job). The machine, named after the Job, is in the ledger before anything is
  * created, so a crash between the two leaves nothing {@code down} cannot find. Plans without
- * connecting.
+ * connecting (and without drawing the project id, which only a create needs).
  */
 final class SubmitStep implements Step {
   private final TargetContext context;
   private final ClusterConnector connector;
   private final JobPlanner planner;
   private final Profile profile;
-  private final String projectTag;
+  private final Supplier<String> projectTag;
 
   SubmitStep(
       TargetContext context,
       ClusterConnector connector,
       JobPlanner planner,
       Profile profile,
-      String projectTag) {
+      Supplier<String> projectTag) {
     this.context = context;
     this.connector = connector;
     this.planner = planner;
@@ -121,6 +122,7 @@ final class SubmitStep implements Step {
   @Override
   public StepResult run(UpState state) {
     KubernetesSection k = state.profile().target().kubernetes();
+    String projectTag = this.projectTag.get();
     try (Cluster cluster = connector.connect(k.context(), k.namespace())) {
       JobDesign d = planner.design(state.profile(), state.runId(), projectTag, cluster.namespace());
       Machine machine =

@@ -270,6 +270,8 @@ class KubernetesTargetTest {
     int before = cluster.server.getRequestCount();
     Plan plan = f.target(d -> {}).plan(new PlanRequest(p, TestHosts.cpuOnly(), f.project));
     assertEquals(before, cluster.server.getRequestCount(), "plan talks to no cluster");
+    assertTrue(
+        Files.notExists(f.project.resolve(".orchestrate/project-id")), "plan draws no project id");
     assertEquals(
         List.of("provision", "launch", "teardown"),
         plan.steps().stream().map(PlannedStep::id).toList());

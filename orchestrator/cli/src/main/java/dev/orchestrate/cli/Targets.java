@@ -14,6 +14,7 @@ import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.target.TargetFactory;
 import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.docker.DockerTarget;
+import dev.orchestrate.kubernetes.KubernetesTarget;
 import dev.orchestrate.ssh.SshTarget;
 import dev.orchestrate.vast.VastTarget;
 import java.util.ArrayList;
@@ -43,6 +44,7 @@ public final class Targets {
     f.put(TargetType.SSH, SshTarget::new);
     f.put(TargetType.VAST, VastTarget::new);
     f.put(TargetType.DOCKER, DockerTarget::new);
+    f.put(TargetType.KUBERNETES, KubernetesTarget::new);
     return new Targets(f);
   }
 
@@ -92,6 +94,7 @@ public final class Targets {
       case SSH -> "orchestrator/ssh";
       case VAST -> "orchestrator/vast";
       case DOCKER -> "orchestrator/docker";
+      case KUBERNETES -> "orchestrator/kubernetes";
     };
   }
 

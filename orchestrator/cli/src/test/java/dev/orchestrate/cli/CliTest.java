@@ -76,13 +76,14 @@ class CliTest {
     Cli.Result r = cli.run("profiles", "list");
     assertEquals(0, r.code(), r::toString);
     assertTrue(r.out().lines().findFirst().orElse("").startsWith("NAME"), r::toString);
-    for (String name : List.of("base", "cpu", "docker", "vast", "workstation", "mine")) {
+    for (String name :
+        List.of("base", "cpu", "docker", "kubernetes", "vast", "workstation", "mine")) {
       assertTrue(r.out().contains(name), name);
     }
     assertTrue(r.out().contains("profiles/mine.yaml"));
     JsonNode json = JSON.readTree(cli.run("profiles", "list", "--json").out());
-    assertEquals(6, json.get("profiles").size());
-    assertEquals("vast", json.get("profiles").get(4).get("target").asText());
+    assertEquals(7, json.get("profiles").size());
+    assertEquals("vast", json.get("profiles").get(5).get("target").asText());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.orchestrate.core.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orchestrate.core.error.Redactor;
@@ -60,6 +61,27 @@ class LocalTargetPlanTest {
     assertEquals(Optional.empty(), p.maxCostUsd());
     assertEquals(Optional.empty(), p.steps().get(2).giveUpAfter(), "the engine runs until done");
     assertTrue(p.steps().get(1).giveUpAfter().isPresent());
+  }
+
+  @Test
+  void aHubSourceIsPulledUnlessThePinNamesIt() throws java.io.IOException {
+    PlanRequest r = request("assets.source=hf://allenai/OLMo-2-0425-1B@main");
+    String detail = target().plan(r).steps().get(0).detail();
+    assertTrue(
+        detail.contains(
+            "pulled from the Hub (hf://allenai/OLMo-2-0425-1B@main) with bin/engine assets pull"),
+        detail);
+    assertFalse(detail.contains("created by"), detail);
+
+    java.nio.file.Path dir = project.resolve(r.profile().assets().dir());
+    java.nio.file.Files.createDirectories(dir);
+    java.nio.file.Files.writeString(dir.resolve("config.json"), "{}");
+    java.nio.file.Files.writeString(
+        dir.resolve(dev.orchestrate.core.run.HubPin.FILE_NAME),
+        "{\"repo\":\"allenai/OLMo-2-0425-1B\",\"revision\":\"main\",\"commit\":\"abc\"}");
+    detail = target().plan(r).steps().get(0).detail();
+    assertTrue(detail.contains("manifest with sha256"), detail);
+    assertFalse(detail.contains("pulled from the Hub"), detail);
   }
 
   @Test

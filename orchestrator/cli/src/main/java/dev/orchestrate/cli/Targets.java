@@ -2,7 +2,9 @@ package dev.orchestrate.cli;
 
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.local.LocalTarget;
+import dev.orchestrate.core.plan.PlanRequest;
 import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.step.Step;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.Machine;
@@ -12,6 +14,7 @@ import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.target.TargetFactory;
 import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.docker.DockerTarget;
+import dev.orchestrate.kubernetes.KubernetesTarget;
 import dev.orchestrate.ssh.SshTarget;
 import dev.orchestrate.vast.VastTarget;
 import java.util.ArrayList;
@@ -21,8 +24,8 @@ import java.util.Map;
 
 /**
  * Which code serves which target type. Each target module adds one line to {@link #registry()}; a
- * type without a factory still plans (the standard plan) and answers everything else with an
- * UNSUPPORTED error naming the module that has not landed.
+ * type without a factory plans no step and answers everything else with an UNSUPPORTED error naming
+ * the module that has not landed.
  */
 public final class Targets {
   private final Map<TargetType, TargetFactory> factories;
@@ -41,6 +44,7 @@ public final class Targets {
     f.put(TargetType.SSH, SshTarget::new);
     f.put(TargetType.VAST, VastTarget::new);
     f.put(TargetType.DOCKER, DockerTarget::new);
+    f.put(TargetType.KUBERNETES, KubernetesTarget::new);
     return new Targets(f);
   }
 
@@ -90,6 +94,7 @@ public final class Targets {
       case SSH -> "orchestrator/ssh";
       case VAST -> "orchestrator/vast";
       case DOCKER -> "orchestrator/docker";
+      case KUBERNETES -> "orchestrator/kubernetes";
     };
   }
 
@@ -116,9 +121,10 @@ public final class Targets {
               + " registers no TargetFactory in dev.orchestrate.cli.Targets)");
     }
 
+    /** Nothing to run: {@code plan} shows an empty list, {@code up} is refused first. */
     @Override
-    public Machine acquire(UpRequest request, EventSink events) {
-      throw missing("up");
+    public List<Step> steps(PlanRequest request) {
+      return List.of();
     }
 
     @Override

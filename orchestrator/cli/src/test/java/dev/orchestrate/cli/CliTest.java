@@ -76,13 +76,14 @@ class CliTest {
     Cli.Result r = cli.run("profiles", "list");
     assertEquals(0, r.code(), r::toString);
     assertTrue(r.out().lines().findFirst().orElse("").startsWith("NAME"), r::toString);
-    for (String name : List.of("base", "cpu", "docker", "vast", "workstation", "mine")) {
+    for (String name :
+        List.of("base", "cpu", "docker", "kubernetes", "vast", "workstation", "mine")) {
       assertTrue(r.out().contains(name), name);
     }
     assertTrue(r.out().contains("profiles/mine.yaml"));
     JsonNode json = JSON.readTree(cli.run("profiles", "list", "--json").out());
-    assertEquals(6, json.get("profiles").size());
-    assertEquals("vast", json.get("profiles").get(4).get("target").asText());
+    assertEquals(7, json.get("profiles").size());
+    assertEquals("vast", json.get("profiles").get(5).get("target").asText());
   }
 
   @Test
@@ -164,13 +165,17 @@ class CliTest {
   void planForVastRentsNothingAndShowsPrice() throws IOException {
     Cli.Result r = cli.run("plan", "--profile", "vast");
     assertEquals(0, r.code(), r::toString);
-    assertTrue(r.out().contains("Rent the cheapest matching offer"), r::toString);
+    assertTrue(r.out().contains("the cheapest offer of"), r::toString);
     assertTrue(r.out().contains("≤$0.6/h"), r::toString);
     assertTrue(r.out().contains("at most $"), r::toString);
     assertFalse(Files.exists(dir.resolve(".orchestrate/ledger.json")), "nothing recorded as held");
     JsonNode json = JSON.readTree(cli.run("plan", "--profile", "vast", "--json").out());
     assertEquals("vast", json.get("target").asText());
-    assertEquals("offers", json.get("steps").get(0).get("id").asText());
+    assertEquals("assets", json.get("steps").get(0).get("id").asText());
+    assertEquals("provision", json.get("steps").get(1).get("id").asText());
+    Cli.Result explained = cli.run("plan", "--profile", "vast", "--explain");
+    assertTrue(explained.out().contains("SYNC_RESUME"), explained::toString);
+    assertTrue(explained.out().contains("no limit"), explained::toString);
   }
 
   @Test

@@ -186,6 +186,54 @@ class VastFaultsIntegrationTest {
         exitMs < 2_000, "exited " + exitMs + " ms after SIGINT (target: under 1 s)\n" + seen);
   }
 
+  /**
+   * The instance destroyed through the API (as `orchestrate down` elsewhere would) while a large
+   * asset is on its way: up ends at once and says so, not after retries that blame sshd.
+   */
+  @Test
+  @Timeout(120)
+  void anInstanceDestroyedDuringSyncEndsUpAtOnceAndSaysWhy() throws Exception {
+    try (java.io.RandomAccessFile big =
+        new java.io.RandomAccessFile(dir.resolve("llm_raw/olmo_2/big.bin").toFile(), "rw")) {
+      big.setLength(1L << 30);
+    }
+    Process up = vast.cli.start("up", "--profile", "simvast", "--keep");
+    StringBuilder seen = new StringBuilder();
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader out =
+                  new BufferedReader(
+                      new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8))) {
+                out.lines().forEach(l -> seen.append(l).append('\n'));
+              } catch (java.io.IOException e) {
+                // the process ended
+              }
+            });
+    reader.start();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (System.nanoTime() < end && !(instanceId() > 0 && partialBytes(instanceId()) > 8 << 20)) {
+      Thread.sleep(10);
+    }
+    long id = instanceId();
+    assertTrue(partialBytes(id) > 8 << 20, seen::toString);
+    long destroyed = System.nanoTime();
+    destroy(id);
+    assertTrue(up.waitFor(60, TimeUnit.SECONDS), "up ends once its machine is gone");
+    long exitMs = (System.nanoTime() - destroyed) / 1_000_000;
+    reader.join(5_000);
+    String out = seen.toString();
+    assertEquals(4, up.exitValue(), out);
+    assertTrue(
+        out.contains("instance " + id + " was destroyed (by `orchestrate down`?) during sync"),
+        out);
+    assertTrue(!out.contains("try 2 of"), "no sync retried on a machine that is gone\n" + out);
+    JsonNode rec = vast.runRecord(vast.runIds().get(0));
+    assertEquals("FAILED", rec.get("status").asText(), rec::toString);
+    System.out.println("up ended " + exitMs + " ms after the instance was destroyed mid-sync");
+    assertTrue(exitMs < 15_000, "ended " + exitMs + " ms after the destroy\n" + out);
+  }
+
   @Test
   void logsFollowReattachesWhenTheUpClientDiedAndEndsTheRecord() throws Exception {
     vast.cli.profile(

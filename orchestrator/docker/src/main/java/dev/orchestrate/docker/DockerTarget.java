@@ -4,29 +4,40 @@ import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.LogLine;
-import dev.orchestrate.core.event.Steps;
+import dev.orchestrate.core.plan.PlanRequest;
+import dev.orchestrate.core.plan.PlannedStep;
 import dev.orchestrate.core.profile.DockerSection;
+import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.profile.YamlEnum;
+import dev.orchestrate.core.run.StagedAssets;
+import dev.orchestrate.core.step.AssetsStep;
+import dev.orchestrate.core.step.LaunchStep;
+import dev.orchestrate.core.step.Step;
+import dev.orchestrate.core.step.StepId;
+import dev.orchestrate.core.step.StepResult;
+import dev.orchestrate.core.step.UpState;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.LedgerEntry;
 import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.MachineAttribute;
+import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.MachineStatus;
 import dev.orchestrate.core.target.Target;
 import dev.orchestrate.core.target.TargetContext;
-import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.docker.build.RecipeImageBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * The engine in a container from an image we built. {@link #acquire} checks the image (building
+ * The engine in a container from an image we built. Its image step checks the image (building
  * {@code orchestrate/engine:<recipe>} when it is missing) and decides on GPUs; {@link #runEngine}
  * creates the container with the assets mounted read-only under {@code /work}, no network, GPUs
  * through device requests when wanted, and our run id as a label; follows its output live as engine
@@ -37,6 +48,18 @@ public final class DockerTarget implements Target {
   public static final String RUN_LABEL = "dev.orchestrate.run-id";
   static final String WORKDIR = "/work";
   private static final int STOP_GRACE_SECONDS = 10;
+
+  /** The Docker engine the container runs on. */
+  static final MachineAttribute<String> DOCKER_HOST = MachineAttribute.text("docker", "");
+
+  static final MachineAttribute<String> IMAGE_ID = MachineAttribute.text("imageId", "");
+  static final MachineAttribute<Boolean> GPUS = MachineAttribute.flag("gpus", false);
+
+  /** The staged assets mounted read-only. */
+  static final MachineAttribute<String> ASSETS = MachineAttribute.text("assets", "");
+
+  /** The running container's id, while it runs. */
+  static final MachineAttribute<String> CONTAINER = MachineAttribute.text("container", "");
 
   private final TargetContext context;
 
@@ -53,47 +76,89 @@ public final class DockerTarget implements Target {
     return DockerEngine.connect("", context.environment(), context.redactor());
   }
 
+  /** Stage the assets, check (or build) the image, run the engine in a container. */
   @Override
-  public Machine acquire(UpRequest request, EventSink events) {
-    DockerSection docker = request.profile().target().docker();
-    if (docker == null || docker.image() == null || docker.image().isBlank()) {
-      throw new OrchestrateException(
-          ErrorCode.PROFILE,
-          "the docker target needs target.docker.image",
-          "set it in the profile, e.g. orchestrate/engine:cpu");
+  public List<Step> steps(PlanRequest request) {
+    Profile p = request.profile();
+    DockerSection d = p.target().docker();
+    String image = d == null || d.image() == null ? "(target.docker.image not set)" : d.image();
+    String gpus = d == null ? "auto" : YamlEnum.spell(d.gpus());
+    return List.of(
+        new AssetsStep(StagedAssets.of(context), p, request.projectDir()),
+        new ImageStep(image),
+        new LaunchStep(
+            this,
+            p,
+            "in a container of "
+                + image
+                + " (gpus: "
+                + gpus
+                + (request.host().hasGpu()
+                    ? ", " + request.host().gpus().size() + " seen"
+                    : ", none seen")
+                + "), removed afterwards"));
+  }
+
+  /** The image there (built from its recipe when missing) and the GPU decision: the machine. */
+  private final class ImageStep implements Step {
+    private final String image;
+
+    ImageStep(String image) {
+      this.image = image;
     }
-    boolean gpus =
-        docker.gpus() == DockerSection.Gpus.ALL
-            || (docker.gpus() == DockerSection.Gpus.AUTO && request.host().hasGpu());
-    Steps steps = new Steps(events, context.clock());
-    try (DockerEngine engine = connect()) {
-      ImageInfo image =
-          steps.run(
-              "image",
-              "Docker image " + docker.image(),
-              () -> {
-                engine.ping();
-                ImageInfo info = ensureImage(engine, docker.image(), events);
-                return Steps.Result.ok(
-                    info, info.id().substring(0, 19) + (gpus ? ", all GPUs" : ""));
-              });
-      Map<String, String> attributes = new LinkedHashMap<>();
-      attributes.put("docker", engine.host());
-      attributes.put("image", docker.image());
-      attributes.put("imageId", image.id());
-      attributes.put("gpus", Boolean.toString(gpus));
-      attributes.put("assets", request.assetsDir().toAbsolutePath().normalize().toString());
-      return Machine.local(
-          "docker-" + request.runId(),
-          TargetType.DOCKER,
-          request.runId().value(),
-          context.clock().instant(),
-          attributes);
-    } catch (OrchestrateException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new OrchestrateException(
-          ErrorCode.IMAGE, "preparing the container failed: " + e.getMessage(), null, e);
+
+    @Override
+    public StepId id() {
+      return StepId.IMAGE;
+    }
+
+    @Override
+    public String title() {
+      return "Docker image " + image;
+    }
+
+    @Override
+    public PlannedStep plan() {
+      return planned(
+          image + ", built from images/<name>/image.yaml when missing, labelled with the run id",
+          Duration.ofMinutes(5));
+    }
+
+    @Override
+    public ErrorCode errorCode() {
+      return ErrorCode.IMAGE;
+    }
+
+    @Override
+    public StepResult run(UpState state) {
+      DockerSection docker = state.profile().target().docker();
+      if (docker == null || docker.image() == null || docker.image().isBlank()) {
+        throw new OrchestrateException(
+            ErrorCode.PROFILE,
+            "the docker target needs target.docker.image",
+            "set it in the profile, e.g. orchestrate/engine:cpu");
+      }
+      boolean gpus =
+          docker.gpus() == DockerSection.Gpus.ALL
+              || (docker.gpus() == DockerSection.Gpus.AUTO && state.host().hasGpu());
+      try (DockerEngine engine = connect()) {
+        engine.ping();
+        ImageInfo info = ensureImage(engine, docker.image(), state.events());
+        Machine machine =
+            Machine.local(
+                    "docker-" + state.runId(),
+                    TargetType.DOCKER,
+                    state.runId().value(),
+                    context.clock().instant(),
+                    java.util.Map.of())
+                .with(DOCKER_HOST, engine.host())
+                .with(MachineAttributes.IMAGE, docker.image())
+                .with(IMAGE_ID, info.id())
+                .with(GPUS, gpus)
+                .with(ASSETS, state.assetsDir().toAbsolutePath().normalize().toString());
+        return StepResult.ok(
+            state.withMachine(machine), info.id().substring(0, 19) + (gpus ? ", all GPUs" : ""));
+      }
     }
   }
 
@@ -141,27 +206,27 @@ public final class DockerTarget implements Target {
 
   @Override
   public EngineResult runEngine(Machine machine, EngineRequest request, EventSink events) {
-    Map<String, String> a = machine.attributes();
     List<ContainerSpec.Mount> mounts = new ArrayList<>();
-    Path assets = Path.of(a.getOrDefault("assets", context.projectDir().toString()));
+    String staged = machine.get(ASSETS);
+    Path assets = staged.isEmpty() ? context.projectDir() : Path.of(staged);
     if (Files.isDirectory(assets)) {
       mounts.add(new ContainerSpec.Mount(assets, mountPoint(context.projectDir(), assets), true));
     }
     ContainerSpec spec =
         new ContainerSpec(
-            a.get("imageId"),
+            machine.get(IMAGE_ID),
             List.of(),
             containerCommand(request.command()),
             request.environment(),
             mounts,
             Map.of(RUN_LABEL, request.runId().value()),
             "none",
-            Boolean.parseBoolean(a.getOrDefault("gpus", "false")),
+            machine.get(GPUS),
             WORKDIR,
             "");
     try (DockerEngine engine = connect()) {
       String id = engine.createContainer(spec);
-      Machine running = machine.withAttribute("container", id);
+      Machine running = machine.with(CONTAINER, id);
       try {
         context
             .ledger()
@@ -189,8 +254,8 @@ public final class DockerTarget implements Target {
 
   @Override
   public MachineStatus status(Machine machine) {
-    String id = machine.attributes().get("container");
-    if (id == null) {
+    String id = machine.get(CONTAINER);
+    if (id.isEmpty()) {
       return new MachineStatus(machine, MachineStatus.State.GONE, "no container", 0);
     }
     try (DockerEngine engine = connect()) {
@@ -205,8 +270,8 @@ public final class DockerTarget implements Target {
   public void down(Machine machine, EventSink events) {
     // removed first, so the up that runs this container records a deliberate stop, not a crash
     context.ledger().remove(machine.id());
-    String id = machine.attributes().get("container");
-    if (id != null) {
+    String id = machine.get(CONTAINER);
+    if (!id.isEmpty()) {
       try (DockerEngine engine = connect()) {
         engine.stopContainer(id, STOP_GRACE_SECONDS);
         engine.removeContainer(id);
@@ -227,11 +292,13 @@ public final class DockerTarget implements Target {
                 if (!tracked.contains(machineId)) {
                   out.add(
                       Machine.local(
-                          machineId,
-                          TargetType.DOCKER,
-                          runId,
-                          context.clock().instant(),
-                          Map.of("container", id, "docker", engine.host())));
+                              machineId,
+                              TargetType.DOCKER,
+                              runId,
+                              context.clock().instant(),
+                              Map.of())
+                          .with(CONTAINER, id)
+                          .with(DOCKER_HOST, engine.host()));
                 }
               });
     }

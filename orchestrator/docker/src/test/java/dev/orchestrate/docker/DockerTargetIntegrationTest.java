@@ -18,6 +18,7 @@ import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.TargetSection;
 import dev.orchestrate.core.profile.TargetType;
 import dev.orchestrate.core.run.Cancellation;
+import dev.orchestrate.core.step.Acquisition;
 import dev.orchestrate.core.sync.Manifest;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
@@ -120,7 +121,9 @@ class DockerTargetIntegrationTest {
   void runsTheEngineWithAssetsReadOnlyStreamsOutputAndCleansUp() throws Exception {
     DockerTarget target = new DockerTarget(context());
     RunId runId = RunId.parse("20261126-070000-docker-aaaa");
-    Machine machine = target.acquire(up(runId, DockerSection.Gpus.NONE), EventSink.discard());
+    Machine machine =
+        new Acquisition(context())
+            .acquire(target, up(runId, DockerSection.Gpus.NONE), EventSink.discard());
     List<Event> events = new CopyOnWriteArrayList<>();
     String script =
         "cat llm_raw/tiny/config.json; echo '{\"tokens_per_s\": 12.5}';"
@@ -148,7 +151,9 @@ class DockerTargetIntegrationTest {
   void ctrlCStopsTheContainer() throws Exception {
     DockerTarget target = new DockerTarget(context());
     RunId runId = RunId.parse("20261126-070000-docker-bbbb");
-    Machine machine = target.acquire(up(runId, DockerSection.Gpus.NONE), EventSink.discard());
+    Machine machine =
+        new Acquisition(context())
+            .acquire(target, up(runId, DockerSection.Gpus.NONE), EventSink.discard());
     Cancellation cancel = new Cancellation();
     Thread stopper =
         new Thread(
@@ -177,7 +182,9 @@ class DockerTargetIntegrationTest {
   void gpusWithoutTheNvidiaRuntimeIsAClearError() throws Exception {
     DockerTarget target = new DockerTarget(context());
     RunId runId = RunId.parse("20261126-070000-docker-cccc");
-    Machine machine = target.acquire(up(runId, DockerSection.Gpus.ALL), EventSink.discard());
+    Machine machine =
+        new Acquisition(context())
+            .acquire(target, up(runId, DockerSection.Gpus.ALL), EventSink.discard());
     assertEquals("true", machine.attributes().get("gpus"));
     OrchestrateException e =
         assertThrows(
@@ -236,7 +243,8 @@ class DockerTargetIntegrationTest {
             new Cancellation());
     OrchestrateException e =
         assertThrows(
-            OrchestrateException.class, () -> target.acquire(missing, EventSink.discard()));
+            OrchestrateException.class,
+            () -> new Acquisition(context()).acquire(target, missing, EventSink.discard()));
     assertTrue(e.getMessage().contains("example/missing:1"), e.getMessage());
   }
 

@@ -3,16 +3,18 @@ package dev.orchestrate.ssh;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
-import dev.orchestrate.core.event.Steps;
 import dev.orchestrate.core.host.CudaMatrix;
 import dev.orchestrate.core.profile.EngineBackend;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.TorchIndex;
 import dev.orchestrate.core.profile.YamlEnum;
 import dev.orchestrate.core.retry.Retrier;
+import dev.orchestrate.core.step.StepResult;
+import dev.orchestrate.core.step.UpState;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.MachineAttribute;
 import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.core.transport.Command;
@@ -40,7 +42,9 @@ import java.util.stream.Collectors;
  */
 public final class RemoteMachine {
   public static final String REMOTE_PROJECT = "orchestrate";
-  static final String IDENTITY = "identityFile";
+
+  /** The key file a profile names for its own machine (the project key otherwise). */
+  static final MachineAttribute<String> IDENTITY = MachineAttribute.text("identityFile", "");
 
   private final SshConnector connector;
   private final ProjectKey key;
@@ -84,7 +88,7 @@ public final class RemoteMachine {
         host,
         m.sshPort() == 0 ? 22 : m.sshPort(),
         m.sshUser().orElse("root"),
-        Optional.ofNullable(m.attributes().get(IDENTITY)).map(Path::of));
+        Optional.of(m.get(IDENTITY)).filter(f -> !f.isEmpty()).map(Path::of));
   }
 
   public Transport connect(Machine m) {
@@ -127,32 +131,25 @@ public final class RemoteMachine {
     return dir;
   }
 
-  /** Connects (pinning the host key on first contact) and writes the {@code ssh <name>} entry. */
-  public void connectStep(Machine m, String name, Steps steps) throws Exception {
-    steps.run(
-        "connect",
-        "Connect over SSH",
-        () -> {
-          Endpoint ep = endpoint(m);
-          try (Transport t = connector.connect(ep)) {
-            String uname = t.run("uname -sm").stdout().trim();
-            configEntries.write(
-                name,
-                ep,
-                ep.identityFile().orElse(key.privateKey()),
-                pins.pinned(m.id()).orElseThrow());
-            return Steps.Result.ok(
-                null,
-                ep.address()
-                    + " ("
-                    + uname
-                    + "), host key "
-                    + HostKeyPins.fingerprint(pins.pinned(m.id()).get())
-                    + "; `ssh "
-                    + name
-                    + "` works");
-          }
-        });
+  /**
+   * Connects (pinning the host key on first contact) and writes the {@code ssh <name>} entry;
+   * returns what the user sees of it.
+   */
+  public String connectAndName(Machine m, String name) {
+    Endpoint ep = endpoint(m);
+    try (Transport t = connector.connect(ep)) {
+      String uname = t.run("uname -sm").stdout().trim();
+      configEntries.write(
+          name, ep, ep.identityFile().orElse(key.privateKey()), pins.pinned(m.id()).orElseThrow());
+      return ep.address()
+          + " ("
+          + uname
+          + "), host key "
+          + HostKeyPins.fingerprint(pins.pinned(m.id()).get())
+          + "; `ssh "
+          + name
+          + "` works";
+    }
   }
 
   /**
@@ -160,59 +157,53 @@ public final class RemoteMachine {
    * (a python env with torch from the wheel index that fits the machine's CUDA); it is cached by
    * fingerprint with {@link EnvCache}, so an unchanged environment is skipped.
    */
-  public void envStep(Machine m, UpRequest request, Steps steps, EventSink events)
-      throws Exception {
-    steps.run(
-        "env",
-        "Prepare environment",
-        () -> {
-          Profile p = request.profile();
-          if (p.engine().backend() != EngineBackend.HF) {
-            return Steps.Result.skipped(
-                null,
-                "the " + YamlEnum.spell(p.engine().backend()) + " engine needs no python env");
-          }
-          try (Transport t = connect(m)) {
-            Optional<String> driverCuda =
-                Optional.of(
-                        t.run(
-                                "nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\\([0-9.]*\\).*/\\1/p'"
-                                    + " | head -1")
-                            .stdout()
-                            .trim())
-                    .filter(v -> !v.isEmpty());
-            CudaMatrix cuda = new CudaMatrix();
-            Optional<String> toolkit = cuda.resolve(p.bootstrap().cudaToolkit(), driverCuda);
-            TorchIndex torch =
-                p.bootstrap().torchIndex() == TorchIndex.AUTO
-                    ? cuda.torchIndexFor(toolkit)
-                    : p.bootstrap().torchIndex();
-            String fingerprint =
-                new EnvInputs(
-                        Optional.empty(),
-                        "host",
-                        toolkit.map(v -> v.split("\\.")[0]).orElse("none"),
-                        "hf+torch-" + YamlEnum.spell(torch))
-                    .fingerprint();
-            String dir = remoteEnvDir(p.bootstrap().pythonEnv());
-            EnvSpec spec =
-                new EnvSpec(
-                    "python",
-                    dir,
-                    fingerprint,
-                    Optional.empty(),
-                    Optional.of(
-                        "python3 -m venv . && ./bin/pip install --index-url "
-                            + Command.quote(torch.url())
-                            + " torch"));
-            EnvCache.Outcome outcome =
-                new EnvCache(events, clock, request.cancellation()).ensure(t, spec);
-            String detail = "python env " + dir + " (" + YamlEnum.spell(torch) + ")";
-            return outcome == EnvCache.Outcome.UP_TO_DATE
-                ? Steps.Result.skipped(null, detail + " is up to date")
-                : Steps.Result.ok(null, detail + " built");
-          }
-        });
+  public StepResult envStep(UpState state) {
+    Machine m = state.requireMachine();
+    EventSink events = state.events();
+    Profile p = state.profile();
+    if (p.engine().backend() != EngineBackend.HF) {
+      return StepResult.skipped(
+          state, "the " + YamlEnum.spell(p.engine().backend()) + " engine needs no python env");
+    }
+    try (Transport t = connect(m)) {
+      Optional<String> driverCuda =
+          Optional.of(
+                  t.run(
+                          "nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\\([0-9.]*\\).*/\\1/p'"
+                              + " | head -1")
+                      .stdout()
+                      .trim())
+              .filter(v -> !v.isEmpty());
+      CudaMatrix cuda = new CudaMatrix();
+      Optional<String> toolkit = cuda.resolve(p.bootstrap().cudaToolkit(), driverCuda);
+      TorchIndex torch =
+          p.bootstrap().torchIndex() == TorchIndex.AUTO
+              ? cuda.torchIndexFor(toolkit)
+              : p.bootstrap().torchIndex();
+      String fingerprint =
+          new EnvInputs(
+                  Optional.empty(),
+                  "host",
+                  toolkit.map(v -> v.split("\\.")[0]).orElse("none"),
+                  "hf+torch-" + YamlEnum.spell(torch))
+              .fingerprint();
+      String dir = remoteEnvDir(p.bootstrap().pythonEnv());
+      EnvSpec spec =
+          new EnvSpec(
+              "python",
+              dir,
+              fingerprint,
+              Optional.empty(),
+              Optional.of(
+                  "python3 -m venv . && ./bin/pip install --index-url "
+                      + Command.quote(torch.url())
+                      + " torch"));
+      EnvCache.Outcome outcome = new EnvCache(events, clock, state.cancellation()).ensure(t, spec);
+      String detail = "python env " + dir + " (" + YamlEnum.spell(torch) + ")";
+      return outcome == EnvCache.Outcome.UP_TO_DATE
+          ? StepResult.skipped(state, detail + " is up to date")
+          : StepResult.ok(state, detail + " built");
+    }
   }
 
   // "~/x" and "/x" are taken as they are; a relative path lives under the remote project folder.
@@ -223,31 +214,29 @@ public final class RemoteMachine {
     return pythonEnv.startsWith("/") ? pythonEnv : REMOTE_PROJECT + "/" + pythonEnv;
   }
 
-  /** Syncs the run's staged assets to {@code orchestrate/<assets.dir>} on the machine. */
-  public SyncReport syncStep(Machine m, UpRequest request, Steps steps, EventSink events)
-      throws Exception {
-    return steps.run(
-        "sync",
-        "Sync assets",
-        () -> {
-          String remote = REMOTE_PROJECT + "/" + request.profile().assets().dir();
-          try (Transport t = connect(m)) {
-            SyncReport r =
-                new AssetSync(connector, events, clock, retrier, request.cancellation())
-                    .sync(request.assetsDir(), request.assets(), t, SyncOptions.to(remote));
-            String detail =
-                r.filesSent()
-                    + " sent ("
-                    + r.bytesSent()
-                    + " bytes), "
-                    + r.filesUnchanged()
-                    + " unchanged, manifest "
-                    + r.manifestHash().substring(0, 19);
-            return r.changedAnything()
-                ? Steps.Result.ok(r, detail)
-                : Steps.Result.skipped(r, "already in place: " + detail);
-          }
-        });
+  /**
+   * Syncs the run's staged assets to {@code orchestrate/<assets.dir>} on the machine: only what
+   * differs, verified, resumable (what was sent and journaled stays for the next try).
+   */
+  public StepResult syncStep(UpState state) {
+    UpRequest request = state.request();
+    String remote = REMOTE_PROJECT + "/" + request.profile().assets().dir();
+    try (Transport t = connect(state.requireMachine())) {
+      SyncReport r =
+          new AssetSync(connector, state.events(), clock, retrier, request.cancellation())
+              .sync(request.assetsDir(), request.assets(), t, SyncOptions.to(remote));
+      String detail =
+          r.filesSent()
+              + " sent ("
+              + r.bytesSent()
+              + " bytes), "
+              + r.filesUnchanged()
+              + " unchanged, manifest "
+              + r.manifestHash().substring(0, 19);
+      return r.changedAnything()
+          ? StepResult.ok(state, detail)
+          : StepResult.skipped(state, "already in place: " + detail);
+    }
   }
 
   /**

@@ -3,13 +3,24 @@ package dev.orchestrate.ssh;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
-import dev.orchestrate.core.event.Steps;
+import dev.orchestrate.core.plan.PlanRequest;
+import dev.orchestrate.core.plan.PlannedStep;
+import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.SshSection;
 import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.run.StagedAssets;
+import dev.orchestrate.core.step.AssetsStep;
+import dev.orchestrate.core.step.LaunchStep;
+import dev.orchestrate.core.step.Step;
+import dev.orchestrate.core.step.StepId;
+import dev.orchestrate.core.step.StepResult;
+import dev.orchestrate.core.step.StepRunner;
+import dev.orchestrate.core.step.UpState;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.LedgerEntry;
 import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.MachineStatus;
 import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.Target;
@@ -18,7 +29,6 @@ import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.core.transport.Transport;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,34 +72,66 @@ public final class SshTarget implements Target {
     return TargetType.SSH;
   }
 
+  /** Stage the assets, take the machine, connect, environment, sync, run the engine. */
   @Override
-  public Machine acquire(UpRequest request, EventSink events) {
-    Machine machine = machineFor(request);
-    context.ledger().put(LedgerEntry.active(machine, request.runId(), context.clock().instant()));
-    Steps steps = new Steps(events, context.clock());
-    try {
-      remote.connectStep(machine, request.profile().name(), steps);
-      remote.envStep(machine, request, steps, events);
-      remote.syncStep(machine, request, steps, events);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
+  public List<Step> steps(PlanRequest request) {
+    Profile p = request.profile();
+    SshSection s = p.target().ssh();
+    String where =
+        s == null ? "(target.ssh.host not set)" : s.user() + "@" + s.host() + ":" + s.port();
+    return List.of(
+        new AssetsStep(StagedAssets.of(context), p, request.projectDir()),
+        new TakeMachine(),
+        new ConnectStep(remote, m -> p.name(), where + ", host key pinned", Duration.ofSeconds(10)),
+        new PythonEnvStep(remote, p),
+        new SyncStep(remote, request.projectDir().resolve(p.assets().dir())),
+        new LaunchStep(this, p, "detached on " + where));
+  }
+
+  /** The profile's machine, in the ledger while we use it (nothing is created on it). */
+  private final class TakeMachine implements Step {
+    @Override
+    public StepId id() {
+      return StepId.PROVISION;
     }
-    return machine;
+
+    @Override
+    public String title() {
+      return "Use the profile's machine";
+    }
+
+    @Override
+    public PlannedStep plan() {
+      return planned("target.ssh from the profile; nothing is rented or created", Duration.ZERO);
+    }
+
+    @Override
+    public ErrorCode errorCode() {
+      return ErrorCode.PROFILE;
+    }
+
+    @Override
+    public StepResult run(UpState state) {
+      Machine machine = machineFor(state.profile(), state.runId());
+      context.ledger().put(LedgerEntry.active(machine, state.runId(), context.clock().instant()));
+      return StepResult.ok(state.withMachine(machine), machine.sshHost().orElse(""));
+    }
   }
 
   @Override
   public void sync(Machine machine, UpRequest request, EventSink events) {
-    try {
-      Steps steps = new Steps(events, context.clock());
-      remote.envStep(machine, request, steps, events);
-      remote.syncStep(machine, request, steps, events);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    new StepRunner(
+            context.clock(),
+            context.sleeper(),
+            context.ledger(),
+            probe(),
+            new StepRunner.Listener() {})
+        .run(
+            List.of(
+                new PythonEnvStep(remote, request.profile()),
+                new SyncStep(remote, request.assetsDir())),
+            UpState.of(request, events).withMachine(machine))
+        .orThrow();
   }
 
   @Override
@@ -140,30 +182,30 @@ public final class SshTarget implements Target {
     return remote;
   }
 
-  private Machine machineFor(UpRequest request) {
-    SshSection s = request.profile().target().ssh();
+  private Machine machineFor(Profile profile, RunId runId) {
+    SshSection s = profile.target().ssh();
     if (s == null || s.host() == null || s.host().isBlank()) {
       throw new OrchestrateException(
           ErrorCode.PROFILE,
-          "profile " + request.profile().name() + " has target.type ssh but no target.ssh.host",
+          "profile " + profile.name() + " has target.type ssh but no target.ssh.host",
           "add target.ssh.host (and port, user, identityFile if needed) to the profile");
     }
-    Map<String, String> attributes = new HashMap<>();
-    attributes.put("name", request.profile().name());
-    Optional.ofNullable(s.identityFile())
-        .map(this::resolveLocal)
-        .ifPresent(f -> attributes.put(RemoteMachine.IDENTITY, f));
-    return new Machine(
-        "ssh-" + s.user() + "-" + s.host() + "-" + s.port(),
-        TargetType.SSH,
-        request.runId().value(),
-        false,
-        Optional.of(s.host()),
-        s.port(),
-        Optional.of(s.user()),
-        0,
-        context.clock().instant(),
-        attributes);
+    Machine m =
+        new Machine(
+                "ssh-" + s.user() + "-" + s.host() + "-" + s.port(),
+                TargetType.SSH,
+                runId.value(),
+                false,
+                Optional.of(s.host()),
+                s.port(),
+                Optional.of(s.user()),
+                0,
+                context.clock().instant(),
+                Map.of())
+            .with(MachineAttributes.NAME, profile.name());
+    return s.identityFile() == null
+        ? m
+        : m.with(RemoteMachine.IDENTITY, resolveLocal(s.identityFile()));
   }
 
   // identityFile is relative to the project folder; "~/" means the user's home.
@@ -176,9 +218,7 @@ public final class SshTarget implements Target {
   }
 
   private static String nameOf(Machine machine) {
-    return machine
-        .attributes()
-        .getOrDefault("name", machine.id())
-        .replaceAll("[^A-Za-z0-9._-]", "-");
+    String name = machine.get(MachineAttributes.NAME);
+    return (name.isEmpty() ? machine.id() : name).replaceAll("[^A-Za-z0-9._-]", "-");
   }
 }

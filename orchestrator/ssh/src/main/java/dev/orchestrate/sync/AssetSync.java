@@ -155,7 +155,8 @@ public final class AssetSync {
       TransferPlan plan,
       Transport main,
       Map<String, RemoteEntry> entries) {
-    TransferMeter meter = new TransferMeter(events, clock, "sync", plan.bytes());
+    TransferMeter meter =
+        new TransferMeter(events, clock, dev.orchestrate.core.step.StepId.SYNC.id(), plan.bytes());
     events.accept(
         new Notice(
             clock.instant(),

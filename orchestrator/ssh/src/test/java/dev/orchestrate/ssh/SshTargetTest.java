@@ -15,6 +15,7 @@ import dev.orchestrate.core.profile.SshSection;
 import dev.orchestrate.core.profile.TargetSection;
 import dev.orchestrate.core.profile.TargetType;
 import dev.orchestrate.core.run.Cancellation;
+import dev.orchestrate.core.step.Acquisition;
 import dev.orchestrate.core.sync.HashCache;
 import dev.orchestrate.core.sync.ManifestBuilder;
 import dev.orchestrate.core.target.EngineRequest;
@@ -86,7 +87,7 @@ class SshTargetTest {
                   .build(assets),
               new Cancellation());
       List<Event> events = new CopyOnWriteArrayList<>();
-      Machine machine = target.acquire(up, events::add);
+      Machine machine = new Acquisition(context).acquire(target, up, events::add);
       assertTrue(context.ledger().find(machine.id()).isPresent());
       assertEquals(
           "{\"layers\": 2}\n",

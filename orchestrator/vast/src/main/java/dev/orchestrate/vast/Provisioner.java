@@ -353,32 +353,33 @@ public final class Provisioner {
       double price,
       RankedOffer offer,
       Map<String, String> extra) {
-    Map<String, String> attrs = new java.util.TreeMap<>(extra);
-    attrs.put("offer", String.valueOf(offer.offer().id()));
+    Machine m =
+        new Machine(
+            String.valueOf(id),
+            TargetType.VAST,
+            label,
+            true,
+            Optional.ofNullable(ssh).map(SshEndpoint::host),
+            ssh == null ? 0 : ssh.port(),
+            Optional.ofNullable(ssh).map(SshEndpoint::user),
+            price,
+            clock.instant(),
+            extra);
+    m = m.with(VastAttributes.OFFER, String.valueOf(offer.offer().id()));
     if (offer.offer().machineId() != null) {
-      attrs.put("machine_id", String.valueOf(offer.offer().machineId()));
+      m = m.with(VastAttributes.HOST_MACHINE, offer.offer().machineId());
     }
     if (offer.offer().gpuName() != null) {
-      attrs.put(
-          "gpu",
-          (offer.offer().numGpus() == null ? 1 : offer.offer().numGpus())
-              + "x "
-              + offer.offer().gpuName());
+      m =
+          m.with(
+              VastAttributes.GPU,
+              (offer.offer().numGpus() == null ? 1 : offer.offer().numGpus())
+                  + "x "
+                  + offer.offer().gpuName());
     }
-    if (offer.offer().geolocation() != null) {
-      attrs.put("location", offer.offer().geolocation());
-    }
-    return new Machine(
-        String.valueOf(id),
-        TargetType.VAST,
-        label,
-        true,
-        Optional.ofNullable(ssh).map(SshEndpoint::host),
-        ssh == null ? 0 : ssh.port(),
-        Optional.ofNullable(ssh).map(SshEndpoint::user),
-        price,
-        clock.instant(),
-        attrs);
+    return offer.offer().geolocation() == null
+        ? m
+        : m.with(VastAttributes.LOCATION, offer.offer().geolocation());
   }
 
   private void pause(Duration d) {

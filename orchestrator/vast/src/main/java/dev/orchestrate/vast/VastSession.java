@@ -6,6 +6,7 @@ import dev.orchestrate.core.event.Warning;
 import dev.orchestrate.core.profile.TargetType;
 import dev.orchestrate.core.retry.RetryPolicyName;
 import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.transport.Connector;
 import dev.orchestrate.core.transport.Endpoint;
@@ -31,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -73,8 +73,8 @@ final class VastSession {
    */
   Api api(Machine machine, EventSink events) {
     Api api = api(events);
-    String recorded = machine.attributes().get("api");
-    if (recorded != null && !recorded.equals(api.baseUrl().toString())) {
+    String recorded = machine.get(VastAttributes.API);
+    if (!recorded.isEmpty() && !recorded.equals(api.baseUrl().toString())) {
       throw new OrchestrateException(
           dev.orchestrate.core.error.ErrorCode.USAGE,
           "instance "
@@ -275,7 +275,7 @@ final class VastSession {
           context.sleeper(),
           probe,
           context.retrier(),
-          Map.of("api", baseUrl.toString()));
+          Map.of(VastAttributes.API.key(), baseUrl.toString()));
     }
 
     Reaper reaper() {
@@ -290,26 +290,28 @@ final class VastSession {
 
     /** A machine as gc and status show it, from what Vast says about an instance. */
     Machine machineOf(Instance i) {
-      Map<String, String> attrs = new TreeMap<>();
-      attrs.put("api", baseUrl.toString());
-      if (i.gpuName() != null) {
-        attrs.put("gpu", (i.numGpus() == null ? 1 : i.numGpus()) + "x " + i.gpuName());
-      }
-      attrs.put("status", i.status());
       var ssh = i.sshEndpoint();
       double start =
           i.startDate() == null ? context.clock().instant().getEpochSecond() : i.startDate();
-      return new Machine(
-          String.valueOf(i.id()),
-          TargetType.VAST,
-          i.label() == null ? "" : i.label(),
-          true,
-          ssh.map(e -> e.host()),
-          ssh.map(e -> e.port()).orElse(0),
-          ssh.map(e -> e.user()),
-          i.dphTotal() == null ? 0 : i.dphTotal(),
-          java.time.Instant.ofEpochMilli((long) (start * 1000)),
-          attrs);
+      Machine m =
+          new Machine(
+              String.valueOf(i.id()),
+              TargetType.VAST,
+              i.label() == null ? "" : i.label(),
+              true,
+              ssh.map(e -> e.host()),
+              ssh.map(e -> e.port()).orElse(0),
+              ssh.map(e -> e.user()),
+              i.dphTotal() == null ? 0 : i.dphTotal(),
+              java.time.Instant.ofEpochMilli((long) (start * 1000)),
+              Map.of());
+      m = m.with(VastAttributes.API, baseUrl.toString());
+      if (i.gpuName() != null) {
+        m =
+            m.with(
+                VastAttributes.GPU, (i.numGpus() == null ? 1 : i.numGpus()) + "x " + i.gpuName());
+      }
+      return i.status() == null ? m : m.with(MachineAttributes.STATUS, i.status());
     }
   }
 }

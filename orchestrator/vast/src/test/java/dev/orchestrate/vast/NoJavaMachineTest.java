@@ -10,6 +10,7 @@ import dev.orchestrate.core.event.StepEnded;
 import dev.orchestrate.core.host.TestHosts;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.run.Cancellation;
+import dev.orchestrate.core.step.Acquisition;
 import dev.orchestrate.core.sync.ManifestBuilder;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
@@ -101,7 +102,7 @@ class NoJavaMachineTest {
                 .build(assets),
             new Cancellation());
     try (VastTarget target = new VastTarget(context)) {
-      Machine m = target.acquire(up, events::add);
+      Machine m = new Acquisition(context).acquire(target, up, events::add);
       String qualified = ended("qualify").orElseThrow().detail();
       assertTrue(qualified.contains("no java (the engine's JRE ships)"), qualified);
       assertEquals(StepEnded.Outcome.OK, ended("env").orElseThrow().outcome());
@@ -128,7 +129,7 @@ class NoJavaMachineTest {
           events.toString());
 
       events.clear();
-      target.reuse(m, up, events::add);
+      new Acquisition(context).reuse(target, m, up, events::add);
       StepEnded env = ended("env").orElseThrow();
       assertEquals(StepEnded.Outcome.SKIPPED, env.outcome(), env.toString());
       RunId again = RunId.parse("20261126-093100-vast-cafe");

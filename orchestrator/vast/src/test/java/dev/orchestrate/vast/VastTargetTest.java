@@ -14,6 +14,7 @@ import dev.orchestrate.core.plan.Plan;
 import dev.orchestrate.core.plan.PlanRequest;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.run.Cancellation;
+import dev.orchestrate.core.step.Acquisition;
 import dev.orchestrate.core.sync.Manifest;
 import dev.orchestrate.core.sync.ManifestEntry;
 import dev.orchestrate.core.target.EngineRequest;
@@ -83,7 +84,9 @@ class VastTargetTest {
             new Cancellation());
     try (VastTarget target = new VastTarget(context)) {
       OrchestrateException e =
-          assertThrows(OrchestrateException.class, () -> target.acquire(up, events::add));
+          assertThrows(
+              OrchestrateException.class,
+              () -> new Acquisition(context).acquire(target, up, events::add));
       assertTrue(e.getMessage().contains("was drawn for " + original.toRealPath()), e.getMessage());
       assertTrue(e.hint().orElseThrow().contains("gc --confirm-move"), e.hint().toString());
       Machine someone =
@@ -133,15 +136,18 @@ class VastTargetTest {
             new Cancellation());
     try (VastTarget target = new VastTarget(armContext)) {
       OrchestrateException e =
-          assertThrows(OrchestrateException.class, () -> target.acquire(up, events::add));
+          assertThrows(
+              OrchestrateException.class,
+              () -> new Acquisition(context).acquire(target, up, events::add));
       assertTrue(e.getMessage().contains("aarch64"), e.getMessage());
     }
     assertTrue(
         events.stream()
             .noneMatch(
                 ev ->
-                    ev instanceof dev.orchestrate.core.event.StepStarted s
-                        && s.step().equals("provision")),
+                    ev instanceof dev.orchestrate.core.event.StepEnded s
+                        && s.step().equals("provision")
+                        && s.outcome() != dev.orchestrate.core.event.StepEnded.Outcome.FAILED),
         events::toString);
     assertTrue(context.ledger().entries().isEmpty(), "nothing rented, nothing in the ledger");
     assertTrue(fx.sim.billing().nothingBilling());
@@ -178,7 +184,7 @@ class VastTargetTest {
     Files.createDirectories(dir.resolve("engine/target/classes/dev"));
     Files.writeString(dir.resolve("engine/target/classes/dev/Marker.class"), "not run");
     Files.writeString(dir.resolve("engine/target/runtime-classpath.txt"), "");
-    Machine m = target.acquire(up, events::add);
+    Machine m = new Acquisition(context).acquire(target, up, events::add);
     assertTrue(
         events.stream()
             .anyMatch(
@@ -187,10 +193,11 @@ class VastTargetTest {
                         && s.step().equals("qualify")
                         && s.detail().contains("RTX 4090")),
         "qualified: " + events);
-    assertTrue(m.attributes().get(VastTarget.ENV_FINGERPRINT).startsWith("sha256:"));
+    assertTrue(
+        m.get(dev.orchestrate.core.target.MachineAttributes.ENV_FINGERPRINT).startsWith("sha256:"));
     String project = dev.orchestrate.core.target.ProjectTag.of(dir.resolve(".orchestrate"), dir);
     assertEquals("orchestrate-p" + project + "-20261126-071500-vast-beef-a1", m.label());
-    assertEquals(fx.sim.baseUrl().toString(), m.attributes().get("api"));
+    assertEquals(fx.sim.baseUrl().toString(), m.get(VastAttributes.API));
     assertEquals(MachineStatus.State.RUNNING, target.status(m).state());
     assertEquals(List.of(m.id()), context.ledger().entries().stream().map(e -> e.key()).toList());
 
@@ -231,9 +238,10 @@ class VastTargetTest {
         "the API key stays out of the ledger and events");
 
     // Another run on the machine: the instance is asked after meanwhile, nothing is sent again.
-    assertEquals(m, target.reuse(m, up, events::add));
+    assertEquals(m, new Acquisition(context).reuse(target, m, up, events::add));
 
-    // Vast's API failing while the machine answers over SSH: the run goes on, with a warning.
+    // Vast's API failing while the machine answers over SSH: the run goes on (Vast is asked
+    // only when a step fails).
     fx.sim
         .faults()
         .update(
@@ -241,14 +249,7 @@ class VastTargetTest {
                 .readTree(
                     "{\"successFalseBurst\": 20, \"successFalseMatch\": \"GET /api/v0/instances\"}"));
     events.clear();
-    assertEquals(m, target.reuse(m, up, events::add));
-    assertTrue(
-        events.stream()
-            .anyMatch(
-                e ->
-                    e instanceof dev.orchestrate.core.event.Warning w
-                        && w.message().startsWith("could not ask Vast whether the instance is up")),
-        events::toString);
+    assertEquals(m, new Acquisition(context).reuse(target, m, up, events::add));
     fx.sim
         .faults()
         .update(
@@ -276,19 +277,24 @@ class VastTargetTest {
 
     // A run on the destroyed instance says so, rather than only that SSH failed (retries here
     // without waiting).
-    try (VastTarget impatient =
-        new VastTarget(
-            new TargetContext(
-                dir,
-                dir.resolve(".orchestrate"),
-                context.ledger(),
-                Clock.systemUTC(),
-                d -> {},
-                new Redactor(),
-                context.environment()))) {
+    TargetContext impatientContext =
+        new TargetContext(
+            dir,
+            dir.resolve(".orchestrate"),
+            context.ledger(),
+            Clock.systemUTC(),
+            d -> {},
+            new Redactor(),
+            context.environment());
+    try (VastTarget impatient = new VastTarget(impatientContext)) {
       OrchestrateException e =
-          assertThrows(OrchestrateException.class, () -> impatient.reuse(m, up, events::add));
-      assertTrue(e.getMessage().contains("instance " + m.id() + " is gone"), e.getMessage());
+          assertThrows(
+              OrchestrateException.class,
+              () -> new Acquisition(impatientContext).reuse(impatient, m, up, events::add));
+      assertTrue(
+          e.getMessage()
+              .startsWith("instance " + m.id() + " was destroyed (by `orchestrate down`?)"),
+          e.getMessage());
     }
     target.close();
   }

@@ -5,11 +5,9 @@ import dev.orchestrate.cli.render.Human;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.host.HostFacts;
-import dev.orchestrate.core.local.LocalProcess;
 import dev.orchestrate.core.profile.LoadedProfile;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.run.Cancellation;
-import dev.orchestrate.core.run.StagedAssets;
 import dev.orchestrate.core.run.UpFlow;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.RunId;
@@ -49,13 +47,7 @@ final class Launcher {
     Target target = c.targets().target(profile.target().type(), c.targetContext());
     HostFacts host = c.probeHost(c.projectDir().resolve(profile.assets().dir()));
     RunRecordStore store = c.runs(profile.logs().dir());
-    LocalProcess processes = new LocalProcess(c.projectDir(), c.environment(), c.clock());
-    UpFlow flow =
-        new UpFlow(
-            store,
-            new StagedAssets(c.projectDir(), c.stateDir(), processes),
-            c.redactor(),
-            c.clock());
+    UpFlow flow = new UpFlow(store, c.targetContext());
     RunId runId = RunId.generate(c.clock(), profile.name());
     Cancellation cancellation = new Cancellation();
     CountDownLatch recorded = new CountDownLatch(1);

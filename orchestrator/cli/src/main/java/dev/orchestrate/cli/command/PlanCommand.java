@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code plan}: every step {@code up} would take; rents nothing. */
 @Command(
@@ -25,12 +26,20 @@ import picocli.CommandLine.Mixin;
       "%nExamples:",
       "  orchestrate plan --profile vast",
       "  orchestrate plan --profile vast --set target.vast.maxPricePerHour=0.3 --json",
+      "  orchestrate plan --profile vast --explain    # how long each step may take to give up",
       Common.EXIT_CODES
     })
 public final class PlanCommand implements Callable<Integer> {
   private final CliContext c;
   @Mixin Common common;
   @Mixin ProfileOptions profileOptions;
+
+  @Option(
+      names = "--explain",
+      description =
+          "Also show each step's retry policy and how long it may take before it gives up"
+              + " (its tries and waits at worst).")
+  boolean explain;
 
   public PlanCommand(CliContext c) {
     this.c = c;
@@ -58,15 +67,28 @@ public final class PlanCommand implements Callable<Integer> {
                 + (c.targets().has(plan.target())
                     ? ""
                     : " — this build cannot run it yet, plan only"));
-    Table t = new Table("#", "STEP", "ESTIMATE", "MAX COST", "WHAT");
+    Table t =
+        explain
+            ? new Table("#", "STEP", "ESTIMATE", "RETRY", "GIVES UP AFTER", "WHAT")
+            : new Table("#", "STEP", "ESTIMATE", "MAX COST", "WHAT");
     int i = 1;
     for (PlannedStep s : plan.steps()) {
-      t.row(
-          i++,
-          s.title(),
-          "~" + Human.duration(s.estimate()),
-          s.maxCostUsd().map(v -> String.format(Locale.ROOT, "$%.2f", v)).orElse(""),
-          s.detail());
+      if (explain) {
+        t.row(
+            i++,
+            s.title(),
+            "~" + Human.duration(s.estimate()),
+            s.retryPolicy(),
+            s.giveUpAfter().map(Human::duration).orElse("no limit"),
+            s.detail());
+      } else {
+        t.row(
+            i++,
+            s.title(),
+            "~" + Human.duration(s.estimate()),
+            s.maxCostUsd().map(v -> String.format(Locale.ROOT, "$%.2f", v)).orElse(""),
+            s.detail());
+      }
     }
     t.print(c.out());
     c.out()

@@ -221,7 +221,7 @@ public final class StatusCommand implements Callable<Integer> {
                   m.label(),
                   owner.spelled(),
                   m.pricePerHour(),
-                  m.attributes().getOrDefault("status", ""),
+                  m.get(dev.orchestrate.core.target.MachineAttributes.STATUS),
                   m.since(),
                   switch (owner) {
                     case THIS_PROJECT ->

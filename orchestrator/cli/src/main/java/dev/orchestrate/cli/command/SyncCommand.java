@@ -3,7 +3,6 @@ package dev.orchestrate.cli.command;
 import dev.orchestrate.cli.CliContext;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Steps;
-import dev.orchestrate.core.local.LocalProcess;
 import dev.orchestrate.core.profile.LoadedProfile;
 import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.run.StagedAssets;
@@ -45,16 +44,25 @@ public final class SyncCommand implements Callable<Integer> {
     LoadedProfile loaded = c.profiles().load(held.record().profileName());
     EventSink events = common.events(c);
     Cancellation cancellation = new Cancellation();
-    StagedAssets assets =
-        new StagedAssets(
-            c.projectDir(),
-            c.stateDir(),
-            new LocalProcess(c.projectDir(), c.environment(), c.clock()));
+    StagedAssets assets = StagedAssets.of(c.targetContext());
     if (held.target().type() == dev.orchestrate.core.profile.TargetType.LOCAL) {
       held.target().sync(held.machine(), null, events); // refuses: nothing to sync to this host
     }
     Manifest manifest =
-        assets.prepare(loaded.profile(), cancellation, new Steps(events, c.clock()));
+        new Steps(events, c.clock())
+            .run(
+                dev.orchestrate.core.step.StepId.ASSETS.id(),
+                "Check staged assets",
+                () -> {
+                  StagedAssets.Staged staged =
+                      assets.prepare(loaded.profile(), cancellation, events);
+                  return Steps.Result.ok(
+                      staged.manifest(),
+                      staged.manifest().entries().size()
+                          + " files, "
+                          + staged.manifest().totalBytes()
+                          + " bytes");
+                });
     UpRequest request =
         new UpRequest(
             held.record().runId(),

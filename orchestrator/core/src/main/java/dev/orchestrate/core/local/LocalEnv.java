@@ -18,30 +18,35 @@ import java.util.Optional;
 
 /**
  * This host's env for a profile: the {@code bootstrap} section's system packages and toolkit check
- * ({@link EnvSetup}), then, when asked, the python env with the hf backend's lock and the torch the
- * driver runs, its output in {@code <runDir>/bootstrap.log}. Used by {@code up} on local targets
- * and by {@code orchestrate env}.
+ * ({@link EnvSetup}, the env step of {@code up}), then, for the hf backend, the python env with the
+ * hf backend's lock and the torch the driver runs, its output in {@code <runDir>/bootstrap.log}.
+ * Used by {@code up} on local targets and by {@code orchestrate env}.
  */
 public final class LocalEnv {
   /** Where torch wheels come from instead of download.pytorch.org/whl/ (a mirror; tests). */
   public static final String TORCH_INDEX_BASE = "ORCHESTRATE_TORCH_INDEX_BASE";
 
   private final TargetContext context;
-  private final EnvSetup system;
 
   public LocalEnv(TargetContext context) {
     this.context = context;
-    this.system =
-        new EnvSetup(
-            context.projectDir(),
-            context.stateDir(),
-            new LocalProcess(context.projectDir(), context.environment(), context.clock()));
   }
 
-  /** The system part ({@link EnvSetup}); returns its fingerprint. */
+  /** The env step of {@code up} on this host for {@code profile} ({@link EnvSetup}). */
+  EnvSetup step(Profile profile, HostFacts host) {
+    return new EnvSetup(
+        context.stateDir(),
+        new LocalProcess(context.projectDir(), context.environment(), context.clock()),
+        context.clock(),
+        profile,
+        host,
+        this::preparePython);
+  }
+
+  /** The system part ({@link EnvSetup}) as a step of its own; returns its fingerprint. */
   public String prepareSystem(
       Profile profile, HostFacts host, Cancellation cancellation, Steps steps) throws Exception {
-    return system.prepare(profile, host, cancellation, steps);
+    return step(profile, host).prepareSystem(profile, host, cancellation, steps);
   }
 
   /**

@@ -1,17 +1,27 @@
 package dev.orchestrate.core.local;
 
 import dev.orchestrate.core.event.EventSink;
-import dev.orchestrate.core.event.Steps;
-import dev.orchestrate.core.profile.EngineBackend;
+import dev.orchestrate.core.plan.PlanRequest;
+import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.run.StagedAssets;
+import dev.orchestrate.core.step.AssetsStep;
+import dev.orchestrate.core.step.LaunchStep;
+import dev.orchestrate.core.step.Step;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.LedgerEntry;
 import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.MachineAttribute;
+import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.MachineStatus;
+import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.Target;
 import dev.orchestrate.core.target.TargetContext;
-import dev.orchestrate.core.target.UpRequest;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -21,8 +31,11 @@ import java.util.Optional;
  * from another terminal can stop it.
  */
 public final class LocalTarget implements Target {
-  /** The python the hf backend runs (the engine reads it from this environment variable). */
-  static final String ENGINE_PYTHON = "ENGINE_PYTHON";
+  /**
+   * The python the hf backend runs, set by the env step (the engine reads it from the environment
+   * variable of the same name).
+   */
+  static final MachineAttribute<String> ENGINE_PYTHON = MachineAttribute.text("ENGINE_PYTHON", "");
 
   private final TargetContext context;
   private final LocalProcess processes;
@@ -39,55 +52,39 @@ public final class LocalTarget implements Target {
     return TargetType.LOCAL;
   }
 
+  /**
+   * Stage the assets, prepare this host (and the hf backend's python env), run the engine as a
+   * child process.
+   */
+  @Override
+  public List<Step> steps(PlanRequest request) {
+    Profile p = request.profile();
+    return List.of(
+        new AssetsStep(StagedAssets.of(context), p, request.projectDir()),
+        env.step(p, request.host()),
+        new LaunchStep(this, p, "as a child process on this host"));
+  }
+
   /** The engine runs on this host: it reads the run's inputs where they are. */
   @Override
-  public String stageInputs(
-      Machine machine,
-      dev.orchestrate.core.target.RunId runId,
-      java.nio.file.Path localDir,
-      EventSink events) {
+  public String stageInputs(Machine machine, RunId runId, Path localDir, EventSink events) {
     return localDir.toAbsolutePath().toString();
   }
 
-  @Override
-  public Machine acquire(UpRequest request, EventSink events) {
-    Machine machine =
-        Machine.local(
-            "local-" + request.runId(),
-            TargetType.LOCAL,
-            request.runId().value(),
-            context.clock().instant(),
-            Map.of("host", hostName()));
-    try {
-      Steps steps = new Steps(events, context.clock());
-      env.prepareSystem(request.profile(), request.host(), request.cancellation(), steps);
-      if (request.profile().engine().backend() == EngineBackend.HF) {
-        // the hf backend runs the env's python, not the machine's (engine: ENGINE_PYTHON)
-        machine =
-            machine.withAttribute(
-                ENGINE_PYTHON,
-                env.preparePython(
-                        request.profile(),
-                        request.host(),
-                        request.runDir(),
-                        request.cancellation(),
-                        steps)
-                    .envPython());
-      }
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-    return machine;
+  /** This host as the machine of run {@code runId}. */
+  static Machine thisHost(RunId runId, Clock clock) {
+    return Machine.local(
+            "local-" + runId, TargetType.LOCAL, runId.value(), clock.instant(), Map.of())
+        .with(MachineAttributes.HOST, hostName());
   }
 
   @Override
   public EngineResult runEngine(Machine machine, EngineRequest request, EventSink events) {
     try {
-      Map<String, String> environment = new java.util.HashMap<>(request.environment());
-      Optional.ofNullable(machine.attributes().get(ENGINE_PYTHON))
-          .ifPresent(python -> environment.putIfAbsent(ENGINE_PYTHON, python));
+      Map<String, String> environment = new HashMap<>(request.environment());
+      if (machine.has(ENGINE_PYTHON)) {
+        environment.putIfAbsent(ENGINE_PYTHON.key(), machine.get(ENGINE_PYTHON));
+      }
       LocalProcess.Exit exit =
           processes.run(
               "engine",
@@ -101,9 +98,9 @@ public final class LocalTarget implements Target {
                       .put(
                           LedgerEntry.active(
                               machine
-                                  .withAttribute("pid", String.valueOf(handle.pid()))
-                                  .withAttribute(
-                                      "pidStart",
+                                  .with(MachineAttributes.PID, handle.pid())
+                                  .with(
+                                      MachineAttributes.PID_START,
                                       handle
                                           .info()
                                           .startInstant()
@@ -158,12 +155,12 @@ public final class LocalTarget implements Target {
 
   /** The engine's process if it is still the one we started (pids are reused). */
   public static Optional<ProcessHandle> engineProcess(Machine machine) {
-    String pid = machine.attributes().get("pid");
-    if (pid == null) {
+    long pid = machine.get(MachineAttributes.PID);
+    if (pid <= 0) {
       return Optional.empty();
     }
-    String start = machine.attributes().getOrDefault("pidStart", "");
-    return ProcessHandle.of(Long.parseLong(pid))
+    String start = machine.get(MachineAttributes.PID_START);
+    return ProcessHandle.of(pid)
         .filter(ProcessHandle::isAlive)
         .filter(
             h ->

@@ -39,6 +39,24 @@ final class ProfileValidator {
           out.add(new String[] {"target.docker.image", "required for the docker target"});
         }
       }
+      case KUBERNETES -> {
+        if (t.kubernetes() == null
+            || t.kubernetes().image() == null
+            || t.kubernetes().image().isBlank()) {
+          out.add(
+              new String[] {
+                "target.kubernetes.image",
+                "required for the kubernetes target: the engine image `orchestrate build` made,"
+                    + " pushed to a registry the cluster pulls from"
+              });
+        }
+        if (p.engine().resumeFrom() != null) {
+          out.add(
+              new String[] {
+                "engine.resumeFrom", "the kubernetes target runs the whole prompt file (no resume)"
+              });
+        }
+      }
       case LOCAL -> {
         // nothing beyond the defaults
       }

@@ -8,7 +8,8 @@ import java.util.List;
  */
 public final class ShippedProfiles {
   public static final String RESOURCE_DIR = "orchestrate/profiles/";
-  public static final List<String> NAMES = List.of("base", "cpu", "docker", "vast", "workstation");
+  public static final List<String> NAMES =
+      List.of("base", "cpu", "docker", "kubernetes", "vast", "workstation");
 
   private ShippedProfiles() {}
 }

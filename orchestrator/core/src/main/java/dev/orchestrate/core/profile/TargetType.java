@@ -14,7 +14,9 @@ public enum TargetType {
   /** A rented Vast.ai instance, reached over SSH. */
   VAST,
   /** A container on a Docker engine, from an image we built. */
-  DOCKER;
+  DOCKER,
+  /** An Indexed Job on a Kubernetes cluster, from an image we built and the user pushed. */
+  KUBERNETES;
 
   @JsonValue
   public String id() {

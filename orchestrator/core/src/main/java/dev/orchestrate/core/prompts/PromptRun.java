@@ -48,6 +48,7 @@ public final class PromptRun {
   private final ResultsLog results;
   private final String source;
   private final Clock clock;
+  private List<String> command;
 
   private PromptRun(Path promptFile, Path resumeFrom, Path runDir, String source, Clock clock) {
     this.promptFile = promptFile;
@@ -130,7 +131,13 @@ public final class PromptRun {
                 + "; results → "
                 + results.file()));
     String there = target.stageInputs(machine, runId, staged, events);
-    return withPromptFile(command, there);
+    this.command = withPromptFile(command, there);
+    return this.command;
+  }
+
+  /** The engine command the last {@link #prepare} returned; empty before. */
+  public Optional<List<String>> command() {
+    return Optional.ofNullable(command);
   }
 
   /** {@code --prompt TEXT} in the engine command becomes {@code --prompts F --out R}. */

@@ -42,7 +42,7 @@ public record HubPin(String repo, String revision, String commit) {
    * Whether {@code dir} already holds {@code ref} ({@code ORG/NAME@REV}, REV a branch, tag or
    * commit) by its pin; true when {@code ref} is empty (no Hub source, nothing to check).
    */
-  static boolean satisfies(Path dir, String ref) {
+  public static boolean satisfies(Path dir, String ref) {
     if (ref.isEmpty()) {
       return true;
     }

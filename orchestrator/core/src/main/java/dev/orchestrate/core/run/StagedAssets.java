@@ -3,7 +3,6 @@ package dev.orchestrate.core.run;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
-import dev.orchestrate.core.event.Steps;
 import dev.orchestrate.core.local.LocalProcess;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.sync.HashCache;
@@ -13,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -29,41 +29,48 @@ public final class StagedAssets {
   private final Path projectDir;
   private final Path stateDir;
   private final LocalProcess processes;
+  private final Clock clock;
 
-  public StagedAssets(Path projectDir, Path stateDir, LocalProcess processes) {
+  public StagedAssets(Path projectDir, Path stateDir, LocalProcess processes, Clock clock) {
     this.projectDir = projectDir;
     this.stateDir = stateDir;
     this.processes = processes;
+    this.clock = clock;
+  }
+
+  /** The staged assets of a target's project, as its steps see them. */
+  public static StagedAssets of(dev.orchestrate.core.target.TargetContext c) {
+    return new StagedAssets(
+        c.projectDir(),
+        c.stateDir(),
+        new LocalProcess(c.projectDir(), c.environment(), c.clock()),
+        c.clock());
   }
 
   public Path dirOf(Profile profile) {
     return projectDir.resolve(profile.snapshotDir()).normalize();
   }
 
-  public Manifest prepare(Profile profile, Cancellation cancellation, Steps steps)
+  /**
+   * The manifest of the staged snapshot, and what this call did to it: {@code created} (by {@code
+   * engine.snapshotCommand}), {@code pulled} (from the Hub, {@code assets.source}) or empty.
+   */
+  public record Staged(Manifest manifest, String made) {}
+
+  /**
+   * Creates the snapshot when missing (or pulls it when its pin does not name {@code
+   * assets.source}), then builds its manifest (emitting progress).
+   */
+  public Staged prepare(Profile profile, Cancellation cancellation, EventSink events)
       throws Exception {
     Path dir = dirOf(profile);
-    return steps.run(
-        "assets",
-        "Check staged assets",
-        () -> {
-          String created = "";
-          if (isEmpty(dir) || !HubPin.satisfies(dir, profile.assets().hubRef())) {
-            create(profile, dir, cancellation, steps.sink());
-            created = profile.assets().hubRef().isEmpty() ? "created; " : "pulled; ";
-          }
-          ManifestBuilder builder =
-              new ManifestBuilder(new HashCache(cacheFile(dir)), steps.sink(), steps.clock());
-          Manifest m = builder.build(dir);
-          return Steps.Result.ok(
-              m,
-              created
-                  + m.entries().size()
-                  + " files, "
-                  + m.totalBytes()
-                  + " bytes, "
-                  + m.hash().substring(0, 19));
-        });
+    String made = "";
+    if (isEmpty(dir) || !HubPin.satisfies(dir, profile.assets().hubRef())) {
+      create(profile, dir, cancellation, events);
+      made = profile.assets().hubRef().isEmpty() ? "created" : "pulled";
+    }
+    ManifestBuilder builder = new ManifestBuilder(new HashCache(cacheFile(dir)), events, clock);
+    return new Staged(builder.build(dir), made);
   }
 
   private void create(Profile profile, Path dir, Cancellation cancellation, EventSink events)

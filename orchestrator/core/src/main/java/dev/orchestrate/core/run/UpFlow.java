@@ -2,50 +2,54 @@ package dev.orchestrate.core.run;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
-import dev.orchestrate.core.error.Redactor;
 import dev.orchestrate.core.event.Event;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Notice;
 import dev.orchestrate.core.event.StepEnded;
-import dev.orchestrate.core.event.Steps;
 import dev.orchestrate.core.host.HostFacts;
+import dev.orchestrate.core.plan.PlanRequest;
 import dev.orchestrate.core.profile.LoadedProfile;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.prompts.PromptRun;
-import dev.orchestrate.core.sync.Manifest;
-import dev.orchestrate.core.target.EngineRequest;
+import dev.orchestrate.core.step.LaunchStep;
+import dev.orchestrate.core.step.Step;
+import dev.orchestrate.core.step.StepId;
+import dev.orchestrate.core.step.StepRunner;
+import dev.orchestrate.core.step.UpState;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.RunRecord;
 import dev.orchestrate.core.target.RunRecordStore;
 import dev.orchestrate.core.target.Target;
-import dev.orchestrate.core.target.UpRequest;
+import dev.orchestrate.core.target.TargetContext;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * What {@code up} does on any target: open {@code logs/<run-id>/}, record the run as RUNNING, stage
- * the assets, acquire a machine, run the engine with its output going to the terminal and {@code
- * engine.log}, and write the final {@code run.json} however the run ends — success, engine failure,
- * an error in any step, or Ctrl-C (the {@link Cancellation}).
+ * What {@code up} does on any target: open {@code logs/<run-id>/}, record the run as RUNNING, run
+ * the target's list of steps ({@link Target#steps}, the same list {@code plan} shows) through the
+ * {@link StepRunner} with the engine's output going to the terminal and {@code engine.log}, and
+ * write the final {@code run.json} however the run ends — success, engine failure, an error in any
+ * step, or Ctrl-C (the {@link Cancellation}). The record follows the steps: the manifest hash after
+ * the assets (and the Hub weights they hold, {@link HubPin}), the machine once there, the command
+ * before the launch (with a prompt file, the rewritten one after it), the cost before a teardown.
+ * With a prompt file ({@link PromptRun}) its result lines go to {@code results.jsonl} and stay off
+ * the terminal and the metrics.
  */
 public final class UpFlow {
   public static final String ENGINE_SOURCE = "engine";
 
   private final RunRecordStore store;
-  private final StagedAssets assets;
-  private final Redactor redactor;
-  private final Clock clock;
+  private final TargetContext context;
 
-  public UpFlow(RunRecordStore store, StagedAssets assets, Redactor redactor, Clock clock) {
+  public UpFlow(RunRecordStore store, TargetContext context) {
     this.store = store;
-    this.assets = assets;
-    this.redactor = redactor;
-    this.clock = clock;
+    this.context = context;
   }
 
   public RunRecord run(
@@ -55,28 +59,13 @@ public final class UpFlow {
       RunId runId,
       Cancellation cancellation,
       EventSink events) {
-    return run(target, loaded, host, runId, cancellation, events, null);
+    return run(target, loaded, host, runId, cancellation, events, null, Teardown.KEEP);
   }
 
   /**
-   * As {@link #run(Target, LoadedProfile, HostFacts, RunId, Cancellation, EventSink)}, but on a
-   * machine that is already up ({@code orchestrate run}): no acquire step when {@code reuse} is
-   * set.
-   */
-  public RunRecord run(
-      Target target,
-      LoadedProfile loaded,
-      HostFacts host,
-      RunId runId,
-      Cancellation cancellation,
-      EventSink events,
-      Machine reuse) {
-    return run(target, loaded, host, runId, cancellation, events, reuse, Teardown.KEEP);
-  }
-
-  /**
-   * As above; with {@link Teardown#DESTROY} a machine this run created is destroyed (a {@code
-   * teardown} step) however the run ends once it was acquired, after its cost so far is recorded.
+   * As above; on a machine that is already up ({@code orchestrate run}) when {@code reuse} is set
+   * (the target's {@link Target#reuseSteps}); with {@link Teardown#DESTROY} a machine this run
+   * created is destroyed (the teardown step) however the run ends, after its cost is recorded.
    */
   public RunRecord run(
       Target target,
@@ -88,7 +77,6 @@ public final class UpFlow {
       Machine reuse,
       Teardown teardown) {
     Profile profile = loaded.profile();
-    AtomicReference<Machine> held = new AtomicReference<>();
     AtomicReference<RunRecord> record =
         new AtomicReference<>(
             RunRecord.started(
@@ -97,79 +85,132 @@ public final class UpFlow {
                 profile.target().type(),
                 loaded.tree(),
                 host,
-                clock.instant()));
-    Optional<PromptRun> prompts =
-        PromptRun.of(profile, Path.of(""), store.runDir(runId), ENGINE_SOURCE, clock);
+                context.clock().instant()));
     store.write(record.get());
     MetricsCollector metrics = new MetricsCollector(ENGINE_SOURCE);
-    try (EngineLog log = new EngineLog(store.engineLog(runId), ENGINE_SOURCE, redactor)) {
+    try (EngineLog log = new EngineLog(store.engineLog(runId), ENGINE_SOURCE, context.redactor())) {
       EventSink timings = e -> recordStep(e, record);
+      Optional<PromptRun> prompts =
+          PromptRun.of(profile, Path.of(""), store.runDir(runId), ENGINE_SOURCE, context.clock());
       EventSink all = EventSink.fanOut(PromptRun.sinks(prompts, log, metrics, timings, events));
-      Steps steps = new Steps(all, clock);
-      all.accept(new Notice(clock.instant(), "run " + runId + " → " + store.runDir(runId)));
+      all.accept(
+          new Notice(context.clock().instant(), "run " + runId + " → " + store.runDir(runId)));
+      PlanRequest planRequest = new PlanRequest(profile, host, context.projectDir());
+      List<Step> steps = reuse == null ? target.steps(planRequest) : target.reuseSteps(planRequest);
+      UpState initial =
+          UpState.start(
+                  runId,
+                  profile,
+                  host,
+                  store.runDir(runId),
+                  StagedAssets.of(context).dirOf(profile),
+                  cancellation,
+                  all,
+                  reuse == null ? teardown : Teardown.KEEP)
+              .withPrompts(prompts);
+      if (reuse != null) {
+        initial = initial.withMachine(reuse);
+      }
+      Recorder recorder = new Recorder(target, record, all);
+      StepRunner.Outcome outcome;
       try {
-        Manifest manifest = assets.prepare(profile, cancellation, steps);
-        record.updateAndGet(
-            r ->
-                r.withManifestHash(manifest.hash())
-                    .withWeights(HubPin.read(assets.dirOf(profile)).map(HubPin::pinnedRef)));
-        store.write(record.get());
-        checkCancelled(cancellation);
-        Path runDir = store.runDir(runId);
-        UpRequest request =
-            new UpRequest(
-                runId, profile, host, runDir, assets.dirOf(profile), manifest, cancellation);
-        Machine machine =
-            reuse != null ? target.reuse(reuse, request, all) : target.acquire(request, all);
-        held.set(machine);
-        record.updateAndGet(r -> withMachineFacts(r, machine));
-        store.write(record.get());
-        checkCancelled(cancellation);
-        List<String> resolved =
-            EngineCommand.resolve(profile.engine().command(), profile, profile.snapshotDir());
-        List<String> command =
-            prompts.isEmpty()
-                ? resolved
-                : prompts.get().prepare(target, machine, runId, resolved, all);
-        record.updateAndGet(r -> r.withCommand(command));
-        store.write(record.get());
-        EngineRequest engine =
-            new EngineRequest(runId, command, EngineEnvironment.of(profile), cancellation);
-        EngineResult result =
-            steps.run(
-                "launch",
-                "Run engine",
-                () -> {
-                  EngineResult r = target.runEngine(machine, engine, all);
-                  return r.succeeded()
-                      ? Steps.Result.ok(r, "exit code 0")
-                      : new Steps.Result<>(
-                          r,
-                          r.interrupted() ? StepEnded.Outcome.SKIPPED : StepEnded.Outcome.FAILED,
-                          r.interrupted() ? "stopped by the user" : "exit code " + r.exitCode());
-                });
-        prompts.ifPresent(p -> p.finish(runId, all));
-        RunRecord.Status status =
-            result.interrupted()
-                ? RunRecord.Status.INTERRUPTED
-                : result.exitCode() == 0 ? RunRecord.Status.SUCCEEDED : RunRecord.Status.FAILED;
-        String why =
-            status == RunRecord.Status.FAILED ? "engine exited with code " + result.exitCode() : "";
-        settle(target, held, reuse == null ? teardown : Teardown.KEEP, steps, record);
-        return finish(record, metrics, status, result.exitCode(), why);
-      } catch (OrchestrateException e) {
+        outcome =
+            new StepRunner(
+                    context.clock(), context.sleeper(), context.ledger(), target.probe(), recorder)
+                .run(steps, initial);
+      } catch (RuntimeException e) {
+        finish(record, metrics, RunRecord.Status.FAILED, null, redact(String.valueOf(e)));
+        throw new OrchestrateException(
+            ErrorCode.FAILURE, "run " + runId + " failed: " + e.getMessage(), null, e);
+      }
+      outcome.state().machine().ifPresent(recorder::readCost);
+      if (outcome.failure().isPresent()) {
+        OrchestrateException e = outcome.failure().get();
         RunRecord.Status status =
             e.code() == ErrorCode.INTERRUPTED || cancellation.isCancelled()
                 ? RunRecord.Status.INTERRUPTED
                 : RunRecord.Status.FAILED;
-        settle(target, held, reuse == null ? teardown : Teardown.KEEP, steps, record);
-        finish(record, metrics, status, null, redactor.redact(e.getMessage()));
+        finish(record, metrics, status, null, redact(e.getMessage()));
         throw e;
-      } catch (Exception e) {
-        settle(target, held, reuse == null ? teardown : Teardown.KEEP, steps, record);
-        finish(record, metrics, RunRecord.Status.FAILED, null, redactor.redact(String.valueOf(e)));
+      }
+      Optional<EngineResult> result = outcome.state().result();
+      if (result.isEmpty()) {
+        finish(record, metrics, RunRecord.Status.FAILED, null, "the engine did not run");
         throw new OrchestrateException(
-            ErrorCode.FAILURE, "run " + runId + " failed: " + e.getMessage(), null, e);
+            ErrorCode.FAILURE, "run " + runId + ": the engine did not run", null);
+      }
+      EngineResult r = result.get();
+      RunRecord.Status status =
+          r.interrupted()
+              ? RunRecord.Status.INTERRUPTED
+              : r.exitCode() == 0 ? RunRecord.Status.SUCCEEDED : RunRecord.Status.FAILED;
+      String why =
+          status == RunRecord.Status.FAILED ? "engine exited with code " + r.exitCode() : "";
+      return finish(record, metrics, status, r.exitCode(), why);
+    }
+  }
+
+  private String redact(String s) {
+    return context.redactor().redact(s);
+  }
+
+  /** Keeps {@code run.json} in step with the run's state. */
+  private final class Recorder implements StepRunner.Listener {
+    private final Target target;
+    private final AtomicReference<RunRecord> record;
+    private final EventSink events;
+    private final AtomicBoolean costRead = new AtomicBoolean();
+
+    Recorder(Target target, AtomicReference<RunRecord> record, EventSink events) {
+      this.target = target;
+      this.record = record;
+      this.events = events;
+    }
+
+    @Override
+    public void starting(Step step, UpState state) {
+      if (step.id() == StepId.LAUNCH) {
+        record.updateAndGet(r -> r.withCommand(LaunchStep.command(state.profile())));
+        store.write(record.get());
+      } else if (step.id() == StepId.TEARDOWN) {
+        state.machine().ifPresent(this::readCost);
+      }
+    }
+
+    @Override
+    public void ended(Step step, UpState state) {
+      if (step.id() == StepId.ASSETS) {
+        state
+            .assets()
+            .ifPresent(
+                m ->
+                    record.updateAndGet(
+                        r ->
+                            r.withManifestHash(m.hash())
+                                .withWeights(
+                                    HubPin.read(state.assetsDir()).map(HubPin::pinnedRef))));
+      } else if (step.id() == StepId.LAUNCH) {
+        // with a prompt file the launch step ran the command with --prompts/--out
+        state
+            .prompts()
+            .flatMap(PromptRun::command)
+            .ifPresent(c -> record.updateAndGet(r -> r.withCommand(c)));
+      }
+      state.machine().ifPresent(m -> record.updateAndGet(r -> withMachineFacts(r, m)));
+      store.write(record.get());
+    }
+
+    /** What the machine has cost so far, once, before it is torn down or the run ends. */
+    void readCost(Machine machine) {
+      if (machine.pricePerHour() <= 0 || !costRead.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        double cost = target.status(machine).costSoFar();
+        record.updateAndGet(r -> r.withCost(cost));
+        store.write(record.get());
+      } catch (RuntimeException e) {
+        events.accept(new Notice(context.clock().instant(), "cost not read: " + e.getMessage()));
       }
     }
   }
@@ -182,7 +223,9 @@ public final class UpFlow {
       String why) {
     RunRecord done =
         record.updateAndGet(
-            r -> r.withMetrics(metrics.metrics()).ended(clock.instant(), status, exitCode, why));
+            r ->
+                r.withMetrics(metrics.metrics())
+                    .ended(context.clock().instant(), status, exitCode, why));
     store.write(done);
     return done;
   }
@@ -190,56 +233,12 @@ public final class UpFlow {
   /** The machine's env fingerprint and image (when its target reports them) go in the record. */
   private static RunRecord withMachineFacts(RunRecord r, Machine machine) {
     RunRecord out = r.withMachine(machine);
-    String fingerprint = machine.attributes().get("envFingerprint");
-    if (fingerprint != null) {
-      out = out.withEnvFingerprint(fingerprint);
+    if (machine.has(MachineAttributes.ENV_FINGERPRINT)) {
+      out = out.withEnvFingerprint(machine.get(MachineAttributes.ENV_FINGERPRINT));
     }
-    String image = machine.attributes().get("image");
-    return image == null ? out : out.withImageDigest(image);
-  }
-
-  /** Records what the machine has cost so far, then tears it down if the policy says so. */
-  private void settle(
-      Target target,
-      AtomicReference<Machine> held,
-      Teardown teardown,
-      Steps steps,
-      AtomicReference<RunRecord> record) {
-    Machine machine = held.getAndSet(null); // settled once, even when teardown fails
-    if (machine == null || machine.pricePerHour() <= 0) {
-      return;
-    }
-    try {
-      double cost = target.status(machine).costSoFar();
-      record.updateAndGet(r -> r.withCost(cost));
-    } catch (RuntimeException e) {
-      steps.sink().accept(new Notice(clock.instant(), "cost not read: " + e.getMessage()));
-    }
-    if (teardown == Teardown.DESTROY && machine.created()) {
-      try {
-        steps.run(
-            "teardown",
-            "Destroy the machine (one-shot run)",
-            () -> {
-              target.down(machine, steps.sink());
-              return Steps.Result.ok(null, machine.id() + " destroyed and verified gone");
-            });
-      } catch (OrchestrateException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new OrchestrateException(
-            ErrorCode.PROVIDER,
-            "could not destroy " + machine.id() + ": " + e.getMessage(),
-            "it stays in the ledger: run `orchestrate down " + machine.id() + "`",
-            e);
-      }
-    }
-  }
-
-  private static void checkCancelled(Cancellation cancellation) {
-    if (cancellation.isCancelled()) {
-      throw new OrchestrateException(ErrorCode.INTERRUPTED, "interrupted", null);
-    }
+    return machine.has(MachineAttributes.IMAGE)
+        ? out.withImageDigest(machine.get(MachineAttributes.IMAGE))
+        : out;
   }
 
   private static void recordStep(Event e, AtomicReference<RunRecord> record) {

@@ -54,9 +54,19 @@ public record Machine(
         id, target, label, true, Optional.empty(), 0, Optional.empty(), 0, since, attributes);
   }
 
-  public Machine withAttribute(String key, String value) {
+  /** The value of {@code attribute}, its default when the machine does not carry it. */
+  public <T> T get(MachineAttribute<T> attribute) {
+    return attribute.read(attributes.get(attribute.key()));
+  }
+
+  /** Whether the machine carries {@code attribute} at all. */
+  public boolean has(MachineAttribute<?> attribute) {
+    return attributes.containsKey(attribute.key());
+  }
+
+  public <T> Machine with(MachineAttribute<T> attribute, T value) {
     Map<String, String> copy = new TreeMap<>(attributes);
-    copy.put(key, value);
+    copy.put(attribute.key(), attribute.write(value));
     return new Machine(
         id, target, label, created, sshHost, sshPort, sshUser, pricePerHour, since, copy);
   }

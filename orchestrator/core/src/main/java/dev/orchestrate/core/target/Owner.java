@@ -4,9 +4,9 @@ import java.util.Locale;
 
 /**
  * Whose a machine found by {@link Target#leftovers} is, read from its label and carried in its
- * {@value #ATTRIBUTE} attribute: this project's ({@code gc} destroys it), another project's on the
- * same account (listed, never touched), or an unknown project's (a label from before labels carried
- * a project: {@code gc} destroys it only when asked to). A machine without the attribute is this
+ * {@code owner} attribute: this project's ({@code gc} destroys it), another project's on the same
+ * account (listed, never touched), or an unknown project's (a label from before labels carried a
+ * project: {@code gc} destroys it only when asked to). A machine without the attribute is this
  * project's.
  */
 public enum Owner {
@@ -14,12 +14,12 @@ public enum Owner {
   OTHER_PROJECT,
   UNKNOWN_PROJECT;
 
-  public static final String ATTRIBUTE = "owner";
+  public static final MachineAttribute<String> ATTRIBUTE = MachineAttribute.text("owner", "");
 
   /** The owner {@code machine} carries, this project when it carries none. */
   public static Owner of(Machine machine) {
-    String value = machine.attributes().get(ATTRIBUTE);
-    if (value == null) {
+    String value = machine.get(ATTRIBUTE);
+    if (value.isEmpty()) {
       return THIS_PROJECT;
     }
     try {
@@ -35,6 +35,6 @@ public enum Owner {
   }
 
   public Machine mark(Machine machine) {
-    return machine.withAttribute(ATTRIBUTE, spelled());
+    return machine.with(ATTRIBUTE, spelled());
   }
 }

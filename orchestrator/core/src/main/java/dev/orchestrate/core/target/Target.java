@@ -5,14 +5,19 @@ import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.plan.Plan;
 import dev.orchestrate.core.plan.PlanRequest;
-import dev.orchestrate.core.plan.StandardPlanner;
 import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.step.MachineProbe;
+import dev.orchestrate.core.step.Step;
+import dev.orchestrate.core.step.StepId;
+import java.util.List;
 
 /**
- * A kind of place the engine runs (this host, a container, a rented instance). The same flow drives
- * every target: {@link #plan} (rents nothing), {@link #acquire} (provision or reuse, qualify,
- * environment, assets; records the machine in the {@link Ledger} before anything else), {@link
- * #runEngine} (launch and stream output until it ends), {@link #status}, {@link #down}.
+ * A kind of place the engine runs (this host, a container, a rented instance). A target is the
+ * ordered list of {@link Step}s {@code up} runs on it ({@link #steps}): {@code plan} renders that
+ * list and {@code up} runs the same list through the {@link dev.orchestrate.core.step.StepRunner}
+ * (stage assets, provision or reuse, qualify, environment, sync, launch, teardown — each target
+ * lists the ones it has). Besides the list: {@link #runEngine} (what the launch step calls), {@link
+ * #status}, {@link #down}.
  *
  * <p>What a target cannot do it says with {@link #unsupported}: an {@link ErrorCode#UNSUPPORTED}
  * exception naming the operation and why, never a fake success. The optional operations below
@@ -33,24 +38,32 @@ public interface Target extends AutoCloseable {
   @Override
   default void close() {}
 
-  /** Every step {@code up} would take for {@code profile} on this target, with estimates. */
+  /**
+   * Every step {@code up} runs for {@code request}'s profile on this target, in order. Building the
+   * list rents, connects and installs nothing. Anything a step creates is in the ledger before the
+   * next step starts, so a crash never orphans it.
+   */
+  List<Step> steps(PlanRequest request);
+
+  /**
+   * The steps of another run on a machine that is already up ({@code orchestrate run}): by default
+   * the list without its acquire phase (the machine is there).
+   */
+  default List<Step> reuseSteps(PlanRequest request) {
+    return steps(request).stream().filter(s -> s.id().phase() != StepId.Phase.ACQUIRE).toList();
+  }
+
+  /** Every step {@code up} would take, with estimates: the rendered {@link #steps} list. */
   default Plan plan(PlanRequest request) {
-    return new StandardPlanner().plan(request);
+    return Plan.of(request.profile().name(), type(), steps(request), List.of());
   }
 
   /**
-   * Provisions (or reuses) a machine and makes it ready to run the engine: qualified, environment
-   * prepared, assets synced. Emits step events. Anything created is in the ledger before the next
-   * step starts, so a crash never orphans it.
+   * How the runner asks what became of a machine when a step on it failed. Targets whose machines
+   * can vanish under a run (a rented instance) answer; the rest cannot tell.
    */
-  Machine acquire(UpRequest request, EventSink events);
-
-  /**
-   * Makes a machine that is already up ready for another run ({@code orchestrate run}): renews what
-   * must be renewed and sends only what changed. Targets with nothing to refresh return it as is.
-   */
-  default Machine reuse(Machine machine, UpRequest request, EventSink events) {
-    return machine;
+  default MachineProbe probe() {
+    return MachineProbe.NONE;
   }
 
   /**

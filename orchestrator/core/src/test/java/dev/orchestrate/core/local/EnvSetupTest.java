@@ -6,15 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.error.Redactor;
 import dev.orchestrate.core.event.Event;
 import dev.orchestrate.core.event.StepEnded;
-import dev.orchestrate.core.event.Steps;
 import dev.orchestrate.core.event.Warning;
 import dev.orchestrate.core.host.HostFacts;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.ProfileCatalog;
 import dev.orchestrate.core.profile.ProfileLoader;
 import dev.orchestrate.core.run.Cancellation;
+import dev.orchestrate.core.run.Teardown;
+import dev.orchestrate.core.step.MachineProbe;
+import dev.orchestrate.core.step.StepRunner;
+import dev.orchestrate.core.step.UpState;
+import dev.orchestrate.core.target.Ledger;
+import dev.orchestrate.core.target.MachineAttributes;
+import dev.orchestrate.core.target.RunId;
+import dev.orchestrate.core.target.TargetContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,11 +70,46 @@ class EnvSetupTest {
   }
 
   private String prepare(Profile p, boolean sudo) throws Exception {
-    LocalProcess processes =
-        new LocalProcess(project, Map.of("PATH", bin + ":/usr/bin:/bin"), Clock.systemUTC());
-    EnvSetup env = new EnvSetup(project, project.resolve(".orchestrate"), processes);
-    return env.prepare(
-        p, host(sudo), new Cancellation(), new Steps(events::add, Clock.systemUTC()));
+    Map<String, String> environment = Map.of("PATH", bin + ":/usr/bin:/bin");
+    LocalProcess processes = new LocalProcess(project, environment, Clock.systemUTC());
+    LocalEnv python =
+        new LocalEnv(
+            new TargetContext(
+                project,
+                project.resolve(".orchestrate"),
+                new Ledger(project.resolve(".orchestrate/ledger.json")),
+                Clock.systemUTC(),
+                d -> {},
+                new Redactor(),
+                environment));
+    EnvSetup env =
+        new EnvSetup(
+            project.resolve(".orchestrate"),
+            processes,
+            Clock.systemUTC(),
+            p,
+            host(sudo),
+            python::preparePython);
+    UpState start =
+        UpState.start(
+            RunId.parse("20261126-101500-p-ab12"),
+            p,
+            host(sudo),
+            project.resolve("logs"),
+            project,
+            new Cancellation(),
+            events::add,
+            Teardown.KEEP);
+    return new StepRunner(
+            Clock.systemUTC(),
+            d -> {},
+            new Ledger(project.resolve(".orchestrate/ledger.json")),
+            MachineProbe.NONE,
+            new StepRunner.Listener() {})
+        .run(List.of(env), start)
+        .orThrow()
+        .requireMachine()
+        .get(MachineAttributes.ENV_FINGERPRINT);
   }
 
   private StepEnded lastEnd() {

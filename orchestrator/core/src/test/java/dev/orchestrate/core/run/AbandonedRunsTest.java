@@ -8,6 +8,7 @@ import dev.orchestrate.core.profile.TargetType;
 import dev.orchestrate.core.target.Ledger;
 import dev.orchestrate.core.target.LedgerEntry;
 import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.RunRecord;
 import dev.orchestrate.core.target.RunRecordStore;
@@ -109,7 +110,7 @@ class AbandonedRunsTest {
 
     Process gone = new ProcessBuilder("true").start();
     gone.waitFor();
-    Machine dead = alive.withAttribute("pid", String.valueOf(gone.pid()));
+    Machine dead = alive.with(MachineAttributes.PID, gone.pid());
     ledger().put(LedgerEntry.active(dead, r.runId(), START));
     assertEquals(1, settler(Set.of()).settleAll());
     assertEquals(RunRecord.Status.FAILED, store().read(r.runId()).orElseThrow().status());

@@ -1,7 +1,6 @@
 package dev.orchestrate.vast.up;
 
 import dev.orchestrate.core.event.EventSink;
-import dev.orchestrate.core.event.Steps;
 import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.Connector;
@@ -13,9 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 
 /**
- * The {@code env} step: the engine runtime installed by fingerprint through {@link EnvCache}
- * (skipped when the marker on the machine matches), and {@code orchestrate/bin/engine} pointing at
- * it. Returns the fingerprint for the run record.
+ * The work of the vast {@code env} step: the engine runtime installed by fingerprint through {@link
+ * EnvCache} (skipped when the marker on the machine matches), and {@code orchestrate/bin/engine}
+ * pointing at it. Returns the fingerprint for the run record.
  */
 public final class EnvStep {
   private final Connector connector;
@@ -39,33 +38,26 @@ public final class EnvStep {
     return q.driverCuda().map(c -> Integer.toString(c.intValue())).orElse("none");
   }
 
+  /** The runtime's fingerprint, and whether the machine had it already. */
+  public record Outcome(String fingerprint, boolean upToDate) {}
+
   /**
    * @param cudaMajor the host driver's CUDA major ({@link #cudaMajor}), part of the fingerprint
    */
-  public String run(
-      Endpoint endpoint, String image, String cudaMajor, Steps steps, EventSink events)
-      throws Exception {
-    return steps.run(
-        "env",
-        "Engine runtime",
-        () -> {
-          EnvSpec spec = runtime.spec(image, cudaMajor, events, clock);
-          EnvCache.Outcome outcome;
-          try (Transport t = connector.connect(endpoint)) {
-            LeaseKeeper.renew(t); // we are here: the watchdog's idle clock starts again
-            outcome = new EnvCache(events, clock, cancellation).ensure(t, spec);
-            t.run(
-                Command.of(
-                        "mkdir -p orchestrate/bin && cat > orchestrate/bin/engine.tmp && chmod 755"
-                            + " orchestrate/bin/engine.tmp && mv -f orchestrate/bin/engine.tmp"
-                            + " orchestrate/bin/engine")
-                    .withStdin(EngineRuntime.SHIM.getBytes(StandardCharsets.UTF_8)));
-          }
-          String detail = spec.fingerprint().substring(0, 19);
-          return outcome == EnvCache.Outcome.UP_TO_DATE
-              ? Steps.Result.skipped(spec.fingerprint(), "marker matches " + detail)
-              : Steps.Result.ok(
-                  spec.fingerprint(), "installed " + detail + " from the cached archive");
-        });
+  public Outcome install(Endpoint endpoint, String image, String cudaMajor, EventSink events)
+      throws java.io.IOException {
+    EnvSpec spec = runtime.spec(image, cudaMajor, events, clock);
+    EnvCache.Outcome outcome;
+    try (Transport t = connector.connect(endpoint)) {
+      LeaseKeeper.renew(t); // we are here: the watchdog's idle clock starts again
+      outcome = new EnvCache(events, clock, cancellation).ensure(t, spec);
+      t.run(
+          Command.of(
+                  "mkdir -p orchestrate/bin && cat > orchestrate/bin/engine.tmp && chmod 755"
+                      + " orchestrate/bin/engine.tmp && mv -f orchestrate/bin/engine.tmp"
+                      + " orchestrate/bin/engine")
+              .withStdin(EngineRuntime.SHIM.getBytes(StandardCharsets.UTF_8)));
+    }
+    return new Outcome(spec.fingerprint(), outcome == EnvCache.Outcome.UP_TO_DATE);
   }
 }

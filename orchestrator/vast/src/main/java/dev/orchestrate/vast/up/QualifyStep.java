@@ -1,9 +1,6 @@
 package dev.orchestrate.vast.up;
 
-import dev.orchestrate.core.event.StepEnded;
-import dev.orchestrate.core.event.Steps;
 import dev.orchestrate.core.sync.Manifest;
-import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.transport.Connector;
 import dev.orchestrate.core.transport.Endpoint;
 import dev.orchestrate.core.transport.Transport;
@@ -11,7 +8,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The {@code qualify} step: {@link HostQualifier} on a fresh machine, reported as a step. */
+/** The work of the {@code qualify} step: {@link HostQualifier} on a fresh machine. */
 public final class QualifyStep {
   private static final Pattern IMAGE_CUDA = Pattern.compile("cuda[:\\-_]?(\\d+)\\.(\\d+)");
 
@@ -26,26 +23,18 @@ public final class QualifyStep {
     this.qualifier = qualifier;
   }
 
-  public Qualification run(
-      Machine machine, Endpoint endpoint, int gpus, String image, Manifest assets, Steps steps)
-      throws Exception {
-    return steps.run(
-        "qualify",
-        "Qualify the host",
-        () -> {
-          Qualification q;
-          try (Transport t = connector.connect(endpoint)) {
-            q = qualifier.check(t, gpus, cudaOf(image), assets.totalBytes() + RUNTIME_BYTES);
-          }
-          return q.passed()
-              ? Steps.Result.ok(q, q.summary())
-              : new Steps.Result<>(
-                  q,
-                  StepEnded.Outcome.FAILED,
-                  String.join("; ", q.hostProblems())
-                      + (q.hostProblems().isEmpty() || q.imageProblems().isEmpty() ? "" : "; ")
-                      + String.join("; ", q.imageProblems()));
-        });
+  /** Checks the host behind {@code endpoint}; the result says whether it passed and why not. */
+  public Qualification check(Endpoint endpoint, int gpus, String image, Manifest assets) {
+    try (Transport t = connector.connect(endpoint)) {
+      return qualifier.check(t, gpus, cudaOf(image), assets.totalBytes() + RUNTIME_BYTES);
+    }
+  }
+
+  /** What a failed qualification says, for the step's end. */
+  public static String problems(Qualification q) {
+    return String.join("; ", q.hostProblems())
+        + (q.hostProblems().isEmpty() || q.imageProblems().isEmpty() ? "" : "; ")
+        + String.join("; ", q.imageProblems());
   }
 
   /** The CUDA version an image needs, from its name ({@code nvidia/cuda:12.8.1-...}). */

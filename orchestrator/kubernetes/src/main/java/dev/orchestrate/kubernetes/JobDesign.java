@@ -9,8 +9,10 @@ import java.util.Optional;
 /**
  * Everything the Job of one run is made of, in our words: its name and namespace, the labels it and
  * all it makes carry, the pods (image, GPUs, placement), the engine's arguments (after the image's
- * entrypoint), where the model comes from (a pinned Hub pull, or a PVC) and the prompt shares, one
- * per completion index (none: one pod runs the profile's single prompt).
+ * entrypoint) and environment (the profile's, as every target gives it: {@link
+ * dev.orchestrate.core.run.EngineEnvironment}), where the model comes from (a pinned Hub pull, or a
+ * PVC) and the prompt shares, one per completion index (none: one pod runs the profile's single
+ * prompt).
  */
 public record JobDesign(
     String name,
@@ -20,6 +22,7 @@ public record JobDesign(
     int completions,
     int parallelism,
     List<String> engineArgs,
+    Map<String, String> engineEnv,
     Optional<ModelPin> pin,
     Optional<PromptShares> shares) {
   public JobDesign {
@@ -31,6 +34,7 @@ public record JobDesign(
       throw new IllegalArgumentException(completions + " completions, parallelism " + parallelism);
     }
     engineArgs = List.copyOf(engineArgs);
+    engineEnv = Map.copyOf(engineEnv);
     pin = pin == null ? Optional.empty() : pin;
     shares = shares == null ? Optional.empty() : shares;
   }

@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The Kubernetes objects of a {@link JobDesign}: an Indexed Job (restartPolicy Never, so each
@@ -108,6 +109,16 @@ public final class JobManifest {
             .withName(ENGINE)
             .withImage(k.image())
             .withArgs(d.engineArgs())
+            .withEnv(
+                new TreeMap<>(d.engineEnv())
+                    .entrySet().stream()
+                        .map(
+                            e ->
+                                new EnvVarBuilder()
+                                    .withName(e.getKey())
+                                    .withValue(e.getValue())
+                                    .build())
+                        .toList())
             .withResources(resources.build())
             .withVolumeMounts(mounts)
             .build();

@@ -3,6 +3,7 @@ package dev.orchestrate.kubernetes;
 import dev.orchestrate.core.profile.KubernetesSection;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.run.EngineCommand;
+import dev.orchestrate.core.run.EngineEnvironment;
 import dev.orchestrate.core.target.RunId;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,6 +44,7 @@ public final class JobPlanner {
         completions,
         parallelism,
         engineArgs(p, shares.isPresent()),
+        EngineEnvironment.of(p),
         pin,
         shares);
   }

@@ -115,6 +115,10 @@ class KubernetesJobTest {
         args::toString);
     assertTrue(!args.contains("--prompt"), "the single prompt gave way: " + args);
     assertTrue(args.contains("/models/snapshot"), args::toString);
+    // The custom backend never falls back to the CPU quietly, on a pod as anywhere else.
+    assertEquals(
+        List.of("ORCHESTRATE_CUSTOM_DEVICE=cuda"),
+        engine.getEnv().stream().map(e -> e.getName() + "=" + e.getValue()).toList());
 
     Container pull = pod.getInitContainers().get(0);
     assertEquals(

@@ -4,6 +4,7 @@ import dev.orchestrate.core.profile.KubernetesSection;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.run.EngineCommand;
 import dev.orchestrate.core.run.EngineEnvironment;
+import dev.orchestrate.core.run.HubPin;
 import dev.orchestrate.core.target.RunId;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,7 +53,7 @@ public final class JobPlanner {
   /** Whether the staged snapshot has the pin file the pods pull by. */
   public boolean pinPresent(Profile p) {
     return java.nio.file.Files.isRegularFile(
-        projectDir.resolve(p.snapshotDir()).resolve(ModelPin.FILE));
+        projectDir.resolve(p.snapshotDir()).resolve(HubPin.FILE_NAME));
   }
 
   /** The profile's prompt file ({@code engine.prompts}), relative to the project. */

@@ -1,11 +1,8 @@
 package dev.orchestrate.kubernetes;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
-import dev.orchestrate.core.io.Json;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.orchestrate.core.run.HubPin;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
@@ -15,7 +12,6 @@ import java.util.regex.Pattern;
  * staged and verified, never a branch that moved since.
  */
 public record ModelPin(String repo, String commit) {
-  public static final String FILE = ".pin.json";
   private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
   private static final Pattern REPO = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9._-]+");
 
@@ -33,23 +29,24 @@ public record ModelPin(String repo, String commit) {
     return repo + "@" + commit;
   }
 
-  /** The pin of the snapshot in {@code snapshotDir}. */
+  /** The pin of the snapshot in {@code snapshotDir} (core's {@link HubPin} reads the file). */
   public static ModelPin read(Path snapshotDir) {
-    Path file = snapshotDir.resolve(FILE);
-    if (!Files.isRegularFile(file)) {
-      throw new OrchestrateException(
-          ErrorCode.PROFILE,
-          "no pin file "
-              + file
-              + ": the kubernetes target pulls the pinned Hub revision in the pods",
-          "stage the model first with `orchestrate assets pull ORG/NAME` (it writes "
-              + FILE
-              + "), or name a PVC that holds it in target.kubernetes.model.pvc");
-    }
+    Path file = snapshotDir.resolve(HubPin.FILE_NAME);
+    HubPin pin =
+        HubPin.read(snapshotDir)
+            .orElseThrow(
+                () ->
+                    new OrchestrateException(
+                        ErrorCode.PROFILE,
+                        "no readable pin file "
+                            + file
+                            + ": the kubernetes target pulls the pinned Hub revision in the pods",
+                        "stage the model first with `orchestrate assets pull ORG/NAME` (it writes "
+                            + HubPin.FILE_NAME
+                            + "), or name a PVC that holds it in target.kubernetes.model.pvc"));
     try {
-      JsonNode doc = Json.mapper().readTree(file.toFile());
-      return new ModelPin(doc.path("repo").asText(null), doc.path("commit").asText(null));
-    } catch (IOException | IllegalArgumentException e) {
+      return new ModelPin(pin.repo(), pin.commit());
+    } catch (IllegalArgumentException e) {
       throw new OrchestrateException(
           ErrorCode.PROFILE,
           "the pin file " + file + " does not name a repo and a commit: " + e.getMessage(),

@@ -6,6 +6,7 @@ import dev.orchestrate.core.plan.PlannedStep;
 import dev.orchestrate.core.profile.KubernetesSection;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.TargetType;
+import dev.orchestrate.core.run.HubPin;
 import dev.orchestrate.core.step.Step;
 import dev.orchestrate.core.step.StepId;
 import dev.orchestrate.core.step.StepResult;
@@ -97,7 +98,7 @@ final class SubmitStep implements Step {
             ? "; model pulled by an init container at the commit of "
                 + p.snapshotDir()
                 + "/"
-                + ModelPin.FILE
+                + HubPin.FILE_NAME
                 + (planner.pinPresent(p)
                     ? ""
                     : " (missing: `orchestrate assets pull ORG/NAME` first)")

@@ -9,6 +9,7 @@ import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.ProfileCatalog;
 import dev.orchestrate.core.profile.ProfileLoader;
 import dev.orchestrate.core.run.Cancellation;
+import dev.orchestrate.core.run.HubPin;
 import dev.orchestrate.core.run.Teardown;
 import dev.orchestrate.core.step.StepRunner;
 import dev.orchestrate.core.step.UpState;
@@ -50,7 +51,7 @@ final class Fixture {
     this.ledger = new Ledger(project.resolve(".orchestrate/ledger.json"));
     Path snapshot = Files.createDirectories(project.resolve("llm_raw/olmo_2"));
     Files.writeString(
-        snapshot.resolve(ModelPin.FILE),
+        snapshot.resolve(HubPin.FILE_NAME),
         "{\"schema\":1,\"repo\":\"allenai/OLMo-2-0425-1B\",\"revision\":\"main\",\"commit\":\""
             + COMMIT
             + "\",\"files\":[]}\n");

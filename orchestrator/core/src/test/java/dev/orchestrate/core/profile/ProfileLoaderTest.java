@@ -119,6 +119,11 @@ class ProfileLoaderTest {
     Profile p = loader(Map.of()).load("f").profile();
     assertEquals("local", p.assets().fetch());
     assertEquals(false, p.assets().fetchesOnTarget(true));
+
+    write(
+        "g",
+        "target:\n  type: local\nassets:\n  source: hf://allenai/OLMo-2-0425-1B@main\n  fetch: target\n");
+    assertHas(problems("g"), "target is for the vast target");
   }
 
   @Test

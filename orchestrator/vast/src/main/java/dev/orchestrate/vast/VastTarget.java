@@ -130,7 +130,9 @@ public final class VastTarget implements Target {
         session.connector(),
         session.remoteMachine(),
         new HubResolution(
-            HubSettings.fromEnvironment(context.environment()), RepoRef.parse(p.assets().hubRef())),
+            HubSettings.fromEnvironment(context.environment()),
+            RepoRef.parse(p.assets().hubRef()),
+            context.clock()),
         p.assets().source(),
         p.assets().dir(),
         context.clock());

@@ -10,8 +10,14 @@ import dev.orchestrate.hub.PullListener;
 import dev.orchestrate.hub.RepoFile;
 import dev.orchestrate.hub.RepoListing;
 import dev.orchestrate.hub.RepoRef;
+import dev.orchestrate.hub.RetryPolicy;
+import dev.orchestrate.hub.Sleeper;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.random.RandomGenerator;
 
 /**
  * The commit an {@code hf://} source resolves to, asked once on this host (one listing call) so
@@ -19,14 +25,19 @@ import java.util.Optional;
  * for the life of one command, failure included.
  */
 public final class HubResolution {
+  private static final RetryPolicy LISTING_RETRY =
+      new RetryPolicy(3, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30));
+
   private final HubSettings settings;
   private final RepoRef ref;
+  private final Clock clock;
   private Resolved resolved;
   private OrchestrateException failure;
 
-  public HubResolution(HubSettings settings, RepoRef ref) {
+  public HubResolution(HubSettings settings, RepoRef ref, Clock clock) {
     this.settings = settings;
     this.ref = ref;
+    this.clock = clock;
   }
 
   /** The pinned commit and the files a run needs, with their sizes and hashes. */
@@ -53,7 +64,7 @@ public final class HubResolution {
   public synchronized Resolved resolve() {
     if (resolved == null && failure == null) {
       try {
-        RepoListing l = HubClient.create(settings).list(ref, new PullListener() {});
+        RepoListing l = client().list(ref, new PullListener() {});
         resolved = new Resolved(ref, l.commit(), FileSelection.select(l.files()));
       } catch (HubException e) {
         failure = translate(e);
@@ -77,6 +88,21 @@ public final class HubResolution {
   /** Why {@link #tryResolve()} came back empty. */
   public synchronized Optional<String> failure() {
     return Optional.ofNullable(failure).map(Throwable::getMessage);
+  }
+
+  // One listing call, with a short retry: plan asks it too, and an offline plan should say so
+  // within a minute, not wait out the pull's ten-minute budget.
+  private HubClient client() {
+    return new HubClient(
+        settings,
+        HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build(),
+        clock,
+        Sleeper.system(),
+        LISTING_RETRY,
+        RandomGenerator.getDefault());
   }
 
   static OrchestrateException translate(HubException e) {

@@ -27,9 +27,13 @@ import dev.orchestrate.core.target.Target;
 import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.core.transport.Endpoint;
+import dev.orchestrate.hub.HubSettings;
+import dev.orchestrate.hub.RepoRef;
 import dev.orchestrate.ssh.ConnectStep;
 import dev.orchestrate.ssh.SyncStep;
 import dev.orchestrate.vast.client.Instance;
+import dev.orchestrate.vast.fetch.FetchOnTargetStep;
+import dev.orchestrate.vast.fetch.HubResolution;
 import dev.orchestrate.vast.up.BudgetGuard;
 import dev.orchestrate.vast.up.EngineJre;
 import dev.orchestrate.vast.up.EngineRuntime;
@@ -75,7 +79,7 @@ public final class VastTarget implements Target {
     Profile p = request.profile();
     RentStep rent = new RentStep(this, context, session, p.target().vast());
     return List.of(
-        new AssetsStep(StagedAssets.of(context), p, request.projectDir()),
+        assetsStep(request),
         rent,
         connectStep(),
         new QualifyHostStep(
@@ -85,7 +89,7 @@ public final class VastTarget implements Target {
             session,
             rent),
         new RuntimeStep(this, context, session, false),
-        new SyncStep(session.remoteMachine(), request.projectDir().resolve(p.assets().dir())),
+        syncStep(request),
         new LaunchStep(this, p, "detached on the instance, followed until it ends"),
         new TeardownStep(
             this,
@@ -99,10 +103,39 @@ public final class VastTarget implements Target {
   public List<Step> reuseSteps(PlanRequest request) {
     Profile p = request.profile();
     return List.of(
-        new AssetsStep(StagedAssets.of(context), p, request.projectDir()),
+        assetsStep(request),
         new RuntimeStep(this, context, session, true),
-        new SyncStep(session.remoteMachine(), request.projectDir().resolve(p.assets().dir())),
+        syncStep(request),
         new LaunchStep(this, p, "detached on the instance, followed until it ends"));
+  }
+
+  // assets.fetch: target (the default here for an hf:// source): the machine pulls the weights
+  // from the Hub itself, so this host stages nothing and sends no weight bytes.
+  private static boolean fetchesOnTarget(Profile p) {
+    return p.assets().fetchesOnTarget(true);
+  }
+
+  private AssetsStep assetsStep(PlanRequest request) {
+    Profile p = request.profile();
+    return new AssetsStep(StagedAssets.of(context), p, request.projectDir(), fetchesOnTarget(p));
+  }
+
+  // Either sync uploads this host's staged folder, or the machine pulls the pinned commit.
+  private Step syncStep(PlanRequest request) {
+    Profile p = request.profile();
+    if (!fetchesOnTarget(p)) {
+      return new SyncStep(session.remoteMachine(), request.projectDir().resolve(p.assets().dir()));
+    }
+    return new FetchOnTargetStep(
+        session.connector(),
+        session.remoteMachine(),
+        new HubResolution(
+            HubSettings.fromEnvironment(context.environment()),
+            RepoRef.parse(p.assets().hubRef()),
+            context.clock()),
+        p.assets().source(),
+        p.assets().dir(),
+        context.clock());
   }
 
   private ConnectStep connectStep() {

@@ -67,6 +67,15 @@ final class ProfileValidator {
         confined("engine.snapshot", p.engine().snapshot(), out);
       }
     }
+    if (p.assets().fetch().equals(AssetsSection.FETCH_TARGET) && t.type() != TargetType.VAST) {
+      out.add(
+          new String[] {
+            "assets.fetch",
+            "target is for the vast target (the machine pulls from the Hub); the "
+                + YamlEnum.spell(t.type())
+                + " target pulls on this host: use local or leave it unset"
+          });
+    }
     if (p.engine().backend() == EngineBackend.HF && p.bootstrap().pythonEnv().isBlank()) {
       out.add(new String[] {"bootstrap.pythonEnv", "the hf backend needs a python env"});
     }

@@ -189,6 +189,17 @@ public final class UpFlow {
                             r.withManifestHash(m.hash())
                                 .withWeights(
                                     HubPin.read(state.assetsDir()).map(HubPin::pinnedRef))));
+      } else if (step.id() == StepId.SYNC && HubPin.read(state.runDir()).isPresent()) {
+        // the weights were pulled on the machine (assets.fetch: target): the manifest of what it
+        // verified, and its pin, brought back into the run folder
+        state
+            .assets()
+            .ifPresent(
+                m ->
+                    record.updateAndGet(
+                        r ->
+                            r.withManifestHash(m.hash())
+                                .withWeights(HubPin.read(state.runDir()).map(HubPin::pinnedRef))));
       } else if (step.id() == StepId.LAUNCH) {
         // with a prompt file the launch step ran the command with --prompts/--out
         state

@@ -112,6 +112,21 @@ class ProfileLoaderTest {
   }
 
   @Test
+  void assetsFetchIsAProfileKey() throws IOException {
+    write(
+        "f",
+        "target:\n  type: local\nassets:\n  source: hf://allenai/OLMo-2-0425-1B@main\n  fetch: local\n");
+    Profile p = loader(Map.of()).load("f").profile();
+    assertEquals("local", p.assets().fetch());
+    assertEquals(false, p.assets().fetchesOnTarget(true));
+
+    write(
+        "g",
+        "target:\n  type: local\nassets:\n  source: hf://allenai/OLMo-2-0425-1B@main\n  fetch: target\n");
+    assertHas(problems("g"), "target is for the vast target");
+  }
+
+  @Test
   void unsetEnvironmentVariableIsAProblemWithItsLine() throws IOException {
     write("e", "target:\n  type: local\nassets:\n  dir: ${NOPE_NOT_SET}\n");
     assertHas(

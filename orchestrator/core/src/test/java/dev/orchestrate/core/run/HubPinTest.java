@@ -49,4 +49,20 @@ class HubPinTest {
       assertEquals("source", e.key());
     }
   }
+
+  @Test
+  void fetchOnTheTargetIsTheRemoteDefaultForAHubSourceOnly() {
+    String src = "hf://allenai/OLMo-2-0425-1B";
+    assertTrue(new AssetsSection(null, src).fetchesOnTarget(true), "vast: the machine pulls");
+    assertFalse(new AssetsSection(null, src).fetchesOnTarget(false), "local targets: this host");
+    assertFalse(new AssetsSection(null, src, "local").fetchesOnTarget(true), "local: upload");
+    assertTrue(new AssetsSection(null, src, "target").fetchesOnTarget(true));
+    assertFalse(AssetsSection.defaults().fetchesOnTarget(true), "no Hub source: nothing to fetch");
+    for (String[] bad : new String[][] {{src, "laptop"}, {null, "target"}}) {
+      InvalidValue e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              InvalidValue.class, () -> new AssetsSection(null, bad[0], bad[1]), bad[1]);
+      assertEquals("fetch", e.key());
+    }
+  }
 }

@@ -43,8 +43,9 @@ public final class EngineJre {
    * engine's classpath takes ~9 s, names modules no code path loads (java.compiler through
    * annotation processors; java.instrument, jdk.attach and jdk.jdi through javassist's agent
    * classes) and misses those reached by reflection (jdk.unsupported: sun.misc.Unsafe for gson and
-   * DJL). EngineJreTest runs {@code engine generate} (reference and custom) on this runtime and
-   * checks jdeps' answer against this list.
+   * DJL) or as services (jdk.random: the default random generator). EngineJreTest runs {@code
+   * engine generate} (reference and custom) on this runtime and checks jdeps' answer against this
+   * list.
    */
   public static final List<String> MODULES =
       List.of(
@@ -55,6 +56,8 @@ public final class EngineJre {
           "java.net.http", // the hub module: engine assets pull on the machine
           "java.sql",
           "java.xml",
+          "jdk.random", // RandomGenerator.getDefault() (the hub's retry jitter), a service jdeps
+          // misses
           "jdk.unsupported");
 
   static final List<String> JLINK_OPTIONS =

@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -31,7 +32,7 @@ final class FileFetch {
   private final String commit;
   private final ProgressMeter meter;
   private final PullListener listener;
-  private final Watchdog watchdog;
+  private final Duration idle;
 
   FileFetch(
       HubClient client,
@@ -39,13 +40,13 @@ final class FileFetch {
       String commit,
       ProgressMeter meter,
       PullListener listener,
-      Watchdog watchdog) {
+      Duration idle) {
     this.client = client;
     this.repo = repo;
     this.commit = commit;
     this.meter = meter;
     this.listener = listener;
-    this.watchdog = watchdog;
+    this.idle = idle;
   }
 
   /** The hidden partial file for {@code target}. */
@@ -116,7 +117,7 @@ final class FileFetch {
     long have = offset;
     while (have < file.size()) {
       try {
-        HubClient.Opened opened = client.open(repo, commit, file.path(), have);
+        HubClient.Opened opened = client.open(repo, commit, file.path(), have, idle);
         if (opened.startsAt() != have) {
           // The server ignored our range: start the file over.
           meter.takeBack(digest.length() - moved);
@@ -170,7 +171,6 @@ final class FileFetch {
     }
     try (InputStream in = opened.body();
         OutputStream out = Channels.newOutputStream(ch);
-        Watchdog.Lease lease = watchdog.watch(opened.abort());
         HashPipe pipe = new HashPipe(digest)) {
       boolean ended = false;
       while (have < size && !ended) {
@@ -190,7 +190,6 @@ final class FileFetch {
             ended = true;
             break;
           }
-          lease.touch();
           n += r;
         }
         if (n == 0) {

@@ -179,13 +179,13 @@ public final class HubClient {
    * on a 3 GB file the HttpClient's 16 KiB buffers and selector thread cost ~4x the CPU (most of it
    * system time) of a blocking socket read into the caller's buffer (docs/assets.md, Measured).
    */
-  public Opened open(String repo, String commit, String path, long offset)
+  public Opened open(String repo, String commit, String path, long offset, Duration idle)
       throws Retryable, IOException {
     URI uri =
         URI.create(settings.endpoint() + "/" + repo + "/resolve/" + commit + "/" + encode(path));
     String range = offset > 0 ? "bytes=" + offset + "-" : null;
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      HttpURLConnection c = connect(uri, range);
+      HttpURLConnection c = connect(uri, range, idle);
       int status = c.getResponseCode();
       if (hop == 0) {
         String served = c.getHeaderField("X-Repo-Commit");
@@ -232,14 +232,16 @@ public final class HubClient {
    * A GET of {@code uri} with its response headers in (the status is cached in the connection);
    * 429, 5xx and a failed connection are {@link Retryable}.
    */
-  private HttpURLConnection connect(URI uri, String range) throws Retryable {
+  private HttpURLConnection connect(URI uri, String range, Duration idle) throws Retryable {
     HttpURLConnection c;
     int status;
     try {
       c = (HttpURLConnection) uri.toURL().openConnection();
       c.setInstanceFollowRedirects(false); // we follow them, without the token
       c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
-      c.setReadTimeout((int) HEADERS_TIMEOUT.toMillis());
+      // A stall (no byte for `idle`, headers or body) fails the blocked read on the socket itself:
+      // closing the connection from another thread waits for that read on the JDK's stream lock.
+      c.setReadTimeout((int) Math.max(1, idle.toMillis()));
       c.setRequestProperty("User-Agent", USER_AGENT);
       if (range != null) {
         c.setRequestProperty("Range", range);

@@ -137,9 +137,8 @@ public final class SnapshotPull {
     if (files.isEmpty()) {
       return out;
     }
-    Watchdog watchdog = new Watchdog(idleTimeout);
     FileFetch fetch =
-        new FileFetch(client, listing.ref().repo(), listing.commit(), meter, listener, watchdog);
+        new FileFetch(client, listing.ref().repo(), listing.commit(), meter, listener, idleTimeout);
     ExecutorService pool =
         Executors.newFixedThreadPool(
             Math.min(parallel, files.size()),
@@ -176,7 +175,6 @@ public final class SnapshotPull {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      watchdog.close();
     }
   }
 

@@ -197,7 +197,7 @@ class SnapshotPullTest {
     Path dir = tmp.resolve("snap");
     hub.faults().stall(Fixtures.SHARD1, 1_500_000, 4_000, 1);
 
-    pull(Optional.empty(), Duration.ofMillis(300)).pull(RepoRef.parse(REPO), dir, events);
+    pull(Optional.empty(), Duration.ofMillis(1000)).pull(RepoRef.parse(REPO), dir, events);
 
     assertTrue(
         events.lines.stream()
@@ -311,7 +311,9 @@ class SnapshotPullTest {
 
     HubClient client = HubClient.create(new HubSettings(hub.endpoint(), Optional.empty()));
     HubException entry =
-        assertThrows(HubException.class, () -> client.open(REPO, commit, "missing.json", 0));
+        assertThrows(
+            HubException.class,
+            () -> client.open(REPO, commit, "missing.json", 0, SnapshotPull.DEFAULT_IDLE_TIMEOUT));
     assertEquals("missing.json not found in " + REPO + " at " + commit, entry.getMessage());
     for (HubException x : List.of(repo, rev, entry)) {
       assertFalse(x.getMessage().contains("\n"));

@@ -18,6 +18,7 @@ import dev.orchestrate.core.target.MachineAttribute;
 import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.core.transport.Command;
+import dev.orchestrate.core.transport.Connector;
 import dev.orchestrate.core.transport.Endpoint;
 import dev.orchestrate.core.transport.ExecResult;
 import dev.orchestrate.core.transport.Transport;
@@ -89,6 +90,11 @@ public final class RemoteMachine {
         m.sshPort() == 0 ? 22 : m.sshPort(),
         m.sshUser().orElse("root"),
         Optional.of(m.get(IDENTITY)).filter(f -> !f.isEmpty()).map(Path::of));
+  }
+
+  /** How this machine's steps connect (the pinned host keys, the project key, retries). */
+  public Connector connector() {
+    return connector;
   }
 
   public Transport connect(Machine m) {

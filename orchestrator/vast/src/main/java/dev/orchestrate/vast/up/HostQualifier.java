@@ -3,6 +3,7 @@ package dev.orchestrate.vast.up;
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.ExecResult;
 import dev.orchestrate.core.transport.Transport;
+import dev.orchestrate.runtime.EngineJre;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -55,4 +55,12 @@ class HostQualifierTest {
     assertTrue(q.hostProblems().get(0).contains("aarch64"), q.hostProblems().toString());
     assertFalse(q.passed());
   }
+
+  @Test
+  void javaMajorVersions() {
+    assertEquals(17, HostQualifier.javaMajor("openjdk version \"17.0.15\" 2025-04-15"));
+    assertEquals(11, HostQualifier.javaMajor("openjdk version \"11.0.22\" 2024-01-16"));
+    assertEquals(8, HostQualifier.javaMajor("java version \"1.8.0_292\""));
+    assertEquals(0, HostQualifier.javaMajor(""));
+  }
 }

@@ -88,7 +88,7 @@ public final class SshTarget implements Target {
         new TakeMachine(),
         new ConnectStep(remote, m -> p.name(), where + ", host key pinned", Duration.ofSeconds(10)),
         runtimeStep(),
-        new PythonEnvStep(remote, p),
+        new PythonEnvStep(remote, p, context),
         new SyncStep(remote, request.projectDir().resolve(p.assets().dir())),
         new LaunchStep(this, p, "detached on " + where));
   }
@@ -149,7 +149,7 @@ public final class SshTarget implements Target {
         .run(
             List.of(
                 runtimeStep(),
-                new PythonEnvStep(remote, request.profile()),
+                new PythonEnvStep(remote, request.profile(), context),
                 new SyncStep(remote, request.assetsDir())),
             UpState.of(request, events).withMachine(machine))
         .orThrow();

@@ -6,6 +6,7 @@ import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Notice;
 import dev.orchestrate.core.plan.Plan;
 import dev.orchestrate.core.plan.PlanRequest;
+import dev.orchestrate.core.profile.EngineBackend;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.TargetType;
 import dev.orchestrate.core.profile.VastSection;
@@ -30,6 +31,7 @@ import dev.orchestrate.core.transport.Endpoint;
 import dev.orchestrate.runtime.EngineJre;
 import dev.orchestrate.runtime.EngineRuntime;
 import dev.orchestrate.ssh.ConnectStep;
+import dev.orchestrate.ssh.PythonEnvStep;
 import dev.orchestrate.ssh.SyncStep;
 import dev.orchestrate.vast.client.Instance;
 import dev.orchestrate.vast.up.BudgetGuard;
@@ -67,8 +69,8 @@ public final class VastTarget implements Target {
   }
 
   /**
-   * Stage the assets, rent, connect, qualify, engine runtime, sync, run the engine, and (one-shot
-   * runs) destroy the instance.
+   * Stage the assets, rent, connect, qualify, engine runtime, python env (hf), sync, run the
+   * engine, and (one-shot runs) destroy the instance.
    */
   @Override
   public List<Step> steps(PlanRequest request) {
@@ -81,10 +83,14 @@ public final class VastTarget implements Target {
         new QualifyHostStep(
             new QualifyStep(
                 session.connector(),
-                new HostQualifier(EngineJre.shipsUnder(context.environment()))),
+                new HostQualifier(
+                    EngineJre.shipsUnder(context.environment()),
+                    p.engine().backend() == EngineBackend.CUSTOM
+                        && !p.engine().allowCpuFallback())),
             session,
             rent),
         new RuntimeStep(this, context, session, false),
+        new PythonEnvStep(session.remoteMachine(), p, context),
         new SyncStep(session.remoteMachine(), request.projectDir().resolve(p.assets().dir())),
         new LaunchStep(this, p, "detached on the instance, followed until it ends"),
         new TeardownStep(
@@ -101,6 +107,7 @@ public final class VastTarget implements Target {
     return List.of(
         new AssetsStep(StagedAssets.of(context), p, request.projectDir()),
         new RuntimeStep(this, context, session, true),
+        new PythonEnvStep(session.remoteMachine(), p, context),
         new SyncStep(session.remoteMachine(), request.projectDir().resolve(p.assets().dir())),
         new LaunchStep(this, p, "detached on the instance, followed until it ends"));
   }

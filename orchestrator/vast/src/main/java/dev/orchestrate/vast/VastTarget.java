@@ -76,10 +76,11 @@ public final class VastTarget implements Target {
   public List<Step> steps(PlanRequest request) {
     Profile p = request.profile();
     RentStep rent = new RentStep(this, context, session, p.target().vast());
-    return List.of(
-        new AssetsStep(StagedAssets.of(context), p, request.projectDir()),
-        rent,
-        connectStep(),
+    List<Step> steps = new ArrayList<>();
+    steps.add(new AssetsStep(StagedAssets.of(context), p, request.projectDir()));
+    steps.add(rent);
+    steps.add(connectStep());
+    steps.add(
         new QualifyHostStep(
             new QualifyStep(
                 session.connector(),
@@ -88,28 +89,41 @@ public final class VastTarget implements Target {
                     p.engine().backend() == EngineBackend.CUSTOM
                         && !p.engine().allowCpuFallback())),
             session,
-            rent),
-        new RuntimeStep(this, context, session, false),
-        new PythonEnvStep(session.remoteMachine(), p, context),
-        new SyncStep(session.remoteMachine(), request.projectDir().resolve(p.assets().dir())),
-        new LaunchStep(this, p, "detached on the instance, followed until it ends"),
+            rent));
+    steps.add(new RuntimeStep(this, context, session, false));
+    addPythonEnv(steps, p);
+    steps.add(
+        new SyncStep(session.remoteMachine(), request.projectDir().resolve(p.assets().dir())));
+    steps.add(new LaunchStep(this, p, "detached on the instance, followed until it ends"));
+    steps.add(
         new TeardownStep(
             this,
             "verified gone; its idle watchdog ends it after "
                 + IdleLimit.of(p.target().vast(), context.environment()).toMinutes()
                 + " min without a client"));
+    return List.copyOf(steps);
   }
 
   /** Another run on an instance that is up: budget and lease, runtime, sync, run the engine. */
   @Override
   public List<Step> reuseSteps(PlanRequest request) {
     Profile p = request.profile();
-    return List.of(
-        new AssetsStep(StagedAssets.of(context), p, request.projectDir()),
-        new RuntimeStep(this, context, session, true),
-        new PythonEnvStep(session.remoteMachine(), p, context),
-        new SyncStep(session.remoteMachine(), request.projectDir().resolve(p.assets().dir())),
-        new LaunchStep(this, p, "detached on the instance, followed until it ends"));
+    List<Step> steps = new ArrayList<>();
+    steps.add(new AssetsStep(StagedAssets.of(context), p, request.projectDir()));
+    steps.add(new RuntimeStep(this, context, session, true));
+    addPythonEnv(steps, p);
+    steps.add(
+        new SyncStep(session.remoteMachine(), request.projectDir().resolve(p.assets().dir())));
+    steps.add(new LaunchStep(this, p, "detached on the instance, followed until it ends"));
+    return List.copyOf(steps);
+  }
+
+  // The hf backend's python env, a second env step after the engine runtime; no other backend
+  // needs one, so their plan does not show it.
+  private void addPythonEnv(List<Step> steps, Profile p) {
+    if (p.engine().backend() == EngineBackend.HF) {
+      steps.add(new PythonEnvStep(session.remoteMachine(), p, context));
+    }
   }
 
   private ConnectStep connectStep() {

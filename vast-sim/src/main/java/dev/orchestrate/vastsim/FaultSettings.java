@@ -28,6 +28,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  *     success: false} with its {@code new_contract} (what a too-low bid does)
  * @param gpuMissing new instances have no working GPU: their {@code nvidia-smi} fails as on a host
  *     whose driver is broken (an instance fault)
+ * @param gpuComputeCap new instances' GPUs report this compute capability ({@code "7.5"}: an older
+ *     card than the offer's; null: the offer's {@code compute_cap}) (an instance fault)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record FaultSettings(
@@ -49,11 +51,12 @@ public record FaultSettings(
     int instanceFaultCount,
     double billedPriceFactor,
     int createFailsWithContractBurst,
-    boolean gpuMissing) {
+    boolean gpuMissing,
+    String gpuComputeCap) {
 
   public static FaultSettings none() {
     return new FaultSettings(
-        0, ".*", 0, 503, ".*", 0, ".*", 0, 0, 0, false, false, null, 0, 0, 0, 1.0, 0, false);
+        0, ".*", 0, 503, ".*", 0, ".*", 0, 0, 0, false, false, null, 0, 0, 0, 1.0, 0, false, null);
   }
 
   /** The same settings without the per-instance faults (for instances past the fault count). */
@@ -77,6 +80,7 @@ public record FaultSettings(
         0,
         1.0,
         createFailsWithContractBurst,
-        false);
+        false,
+        null);
   }
 }

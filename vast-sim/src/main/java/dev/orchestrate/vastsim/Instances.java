@@ -76,7 +76,7 @@ final class Instances {
     inst.instanceKey = instanceKey;
     all.put(id, inst);
     Path dir = Files.createDirectories(workRoot.resolve("instance-" + id));
-    SimGpu.install(dir.resolve("home"), offer, faults.gpuMissing());
+    SimGpu.install(dir.resolve("home"), offer, faults.gpuMissing(), faults.gpuComputeCap());
     // As on Vast, the container sees its own restricted key (start/stop/destroy itself only).
     Map<String, String> hostEnv = new java.util.LinkedHashMap<>(env);
     hostEnv.put("CONTAINER_API_KEY", instanceKey);

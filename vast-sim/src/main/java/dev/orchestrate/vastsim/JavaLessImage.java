@@ -10,12 +10,17 @@ import java.util.stream.Stream;
 
 /**
  * Images without Java, as on Vast: the {@code nvidia/cuda} images (the profile's default) have no
- * JRE, so an sshd instance of one must not see this machine's {@code java}. Its sessions get a PATH
- * of one folder of links to everything on the simulator's PATH except the JDK's tools (whatever
- * resolves into a {@code jvm} folder, and {@code java} itself).
+ * JRE, so an sshd instance of one must not see this machine's {@code java}. Nor do they carry an
+ * HTTP client or a python: their base layer purges the curl it fetched the CUDA keyring with, and
+ * neither wget nor python3 is installed. Its sessions get a PATH of one folder of links to
+ * everything on the simulator's PATH except the JDK's tools (whatever resolves into a {@code jvm}
+ * folder, and {@code java} itself), curl, wget and python3 ({@link #MISSING}).
  */
 final class JavaLessImage {
   static final String BIN = ".sim-nojava-bin";
+
+  /** What a plain {@code nvidia/cuda} image lacks besides java. */
+  static final Set<String> MISSING = Set.of("curl", "wget", "python3", "python");
 
   private JavaLessImage() {}
 
@@ -39,13 +44,17 @@ final class JavaLessImage {
             continue;
           }
           seen.add(name);
-          if (!isJdkTool(f)) {
+          if (!isJdkTool(f) && !isMissing(name)) {
             Files.createSymbolicLink(bin.resolve(name), f.toAbsolutePath());
           }
         }
       }
     }
     return bin.toAbsolutePath().toString();
+  }
+
+  private static boolean isMissing(String name) {
+    return MISSING.contains(name) || name.matches("python3(\\.[0-9]+)?");
   }
 
   private static boolean isJdkTool(Path f) {

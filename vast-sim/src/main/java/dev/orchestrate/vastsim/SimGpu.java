@@ -20,7 +20,12 @@ final class SimGpu {
 
   private SimGpu() {}
 
-  static void install(Path home, ObjectNode offer, boolean missing) throws IOException {
+  /**
+   * @param computeCap what the GPUs report as their compute capability ({@code "8.9"}); null: the
+   *     offer's {@code compute_cap} (890 → 8.9)
+   */
+  static void install(Path home, ObjectNode offer, boolean missing, String computeCap)
+      throws IOException {
     Path bin = Files.createDirectories(home.resolve(BIN));
     String name = offer.path("gpu_name").asText("RTX 4090");
     int count = Math.max(1, offer.path("num_gpus").asInt(1));
@@ -28,6 +33,8 @@ final class SimGpu {
     String driver = offer.path("driver_version").asText("550.54.15");
     double cuda = OfferFilter.number(offer.path("cuda_max_good"));
     String cudaText = Double.isNaN(cuda) ? "12.4" : String.format(Locale.ROOT, "%.1f", cuda);
+    int offerCap = offer.path("compute_cap").asInt(890);
+    String cap = computeCap != null ? computeCap : (offerCap / 100) + "." + (offerCap % 100 / 10);
     String script =
         missing
             ? "#!/bin/sh\n"
@@ -37,6 +44,12 @@ final class SimGpu {
             : "#!/bin/sh\n"
                 + "# vast-sim: the offer's GPUs as nvidia-smi would report them\n"
                 + "case \"$*\" in\n"
+                + "  *--query-gpu=compute_cap*)\n"
+                + "    i=0; while [ $i -lt "
+                + count
+                + " ]; do echo '"
+                + cap
+                + "'; i=$((i+1)); done ;;\n"
                 + "  *--query-gpu*)\n"
                 + "    i=0; while [ $i -lt "
                 + count

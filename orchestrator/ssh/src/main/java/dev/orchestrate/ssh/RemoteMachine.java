@@ -3,11 +3,6 @@ package dev.orchestrate.ssh;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
-import dev.orchestrate.core.host.CudaMatrix;
-import dev.orchestrate.core.profile.EngineBackend;
-import dev.orchestrate.core.profile.Profile;
-import dev.orchestrate.core.profile.TorchIndex;
-import dev.orchestrate.core.profile.YamlEnum;
 import dev.orchestrate.core.retry.Retrier;
 import dev.orchestrate.core.step.StepResult;
 import dev.orchestrate.core.step.UpState;
@@ -15,22 +10,22 @@ import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineAttribute;
+import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.core.transport.Command;
+import dev.orchestrate.core.transport.Connector;
 import dev.orchestrate.core.transport.Endpoint;
 import dev.orchestrate.core.transport.ExecResult;
 import dev.orchestrate.core.transport.Transport;
 import dev.orchestrate.sync.AssetSync;
-import dev.orchestrate.sync.EnvCache;
-import dev.orchestrate.sync.EnvInputs;
-import dev.orchestrate.sync.EnvSpec;
 import dev.orchestrate.sync.SyncOptions;
 import dev.orchestrate.sync.SyncReport;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -89,6 +84,11 @@ public final class RemoteMachine {
         m.sshPort() == 0 ? 22 : m.sshPort(),
         m.sshUser().orElse("root"),
         Optional.of(m.get(IDENTITY)).filter(f -> !f.isEmpty()).map(Path::of));
+  }
+
+  /** How this machine's steps connect (the pinned host keys, the project key, retries). */
+  public Connector connector() {
+    return connector;
   }
 
   public Transport connect(Machine m) {
@@ -152,60 +152,6 @@ public final class RemoteMachine {
     }
   }
 
-  /**
-   * Prepares the environment the engine needs on the machine. Only the hf backend needs one there
-   * (a python env with torch from the wheel index that fits the machine's CUDA); it is cached by
-   * fingerprint with {@link EnvCache}, so an unchanged environment is skipped.
-   */
-  public StepResult envStep(UpState state) {
-    Machine m = state.requireMachine();
-    EventSink events = state.events();
-    Profile p = state.profile();
-    if (p.engine().backend() != EngineBackend.HF) {
-      return StepResult.skipped(
-          state, "the " + YamlEnum.spell(p.engine().backend()) + " engine needs no python env");
-    }
-    try (Transport t = connect(m)) {
-      Optional<String> driverCuda =
-          Optional.of(
-                  t.run(
-                          "nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\\([0-9.]*\\).*/\\1/p'"
-                              + " | head -1")
-                      .stdout()
-                      .trim())
-              .filter(v -> !v.isEmpty());
-      CudaMatrix cuda = new CudaMatrix();
-      Optional<String> toolkit = cuda.resolve(p.bootstrap().cudaToolkit(), driverCuda);
-      TorchIndex torch =
-          p.bootstrap().torchIndex() == TorchIndex.AUTO
-              ? cuda.torchIndexFor(toolkit)
-              : p.bootstrap().torchIndex();
-      String fingerprint =
-          new EnvInputs(
-                  Optional.empty(),
-                  "host",
-                  toolkit.map(v -> v.split("\\.")[0]).orElse("none"),
-                  "hf+torch-" + YamlEnum.spell(torch))
-              .fingerprint();
-      String dir = remoteEnvDir(p.bootstrap().pythonEnv());
-      EnvSpec spec =
-          new EnvSpec(
-              "python",
-              dir,
-              fingerprint,
-              Optional.empty(),
-              Optional.of(
-                  "python3 -m venv . && ./bin/pip install --index-url "
-                      + Command.quote(torch.url())
-                      + " torch"));
-      EnvCache.Outcome outcome = new EnvCache(events, clock, state.cancellation()).ensure(t, spec);
-      String detail = "python env " + dir + " (" + YamlEnum.spell(torch) + ")";
-      return outcome == EnvCache.Outcome.UP_TO_DATE
-          ? StepResult.skipped(state, detail + " is up to date")
-          : StepResult.ok(state, detail + " built");
-    }
-  }
-
   // "~/x" and "/x" are taken as they are; a relative path lives under the remote project folder.
   static String remoteEnvDir(String pythonEnv) {
     if (pythonEnv.startsWith("~/")) {
@@ -253,7 +199,7 @@ public final class RemoteMachine {
       run =
           launcher()
               .launch(
-                  t, request.runId().value(), REMOTE_PROJECT, commandLine, request.environment());
+                  t, request.runId().value(), REMOTE_PROJECT, commandLine, environment(m, request));
     }
     RemoteRun launched = run;
     request.cancellation().onCancel(() -> stop(m, launched));
@@ -261,6 +207,16 @@ public final class RemoteMachine {
       int exit = follower.follow(t, run, localLog(request.runId()), "engine", events);
       return new EngineResult(exit, request.cancellation().isCancelled());
     }
+  }
+
+  /** The engine's environment: the request's, and the python env's python when there is one. */
+  public static Map<String, String> environment(Machine m, EngineRequest request) {
+    Map<String, String> env = new java.util.LinkedHashMap<>(request.environment());
+    if (m.has(MachineAttributes.ENGINE_PYTHON)) {
+      env.putIfAbsent(
+          MachineAttributes.ENGINE_PYTHON.key(), m.get(MachineAttributes.ENGINE_PYTHON));
+    }
+    return env;
   }
 
   /** Re-attaches to a run's log, resuming after what the local copy already holds. */

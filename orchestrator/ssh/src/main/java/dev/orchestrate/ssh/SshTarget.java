@@ -27,6 +27,8 @@ import dev.orchestrate.core.target.Target;
 import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.core.transport.Transport;
+import dev.orchestrate.runtime.EngineJre;
+import dev.orchestrate.runtime.EngineRuntime;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -72,7 +74,9 @@ public final class SshTarget implements Target {
     return TargetType.SSH;
   }
 
-  /** Stage the assets, take the machine, connect, environment, sync, run the engine. */
+  /**
+   * Stage the assets, take the machine, connect, engine runtime, python env, sync, run the engine.
+   */
   @Override
   public List<Step> steps(PlanRequest request) {
     Profile p = request.profile();
@@ -83,9 +87,25 @@ public final class SshTarget implements Target {
         new AssetsStep(StagedAssets.of(context), p, request.projectDir()),
         new TakeMachine(),
         new ConnectStep(remote, m -> p.name(), where + ", host key pinned", Duration.ofSeconds(10)),
-        new PythonEnvStep(remote, p),
+        runtimeStep(),
+        new PythonEnvStep(remote, p, context),
         new SyncStep(remote, request.projectDir().resolve(p.assets().dir())),
         new LaunchStep(this, p, "detached on " + where));
+  }
+
+  // The engine runtime for this project, its Java runtime chosen from this target's environment
+  // (ORCHESTRATE_ENGINE_JDK, JAVA_HOME) and the JDK running orchestrate: as on a rented machine.
+  private EngineRuntimeStep runtimeStep() {
+    return new EngineRuntimeStep(
+        remote,
+        new EngineRuntime(
+            context.projectDir(),
+            context.stateDir(),
+            new EngineJre(
+                context.stateDir(),
+                context.environment(),
+                Path.of(System.getProperty("java.home")))),
+        context.clock());
   }
 
   /** The profile's machine, in the ledger while we use it (nothing is created on it). */
@@ -128,7 +148,8 @@ public final class SshTarget implements Target {
             new StepRunner.Listener() {})
         .run(
             List.of(
-                new PythonEnvStep(remote, request.profile()),
+                runtimeStep(),
+                new PythonEnvStep(remote, request.profile(), context),
                 new SyncStep(remote, request.assetsDir())),
             UpState.of(request, events).withMachine(machine))
         .orThrow();

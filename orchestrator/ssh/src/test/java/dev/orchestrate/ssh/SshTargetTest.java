@@ -3,6 +3,7 @@ package dev.orchestrate.ssh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.orchestrate.core.error.Redactor;
 import dev.orchestrate.core.event.Event;
@@ -27,6 +28,7 @@ import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.testkit.Sshd;
+import dev.orchestrate.testkit.TinySnapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +36,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,10 +47,19 @@ class SshTargetTest {
 
   @Test
   void upSyncRunLogsSshAndDownOnAMachineWeAlreadyHave() throws Exception {
+    assumeTrue(
+        Files.isRegularFile(TinySnapshot.REPO.resolve("engine/target/runtime-classpath.txt")),
+        "the engine is built");
     Path project = Files.createDirectories(tmp.resolve("project"));
+    // The engine runtime the env step ships is this checkout's built engine.
+    Files.createSymbolicLink(project.resolve("engine"), TinySnapshot.REPO.resolve("engine"));
+    Files.createSymbolicLink(project.resolve("native"), TinySnapshot.REPO.resolve("native"));
     Path assets = Files.createDirectories(project.resolve("llm_raw/tiny"));
-    Files.writeString(assets.resolve("config.json"), "{\"layers\": 2}\n");
-    Files.write(assets.resolve("model.safetensors"), new byte[300_000]);
+    try (Stream<Path> files = Files.list(TinySnapshot.get())) {
+      for (Path f : files.toList()) {
+        Files.copy(f, assets.resolve(f.getFileName()));
+      }
+    }
     TargetContext context =
         new TargetContext(
             project,
@@ -90,7 +102,7 @@ class SshTargetTest {
       Machine machine = new Acquisition(context).acquire(target, up, events::add);
       assertTrue(context.ledger().find(machine.id()).isPresent());
       assertEquals(
-          "{\"layers\": 2}\n",
+          Files.readString(assets.resolve("config.json")),
           Files.readString(sshd.home().resolve("orchestrate/llm_raw/tiny/config.json")));
       assertTrue(
           events.stream()
@@ -108,6 +120,15 @@ class SshTargetTest {
                           && s.step().equals("env")
                           && s.outcome() == StepEnded.Outcome.SKIPPED),
           "the reference engine needs no python env on the machine");
+      assertTrue(
+          events.stream()
+              .anyMatch(
+                  e ->
+                      e instanceof StepEnded s
+                          && s.step().equals("env")
+                          && s.outcome() == StepEnded.Outcome.OK
+                          && s.detail().startsWith("installed ")),
+          "the engine runtime is shipped: " + events);
       assertEquals("orchestrate/.venv", RemoteMachine.remoteEnvDir(".venv"));
       assertEquals(".venvs/olmo", RemoteMachine.remoteEnvDir("~/.venvs/olmo"));
 
@@ -121,13 +142,47 @@ class SshTargetTest {
                           && s.step().equals("sync")
                           && s.outcome() == StepEnded.Outcome.SKIPPED),
           "an unchanged tree is not sent again");
+      assertTrue(
+          events.stream()
+              .anyMatch(
+                  e ->
+                      e instanceof StepEnded s
+                          && s.step().equals("env")
+                          && s.detail().startsWith("marker matches")),
+          "an unchanged runtime is not sent again: " + events);
+
+      events.clear();
+      EngineResult generated =
+          target.runEngine(
+              machine,
+              new EngineRequest(
+                  runId,
+                  List.of(
+                      "bin/engine",
+                      "generate",
+                      "--backend",
+                      "reference",
+                      "--snapshot",
+                      "llm_raw/tiny",
+                      "--prompt",
+                      "Hello",
+                      "--max-new-tokens",
+                      "4"),
+                  Map.of(),
+                  new Cancellation()),
+              events::add);
+      assertEquals(0, generated.exitCode(), events.toString());
+      assertTrue(
+          events.stream()
+              .anyMatch(e -> e instanceof LogLine l && l.line().contains("\"new_tokens\":4")),
+          "the shipped engine generates on the machine: " + events);
 
       events.clear();
       EngineResult result =
           target.runEngine(
               machine,
               new EngineRequest(
-                  runId,
+                  RunId.parse("20261126-080100-mybox-abcd"),
                   List.of("sh", "-c", "ls llm_raw/tiny; echo \"prompt: $PROMPT\"; exit 0"),
                   Map.of("PROMPT", "hello"),
                   new Cancellation()),
@@ -135,10 +190,15 @@ class SshTargetTest {
       assertTrue(result.succeeded());
       List<String> lines =
           events.stream().filter(e -> e instanceof LogLine).map(e -> ((LogLine) e).line()).toList();
-      assertEquals(List.of("config.json", "model.safetensors", "prompt: hello"), lines);
+      List<String> expected = new java.util.ArrayList<>();
+      try (Stream<Path> files = Files.list(assets)) {
+        files.map(f -> f.getFileName().toString()).sorted().forEach(expected::add);
+      }
+      expected.add("prompt: hello");
+      assertEquals(expected, lines);
       assertEquals(
-          "config.json\nmodel.safetensors\nprompt: hello\n",
-          Files.readString(project.resolve("logs/" + runId.value() + "/remote-output.log")));
+          String.join("\n", expected) + "\n",
+          Files.readString(project.resolve("logs/20261126-080100-mybox-abcd/remote-output.log")));
 
       assertEquals(MachineStatus.State.RUNNING, target.status(machine).state());
 

@@ -8,7 +8,6 @@ import dev.orchestrate.core.step.StepResult;
 import dev.orchestrate.core.step.UpState;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineAttributes;
-import dev.orchestrate.vast.up.EnvStep;
 import dev.orchestrate.vast.up.Qualification;
 import dev.orchestrate.vast.up.QualificationFailure;
 import dev.orchestrate.vast.up.QualifyStep;
@@ -62,7 +61,7 @@ final class QualifyHostStep implements Step {
             state.assets().orElseThrow());
     if (q.passed()) {
       return StepResult.ok(
-          state.withMachine(m.with(VastAttributes.CUDA_MAJOR, EnvStep.cudaMajor(q))), q.summary());
+          state.withMachine(m.with(VastAttributes.CUDA_MAJOR, q.cudaMajor())), q.summary());
     }
     QualificationFailure f = new QualificationFailure(q);
     if (f.hostFault && rent.replace(state, m, f.error.getMessage())) {

@@ -9,7 +9,7 @@ import dev.orchestrate.core.step.UpState;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.TargetContext;
-import dev.orchestrate.vast.up.EnvStep;
+import dev.orchestrate.runtime.RuntimeInstall;
 import dev.orchestrate.vast.up.LeaseKeeper;
 import java.time.Duration;
 
@@ -71,8 +71,13 @@ final class RuntimeStep implements Step {
                   session.remoteMachine().endpoint(m),
                   m.get(VastAttributes.IDLE).dividedBy(4)));
     }
-    EnvStep.Outcome o =
-        new EnvStep(session.connector(), target.engineRuntime(), context.clock(), s.cancellation())
+    RuntimeInstall.Outcome o =
+        new RuntimeInstall(
+                session.connector(),
+                target.engineRuntime(),
+                context.clock(),
+                s.cancellation(),
+                LeaseKeeper::renew) // we are here: the watchdog's idle clock starts again
             .install(
                 session.remoteMachine().endpoint(m),
                 m.get(MachineAttributes.IMAGE),

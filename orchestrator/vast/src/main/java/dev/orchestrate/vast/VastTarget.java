@@ -6,6 +6,7 @@ import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Notice;
 import dev.orchestrate.core.plan.Plan;
 import dev.orchestrate.core.plan.PlanRequest;
+import dev.orchestrate.core.profile.EngineBackend;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.TargetType;
 import dev.orchestrate.core.profile.VastSection;
@@ -29,14 +30,15 @@ import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.core.transport.Endpoint;
 import dev.orchestrate.hub.HubSettings;
 import dev.orchestrate.hub.RepoRef;
+import dev.orchestrate.runtime.EngineJre;
+import dev.orchestrate.runtime.EngineRuntime;
 import dev.orchestrate.ssh.ConnectStep;
+import dev.orchestrate.ssh.PythonEnvStep;
 import dev.orchestrate.ssh.SyncStep;
 import dev.orchestrate.vast.client.Instance;
 import dev.orchestrate.vast.fetch.FetchOnTargetStep;
 import dev.orchestrate.vast.fetch.HubResolution;
 import dev.orchestrate.vast.up.BudgetGuard;
-import dev.orchestrate.vast.up.EngineJre;
-import dev.orchestrate.vast.up.EngineRuntime;
 import dev.orchestrate.vast.up.HostQualifier;
 import dev.orchestrate.vast.up.QualifyStep;
 import dev.orchestrate.vast.up.RemoteEngine;
@@ -71,42 +73,59 @@ public final class VastTarget implements Target {
   }
 
   /**
-   * Stage the assets, rent, connect, qualify, engine runtime, sync, run the engine, and (one-shot
-   * runs) destroy the instance.
+   * Stage the assets, rent, connect, qualify, engine runtime, python env (hf), sync, run the
+   * engine, and (one-shot runs) destroy the instance.
    */
   @Override
   public List<Step> steps(PlanRequest request) {
     Profile p = request.profile();
     RentStep rent = new RentStep(this, context, session, p.target().vast());
-    return List.of(
-        assetsStep(request),
-        rent,
-        connectStep(),
+    List<Step> steps = new ArrayList<>();
+    steps.add(assetsStep(request));
+    steps.add(rent);
+    steps.add(connectStep());
+    steps.add(
         new QualifyHostStep(
             new QualifyStep(
                 session.connector(),
-                new HostQualifier(EngineJre.shipsUnder(context.environment()))),
+                new HostQualifier(
+                    EngineJre.shipsUnder(context.environment()),
+                    p.engine().backend() == EngineBackend.CUSTOM
+                        && !p.engine().allowCpuFallback())),
             session,
-            rent),
-        new RuntimeStep(this, context, session, false),
-        syncStep(request),
-        new LaunchStep(this, p, "detached on the instance, followed until it ends"),
+            rent));
+    steps.add(new RuntimeStep(this, context, session, false));
+    addPythonEnv(steps, p);
+    steps.add(syncStep(request));
+    steps.add(new LaunchStep(this, p, "detached on the instance, followed until it ends"));
+    steps.add(
         new TeardownStep(
             this,
             "verified gone; its idle watchdog ends it after "
                 + IdleLimit.of(p.target().vast(), context.environment()).toMinutes()
                 + " min without a client"));
+    return List.copyOf(steps);
   }
 
   /** Another run on an instance that is up: budget and lease, runtime, sync, run the engine. */
   @Override
   public List<Step> reuseSteps(PlanRequest request) {
     Profile p = request.profile();
-    return List.of(
-        assetsStep(request),
-        new RuntimeStep(this, context, session, true),
-        syncStep(request),
-        new LaunchStep(this, p, "detached on the instance, followed until it ends"));
+    List<Step> steps = new ArrayList<>();
+    steps.add(assetsStep(request));
+    steps.add(new RuntimeStep(this, context, session, true));
+    addPythonEnv(steps, p);
+    steps.add(syncStep(request));
+    steps.add(new LaunchStep(this, p, "detached on the instance, followed until it ends"));
+    return List.copyOf(steps);
+  }
+
+  // The hf backend's python env, a second env step after the engine runtime; no other backend
+  // needs one, so their plan does not show it.
+  private void addPythonEnv(List<Step> steps, Profile p) {
+    if (p.engine().backend() == EngineBackend.HF) {
+      steps.add(new PythonEnvStep(session.remoteMachine(), p, context));
+    }
   }
 
   // assets.fetch: target (the default here for an hf:// source): the machine pulls the weights

@@ -144,4 +144,78 @@ class NoJavaMachineTest {
       assertTrue(fx.sim.billing().nothingBilling());
     }
   }
+
+  /**
+   * The image has no curl, wget or python3 either (vast-sim's nvidia/cuda images, as Vast's): once
+   * the client stops renewing the lease, the idle watchdog still destroys the instance, through the
+   * shipped JRE, with the instance-scoped key.
+   */
+  @Test
+  void theWatchdogDestroysTheIdleInstanceWithNoHttpClientOnTheImage() throws Exception {
+    Map<String, String> env = new java.util.HashMap<>(context.environment());
+    env.put("ORCHESTRATE_IDLE_SECONDS", "3");
+    TargetContext shortIdle =
+        new TargetContext(
+            context.projectDir(),
+            context.stateDir(),
+            context.ledger(),
+            context.clock(),
+            context.sleeper(),
+            context.redactor(),
+            Map.copyOf(env));
+    Path assets = dir.resolve(profile().snapshotDir());
+    Files.createDirectories(assets);
+    try (Stream<Path> files = Files.list(TinySnapshot.get())) {
+      for (Path f : files.toList()) {
+        Files.copy(f, assets.resolve(f.getFileName()));
+      }
+    }
+    RunId run = RunId.parse("20261126-094000-vast-beef");
+    UpRequest up =
+        new UpRequest(
+            run,
+            profile(),
+            TestHosts.cpuOnly(),
+            dir.resolve("logs"),
+            assets,
+            new ManifestBuilder(
+                    new dev.orchestrate.core.sync.HashCache(
+                        dir.resolve(".orchestrate/hashes.json")),
+                    e -> {},
+                    Clock.systemUTC())
+                .build(assets),
+            new Cancellation());
+    try (VastTarget target = new VastTarget(shortIdle)) {
+      Machine m = new Acquisition(shortIdle).acquire(target, up, events::add);
+      EngineResult tools =
+          target.runEngine(
+              m,
+              new EngineRequest(
+                  run,
+                  List.of(
+                      "sh",
+                      "-c",
+                      "for t in java curl wget python3; do command -v $t && exit 1; done; exit 0"),
+                  Map.of(),
+                  new Cancellation()),
+              events::add);
+      assertEquals(0, tools.exitCode(), "the image has no java, curl, wget, python3: " + events);
+
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      while (!fx.sim.billing().nothingBilling() && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      String billing =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(fx.sim.baseUrl() + "/_sim/billing"))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertTrue(fx.sim.billing().nothingBilling(), "still billing: " + billing);
+      assertTrue(billing.contains("\"billing_count\":0"), billing);
+      assertTrue(billing.contains("\"destroyed_by\":\"instance-key\""), billing);
+    }
+  }
 }

@@ -111,7 +111,7 @@ class VastTargetTest {
     Files.createDirectories(arm.resolve("jmods"));
     Files.writeString(arm.resolve("jmods/java.base.jmod"), "jmod");
     Map<String, String> env = new java.util.HashMap<>(context.environment());
-    env.put(dev.orchestrate.vast.up.EngineJre.JDK_VARIABLE, arm.toString());
+    env.put(dev.orchestrate.runtime.EngineJre.JDK_VARIABLE, arm.toString());
     TargetContext armContext =
         new TargetContext(
             context.projectDir(),

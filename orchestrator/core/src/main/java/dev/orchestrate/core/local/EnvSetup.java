@@ -39,7 +39,8 @@ import java.util.Optional;
  * marker, so the next run with the same inputs skips that part. For the hf backend it then prepares
  * the python env ({@link LocalEnv#preparePython}, its own marker and its own {@code python-env}
  * step events) and the machine it hands on carries that env's python ({@link
- * LocalTarget#ENGINE_PYTHON}). The machine is this host, carrying the system part's fingerprint.
+ * MachineAttributes#ENGINE_PYTHON}). The machine is this host, carrying the system part's
+ * fingerprint.
  */
 final class EnvSetup implements Step {
   private final Path stateDir;
@@ -112,7 +113,8 @@ final class EnvSetup implements Step {
               state.cancellation(),
               new Steps(events, clock));
       next =
-          next.withMachine(next.requireMachine().with(LocalTarget.ENGINE_PYTHON, env.envPython()));
+          next.withMachine(
+              next.requireMachine().with(MachineAttributes.ENGINE_PYTHON, env.envPython()));
       skipped &= env.reused();
       detail += "; python env " + (env.reused() ? "reused" : "ready");
     }

@@ -26,6 +26,9 @@ public final class LocalEnv {
   /** Where torch wheels come from instead of download.pytorch.org/whl/ (a mirror; tests). */
   public static final String TORCH_INDEX_BASE = "ORCHESTRATE_TORCH_INDEX_BASE";
 
+  /** Where the lock's packages come from instead of PyPI (a simple-index mirror; tests). */
+  public static final String PACKAGE_INDEX = "ORCHESTRATE_PACKAGE_INDEX";
+
   private final TargetContext context;
 
   public LocalEnv(TargetContext context) {
@@ -59,7 +62,7 @@ public final class LocalEnv {
         new PythonEnvStep(
             new LocalShell(context.projectDir(), context.environment(), cancellation),
             lock(profile),
-            Optional.empty(),
+            Optional.ofNullable(context.environment().get(PACKAGE_INDEX)),
             new TorchWheelsChooser(
                 new CudaMatrix(),
                 context.environment().getOrDefault(TORCH_INDEX_BASE, TorchWheelsChooser.PYTORCH)),

@@ -12,7 +12,6 @@ import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.LedgerEntry;
 import dev.orchestrate.core.target.Machine;
-import dev.orchestrate.core.target.MachineAttribute;
 import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.MachineStatus;
 import dev.orchestrate.core.target.RunId;
@@ -31,12 +30,6 @@ import java.util.Optional;
  * from another terminal can stop it.
  */
 public final class LocalTarget implements Target {
-  /**
-   * The python the hf backend runs, set by the env step (the engine reads it from the environment
-   * variable of the same name).
-   */
-  static final MachineAttribute<String> ENGINE_PYTHON = MachineAttribute.text("ENGINE_PYTHON", "");
-
   private final TargetContext context;
   private final LocalProcess processes;
   private final LocalEnv env;
@@ -82,8 +75,9 @@ public final class LocalTarget implements Target {
   public EngineResult runEngine(Machine machine, EngineRequest request, EventSink events) {
     try {
       Map<String, String> environment = new HashMap<>(request.environment());
-      if (machine.has(ENGINE_PYTHON)) {
-        environment.putIfAbsent(ENGINE_PYTHON.key(), machine.get(ENGINE_PYTHON));
+      if (machine.has(MachineAttributes.ENGINE_PYTHON)) {
+        environment.putIfAbsent(
+            MachineAttributes.ENGINE_PYTHON.key(), machine.get(MachineAttributes.ENGINE_PYTHON));
       }
       LocalProcess.Exit exit =
           processes.run(

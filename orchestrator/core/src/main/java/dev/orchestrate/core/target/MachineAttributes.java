@@ -23,5 +23,12 @@ public final class MachineAttributes {
   /** What the provider says the machine is doing (status). */
   public static final MachineAttribute<String> STATUS = MachineAttribute.text("status", "");
 
+  /**
+   * The python the hf backend runs on the machine: the env step's venv (the engine reads {@code
+   * ENGINE_PYTHON}); absent where no python env was prepared.
+   */
+  public static final MachineAttribute<String> ENGINE_PYTHON =
+      MachineAttribute.text("ENGINE_PYTHON", "");
+
   private MachineAttributes() {}
 }

@@ -3,6 +3,7 @@ package dev.orchestrate.vast.up;
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.ExecResult;
 import dev.orchestrate.core.transport.Transport;
+import dev.orchestrate.runtime.EngineJre;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,20 +42,34 @@ public final class HostQualifier {
           out=$(nvidia-smi 2>&1); echo "smi_exit=$?"
           echo "smi_banner=$(printf '%s' "$out" | tr '\\n' ' ')"
           nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | sed 's/^/gpu=/'
+          nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | sed 's/^/cc=/'
         else
           echo "smi_exit=127"
         fi
       fi
       """;
 
+  /** The oldest compute capability the custom engine's library has machine code for (sm_80). */
+  static final double CUSTOM_MIN_CC = 8.0;
+
   private final boolean shipsJava;
+  private final boolean customOnGpu;
 
   /**
    * @param shipsJava whether the engine runtime carries its own JRE (then the machine's java is
    *     only reported)
    */
   public HostQualifier(boolean shipsJava) {
+    this(shipsJava, false);
+  }
+
+  /**
+   * @param customOnGpu the custom engine must run on the GPU ({@code engine.backend: custom}
+   *     without {@code allowCpuFallback}): a GPU its library has no code for fails the host
+   */
+  public HostQualifier(boolean shipsJava, boolean customOnGpu) {
     this.shipsJava = shipsJava;
+    this.customOnGpu = customOnGpu;
   }
 
   /**
@@ -76,6 +91,7 @@ public final class HostQualifier {
   Qualification evaluate(String stdout, int wantGpus, Optional<Double> imageCuda, long needBytes) {
     Map<String, String> kv = new HashMap<>();
     List<String> gpus = new ArrayList<>();
+    List<String> computeCaps = new ArrayList<>();
     for (String line : stdout.split("\n")) {
       int eq = line.indexOf('=');
       if (eq <= 0) {
@@ -85,6 +101,8 @@ public final class HostQualifier {
       String v = line.substring(eq + 1).trim();
       if (k.equals("gpu")) {
         gpus.add(v);
+      } else if (k.equals("cc")) {
+        computeCaps.add(v);
       } else {
         kv.put(k, v);
       }
@@ -120,6 +138,9 @@ public final class HostQualifier {
         Matcher m = CUDA.matcher(kv.getOrDefault("smi_banner", ""));
         if (m.find()) {
           driverCuda = Optional.of(Double.parseDouble(m.group(1)));
+        }
+        if (customOnGpu) {
+          customArchitecture(computeCaps).ifPresent(host::add);
         }
         if (gpus.size() < wantGpus) {
           host.add("nvidia-smi shows " + gpus.size() + " GPUs, the offer promised " + wantGpus);
@@ -179,6 +200,34 @@ public final class HostQualifier {
     } catch (NumberFormatException e) {
       return 0;
     }
+  }
+
+  /**
+   * Why the custom engine's library cannot run on these GPUs, if it cannot: it carries sm_80,
+   * sm_86, sm_89 and sm_90 machine code (8.x cards run the 8.0/8.6/8.9 code, 9.x the sm_90 code)
+   * and compute_90 PTX, which cards of 10.0 and newer JIT-compile; below 8.0 nothing runs. A
+   * capability nvidia-smi does not report (an old driver) is not held against the host.
+   */
+  static Optional<String> customArchitecture(List<String> computeCaps) {
+    for (int i = 0; i < computeCaps.size(); i++) {
+      double cc;
+      try {
+        cc = Double.parseDouble(computeCaps.get(i).trim());
+      } catch (NumberFormatException e) {
+        continue;
+      }
+      if (cc < CUSTOM_MIN_CC) {
+        return Optional.of(
+            "GPU "
+                + i
+                + " has compute capability "
+                + computeCaps.get(i).trim()
+                + ", older than the custom engine's library supports (sm_80, sm_86, sm_89, sm_90"
+                + " machine code and compute_90 PTX: 8.0 or newer); rent a newer card, or set"
+                + " engine.allowCpuFallback: true to run it on the CPU, or engine.backend: hf");
+      }
+    }
+    return Optional.empty();
   }
 
   private static long parseLong(String s) {

@@ -32,6 +32,13 @@ public record Qualification(
     return hostProblems.isEmpty() && imageProblems.isEmpty();
   }
 
+  /**
+   * The CUDA major version of the driver ("none" without one), part of the runtime's fingerprint.
+   */
+  public String cudaMajor() {
+    return driverCuda.map(c -> Integer.toString(c.intValue())).orElse("none");
+  }
+
   public String summary() {
     StringBuilder s = new StringBuilder();
     s.append(gpus.isEmpty() ? "no GPU asked for" : gpus.size() + "x " + gpus.get(0));

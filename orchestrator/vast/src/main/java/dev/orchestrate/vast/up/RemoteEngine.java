@@ -79,7 +79,7 @@ public final class RemoteEngine {
                   request.runId().value(),
                   RemoteMachine.REMOTE_PROJECT,
                   line,
-                  request.environment());
+                  RemoteMachine.environment(m, request));
       RemoteRun launched = run;
       request.cancellation().onCancel(() -> stopQuietly(m, launched));
       try (BudgetGuard.Watch watch = budget.watch(m, () -> stopQuietly(m, launched), events)) {

@@ -55,4 +55,37 @@ class HostQualifierTest {
     assertTrue(q.hostProblems().get(0).contains("aarch64"), q.hostProblems().toString());
     assertFalse(q.passed());
   }
+
+  @Test
+  void javaMajorVersions() {
+    assertEquals(17, HostQualifier.javaMajor("openjdk version \"17.0.15\" 2025-04-15"));
+    assertEquals(11, HostQualifier.javaMajor("openjdk version \"11.0.22\" 2024-01-16"));
+    assertEquals(8, HostQualifier.javaMajor("java version \"1.8.0_292\""));
+    assertEquals(0, HostQualifier.javaMajor(""));
+  }
+
+  @Test
+  void theCustomEngineRefusesAGpuOlderThanItsLibrary() {
+    String t4 = probe("x86_64", "") + "cc=7.5\n";
+    Qualification refused =
+        new HostQualifier(true, true).evaluate(t4, 1, Optional.of(12.8), 1L << 30);
+    assertFalse(refused.passed());
+    String why = String.join("; ", refused.hostProblems());
+    assertTrue(why.contains("compute capability 7.5"), why);
+    assertTrue(why.contains("engine.allowCpuFallback: true"), why);
+    assertTrue(
+        new HostQualifier(true, false).evaluate(t4, 1, Optional.of(12.8), 1L << 30).passed(),
+        "with allowCpuFallback (or another backend) the card is fine");
+    for (String cc : new String[] {"8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "12.0"}) {
+      String probe = probe("x86_64", "") + "cc=" + cc + "\n";
+      assertTrue(
+          new HostQualifier(true, true).evaluate(probe, 1, Optional.of(12.8), 1L << 30).passed(),
+          cc + " runs machine code, or JITs the compute_90 PTX");
+    }
+    assertTrue(
+        new HostQualifier(true, true)
+            .evaluate(probe("x86_64", "") + "cc=[N/A]\n", 1, Optional.of(12.8), 1L << 30)
+            .passed(),
+        "a driver that does not report it is not held against the host");
+  }
 }

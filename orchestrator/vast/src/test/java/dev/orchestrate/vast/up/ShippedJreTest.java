@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.orchestrate.core.event.Event;
 import dev.orchestrate.core.event.Notice;
+import dev.orchestrate.runtime.EngineJre;
+import dev.orchestrate.runtime.EngineRuntime;
 import dev.orchestrate.sync.EnvSpec;
 import dev.orchestrate.testkit.TinySnapshot;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.orchestrate.vast.up;
+package dev.orchestrate.runtime;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
@@ -61,6 +61,12 @@ public final class EngineRuntime {
       fi
       exec "$java" ${ENGINE_JAVA_OPTS:-} -cp "$here/classes:$here/lib/*" dev.orchestrate.engine.cli.EngineCli "$@"
       """;
+
+  /**
+   * Where the runtime's tools (plain class files for its own JRE, such as {@link HttpDelete}) lie,
+   * relative to {@value #REMOTE_DIR}.
+   */
+  public static final String TOOLS = "tools";
 
   /** What {@code orchestrate/bin/engine} on the machine holds: a hop into the runtime. */
   public static final String SHIM =
@@ -189,6 +195,7 @@ public final class EngineRuntime {
       if (jreDir.isPresent()) {
         Files.createSymbolicLink(stage.resolve("jre"), jreDir.get().toAbsolutePath());
       }
+      writeTool(stage, HttpDelete.class);
       Path launcher = stage.resolve("bin/engine");
       Files.writeString(launcher, LAUNCHER, StandardCharsets.UTF_8);
       Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -215,6 +222,25 @@ public final class EngineRuntime {
       throw new OrchestrateException(ErrorCode.INTERRUPTED, "interrupted while packing", null);
     } finally {
       CacheFolder.deleteTree(stage);
+    }
+  }
+
+  // A tool's class file from this module's own classes, at its package path under tools/.
+  private static void writeTool(Path stage, Class<?> tool) throws IOException {
+    Path file = stage.resolve(TOOLS).resolve(tool.getName().replace('.', '/') + ".class");
+    Files.createDirectories(file.getParent());
+    Files.write(file, toolBytes(tool));
+  }
+
+  static byte[] toolBytes(Class<?> tool) {
+    String resource = tool.getSimpleName() + ".class";
+    try (InputStream in = tool.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("no class file for " + tool.getName());
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + resource, e);
     }
   }
 
@@ -260,6 +286,7 @@ public final class EngineRuntime {
           }
         }
         d.update(LAUNCHER.getBytes(StandardCharsets.UTF_8));
+        d.update(toolBytes(HttpDelete.class));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read the engine runtime", e);
       }

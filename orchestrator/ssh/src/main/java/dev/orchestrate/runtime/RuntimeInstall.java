@@ -1,4 +1,4 @@
-package dev.orchestrate.vast.up;
+package dev.orchestrate.runtime;
 
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.run.Cancellation;
@@ -12,44 +12,53 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 
 /**
- * The work of the vast {@code env} step: the engine runtime installed by fingerprint through {@link
- * EnvCache} (skipped when the marker on the machine matches), and {@code orchestrate/bin/engine}
- * pointing at it. Returns the fingerprint for the run record.
+ * The work of an {@code env} step that ships the engine: the engine runtime installed by
+ * fingerprint through {@link EnvCache} (skipped when the marker on the machine matches), and {@code
+ * orchestrate/bin/engine} pointing at it. Returns the fingerprint for the run record.
  */
-public final class EnvStep {
+public final class RuntimeInstall {
+  /** What to do on the install's connection before anything is sent (a rental renews its lease). */
+  @FunctionalInterface
+  public interface OnConnect {
+    void accept(Transport transport) throws java.io.IOException;
+  }
+
   private final Connector connector;
   private final EngineRuntime runtime;
   private final Clock clock;
   private final Cancellation cancellation;
+  private final OnConnect onConnect;
 
   /**
    * @param cancellation Ctrl-C stops the archive upload within a read ({@link EnvCache})
    */
-  public EnvStep(
-      Connector connector, EngineRuntime runtime, Clock clock, Cancellation cancellation) {
+  public RuntimeInstall(
+      Connector connector,
+      EngineRuntime runtime,
+      Clock clock,
+      Cancellation cancellation,
+      OnConnect onConnect) {
     this.connector = connector;
     this.runtime = runtime;
     this.clock = clock;
     this.cancellation = cancellation;
-  }
-
-  /** The CUDA major version of a qualified host's driver ("none" without one). */
-  public static String cudaMajor(Qualification q) {
-    return q.driverCuda().map(c -> Integer.toString(c.intValue())).orElse("none");
+    this.onConnect = onConnect;
   }
 
   /** The runtime's fingerprint, and whether the machine had it already. */
   public record Outcome(String fingerprint, boolean upToDate) {}
 
   /**
-   * @param cudaMajor the host driver's CUDA major ({@link #cudaMajor}), part of the fingerprint
+   * @param image what the machine runs (an image digest, or a host name for a machine we do not
+   *     create), part of the fingerprint
+   * @param cudaMajor the host driver's CUDA major ("none" without one), part of the fingerprint
    */
   public Outcome install(Endpoint endpoint, String image, String cudaMajor, EventSink events)
       throws java.io.IOException {
     EnvSpec spec = runtime.spec(image, cudaMajor, events, clock);
     EnvCache.Outcome outcome;
     try (Transport t = connector.connect(endpoint)) {
-      LeaseKeeper.renew(t); // we are here: the watchdog's idle clock starts again
+      onConnect.accept(t);
       outcome = new EnvCache(events, clock, cancellation).ensure(t, spec);
       t.run(
           Command.of(

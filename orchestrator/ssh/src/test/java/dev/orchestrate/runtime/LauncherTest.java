@@ -1,4 +1,4 @@
-package dev.orchestrate.vast.up;
+package dev.orchestrate.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

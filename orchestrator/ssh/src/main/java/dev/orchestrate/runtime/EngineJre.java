@@ -1,4 +1,4 @@
-package dev.orchestrate.vast.up;
+package dev.orchestrate.runtime;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
@@ -324,7 +324,7 @@ public final class EngineJre {
   }
 
   /** {@code 17.0.15} → {@code 17}; {@code 1.8.0_292} → {@code 8}. */
-  static String feature(String version) {
+  public static String feature(String version) {
     String v = version.startsWith("1.") ? version.substring(2) : version;
     int end = 0;
     while (end < v.length() && Character.isDigit(v.charAt(end))) {

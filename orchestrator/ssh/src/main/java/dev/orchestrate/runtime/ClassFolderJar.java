@@ -1,4 +1,4 @@
-package dev.orchestrate.vast.up;
+package dev.orchestrate.runtime;
 
 import java.io.IOException;
 import java.io.OutputStream;

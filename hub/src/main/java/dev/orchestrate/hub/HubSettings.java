@@ -5,8 +5,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Where the Hub is and who we are to it, read the way huggingface_hub reads them: {@code
@@ -29,6 +31,28 @@ public record HubSettings(URI endpoint, Optional<HubToken> token) {
           "set HF_ENDPOINT to a URL such as " + DEFAULT_ENDPOINT + ", or unset it");
     }
     token = token == null ? Optional.empty() : token;
+    if ("http".equals(scheme) && token.isPresent() && !loopback(endpoint.getHost())) {
+      throw new HubException(
+          HubException.Kind.USAGE,
+          "HF_ENDPOINT '"
+              + e
+              + "' is plain http to another host: the Hub token ("
+              + token.get().source()
+              + ") would be readable on the way",
+          "use an https:// mirror, or unset HF_TOKEN for a public one");
+    }
+  }
+
+  private static final Pattern LOOPBACK_V4 =
+      Pattern.compile("127\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){2}");
+
+  /** 127.0.0.0/8, ::1 or localhost: plain http that never leaves this machine. */
+  static boolean loopback(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    return h.equals("localhost")
+        || h.equals("[::1]")
+        || h.equals("[0:0:0:0:0:0:0:1]")
+        || LOOPBACK_V4.matcher(h).matches();
   }
 
   public static HubSettings fromEnvironment(Map<String, String> env) {

@@ -28,6 +28,7 @@ public final class HttpDelete {
     }
     HttpURLConnection c = (HttpURLConnection) URI.create(args[0]).toURL().openConnection();
     c.setRequestMethod("DELETE");
+    c.setInstanceFollowRedirects(false); // the key goes to the Vast API only, never where it points
     c.setConnectTimeout(30_000);
     c.setReadTimeout(30_000);
     c.setRequestProperty("Authorization", "Bearer " + token);

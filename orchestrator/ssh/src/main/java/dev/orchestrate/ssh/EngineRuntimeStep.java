@@ -18,7 +18,12 @@ import java.time.Duration;
  * runtime (classes, jars, native library, a Java runtime) a rented machine gets, installed by
  * fingerprint and skipped when the machine's marker matches, so {@code bin/engine} runs there.
  */
-final class EngineRuntimeStep implements Step {
+public final class EngineRuntimeStep implements Step {
+  /** What the plan says of installing the engine runtime (here and on a rented machine). */
+  public static final String PLAN =
+      "engine classes, jars, native library and a Java runtime in one archive per fingerprint;"
+          + " skipped when the machine's marker matches";
+
   private final RemoteMachine remote;
   private final EngineRuntime runtime;
   private final Clock clock;
@@ -41,10 +46,7 @@ final class EngineRuntimeStep implements Step {
 
   @Override
   public PlannedStep plan() {
-    return planned(
-        "engine classes, jars, native library and a Java runtime in one archive per fingerprint;"
-            + " skipped when the machine's marker matches",
-        Duration.ofSeconds(60));
+    return planned(PLAN, Duration.ofSeconds(60));
   }
 
   @Override
@@ -60,6 +62,11 @@ final class EngineRuntimeStep implements Step {
     RuntimeInstall.Outcome o =
         new RuntimeInstall(remote.connector(), runtime, clock, state.cancellation(), t -> {})
             .install(remote.endpoint(m), host, "host", state.events());
+    return recorded(state, m, o);
+  }
+
+  /** The machine with its new env fingerprint, skipped when its marker already matched. */
+  public static StepResult recorded(UpState state, Machine m, RuntimeInstall.Outcome o) {
     UpState next = state.withMachine(m.with(MachineAttributes.ENV_FINGERPRINT, o.fingerprint()));
     String detail = o.fingerprint().substring(0, 19);
     return o.upToDate()

@@ -10,6 +10,7 @@ import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.runtime.RuntimeInstall;
+import dev.orchestrate.ssh.EngineRuntimeStep;
 import dev.orchestrate.vast.up.LeaseKeeper;
 import java.time.Duration;
 
@@ -43,10 +44,7 @@ final class RuntimeStep implements Step {
 
   @Override
   public PlannedStep plan() {
-    return planned(
-        "engine classes, jars, native library and a Java runtime in one archive per fingerprint;"
-            + " skipped when the machine's marker matches",
-        Duration.ofSeconds(60));
+    return planned(EngineRuntimeStep.PLAN, Duration.ofSeconds(60));
   }
 
   @Override
@@ -83,10 +81,6 @@ final class RuntimeStep implements Step {
                 m.get(MachineAttributes.IMAGE),
                 m.get(VastAttributes.CUDA_MAJOR),
                 s.events());
-    UpState next = s.withMachine(m.with(MachineAttributes.ENV_FINGERPRINT, o.fingerprint()));
-    String detail = o.fingerprint().substring(0, 19);
-    return o.upToDate()
-        ? StepResult.skipped(next, "marker matches " + detail)
-        : StepResult.ok(next, "installed " + detail + " from the cached archive");
+    return EngineRuntimeStep.recorded(s, m, o);
   }
 }

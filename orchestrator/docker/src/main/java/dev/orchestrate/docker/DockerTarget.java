@@ -24,9 +24,11 @@ import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineAttribute;
 import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.MachineStatus;
+import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.Target;
 import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.docker.build.RecipeImageBuilder;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The engine in a container from an image we built. Its image step checks the image (building
@@ -42,11 +45,15 @@ import java.util.Set;
  * creates the container with the assets mounted read-only under {@code /work}, no network, GPUs
  * through device requests when wanted, and our run id as a label; follows its output live as engine
  * log lines (the run's metrics are among them); and always removes it afterwards. While it runs it
- * is in the ledger, so {@code down} elsewhere can stop it and {@code gc} can find it.
+ * is in the ledger, so {@code down} elsewhere can stop it and {@code gc} can find it. A run with a
+ * prompt file ({@link #stageInputs}) also gets the run's inputs folder mounted writable at {@value
+ * #INPUTS}, and the container then runs as the folder's owner so the results it writes there stay
+ * the user's files.
  */
 public final class DockerTarget implements Target {
   public static final String RUN_LABEL = "dev.orchestrate.run-id";
   static final String WORKDIR = "/work";
+  static final String INPUTS = "/orchestrate/inputs";
   private static final int STOP_GRACE_SECONDS = 10;
 
   /** The Docker engine the container runs on. */
@@ -63,8 +70,22 @@ public final class DockerTarget implements Target {
 
   private final TargetContext context;
 
+  /** The inputs folder {@link #stageInputs} was given, by run id: mounted by {@link #runEngine}. */
+  private final Map<String, Path> inputs = new ConcurrentHashMap<>();
+
   public DockerTarget(TargetContext context) {
     this.context = context;
+  }
+
+  /** The run's inputs stay on this host: the container sees the folder itself, writable. */
+  @Override
+  public String stageInputs(Machine machine, RunId runId, Path localDir, EventSink events) {
+    if (!Files.isDirectory(localDir)) {
+      throw new OrchestrateException(
+          ErrorCode.FAILURE, "the run's inputs folder " + localDir + " is missing", null);
+    }
+    inputs.put(runId.value(), localDir.toAbsolutePath().normalize());
+    return INPUTS;
   }
 
   @Override
@@ -212,6 +233,12 @@ public final class DockerTarget implements Target {
     if (Files.isDirectory(assets)) {
       mounts.add(new ContainerSpec.Mount(assets, mountPoint(context.projectDir(), assets), true));
     }
+    Path runInputs = inputs.get(request.runId().value());
+    String user = "";
+    if (runInputs != null) {
+      mounts.add(new ContainerSpec.Mount(runInputs, INPUTS, false));
+      user = owner(runInputs);
+    }
     ContainerSpec spec =
         new ContainerSpec(
             machine.get(IMAGE_ID),
@@ -223,7 +250,7 @@ public final class DockerTarget implements Target {
             "none",
             machine.get(GPUS),
             WORKDIR,
-            "");
+            user);
     try (DockerEngine engine = connect()) {
       String id = engine.createContainer(spec);
       Machine running = machine.with(CONTAINER, id);
@@ -249,6 +276,15 @@ public final class DockerTarget implements Target {
         engine.removeContainer(id);
         context.ledger().remove(machine.id());
       }
+    }
+  }
+
+  /** {@code uid:gid} of {@code dir}, so what the container writes there belongs to its owner. */
+  static String owner(Path dir) {
+    try {
+      return Files.getAttribute(dir, "unix:uid") + ":" + Files.getAttribute(dir, "unix:gid");
+    } catch (IOException | UnsupportedOperationException e) {
+      return ""; // no unix attributes: the image's own user
     }
   }
 

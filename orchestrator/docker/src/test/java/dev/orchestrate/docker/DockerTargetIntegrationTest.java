@@ -148,6 +148,62 @@ class DockerTargetIntegrationTest {
   }
 
   @Test
+  void aPromptFileRunReadsAndWritesTheRunsInputsFolderAsItsOwner() throws Exception {
+    DockerTarget target = new DockerTarget(context());
+    RunId runId = RunId.parse("20261126-070000-docker-dddd");
+    Machine machine =
+        new Acquisition(context())
+            .acquire(target, up(runId, DockerSection.Gpus.NONE), EventSink.discard());
+    Path inputs = project.resolve("logs").resolve(runId.value()).resolve("prompts");
+    Files.createDirectories(inputs);
+    Files.writeString(inputs.resolve("prompts.jsonl"), "{\"id\": \"a\", \"prompt\": \"hi\"}\n");
+    String there = target.stageInputs(machine, runId, inputs, EventSink.discard());
+    assertEquals(DockerTarget.INPUTS, there);
+    String script =
+        "sed 's/\"prompt\"/\"completion\"/' "
+            + there
+            + "/prompts.jsonl > "
+            + there
+            + "/results.jsonl && id -u";
+    List<Event> events = new CopyOnWriteArrayList<>();
+    EngineResult result =
+        target.runEngine(
+            machine,
+            new EngineRequest(
+                runId, List.of("/bin/sh", "-c", script), Map.of(), new Cancellation()),
+            events::add);
+    assertEquals(new EngineResult(0, false), result);
+    Path written = inputs.resolve("results.jsonl");
+    assertEquals("{\"id\": \"a\", \"completion\": \"hi\"}\n", Files.readString(written));
+    assertEquals(
+        Files.getAttribute(inputs, "unix:uid"),
+        Files.getAttribute(written, "unix:uid"),
+        "the results belong to the inputs folder's owner");
+    String uid = String.valueOf(Files.getAttribute(inputs, "unix:uid"));
+    assertTrue(
+        events.stream().anyMatch(e -> e instanceof LogLine l && l.line().equals(uid)),
+        "the container ran as uid " + uid + ": " + events);
+    assertTrue(engine.containersWithLabel(DockerTarget.RUN_LABEL).isEmpty(), "container removed");
+  }
+
+  @Test
+  void stagingAMissingInputsFolderIsAClearError() {
+    DockerTarget target = new DockerTarget(context());
+    RunId runId = RunId.parse("20261126-070000-docker-eeee");
+    OrchestrateException e =
+        assertThrows(
+            OrchestrateException.class,
+            () ->
+                target.stageInputs(
+                    Machine.local(
+                        "m", TargetType.DOCKER, runId.value(), java.time.Instant.EPOCH, Map.of()),
+                    runId,
+                    project.resolve("nowhere"),
+                    EventSink.discard()));
+    assertTrue(e.getMessage().contains("nowhere"), e.getMessage());
+  }
+
+  @Test
   void ctrlCStopsTheContainer() throws Exception {
     DockerTarget target = new DockerTarget(context());
     RunId runId = RunId.parse("20261126-070000-docker-bbbb");

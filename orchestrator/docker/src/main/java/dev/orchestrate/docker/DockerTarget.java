@@ -33,6 +33,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -235,16 +236,21 @@ public final class DockerTarget implements Target {
     }
     Path runInputs = inputs.get(request.runId().value());
     String user = "";
+    Map<String, String> environment = new HashMap<>(request.environment());
     if (runInputs != null) {
       mounts.add(new ContainerSpec.Mount(runInputs, INPUTS, false));
       user = owner(runInputs);
+      if (!user.isEmpty() && !user.startsWith("0:")) {
+        environment.putIfAbsent(
+            "HOME", "/tmp"); // another user than the image's: its home may be closed
+      }
     }
     ContainerSpec spec =
         new ContainerSpec(
             machine.get(IMAGE_ID),
             List.of(),
             containerCommand(request.command()),
-            request.environment(),
+            environment,
             mounts,
             Map.of(RUN_LABEL, request.runId().value()),
             "none",

@@ -292,6 +292,59 @@ class VastFaultsIntegrationTest {
     assertEquals(0, vast.cli.run("down", "--all").code());
   }
 
+  @Test
+  void logsFollowOfAPromptFileRunWritesTheRestOfItsResultsInOrder() throws Exception {
+    vast.cli.profile(
+        "results",
+        "extends: vast\n"
+            + "engine:\n  command: [sh, -c, 'n=0; while read -r l; do printf"
+            + " ''{\"type\":\"result\",\"id\":\"p%d\",\"completion\":\"c%d\"}\\n'' $n $n;"
+            + " echo progress $n; n=$((n+1)); sleep 0.1; done < $2', sh, --prompt, '{prompt}']\n");
+    StringBuilder file = new StringBuilder();
+    for (int i = 0; i < 30; i++) {
+      file.append("{\"id\": \"p").append(i).append("\", \"prompt\": \"q").append(i).append("\"}\n");
+    }
+    Path prompts = dir.resolve("prompts.jsonl");
+    Files.writeString(prompts, file);
+    Process up = vast.cli.start("up", "--profile", "results", "--prompts", prompts.toString());
+    java.util.concurrent.CompletableFuture.runAsync(
+        () -> {
+          try {
+            up.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+          } catch (java.io.IOException e) {
+            // the client was killed
+          }
+        });
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    Path results = null;
+    while (System.nanoTime() < deadline) {
+      List<String> ids = Files.isDirectory(dir.resolve("logs")) ? vast.runIds() : List.of();
+      if (!ids.isEmpty()) {
+        results = dir.resolve("logs").resolve(ids.get(0)).resolve("results.jsonl");
+        if (Files.isRegularFile(results) && Files.readAllLines(results).size() >= 5) {
+          break;
+        }
+      }
+      sleep(50);
+    }
+    up.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // the client dies; the engine goes on
+    String runId = vast.runIds().get(0);
+    int before = Files.readAllLines(results).size();
+    assertTrue(before >= 5 && before < 30, "killed mid-file: " + before + " results");
+    Cli.Result logs = vast.cli.run("logs", runId, "-f");
+    assertEquals(0, logs.code(), logs::toString);
+    assertTrue(!logs.out().contains("\"type\":\"result\""), "results stay off the terminal");
+    assertTrue(logs.out().contains("progress 29"), logs::toString);
+    assertTrue(logs.err().contains("results: all 30 prompts"), logs::toString);
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      expected.add("{\"id\":\"p" + i + "\",\"completion\":\"c" + i + "\"}");
+    }
+    assertEquals(expected, Files.readAllLines(results), "every result once, in the file's order");
+    assertEquals("SUCCEEDED", vast.runRecord(runId).get("status").asText());
+    assertEquals(0, vast.cli.run("down", "--all").code());
+  }
+
   /**
    * Rentals the ledger lost still bill: status lists them as untracked with their price and the
    * command that removes them; gc reaps only this project's, old-format labels only when asked, and

@@ -1,6 +1,7 @@
 package dev.orchestrate.cli.command;
 
 import dev.orchestrate.cli.CliContext;
+import dev.orchestrate.core.prompts.PromptRun;
 import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.RunRecord;
 import java.io.IOException;
@@ -52,6 +53,9 @@ public final class LogsCommand implements Callable<Integer> {
       description = "First line to print (1-based).")
   long fromLine;
 
+  private boolean promptRun;
+  private long resultsNotShown;
+
   public LogsCommand(CliContext c) {
     this.c = c;
   }
@@ -61,6 +65,8 @@ public final class LogsCommand implements Callable<Integer> {
     RunRecord record = Runs.record(c, name);
     RunId id = RunId.parse(name);
     Path log = c.runs().engineLog(id);
+    // A prompt file's results are in results.jsonl: the terminal shows the rest, as `up` did.
+    promptRun = PromptRun.isPromptRun(c.runs().runDir(id));
     long position = 0;
     long line = 1;
     byte[] pending = new byte[0];
@@ -122,6 +128,15 @@ public final class LogsCommand implements Callable<Integer> {
       print(line, new String(pending, StandardCharsets.UTF_8));
     }
     c.out().flush();
+    if (resultsNotShown > 0) {
+      c.err()
+          .println(
+              "("
+                  + resultsNotShown
+                  + " result lines not shown: they are in logs/"
+                  + name
+                  + "/results.jsonl)");
+    }
     if (!follow && record.status() == RunRecord.Status.RUNNING) {
       c.err().println("(run " + name + " is still running: add -f to follow it)");
     }
@@ -140,6 +155,10 @@ public final class LogsCommand implements Callable<Integer> {
   }
 
   private void print(long number, String text) {
+    if (promptRun && !common.json && PromptRun.isResult(text)) {
+      resultsNotShown++;
+      return;
+    }
     String safe = c.redactor().redact(text);
     if (common.json) {
       com.fasterxml.jackson.databind.node.ObjectNode node =

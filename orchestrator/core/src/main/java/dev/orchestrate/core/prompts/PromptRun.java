@@ -40,6 +40,7 @@ import java.util.Optional;
 public final class PromptRun {
   public static final String RESULTS = "results.jsonl";
   static final String STAGED = "prompts";
+  static final String STAGED_FILE = "prompts.jsonl";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path promptFile;
@@ -96,6 +97,27 @@ public final class PromptRun {
             clock));
   }
 
+  /**
+   * The prompt run that {@code runDir} holds, as its {@code up} staged it ({@code prompts/} with
+   * the prompt file), for a client that re-attaches to the run later ({@code logs -f}): its results
+   * go on into the same {@code results.jsonl}, an id already there is not written twice. Empty for
+   * a run of one prompt.
+   */
+  public static Optional<PromptRun> staged(Path runDir, String source, Clock clock) {
+    return isPromptRun(runDir)
+        ? Optional.of(new PromptRun(stagedFile(runDir), null, runDir, source, clock))
+        : Optional.empty();
+  }
+
+  /** Whether the run of {@code runDir} ran a prompt file (its {@code prompts/} staged one). */
+  public static boolean isPromptRun(Path runDir) {
+    return Files.isRegularFile(stagedFile(runDir));
+  }
+
+  private static Path stagedFile(Path runDir) {
+    return runDir.resolve(STAGED).resolve(STAGED_FILE);
+  }
+
   /** Ids in the prompt file's order. */
   public List<String> ids() {
     return List.copyOf(ids);
@@ -112,7 +134,7 @@ public final class PromptRun {
       Target target, Machine machine, RunId runId, List<String> command, EventSink events) {
     try {
       Files.createDirectories(staged);
-      Files.copy(promptFile, staged.resolve("prompts.jsonl"), StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(promptFile, staged.resolve(STAGED_FILE), StandardCopyOption.REPLACE_EXISTING);
       results.rewriteInOrder(ids); // seeds the engine's copy; also drops a cut-short last line
       Files.copy(results.file(), staged.resolve(RESULTS), StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
@@ -150,7 +172,7 @@ public final class PromptRun {
           "use the default engine command, or end yours with `--prompt \"{prompt}\"`");
     }
     List<String> out = new ArrayList<>(command.subList(0, at));
-    out.addAll(List.of("--prompts", dir + "/prompts.jsonl", "--out", dir + "/" + RESULTS));
+    out.addAll(List.of("--prompts", dir + "/" + STAGED_FILE, "--out", dir + "/" + RESULTS));
     out.addAll(command.subList(at + 2, command.size()));
     return out;
   }
@@ -193,13 +215,15 @@ public final class PromptRun {
   }
 
   private String resultLine(Event e) {
-    if (e instanceof LogLine l && l.source().equals(source)) {
-      String text = l.line().strip();
-      if (text.startsWith("{\"type\":\"result\"")) {
-        return text;
-      }
+    if (e instanceof LogLine l && l.source().equals(source) && isResult(l.line())) {
+      return l.line().strip();
     }
     return null;
+  }
+
+  /** Whether an engine output line is one prompt's result ({@code {"type":"result",...}}). */
+  public static boolean isResult(String engineLine) {
+    return engineLine.strip().startsWith("{\"type\":\"result\"");
   }
 
   private void take(String line) {

@@ -18,7 +18,10 @@ Sections
              the GPU machine; DJL's JNI (pytorch-jni 2.7.1) is tried against the python's own
              libtorch, and when that fails the section says so and the leg is run on the laptop on
              the returned snapshot: bench/gpu-e2e --reference-only --snapshot DIR --against DIR2
-  agree      custom vs hf (and vs reference where it ran): greedy tokens equal out of 64
+  agree      custom vs hf (and vs reference where it ran): the one prompt's 64 greedy tokens (bytes
+             of the completion: one token is one byte with the byte-level tokenizer)
+  agree-*    the same token for token on 16 held-out prompts x 64 tokens: `up --prompts` per
+             backend, whose results.jsonl holds each prompt's generated ids
   devices    each run.json names the device that ran (custom: cuda, compute capability, machine
              code or PTX JIT; hf: the CUDA device and torch; reference: cpu)
   chat       issue 13: engine/src/test/python/make_chat_fixture.py on an -Instruct snapshot from
@@ -130,11 +133,12 @@ class Bench:
         return subprocess.run(cmd, timeout=timeout, env=env or self.env, cwd=self.root,
                               capture_output=True, text=True, **kw)
 
-    def up(self, backend, extra, timeout, engine=None, prompts=None):
+    def up(self, backend, extra, timeout, engine=None, prompts=None, batch=None):
         """orchestrate up --profile workstation for `backend`; returns (rc, completion, record)."""
         engine = engine or self.engine
         command = (f'[{engine}, generate, --backend, "{{backend}}", --snapshot, "{{snapshot}}", '
-                   f'--prompt, "{{prompt}}", --max-new-tokens, "{{maxNewTokens}}"]')
+                   f'--prompt, "{{prompt}}", --max-new-tokens, "{{maxNewTokens}}"'
+                   + (f', --batch, "{batch or self.a.batch}"]' if prompts else "]"))
         cmd = [self.orchestrate, "up", "--profile", "workstation", "--json",
                "--set", f"engine.backend={backend}",
                "--set", f"assets.dir={self.snapshot}",
@@ -249,6 +253,68 @@ class Bench:
         return "FAIL", (f"DJL's JNI 2.7.1 does not run on torch {torch.__version__}'s libtorch: {said}; "
                         "the reference leg runs on the laptop on $OUT/snapshot.tar.gz (bench/gpu-e2e --reference-only)")
 
+    def agree_prompts(self, n=16, length=96, seed=3):
+        """n windows of `length` ASCII bytes from the last 5 % of this python's stdlib sources (the
+        files train_tiny holds out), the same on every run of the same python."""
+        import random
+        root = os.path.dirname(os.__file__)
+        files = sorted(glob.glob(os.path.join(root, "**", "*.py"), recursive=True))
+        files = [f for f in files if "site-packages" not in f and "dist-packages" not in f]
+        data = b"\n".join(open(f, "rb").read() for f in files[int(len(files) * 0.95):])
+        rng, out = random.Random(seed), []
+        while len(out) < n:
+            at = rng.randrange(0, len(data) - length)
+            w = data[at:at + length]
+            if all(9 <= b < 127 for b in w):
+                out.append(w.decode("ascii"))
+        path = os.path.join(self.work, "agree-prompts.jsonl")
+        with open(path, "w") as f:
+            for i, text in enumerate(out):
+                f.write(json.dumps({"id": f"a{i:02d}", "prompt": text, "max_new_tokens": NEW_TOKENS}) + "\n")
+        self.keep.append(path)
+        return path
+
+    def agree_run(self, backend, extra, engine=None):
+        """`up --prompts` of the agreement file on `backend`: its results by id (tokens included)."""
+        def go():
+            rc, _, record, run_dir = self.up(backend, extra, self.a.leg_timeout, engine=engine,
+                                             prompts=self.agree_file, batch=16)
+            results = os.path.join(run_dir, "results.jsonl") if run_dir else ""
+            if rc != 0 or not os.path.exists(results):
+                return "FAIL", f"exit {rc}, no results"
+            copy = os.path.join(self.work, f"agree-{backend}.jsonl")
+            shutil.copyfile(results, copy)
+            self.keep.append(copy)
+            self.agree_results[backend] = {r["id"]: r["tokens"] for r in map(json.loads, open(copy))}
+            m = (record or {}).get("metrics") or {}
+            return "OK", f"{len(self.agree_results[backend])} prompts x {NEW_TOKENS} tokens, device {m.get('device')}"
+        return go
+
+    def agree_ids(self):
+        """Token-level agreement of each backend's greedy tokens with custom's, prompt by prompt."""
+        base = self.agree_results.get("custom")
+        if not base:
+            return "FAIL", "no custom results"
+        out, status = [], "OK"
+        for other in ("hf", "reference"):
+            got = self.agree_results.get(other)
+            if not got:
+                out.append(f"{other}: no results")
+                continue
+            same = total = whole = prefix = 0
+            for k, a in base.items():
+                b = got.get(k, [])
+                total += max(len(a), len(b))
+                same += sum(x == y for x, y in zip(a, b))
+                p = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+                prefix += p
+                whole += a == b
+            out.append(f"custom vs {other}: {whole}/{len(base)} prompts identical, {same}/{total} tokens equal "
+                       f"({100 * same / max(total, 1):.1f} %), mean identical prefix {prefix / len(base):.1f}")
+            if other == "hf" and self.snapshot_trained and same < 0.9 * total:
+                status = "DIFF"
+        return status, "; ".join(out)
+
     def agree(self):
         out, worst = [], "OK"
         base = self.runs.get("custom")
@@ -265,7 +331,7 @@ class Bench:
             same = sum(x == y for x, y in zip(a, b))
             prefix = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
             # byte-level tokenizer: one byte is one token (CPU mode's dolma2 snapshot: characters)
-            out.append(f"custom vs {other}: {same}/{n} equal, identical prefix {prefix}")
+            out.append(f"custom vs {other}: {same}/{n} bytes equal, identical prefix {prefix}")
             if other == "hf" and (prefix < NEW_TOKENS or n != NEW_TOKENS) and self.snapshot_trained:
                 worst = "DIFF"
         return worst, "; ".join(out)
@@ -276,6 +342,7 @@ class Bench:
             r = self.runs.get(backend)
             if not r or not r["record"]:
                 out.append(f"{backend}: no run.json")
+                ok &= backend == "hf" and self.hf_skipped or backend == "reference" and not self.a.cpu
                 continue
             m = r["record"].get("metrics") or {}
             keys = ["device", "compute_capability", "cuda_code", "cuda_binary", "torch", "torch_cuda",
@@ -343,6 +410,7 @@ class Bench:
         self.snapshot_trained = False
         self.custom_extra = ["engine.environment.ORCHESTRATE_CUSTOM_DEVICE=cpu"] if cpu else []
         self.reference_env = None
+        self.agree_results = {}
         if a.reference_only:
             if not self.snapshot:
                 sys.exit("--reference-only needs --snapshot DIR (the one gpu-e2e returned in snapshot.tar.gz)")
@@ -350,6 +418,15 @@ class Bench:
             self.section("reference", self.leg("reference", [], "(on this host)", engine=self.reference_engine))
             if a.against:
                 self.against(a.against)
+                self.agree_file = os.path.join(a.against, "agree", "agree-prompts.jsonl")
+                custom = os.path.join(a.against, "agree", "agree-custom.jsonl")
+                if os.path.exists(self.agree_file) and os.path.exists(custom):
+                    for backend in ("custom", "hf"):
+                        f = os.path.join(a.against, "agree", f"agree-{backend}.jsonl")
+                        if os.path.exists(f):
+                            self.agree_results[backend] = {r["id"]: r["tokens"] for r in map(json.loads, open(f))}
+                    self.section("agree-reference", self.agree_run("reference", [], engine=self.reference_engine))
+                    self.section("agree-ids", self.agree_ids)
             return self.finish()
         self.section("facts", self.facts)
         if self.snapshot:
@@ -369,6 +446,7 @@ class Bench:
             import transformers  # noqa: F401
         except ImportError as e:
             hf_skip = f"no torch/transformers in {sys.executable} ({e}): the hf leg needs the GPU machine's python"
+        self.hf_skipped = bool(hf_skip)
         self.section("hf", self.leg("hf", [f"bootstrap.python={sys.executable}"], "(hf: bootstrap.python as is)"),
                      skip=hf_skip)
         if cpu:
@@ -382,6 +460,14 @@ class Bench:
                 self.rows.append(("reference", "LATER", 0.0, "runs on the laptop: bench/gpu-e2e --reference-only "
                                                              "--snapshot <snapshot.tar.gz unpacked> --against <runs>"))
         self.section("agree", self.agree)
+        self.agree_file = self.agree_prompts()
+        self.section("agree-custom", self.agree_run("custom", self.custom_extra))
+        self.section("agree-hf", self.agree_run("hf", [f"bootstrap.python={sys.executable}"]), skip=hf_skip)
+        if cpu or self.reference_env:
+            ref_extra = [f"engine.environment.{k}={v}" for k, v in (self.reference_env or {}).items()]
+            self.section("agree-reference", self.agree_run("reference", ref_extra, engine=self.reference_engine
+                                                           if cpu else None))
+        self.section("agree-ids", self.agree_ids)
         self.section("devices", self.devices)
         self.section("chat", self.chat, skip=hf_skip and "no transformers here: make_chat_fixture.py needs it")
         self.section("prompts", self.prompts)
@@ -414,7 +500,9 @@ class Bench:
             with tarfile.open(os.path.join(self.out, "runs.tar.gz"), "w:gz") as t:
                 for f in sorted(set(self.keep)):
                     if os.path.exists(f):
-                        t.add(f, arcname=os.path.relpath(f, self.root))
+                        inside = f.startswith(self.root + os.sep)
+                        t.add(f, arcname=os.path.relpath(f, self.root) if inside
+                              else os.path.join("agree", os.path.basename(f)))
         width = max(len(r[0]) for r in self.rows) if self.rows else 8
         lines = ["", "bench/gpu-e2e summary" + (" (CPU mode)" if self.a.cpu else ""),
                  f"{'section':<{width}}  status  seconds  detail"]
@@ -444,6 +532,7 @@ def main():
     p.add_argument("--chat-script", default=os.path.join(here, "make_chat_fixture.py"))
     p.add_argument("--chat-cases", default=os.path.join(here, "chat-cases.json"))
     p.add_argument("--prompt-count", type=int, default=1000)
+    p.add_argument("--batch", type=int, default=64, help="sequences in flight for the prompt file")
     p.add_argument("--leg-timeout", type=int, default=150)
     p.add_argument("--prompts-timeout", type=int, default=180)
     sys.exit(Bench(p.parse_args()).main())

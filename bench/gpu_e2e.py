@@ -244,7 +244,7 @@ class Bench:
         env = dict(self.env, PYTORCH_LIBRARY_PATH=lib, PYTORCH_VERSION="2.7.1", PYTORCH_FLAVOR="cpu",
                    ENGINE_EXTRA_CP=jni[0], DJL_CACHE_DIR=os.path.join(self.work, "djl"))
         p = self.run([self.engine, "generate", "--backend", "reference", "--snapshot", self.snapshot,
-                      "--prompt", PROMPT, "--max-new-tokens", "4"], 120, env=env)
+                      "--prompt", PROMPT, "--max-new-tokens", "4"], 60, env=env)
         said = (p.stderr.strip().splitlines() or [""])[-1][:300]
         if p.returncode == 0:
             self.reference_env = {k: env[k] for k in ("PYTORCH_LIBRARY_PATH", "PYTORCH_VERSION", "PYTORCH_FLAVOR",

@@ -437,6 +437,8 @@ class Bench:
         else:
             self.section("train", self.train)
             self.snapshot_trained = self.snapshot is not None
+            if not self.snapshot:  # the rest still runs, on random weights (agreement: plumbing only)
+                self.section("snapshot", self.random_snapshot)
         if not self.snapshot:
             return self.finish()
         self.section("custom", self.leg("custom", self.custom_extra, "(custom: CUDA unless --cpu)"))

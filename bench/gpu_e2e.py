@@ -245,7 +245,9 @@ class Bench:
                    ENGINE_EXTRA_CP=jni[0], DJL_CACHE_DIR=os.path.join(self.work, "djl"))
         p = self.run([self.engine, "generate", "--backend", "reference", "--snapshot", self.snapshot,
                       "--prompt", PROMPT, "--max-new-tokens", "4"], 60, env=env)
-        said = (p.stderr.strip().splitlines() or [""])[-1][:300]
+        err = [l.strip() for l in p.stderr.splitlines() if l.strip() and not l.strip().startswith("at ")]
+        said = next((l for l in err if "Exception" in l or "Error" in l or l.startswith("error")),
+                    err[-1] if err else "")[:300]
         if p.returncode == 0:
             self.reference_env = {k: env[k] for k in ("PYTORCH_LIBRARY_PATH", "PYTORCH_VERSION", "PYTORCH_FLAVOR",
                                                       "ENGINE_EXTRA_CP", "DJL_CACHE_DIR")}

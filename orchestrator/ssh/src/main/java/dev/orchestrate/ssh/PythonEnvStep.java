@@ -23,6 +23,7 @@ import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.transport.Transport;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -100,12 +101,15 @@ public final class PythonEnvStep implements Step {
                       .environment()
                       .getOrDefault(LocalEnv.TORCH_INDEX_BASE, TorchWheelsChooser.PYTORCH)),
               context.redactor());
+      Path log = state.request().runDir().resolve(BootstrapLog.FILE);
+      Steps steps = new Steps(state.events(), context.clock());
+      if (p.bootstrap().python() != null) {
+        PythonEnv.Result r = step.runExisting(p.bootstrap().python(), log, steps);
+        return StepResult.skipped(
+            state.withMachine(m.with(MachineAttributes.ENGINE_PYTHON, r.envPython())), r.detail());
+      }
       PythonEnvSpec spec = step.spec(p, driverCuda, envDir);
-      PythonEnv.Result r =
-          step.run(
-              spec,
-              state.request().runDir().resolve(BootstrapLog.FILE),
-              new Steps(state.events(), context.clock()));
+      PythonEnv.Result r = step.run(spec, log, steps);
       UpState next = state.withMachine(m.with(MachineAttributes.ENGINE_PYTHON, r.envPython()));
       return r.reused()
           ? StepResult.skipped(next, "python env " + envDir + " reused")

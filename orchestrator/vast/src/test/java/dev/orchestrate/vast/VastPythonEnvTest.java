@@ -108,7 +108,7 @@ class VastPythonEnvTest {
         p.name(),
         p.description(),
         p.target(),
-        new BootstrapSection(null, null, null, "~/venvs/olmo", null, "test.lock"),
+        new BootstrapSection(null, null, null, "~/venvs/olmo", null, "test.lock", null),
         p.assets(),
         new EngineSection(
             EngineBackend.HF,

@@ -53,7 +53,8 @@ public final class LocalEnv {
   }
 
   /**
-   * The python env at {@code bootstrap.pythonEnv}; its output goes to {@code runDir/bootstrap.log}.
+   * The python env at {@code bootstrap.pythonEnv}, or the interpreter {@code bootstrap.python} as
+   * it is; its output goes to {@code runDir/bootstrap.log}.
    */
   public PythonEnv.Result preparePython(
       Profile profile, HostFacts host, Path runDir, Cancellation cancellation, Steps steps)
@@ -67,8 +68,12 @@ public final class LocalEnv {
                 new CudaMatrix(),
                 context.environment().getOrDefault(TORCH_INDEX_BASE, TorchWheelsChooser.PYTORCH)),
             context.redactor());
+    Path log = runDir.resolve(BootstrapLog.FILE);
+    if (profile.bootstrap().python() != null) {
+      return step.runExisting(profile.bootstrap().python(), log, steps);
+    }
     PythonEnvSpec spec = step.spec(profile, host.driverCudaVersion(), envDir(profile).toString());
-    return step.run(spec, runDir.resolve(BootstrapLog.FILE), steps);
+    return step.run(spec, log, steps);
   }
 
   /** {@code bootstrap.pythonLock} when set (relative to the project), else the shipped hf lock. */

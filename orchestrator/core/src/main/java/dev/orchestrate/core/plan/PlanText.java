@@ -75,7 +75,9 @@ public final class PlanText {
         b.torchIndex() == TorchIndex.AUTO && host != null
             ? cuda.torchIndexFor(toolkit)
             : b.torchIndex();
-    if (p.engine().backend() == EngineBackend.HF) {
+    if (p.engine().backend() == EngineBackend.HF && b.python() != null) {
+      parts.add("python " + b.python() + " as it is (torch and transformers checked, no install)");
+    } else if (p.engine().backend() == EngineBackend.HF) {
       parts.add("python env " + b.pythonEnv() + ", torch wheels " + YamlEnum.spell(torch));
     } else {
       parts.add("engine backend " + YamlEnum.spell(p.engine().backend()) + " (no python env)");

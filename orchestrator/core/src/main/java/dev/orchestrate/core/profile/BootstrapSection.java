@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * How the host is prepared ({@code bootstrap}), the predecessor's decision matrix: system packages,
  * CUDA toolkit, python env path and torch wheel index; {@code pythonLock} names a lock file
- * (relative to the project) in place of the shipped hf lock.
+ * (relative to the project) in place of the shipped hf lock; {@code python} names an interpreter
+ * that already has torch and transformers, used as it is instead of a venv (nothing installed).
  */
 public record BootstrapSection(
     SystemPackages systemPackages,
@@ -13,7 +14,8 @@ public record BootstrapSection(
     CudaToolkit cudaToolkit,
     String pythonEnv,
     TorchIndex torchIndex,
-    String pythonLock) {
+    String pythonLock,
+    String python) {
   public BootstrapSection {
     systemPackages = systemPackages == null ? SystemPackages.IF_ALLOWED : systemPackages;
     packages = packages == null ? List.of() : List.copyOf(packages);
@@ -23,9 +25,13 @@ public record BootstrapSection(
     torchIndex = torchIndex == null ? TorchIndex.AUTO : torchIndex;
     InvalidValue.check(
         pythonLock == null || !pythonLock.isBlank(), "pythonLock", "must not be blank");
+    InvalidValue.check(
+        python == null || python.startsWith("/") && !python.matches("(?s).*['\\n].*"),
+        "python",
+        "must be an absolute path to an interpreter (no quotes or line breaks)");
   }
 
   public static BootstrapSection defaults() {
-    return new BootstrapSection(null, null, null, null, null, null);
+    return new BootstrapSection(null, null, null, null, null, null, null);
   }
 }

@@ -9,6 +9,7 @@ import dev.orchestrate.core.profile.TargetSection;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The {@code python-env} step: the profile's {@code bootstrap.pythonEnv} made true through a {@link
@@ -49,6 +50,22 @@ public final class PythonEnvStep {
   }
 
   public PythonEnv.Result run(PythonEnvSpec spec, Path bootstrapLog, Steps steps) throws Exception {
+    return logged(bootstrapLog, steps, out -> new PythonEnv(shell).prepare(spec, out));
+  }
+
+  /**
+   * {@code bootstrap.python}: the interpreter checked and used as it is ({@link ExistingPython}),
+   * in place of {@link #run}; same step, same log.
+   */
+  public PythonEnv.Result runExisting(String python, Path bootstrapLog, Steps steps)
+      throws Exception {
+    return logged(bootstrapLog, steps, out -> new ExistingPython(shell).check(python, out));
+  }
+
+  /** Runs {@code prepare} as this step, its output in {@code bootstrapLog} and on the console. */
+  private PythonEnv.Result logged(
+      Path bootstrapLog, Steps steps, Function<Consumer<String>, PythonEnv.Result> prepare)
+      throws Exception {
     return steps.run(
         ID,
         "Prepare the python env",
@@ -68,7 +85,7 @@ public final class PythonEnvStep {
                 };
             PythonEnv.Result r;
             try {
-              r = new PythonEnv(shell).prepare(spec, out);
+              r = prepare.apply(out);
             } catch (OrchestrateException e) {
               log.accept("error: " + e.getMessage());
               throw e;

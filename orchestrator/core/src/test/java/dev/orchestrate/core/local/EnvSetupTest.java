@@ -20,6 +20,7 @@ import dev.orchestrate.core.step.MachineProbe;
 import dev.orchestrate.core.step.StepRunner;
 import dev.orchestrate.core.step.UpState;
 import dev.orchestrate.core.target.Ledger;
+import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.TargetContext;
@@ -70,6 +71,10 @@ class EnvSetupTest {
   }
 
   private String prepare(Profile p, boolean sudo) throws Exception {
+    return machine(p, sudo).get(MachineAttributes.ENV_FINGERPRINT);
+  }
+
+  private Machine machine(Profile p, boolean sudo) throws Exception {
     Map<String, String> environment = Map.of("PATH", bin + ":/usr/bin:/bin");
     LocalProcess processes = new LocalProcess(project, environment, Clock.systemUTC());
     LocalEnv python =
@@ -108,8 +113,7 @@ class EnvSetupTest {
             new StepRunner.Listener() {})
         .run(List.of(env), start)
         .orThrow()
-        .requireMachine()
-        .get(MachineAttributes.ENV_FINGERPRINT);
+        .requireMachine();
   }
 
   private StepEnded lastEnd() {
@@ -190,5 +194,68 @@ class EnvSetupTest {
     prepare(profile("  systemPackages: skip\n"), false);
     prepare(profile("  systemPackages: skip\n  pythonEnv: other-env\n"), false);
     assertEquals(StepEnded.Outcome.OK, lastEnd().outcome());
+  }
+
+  /**
+   * A real python3 whose import path holds a {@code torch} and a {@code transformers} package
+   * written here ({@code torchInit} is torch's {@code __init__.py}): an interpreter with its own ML
+   * stack, as a machine image has one.
+   */
+  private Path interpreter(String torchInit) throws IOException {
+    Path site = project.resolve("site");
+    Files.createDirectories(site.resolve("torch"));
+    Files.createDirectories(site.resolve("transformers"));
+    Files.writeString(site.resolve("torch/__init__.py"), torchInit);
+    Files.writeString(site.resolve("transformers/__init__.py"), "__version__ = '5.17.0'\n");
+    script("ml-python", "PYTHONPATH='" + site + "' exec python3 \"$@\"\n");
+    return bin.resolve("ml-python");
+  }
+
+  @Test
+  void bootstrapPythonIsUsedAsItIsAndItsVersionsAreLogged() throws Exception {
+    Path python = interpreter("__version__ = '2.11.0+cu130'\nclass version:\n    cuda = '13.0'\n");
+    Machine m =
+        machine(
+            profile("  systemPackages: skip\n  python: " + python + "\nengine:\n  backend: hf\n"),
+            false);
+    assertEquals(python.toString(), m.get(MachineAttributes.ENGINE_PYTHON));
+    assertFalse(Files.exists(project.resolve(".venv-olmo2")), "no venv is made");
+    String log;
+    try (var walk = Files.walk(project.resolve("logs"))) {
+      log =
+          Files.readString(walk.filter(f -> f.endsWith("bootstrap.log")).findFirst().orElseThrow());
+    }
+    assertTrue(log.contains("torch 2.11.0+cu130 cuda 13.0"), log);
+    assertTrue(log.contains("transformers 5.17.0"), log);
+    assertTrue(log.contains("nothing installed"), log);
+    StepEnded env =
+        events.stream()
+            .filter(e -> e instanceof StepEnded se && se.step().equals("python-env"))
+            .map(StepEnded.class::cast)
+            .findFirst()
+            .orElseThrow();
+    assertEquals(StepEnded.Outcome.SKIPPED, env.outcome(), "nothing was installed");
+    assertTrue(env.detail().contains("used as it is (torch 2.11.0+cu130"), env::detail);
+  }
+
+  @Test
+  void bootstrapPythonThatCannotImportTorchFailsWithTheReason() throws Exception {
+    Path python =
+        interpreter("raise ImportError('libcudart.so.13: cannot open shared object file')\n");
+    Profile p =
+        profile("  systemPackages: skip\n  python: " + python + "\nengine:\n  backend: hf\n");
+    OrchestrateException e = assertThrows(OrchestrateException.class, () -> machine(p, false));
+    assertTrue(e.getMessage().contains("cannot run the hf backend"), e::getMessage);
+    assertTrue(e.getMessage().contains("libcudart.so.13"), e::getMessage);
+    assertTrue(e.hint().orElseThrow().contains("remove bootstrap.python"));
+    assertFalse(Files.exists(project.resolve(".venv-olmo2")), "no venv is made");
+  }
+
+  @Test
+  void bootstrapPythonMustBeAnAbsolutePath() {
+    var problem =
+        assertThrows(Exception.class, () -> profile("  python: bin/python3\n")).getMessage();
+    assertTrue(problem.contains("bootstrap.python"), problem);
+    assertTrue(problem.contains("absolute path"), problem);
   }
 }

@@ -171,6 +171,7 @@ final class FileFetch {
     }
     try (InputStream in = opened.body();
         OutputStream out = Channels.newOutputStream(ch);
+        Flusher flusher = new Flusher(ch);
         HashPipe pipe = new HashPipe(digest)) {
       boolean ended = false;
       while (have < size && !ended) {
@@ -200,6 +201,7 @@ final class FileFetch {
           for (int off = 0; off < n; off += WRITE_SLICE) {
             out.write(buf, off, Math.min(WRITE_SLICE, n - off));
           }
+          flusher.written(n);
         } catch (IOException e) {
           pipe.giveBack(buf);
           throw local(part, e);
@@ -210,6 +212,11 @@ final class FileFetch {
         attempts.progressed();
       }
       pipe.drain();
+      try {
+        flusher.finish();
+      } catch (IOException e) {
+        throw local(part, e);
+      }
       return have;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

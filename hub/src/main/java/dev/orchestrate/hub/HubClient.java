@@ -8,9 +8,6 @@ import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,7 +32,7 @@ public final class HubClient {
   private static final String USER_AGENT = "orchestrate-hub/0.1";
 
   private final HubSettings settings;
-  private final HttpClient http;
+  private final Duration connectTimeout;
   private final Clock clock;
   private final Sleeper sleeper;
   private final RetryPolicy retry;
@@ -44,13 +41,13 @@ public final class HubClient {
 
   public HubClient(
       HubSettings settings,
-      HttpClient http,
+      Duration connectTimeout,
       Clock clock,
       Sleeper sleeper,
       RetryPolicy retry,
       RandomGenerator random) {
     this.settings = settings;
-    this.http = http;
+    this.connectTimeout = connectTimeout;
     this.clock = clock;
     this.sleeper = sleeper;
     this.retry = retry;
@@ -59,14 +56,9 @@ public final class HubClient {
 
   /** A client with the system clock, real sleeps and the standard retry policy. */
   public static HubClient create(HubSettings settings) {
-    HttpClient http =
-        HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER) // we follow them, without the token
-            .connectTimeout(CONNECT_TIMEOUT)
-            .build();
     return new HubClient(
         settings,
-        http,
+        CONNECT_TIMEOUT,
         Clock.systemUTC(),
         Sleeper.system(),
         RetryPolicy.standard(),
@@ -99,17 +91,22 @@ public final class HubClient {
     int hops = 0;
     while (true) {
       try {
-        HttpResponse<InputStream> r = get(uri);
-        try (InputStream body = r.body()) {
-          Optional<String> location = r.headers().firstValue("Location");
-          if (isRedirect(r.statusCode()) && location.isPresent() && hops++ < MAX_REDIRECTS) {
-            uri = uri.resolve(location.get()); // a renamed repo answers 307 to its new name
+        HttpURLConnection c = connect(uri, null, HEADERS_TIMEOUT);
+        try {
+          int status = c.getResponseCode();
+          String location = c.getHeaderField("Location");
+          if (isRedirect(status) && location != null && hops++ < MAX_REDIRECTS) {
+            uri = uri.resolve(location); // a renamed repo answers 307 to its new name
             continue;
           }
-          if (r.statusCode() != 200) {
-            throw failure(r.statusCode(), h -> r.headers().firstValue(h), ref, null);
+          if (status != 200) {
+            throw failure(status, h -> Optional.ofNullable(c.getHeaderField(h)), ref, null);
           }
-          return parse(ref, json.readTree(body));
+          try (InputStream body = c.getInputStream()) {
+            return parse(ref, json.readTree(body));
+          }
+        } finally {
+          c.disconnect();
         }
       } catch (Retryable e) {
         pause(attempts, e, "list " + ref, listener);
@@ -175,9 +172,10 @@ public final class HubClient {
    * Opens {@code path} at {@code commit} from byte {@code offset}, following redirects. The answer
    * is 200 (whole file; the server ignored the range) or 206; anything else throws.
    *
-   * <p>File bodies go over {@link HttpURLConnection}, not the {@link HttpClient} the listing uses:
-   * on a 3 GB file the HttpClient's 16 KiB buffers and selector thread cost ~4x the CPU (most of it
-   * system time) of a blocking socket read into the caller's buffer (docs/assets.md, Measured).
+   * <p>Everything goes over {@link HttpURLConnection}, not the JDK's {@code HttpClient}: on a 3 GB
+   * file the HttpClient's 16 KiB buffers and selector thread cost ~4x the CPU (most of it system
+   * time) of a blocking socket read into the caller's buffer, and building one sets up TLS even for
+   * a plain-http mirror (~0.3 s of CPU at start-up; docs/assets.md, Measured).
    */
   public Opened open(String repo, String commit, String path, long offset, Duration idle)
       throws Retryable, IOException {
@@ -238,7 +236,7 @@ public final class HubClient {
     try {
       c = (HttpURLConnection) uri.toURL().openConnection();
       c.setInstanceFollowRedirects(false); // we follow them, without the token
-      c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+      c.setConnectTimeout((int) Math.max(1, connectTimeout.toMillis()));
       // A stall (no byte for `idle`, headers or body) fails the blocked read on the socket itself:
       // closing the connection from another thread waits for that read on the JDK's stream lock.
       c.setReadTimeout((int) Math.max(1, idle.toMillis()));
@@ -262,36 +260,6 @@ public final class HubClient {
       throw new Retryable("HTTP " + status + " from " + uri.getHost(), after, null);
     }
     return c;
-  }
-
-  /** A GET of the listing over the {@link HttpClient}; 429 and 5xx are {@link Retryable}. */
-  private HttpResponse<InputStream> get(URI uri) throws Retryable, IOException {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(uri).timeout(HEADERS_TIMEOUT).GET().header("User-Agent", USER_AGENT);
-    if (settings.token().isPresent() && sameOrigin(uri, settings.endpoint())) {
-      b.header("Authorization", "Bearer " + settings.token().get().value());
-    }
-    HttpResponse<InputStream> r;
-    try {
-      r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new HubException(HubException.Kind.INTERRUPTED, "interrupted", "", e);
-    } catch (IOException e) {
-      throw new Retryable(
-          "connection to " + uri.getHost() + ":" + port(uri) + " failed: " + e,
-          Optional.empty(),
-          e);
-    }
-    int status = r.statusCode();
-    if (status == 429 || status >= 500) {
-      r.body().close();
-      throw new Retryable(
-          "HTTP " + status + " from " + uri.getHost(),
-          retryAfter(r.headers().firstValue("Retry-After")),
-          null);
-    }
-    return r;
   }
 
   private static boolean isRedirect(int status) {

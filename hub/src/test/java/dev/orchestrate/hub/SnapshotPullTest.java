@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.orchestrate.hubsim.HubServer;
 import dev.orchestrate.hubsim.HubSim;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -63,10 +62,14 @@ class SnapshotPullTest {
 
   private SnapshotPull pull(Optional<HubToken> token, Duration idle) {
     HubSettings settings = new HubSettings(hub.endpoint(), token);
-    HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     HubClient client =
         new HubClient(
-            settings, http, Clock.systemUTC(), sleeps::add, RetryPolicy.standard(), new Random(7));
+            settings,
+            Duration.ofSeconds(20),
+            Clock.systemUTC(),
+            sleeps::add,
+            RetryPolicy.standard(),
+            new Random(7));
     return new SnapshotPull(client, 3, idle);
   }
 

@@ -94,9 +94,9 @@ public final class HubServer implements AutoCloseable {
 
   @Override
   public void close() {
+    pool.shutdownNow(); // first: a handler held in a stall fault ends now, not when it runs out
     api.stop(0);
     cdn.stop(0);
-    pool.shutdownNow();
   }
 
   private void api(HttpExchange x) throws IOException {

@@ -2,6 +2,7 @@ package dev.orchestrate.hub;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +56,16 @@ public final class FileDigest {
     if (withGit) {
       gitSha1.update(bytes, offset, count);
     }
+    length += count;
+  }
+
+  /** Feeds {@code bytes} from its position to its limit, which it moves to the limit. */
+  public void update(ByteBuffer bytes) {
+    int count = bytes.remaining();
+    if (withGit) {
+      gitSha1.update(bytes.duplicate());
+    }
+    sha256.update(bytes);
     length += count;
   }
 

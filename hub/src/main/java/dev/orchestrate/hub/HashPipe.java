@@ -1,5 +1,6 @@
 package dev.orchestrate.hub;
 
+import java.nio.ByteBuffer;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -8,26 +9,25 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Hashes a download on a thread of its own while the caller receives and writes the next buffer, so
- * verifying costs no wall time on a machine with a spare core. Buffers go round a small pool: the
- * receiver takes a free one, fills it, hands it over, and the hasher gives it back when done, in
- * order (one hasher thread).
+ * verifying costs no wall time on a machine with a spare core. The buffers are direct: the socket
+ * reads into them and the file is written from them without the JDK's copy through a temporary
+ * direct buffer each way. Buffers go round a small pool: the receiver takes a free one, fills it,
+ * hands it over, and the hasher gives it back when done, in order (one hasher thread).
  */
 final class HashPipe implements AutoCloseable {
-  // 128 KiB: one socket read's worth (the JDK reads at most that per call), small enough to stay in
-  // the caches between receive, write and hash; 16 of them keep the hasher fed.
+  // 128 KiB: small enough to stay in the caches between receive, write and hash; 16 of them keep
+  // the hasher fed.
   private static final int BUFFERS = 16;
   static final int BUFFER_SIZE = 1 << 17;
 
   private final FileDigest digest;
-  private final ArrayBlockingQueue<byte[]> free = new ArrayBlockingQueue<>(BUFFERS);
+  private final ArrayBlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(BUFFERS);
   private final ExecutorService hasher;
   private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+  private int made; // buffers allocated so far (the receiving thread's count)
 
   HashPipe(FileDigest digest) {
     this.digest = digest;
-    for (int i = 0; i < BUFFERS; i++) {
-      free.add(new byte[BUFFER_SIZE]);
-    }
     hasher =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -37,17 +37,28 @@ final class HashPipe implements AutoCloseable {
             });
   }
 
-  /** A free buffer to fill; waits while all are being hashed. */
-  byte[] buffer() throws InterruptedException {
-    return free.take();
+  /**
+   * A free buffer to fill, cleared; made on first need (a small file needs one), and once all are
+   * made, waits while all are being hashed.
+   */
+  ByteBuffer buffer() throws InterruptedException {
+    ByteBuffer b = free.poll();
+    if (b == null && made < BUFFERS) {
+      made++;
+      return ByteBuffer.allocateDirect(BUFFER_SIZE);
+    }
+    return (b != null ? b : free.take()).clear();
   }
 
-  /** Hashes the first {@code n} bytes of {@code buf} (from {@link #buffer()}), then frees it. */
-  void hash(byte[] buf, int n) {
+  /**
+   * Hashes {@code buf} (from {@link #buffer()}) from its position to its limit, then frees it; the
+   * caller does not touch it afterwards.
+   */
+  void hash(ByteBuffer buf) {
     hasher.execute(
         () -> {
           try {
-            digest.update(buf, 0, n);
+            digest.update(buf);
           } catch (RuntimeException e) {
             failure.compareAndSet(null, e);
           } finally {
@@ -57,7 +68,7 @@ final class HashPipe implements AutoCloseable {
   }
 
   /** Gives back a buffer that was not filled. */
-  void giveBack(byte[] buf) {
+  void giveBack(ByteBuffer buf) {
     free.add(buf);
   }
 

@@ -5,17 +5,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
@@ -35,7 +35,7 @@ public final class HubClient {
   private static final String USER_AGENT = "orchestrate-hub/0.1";
 
   private final HubSettings settings;
-  private final HttpClient http;
+  private final Duration connectTimeout;
   private final Clock clock;
   private final Sleeper sleeper;
   private final RetryPolicy retry;
@@ -44,13 +44,13 @@ public final class HubClient {
 
   public HubClient(
       HubSettings settings,
-      HttpClient http,
+      Duration connectTimeout,
       Clock clock,
       Sleeper sleeper,
       RetryPolicy retry,
       RandomGenerator random) {
     this.settings = settings;
-    this.http = http;
+    this.connectTimeout = connectTimeout;
     this.clock = clock;
     this.sleeper = sleeper;
     this.retry = retry;
@@ -59,14 +59,9 @@ public final class HubClient {
 
   /** A client with the system clock, real sleeps and the standard retry policy. */
   public static HubClient create(HubSettings settings) {
-    HttpClient http =
-        HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER) // we follow them, without the token
-            .connectTimeout(CONNECT_TIMEOUT)
-            .build();
     return new HubClient(
         settings,
-        http,
+        CONNECT_TIMEOUT,
         Clock.systemUTC(),
         Sleeper.system(),
         RetryPolicy.standard(),
@@ -99,17 +94,18 @@ public final class HubClient {
     int hops = 0;
     while (true) {
       try {
-        HttpResponse<InputStream> r = get(uri);
-        try (InputStream body = r.body()) {
-          Optional<String> location = r.headers().firstValue("Location");
-          if (isRedirect(r.statusCode()) && location.isPresent() && hops++ < MAX_REDIRECTS) {
+        try (HttpGet c = connect(uri, null, HEADERS_TIMEOUT)) {
+          Optional<String> location = c.header("Location");
+          if (isRedirect(c.status()) && location.isPresent() && hops++ < MAX_REDIRECTS) {
             uri = uri.resolve(location.get()); // a renamed repo answers 307 to its new name
             continue;
           }
-          if (r.statusCode() != 200) {
-            throw failure(r.statusCode(), h -> r.headers().firstValue(h), ref, null);
+          if (c.status() != 200) {
+            throw failure(c.status(), c::header, ref, null);
           }
-          return parse(ref, json.readTree(body));
+          try (InputStream body = Channels.newInputStream(c.body())) {
+            return parse(ref, json.readTree(body));
+          }
         }
       } catch (Retryable e) {
         pause(attempts, e, "list " + ref, listener);
@@ -175,9 +171,11 @@ public final class HubClient {
    * Opens {@code path} at {@code commit} from byte {@code offset}, following redirects. The answer
    * is 200 (whole file; the server ignored the range) or 206; anything else throws.
    *
-   * <p>File bodies go over {@link HttpURLConnection}, not the {@link HttpClient} the listing uses:
-   * on a 3 GB file the HttpClient's 16 KiB buffers and selector thread cost ~4x the CPU (most of it
-   * system time) of a blocking socket read into the caller's buffer (docs/assets.md, Measured).
+   * <p>Not over the JDK's {@code HttpClient}: on a 3 GB file its 16 KiB buffers and selector thread
+   * cost ~4x the CPU (most of it system time) of a blocking socket read into the caller's buffer,
+   * and building one sets up TLS even for a plain-http mirror (~0.3 s of CPU at start-up). Plain
+   * http goes over {@link PlainHttpGet}, https over {@link UrlConnectionGet} (docs/assets.md,
+   * Measured).
    */
   public Opened open(String repo, String commit, String path, long offset, Duration idle)
       throws Retryable, IOException {
@@ -185,36 +183,40 @@ public final class HubClient {
         URI.create(settings.endpoint() + "/" + repo + "/resolve/" + commit + "/" + encode(path));
     String range = offset > 0 ? "bytes=" + offset + "-" : null;
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      HttpURLConnection c = connect(uri, range, idle);
-      int status = c.getResponseCode();
+      HttpGet c = connect(uri, range, idle);
+      int status = c.status();
       if (hop == 0) {
-        String served = c.getHeaderField("X-Repo-Commit");
-        if (served != null && !served.equals(commit)) {
-          c.disconnect();
+        Optional<String> served = c.header("X-Repo-Commit");
+        if (served.isPresent() && !served.get().equals(commit)) {
+          c.close();
           throw new HubException(
               HubException.Kind.TRANSFER,
-              "the Hub served " + path + " from commit " + served + ", not " + commit,
+              "the Hub served " + path + " from commit " + served.get() + ", not " + commit,
               "check HF_ENDPOINT: a mirror must serve the commit it is asked for");
         }
       }
       if (isRedirect(status)) {
-        String location = c.getHeaderField("Location");
-        c.disconnect();
-        if (location == null) {
+        Optional<String> location = c.header("Location");
+        c.close();
+        if (location.isEmpty()) {
           throw new Retryable("redirect without a Location", Optional.empty(), null);
         }
-        uri = uri.resolve(location);
+        uri = uri.resolve(location.get());
         continue;
       }
       if (status == 200 || status == 206) {
-        return new Opened(c.getInputStream(), c::disconnect, status == 206 ? offset : 0);
+        try {
+          return new Opened(c.body(), c, status == 206 ? offset : 0);
+        } catch (IOException e) {
+          c.close();
+          throw e;
+        }
       }
-      c.disconnect();
+      c.close();
       if (status == 416 && offset > 0) {
-        return new Opened(InputStream.nullInputStream(), () -> {}, offset); // nothing left to send
+        return new Opened(Channels.newChannel(InputStream.nullInputStream()), () -> {}, offset);
       }
-      throw failure(
-          status, h -> Optional.ofNullable(c.getHeaderField(h)), new RepoRef(repo, commit), path);
+      throw failure(status, c::header, new RepoRef(repo, commit), path);
     }
     throw new HubException(
         HubException.Kind.TRANSFER,
@@ -226,72 +228,52 @@ public final class HubClient {
    * An open body, what aborts it from another thread (closing the connection, which fails a blocked
    * read), and the byte offset it starts at.
    */
-  public record Opened(InputStream body, Closeable abort, long startsAt) {}
+  public record Opened(ReadableByteChannel body, Closeable abort, long startsAt) {}
 
   /**
    * A GET of {@code uri} with its response headers in (the status is cached in the connection);
    * 429, 5xx and a failed connection are {@link Retryable}.
    */
-  private HttpURLConnection connect(URI uri, String range, Duration idle) throws Retryable {
-    HttpURLConnection c;
-    int status;
+  private HttpGet connect(URI uri, String range, Duration idle) throws Retryable {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("User-Agent", USER_AGENT);
+    if (range != null) {
+      headers.put("Range", range);
+    }
+    if (settings.token().isPresent() && sameOrigin(uri, settings.endpoint())) {
+      headers.put("Authorization", "Bearer " + settings.token().get().value());
+    }
+    HttpGet c;
     try {
-      c = (HttpURLConnection) uri.toURL().openConnection();
-      c.setInstanceFollowRedirects(false); // we follow them, without the token
-      c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
-      // A stall (no byte for `idle`, headers or body) fails the blocked read on the socket itself:
-      // closing the connection from another thread waits for that read on the JDK's stream lock.
-      c.setReadTimeout((int) Math.max(1, idle.toMillis()));
-      c.setRequestProperty("User-Agent", USER_AGENT);
-      if (range != null) {
-        c.setRequestProperty("Range", range);
-      }
-      if (settings.token().isPresent() && sameOrigin(uri, settings.endpoint())) {
-        c.setRequestProperty("Authorization", "Bearer " + settings.token().get().value());
-      }
-      status = c.getResponseCode();
+      c = get(uri, headers, idle);
     } catch (IOException e) {
       throw new Retryable(
           "connection to " + uri.getHost() + ":" + port(uri) + " failed: " + e,
           Optional.empty(),
           e);
     }
+    int status = c.status();
     if (status == 429 || status >= 500) {
-      Optional<Duration> after = retryAfter(Optional.ofNullable(c.getHeaderField("Retry-After")));
-      c.disconnect();
+      Optional<Duration> after = retryAfter(c.header("Retry-After"));
+      c.close();
       throw new Retryable("HTTP " + status + " from " + uri.getHost(), after, null);
     }
     return c;
   }
 
-  /** A GET of the listing over the {@link HttpClient}; 429 and 5xx are {@link Retryable}. */
-  private HttpResponse<InputStream> get(URI uri) throws Retryable, IOException {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(uri).timeout(HEADERS_TIMEOUT).GET().header("User-Agent", USER_AGENT);
-    if (settings.token().isPresent() && sameOrigin(uri, settings.endpoint())) {
-      b.header("Authorization", "Bearer " + settings.token().get().value());
+  /**
+   * Plain http over {@link PlainHttpGet} (bodies straight into direct buffers), https and any
+   * answer it cannot frame over {@link UrlConnectionGet}.
+   */
+  private HttpGet get(URI uri, Map<String, String> headers, Duration idle) throws IOException {
+    if ("http".equalsIgnoreCase(uri.getScheme())) {
+      PlainHttpGet plain = PlainHttpGet.open(uri, headers, connectTimeout, idle);
+      if (plain.framed()) {
+        return plain;
+      }
+      plain.close();
     }
-    HttpResponse<InputStream> r;
-    try {
-      r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new HubException(HubException.Kind.INTERRUPTED, "interrupted", "", e);
-    } catch (IOException e) {
-      throw new Retryable(
-          "connection to " + uri.getHost() + ":" + port(uri) + " failed: " + e,
-          Optional.empty(),
-          e);
-    }
-    int status = r.statusCode();
-    if (status == 429 || status >= 500) {
-      r.body().close();
-      throw new Retryable(
-          "HTTP " + status + " from " + uri.getHost(),
-          retryAfter(r.headers().firstValue("Retry-After")),
-          null);
-    }
-    return r;
+    return UrlConnectionGet.open(uri, headers, connectTimeout, idle);
   }
 
   private static boolean isRedirect(int status) {

@@ -168,11 +168,20 @@ public final class SnapshotPull {
       }
       return out;
     } finally {
-      // On a failure the others stop too, and nothing writes into the folder after we return.
+      // On a failure the others stop too, and nothing writes into the folder after we return:
+      // the wait goes on when this thread is the one interrupted (then the flag is set again).
       pool.shutdownNow();
-      try {
-        pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
-      } catch (InterruptedException e) {
+      boolean interrupted = false;
+      long until = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+      while (!pool.isTerminated() && System.nanoTime() < until) {
+        try {
+          pool.awaitTermination(
+              until - System.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
         Thread.currentThread().interrupt();
       }
     }

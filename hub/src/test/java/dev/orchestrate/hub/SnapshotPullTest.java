@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.orchestrate.hubsim.HubServer;
 import dev.orchestrate.hubsim.HubSim;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,11 +18,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Pulls from the Hub stand-in over real loopback HTTP (two ports: API and CDN). */
@@ -63,10 +64,14 @@ class SnapshotPullTest {
 
   private SnapshotPull pull(Optional<HubToken> token, Duration idle) {
     HubSettings settings = new HubSettings(hub.endpoint(), token);
-    HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     HubClient client =
         new HubClient(
-            settings, http, Clock.systemUTC(), sleeps::add, RetryPolicy.standard(), new Random(7));
+            settings,
+            Duration.ofSeconds(20),
+            Clock.systemUTC(),
+            sleeps::add,
+            RetryPolicy.standard(),
+            new Random(7));
     return new SnapshotPull(client, 3, idle);
   }
 
@@ -204,6 +209,60 @@ class SnapshotPullTest {
             .anyMatch(l -> l.startsWith("retry GET " + Fixtures.SHARD1) && l.contains("stalled")),
         events.lines.toString());
     assertEquals(1, hub.stats().answers(206), "resumed with a Range after the stall");
+    assertEquals(
+        FileDigest.of(tmp.resolve("repo").resolve(Fixtures.SHARD1), false).sha256(),
+        FileDigest.of(dir.resolve(Fixtures.SHARD1), false).sha256());
+  }
+
+  @Test
+  @Timeout(120)
+  void anInterruptedPullShowsNoPartialFileAndTheNextOneSendsOnlyTheRest() throws Exception {
+    Path dir = tmp.resolve("snap");
+    hub.faults().stall(Fixtures.SHARD1, 1_000_000, 60_000, 1);
+    HubClient client =
+        new HubClient(
+            new HubSettings(hub.endpoint(), Optional.empty()),
+            Duration.ofSeconds(20),
+            Clock.systemUTC(),
+            Sleeper.system(),
+            RetryPolicy.standard(),
+            new Random(7));
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread pulling =
+        new Thread(
+            () -> {
+              try {
+                new SnapshotPull(client, 3).pull(RepoRef.parse(REPO), dir, events);
+              } catch (Throwable e) {
+                failure.set(e);
+              }
+            });
+    pulling.start();
+    Path part = FileFetch.partOf(dir.resolve(Fixtures.SHARD1));
+    // The transfer holds at the stall; the part file has what filled whole buffers before it.
+    long before = 1_000_000 - HashPipe.BUFFER_SIZE;
+    while (!Files.isRegularFile(part) || Files.size(part) < before) {
+      assertTrue(pulling.isAlive(), "the pull ended before the stall: " + failure.get());
+      Thread.sleep(10);
+    }
+    pulling.interrupt();
+    pulling.join();
+
+    assertTrue(
+        failure.get() instanceof HubException e && e.kind() == HubException.Kind.INTERRUPTED,
+        String.valueOf(failure.get()));
+    assertFalse(Files.exists(dir.resolve(Fixtures.SHARD1)), "a partial file became visible");
+    assertTrue(Pin.read(dir).isEmpty(), "no pin: the folder is not complete");
+    long kept = Files.size(part);
+
+    hub.faults().clear();
+    pull().pull(RepoRef.parse(REPO), dir, events);
+    long served = hub.stats().bytesServed(REPO + "/" + Fixtures.SHARD1);
+    // Bytes received but not yet written at the interrupt (under one buffer) may come again; a
+    // restart from byte 0 would re-send all that the part file kept.
+    long resent = served - Fixtures.SHARD1_SIZE;
+    assertTrue(kept >= before, "kept " + kept);
+    assertTrue(resent >= 0 && resent < HashPipe.BUFFER_SIZE, "re-sent " + resent);
     assertEquals(
         FileDigest.of(tmp.resolve("repo").resolve(Fixtures.SHARD1), false).sha256(),
         FileDigest.of(dir.resolve(Fixtures.SHARD1), false).sha256());

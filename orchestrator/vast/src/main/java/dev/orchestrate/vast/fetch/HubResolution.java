@@ -12,7 +12,6 @@ import dev.orchestrate.hub.RepoListing;
 import dev.orchestrate.hub.RepoRef;
 import dev.orchestrate.hub.RetryPolicy;
 import dev.orchestrate.hub.Sleeper;
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -95,10 +94,7 @@ public final class HubResolution {
   private HubClient client() {
     return new HubClient(
         settings,
-        HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build(),
+        Duration.ofSeconds(10),
         clock,
         Sleeper.system(),
         LISTING_RETRY,

@@ -130,6 +130,11 @@ public final class EngineRuntime {
     }
   }
 
+  /** What GPU code the library the runtime ships carries; CPU only when there is no library. */
+  public NativeCode nativeCode() {
+    return parts().nativeLib().map(NativeCode::of).orElse(NativeCode.cpuOnly());
+  }
+
   /** The environment to install: its fingerprint covers the jars, classes, native lib and image. */
   public EnvSpec spec(String imageDigest, String cudaMajor) {
     return spec(imageDigest, cudaMajor, EventSink.discard(), Clock.systemUTC());

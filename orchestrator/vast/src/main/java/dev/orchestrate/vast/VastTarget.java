@@ -90,8 +90,9 @@ public final class VastTarget implements Target {
                 session.connector(),
                 new HostQualifier(
                     EngineJre.shipsUnder(context.environment()),
-                    p.engine().backend() == EngineBackend.CUSTOM
-                        && !p.engine().allowCpuFallback())),
+                    customOnGpu(p)
+                        ? Optional.of(() -> engineRuntime().nativeCode())
+                        : Optional.empty())),
             session,
             rent));
     steps.add(new RuntimeStep(this, context, session, false));
@@ -118,6 +119,11 @@ public final class VastTarget implements Target {
     steps.add(syncStep(request));
     steps.add(new LaunchStep(this, p, "detached on the instance, followed until it ends"));
     return List.copyOf(steps);
+  }
+
+  /** {@code engine.backend: custom} that must run on the GPU (no {@code allowCpuFallback}). */
+  static boolean customOnGpu(Profile p) {
+    return p.engine().backend() == EngineBackend.CUSTOM && !p.engine().allowCpuFallback();
   }
 
   // The hf backend's python env, a second env step after the engine runtime; no other backend

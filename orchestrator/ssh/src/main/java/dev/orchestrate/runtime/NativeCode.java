@@ -152,7 +152,7 @@ public record NativeCode(
   }
 
   /** {@code 8.6} → 86; empty for what is not a capability ({@code [N/A]}). */
-  static Optional<Integer> capability(String computeCap) {
+  public static Optional<Integer> capability(String computeCap) {
     String t = computeCap.strip();
     if (!t.matches("[0-9]+\\.[0-9]")) {
       return Optional.empty();

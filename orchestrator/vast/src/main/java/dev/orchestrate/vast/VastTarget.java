@@ -33,6 +33,7 @@ import dev.orchestrate.hub.RepoRef;
 import dev.orchestrate.runtime.EngineJre;
 import dev.orchestrate.runtime.EngineRuntime;
 import dev.orchestrate.ssh.ConnectStep;
+import dev.orchestrate.ssh.NativeBuildStep;
 import dev.orchestrate.ssh.PythonEnvStep;
 import dev.orchestrate.ssh.SyncStep;
 import dev.orchestrate.vast.client.Instance;
@@ -96,6 +97,7 @@ public final class VastTarget implements Target {
             session,
             rent));
     steps.add(new RuntimeStep(this, context, session, false));
+    addNativeBuild(steps, p);
     addPythonEnv(steps, p);
     steps.add(syncStep(request));
     steps.add(new LaunchStep(this, p, "detached on the instance, followed until it ends"));
@@ -115,6 +117,7 @@ public final class VastTarget implements Target {
     List<Step> steps = new ArrayList<>();
     steps.add(assetsStep(request));
     steps.add(new RuntimeStep(this, context, session, true));
+    addNativeBuild(steps, p);
     addPythonEnv(steps, p);
     steps.add(syncStep(request));
     steps.add(new LaunchStep(this, p, "detached on the instance, followed until it ends"));
@@ -123,7 +126,15 @@ public final class VastTarget implements Target {
 
   /** {@code engine.backend: custom} that must run on the GPU (no {@code allowCpuFallback}). */
   static boolean customOnGpu(Profile p) {
-    return p.engine().backend() == EngineBackend.CUSTOM && !p.engine().allowCpuFallback();
+    return NativeBuildStep.customOnGpu(p);
+  }
+
+  // custom on the GPU: the library built on the machine when the shipped one lacks its card's
+  // architecture; no other backend needs it, so their plan does not show it
+  private void addNativeBuild(List<Step> steps, Profile p) {
+    if (customOnGpu(p)) {
+      steps.add(new NativeBuildStep(session.remoteMachine(), engineRuntime(), p, context.clock()));
+    }
   }
 
   // The hf backend's python env, a second env step after the engine runtime; no other backend

@@ -209,14 +209,15 @@ public final class HostQualifier {
    * Why the custom engine's library cannot run on these GPUs, if it cannot: none of its machine
    * code is for the card's architecture family and none of its PTX is old enough for the card to
    * JIT (the shipped build: sm_80, sm_86, sm_89, sm_90 and compute_90 PTX, so below 8.0 nothing
-   * runs). A capability nvidia-smi does not report (an old driver) is not held against the host.
+   * runs), and the machine has no nvcc to build it for the card (with one, the native build step
+   * does). A capability nvidia-smi does not report (an old driver) is not held against the host.
    */
   static Optional<String> customArchitecture(
       NativeCode code, List<String> computeCaps, String nvcc) {
     for (int i = 0; i < computeCaps.size(); i++) {
       String cc = computeCaps.get(i).trim();
       Optional<String> lacks = code.lacks(cc);
-      if (lacks.isPresent()) {
+      if (lacks.isPresent() && nvcc.isBlank()) {
         return Optional.of(
             "GPU "
                 + i
@@ -224,10 +225,8 @@ public final class HostQualifier {
                 + cc
                 + ": "
                 + lacks.get()
-                + (nvcc.isBlank()
-                    ? ", and the machine has no nvcc to build it for this card"
-                    : ", and building it on the machine (" + nvcc + ") is not done")
-                + "; rent a card it runs on, rebuild native/ for sm_"
+                + ", and the machine has no nvcc to build it for this card (CUDA devel images"
+                + " have one); rent a card it runs on, rebuild native/ for sm_"
                 + cc.replace(".", "")
                 + " (OLMO_CUDA_ARCHS, native/build.sh), set engine.allowCpuFallback: true to run"
                 + " it on the CPU, or use engine.backend: hf");

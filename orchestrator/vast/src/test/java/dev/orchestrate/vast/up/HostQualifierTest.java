@@ -112,6 +112,15 @@ class HostQualifierTest {
     assertTrue(why.contains("no nvcc"), why);
     assertTrue(why.contains("sm_90 (OLMO_CUDA_ARCHS"), why);
     assertTrue(why.contains("engine.allowCpuFallback: true"), why);
+    assertTrue(
+        new HostQualifier(true, ampereOnly)
+            .evaluate(
+                h100.replace("nvcc=\n", "nvcc=/usr/local/cuda/bin/nvcc\n"),
+                1,
+                Optional.of(12.8),
+                1L << 30)
+            .passed(),
+        "with nvcc on the machine the native build step makes the library for the card");
     String ada = probe("x86_64", "") + "cc=8.9\n";
     assertTrue(
         new HostQualifier(true, ampereOnly).evaluate(ada, 1, Optional.of(12.8), 1L << 30).passed());

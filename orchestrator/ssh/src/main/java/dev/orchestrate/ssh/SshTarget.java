@@ -75,8 +75,9 @@ public final class SshTarget implements Target {
   }
 
   /**
-   * Stage the assets, take the machine, connect, engine runtime, the custom engine built for the
-   * machine's GPU when the shipped library lacks it, python env, sync, run the engine.
+   * Stage the assets, take the machine, connect, qualify it, engine runtime, the custom engine
+   * built for the machine's GPU when the shipped library lacks it, python env, sync, run the
+   * engine.
    */
   @Override
   public List<Step> steps(PlanRequest request) {
@@ -88,6 +89,7 @@ public final class SshTarget implements Target {
         new AssetsStep(StagedAssets.of(context), p, request.projectDir()),
         new TakeMachine(),
         new ConnectStep(remote, m -> p.name(), where + ", host key pinned", Duration.ofSeconds(10)),
+        new QualifyMachineStep(remote, engineRuntime(), p, context.environment()),
         runtimeStep(),
         new NativeBuildStep(remote, engineRuntime(), p, context.clock()),
         new PythonEnvStep(remote, p, context),
@@ -136,6 +138,13 @@ public final class SshTarget implements Target {
       Machine machine = machineFor(state.profile(), state.runId());
       context.ledger().put(LedgerEntry.active(machine, state.runId(), context.clock().instant()));
       return StepResult.ok(state.withMachine(machine), machine.sshHost().orElse(""));
+    }
+
+    /** A later acquire step failed (qualify, env): nothing runs there, so it leaves the ledger. */
+    @Override
+    public UpState undo(UpState state) {
+      state.machine().ifPresent(m -> context.ledger().remove(m.id()));
+      return state.withoutMachine();
     }
   }
 

@@ -122,6 +122,68 @@ public class VenvLayerIntegrationTest {
   }
 
   /**
+   * A base that holds torch (a pytorch/pytorch image; here a stand-in with a torch in the system
+   * python, tagged under that name) and {@code torch: auto}: the venv sees the base's torch and
+   * nothing asks the index for one.
+   */
+  @Test
+  void onAPytorchBaseTheVenvUsesItsTorchAndDownloadsNone() throws Exception {
+    try (SimpleIndex index = serve();
+        Dockerd dockerd = Dockerd.start();
+        DockerEngine engine = DockerEngine.connect(dockerd.host(), Map.of(), new Redactor())) {
+      Path project = recipe(tmp);
+      Path torch = Files.createDirectories(project.resolve("fake-torch/torch"));
+      Files.writeString(
+          torch.resolve("__init__.py"), "__version__ = \"2.7.1+cu128\"\nfrom . import version\n");
+      Files.writeString(torch.resolve("version.py"), "cuda = \"12.8\"\n");
+      Files.createDirectories(project.resolve("images/ptbase"));
+      Files.writeString(
+          project.resolve("images/ptbase/image.yaml"),
+          String.join(
+              "\n",
+              "sourceDateEpoch: 1767225600",
+              "base:",
+              "  debian: {suite: bookworm, variant: apt, include: [openssh-server, python3-venv]}",
+              "layers:",
+              "  - copy: {from: fake-torch/torch, to: /usr/lib/python3/dist-packages/torch}",
+              ""));
+      RecipeImageBuilder builder = builder(engine, project);
+      BuildResult base = builder.build("ptbase", new BuildOptions(true, true, "rev"));
+      engine.tag(base.id(), "pytorch/pytorch", "local-test");
+      Files.createDirectories(project.resolve("images/onpt"));
+      Files.writeString(
+          project.resolve("images/onpt/image.yaml"),
+          String.join(
+              "\n",
+              "sourceDateEpoch: 1767225600",
+              "base:",
+              "  image: pytorch/pytorch:local-test",
+              "layers:",
+              "  - venv: {lock: ../../python/test.lock, torch: auto, path: /opt/venv}",
+              ""));
+      // not pinned by digest: a tag made here, so not the reproducible mode
+      BuildOptions options = options(index);
+      builder.build(
+          "onpt",
+          new BuildOptions(false, true, "rev", options.packageIndex(), options.torchIndexBase()));
+      String log = Files.readString(project.resolve("logs/images/onpt/build.log"));
+      assertTrue(log.contains("already has torch"), log);
+      assertTrue(
+          index.requests().stream().noneMatch(r -> r.contains("torch")),
+          "no torch was asked for: " + index.requests());
+      List<String> out =
+          run(
+              engine,
+              RecipeImageBuilder.tag("onpt"),
+              "/opt/venv/bin/python -c 'import torch, transformers;"
+                  + " print(torch.__version__, torch.version.cuda, torch.__file__,"
+                  + " transformers.__version__)'");
+      assertEquals(
+          List.of("2.7.1+cu128 12.8 /usr/lib/python3/dist-packages/torch/__init__.py 4.0"), out);
+    }
+  }
+
+  /**
    * What the hf backend's python is in a container of the docker target: the image step names the
    * image's env (ENGINE_PYTHON), the container runs with it.
    */
@@ -259,8 +321,12 @@ public class VenvLayerIntegrationTest {
   }
 
   private static List<String> run(DockerEngine engine, String script) {
+    return run(engine, IMAGE, script);
+  }
+
+  private static List<String> run(DockerEngine engine, String image, String script) {
     List<String> out = new ArrayList<>();
-    String id = engine.createContainer(ContainerSpec.of(IMAGE, List.of("/bin/sh", "-c", script)));
+    String id = engine.createContainer(ContainerSpec.of(image, List.of("/bin/sh", "-c", script)));
     try {
       engine.startContainer(id);
       engine.followLogs(id, (err, line) -> out.add(line));

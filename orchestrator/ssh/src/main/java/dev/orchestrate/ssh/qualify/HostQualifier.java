@@ -1,4 +1,4 @@
-package dev.orchestrate.vast.up;
+package dev.orchestrate.ssh.qualify;
 
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.ExecResult;
@@ -25,6 +25,9 @@ import java.util.regex.Pattern;
  * image have to bring a JRE 17+.
  */
 public final class HostQualifier {
+  /** What the engine runtime takes on disk, with room to unpack it beside an older one. */
+  public static final long RUNTIME_BYTES = 400L << 20;
+
   /** Slower than this and a multi-GB snapshot takes too long to land (Vast hosts vary widely). */
   static final double MIN_WRITE_MB_S = 20;
 

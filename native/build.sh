@@ -8,7 +8,8 @@
 #   native/build.sh ctest  run the tests of the build `auto` picks (the Maven test phase)
 # Environment:
 #   OLMO_BUILD_DIR    parent of the build directories (default native/build): <dir>/cpu, <dir>/cuda
-#   OLMO_STAGE_DIR    copy the built libolmo_engine.so there (the Maven module's resource folder)
+#   OLMO_STAGE_DIR    copy the built libolmo_engine.so there (the Maven module's resource folder),
+#                     with libolmo_engine.cuda-archs beside it (its CUDA architectures, or none)
 #   OLMO_CUDA=on|off|auto  for `auto`: on fails without nvcc, off builds CPU only (default auto)
 #   OLMO_CUDA_ARCHS (default "80-real;86-real;89-real;90": machine code for the GPUs Vast rents,
 #   PTX for newer ones), OLMO_NO_TESTS=1 to skip ctest, JOBS,
@@ -54,6 +55,12 @@ build_one() {
   if [[ -n "${OLMO_STAGE_DIR:-}" ]]; then
     mkdir -p "$OLMO_STAGE_DIR"
     cp "$dir/libolmo_engine.so" "$OLMO_STAGE_DIR/libolmo_engine.so"
+    # what GPU code it carries, for qualify on a rented machine (dev.orchestrate.runtime.NativeCode)
+    if [[ "$flavour" == cuda ]]; then
+      printf '%s\n' "${OLMO_CUDA_ARCHS:-80-real;86-real;89-real;90}" > "$OLMO_STAGE_DIR/libolmo_engine.cuda-archs"
+    else
+      echo none > "$OLMO_STAGE_DIR/libolmo_engine.cuda-archs"
+    fi
     echo "build.sh: staged $OLMO_STAGE_DIR/libolmo_engine.so"
   fi
   echo "built: $dir/libolmo_engine.so"

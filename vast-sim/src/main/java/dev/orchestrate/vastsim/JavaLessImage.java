@@ -14,7 +14,10 @@ import java.util.stream.Stream;
  * HTTP client or a python: their base layer purges the curl it fetched the CUDA keyring with, and
  * neither wget nor python3 is installed. Its sessions get a PATH of one folder of links to
  * everything on the simulator's PATH except the JDK's tools (whatever resolves into a {@code jvm}
- * folder, and {@code java} itself), curl, wget and python3 ({@link #MISSING}).
+ * folder, and {@code java} itself), curl, wget and python3 ({@link #MISSING}). The runtime and base
+ * flavours have no CUDA compiler either (nvcc is in the {@code -devel} images only): their sessions
+ * see no {@code nvcc} and a {@code CUDA_HOME} without one ({@link #cudaHome}); a devel image's
+ * sessions see this machine's toolkit, when it has one.
  */
 final class JavaLessImage {
   static final String BIN = ".sim-nojava-bin";
@@ -24,12 +27,25 @@ final class JavaLessImage {
 
   private JavaLessImage() {}
 
+  /** Where the image's CUDA toolkit is, as its sessions' {@code CUDA_HOME}. */
+  static String cudaHome(Path dir, String image) throws IOException {
+    if (devel(image) && Files.isDirectory(Path.of("/usr/local/cuda"))) {
+      return "/usr/local/cuda";
+    }
+    // the runtime libraries' folder of a runtime image: no bin/nvcc in it
+    return Files.createDirectories(dir.resolve(".sim-cuda")).toAbsolutePath().toString();
+  }
+
+  private static boolean devel(String image) {
+    return image.toLowerCase(Locale.ROOT).contains("devel");
+  }
+
   static boolean matches(String image) {
     return image != null && image.toLowerCase(Locale.ROOT).startsWith("nvidia/cuda");
   }
 
   /** Links {@code path}'s commands minus java into {@code dir}/{@value #BIN}; the new PATH. */
-  static String path(Path dir, String path) throws IOException {
+  static String path(Path dir, String path, String image) throws IOException {
     Path bin = Files.createDirectories(dir.resolve(BIN));
     Set<String> seen = new HashSet<>();
     for (String entry : path.split(":")) {
@@ -44,7 +60,7 @@ final class JavaLessImage {
             continue;
           }
           seen.add(name);
-          if (!isJdkTool(f) && !isMissing(name)) {
+          if (!isJdkTool(f) && !isMissing(name) && (devel(image) || !name.equals("nvcc"))) {
             Files.createSymbolicLink(bin.resolve(name), f.toAbsolutePath());
           }
         }

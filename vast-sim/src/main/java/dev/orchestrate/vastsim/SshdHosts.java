@@ -33,7 +33,8 @@ final class SshdHosts implements HostLauncher {
       String path =
           env.getOrDefault(
               "PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
-      env.put("PATH", JavaLessImage.path(spec.directory(), path));
+      env.put("PATH", JavaLessImage.path(spec.directory(), path, spec.image()));
+      env.put("CUDA_HOME", JavaLessImage.cudaHome(spec.directory(), spec.image()));
     }
     Sshd sshd =
         Sshd.start(

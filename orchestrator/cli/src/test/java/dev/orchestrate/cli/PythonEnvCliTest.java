@@ -1,16 +1,27 @@
 package dev.orchestrate.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.orchestrate.core.error.Redactor;
 import dev.orchestrate.core.pyenv.SimpleIndex;
 import dev.orchestrate.core.pyenv.Wheels;
+import dev.orchestrate.core.target.Ledger;
+import dev.orchestrate.core.target.TargetContext;
+import dev.orchestrate.core.time.Sleeper;
+import dev.orchestrate.ssh.SshTarget;
+import dev.orchestrate.testkit.Sshd;
+import dev.orchestrate.testkit.TinySnapshot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -91,10 +102,66 @@ class PythonEnvCliTest {
   }
 
   @Test
-  void envOnARemoteProfileSaysItIsNotThereYet() {
+  void envOnARentedProfileIsRefusedUpPreparesIt() {
     Cli.Result r = cli.run("env", "--profile", "vast");
     assertEquals(8, r.code(), r::toString);
-    assertTrue(r.err().contains("local targets only"), r::toString);
+    assertTrue(r.err().contains("prepares local and ssh targets"), r::toString);
+  }
+
+  /**
+   * An ssh profile: {@code env} connects, qualifies, ships the engine runtime and makes the python
+   * env on the machine (a real sshd here, pip against the loopback index), sends no assets and
+   * leaves nothing in the ledger.
+   */
+  @Test
+  void envOnAnSshProfilePreparesTheMachineWithoutRunning() throws Exception {
+    assumeTrue(
+        Files.isRegularFile(TinySnapshot.REPO.resolve("engine/target/runtime-classpath.txt")),
+        "the engine is built");
+    Files.createSymbolicLink(dir.resolve("engine"), TinySnapshot.REPO.resolve("engine"));
+    Files.createSymbolicLink(dir.resolve("native"), TinySnapshot.REPO.resolve("native"));
+    cli.env.put("ORCHESTRATE_PACKAGE_INDEX", index.url("pypi"));
+    // the project's key, as the CLI's ssh target makes it
+    new SshTarget(
+        new TargetContext(
+            dir,
+            dir.resolve(".orchestrate"),
+            new Ledger(dir.resolve(".orchestrate/ledger.json")),
+            Clock.systemUTC(),
+            Sleeper.system(),
+            new Redactor(),
+            Map.copyOf(cli.env)));
+    String key = Files.readString(dir.resolve(".orchestrate/ssh/id_ed25519.pub")).trim();
+    try (Sshd sshd =
+        Sshd.start(Sshd.Options.in(dir.resolve("box")).withAuthorizedKeys(List.of(key)))) {
+      cli.profile(
+          "box",
+          "extends: base\n"
+              + "target:\n  type: ssh\n  ssh: {host: "
+              + sshd.host()
+              + ", port: "
+              + sshd.port()
+              + ", user: "
+              + sshd.user()
+              + "}\n"
+              + "bootstrap:\n  systemPackages: skip\n  cudaToolkit: none\n  torchIndex: cpu\n"
+              + "  pythonEnv: ~/venvs/olmo\n  pythonLock: hf.lock\n"
+              + "assets:\n  dir: assets\n"
+              + "engine:\n  backend: hf\n");
+      Cli.Result r = cli.run("env", "--profile", "box");
+      assertEquals(0, r.code(), r::toString);
+      String env = sshd.home().resolve("venvs/olmo").toString();
+      assertTrue(
+          r.out().contains("To activate this env by hand (on the machine): source " + env),
+          r::toString);
+      assertTrue(Files.isExecutable(sshd.home().resolve("orchestrate/.env/engine/bin/engine")));
+      assertTrue(
+          Files.readString(bootstrapLog()).contains("ready: python"), "the env was made there");
+      assertFalse(Files.exists(sshd.home().resolve("orchestrate/assets")), "no assets were sent");
+      assertTrue(
+          new Ledger(dir.resolve(".orchestrate/ledger.json")).entries().isEmpty(),
+          "the machine left the ledger: nothing runs");
+    }
   }
 
   private Path bootstrapLog() throws IOException {

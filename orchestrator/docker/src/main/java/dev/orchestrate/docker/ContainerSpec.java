@@ -66,6 +66,12 @@ public record ContainerSpec(
         image, entrypoint, command, environment, mounts, more, network, gpus, workingDir, user);
   }
 
+  /** This container on network {@code none} or {@code host}. */
+  public ContainerSpec withNetwork(String mode) {
+    return new ContainerSpec(
+        image, entrypoint, command, environment, mounts, labels, mode, gpus, workingDir, user);
+  }
+
   public ContainerSpec withGpus(boolean want) {
     return new ContainerSpec(
         image, entrypoint, command, environment, mounts, labels, network, want, workingDir, user);

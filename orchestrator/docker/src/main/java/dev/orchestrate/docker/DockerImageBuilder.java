@@ -7,6 +7,8 @@ import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Notice;
 import dev.orchestrate.core.image.ImageBuilder;
 import dev.orchestrate.core.image.ImageRef;
+import dev.orchestrate.core.local.LocalEnv;
+import dev.orchestrate.core.pyenv.TorchWheelsChooser;
 import dev.orchestrate.docker.build.BuildOptions;
 import dev.orchestrate.docker.build.BuildResult;
 import dev.orchestrate.docker.build.BuildWorkspace;
@@ -24,8 +26,9 @@ import java.util.Optional;
  * The core's {@link ImageBuilder} on Docker: builds {@code images/<flavour>} of the project with
  * the daemon at DOCKER_HOST, keeps canonical layers under {@code .orchestrate/images/}, writes the
  * result to {@code logs/images/<flavour>/} and reports it (ID, each layer's digest and size) as a
- * notice; optionally pushes to a registry with credentials from ORCHESTRATE_REGISTRY_USER and
- * ORCHESTRATE_REGISTRY_PASSWORD.
+ * notice (a venv layer's packages come from ORCHESTRATE_PACKAGE_INDEX and
+ * ORCHESTRATE_TORCH_INDEX_BASE when set, as on every other target); optionally pushes to a registry
+ * with credentials from ORCHESTRATE_REGISTRY_USER and ORCHESTRATE_REGISTRY_PASSWORD.
  */
 public final class DockerImageBuilder implements ImageBuilder {
   public static final String REGISTRY_USER = "ORCHESTRATE_REGISTRY_USER";
@@ -82,7 +85,12 @@ public final class DockerImageBuilder implements ImageBuilder {
               projectDir.resolve("logs"),
               events,
               clock);
-      BuildOptions options = BuildOptions.defaults(GitRevision.of(projectDir)).withNoCache(noCache);
+      BuildOptions options =
+          BuildOptions.defaults(GitRevision.of(projectDir))
+              .withNoCache(noCache)
+              .withIndexes(
+                  Optional.ofNullable(environment.get(LocalEnv.PACKAGE_INDEX)),
+                  environment.getOrDefault(LocalEnv.TORCH_INDEX_BASE, TorchWheelsChooser.PYTORCH));
       BuildResult result = builder.build(flavour, options);
       events.accept(new Notice(clock.instant(), summary(result, projectDir)));
       if (push.isPresent()) {

@@ -7,6 +7,7 @@ import dev.orchestrate.core.event.LogLine;
 import dev.orchestrate.core.plan.PlanRequest;
 import dev.orchestrate.core.plan.PlannedStep;
 import dev.orchestrate.core.profile.DockerSection;
+import dev.orchestrate.core.profile.EngineBackend;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.TargetType;
 import dev.orchestrate.core.profile.YamlEnum;
@@ -45,8 +46,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code orchestrate/engine:<recipe>} when it is missing) and decides on GPUs; {@link #runEngine}
  * creates the container with the assets mounted read-only under {@code /work}, no network, GPUs
  * through device requests when wanted, and our run id as a label; follows its output live as engine
- * log lines (the run's metrics are among them); and always removes it afterwards. While it runs it
- * is in the ledger, so {@code down} elsewhere can stop it and {@code gc} can find it. A run with a
+ * log lines (the run's metrics are among them), the hf backend on the image's python env ({@code
+ * ENGINE_PYTHON}, e.g. /opt/venv/bin/python); and always removes it afterwards. While it runs it is
+ * in the ledger, so {@code down} elsewhere can stop it and {@code gc} can find it. A run with a
  * prompt file ({@link #stageInputs}) also gets the run's inputs folder mounted writable at {@value
  * #INPUTS}, and the container then runs as the folder's owner so the results it writes there stay
  * the user's files.
@@ -166,6 +168,7 @@ public final class DockerTarget implements Target {
       try (DockerEngine engine = connect()) {
         engine.ping();
         ImageInfo info = ensureImage(engine, docker.image(), state.events());
+        Optional<String> python = enginePython(state.profile(), info);
         Machine machine =
             Machine.local(
                     "docker-" + state.runId(),
@@ -178,10 +181,41 @@ public final class DockerTarget implements Target {
                 .with(IMAGE_ID, info.id())
                 .with(GPUS, gpus)
                 .with(ASSETS, state.assetsDir().toAbsolutePath().normalize().toString());
+        if (python.isPresent()) {
+          machine = machine.with(MachineAttributes.ENGINE_PYTHON, python.get());
+        }
         return StepResult.ok(
-            state.withMachine(machine), info.id().substring(0, 19) + (gpus ? ", all GPUs" : ""));
+            state.withMachine(machine),
+            info.id().substring(0, 19)
+                + (gpus ? ", all GPUs" : "")
+                + python.map(py -> ", hf on " + py).orElse(""));
       }
     }
+  }
+
+  /**
+   * The python the hf backend runs in the container: the image's env (its venv layer, which the
+   * image's label names), else the profile's {@code bootstrap.pythonEnv} when it is a path in the
+   * image; none for the other backends.
+   */
+  static Optional<String> enginePython(Profile profile, ImageInfo image) {
+    if (profile.engine().backend() != EngineBackend.HF) {
+      return Optional.empty();
+    }
+    String env = image.labels().get(RecipeImageBuilder.LABEL_VENV);
+    if (env == null || env.isBlank()) {
+      env = profile.bootstrap().pythonEnv();
+    }
+    if (!env.startsWith("/")) {
+      throw new OrchestrateException(
+          ErrorCode.PROFILE,
+          "the hf backend in a container needs the image's python env, and image "
+              + profile.target().docker().image()
+              + " names none",
+          "build it from a recipe with a venv layer (orchestrate build --image cuda), or set"
+              + " bootstrap.pythonEnv to the env's absolute path in the image");
+    }
+    return Optional.of(env.replaceAll("/+$", "") + "/bin/python");
   }
 
   private ImageInfo ensureImage(DockerEngine engine, String image, EventSink events) {
@@ -234,9 +268,13 @@ public final class DockerTarget implements Target {
     if (Files.isDirectory(assets)) {
       mounts.add(new ContainerSpec.Mount(assets, mountPoint(context.projectDir(), assets), true));
     }
+    Map<String, String> environment = new HashMap<>(request.environment());
+    if (machine.has(MachineAttributes.ENGINE_PYTHON)) {
+      environment.putIfAbsent(
+          MachineAttributes.ENGINE_PYTHON.key(), machine.get(MachineAttributes.ENGINE_PYTHON));
+    }
     Path runInputs = inputs.get(request.runId().value());
     String user = "";
-    Map<String, String> environment = new HashMap<>(request.environment());
     if (runInputs != null) {
       mounts.add(new ContainerSpec.Mount(runInputs, INPUTS, false));
       user = owner(runInputs);

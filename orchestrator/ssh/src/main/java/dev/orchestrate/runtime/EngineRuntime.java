@@ -130,6 +130,28 @@ public final class EngineRuntime {
     }
   }
 
+  /**
+   * The custom engine's sources the runtime ships for a build on the machine (native/ and the JNI
+   * headers of the JDK the runtime is linked from, else of this Java); empty when incomplete.
+   */
+  public Optional<NativeSources> nativeSources() {
+    Path jdk = Path.of(System.getProperty("java.home"));
+    if (jre.ships()) {
+      try {
+        jdk = jre.jdk().home();
+      } catch (RuntimeException e) {
+        // no JDK to link from: the runtime's spec fails on that with its own message
+      }
+    }
+    return NativeSources.find(projectDir, jdk)
+        .or(() -> NativeSources.find(projectDir, Path.of(System.getProperty("java.home"))));
+  }
+
+  /** What GPU code the library the runtime ships carries; CPU only when there is no library. */
+  public NativeCode nativeCode() {
+    return parts().nativeLib().map(NativeCode::of).orElse(NativeCode.cpuOnly());
+  }
+
   /** The environment to install: its fingerprint covers the jars, classes, native lib and image. */
   public EnvSpec spec(String imageDigest, String cudaMajor) {
     return spec(imageDigest, cudaMajor, EventSink.discard(), Clock.systemUTC());
@@ -149,8 +171,12 @@ public final class EngineRuntime {
     Parts p = parts();
     Optional<Path> jreDir =
         jre.ships() ? Optional.of(jre.ensure(jre.jdk(), events, clock)) : Optional.empty();
+    Optional<NativeSources> sources = nativeSources();
     String version =
-        p.version() + "+jre:" + jreDir.map(d -> d.getFileName().toString()).orElse("image");
+        p.version()
+            + "+jre:"
+            + jreDir.map(d -> d.getFileName().toString()).orElse("image")
+            + sources.map(s -> "+src:" + s.hash()).orElse("");
     String fingerprint =
         new EnvInputs(Optional.of(p.classpathFile()), imageDigest, cudaMajor, version)
             .fingerprint();
@@ -158,12 +184,13 @@ public final class EngineRuntime {
         "engine-runtime",
         REMOTE_DIR,
         fingerprint,
-        Optional.of(archive(p, jreDir, fingerprint)),
+        Optional.of(archive(p, jreDir, sources, fingerprint)),
         null);
   }
 
   /** The cached archive for {@code fingerprint}, packed with tar (dereferencing) when missing. */
-  Path archive(Parts p, Optional<Path> jreDir, String fingerprint) {
+  Path archive(
+      Parts p, Optional<Path> jreDir, Optional<NativeSources> sources, String fingerprint) {
     String shortFp =
         fingerprint.substring(fingerprint.indexOf(':') + 1, fingerprint.indexOf(':') + 17);
     Path archive = cacheDir.resolve("engine-runtime-" + shortFp + ".tar");
@@ -194,6 +221,9 @@ public final class EngineRuntime {
       }
       if (jreDir.isPresent()) {
         Files.createSymbolicLink(stage.resolve("jre"), jreDir.get().toAbsolutePath());
+      }
+      if (sources.isPresent()) {
+        sources.get().stage(stage);
       }
       writeTool(stage, HttpDelete.class);
       Path launcher = stage.resolve("bin/engine");

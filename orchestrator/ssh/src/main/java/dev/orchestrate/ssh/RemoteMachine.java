@@ -209,12 +209,16 @@ public final class RemoteMachine {
     }
   }
 
-  /** The engine's environment: the request's, and the python env's python when there is one. */
+  /**
+   * The engine's environment: the request's, the python env's python when there is one, the custom
+   * engine's library built on the machine when there is one.
+   */
   public static Map<String, String> environment(Machine m, EngineRequest request) {
     Map<String, String> env = new java.util.LinkedHashMap<>(request.environment());
-    if (m.has(MachineAttributes.ENGINE_PYTHON)) {
-      env.putIfAbsent(
-          MachineAttributes.ENGINE_PYTHON.key(), m.get(MachineAttributes.ENGINE_PYTHON));
+    for (var attribute : List.of(MachineAttributes.ENGINE_PYTHON, MachineAttributes.NATIVE_LIB)) {
+      if (m.has(attribute)) {
+        env.putIfAbsent(attribute.key(), m.get(attribute));
+      }
     }
     return env;
   }

@@ -75,7 +75,9 @@ public final class SshTarget implements Target {
   }
 
   /**
-   * Stage the assets, take the machine, connect, engine runtime, python env, sync, run the engine.
+   * Stage the assets, take the machine, connect, qualify it, engine runtime, the custom engine
+   * built for the machine's GPU when the shipped library lacks it, python env, sync, run the
+   * engine.
    */
   @Override
   public List<Step> steps(PlanRequest request) {
@@ -87,7 +89,9 @@ public final class SshTarget implements Target {
         new AssetsStep(StagedAssets.of(context), p, request.projectDir()),
         new TakeMachine(),
         new ConnectStep(remote, m -> p.name(), where + ", host key pinned", Duration.ofSeconds(10)),
+        new QualifyMachineStep(remote, engineRuntime(), p, context.environment()),
         runtimeStep(),
+        new NativeBuildStep(remote, engineRuntime(), p, context.clock()),
         new PythonEnvStep(remote, p, context),
         new SyncStep(remote, request.projectDir().resolve(p.assets().dir())),
         new LaunchStep(this, p, "detached on " + where));
@@ -96,16 +100,15 @@ public final class SshTarget implements Target {
   // The engine runtime for this project, its Java runtime chosen from this target's environment
   // (ORCHESTRATE_ENGINE_JDK, JAVA_HOME) and the JDK running orchestrate: as on a rented machine.
   private EngineRuntimeStep runtimeStep() {
-    return new EngineRuntimeStep(
-        remote,
-        new EngineRuntime(
-            context.projectDir(),
-            context.stateDir(),
-            new EngineJre(
-                context.stateDir(),
-                context.environment(),
-                Path.of(System.getProperty("java.home")))),
-        context.clock());
+    return new EngineRuntimeStep(remote, engineRuntime(), context.clock());
+  }
+
+  private EngineRuntime engineRuntime() {
+    return new EngineRuntime(
+        context.projectDir(),
+        context.stateDir(),
+        new EngineJre(
+            context.stateDir(), context.environment(), Path.of(System.getProperty("java.home"))));
   }
 
   /** The profile's machine, in the ledger while we use it (nothing is created on it). */
@@ -136,6 +139,13 @@ public final class SshTarget implements Target {
       context.ledger().put(LedgerEntry.active(machine, state.runId(), context.clock().instant()));
       return StepResult.ok(state.withMachine(machine), machine.sshHost().orElse(""));
     }
+
+    /** A later acquire step failed (qualify, env): nothing runs there, so it leaves the ledger. */
+    @Override
+    public UpState undo(UpState state) {
+      state.machine().ifPresent(m -> context.ledger().remove(m.id()));
+      return state.withoutMachine();
+    }
   }
 
   @Override
@@ -149,6 +159,7 @@ public final class SshTarget implements Target {
         .run(
             List.of(
                 runtimeStep(),
+                new NativeBuildStep(remote, engineRuntime(), request.profile(), context.clock()),
                 new PythonEnvStep(remote, request.profile(), context),
                 new SyncStep(remote, request.assetsDir())),
             UpState.of(request, events).withMachine(machine))

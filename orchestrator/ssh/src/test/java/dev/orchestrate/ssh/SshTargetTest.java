@@ -111,6 +111,14 @@ class SshTargetTest {
                       e instanceof StepEnded s
                           && s.step().equals("connect")
                           && s.outcome() == StepEnded.Outcome.OK));
+      assertTrue(
+          events.stream()
+              .anyMatch(
+                  e ->
+                      e instanceof StepEnded s
+                          && s.step().equals("qualify")
+                          && s.outcome() == StepEnded.Outcome.OK),
+          "the machine is qualified: " + events);
 
       assertTrue(
           events.stream()

@@ -8,7 +8,7 @@ import dev.orchestrate.core.step.StepResult;
 import dev.orchestrate.core.step.UpState;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineAttributes;
-import dev.orchestrate.vast.up.Qualification;
+import dev.orchestrate.ssh.qualify.Qualification;
 import dev.orchestrate.vast.up.QualificationFailure;
 import dev.orchestrate.vast.up.QualifyStep;
 import java.time.Duration;

@@ -95,6 +95,10 @@ final class RentStep implements Step {
     // The engine runtime (and the Java runtime it ships) must be buildable here before money is
     // spent: an unbuilt engine or a JDK for another platform fails now, not after the rental.
     target.engineRuntime().checkBeforeRent(events, context.clock());
+    // custom on the GPU with a library that has no CUDA code: no host would do
+    if (VastTarget.customOnGpu(state.profile())) {
+      target.engineRuntime().nativeCode().requireCuda();
+    }
     VastSession.Api api = session.api(events);
     String image = v.image() == null ? DEFAULT_IMAGE : v.image();
     Duration idle = IdleLimit.of(v, context.environment());

@@ -33,13 +33,14 @@ import dev.orchestrate.hub.RepoRef;
 import dev.orchestrate.runtime.EngineJre;
 import dev.orchestrate.runtime.EngineRuntime;
 import dev.orchestrate.ssh.ConnectStep;
+import dev.orchestrate.ssh.NativeBuildStep;
 import dev.orchestrate.ssh.PythonEnvStep;
 import dev.orchestrate.ssh.SyncStep;
+import dev.orchestrate.ssh.qualify.HostQualifier;
 import dev.orchestrate.vast.client.Instance;
 import dev.orchestrate.vast.fetch.FetchOnTargetStep;
 import dev.orchestrate.vast.fetch.HubResolution;
 import dev.orchestrate.vast.up.BudgetGuard;
-import dev.orchestrate.vast.up.HostQualifier;
 import dev.orchestrate.vast.up.QualifyStep;
 import dev.orchestrate.vast.up.RemoteEngine;
 import java.time.Duration;
@@ -90,11 +91,13 @@ public final class VastTarget implements Target {
                 session.connector(),
                 new HostQualifier(
                     EngineJre.shipsUnder(context.environment()),
-                    p.engine().backend() == EngineBackend.CUSTOM
-                        && !p.engine().allowCpuFallback())),
+                    customOnGpu(p)
+                        ? Optional.of(() -> engineRuntime().nativeCode())
+                        : Optional.empty())),
             session,
             rent));
     steps.add(new RuntimeStep(this, context, session, false));
+    addNativeBuild(steps, p);
     addPythonEnv(steps, p);
     steps.add(syncStep(request));
     steps.add(new LaunchStep(this, p, "detached on the instance, followed until it ends"));
@@ -114,10 +117,24 @@ public final class VastTarget implements Target {
     List<Step> steps = new ArrayList<>();
     steps.add(assetsStep(request));
     steps.add(new RuntimeStep(this, context, session, true));
+    addNativeBuild(steps, p);
     addPythonEnv(steps, p);
     steps.add(syncStep(request));
     steps.add(new LaunchStep(this, p, "detached on the instance, followed until it ends"));
     return List.copyOf(steps);
+  }
+
+  /** {@code engine.backend: custom} that must run on the GPU (no {@code allowCpuFallback}). */
+  static boolean customOnGpu(Profile p) {
+    return NativeBuildStep.customOnGpu(p);
+  }
+
+  // custom on the GPU: the library built on the machine when the shipped one lacks its card's
+  // architecture; no other backend needs it, so their plan does not show it
+  private void addNativeBuild(List<Step> steps, Profile p) {
+    if (customOnGpu(p)) {
+      steps.add(new NativeBuildStep(session.remoteMachine(), engineRuntime(), p, context.clock()));
+    }
   }
 
   // The hf backend's python env, a second env step after the engine runtime; no other backend

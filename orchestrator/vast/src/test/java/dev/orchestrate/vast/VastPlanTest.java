@@ -49,10 +49,22 @@ class VastPlanTest {
     try (VastTarget t = target()) {
       Plan p = t.plan(request());
       List<String> runs = t.steps(request()).stream().map(s -> s.id().id()).toList();
+      // custom on the GPU (the profile's default): a second env step builds the library on the
+      // machine when the shipped one lacks its card
       assertEquals(
-          List.of("assets", "provision", "connect", "qualify", "env", "sync", "launch", "teardown"),
+          List.of(
+              "assets",
+              "provision",
+              "connect",
+              "qualify",
+              "env",
+              "env",
+              "sync",
+              "launch",
+              "teardown"),
           runs);
       assertEquals(runs, p.steps().stream().map(PlannedStep::id).toList());
+      assertTrue(p.steps().get(5).detail().contains("nvcc"), p.steps().get(5).detail());
       double expected = 0.60 * p.totalEstimate().toSeconds() / 3600.0;
       assertEquals(Math.round(expected * 100) / 100.0, p.maxCostUsd().orElseThrow(), 0.001);
       assertTrue(
@@ -70,15 +82,15 @@ class VastPlanTest {
   void explainSaysHowLongEachStepMayTakeBeforeItGivesUp() {
     try (VastTarget t = target()) {
       Plan p = t.plan(request());
-      PlannedStep sync = p.steps().get(5);
+      PlannedStep sync = p.steps().get(6);
       assertEquals("SYNC_RESUME", sync.retryPolicy());
-      Step syncStep = t.steps(request()).get(5);
+      Step syncStep = t.steps(request()).get(6);
       assertEquals(
           syncStep.limit().orElseThrow().multipliedBy(4), sync.giveUpAfter().orElseThrow());
       PlannedStep rent = p.steps().get(1);
       assertEquals("none", rent.retryPolicy());
       assertEquals(Duration.ofMinutes(15), rent.giveUpAfter().orElseThrow(), "readyTimeoutMinutes");
-      assertTrue(p.steps().get(6).giveUpAfter().isEmpty(), "the engine runs until it ends");
+      assertTrue(p.steps().get(7).giveUpAfter().isEmpty(), "the engine runs until it ends");
     }
   }
 }

@@ -12,7 +12,15 @@ import dev.orchestrate.core.profile.YamlEnum;
 import dev.orchestrate.core.pyenv.BootstrapLog;
 import dev.orchestrate.core.pyenv.PythonEnv;
 import dev.orchestrate.core.run.Cancellation;
+import dev.orchestrate.core.step.Acquisition;
+import dev.orchestrate.core.sync.Manifest;
+import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.RunId;
+import dev.orchestrate.core.target.Target;
+import dev.orchestrate.core.target.TargetContext;
+import dev.orchestrate.core.target.UpRequest;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,12 +40,17 @@ import picocli.CommandLine.Mixin;
       "bootstrap.torchIndex wins; CPU builds are replaced by CUDA ones when CUDA is wanted).",
       "An unchanged env costs one check. The whole output goes to",
       "logs/<run-id>/bootstrap.log, whose last line says how to activate the env by hand.",
-      "Local targets (the cpu and workstation profiles) only, for now."
+      "On an ssh target it does the same on the machine over SSH, after connecting and",
+      "qualifying it: the engine runtime, the custom engine built for its GPU when the shipped",
+      "library lacks it, then the python env (hf); the assets are not sent. Local and ssh",
+      "targets; vast and docker prepare theirs as 'up' runs (a rented machine bills meanwhile;",
+      "a docker image carries its env)."
     },
     footer = {
       "%nExamples:",
       "  orchestrate env --profile workstation",
       "  orchestrate env --profile cpu --json",
+      "  orchestrate env --profile mybox          # target.type: ssh",
       "  source .venv-olmo2/bin/activate        # afterwards, by hand",
       Common.EXIT_CODES
     })
@@ -53,10 +66,13 @@ public final class EnvCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Profile profile = c.profiles().load(profileOptions.profile, profileOptions.sets).profile();
+    if (profile.target().type() == TargetType.SSH) {
+      return onMachine(profile);
+    }
     if (profile.target().type() != TargetType.LOCAL) {
       throw new OrchestrateException(
           ErrorCode.UNSUPPORTED,
-          "'orchestrate env' prepares local targets only; profile "
+          "'orchestrate env' prepares local and ssh targets; profile "
               + profile.name()
               + " runs on "
               + YamlEnum.spell(profile.target().type()),
@@ -88,6 +104,59 @@ public final class EnvCommand implements Callable<Integer> {
     }
     c.out().println("bootstrap log: " + c.projectDir().relativize(log.toAbsolutePath()));
     c.out().println("To activate this env by hand: " + r.activateLine());
+    c.out().flush();
+    return 0;
+  }
+
+  /**
+   * An ssh target's env: the acquire steps less the sync (connect, qualify, engine runtime, native
+   * build, python env) on the profile's machine, which then leaves the ledger (nothing runs).
+   */
+  private Integer onMachine(Profile profile) {
+    TargetContext context = c.targetContext();
+    Target target = c.targets().target(profile.target().type(), context);
+    RunId runId = RunId.generate(c.clock(), profile.name());
+    Path runDir = c.runs(profile.logs().dir()).runDir(runId);
+    UpRequest request =
+        new UpRequest(
+            runId,
+            profile,
+            c.probeHost(c.projectDir().resolve(profile.assets().dir())),
+            runDir,
+            c.projectDir().resolve(profile.assets().dir()),
+            Manifest.empty(),
+            new Cancellation());
+    Machine m = new Acquisition(context).prepare(target, request, common.events(c));
+    context.ledger().remove(m.id());
+    Path log = runDir.resolve(BootstrapLog.FILE);
+    String python = m.get(MachineAttributes.ENGINE_PYTHON);
+    String nativeLib = m.get(MachineAttributes.NATIVE_LIB);
+    if (common.json) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("runId", runId.value());
+      out.put("profile", profile.name());
+      out.put("machine", m.sshHost().orElse(m.id()));
+      out.put("python", python.isEmpty() ? null : python);
+      out.put("nativeLib", nativeLib.isEmpty() ? null : nativeLib);
+      out.put("bootstrapLog", Files.isRegularFile(log) ? log.toString() : null);
+      Common.printJson(c, out);
+      return 0;
+    }
+    c.out().println("machine " + m.sshHost().orElse(m.id()) + ": engine runtime installed");
+    if (!nativeLib.isEmpty()) {
+      c.out().println("custom engine built there: " + nativeLib);
+    }
+    if (python.isEmpty()) {
+      c.out()
+          .println("no python env: engine.backend " + YamlEnum.spell(profile.engine().backend()));
+    } else {
+      c.out().println("bootstrap log: " + c.projectDir().relativize(log.toAbsolutePath()));
+      c.out()
+          .println(
+              "To activate this env by hand (on the machine): source "
+                  + python.substring(0, python.length() - "/bin/python".length())
+                  + "/bin/activate");
+    }
     c.out().flush();
     return 0;
   }

@@ -8,6 +8,9 @@ import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.profile.SystemPackages;
 import dev.orchestrate.core.profile.TorchIndex;
 import dev.orchestrate.core.profile.YamlEnum;
+import dev.orchestrate.core.pyenv.Lock;
+import dev.orchestrate.core.pyenv.PythonEnvPlan;
+import dev.orchestrate.core.pyenv.TorchWheelsChooser;
 import dev.orchestrate.core.run.EngineCommand;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -78,11 +81,30 @@ public final class PlanText {
     if (p.engine().backend() == EngineBackend.HF && b.python() != null) {
       parts.add("python " + b.python() + " as it is (torch and transformers checked, no install)");
     } else if (p.engine().backend() == EngineBackend.HF) {
-      parts.add("python env " + b.pythonEnv() + ", torch wheels " + YamlEnum.spell(torch));
+      boolean imageTorch =
+          b.torchIndex() == TorchIndex.AUTO
+              && image(p).map(TorchWheelsChooser::holdsTorch).orElse(false);
+      parts.add(
+          "python env "
+              + b.pythonEnv()
+              + ", torch wheels "
+              + YamlEnum.spell(torch)
+              + ": "
+              + (b.pythonLock() == null
+                  ? PythonEnvPlan.describe(Lock.hf(), torch, imageTorch)
+                  : "the packages of " + b.pythonLock() + " with --require-hashes, and torch"));
     } else {
       parts.add("engine backend " + YamlEnum.spell(p.engine().backend()) + " (no python env)");
     }
     return String.join("; ", parts) + "; skipped when its fingerprint marker matches";
+  }
+
+  private static Optional<String> image(Profile p) {
+    return switch (p.target().type()) {
+      case VAST -> Optional.ofNullable(p.target().vast()).map(v -> v.image());
+      case DOCKER -> Optional.ofNullable(p.target().docker()).map(d -> d.image());
+      default -> Optional.empty();
+    };
   }
 
   /** The engine command as a shell would show it, and where it runs. */

@@ -64,6 +64,14 @@ public record Lock(String name, String text) {
     }
   }
 
+  /** The requirements it pins, {@code name==version}, in the file's order. */
+  public List<String> pins() {
+    return text.lines()
+        .filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)) && !l.startsWith("#"))
+        .map(l -> l.replaceAll("\\s*\\\\$", "").split("\\s+")[0])
+        .toList();
+  }
+
   /** The lines of the file, as the script writes them back out on the target. */
   List<String> lines() {
     return text.lines().toList();

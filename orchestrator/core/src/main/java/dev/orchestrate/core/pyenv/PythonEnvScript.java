@@ -1,7 +1,5 @@
 package dev.orchestrate.core.pyenv;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.stream.Collectors;
 
 /**
@@ -140,16 +138,6 @@ public final class PythonEnvScript {
                 MARKER,
                 MARKER,
                 MARKER);
-  }
-
-  /**
-   * The install as one Dockerfile instruction (an image build runs the same commands): the script
-   * travels base64-encoded, so no quoting or line continuation can change it.
-   */
-  public String dockerfileRun() {
-    return "RUN echo "
-        + Base64.getEncoder().encodeToString(install().getBytes(StandardCharsets.UTF_8))
-        + " | base64 -d | sh";
   }
 
   private String vars() {

@@ -4,8 +4,8 @@ import java.util.function.Consumer;
 
 /**
  * Where the env step's commands run: this host ({@link LocalShell}), a machine over a transport
- * ({@link TransportShell}). An image build runs the same script ({@link
- * PythonEnvScript#dockerfileRun()}).
+ * ({@link TransportShell}). An image build runs the same script in a throwaway container (the
+ * docker module's venv layer).
  */
 public interface Shell {
   /**

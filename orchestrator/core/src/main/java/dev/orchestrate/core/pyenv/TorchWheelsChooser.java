@@ -52,7 +52,7 @@ public final class TorchWheelsChooser {
   }
 
   /** Images that ship torch in their Python: the official PyTorch ones. */
-  static boolean holdsTorch(String image) {
+  public static boolean holdsTorch(String image) {
     String name = image.startsWith("docker.io/") ? image.substring("docker.io/".length()) : image;
     return name.startsWith("pytorch/pytorch:") || name.startsWith("pytorch/pytorch@");
   }

@@ -24,6 +24,16 @@ public final class Acquisition {
     return run(target, target.steps(planOf(request)), UpState.of(request, events));
   }
 
+  /**
+   * The machine's environment made ready without running the engine or sending the assets ({@code
+   * orchestrate env}): the acquire phase less its {@code sync} steps.
+   */
+  public Machine prepare(Target target, UpRequest request, EventSink events) {
+    List<Step> steps =
+        target.steps(planOf(request)).stream().filter(s -> s.id() != StepId.SYNC).toList();
+    return run(target, steps, UpState.of(request, events));
+  }
+
   /** Makes {@code machine}, already up, ready for another run: renews and sends what changed. */
   public Machine reuse(Target target, Machine machine, UpRequest request, EventSink events) {
     return run(

@@ -58,6 +58,9 @@ public final class StepRunner {
   /** How often a step's machine is asked after when nothing went wrong (a backstop). */
   private static final Duration WATCH_EVERY = Duration.ofSeconds(5);
 
+  /** How long a step whose machine went away may still take to end with its own outcome. */
+  private static final Duration GONE_GRACE = Duration.ofSeconds(2);
+
   public StepRunner(
       Clock clock, Sleeper sleeper, Ledger ledger, MachineProbe probe, Listener listener) {
     this.clock = clock;
@@ -205,7 +208,17 @@ public final class StepRunner {
             "orchestrate-step-" + step.id());
     worker.setDaemon(true);
     worker.start();
-    watch.onGone(() -> done.completeExceptionally(new GoneMeanwhile()));
+    watch.onGone(
+        () -> {
+          // A step that ends within a moment keeps its own outcome: qualify destroys the host it
+          // refused and asks for another, and the watch may see that host gone before it returns.
+          try {
+            worker.join(GONE_GRACE.toMillis());
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          done.completeExceptionally(new GoneMeanwhile());
+        });
     try {
       return done.get();
     } catch (java.util.concurrent.ExecutionException e) {

@@ -30,5 +30,12 @@ public final class MachineAttributes {
   public static final MachineAttribute<String> ENGINE_PYTHON =
       MachineAttribute.text("ENGINE_PYTHON", "");
 
+  /**
+   * The custom engine's library built on the machine for its GPU, when the shipped one has no code
+   * for it (the launcher reads {@code ORCHESTRATE_NATIVE_LIB}); absent where none was built.
+   */
+  public static final MachineAttribute<String> NATIVE_LIB =
+      MachineAttribute.text("ORCHESTRATE_NATIVE_LIB", "");
+
   private MachineAttributes() {}
 }

@@ -121,21 +121,6 @@ class PythonEnvTest {
         output.stream().anyMatch(l -> l.contains("already has torch")), String.join("\n", output));
   }
 
-  @Test
-  void theDockerfileInstructionCarriesTheSameScript() {
-    PythonEnvScript script =
-        new PythonEnvScript(spec(work.resolve("env"), lock(transformers), cpu(), "python3"));
-    String run = script.dockerfileRun();
-    assertTrue(run.startsWith("RUN echo ") && run.endsWith(" | base64 -d | sh"), run);
-    String encoded =
-        run.substring("RUN echo ".length(), run.length() - " | base64 -d | sh".length());
-    assertEquals(
-        script.install(),
-        new String(
-            java.util.Base64.getDecoder().decode(encoded),
-            java.nio.charset.StandardCharsets.UTF_8));
-  }
-
   private int torchRequests() {
     return (int) index.requests().stream().filter(p -> p.contains("torch")).count();
   }

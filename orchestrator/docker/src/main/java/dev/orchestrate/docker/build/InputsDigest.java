@@ -12,9 +12,9 @@ import java.util.stream.Stream;
 
 /**
  * A digest of named inputs, each line {@code <what> <value>}: the recipe folder, the base, the
- * copied trees, the lock file and wheelhouse, the revision. Trees hash their sorted relative paths,
- * the executable bit and the content, the same properties the layers keep, so a touch or a chown
- * changes nothing and a chmod +x or an edit changes it.
+ * copied trees, the lock file and the package indexes, the revision. Trees hash their sorted
+ * relative paths, the executable bit and the content, the same properties the layers keep, so a
+ * touch or a chown changes nothing and a chmod +x or an edit changes it.
  */
 public final class InputsDigest {
   /** Bump when the layout of images we write changes, so old images are not taken as current. */

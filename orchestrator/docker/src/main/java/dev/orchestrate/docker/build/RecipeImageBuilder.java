@@ -42,6 +42,10 @@ public final class RecipeImageBuilder {
   public static final String LABEL_INPUTS = "dev.orchestrate.image.inputs";
   public static final String LABEL_RECIPE = "dev.orchestrate.image.recipe";
   public static final String LABEL_LOCK = "dev.orchestrate.image.lock";
+
+  /** Where the image's python env is (its venv layer's path); absent without one. */
+  public static final String LABEL_VENV = "dev.orchestrate.image.venv";
+
   public static final String LABEL_NAME = "dev.orchestrate.image.name";
   public static final String LABEL_REVISION = "org.opencontainers.image.revision";
 
@@ -149,8 +153,7 @@ public final class RecipeImageBuilder {
               () -> Steps.Result.ok(classic.build(recipe, base, scratchTag), ""));
     }
     for (Recipe.Layer layer : recipe.layers()) {
-      config =
-          addLayer(recipe, layer, config, base, scratchTag, steps, log, loader, !options.noCache());
+      config = addLayer(recipe, layer, config, base, scratchTag, steps, log, loader, options);
     }
     ImageConfig finalConfig =
         runtime(config, recipe.runtime()).withLabels(labels(recipe, options, inputs));
@@ -186,8 +189,9 @@ public final class RecipeImageBuilder {
       Steps steps,
       BuildLog log,
       ImageLoader loader,
-      boolean reuse)
+      BuildOptions options)
       throws IOException {
+    boolean reuse = !options.noCache();
     if (layer instanceof Recipe.Copy copy) {
       CopyLayer writer = new CopyLayer(workspace, projectDir);
       var digest =
@@ -209,12 +213,12 @@ public final class RecipeImageBuilder {
       return config.withLayer(digest.diffId(), CopyLayer.history(cp));
     }
     Recipe.Venv venv = (Recipe.Venv) layer;
-    VenvLayer writer = new VenvLayer(engine, workspace, log, projectDir);
+    VenvLayer writer = new VenvLayer(engine, workspace, log);
     String lockHash = Sha256.hex(writer.lock(recipe, venv));
     Set<String> present = new HashSet<>(base.config().diffIds());
-    // The layer is a pure function of the image below it and the lock and wheels (measured), so a
-    // layer made once from the same inputs is reused instead of running the container again;
-    // --no-cache runs it again (and so checks that claim).
+    // The layer is a function of the image below it, the lock, the indexes and what they serve, so
+    // a layer made once from the same inputs is reused instead of running the container again;
+    // --no-cache runs it again (and so asks the indexes again).
     String key =
         Sha256.hex(
             String.join(
@@ -223,7 +227,8 @@ public final class RecipeImageBuilder {
                     venv.toString(),
                     Long.toString(recipe.sourceDateEpoch()),
                     InputsDigest.tree(writer.lock(recipe, venv)),
-                    InputsDigest.tree(writer.wheelhouse(recipe, venv)))
+                    options.packageIndex().orElse("pypi"),
+                    options.torchIndexBase())
                 .getBytes(StandardCharsets.UTF_8));
     Path remembered = workspace.root().resolve("venvs").resolve(key);
     var digest =
@@ -242,7 +247,7 @@ public final class RecipeImageBuilder {
               }
               loader.load(config, scratchTag, present);
               try {
-                LayerDigest made = writer.write(recipe, venv, scratchTag);
+                LayerDigest made = writer.write(recipe, venv, options, scratchTag);
                 Files.createDirectories(remembered.getParent());
                 Files.writeString(remembered, made.diffId());
                 return Steps.Result.ok(made, venv.path());
@@ -270,6 +275,11 @@ public final class RecipeImageBuilder {
     labels.put(LABEL_INPUTS, "sha256:" + inputs);
     labels.put(LABEL_RECIPE, "sha256:" + InputsDigest.tree(recipe.dir()));
     labels.put(LABEL_LOCK, lockHash(recipe));
+    for (Recipe.Layer l : recipe.layers()) {
+      if (l instanceof Recipe.Venv v) {
+        labels.put(LABEL_VENV, v.path());
+      }
+    }
     labels.put(LABEL_REVISION, options.revision());
     return labels;
   }
@@ -315,14 +325,14 @@ public final class RecipeImageBuilder {
             "classpath " + cp.from() + " " + cp.to(),
             parts.length() == 0 ? "missing" : parts.toString());
       } else if (l instanceof Recipe.Venv v) {
-        VenvLayer w = new VenvLayer(engine, workspace, null, projectDir);
-        Path lock = w.lock(recipe, v);
-        Path wheels = w.wheelhouse(recipe, v);
+        Path lock = new VenvLayer(engine, workspace, null).lock(recipe, v);
         d.add(
             "venv " + v,
             (Files.exists(lock) ? InputsDigest.tree(lock, hasher) : "missing")
                 + " "
-                + (Files.exists(wheels) ? InputsDigest.tree(wheels, hasher) : "missing"));
+                + options.packageIndex().orElse("pypi")
+                + " "
+                + options.torchIndexBase());
       }
     }
     d.add("revision", options.revision());

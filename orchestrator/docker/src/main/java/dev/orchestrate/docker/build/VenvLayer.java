@@ -2,6 +2,12 @@ package dev.orchestrate.docker.build;
 
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
+import dev.orchestrate.core.host.CudaMatrix;
+import dev.orchestrate.core.pyenv.Lock;
+import dev.orchestrate.core.pyenv.PythonEnvScript;
+import dev.orchestrate.core.pyenv.PythonEnvSpec;
+import dev.orchestrate.core.pyenv.TorchWheels;
+import dev.orchestrate.core.pyenv.TorchWheelsChooser;
 import dev.orchestrate.docker.BuildStepFailed;
 import dev.orchestrate.docker.ContainerSpec;
 import dev.orchestrate.docker.DockerEngine;
@@ -21,72 +27,63 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A Python venv as a layer, by run-and-extract: a throwaway container from the image so far, with
- * the wheelhouse and lock file mounted read-only and no network, creates the venv at its final path
- * and installs with {@code --no-index --require-hashes}; the venv is copied out and written as a
- * canonical layer. SOURCE_DATE_EPOCH makes pip and ensurepip write hash-checked .pyc files, so the
+ * A Python venv as a layer, by run-and-extract: a throwaway container from the image so far runs
+ * the env step's own script ({@link PythonEnvScript#install()}, the one local, SSH and Vast targets
+ * run): it creates the venv at its final path, installs the lock with {@code --require-hashes} from
+ * the package index, torch from the PyTorch index the recipe names (keeping the base's torch on a
+ * pytorch/pytorch base), checks torch's build and writes the env's marker. The container has host
+ * networking (the indexes may be a loopback mirror) and nothing mounted. The venv is copied out and
+ * written as a canonical layer; SOURCE_DATE_EPOCH makes pip write hash-checked .pyc files, so the
  * bytes do not depend on the install time. No wheel ever lands in the image.
  */
 public final class VenvLayer {
   private final DockerEngine engine;
   private final BuildWorkspace workspace;
   private final BuildLog log;
-  private final Path projectDir;
 
-  public VenvLayer(DockerEngine engine, BuildWorkspace workspace, BuildLog log, Path projectDir) {
+  public VenvLayer(DockerEngine engine, BuildWorkspace workspace, BuildLog log) {
     this.engine = engine;
     this.workspace = workspace;
     this.log = log;
-    this.projectDir = projectDir;
   }
 
   public Path lock(Recipe recipe, Recipe.Venv venv) {
     return recipe.dir().resolve(venv.lock()).normalize();
   }
 
-  public Path wheelhouse(Recipe recipe, Recipe.Venv venv) {
-    return projectDir.resolve(recipe.dir()).resolve(venv.wheelhouse()).normalize();
-  }
-
-  /** The shell command the container runs. */
-  static String script(Recipe.Venv venv) {
-    // an empty lock still gives a venv: pip refuses an install with nothing to install
-    return venv.python()
-        + " -m venv "
-        + venv.path()
-        + " && if grep -q '^[^#[:space:]]' /lock/requirements.lock; then "
-        + venv.path()
-        + "/bin/pip install --no-index --find-links /wheels"
-        + " --require-hashes --only-binary=:all: --no-deps -r /lock/requirements.lock; fi";
-  }
-
-  public LayerDigest write(Recipe recipe, Recipe.Venv venv, String image) throws IOException {
+  /** What the container makes true: the recipe's venv, lock and torch, with these indexes. */
+  public PythonEnvSpec spec(Recipe recipe, Recipe.Venv venv, BuildOptions options) {
     Path lock = lock(recipe, venv);
-    Path wheels = wheelhouse(recipe, venv);
-    if (!Files.isRegularFile(lock) || !Files.isDirectory(wheels)) {
+    if (!Files.isRegularFile(lock)) {
       throw new OrchestrateException(
           ErrorCode.IMAGE,
-          "image '"
+          "image '" + recipe.name() + "' needs the lock file " + lock,
+          "venv.lock is relative to images/"
               + recipe.name()
-              + "' needs the lock file "
-              + lock
-              + " and the wheelhouse "
-              + wheels,
-          "build the wheelhouse with pip wheel -r <lock> -w <wheelhouse> where an index is"
-              + " reachable, then copy it here");
+              + "/ (the hf lock is"
+              + " ../../python/requirements-hf.lock)");
     }
+    Optional<String> baseImage =
+        recipe.base() instanceof Recipe.Registry r ? Optional.of(r.reference()) : Optional.empty();
+    TorchWheels torch =
+        new TorchWheelsChooser(new CudaMatrix(), options.torchIndexBase())
+            .choose(venv.torchIndex(), Optional.empty(), baseImage);
+    return new PythonEnvSpec(
+        venv.path(), venv.python(), Lock.read(lock), torch, options.packageIndex());
+  }
+
+  public LayerDigest write(Recipe recipe, Recipe.Venv venv, BuildOptions options, String image)
+      throws IOException {
+    String script = new PythonEnvScript(spec(recipe, venv, options)).install();
     ContainerSpec spec =
-        ContainerSpec.of(image, List.of("/bin/sh", "-c", script(venv)))
+        ContainerSpec.of(image, List.of("/bin/sh", "-c", script))
             .withEnvironment(
                 Map.of(
                     "SOURCE_DATE_EPOCH", Long.toString(recipe.sourceDateEpoch()),
                     "PIP_NO_CACHE_DIR", "1",
                     "PIP_DISABLE_PIP_VERSION_CHECK", "1",
                     "PYTHONHASHSEED", "0"))
-            .withMounts(
-                List.of(
-                    new ContainerSpec.Mount(wheels, "/wheels", true),
-                    new ContainerSpec.Mount(lock, "/lock/requirements.lock", true)))
+            .withNetwork("host")
             .withLabels(Map.of("dev.orchestrate.purpose", "venv-build"));
     String id = engine.createContainer(spec);
     Path scratch = workspace.scratch("venv-");
@@ -105,10 +102,7 @@ public final class VenvLayer {
       int code = engine.awaitExit(id);
       if (code != 0) {
         throw new BuildStepFailed(
-            recipe.name(),
-            "the venv install (exit code " + code + ")",
-            script(venv),
-            List.copyOf(tail));
+            recipe.name(), "the venv install (exit code " + code + ")", script, List.copyOf(tail));
       }
       String top = venv.path().substring(venv.path().lastIndexOf('/') + 1);
       String target = TarEntry.normalise(venv.path());
@@ -135,6 +129,13 @@ public final class VenvLayer {
   }
 
   public static String history(Recipe.Venv venv, String lockHash) {
-    return "orchestrate venv " + venv.path() + " from " + venv.lock() + " sha256:" + lockHash;
+    return "orchestrate venv "
+        + venv.path()
+        + " from "
+        + venv.lock()
+        + " sha256:"
+        + lockHash
+        + " torch "
+        + venv.torch();
   }
 }

@@ -1,7 +1,10 @@
 package dev.orchestrate.docker.recipe;
 
+import dev.orchestrate.core.profile.TorchIndex;
+import dev.orchestrate.core.profile.YamlEnum;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -95,15 +98,26 @@ public record Recipe(
   }
 
   /**
-   * A Python venv at {@code path}, installed in a throwaway container from {@code lock} (with
-   * hashes) and the wheels in {@code wheelhouse}, with no index and no network.
+   * A Python venv at {@code path}, made in a throwaway container by the env step's own script (the
+   * one every other target runs): the {@code lock} (with hashes, relative to the recipe) installed
+   * with {@code --require-hashes}, and torch from the PyTorch index {@code torch} names ({@code
+   * cpu}, {@code cu128}, ...; {@code auto}: the base's own torch when the base is a pytorch/pytorch
+   * image, else the default CUDA build).
    */
-  public record Venv(String lock, String wheelhouse, String path, String python) implements Layer {
+  public record Venv(String lock, String torch, String path, String python) implements Layer {
+    /** The values {@code torch} takes: a bootstrap.torchIndex spelling. */
+    public static final List<String> TORCH =
+        Arrays.stream(TorchIndex.values()).map(YamlEnum::spell).toList();
+
     public Venv {
       Objects.requireNonNull(lock, "venv.lock");
-      Objects.requireNonNull(wheelhouse, "venv.wheelhouse");
+      torch = torch == null || torch.isBlank() ? "auto" : torch;
       path = path == null || path.isBlank() ? "/opt/venv" : path;
       python = python == null || python.isBlank() ? "python3" : python;
+    }
+
+    public TorchIndex torchIndex() {
+      return TorchIndex.valueOf(torch.toUpperCase(java.util.Locale.ROOT));
     }
   }
 

@@ -157,15 +157,20 @@ public final class RecipeLoader {
         out.add(new Recipe.Classpath(c.get("from").asText(), c.get("to").asText()));
       } else if (l.has("venv")) {
         JsonNode v = l.get("venv");
-        unknownKeys(v, Set.of("lock", "wheelhouse", "path", "python"), at + ".venv.", errors);
-        if (!v.hasNonNull("lock") || !v.hasNonNull("wheelhouse")) {
-          errors.add(at + ".venv: needs lock and wheelhouse");
+        unknownKeys(v, Set.of("lock", "torch", "path", "python"), at + ".venv.", errors);
+        if (!v.hasNonNull("lock")) {
+          errors.add(at + ".venv: needs lock (a pip lock with --hash, relative to the recipe)");
+          continue;
+        }
+        String torch = v.path("torch").asText("auto");
+        if (!Recipe.Venv.TORCH.contains(torch)) {
+          errors.add(at + ".venv.torch: one of " + String.join(", ", Recipe.Venv.TORCH));
           continue;
         }
         out.add(
             new Recipe.Venv(
                 v.get("lock").asText(),
-                v.get("wheelhouse").asText(),
+                torch,
                 v.path("path").asText(null),
                 v.path("python").asText(null)));
       } else {

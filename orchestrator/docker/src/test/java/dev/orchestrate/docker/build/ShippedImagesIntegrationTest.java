@@ -48,6 +48,16 @@ class ShippedImagesIntegrationTest {
     }
     Recipe cuda = loader.load("cuda");
     assertTrue(((Recipe.Registry) cuda.base()).pinned(), "cuda's base is pinned by digest");
+    Recipe.Venv venv =
+        cuda.layers().stream()
+            .filter(l -> l instanceof Recipe.Venv)
+            .map(Recipe.Venv.class::cast)
+            .findFirst()
+            .orElseThrow();
+    assertEquals(new Recipe.Venv("../../python/requirements-hf.lock", "cu128", null, null), venv);
+    assertTrue(
+        Files.isRegularFile(cuda.dir().resolve(venv.lock())),
+        "images/cuda's venv has Flow 1's lock");
   }
 
   @Test

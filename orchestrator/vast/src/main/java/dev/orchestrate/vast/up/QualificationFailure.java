@@ -3,6 +3,7 @@ package dev.orchestrate.vast.up;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.retry.MachineFault;
+import dev.orchestrate.ssh.qualify.Qualification;
 
 /**
  * A host that did not qualify: {@code hostFault} when another machine may do better (destroy,

@@ -4,6 +4,8 @@ import dev.orchestrate.core.sync.Manifest;
 import dev.orchestrate.core.transport.Connector;
 import dev.orchestrate.core.transport.Endpoint;
 import dev.orchestrate.core.transport.Transport;
+import dev.orchestrate.ssh.qualify.HostQualifier;
+import dev.orchestrate.ssh.qualify.Qualification;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -11,9 +13,6 @@ import java.util.regex.Pattern;
 /** The work of the {@code qualify} step: {@link HostQualifier} on a fresh machine. */
 public final class QualifyStep {
   private static final Pattern IMAGE_CUDA = Pattern.compile("cuda[:\\-_]?(\\d+)\\.(\\d+)");
-
-  /** What the engine runtime takes on disk, with room to unpack it beside an older one. */
-  private static final long RUNTIME_BYTES = 400L << 20;
 
   private final Connector connector;
   private final HostQualifier qualifier;
@@ -26,7 +25,8 @@ public final class QualifyStep {
   /** Checks the host behind {@code endpoint}; the result says whether it passed and why not. */
   public Qualification check(Endpoint endpoint, int gpus, String image, Manifest assets) {
     try (Transport t = connector.connect(endpoint)) {
-      return qualifier.check(t, gpus, cudaOf(image), assets.totalBytes() + RUNTIME_BYTES);
+      return qualifier.check(
+          t, gpus, cudaOf(image), assets.totalBytes() + HostQualifier.RUNTIME_BYTES);
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.orchestrate.vast.up;
+package dev.orchestrate.ssh.qualify;
 
 import java.util.List;
 import java.util.Locale;

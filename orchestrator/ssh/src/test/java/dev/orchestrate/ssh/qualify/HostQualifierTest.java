@@ -1,15 +1,21 @@
-package dev.orchestrate.vast.up;
+package dev.orchestrate.ssh.qualify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.orchestrate.runtime.NativeCode;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** Judging the probe's output: java is only reported when the engine ships its own. */
 class HostQualifierTest {
+  /** The library as native/build.sh builds it by default. */
+  static final Optional<Supplier<NativeCode>> SHIPPED =
+      Optional.of(() -> NativeCode.parse("80-real;86-real;89-real;90"));
+
   private static String probe(String arch, String java) {
     return "arch="
         + arch
@@ -68,24 +74,55 @@ class HostQualifierTest {
   void theCustomEngineRefusesAGpuOlderThanItsLibrary() {
     String t4 = probe("x86_64", "") + "cc=7.5\n";
     Qualification refused =
-        new HostQualifier(true, true).evaluate(t4, 1, Optional.of(12.8), 1L << 30);
+        new HostQualifier(true, SHIPPED).evaluate(t4, 1, Optional.of(12.8), 1L << 30);
     assertFalse(refused.passed());
     String why = String.join("; ", refused.hostProblems());
     assertTrue(why.contains("compute capability 7.5"), why);
     assertTrue(why.contains("engine.allowCpuFallback: true"), why);
     assertTrue(
-        new HostQualifier(true, false).evaluate(t4, 1, Optional.of(12.8), 1L << 30).passed(),
+        new HostQualifier(true, Optional.empty())
+            .evaluate(t4, 1, Optional.of(12.8), 1L << 30)
+            .passed(),
         "with allowCpuFallback (or another backend) the card is fine");
     for (String cc : new String[] {"8.0", "8.6", "8.7", "8.9", "9.0", "10.0", "12.0"}) {
       String probe = probe("x86_64", "") + "cc=" + cc + "\n";
       assertTrue(
-          new HostQualifier(true, true).evaluate(probe, 1, Optional.of(12.8), 1L << 30).passed(),
+          new HostQualifier(true, SHIPPED).evaluate(probe, 1, Optional.of(12.8), 1L << 30).passed(),
           cc + " runs machine code, or JITs the compute_90 PTX");
     }
     assertTrue(
-        new HostQualifier(true, true)
+        new HostQualifier(true, SHIPPED)
             .evaluate(probe("x86_64", "") + "cc=[N/A]\n", 1, Optional.of(12.8), 1L << 30)
             .passed(),
         "a driver that does not report it is not held against the host");
+  }
+
+  @Test
+  void aLibraryThatLacksTheCardsArchitectureRefusesItWithTheReasonAndWhatToDo() {
+    // built for the data-centre cards only, no PTX: an RTX 4090 (8.9) runs sm_80 code, an H100
+    // (9.0) runs nothing of it
+    Optional<Supplier<NativeCode>> ampereOnly = Optional.of(() -> NativeCode.parse("80-real"));
+    String h100 = probe("x86_64", "") + "cc=9.0\nnvcc=\n";
+    Qualification refused =
+        new HostQualifier(true, ampereOnly).evaluate(h100, 1, Optional.of(12.8), 1L << 30);
+    assertFalse(refused.passed());
+    String why = String.join("; ", refused.hostProblems());
+    assertTrue(why.contains("GPU 0 has compute capability 9.0"), why);
+    assertTrue(why.contains("sm_80 machine code and no PTX: none of it runs on it"), why);
+    assertTrue(why.contains("no nvcc"), why);
+    assertTrue(why.contains("sm_90 (OLMO_CUDA_ARCHS"), why);
+    assertTrue(why.contains("engine.allowCpuFallback: true"), why);
+    assertTrue(
+        new HostQualifier(true, ampereOnly)
+            .evaluate(
+                h100.replace("nvcc=\n", "nvcc=/usr/local/cuda/bin/nvcc\n"),
+                1,
+                Optional.of(12.8),
+                1L << 30)
+            .passed(),
+        "with nvcc on the machine the native build step makes the library for the card");
+    String ada = probe("x86_64", "") + "cc=8.9\n";
+    assertTrue(
+        new HostQualifier(true, ampereOnly).evaluate(ada, 1, Optional.of(12.8), 1L << 30).passed());
   }
 }

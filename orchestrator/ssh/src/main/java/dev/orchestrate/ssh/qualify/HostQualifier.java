@@ -1,9 +1,10 @@
-package dev.orchestrate.vast.up;
+package dev.orchestrate.ssh.qualify;
 
 import dev.orchestrate.core.transport.Command;
 import dev.orchestrate.core.transport.ExecResult;
 import dev.orchestrate.core.transport.Transport;
 import dev.orchestrate.runtime.EngineJre;
+import dev.orchestrate.runtime.NativeCode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,6 +25,9 @@ import java.util.regex.Pattern;
  * image have to bring a JRE 17+.
  */
 public final class HostQualifier {
+  /** What the engine runtime takes on disk, with room to unpack it beside an older one. */
+  public static final long RUNTIME_BYTES = 400L << 20;
+
   /** Slower than this and a multi-GB snapshot takes too long to land (Vast hosts vary widely). */
   static final double MIN_WRITE_MB_S = 20;
 
@@ -43,33 +48,33 @@ public final class HostQualifier {
           echo "smi_banner=$(printf '%s' "$out" | tr '\\n' ' ')"
           nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | sed 's/^/gpu=/'
           nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | sed 's/^/cc=/'
+          c="${CUDA_HOME:-/usr/local/cuda}/bin/nvcc"
+          nv=$(command -v nvcc 2>/dev/null || { [ -x "$c" ] && echo "$c"; } || true); echo "nvcc=$nv"
         else
           echo "smi_exit=127"
         fi
       fi
       """;
 
-  /** The oldest compute capability the custom engine's library has machine code for (sm_80). */
-  static final double CUSTOM_MIN_CC = 8.0;
-
   private final boolean shipsJava;
-  private final boolean customOnGpu;
+  private final Optional<Supplier<NativeCode>> customCode;
 
   /**
    * @param shipsJava whether the engine runtime carries its own JRE (then the machine's java is
    *     only reported)
    */
   public HostQualifier(boolean shipsJava) {
-    this(shipsJava, false);
+    this(shipsJava, Optional.empty());
   }
 
   /**
-   * @param customOnGpu the custom engine must run on the GPU ({@code engine.backend: custom}
-   *     without {@code allowCpuFallback}): a GPU its library has no code for fails the host
+   * @param customCode present when the custom engine must run on the GPU ({@code engine.backend:
+   *     custom} without {@code allowCpuFallback}): the code its library carries (read when a host
+   *     is checked), so a GPU none of it runs on fails the host
    */
-  public HostQualifier(boolean shipsJava, boolean customOnGpu) {
+  public HostQualifier(boolean shipsJava, Optional<Supplier<NativeCode>> customCode) {
     this.shipsJava = shipsJava;
-    this.customOnGpu = customOnGpu;
+    this.customCode = customCode;
   }
 
   /**
@@ -139,8 +144,9 @@ public final class HostQualifier {
         if (m.find()) {
           driverCuda = Optional.of(Double.parseDouble(m.group(1)));
         }
-        if (customOnGpu) {
-          customArchitecture(computeCaps).ifPresent(host::add);
+        if (customCode.isPresent()) {
+          customArchitecture(customCode.get().get(), computeCaps, kv.getOrDefault("nvcc", ""))
+              .ifPresent(host::add);
         }
         if (gpus.size() < wantGpus) {
           host.add("nvidia-smi shows " + gpus.size() + " GPUs, the offer promised " + wantGpus);
@@ -203,28 +209,30 @@ public final class HostQualifier {
   }
 
   /**
-   * Why the custom engine's library cannot run on these GPUs, if it cannot: it carries sm_80,
-   * sm_86, sm_89 and sm_90 machine code (8.x cards run the 8.0/8.6/8.9 code, 9.x the sm_90 code)
-   * and compute_90 PTX, which cards of 10.0 and newer JIT-compile; below 8.0 nothing runs. A
-   * capability nvidia-smi does not report (an old driver) is not held against the host.
+   * Why the custom engine's library cannot run on these GPUs, if it cannot: none of its machine
+   * code is for the card's architecture family and none of its PTX is old enough for the card to
+   * JIT (the shipped build: sm_80, sm_86, sm_89, sm_90 and compute_90 PTX, so below 8.0 nothing
+   * runs), and the machine has no nvcc to build it for the card (with one, the native build step
+   * does). A capability nvidia-smi does not report (an old driver) is not held against the host.
    */
-  static Optional<String> customArchitecture(List<String> computeCaps) {
+  static Optional<String> customArchitecture(
+      NativeCode code, List<String> computeCaps, String nvcc) {
     for (int i = 0; i < computeCaps.size(); i++) {
-      double cc;
-      try {
-        cc = Double.parseDouble(computeCaps.get(i).trim());
-      } catch (NumberFormatException e) {
-        continue;
-      }
-      if (cc < CUSTOM_MIN_CC) {
+      String cc = computeCaps.get(i).trim();
+      Optional<String> lacks = code.lacks(cc);
+      if (lacks.isPresent() && nvcc.isBlank()) {
         return Optional.of(
             "GPU "
                 + i
                 + " has compute capability "
-                + computeCaps.get(i).trim()
-                + ", older than the custom engine's library supports (sm_80, sm_86, sm_89, sm_90"
-                + " machine code and compute_90 PTX: 8.0 or newer); rent a newer card, or set"
-                + " engine.allowCpuFallback: true to run it on the CPU, or engine.backend: hf");
+                + cc
+                + ": "
+                + lacks.get()
+                + ", and the machine has no nvcc to build it for this card (CUDA devel images"
+                + " have one); rent a card it runs on, rebuild native/ for sm_"
+                + cc.replace(".", "")
+                + " (OLMO_CUDA_ARCHS, native/build.sh), set engine.allowCpuFallback: true to run"
+                + " it on the CPU, or use engine.backend: hf");
       }
     }
     return Optional.empty();

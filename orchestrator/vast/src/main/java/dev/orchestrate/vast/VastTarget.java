@@ -60,6 +60,7 @@ import java.util.Set;
 public final class VastTarget implements Target, FleetTarget {
   private final TargetContext context;
   private final VastSession session;
+  private EngineRuntime runtime;
 
   public VastTarget(TargetContext context) {
     this(context, new VastSession(context));
@@ -242,15 +243,20 @@ public final class VastTarget implements Target, FleetTarget {
   }
 
   // The engine runtime for this project, its Java runtime chosen from this target's environment
-  // (ORCHESTRATE_ENGINE_JDK, JAVA_HOME) and the JDK running orchestrate.
-  EngineRuntime engineRuntime() {
-    return new EngineRuntime(
-        context.projectDir(),
-        context.stateDir(),
-        new EngineJre(
-            context.stateDir(),
-            context.environment(),
-            java.nio.file.Path.of(System.getProperty("java.home"))));
+  // (ORCHESTRATE_ENGINE_JDK, JAVA_HOME) and the JDK running orchestrate. One per target: the
+  // machines of a fleet share it (it packs and links under a lock).
+  synchronized EngineRuntime engineRuntime() {
+    if (runtime == null) {
+      runtime =
+          new EngineRuntime(
+              context.projectDir(),
+              context.stateDir(),
+              new EngineJre(
+                  context.stateDir(),
+                  context.environment(),
+                  java.nio.file.Path.of(System.getProperty("java.home"))));
+    }
+    return runtime;
   }
 
   /**

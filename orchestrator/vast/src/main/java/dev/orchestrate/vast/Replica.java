@@ -53,12 +53,37 @@ final class Replica {
     } finally {
       billing.stop();
     }
+    billing.held.forEach(m -> forgetIfGone(m, events));
     return new Result(replica, billing.machines, o.failure());
+  }
+
+  // A machine that vanished under the run (destroyed elsewhere, its watchdog) leaves no ledger
+  // entry behind: nothing of it bills, and status/down have nothing left to end.
+  private void forgetIfGone(Machine m, EventSink events) {
+    boolean inLedger =
+        context.ledger().entries().stream()
+            .anyMatch(e -> e.machine().map(x -> x.id().equals(m.id())).orElse(false));
+    if (!inLedger) {
+      return;
+    }
+    try {
+      if (target.status(m).state() == dev.orchestrate.core.target.MachineStatus.State.GONE) {
+        context.ledger().remove(m.id());
+        target.forget(m);
+        events.accept(
+            new dev.orchestrate.core.event.Notice(
+                context.clock().instant(),
+                "instance " + m.id() + " is gone from Vast: removed from the ledger"));
+      }
+    } catch (RuntimeException e) {
+      // cannot tell now: the entry stays for `orchestrate status` to reconcile
+    }
   }
 
   /** Follows the machine through the steps: billed from its rental until it is gone. */
   private final class Billing implements StepRunner.Listener {
     private final List<String> machines = new ArrayList<>();
+    private final List<Machine> held = new ArrayList<>();
     private String current;
 
     @Override
@@ -71,6 +96,7 @@ final class Replica {
         Machine m = state.machine().get();
         work.budget().rented(now, m.since(), m.pricePerHour());
         machines.add(now);
+        held.add(m);
       }
       current = now;
     }

@@ -122,7 +122,7 @@ final class ChunkLoopStep implements Step {
       }
       if (work.queue().complete(lease)) {
         chunks++;
-        work.progress().chunkDone(name, done.took(), state.events());
+        work.progress().chunkDone(name, done.took(), work.events());
       }
     }
     String detail = chunks + " chunks done on " + name;

@@ -123,7 +123,7 @@ final class ChunkRun {
         long t = o.path("completion_tokens").asLong(0);
         taken.incrementAndGet();
         tokens.addAndGet(t);
-        work.progress().results(machine, 1, t, events);
+        work.progress().results(machine, 1, t, work.events());
       }
     }
   }

@@ -130,7 +130,7 @@ final class FleetRunner {
     try {
       if (!chunks.isEmpty()) {
         UpState staged = stageAssets(req, events);
-        FleetWork work = new FleetWork(queue, merger, progress, budget, stop, req.runDir());
+        FleetWork work = new FleetWork(queue, merger, progress, budget, stop, req.runDir(), events);
         PlanRequest planRequest = new PlanRequest(p, req.host(), context.projectDir());
         ScheduledExecutorService watch = budgetWatch(budget, queue, stop, events);
         ExecutorService pool =

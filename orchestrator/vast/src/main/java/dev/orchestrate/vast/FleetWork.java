@@ -10,7 +10,8 @@ import java.nio.file.Path;
 /**
  * What every machine of one fleet run shares: the queue it takes chunks from, the merger its
  * results go to, the progress view, the fleet's spend, and {@code stop} — the budget's signal to
- * end the work on every machine (Ctrl-C comes through each machine's own run instead).
+ * end the work on every machine (Ctrl-C comes through each machine's own run instead) — and {@code
+ * events}, where the fleet's own view goes (not marked with one machine's replica).
  */
 record FleetWork(
     ChunkQueue queue,
@@ -18,4 +19,5 @@ record FleetWork(
     FleetProgress progress,
     FleetBudget budget,
     Cancellation stop,
-    Path runDir) {}
+    Path runDir,
+    dev.orchestrate.core.event.EventSink events) {}

@@ -15,9 +15,9 @@ import java.util.Optional;
 /**
  * One progress view for the fleet: per machine the chunks it finished, its tokens per second
  * (generated tokens over the time its engines ran) and its price; overall the prompts done of the
- * total, an ETA from the rate since the first result, and the cost so far ({@link FleetBudget}).
- * Each finished chunk emits a {@link Progress} ({@code fleet}, prompts) and, at most every {@code
- * every}, a {@link Notice} with the whole view (also on {@link #report}).
+ * total, an ETA from the rate since the first machine was ready for work, and the cost so far
+ * ({@link FleetBudget}). Each finished chunk emits a {@link Progress} ({@code fleet}, prompts) and,
+ * at most every {@code every}, a {@link Notice} with the whole view (also on {@link #report}).
  */
 public final class FleetProgress {
   /** One machine's share so far. */
@@ -35,7 +35,7 @@ public final class FleetProgress {
   private final int doneBefore;
   private final Map<String, MachineLine> machines = new LinkedHashMap<>();
   private int done;
-  private Instant firstResult;
+  private Instant firstReady;
   private Instant lastReport;
 
   /**
@@ -53,6 +53,9 @@ public final class FleetProgress {
 
   /** A machine joined the fleet (ready for work). */
   public synchronized void joined(String machine) {
+    if (firstReady == null) {
+      firstReady = clock.instant();
+    }
     machines.putIfAbsent(
         machine, new MachineLine(machine, 0, 0, 0, Duration.ZERO, budget.pricePerHour(machine)));
   }
@@ -72,9 +75,6 @@ public final class FleetProgress {
               m.busy(),
               m.pricePerHour()));
       done += prompts;
-      if (firstResult == null && prompts > 0) {
-        firstResult = clock.instant();
-      }
     }
     events.accept(new Progress(clock.instant(), "fleet", doneNow(), total, "prompts"));
   }
@@ -110,13 +110,13 @@ public final class FleetProgress {
     return List.copyOf(machines.values());
   }
 
-  /** When the rest will be done at the rate so far; empty before two results' worth of time. */
+  /** When the rest will be done at the rate so far; empty before the first result. */
   public synchronized Optional<Duration> eta() {
     int fresh = done - doneBefore;
-    if (firstResult == null || fresh <= 0 || done >= total) {
+    if (firstReady == null || fresh <= 0 || done >= total) {
       return done >= total ? Optional.of(Duration.ZERO) : Optional.empty();
     }
-    long ms = Duration.between(firstResult, clock.instant()).toMillis();
+    long ms = Duration.between(firstReady, clock.instant()).toMillis();
     if (ms <= 0) {
       return Optional.empty();
     }

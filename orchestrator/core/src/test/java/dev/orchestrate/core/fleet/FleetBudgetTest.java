@@ -55,11 +55,12 @@ class FleetBudgetTest {
     clock.advance(Duration.ofSeconds(10));
     p.results("vast-2", 10, 40, events::add);
     p.chunkDone("vast-1", Duration.ofSeconds(4), events::add);
-    // 20 fresh results in the 10 s since the first: 60 left take 30 s
-    assertEquals(Duration.ofSeconds(30), p.eta().orElseThrow());
+    // 20 fresh results in the 20 s since the first machine was ready: 60 left take 60 s
+    assertEquals(Duration.ofSeconds(60), p.eta().orElseThrow());
     assertEquals(new Progress(clock.instant(), "fleet", 40, 100, "prompts"), events.get(1));
     Notice view = (Notice) events.get(2);
-    assertTrue(view.message().startsWith("fleet: 40/100 prompts, ETA 30s, $0.0042"), view::message);
+    assertTrue(
+        view.message().startsWith("fleet: 40/100 prompts, ETA 1m0s, $0.0042"), view::message);
     assertTrue(view.message().contains("vast-1"), view::message);
     assertEquals(20.0, p.machines().get(0).tokensPerSecond(), 1e-9);
     assertEquals(1, p.machines().get(0).chunks());

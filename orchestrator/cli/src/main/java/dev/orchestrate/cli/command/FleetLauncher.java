@@ -177,7 +177,15 @@ final class FleetLauncher {
       line.put("event", "run-record");
       line.put("record", end.record());
       line.put("fleet", o);
-      Common.printJson(c, line);
+      try { // one line, as every other --json event
+        c.out()
+            .println(
+                c.redactor()
+                    .redact(dev.orchestrate.core.io.Json.mapper().writeValueAsString(line)));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+      c.out().flush();
       return;
     }
     StringBuilder s =

@@ -343,6 +343,36 @@ class FleetIntegrationTest {
     System.out.println(up.seen);
   }
 
+  /**
+   * A client killed mid-run (no teardown): the ledger holds every machine of the fleet under the run
+   * id, {@code status} lists them and {@code down <run-id>} ends them all.
+   */
+  @Test
+  void statusAndDownHandleAFleetWhoseClientDied() throws Exception {
+    fixedCost("slow", 600_000, true);
+    Path file = prompts(4, i -> true);
+    Running up =
+        new Running(
+            vast.cli.start(
+                "up", "--profile", "slow", "--replicas", "2", "--prompts", file.toString()));
+    up.await(s -> s.contains("▸ [r1] Run chunks") && s.contains("▸ [r2] Run chunks"), 180);
+    up.process.destroyForcibly();
+    up.exit(30);
+    String runId = onlyRun();
+    assertEquals(2, vast.ledger().size(), this::safeLedger);
+    for (JsonNode e : vast.ledger()) {
+      assertEquals(runId, e.get("runId").asText(), e::toString);
+    }
+    Cli.Result status = vast.cli.run("status");
+    assertEquals(0, status.code(), status::toString);
+    for (JsonNode e : vast.ledger()) {
+      assertTrue(status.out().contains(e.get("key").asText()), status::toString);
+    }
+    Cli.Result down = vast.cli.run("down", runId);
+    assertEquals(0, down.code(), down::toString);
+    assertEquals(0, vast.billing().get("billing_count").asInt(), vast.billing()::toString);
+  }
+
   private String safeLedger() {
     try {
       return vast.ledger().toString();

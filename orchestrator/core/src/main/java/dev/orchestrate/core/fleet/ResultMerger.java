@@ -89,10 +89,14 @@ public final class ResultMerger implements AutoCloseable {
 
   /**
    * Takes one result line ({@code id} is its id). False when it is not taken: not a prompt of this
-   * file, or one that has a result already.
+   * file, one that has a result already, or the merger is finished (a lost machine's thread that
+   * unwinds late).
    */
   public synchronized boolean accept(String id, String line) {
-    if (!wanted.contains(id) || written.contains(id) || buffered.containsKey(id)) {
+    if (out == null
+        || !wanted.contains(id)
+        || written.contains(id)
+        || buffered.containsKey(id)) {
       return false;
     }
     buffered.put(id, line);

@@ -38,6 +38,7 @@ class ResultMergerTest {
       assertEquals(0, m.finish());
       assertEquals(List.of(r("a"), r("b"), r("c"), r("d")), file());
       assertFalse(Files.exists(dir.resolve(ResultMerger.PENDING)));
+      assertFalse(m.accept("a", r("a")), "finished: nothing more is taken");
     }
   }
 

@@ -344,8 +344,8 @@ class FleetIntegrationTest {
   }
 
   /**
-   * A client killed mid-run (no teardown): the ledger holds every machine of the fleet under the run
-   * id, {@code status} lists them and {@code down <run-id>} ends them all.
+   * A client killed mid-run (no teardown): the ledger holds every machine of the fleet under the
+   * run id, {@code status} lists them and {@code down <run-id>} ends them all.
    */
   @Test
   void statusAndDownHandleAFleetWhoseClientDied() throws Exception {

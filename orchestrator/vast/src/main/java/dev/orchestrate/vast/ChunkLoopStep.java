@@ -126,9 +126,15 @@ final class ChunkLoopStep implements Step {
       }
     }
     String detail = chunks + " chunks done on " + name;
-    if (stopped(state)) {
+    if (work.stop().isCancelled()) {
       state.events().accept(new Notice(clock.instant(), name + ": stopped; " + detail));
-      return StepResult.skipped(state, "stopped; " + detail);
+      return StepResult.skipped(state, "stopped (budget); " + detail);
+    }
+    if (state.cancellation().isCancelled()) {
+      // Ctrl-C, or the runner saw the machine gone: as an interruption the runner asks whether
+      // the machine is still there and, when it is not, says so.
+      throw new OrchestrateException(
+          ErrorCode.INTERRUPTED, "stopped on " + name + " after " + detail, null);
     }
     return StepResult.ok(state, detail);
   }

@@ -93,10 +93,7 @@ public final class ResultMerger implements AutoCloseable {
    * unwinds late).
    */
   public synchronized boolean accept(String id, String line) {
-    if (out == null
-        || !wanted.contains(id)
-        || written.contains(id)
-        || buffered.containsKey(id)) {
+    if (out == null || !wanted.contains(id) || written.contains(id) || buffered.containsKey(id)) {
       return false;
     }
     buffered.put(id, line);

@@ -123,7 +123,7 @@ public final class EngineRuntime {
    * What {@link #spec} would fail on, checked (and the Java runtime linked) before anything is
    * rented: the engine unbuilt, no JDK to link from, a JDK for another platform than linux-x64.
    */
-  public void checkBeforeRent(EventSink events, Clock clock) {
+  public synchronized void checkBeforeRent(EventSink events, Clock clock) {
     parts();
     if (jre.ships()) {
       jre.ensure(jre.jdk(), events, clock);
@@ -166,8 +166,12 @@ public final class EngineRuntime {
    * platform problem shows before anything is sent. It costs ~55 MB once per machine; a warm {@code
    * run} only reads the JDK's release file and the jmod's size for the fingerprint, finds the
    * marker equal and sends nothing.
+   *
+   * <p>Synchronized: the machines of a fleet prepare in parallel threads of one process, whose
+   * temporary names (pid-suffixed) would otherwise collide; the second finds the archive made.
    */
-  public EnvSpec spec(String imageDigest, String cudaMajor, EventSink events, Clock clock) {
+  public synchronized EnvSpec spec(
+      String imageDigest, String cudaMajor, EventSink events, Clock clock) {
     Parts p = parts();
     Optional<Path> jreDir =
         jre.ships() ? Optional.of(jre.ensure(jre.jdk(), events, clock)) : Optional.empty();

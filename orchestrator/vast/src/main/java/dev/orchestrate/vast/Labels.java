@@ -7,13 +7,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How we tag rentals: {@code orchestrate-p<project>-<run id>-a<attempt>}, where {@code <project>}
- * is this checkout's {@link ProjectTag} (random, drawn on the checkout's first use). Labels without
- * a project ({@code orchestrate-<run id>-a<n>}, written before projects were told apart) belong to
- * an unknown project. Everything without our prefix is left alone; another project's labels are
- * destroyed only when that project is named ({@code gc --project p<id>}). Clients from before
- * project ids took every {@code orchestrate-} label for their own: all clients on one account must
- * be at least the version that wrote project ids.
+ * How we tag rentals: {@code orchestrate-p<project>-<run id>-a<attempt>} (a fleet's machines:
+ * {@code -r<replica>} before the attempt), where {@code <project>} is this checkout's {@link
+ * ProjectTag} (random, drawn on the checkout's first use). Labels without a project ({@code
+ * orchestrate-<run id>-a<n>}, written before projects were told apart) belong to an unknown
+ * project. Everything without our prefix is left alone; another project's labels are destroyed only
+ * when that project is named ({@code gc --project p<id>}). Clients from before project ids took
+ * every {@code orchestrate-} label for their own: all clients on one account must be at least the
+ * version that wrote project ids.
  */
 public final class Labels {
   public static final String PREFIX = "orchestrate-";
@@ -34,10 +35,25 @@ public final class Labels {
   private Labels() {}
 
   public static String of(String project, RunId runId, int attempt) {
+    return of(project, runId, 0, attempt);
+  }
+
+  /**
+   * The label of one machine of a fleet, {@code orchestrate-p<project>-<run id>-r<replica>-a<n>};
+   * replica 0 is a single machine's (no {@code -r}).
+   */
+  public static String of(String project, RunId runId, int replica, int attempt) {
     if (!ProjectTag.valid(project)) {
       throw new IllegalArgumentException("not a project tag: " + project);
     }
-    return PREFIX + "p" + project + "-" + runId.value() + "-a" + attempt;
+    return PREFIX
+        + "p"
+        + project
+        + "-"
+        + runId.value()
+        + (replica > 0 ? "-r" + replica : "")
+        + "-a"
+        + attempt;
   }
 
   public static boolean isOurs(String label) {
@@ -75,7 +91,7 @@ public final class Labels {
     if (m.matches()) {
       rest = m.group(2);
     }
-    rest = rest.replaceFirst("-a\\d+$", "");
+    rest = rest.replaceFirst("-a\\d+$", "").replaceFirst("-r\\d+$", "");
     try {
       return Optional.of(RunId.parse(rest));
     } catch (IllegalArgumentException e) {

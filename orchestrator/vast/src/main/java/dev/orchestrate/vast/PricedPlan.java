@@ -23,6 +23,14 @@ final class PricedPlan {
   }
 
   Plan of(Plan base, VastSection v) {
+    return ofFleet(base, v, 1);
+  }
+
+  /**
+   * The plan of {@code replicas} machines rented at once: the hourly price and the rental's cost
+   * times the machines (up to the budget, which covers the whole fleet).
+   */
+  Plan ofFleet(Plan base, VastSection v, int replicas) {
     List<String> notes = new ArrayList<>();
     List<PlannedStep> steps = new ArrayList<>(base.steps());
     int rent = indexOf(steps, StepId.PROVISION);
@@ -34,20 +42,34 @@ final class PricedPlan {
       notes.add("target.vast.maxPricePerHour is not set: up will refuse to rent");
       return new Plan(base.profile(), base.target(), steps, notes);
     }
-    double cost = v.maxPricePerHour() * base.totalEstimate().toSeconds() / 3600.0;
+    double cost = replicas * v.maxPricePerHour() * base.totalEstimate().toSeconds() / 3600.0;
     Double budget = v.budget() == null ? null : v.budget().maxTotalUsd();
     if (budget != null) {
       cost = Math.min(cost, budget);
     }
     steps.set(rent, steps.get(rent).withCost(Math.round(cost * 100) / 100.0));
+    String fleet =
+        replicas == 1
+            ? ""
+            : String.format(Locale.ROOT, "%d machines × $%.2f/h = ", replicas, v.maxPricePerHour());
     notes.add(
         String.format(
             Locale.ROOT,
-            "at most $%.2f/h; about %d min of rental ≈ at most $%.2f%s",
-            v.maxPricePerHour(),
+            "%sat most $%.2f/h; about %d min of rental ≈ at most $%.2f%s",
+            fleet,
+            replicas * v.maxPricePerHour(),
             base.totalEstimate().toMinutes(),
             cost,
             budget == null ? "" : String.format(Locale.ROOT, " (budget $%.2f)", budget)));
+    if (budget != null && replicas > 1) {
+      notes.add(
+          String.format(
+              Locale.ROOT,
+              "the budget $%.2f covers the fleet: %.1f h of %d machines at the ceiling",
+              budget,
+              budget / (replicas * v.maxPricePerHour()),
+              replicas));
+    }
     try {
       VastSession.Api api = session.api(EventSink.discard());
       List<RankedOffer> top = api.selector().select(OfferConstraints.from(v), Set.of());
@@ -60,11 +82,30 @@ final class PricedPlan {
         notes.add(
             String.format(
                 Locale.ROOT,
-                "estimated cost at the best offer: $%.4f/h x %d min = $%.2f",
-                top.get(0).pricePerHour(),
+                "estimated cost at the best offer%s: $%.4f/h x %d min = $%.2f",
+                replicas == 1 ? "" : " for " + replicas + " machines",
+                replicas * top.get(0).pricePerHour(),
                 base.totalEstimate().toMinutes(),
-                top.get(0).pricePerHour() * base.totalEstimate().toSeconds() / 3600.0));
-        steps.set(rent, steps.get(rent).withTitle("Rent " + top.get(0).describe()));
+                replicas * top.get(0).pricePerHour() * base.totalEstimate().toSeconds() / 3600.0));
+        if (top.size() < replicas) {
+          notes.add(
+              "only "
+                  + top.size()
+                  + " offers match now for "
+                  + replicas
+                  + " machines: up would rent fewer, or fail");
+        }
+        steps.set(
+            rent,
+            steps
+                .get(rent)
+                .withTitle(
+                    replicas == 1
+                        ? "Rent " + top.get(0).describe()
+                        : "Rent "
+                            + replicas
+                            + " machines in parallel, from "
+                            + top.get(0).describe()));
       }
     } catch (OrchestrateException e) {
       notes.add(

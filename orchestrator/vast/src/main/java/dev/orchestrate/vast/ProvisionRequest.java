@@ -22,8 +22,12 @@ public record ProvisionRequest(
     Duration pollInterval,
     int maxMachines,
     Cancellation cancellation,
-    String project) {
+    String project,
+    int replica) {
   public ProvisionRequest {
+    if (replica < 0) {
+      throw new IllegalArgumentException("replica " + replica);
+    }
     if (!dev.orchestrate.core.target.ProjectTag.valid(project)) {
       throw new IllegalArgumentException("not a project tag: " + project);
     }
@@ -40,8 +44,39 @@ public record ProvisionRequest(
     }
   }
 
-  /** The label of attempt {@code n}: our prefix, the project, the run id and the attempt. */
+  /** A single machine's request (not one of a fleet). */
+  public ProvisionRequest(
+      RunId runId,
+      OfferConstraints constraints,
+      String image,
+      Map<String, String> env,
+      String onstart,
+      String publicKey,
+      Duration readyTimeout,
+      Duration pollInterval,
+      int maxMachines,
+      Cancellation cancellation,
+      String project) {
+    this(
+        runId,
+        constraints,
+        image,
+        env,
+        onstart,
+        publicKey,
+        readyTimeout,
+        pollInterval,
+        maxMachines,
+        cancellation,
+        project,
+        0);
+  }
+
+  /**
+   * The label of attempt {@code n}: our prefix, the project, the run id, the fleet's replica (when
+   * this is one of a fleet: each machine of a fleet has its own label) and the attempt.
+   */
   public String label(int attempt) {
-    return Labels.of(project, runId, attempt);
+    return Labels.of(project, runId, replica, attempt);
   }
 }

@@ -42,14 +42,32 @@ final class RentStep implements Step {
   private final TargetContext context;
   private final VastSession session;
   private final VastSection planned;
+  private final int replica;
+  private final int fleetSize;
   private final Set<Long> badMachines = new HashSet<>();
   private int rentals;
 
   RentStep(VastTarget target, TargetContext context, VastSession session, VastSection planned) {
+    this(target, context, session, planned, 0, 1);
+  }
+
+  /**
+   * The rent step of machine {@code replica} (1..) of a fleet of {@code fleetSize}; replica 0 with
+   * a fleet size above 1 is the fleet's plan entry.
+   */
+  RentStep(
+      VastTarget target,
+      TargetContext context,
+      VastSession session,
+      VastSection planned,
+      int replica,
+      int fleetSize) {
     this.target = target;
     this.context = context;
     this.session = session;
     this.planned = planned;
+    this.replica = replica;
+    this.fleetSize = fleetSize;
   }
 
   @Override
@@ -59,13 +77,19 @@ final class RentStep implements Step {
 
   @Override
   public String title() {
-    return "Rent a Vast instance";
+    return replica == 0 && fleetSize > 1
+        ? "Rent " + fleetSize + " Vast instances in parallel"
+        : "Rent a Vast instance";
   }
 
   @Override
   public PlannedStep plan() {
     return planned(
         (planned == null ? "(target.vast missing)" : offerQuery(planned))
+            + (fleetSize > 1
+                ? "; each machine as a single `up` rents one (its own label -r<n>, its own"
+                    + " host replaced if bad)"
+                : "")
             + "; labelled with the run id; recorded in the ledger before anything else; billed"
             + " price re-read and checked against maxPricePerHour",
         Duration.ofMinutes(3));
@@ -117,7 +141,8 @@ final class RentStep implements Step {
             POLL,
             maxMachines(v),
             state.cancellation(),
-            session.project());
+            session.project(),
+            replica);
     Rental r = api.provisioner(session.sshProbe()).provision(req, events, Set.copyOf(badMachines));
     rentals++;
     Integer gpus = r.offer().offer().numGpus();

@@ -4,6 +4,9 @@ import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Notice;
+import dev.orchestrate.core.fleet.FleetOutcome;
+import dev.orchestrate.core.fleet.FleetRequest;
+import dev.orchestrate.core.fleet.FleetTarget;
 import dev.orchestrate.core.plan.Plan;
 import dev.orchestrate.core.plan.PlanRequest;
 import dev.orchestrate.core.profile.EngineBackend;
@@ -55,9 +58,10 @@ import java.util.Set;
  * the project key and a host key pinned to the instance id, runs the engine there, and destroys it
  * (verified) on {@code down}. {@code gc} finds instances labelled by us that the ledger lost.
  */
-public final class VastTarget implements Target {
+public final class VastTarget implements Target, FleetTarget {
   private final TargetContext context;
   private final VastSession session;
+  private EngineRuntime runtime;
 
   public VastTarget(TargetContext context) {
     this(context, new VastSession(context));
@@ -80,9 +84,25 @@ public final class VastTarget implements Target {
   @Override
   public List<Step> steps(PlanRequest request) {
     Profile p = request.profile();
-    RentStep rent = new RentStep(this, context, session, p.target().vast());
     List<Step> steps = new ArrayList<>();
     steps.add(assetsStep(request));
+    steps.addAll(
+        machineSteps(
+            request,
+            new RentStep(this, context, session, p.target().vast()),
+            new LaunchStep(this, p, "detached on the instance, followed until it ends")));
+    return List.copyOf(steps);
+  }
+
+  /**
+   * What one machine goes through, after the assets are staged: rent (by {@code rent}), connect,
+   * qualify (a bad host replaced through {@code rent}), engine runtime, python env (hf), sync or
+   * fetch, {@code launch}, teardown. A single {@code up} runs it once; each machine of a fleet runs
+   * it with its own rent step and the chunk loop as its launch.
+   */
+  List<Step> machineSteps(PlanRequest request, RentStep rent, Step launch) {
+    Profile p = request.profile();
+    List<Step> steps = new ArrayList<>();
     steps.add(rent);
     steps.add(connectStep());
     steps.add(
@@ -100,14 +120,34 @@ public final class VastTarget implements Target {
     addNativeBuild(steps, p);
     addPythonEnv(steps, p);
     steps.add(syncStep(request));
-    steps.add(new LaunchStep(this, p, "detached on the instance, followed until it ends"));
+    steps.add(launch);
     steps.add(
         new TeardownStep(
             this,
             "verified gone; its idle watchdog ends it after "
                 + IdleLimit.of(p.target().vast(), context.environment()).toMinutes()
                 + " min without a client"));
-    return List.copyOf(steps);
+    return steps;
+  }
+
+  /** The assets step: staged once on this host, for one machine or a whole fleet. */
+  AssetsStep assetsStepFor(PlanRequest request) {
+    return assetsStep(request);
+  }
+
+  RentStep rentStep(VastSection v, int replica, int fleetSize) {
+    return new RentStep(this, context, session, v, replica, fleetSize);
+  }
+
+  /** The fleet's plan: the assets once, then what each of its machines does, priced for all. */
+  @Override
+  public Plan planFleet(PlanRequest request, int replicas) {
+    return new FleetRunner(this, context, session).plan(request, replicas);
+  }
+
+  @Override
+  public FleetOutcome runFleet(FleetRequest request, EventSink events) {
+    return new FleetRunner(this, context, session).run(request, events);
   }
 
   /** Another run on an instance that is up: budget and lease, runtime, sync, run the engine. */
@@ -220,15 +260,20 @@ public final class VastTarget implements Target {
   }
 
   // The engine runtime for this project, its Java runtime chosen from this target's environment
-  // (ORCHESTRATE_ENGINE_JDK, JAVA_HOME) and the JDK running orchestrate.
-  EngineRuntime engineRuntime() {
-    return new EngineRuntime(
-        context.projectDir(),
-        context.stateDir(),
-        new EngineJre(
-            context.stateDir(),
-            context.environment(),
-            java.nio.file.Path.of(System.getProperty("java.home"))));
+  // (ORCHESTRATE_ENGINE_JDK, JAVA_HOME) and the JDK running orchestrate. One per target: the
+  // machines of a fleet share it (it packs and links under a lock).
+  synchronized EngineRuntime engineRuntime() {
+    if (runtime == null) {
+      runtime =
+          new EngineRuntime(
+              context.projectDir(),
+              context.stateDir(),
+              new EngineJre(
+                  context.stateDir(),
+                  context.environment(),
+                  java.nio.file.Path.of(System.getProperty("java.home"))));
+    }
+    return runtime;
   }
 
   /**
@@ -268,18 +313,24 @@ public final class VastTarget implements Target {
   }
 
   private RemoteEngine engine(Machine machine) {
+    return engine(machine, runId -> context.projectDir().resolve("logs").resolve(runId.value()));
+  }
+
+  /** The engine on {@code machine}, its output copied under {@code runDirs}' folder of a run. */
+  RemoteEngine engine(
+      Machine machine, java.util.function.Function<RunId, java.nio.file.Path> runDirs) {
     Duration idle = machine.get(VastAttributes.IDLE);
     return new RemoteEngine(
         session.connector(),
         session.remoteMachine(),
         session.follower(),
-        runId -> context.projectDir().resolve("logs").resolve(runId.value()),
+        runDirs,
         context.clock(),
         idle.dividedBy(4),
         context.redactor());
   }
 
-  private BudgetGuard budget(Machine machine) {
+  BudgetGuard budget(Machine machine) {
     return new BudgetGuard(
         context.ledger(),
         context.clock(),

@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
       "  orchestrate plan --profile vast",
       "  orchestrate plan --profile vast --set target.vast.maxPricePerHour=0.3 --json",
       "  orchestrate plan --profile vast --explain    # how long each step may take to give up",
+      "  orchestrate plan --profile vast --replicas 4  # a fleet of 4 machines, priced",
       Common.EXIT_CODES
     })
 public final class PlanCommand implements Callable<Integer> {
@@ -41,18 +42,30 @@ public final class PlanCommand implements Callable<Integer> {
               + " (its tries and waits at worst).")
   boolean explain;
 
+  @Option(
+      names = "--replicas",
+      paramLabel = "N",
+      description = "Plan a fleet of N machines (up --replicas N --prompts FILE), priced for all.")
+  Integer replicas;
+
   public PlanCommand(CliContext c) {
     this.c = c;
+  }
+
+  private Plan fleetPlan(LoadedProfile loaded, PlanRequest request) {
+    FleetLauncher.checkOptions(replicas, java.nio.file.Path.of("prompts.jsonl"), null, null, false);
+    return new FleetLauncher(c).fleetTarget(loaded.profile()).planFleet(request, replicas);
   }
 
   @Override
   public Integer call() {
     LoadedProfile loaded = c.profiles().load(profileOptions.profile, profileOptions.sets);
     HostFacts host = c.probeHost(c.projectDir().resolve(loaded.profile().assets().dir()));
+    PlanRequest request = new PlanRequest(loaded.profile(), host, c.projectDir());
     Plan plan =
-        c.targets()
-            .target(loaded.profile().target().type(), c.targetContext())
-            .plan(new PlanRequest(loaded.profile(), host, c.projectDir()));
+        replicas == null
+            ? c.targets().target(loaded.profile().target().type(), c.targetContext()).plan(request)
+            : fleetPlan(loaded, request);
     if (common.json) {
       Common.printJson(c, plan);
       return 0;

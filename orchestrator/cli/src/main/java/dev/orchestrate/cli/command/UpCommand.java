@@ -26,6 +26,8 @@ import picocli.CommandLine.Option;
       "  orchestrate up --profile cpu --prompt \"Hello\" --max-new-tokens 8",
       "  orchestrate up --profile workstation --json",
       "  orchestrate up --prompts prompts.jsonl --max-new-tokens 128   # a prompt file, batched",
+      "  orchestrate up --profile vast --replicas 4 --prompts prompts.jsonl   # over 4 machines",
+      "  orchestrate up --profile vast --replicas 4 --prompts prompts.jsonl --resume RUN_ID",
       Common.EXIT_CODES
     })
 public final class UpCommand implements Callable<Integer> {
@@ -57,12 +59,49 @@ public final class UpCommand implements Callable<Integer> {
               + " it, verified).")
   boolean keep;
 
+  @Option(
+      names = "--replicas",
+      paramLabel = "N",
+      description =
+          "With --prompts on the vast target: rent N machines in parallel and feed them the"
+              + " file in chunks from a queue held here (docs/fleet.md). The budget covers them"
+              + " all; every machine is destroyed at the end.")
+  Integer replicas;
+
+  @Option(
+      names = "--chunk-size",
+      paramLabel = "K",
+      description =
+          "With --replicas: prompts per chunk (default: about 8 chunks per machine, at most 256).")
+  Integer chunkSize;
+
+  @Option(
+      names = "--resume",
+      paramLabel = "RUN_ID",
+      description =
+          "With --replicas: go on with an earlier fleet run (after the budget or Ctrl-C stopped"
+              + " it): prompts in its results.jsonl are skipped.")
+  String resume;
+
   public UpCommand(CliContext c) {
     this.c = c;
   }
 
   @Override
   public Integer call() {
+    FleetLauncher.checkOptions(replicas, prompts, chunkSize, resume, keep);
+    if (replicas != null) {
+      LoadedProfile loaded =
+          c.profiles()
+              .load(profileOptions.profile, engineSets(profileOptions.sets, prompt, maxNewTokens));
+      return new FleetLauncher(c)
+          .launch(
+              loaded,
+              new dev.orchestrate.core.fleet.FleetFlow.Ask(checkedPrompts(), replicas, chunkSize),
+              resume,
+              common.events(c),
+              common.json);
+    }
     LoadedProfile loaded =
         c.profiles()
             .load(
@@ -75,6 +114,11 @@ public final class UpCommand implements Callable<Integer> {
             ? dev.orchestrate.core.run.Teardown.DESTROY
             : dev.orchestrate.core.run.Teardown.KEEP;
     return new Launcher(c).launch(loaded, null, common.events(c), common.json, teardown);
+  }
+
+  private java.nio.file.Path checkedPrompts() {
+    PromptFileSets.with(List.of(), prompts, null); // refuses a missing file
+    return prompts.toAbsolutePath().normalize();
   }
 
   static List<String> engineSets(List<String> sets, String prompt, Integer maxNewTokens) {

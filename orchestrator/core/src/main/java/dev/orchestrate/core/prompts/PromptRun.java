@@ -163,7 +163,7 @@ public final class PromptRun {
   }
 
   /** {@code --prompt TEXT} in the engine command becomes {@code --prompts F --out R}. */
-  static List<String> withPromptFile(List<String> command, String dir) {
+  public static List<String> withPromptFile(List<String> command, String dir) {
     int at = command.indexOf("--prompt");
     if (at < 0 || at + 1 >= command.size()) {
       throw new OrchestrateException(

@@ -62,7 +62,7 @@ public final class ResultsLog implements AutoCloseable {
   }
 
   /** The {@code id} of a result line, or null when it is not one. */
-  static String idOf(String line) {
+  public static String idOf(String line) {
     try {
       JsonNode n = JSON.readTree(line);
       JsonNode id = n == null ? null : n.get("id");

@@ -117,13 +117,15 @@ class DockerTargetIntegrationTest {
         new Cancellation());
   }
 
+  Machine acquire(DockerTarget target, RunId runId, DockerSection.Gpus gpus) throws Exception {
+    return new Acquisition(context()).acquire(target, up(runId, gpus), EventSink.discard());
+  }
+
   @Test
   void runsTheEngineWithAssetsReadOnlyStreamsOutputAndCleansUp() throws Exception {
     DockerTarget target = new DockerTarget(context());
     RunId runId = RunId.parse("20261126-070000-docker-aaaa");
-    Machine machine =
-        new Acquisition(context())
-            .acquire(target, up(runId, DockerSection.Gpus.NONE), EventSink.discard());
+    Machine machine = acquire(target, runId, DockerSection.Gpus.NONE);
     List<Event> events = new CopyOnWriteArrayList<>();
     String script =
         "cat llm_raw/tiny/config.json; echo '{\"tokens_per_s\": 12.5}';"
@@ -151,9 +153,7 @@ class DockerTargetIntegrationTest {
   void aPromptFileRunReadsAndWritesTheRunsInputsFolderAsItsOwner() throws Exception {
     DockerTarget target = new DockerTarget(context());
     RunId runId = RunId.parse("20261126-070000-docker-dddd");
-    Machine machine =
-        new Acquisition(context())
-            .acquire(target, up(runId, DockerSection.Gpus.NONE), EventSink.discard());
+    Machine machine = acquire(target, runId, DockerSection.Gpus.NONE);
     Path inputs = project.resolve("logs").resolve(runId.value()).resolve("prompts");
     Files.createDirectories(inputs);
     Files.writeString(inputs.resolve("prompts.jsonl"), "{\"id\": \"a\", \"prompt\": \"hi\"}\n");
@@ -207,9 +207,7 @@ class DockerTargetIntegrationTest {
   void ctrlCStopsTheContainer() throws Exception {
     DockerTarget target = new DockerTarget(context());
     RunId runId = RunId.parse("20261126-070000-docker-bbbb");
-    Machine machine =
-        new Acquisition(context())
-            .acquire(target, up(runId, DockerSection.Gpus.NONE), EventSink.discard());
+    Machine machine = acquire(target, runId, DockerSection.Gpus.NONE);
     Cancellation cancel = new Cancellation();
     Thread stopper =
         new Thread(
@@ -238,9 +236,7 @@ class DockerTargetIntegrationTest {
   void gpusWithoutTheNvidiaRuntimeIsAClearError() throws Exception {
     DockerTarget target = new DockerTarget(context());
     RunId runId = RunId.parse("20261126-070000-docker-cccc");
-    Machine machine =
-        new Acquisition(context())
-            .acquire(target, up(runId, DockerSection.Gpus.ALL), EventSink.discard());
+    Machine machine = acquire(target, runId, DockerSection.Gpus.ALL);
     assertEquals("true", machine.attributes().get("gpus"));
     OrchestrateException e =
         assertThrows(

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,7 +81,11 @@ class FleetCliTest {
     assertFalse(Files.exists(dir.resolve(".orchestrate/ledger.json")), "nothing recorded as held");
     JsonNode json =
         JSON.readTree(cli.run("plan", "--profile", "vast", "--replicas", "4", "--json").out());
-    assertEquals("launch", json.get("steps").get(6).get("id").asText(), json::toString);
+    List<String> titles = new ArrayList<>();
+    json.get("steps")
+        .forEach(step -> titles.add(step.get("id").asText() + ": " + step.get("title").asText()));
+    assertTrue(titles.contains("launch: Run chunks of the prompt file"), titles::toString);
+    assertEquals("teardown", titles.get(titles.size() - 1).split(":")[0], titles::toString);
     Cli.Result single = cli.run("plan", "--profile", "vast");
     assertTrue(single.out().contains("at most $0.60/h"), single::toString);
   }

@@ -20,8 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs {@code up --replicas N --prompts FILE} through the {@link FleetFlow}: refuses what a fleet
@@ -31,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class FleetLauncher {
   /** Teardown of several machines, verified, may take longer than one. */
-  private static final long RECORD_WAIT_SECONDS = 60;
+  private static final java.time.Duration RECORD_WAIT = java.time.Duration.ofSeconds(60);
 
   static final int MAX_REPLICAS = 64;
 
@@ -111,19 +109,7 @@ final class FleetLauncher {
     RunId runId =
         resume == null ? RunId.generate(c.clock(), profile.name()) : resumed(store, resume);
     Cancellation cancellation = new Cancellation();
-    CountDownLatch recorded = new CountDownLatch(1);
-    Thread hook =
-        new Thread(
-            () -> {
-              cancellation.cancel();
-              try {
-                recorded.await(RECORD_WAIT_SECONDS, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "orchestrate-interrupt");
-    Runtime.getRuntime().addShutdownHook(hook);
+    InterruptHook hook = InterruptHook.install(cancellation, RECORD_WAIT);
     try {
       UpProcess.write(store.runDir(runId));
       FleetFlow.Ended end =
@@ -143,12 +129,7 @@ final class FleetLauncher {
           "check the logs folder",
           e);
     } finally {
-      recorded.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // Ctrl-C: the hook is running and lets the JVM exit once the record is written
-      }
+      hook.close(); // the record is written
     }
   }
 

@@ -16,15 +16,13 @@ import dev.orchestrate.core.target.RunRecordStore;
 import dev.orchestrate.core.target.Target;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the shared {@link UpFlow} for {@code up} and {@code run}: Ctrl-C (a JVM shutdown) cancels
  * the run and waits until its record is written; the exit code is the engine's.
  */
 final class Launcher {
-  private static final long RECORD_WAIT_SECONDS = 20;
+  private static final java.time.Duration RECORD_WAIT = java.time.Duration.ofSeconds(20);
 
   private final CliContext c;
 
@@ -50,19 +48,7 @@ final class Launcher {
     UpFlow flow = new UpFlow(store, c.targetContext());
     RunId runId = RunId.generate(c.clock(), profile.name());
     Cancellation cancellation = new Cancellation();
-    CountDownLatch recorded = new CountDownLatch(1);
-    Thread hook =
-        new Thread(
-            () -> {
-              cancellation.cancel();
-              try {
-                recorded.await(RECORD_WAIT_SECONDS, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "orchestrate-interrupt");
-    Runtime.getRuntime().addShutdownHook(hook);
+    InterruptHook hook = InterruptHook.install(cancellation, RECORD_WAIT);
     try {
       UpProcess.write(store.runDir(runId));
       RunRecord r = flow.run(target, loaded, host, runId, cancellation, events, reuse, teardown);
@@ -79,12 +65,7 @@ final class Launcher {
           "check the logs folder",
           e);
     } finally {
-      recorded.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // Ctrl-C: the hook is running and lets the JVM exit once the record is written
-      }
+      hook.close(); // the record is written
     }
   }
 

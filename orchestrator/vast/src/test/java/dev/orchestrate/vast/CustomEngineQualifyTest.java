@@ -9,14 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.Event;
 import dev.orchestrate.core.event.StepEnded;
-import dev.orchestrate.core.host.TestHosts;
 import dev.orchestrate.core.profile.EngineBackend;
-import dev.orchestrate.core.profile.EngineSection;
 import dev.orchestrate.core.profile.Profile;
-import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.step.Acquisition;
-import dev.orchestrate.core.sync.HashCache;
-import dev.orchestrate.core.sync.ManifestBuilder;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.TargetContext;
@@ -24,10 +19,8 @@ import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.testkit.TinySnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -65,49 +58,11 @@ class CustomEngineQualifyTest {
   }
 
   private static Profile custom(Boolean allowCpuFallback) {
-    Profile p = VastProfiles.rtx4090(IMAGE, null);
-    EngineSection e = EngineSection.defaults();
-    return new Profile(
-        p.name(),
-        p.description(),
-        p.target(),
-        p.bootstrap(),
-        p.assets(),
-        new EngineSection(
-            EngineBackend.CUSTOM,
-            e.command(),
-            e.snapshotCommand(),
-            e.snapshot(),
-            e.prompt(),
-            e.maxNewTokens(),
-            e.seed(),
-            e.environment(),
-            e.prompts(),
-            e.resumeFrom(),
-            allowCpuFallback),
-        p.logs());
+    return VastProfiles.rtx4090(IMAGE, EngineBackend.CUSTOM, allowCpuFallback, null);
   }
 
   private UpRequest up(Profile profile) throws Exception {
-    Path assets = dir.resolve(profile.snapshotDir());
-    Files.createDirectories(assets);
-    try (Stream<Path> files = Files.list(TinySnapshot.get())) {
-      for (Path f : files.toList()) {
-        if (!Files.exists(assets.resolve(f.getFileName()))) {
-          Files.copy(f, assets.resolve(f.getFileName()));
-        }
-      }
-    }
-    return new UpRequest(
-        RunId.parse("20261126-094500-vast-c0de"),
-        profile,
-        TestHosts.cpuOnly(),
-        dir.resolve("logs"),
-        assets,
-        new ManifestBuilder(
-                new HashCache(dir.resolve(".orchestrate/hashes.json")), e -> {}, Clock.systemUTC())
-            .build(assets),
-        new Cancellation());
+    return TinyUp.request(dir, profile, RunId.parse("20261126-094500-vast-c0de"));
   }
 
   private void faults(String json) throws Exception {

@@ -8,14 +8,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orchestrate.core.event.Event;
 import dev.orchestrate.core.event.LogLine;
 import dev.orchestrate.core.event.StepEnded;
-import dev.orchestrate.core.host.TestHosts;
 import dev.orchestrate.core.profile.EngineBackend;
-import dev.orchestrate.core.profile.EngineSection;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.step.Acquisition;
-import dev.orchestrate.core.sync.HashCache;
-import dev.orchestrate.core.sync.ManifestBuilder;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineAttributes;
@@ -27,11 +23,9 @@ import dev.orchestrate.ssh.NativeBuildStep;
 import dev.orchestrate.testkit.TinySnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -90,27 +84,7 @@ class NativeBuildOnMachineTest {
   }
 
   private static Profile custom() {
-    Profile p = VastProfiles.rtx4090(IMAGE, null);
-    EngineSection e = EngineSection.defaults();
-    return new Profile(
-        p.name(),
-        p.description(),
-        p.target(),
-        p.bootstrap(),
-        p.assets(),
-        new EngineSection(
-            EngineBackend.CUSTOM,
-            e.command(),
-            e.snapshotCommand(),
-            e.snapshot(),
-            e.prompt(),
-            e.maxNewTokens(),
-            e.seed(),
-            e.environment(),
-            e.prompts(),
-            e.resumeFrom(),
-            null),
-        p.logs());
+    return VastProfiles.rtx4090(IMAGE, EngineBackend.CUSTOM, null, null);
   }
 
   private List<StepEnded> ended(String step) {
@@ -123,28 +97,9 @@ class NativeBuildOnMachineTest {
   @Test
   void theMachineBuildsTheLibraryForItsCardOnceAndTheLaunchLoadsIt() throws Exception {
     fx.sim.faults().update(new ObjectMapper().readTree("{\"gpuComputeCap\": \"9.0\"}"));
-    Path assets = dir.resolve(custom().snapshotDir());
-    Files.createDirectories(assets);
-    try (Stream<Path> files = Files.list(TinySnapshot.get())) {
-      for (Path f : files.toList()) {
-        Files.copy(f, assets.resolve(f.getFileName()));
-      }
-    }
     RunId run = RunId.parse("20261206-213000-vast-b01d");
     Path runDir = dir.resolve("logs").resolve(run.value());
-    UpRequest up =
-        new UpRequest(
-            run,
-            custom(),
-            TestHosts.cpuOnly(),
-            runDir,
-            assets,
-            new ManifestBuilder(
-                    new HashCache(dir.resolve(".orchestrate/hashes.json")),
-                    e -> {},
-                    Clock.systemUTC())
-                .build(assets),
-            new Cancellation());
+    UpRequest up = TinyUp.request(dir, custom(), run);
     try (VastTarget target = new VastTarget(context)) {
       Machine m = new Acquisition(context).acquire(target, up, events::add);
       assertEquals(

@@ -7,18 +7,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.orchestrate.core.event.Event;
 import dev.orchestrate.core.event.LogLine;
 import dev.orchestrate.core.event.StepEnded;
-import dev.orchestrate.core.host.TestHosts;
 import dev.orchestrate.core.local.LocalEnv;
 import dev.orchestrate.core.profile.BootstrapSection;
 import dev.orchestrate.core.profile.EngineBackend;
-import dev.orchestrate.core.profile.EngineSection;
 import dev.orchestrate.core.profile.Profile;
 import dev.orchestrate.core.pyenv.SimpleIndex;
 import dev.orchestrate.core.pyenv.Wheels;
 import dev.orchestrate.core.run.Cancellation;
 import dev.orchestrate.core.step.Acquisition;
-import dev.orchestrate.core.sync.HashCache;
-import dev.orchestrate.core.sync.ManifestBuilder;
 import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.MachineAttributes;
@@ -28,12 +24,10 @@ import dev.orchestrate.core.target.UpRequest;
 import dev.orchestrate.testkit.TinySnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -102,27 +96,11 @@ class VastPythonEnvTest {
   }
 
   private static Profile hf() {
-    Profile p = VastProfiles.rtx4090(IMAGE, null);
-    EngineSection e = EngineSection.defaults();
-    return new Profile(
-        p.name(),
-        p.description(),
-        p.target(),
-        new BootstrapSection(null, null, null, "~/venvs/olmo", null, "test.lock", null),
-        p.assets(),
-        new EngineSection(
-            EngineBackend.HF,
-            e.command(),
-            e.snapshotCommand(),
-            e.snapshot(),
-            e.prompt(),
-            e.maxNewTokens(),
-            e.seed(),
-            e.environment(),
-            e.prompts(),
-            e.resumeFrom(),
-            e.allowCpuFallback()),
-        p.logs());
+    return VastProfiles.rtx4090(
+        IMAGE,
+        EngineBackend.HF,
+        null,
+        new BootstrapSection(null, null, null, "~/venvs/olmo", null, "test.lock", null));
   }
 
   private List<StepEnded> ended(String step) {
@@ -134,28 +112,9 @@ class VastPythonEnvTest {
 
   @Test
   void theEnvStepMakesThePinnedEnvOverSshAndTheLaunchRunsItsPython() throws Exception {
-    Path assets = dir.resolve(hf().snapshotDir());
-    Files.createDirectories(assets);
-    try (Stream<Path> files = Files.list(TinySnapshot.get())) {
-      for (Path f : files.toList()) {
-        Files.copy(f, assets.resolve(f.getFileName()));
-      }
-    }
     RunId run = RunId.parse("20261126-095000-vast-f00d");
     Path runDir = dir.resolve("logs").resolve(run.value());
-    UpRequest up =
-        new UpRequest(
-            run,
-            hf(),
-            TestHosts.cpuOnly(),
-            runDir,
-            assets,
-            new ManifestBuilder(
-                    new HashCache(dir.resolve(".orchestrate/hashes.json")),
-                    e -> {},
-                    Clock.systemUTC())
-                .build(assets),
-            new Cancellation());
+    UpRequest up = TinyUp.request(dir, hf(), run);
     try (VastTarget target = new VastTarget(context)) {
       Machine m = new Acquisition(context).acquire(target, up, events::add);
       assertEquals(StepEnded.Outcome.OK, ended("python-env").get(0).outcome(), events.toString());

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -120,27 +119,12 @@ class SshdTest {
   }
 
   private List<String> sshCommand(Sshd sshd, String command) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.addAll(
-        List.of(
-            "ssh",
-            "-p",
-            Integer.toString(sshd.port()),
-            "-i",
-            clientKey.toString(),
-            "-o",
-            "UserKnownHostsFile=" + knownHosts(sshd),
-            "-o",
-            "StrictHostKeyChecking=yes",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "ServerAliveInterval=1",
-            "-o",
-            "ServerAliveCountMax=2",
-            sshd.user() + "@" + sshd.host(),
-            command));
-    return cmd;
+    return OpenSsh.to(sshd.port(), clientKey)
+        .option("UserKnownHostsFile=" + knownHosts(sshd))
+        .option("StrictHostKeyChecking=yes")
+        .option("ServerAliveInterval=1")
+        .option("ServerAliveCountMax=2")
+        .command(sshd.user() + "@" + sshd.host(), command);
   }
 
   private Result ssh(Sshd sshd, String command) throws Exception {

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.orchestrate.testkit.OpenSsh;
 import dev.orchestrate.testkit.Sshd;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -76,27 +78,13 @@ class DockerInstanceTest {
     }
     assertEquals("running", inst.path("actual_status").asText(), inst.toString());
     int port = inst.get("ssh_port").asInt();
-    Process p =
-        new ProcessBuilder(
-                "ssh",
-                "-i",
-                key.toString(),
-                "-p",
-                String.valueOf(port),
-                "-o",
-                "BatchMode=yes",
-                "-o",
-                "StrictHostKeyChecking=no",
-                "-o",
-                "UserKnownHostsFile=/dev/null",
-                "-o",
-                "LogLevel=ERROR",
+    String out =
+        OpenSsh.to(port, key)
+            .run(
                 "root@127.0.0.1",
-                "echo FOO=$FOO; sleep 0.5; cat /root/onstart.txt")
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+                "echo FOO=$FOO; sleep 0.5; cat /root/onstart.txt",
+                Duration.ofSeconds(30))
+            .output();
     assertTrue(out.contains("FOO=bar baz"), out);
     assertTrue(out.contains("started bar baz"), out);
     http.json("DELETE", "/api/v0/instances/" + id + "/", "{}");

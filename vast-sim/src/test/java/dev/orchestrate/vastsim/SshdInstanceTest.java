@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.orchestrate.testkit.OpenSsh;
 import dev.orchestrate.testkit.Sshd;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -71,30 +71,13 @@ class SshdInstanceTest {
   }
 
   private String ssh(int port, String command) throws Exception {
-    Process p =
-        new ProcessBuilder(
-                "ssh",
-                "-i",
-                key.toString(),
-                "-p",
-                String.valueOf(port),
-                "-o",
-                "BatchMode=yes",
-                "-o",
-                "StrictHostKeyChecking=no",
-                "-o",
-                "UserKnownHostsFile=/dev/null",
-                "-o",
-                "LogLevel=ERROR",
-                System.getProperty("user.name") + "@127.0.0.1",
-                command)
-            .redirectErrorStream(true)
-            .start();
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(20, TimeUnit.SECONDS));
-    assertEquals(0, p.exitValue(), out);
-    return out;
+    OpenSsh.Result r = OpenSsh.to(port, key).run(user(), command, Duration.ofSeconds(20));
+    assertEquals(0, r.exitCode(), r.output());
+    return r.output();
+  }
+
+  private static String user() {
+    return System.getProperty("user.name") + "@127.0.0.1";
   }
 
   @Test
@@ -163,26 +146,12 @@ class SshdInstanceTest {
     Thread.sleep(200);
     assertFalse(running(detached), "detached process killed");
     assertFalse(running(onstart), "onstart process killed");
-    Process refused =
-        new ProcessBuilder(
-                "ssh",
-                "-i",
-                key.toString(),
-                "-p",
-                String.valueOf(port),
-                "-o",
-                "BatchMode=yes",
-                "-o",
-                "StrictHostKeyChecking=no",
-                "-o",
-                "UserKnownHostsFile=/dev/null",
-                "-o",
-                "ConnectTimeout=3",
-                System.getProperty("user.name") + "@127.0.0.1",
-                "true")
-            .start();
-    assertTrue(refused.waitFor(10, TimeUnit.SECONDS));
-    assertTrue(refused.exitValue() != 0, "sshd stopped");
+    OpenSsh.Result refused =
+        OpenSsh.to(port, key)
+            .option("ConnectTimeout=3")
+            .option("LogLevel=QUIET")
+            .run(user(), "true", Duration.ofSeconds(10));
+    assertTrue(refused.exitCode() != 0, "sshd stopped");
     assertEquals(List.of(b), sim.billing().billingIds());
     assertTrue(ssh(portB, "echo still-up").contains("still-up"), "the other instance is untouched");
   }
@@ -198,28 +167,8 @@ class SshdInstanceTest {
     Sshd.generateKey(other, "other");
     String pub = Files.readString(Path.of(other + ".pub")).strip();
     http.json("POST", "/api/v0/instances/" + id + "/ssh/", "{\"ssh_key\": \"" + pub + "\"}");
-    Process p =
-        new ProcessBuilder(
-                "ssh",
-                "-i",
-                other.toString(),
-                "-p",
-                String.valueOf(port),
-                "-o",
-                "BatchMode=yes",
-                "-o",
-                "StrictHostKeyChecking=no",
-                "-o",
-                "UserKnownHostsFile=/dev/null",
-                "-o",
-                "LogLevel=ERROR",
-                System.getProperty("user.name") + "@127.0.0.1",
-                "echo in")
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(20, TimeUnit.SECONDS));
-    assertEquals("in", out.strip());
+    OpenSsh.Result in = OpenSsh.to(port, other).run(user(), "echo in", Duration.ofSeconds(20));
+    assertEquals("in", in.output().strip());
     String keys =
         http.json("GET", "/api/v0/instances/" + id + "/ssh/", null).get("ssh_keys").asText();
     assertEquals(2, http.parse(keys).size(), "ssh_keys is a JSON string of an array");

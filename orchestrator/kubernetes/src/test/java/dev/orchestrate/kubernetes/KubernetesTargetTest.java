@@ -23,7 +23,6 @@ import dev.orchestrate.core.target.MachineStatus;
 import dev.orchestrate.core.target.Owner;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -132,30 +131,7 @@ class KubernetesTargetTest {
       cluster.log(MockCluster.podName(job, i, 0), result("p" + i) + "\n");
     }
     // someone else's work in the same namespace
-    cluster
-        .client
-        .batch()
-        .v1()
-        .jobs()
-        .inNamespace(MockCluster.NAMESPACE)
-        .resource(
-            new JobBuilder()
-                .withNewMetadata()
-                .withName("their-job")
-                .addToLabels("app", "training")
-                .endMetadata()
-                .withNewSpec()
-                .withNewTemplate()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("t")
-                .withImage("t")
-                .endContainer()
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build())
-        .create();
+    cluster.createJob("their-job", Map.of("app", "training"));
     cluster
         .client
         .pods()
@@ -225,32 +201,15 @@ class KubernetesTargetTest {
     ScriptedCluster script =
         new ScriptedCluster().then(() -> cluster.conclude(job, "Failed", "Test"));
     f.up(f.target(script), p, script, Teardown.KEEP);
-    cluster
-        .client
-        .batch()
-        .v1()
-        .jobs()
-        .inNamespace(MockCluster.NAMESPACE)
-        .resource(
-            new JobBuilder()
-                .withNewMetadata()
-                .withName("orch-other")
-                .addToLabels(RunLabels.MANAGED_BY, RunLabels.MANAGER)
-                .addToLabels(RunLabels.RUN_ID, "20261201-000000-x-0000")
-                .addToLabels(RunLabels.PROJECT, "pdeadbeef")
-                .endMetadata()
-                .withNewSpec()
-                .withNewTemplate()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("t")
-                .withImage("t")
-                .endContainer()
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build())
-        .create();
+    cluster.createJob(
+        "orch-other",
+        Map.of(
+            RunLabels.MANAGED_BY,
+            RunLabels.MANAGER,
+            RunLabels.RUN_ID,
+            "20261201-000000-x-0000",
+            RunLabels.PROJECT,
+            "pdeadbeef"));
     KubernetesTarget target = f.target(d -> {});
     assertEquals(List.of(), target.leftovers(Set.of(job, "orch-other")));
     List<Machine> found = target.leftovers(Set.of());

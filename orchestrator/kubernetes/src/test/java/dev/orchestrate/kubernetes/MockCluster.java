@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
@@ -102,6 +103,33 @@ final class MockCluster implements AutoCloseable {
 
   static String podName(String jobName, int index, int attempt) {
     return jobName + "-" + index + "-a" + attempt;
+  }
+
+  /** A Job made by someone else (one container, no pods): what down and gc must leave alone. */
+  void createJob(String name, Map<String, String> labels) {
+    client
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(NAMESPACE)
+        .resource(
+            new JobBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .addToLabels(labels)
+                .endMetadata()
+                .withNewSpec()
+                .withNewTemplate()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("t")
+                .withImage("t")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
   }
 
   /** What the kubelet reports: the pod's phase, and for an ended pod the engine's exit. */

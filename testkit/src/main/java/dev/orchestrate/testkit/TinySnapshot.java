@@ -21,6 +21,11 @@ public final class TinySnapshot {
 
   private TinySnapshot() {}
 
+  /** Whether the engine's classes and runtime class path are built (what shipping it needs). */
+  public static boolean engineBuilt() {
+    return Files.isRegularFile(REPO.resolve("engine/target/runtime-classpath.txt"));
+  }
+
   /** Made (and the engine built by bin/engine when it must be) on first use. */
   public static synchronized Path get() throws IOException, InterruptedException {
     if (Files.isRegularFile(SNAPSHOT.resolve("model.safetensors"))) {

@@ -115,9 +115,7 @@ class PythonEnvCliTest {
    */
   @Test
   void envOnAnSshProfilePreparesTheMachineWithoutRunning() throws Exception {
-    assumeTrue(
-        Files.isRegularFile(TinySnapshot.REPO.resolve("engine/target/runtime-classpath.txt")),
-        "the engine is built");
+    assumeTrue(TinySnapshot.engineBuilt(), "the engine is built");
     Files.createSymbolicLink(dir.resolve("engine"), TinySnapshot.REPO.resolve("engine"));
     Files.createSymbolicLink(dir.resolve("native"), TinySnapshot.REPO.resolve("native"));
     cli.env.put("ORCHESTRATE_PACKAGE_INDEX", index.url("pypi"));

@@ -49,9 +49,7 @@ class SshQualifyTest {
       Path.of("native/target/classes/dev/orchestrate/engine/native/linux-x86_64");
 
   private OrchestrateException refused(String archs, List<Event> events) throws Exception {
-    assumeTrue(
-        Files.isRegularFile(TinySnapshot.REPO.resolve("engine/target/runtime-classpath.txt")),
-        "the engine is built");
+    assumeTrue(TinySnapshot.engineBuilt(), "the engine is built");
     Path project = Files.createDirectories(tmp.resolve("project"));
     Files.createSymbolicLink(project.resolve("engine"), TinySnapshot.REPO.resolve("engine"));
     Path lib = Files.createDirectories(project.resolve(LIB));

@@ -47,9 +47,7 @@ class SshTargetTest {
 
   @Test
   void upSyncRunLogsSshAndDownOnAMachineWeAlreadyHave() throws Exception {
-    assumeTrue(
-        Files.isRegularFile(TinySnapshot.REPO.resolve("engine/target/runtime-classpath.txt")),
-        "the engine is built");
+    assumeTrue(TinySnapshot.engineBuilt(), "the engine is built");
     Path project = Files.createDirectories(tmp.resolve("project"));
     // The engine runtime the env step ships is this checkout's built engine.
     Files.createSymbolicLink(project.resolve("engine"), TinySnapshot.REPO.resolve("engine"));

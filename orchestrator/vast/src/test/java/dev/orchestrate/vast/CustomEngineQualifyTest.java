@@ -85,9 +85,7 @@ class CustomEngineQualifyTest {
 
   @Test
   void aTooOldHostIsReplacedByOneThatFits() throws Exception {
-    assumeTrue(
-        Files.isRegularFile(TinySnapshot.REPO.resolve("engine/target/runtime-classpath.txt")),
-        "the engine is built");
+    assumeTrue(TinySnapshot.engineBuilt(), "the engine is built");
     faults("{\"gpuComputeCap\": \"7.5\", \"instanceFaultCount\": 1}");
     try (VastTarget target = new VastTarget(context)) {
       Machine m = new Acquisition(context).acquire(target, up(custom(null)), events::add);
@@ -109,9 +107,7 @@ class CustomEngineQualifyTest {
 
   @Test
   void allowCpuFallbackTakesTheOldCard() throws Exception {
-    assumeTrue(
-        Files.isRegularFile(TinySnapshot.REPO.resolve("engine/target/runtime-classpath.txt")),
-        "the engine is built");
+    assumeTrue(TinySnapshot.engineBuilt(), "the engine is built");
     faults("{\"gpuComputeCap\": \"7.5\", \"instanceFaultCount\": 0}");
     try (VastTarget target = new VastTarget(context)) {
       Machine m = new Acquisition(context).acquire(target, up(custom(true)), events::add);

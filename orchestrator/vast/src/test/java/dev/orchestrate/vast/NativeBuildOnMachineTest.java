@@ -53,9 +53,7 @@ class NativeBuildOnMachineTest {
   @BeforeEach
   void start() throws Exception {
     assumeTrue(hasNvcc(), "needs nvcc here (a devel image's sessions see this machine's)");
-    assumeTrue(
-        Files.isRegularFile(TinySnapshot.REPO.resolve("engine/target/runtime-classpath.txt")),
-        "the engine is built");
+    assumeTrue(TinySnapshot.engineBuilt(), "the engine is built");
     fx = SimFixture.withRootSshd();
     context = fx.targetContext(dir, "native-build-test-key-1");
     Files.createSymbolicLink(dir.resolve("engine"), TinySnapshot.REPO.resolve("engine"));

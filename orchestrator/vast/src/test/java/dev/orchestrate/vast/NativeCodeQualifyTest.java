@@ -112,9 +112,7 @@ class NativeCodeQualifyTest {
 
   @Test
   void aHostTheLibraryLacksIsReplacedByOneItRunsOn() throws Exception {
-    assumeTrue(
-        Files.isRegularFile(TinySnapshot.REPO.resolve("engine/target/runtime-classpath.txt")),
-        "the engine is built");
+    assumeTrue(TinySnapshot.engineBuilt(), "the engine is built");
     library("80-real;86-real;89-real");
     faults("{\"gpuComputeCap\": \"9.0\", \"instanceFaultCount\": 1}");
     try (VastTarget target = new VastTarget(context)) {

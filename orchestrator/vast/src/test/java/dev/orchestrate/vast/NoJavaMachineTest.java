@@ -50,9 +50,7 @@ class NoJavaMachineTest {
 
   @BeforeEach
   void start() throws Exception {
-    assumeTrue(
-        Files.isRegularFile(TinySnapshot.REPO.resolve("engine/target/runtime-classpath.txt")),
-        "the engine is built");
+    assumeTrue(TinySnapshot.engineBuilt(), "the engine is built");
     fx = SimFixture.withRootSshd();
     context = fx.targetContext(dir, "no-java-test-key-1");
     Files.createSymbolicLink(dir.resolve("engine"), TinySnapshot.REPO.resolve("engine"));

@@ -55,9 +55,7 @@ class VastPythonEnvTest {
 
   @BeforeEach
   void start() throws Exception {
-    assumeTrue(
-        Files.isRegularFile(TinySnapshot.REPO.resolve("engine/target/runtime-classpath.txt")),
-        "the engine is built");
+    assumeTrue(TinySnapshot.engineBuilt(), "the engine is built");
     index = new SimpleIndex();
     index.add("pypi", transformers);
     index.add("cpu", Wheels.torch("1.0+cpu", null));

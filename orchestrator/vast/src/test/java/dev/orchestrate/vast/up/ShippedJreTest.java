@@ -40,7 +40,7 @@ class ShippedJreTest {
 
   @Test
   void theEngineRunsOnTheShippedRuntime() throws Exception {
-    assumeTrue(Files.isRegularFile(REPO.resolve("engine/target/runtime-classpath.txt")));
+    assumeTrue(TinySnapshot.engineBuilt(), "the engine is built");
     Path snapshot = TinySnapshot.get();
     Path home = Path.of(System.getProperty("java.home"));
     assumeTrue(Files.isRegularFile(home.resolve("jmods/java.base.jmod")), "a JDK with jmods");

@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -35,13 +36,20 @@ public final class DebianRootfs {
 
   private DebianRootfs() {}
 
-  /** The mmdebstrap command line for {@code spec}, writing {@code out}. */
-  static List<String> command(Recipe.Debian spec, Path out) {
+  /**
+   * The mmdebstrap command line for {@code spec}, writing {@code out}; {@code keyring} is the
+   * recipe's keyring folder resolved on this host.
+   */
+  static List<String> command(Recipe.Debian spec, Optional<Path> keyring, Path out) {
     List<String> cmd = new ArrayList<>();
     cmd.add("mmdebstrap");
     cmd.add("--mode=root");
     cmd.add("--format=tar");
     cmd.add("--variant=" + spec.variant());
+    keyring.ifPresent(k -> cmd.add("--keyring=" + k.toAbsolutePath()));
+    if (!spec.components().equals(List.of("main"))) {
+      cmd.add("--components=" + String.join(",", spec.components()));
+    }
     if (!spec.include().isEmpty()) {
       cmd.add("--include=" + String.join(",", spec.include()));
     }
@@ -56,15 +64,28 @@ public final class DebianRootfs {
     }
     cmd.add(spec.suite());
     cmd.add(out.toString());
-    cmd.add(spec.mirror());
+    if (spec.pockets().isEmpty()) {
+      cmd.add(spec.mirror());
+    } else {
+      // one sources line per suite of the mirror: the release, then its update pockets
+      String areas = String.join(" ", spec.components());
+      cmd.add("deb " + spec.mirror() + " " + spec.suite() + " " + areas);
+      for (String pocket : spec.pockets()) {
+        cmd.add("deb " + spec.mirror() + " " + pocket + " " + areas);
+      }
+    }
     return cmd;
   }
 
   /** Runs mmdebstrap; each output line goes to {@code lines}; fails with the tail of its output. */
   public static void make(
-      Recipe.Debian spec, long sourceDateEpoch, Path out, Consumer<String> lines)
+      Recipe.Debian spec,
+      Optional<Path> keyring,
+      long sourceDateEpoch,
+      Path out,
+      Consumer<String> lines)
       throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command(spec, out)).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(command(spec, keyring, out)).redirectErrorStream(true);
     pb.environment().put("SOURCE_DATE_EPOCH", Long.toString(sourceDateEpoch));
     pb.environment().put("LC_ALL", "C.UTF-8");
     Process p;

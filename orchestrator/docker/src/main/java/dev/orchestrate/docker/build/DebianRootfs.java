@@ -9,12 +9,14 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * A Debian root filesystem as a tar, made by mmdebstrap with SOURCE_DATE_EPOCH so that the same
@@ -79,6 +81,43 @@ public final class DebianRootfs {
 
   /** Runs mmdebstrap; each output line goes to {@code lines}; fails with the tail of its output. */
   public static void make(
+      Recipe.Debian spec,
+      Optional<Path> keyring,
+      long sourceDateEpoch,
+      Path out,
+      Consumer<String> lines)
+      throws IOException, InterruptedException {
+    Optional<Path> keys = keyring.isPresent() ? Optional.of(readable(keyring.get())) : keyring;
+    try {
+      run(spec, keys, sourceDateEpoch, out, lines);
+    } finally {
+      if (keys.isPresent()) {
+        BuildWorkspace.delete(keys.get());
+      }
+    }
+  }
+
+  /**
+   * A copy of the keyring folder that apt's unprivileged {@code _apt} user can read (it checks the
+   * signatures): a recipe's own folder may sit under one only its owner enters.
+   */
+  private static Path readable(Path keyring) throws IOException {
+    Path copy =
+        Files.createTempDirectory(
+            "orchestrate-keys-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+    Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwxr-xr-x"));
+    try (Stream<Path> files = Files.list(keyring)) {
+      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+        Path to = copy.resolve(f.getFileName());
+        Files.copy(f, to);
+        Files.setPosixFilePermissions(to, PosixFilePermissions.fromString("rw-r--r--"));
+      }
+    }
+    return copy;
+  }
+
+  private static void run(
       Recipe.Debian spec,
       Optional<Path> keyring,
       long sourceDateEpoch,

@@ -76,6 +76,16 @@ class EnvCommandDockerIntegrationTest {
       assertEquals(first.get("imageId"), second.get("imageId"), "the same image");
       assertEquals(first.get("torch"), second.get("torch"));
 
+      Cli.Result text = cli.run("env", "--profile", "dk");
+      assertEquals(0, text.code(), text::toString);
+      assertTrue(text.out().contains("image up to date"), text::toString);
+      assertTrue(text.out().contains("env /opt/venv: python 3."), text::toString);
+      assertTrue(text.out().contains("torch 1.0+cpu (cpu)"), text::toString);
+      assertTrue(
+          text.out()
+              .contains("In a container of orchestrate/engine:py: source /opt/venv/bin/activate"),
+          text::toString);
+
       // an image that is not built from one of the project's recipes: refused, nothing built
       Cli.Result other =
           cli.run("env", "--profile", "dk", "--set", "target.docker.image=busybox:latest");
@@ -89,6 +99,8 @@ class EnvCommandDockerIntegrationTest {
   private static JsonNode env(Cli cli) throws Exception {
     Cli.Result r = cli.run("env", "--profile", "dk", "--json");
     assertEquals(0, r.code(), r::toString);
-    return JSON.readTree(r.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+    // --json: the steps' events one per line, then the result as one (pretty-printed) object
+    int result = r.out().lastIndexOf("\n{\n");
+    return JSON.readTree(result < 0 ? r.out() : r.out().substring(result + 1));
   }
 }

@@ -76,8 +76,9 @@ class EnvCommandVastIntegrationTest {
   void envWithKeepMakesTheEnvOnARentedMachineThatDownEnds() throws Exception {
     Cli.Result env = vast.cli.run("env", "--profile", "simhf", "--keep", "--json");
     assertEquals(0, env.code(), env::toString);
-    String last = env.out().strip().lines().reduce((a, b) -> b).orElseThrow();
-    JsonNode out = JSON.readTree(last);
+    // --json: the steps' events one per line, then the result as one (pretty-printed) object
+    int result = env.out().lastIndexOf("\n{\n");
+    JsonNode out = JSON.readTree(result < 0 ? env.out() : env.out().substring(result + 1));
     String runId = out.get("runId").asText();
     assertEquals("simhf", out.get("profile").asText());
     assertTrue(out.get("python").asText().endsWith("/venvs/olmo/bin/python"), out::toString);

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The image benchmark (run through bench/images): cold build, no-op rebuild, forced rebuild
@@ -48,9 +49,17 @@ public class ImagesBench {
                 work.resolve("logs"),
                 EventSink.discard(),
                 Clock.systemUTC());
-        BuildResult cold = builder.build(name, new BuildOptions(true, true, revision));
-        BuildResult noop = builder.build(name, BuildOptions.defaults(revision));
-        BuildResult forced = builder.build(name, new BuildOptions(true, true, revision));
+        // a venv layer (cpu) installs from PyPI and download.pytorch.org, or the mirrors named
+        Optional<String> packages = Optional.ofNullable(System.getenv("ORCHESTRATE_PACKAGE_INDEX"));
+        String torch =
+            Optional.ofNullable(System.getenv("ORCHESTRATE_TORCH_INDEX_BASE"))
+                .orElse("https://download.pytorch.org/whl/");
+        BuildResult cold =
+            builder.build(name, new BuildOptions(true, true, revision).withIndexes(packages, torch));
+        BuildResult noop =
+            builder.build(name, BuildOptions.defaults(revision).withIndexes(packages, torch));
+        BuildResult forced =
+            builder.build(name, new BuildOptions(true, true, revision).withIndexes(packages, torch));
         if (!cold.id().equals(noop.id()) || !cold.id().equals(forced.id())) {
           throw new IllegalStateException("IDs differ: " + cold.id() + " " + noop.id() + " " + forced.id());
         }

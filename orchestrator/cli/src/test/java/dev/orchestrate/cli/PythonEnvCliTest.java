@@ -102,10 +102,11 @@ class PythonEnvCliTest {
   }
 
   @Test
-  void envOnARentedProfileIsRefusedUpPreparesIt() {
+  void envOnARentedProfileWithoutKeepIsRefusedBeforeRenting() {
     Cli.Result r = cli.run("env", "--profile", "vast");
-    assertEquals(8, r.code(), r::toString);
-    assertTrue(r.err().contains("prepares local and ssh targets"), r::toString);
+    assertEquals(2, r.code(), r::toString);
+    assertTrue(r.err().contains("without --keep"), r::toString);
+    assertTrue(r.err().contains("--keep' rents one"), r::toString);
   }
 
   /**

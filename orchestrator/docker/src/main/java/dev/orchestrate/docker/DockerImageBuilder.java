@@ -5,6 +5,7 @@ import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.error.Redactor;
 import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.event.Notice;
+import dev.orchestrate.core.event.StepEnded;
 import dev.orchestrate.core.image.ImageBuilder;
 import dev.orchestrate.core.image.ImageRef;
 import dev.orchestrate.core.local.LocalEnv;
@@ -13,14 +14,18 @@ import dev.orchestrate.docker.build.BuildOptions;
 import dev.orchestrate.docker.build.BuildResult;
 import dev.orchestrate.docker.build.BuildWorkspace;
 import dev.orchestrate.docker.build.GitRevision;
+import dev.orchestrate.docker.build.ImageEnv;
 import dev.orchestrate.docker.build.ImagePush;
 import dev.orchestrate.docker.build.RecipeImageBuilder;
 import dev.orchestrate.docker.recipe.RecipeLoader;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The core's {@link ImageBuilder} on Docker: builds {@code images/<flavour>} of the project with
@@ -107,6 +112,86 @@ public final class DockerImageBuilder implements ImageBuilder {
       }
       return result;
     }
+  }
+
+  /**
+   * Builds {@code images/<flavour>} as {@link #build} does and reports the env its venv layer
+   * carries: reused or built, and the python and torch in it (asked of a container of the image,
+   * with no network).
+   */
+  public ImageEnv env(String flavour, Path projectDir, EventSink events) {
+    AtomicReference<StepEnded> venv = new AtomicReference<>();
+    BuildResult r =
+        buildWithDetails(
+            flavour,
+            projectDir,
+            e -> {
+              if (e instanceof StepEnded s && s.step().equals("venv")) {
+                venv.set(s);
+              }
+              events.accept(e);
+            });
+    String tag = RecipeImageBuilder.tag(flavour);
+    Path log = projectDir.resolve("logs").resolve("images").resolve(flavour).resolve("build.log");
+    String dir = r.labels().get(RecipeImageBuilder.LABEL_VENV);
+    if (dir == null || dir.isBlank()) {
+      return new ImageEnv(
+          tag,
+          r.id(),
+          Optional.empty(),
+          r.upToDate(),
+          "image " + tag + " carries no python env (images/" + flavour + " has no venv layer)",
+          Optional.empty(),
+          Optional.empty(),
+          log);
+    }
+    boolean reused =
+        r.upToDate() || (venv.get() != null && venv.get().outcome() == StepEnded.Outcome.SKIPPED);
+    String detail =
+        r.upToDate()
+            ? "image up to date: its env layer is the one built before"
+            : reused ? "env layer reused: " + venv.get().detail() : "env layer built: " + dir;
+    List<String> out = versions(r.id(), dir);
+    return new ImageEnv(
+        tag,
+        r.id(),
+        Optional.of(dir),
+        reused,
+        detail,
+        Optional.of(out.get(0)),
+        Optional.of(out.get(1) + (out.size() > 2 ? " (" + out.get(2) + ")" : " (cpu)")),
+        log);
+  }
+
+  /** Python's version, torch's and torch's CUDA (absent for a CPU build), from the image. */
+  private List<String> versions(String image, String envDir) {
+    String script =
+        envDir
+            + "/bin/python -c 'import platform, torch;"
+            + " print(platform.python_version()); print(torch.__version__);"
+            + " print(torch.version.cuda or \"\")'";
+    List<String> out = new ArrayList<>();
+    try (DockerEngine engine = DockerEngine.connect("", environment, redactor)) {
+      String id =
+          engine.createContainer(
+              ContainerSpec.of(image, List.of(script))
+                  .withEntrypoint(List.of("/bin/sh", "-c"))
+                  .withLabels(Map.of("dev.orchestrate.purpose", "env-report")));
+      try {
+        engine.startContainer(id);
+        engine.followLogs(id, (err, line) -> out.add(line));
+        int code = engine.awaitExit(id);
+        if (code != 0 || out.size() < 2) {
+          throw new OrchestrateException(
+              ErrorCode.IMAGE,
+              "the env in " + image + " does not run (exit code " + code + "): " + out,
+              "rebuild it: orchestrate build --image <name> --no-cache");
+        }
+      } finally {
+        engine.removeContainer(id);
+      }
+    }
+    return out.stream().filter(l -> !l.isBlank()).toList();
   }
 
   private RegistryAuth credentials(String registry) {

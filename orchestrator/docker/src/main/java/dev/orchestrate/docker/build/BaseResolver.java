@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -93,6 +94,26 @@ public final class BaseResolver {
             + spec.mirror()
             + " epoch="
             + recipe.sourceDateEpoch();
+    Optional<Path> keyring = spec.keyringDir().map(k -> recipe.dir().resolve(k).normalize());
+    if (keyring.isPresent() && !Files.isDirectory(keyring.get())) {
+      throw new OrchestrateException(
+          ErrorCode.IMAGE,
+          "image '" + recipe.name() + "' names the keyring folder " + keyring.get() + ": not there",
+          "base.debian.keyring is a folder of archive keys (*.asc), relative to images/"
+              + recipe.name()
+              + "/");
+    }
+    // areas, pockets and keys only when a recipe sets them: Debian bases keep their cache keys
+    if (!spec.components().equals(List.of("main")) || !spec.pockets().isEmpty()) {
+      what +=
+          " components="
+              + String.join(",", spec.components())
+              + " pockets="
+              + String.join(",", spec.pockets());
+    }
+    if (keyring.isPresent()) {
+      what += " keyring=" + InputsDigest.tree(keyring.get());
+    }
     String key = Sha256.hex(what.getBytes(StandardCharsets.UTF_8));
     Path index = workspace.bases().resolve(key + ".json");
     if (Files.isRegularFile(index)) {
@@ -105,7 +126,8 @@ public final class BaseResolver {
     Path scratch = workspace.scratch("debian-");
     try {
       Path raw = scratch.resolve("rootfs.tar");
-      DebianRootfs.make(spec, recipe.sourceDateEpoch(), raw, line -> log.line("mmdebstrap", line));
+      DebianRootfs.make(
+          spec, keyring, recipe.sourceDateEpoch(), raw, line -> log.line("mmdebstrap", line));
       LayerCanonicaliser canon = new LayerCanonicaliser(new LayerTar(recipe.epoch()), scratch);
       LayerDigest layer;
       try (InputStream in = Files.newInputStream(raw)) {

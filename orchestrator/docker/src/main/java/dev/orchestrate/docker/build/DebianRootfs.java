@@ -9,11 +9,14 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * A Debian root filesystem as a tar, made by mmdebstrap with SOURCE_DATE_EPOCH so that the same
@@ -35,13 +38,20 @@ public final class DebianRootfs {
 
   private DebianRootfs() {}
 
-  /** The mmdebstrap command line for {@code spec}, writing {@code out}. */
-  static List<String> command(Recipe.Debian spec, Path out) {
+  /**
+   * The mmdebstrap command line for {@code spec}, writing {@code out}; {@code keyring} is the
+   * recipe's keyring folder resolved on this host.
+   */
+  static List<String> command(Recipe.Debian spec, Optional<Path> keyring, Path out) {
     List<String> cmd = new ArrayList<>();
     cmd.add("mmdebstrap");
     cmd.add("--mode=root");
     cmd.add("--format=tar");
     cmd.add("--variant=" + spec.variant());
+    keyring.ifPresent(k -> cmd.add("--keyring=" + k.toAbsolutePath()));
+    if (!spec.components().equals(List.of("main"))) {
+      cmd.add("--components=" + String.join(",", spec.components()));
+    }
     if (!spec.include().isEmpty()) {
       cmd.add("--include=" + String.join(",", spec.include()));
     }
@@ -56,15 +66,65 @@ public final class DebianRootfs {
     }
     cmd.add(spec.suite());
     cmd.add(out.toString());
-    cmd.add(spec.mirror());
+    if (spec.pockets().isEmpty()) {
+      cmd.add(spec.mirror());
+    } else {
+      // one sources line per suite of the mirror: the release, then its update pockets
+      String areas = String.join(" ", spec.components());
+      cmd.add("deb " + spec.mirror() + " " + spec.suite() + " " + areas);
+      for (String pocket : spec.pockets()) {
+        cmd.add("deb " + spec.mirror() + " " + pocket + " " + areas);
+      }
+    }
     return cmd;
   }
 
   /** Runs mmdebstrap; each output line goes to {@code lines}; fails with the tail of its output. */
   public static void make(
-      Recipe.Debian spec, long sourceDateEpoch, Path out, Consumer<String> lines)
+      Recipe.Debian spec,
+      Optional<Path> keyring,
+      long sourceDateEpoch,
+      Path out,
+      Consumer<String> lines)
       throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command(spec, out)).redirectErrorStream(true);
+    Optional<Path> keys = keyring.isPresent() ? Optional.of(readable(keyring.get())) : keyring;
+    try {
+      run(spec, keys, sourceDateEpoch, out, lines);
+    } finally {
+      if (keys.isPresent()) {
+        BuildWorkspace.delete(keys.get());
+      }
+    }
+  }
+
+  /**
+   * A copy of the keyring folder that apt's unprivileged {@code _apt} user can read (it checks the
+   * signatures): a recipe's own folder may sit under one only its owner enters.
+   */
+  private static Path readable(Path keyring) throws IOException {
+    Path copy =
+        Files.createTempDirectory(
+            "orchestrate-keys-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+    Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwxr-xr-x"));
+    try (Stream<Path> files = Files.list(keyring)) {
+      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+        Path to = copy.resolve(f.getFileName());
+        Files.copy(f, to);
+        Files.setPosixFilePermissions(to, PosixFilePermissions.fromString("rw-r--r--"));
+      }
+    }
+    return copy;
+  }
+
+  private static void run(
+      Recipe.Debian spec,
+      Optional<Path> keyring,
+      long sourceDateEpoch,
+      Path out,
+      Consumer<String> lines)
+      throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command(spec, keyring, out)).redirectErrorStream(true);
     pb.environment().put("SOURCE_DATE_EPOCH", Long.toString(sourceDateEpoch));
     pb.environment().put("LC_ALL", "C.UTF-8");
     Process p;

@@ -50,16 +50,40 @@ public record Recipe(
   }
 
   /**
-   * A Debian rootfs made by mmdebstrap with SOURCE_DATE_EPOCH, then canonicalised into one layer.
-   * {@code mirror} may be a snapshot URL to pin the package set to a date.
+   * A Debian-family rootfs made by mmdebstrap with SOURCE_DATE_EPOCH, then canonicalised into one
+   * layer. {@code mirror} may be a snapshot URL to pin the package set to a date. {@code
+   * components} are the archive areas (default {@code main}); {@code pockets} further suites of the
+   * same mirror (Ubuntu's {@code noble-updates}, {@code noble-security}); {@code keyring} a folder
+   * of archive keys, relative to the recipe, for an archive the host's apt does not trust (an
+   * Ubuntu base made on a Debian host).
    */
-  public record Debian(String suite, String variant, List<String> include, String mirror)
+  public record Debian(
+      String suite,
+      String variant,
+      List<String> include,
+      String mirror,
+      List<String> components,
+      List<String> pockets,
+      String keyring)
       implements Base {
     public Debian {
       suite = suite == null || suite.isBlank() ? "bookworm" : suite;
       variant = variant == null || variant.isBlank() ? "apt" : variant;
       include = include == null ? List.of() : List.copyOf(include);
       mirror = mirror == null || mirror.isBlank() ? "http://deb.debian.org/debian" : mirror;
+      components =
+          components == null || components.isEmpty() ? List.of("main") : List.copyOf(components);
+      pockets = pockets == null ? List.of() : List.copyOf(pockets);
+      keyring = keyring == null || keyring.isBlank() ? null : keyring;
+    }
+
+    public Debian(String suite, String variant, List<String> include, String mirror) {
+      this(suite, variant, include, mirror, null, null, null);
+    }
+
+    /** The keyring folder, when the recipe names one. */
+    public Optional<String> keyringDir() {
+      return Optional.ofNullable(keyring);
     }
   }
 

@@ -107,12 +107,19 @@ public final class RecipeLoader {
         unknownKeys(v, Set.of("binary"), "base.busybox.", errors);
         return new Recipe.Busybox(v.path("binary").asText(null));
       case "debian":
-        unknownKeys(v, Set.of("suite", "variant", "include", "mirror"), "base.debian.", errors);
+        unknownKeys(
+            v,
+            Set.of("suite", "variant", "include", "mirror", "components", "pockets", "keyring"),
+            "base.debian.",
+            errors);
         return new Recipe.Debian(
             v.path("suite").asText(null),
             v.path("variant").asText(null),
             strings(v.path("include"), "base.debian.include", errors),
-            v.path("mirror").asText(null));
+            v.path("mirror").asText(null),
+            strings(v.path("components"), "base.debian.components", errors),
+            strings(v.path("pockets"), "base.debian.pockets", errors),
+            v.path("keyring").asText(null));
       case "image":
         if (!v.isTextual() || v.asText().isBlank()) {
           errors.add("base.image: a reference such as name@sha256:<digest>");

@@ -58,6 +58,17 @@ class ShippedImagesIntegrationTest {
     assertTrue(
         Files.isRegularFile(cuda.dir().resolve(venv.lock())),
         "images/cuda's venv has Flow 1's lock");
+    // images/cpu: the same lock on a base with its Python (Ubuntu noble's 3.12), torch's CPU build
+    Recipe cpu = loader.load("cpu");
+    Recipe.Debian base = (Recipe.Debian) cpu.base();
+    assertEquals("noble", base.suite());
+    assertTrue(
+        Files.isDirectory(cpu.dir().resolve(base.keyringDir().orElseThrow())),
+        "the Ubuntu archive key ships with the recipe");
+    assertTrue(
+        cpu.layers()
+            .contains(new Recipe.Venv("../../python/requirements-hf.lock", "cpu", null, null)),
+        cpu.layers().toString());
   }
 
   @Test

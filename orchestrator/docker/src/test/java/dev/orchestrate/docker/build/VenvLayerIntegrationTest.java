@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.error.Redactor;
@@ -27,6 +28,7 @@ import dev.orchestrate.core.target.EngineRequest;
 import dev.orchestrate.core.target.EngineResult;
 import dev.orchestrate.core.target.Ledger;
 import dev.orchestrate.core.target.Machine;
+import dev.orchestrate.core.target.MachineAttributes;
 import dev.orchestrate.core.target.RunId;
 import dev.orchestrate.core.target.TargetContext;
 import dev.orchestrate.core.target.UpRequest;
@@ -106,7 +108,7 @@ public class VenvLayerIntegrationTest {
 
       assertEquals(
           List.of("/opt/venv/bin/python 1.0+cu128 4.0"),
-          hfOnTheDockerTarget(dockerd),
+          hfOnTheDockerTarget(dockerd, IMAGE),
           "the docker target's hf backend runs the image's env");
 
       // a mirror that serves other bytes than the lock pins: pip refuses, the build fails
@@ -184,29 +186,116 @@ public class VenvLayerIntegrationTest {
   }
 
   /**
+   * The shipped images/cpu recipe as it is, but for its lock (the test's, served by the loopback
+   * index with a fake torch in its CPU build): the Ubuntu noble base that mmdebstrap makes carries
+   * the lock's Python 3.12, the venv layer makes /opt/venv with the env step's script, the engine
+   * starts on the base's JRE, and the docker target's hf backend runs the image's env with no GPU.
+   */
+  @Test
+  void theShippedCpuImageCarriesTheEnvAndTheHfBackendRunsIt() throws Exception {
+    Path repo = ShippedImagesIntegrationTest.PROJECT;
+    assumeTrue(
+        Files.isRegularFile(repo.resolve("engine/target/runtime-classpath.txt")),
+        "the engine is built");
+    Path project = tmp.resolve("p");
+    Path recipe = Files.createDirectories(project.resolve("images/cpuhf"));
+    String shipped = Files.readString(repo.resolve("images/cpu/image.yaml"));
+    String lockLine = "lock: ../../python/requirements-hf.lock, torch: cpu";
+    assertTrue(shipped.contains(lockLine), shipped);
+    Files.writeString(
+        recipe.resolve("image.yaml"),
+        shipped.replace(lockLine, "lock: ../../python/test.lock, torch: cpu"));
+    Files.createDirectories(recipe.resolve("keys"));
+    try (var keys = Files.list(repo.resolve("images/cpu/keys"))) {
+      for (Path k : keys.toList()) {
+        Files.copy(k, recipe.resolve("keys").resolve(k.getFileName()));
+      }
+    }
+    Files.createDirectories(project.resolve("images/cpu"));
+    Files.copy(repo.resolve("images/cpu/engine"), project.resolve("images/cpu/engine"));
+    Files.createSymbolicLink(project.resolve("engine"), repo.resolve("engine"));
+    Files.createDirectories(project.resolve("python"));
+    Files.writeString(project.resolve("python/test.lock"), lock(TRANSFORMERS).text());
+    try (SimpleIndex index = serve();
+        Dockerd dockerd = Dockerd.start();
+        DockerEngine engine = DockerEngine.connect(dockerd.host(), Map.of(), new Redactor())) {
+      index.add("cpu", Wheels.torch("1.0+cpu", null));
+      BuildResult built = builder(engine, project).build("cpuhf", options(index));
+      assertEquals("/opt/venv", built.labels().get(RecipeImageBuilder.LABEL_VENV));
+      String log = Files.readString(project.resolve("logs/images/cpuhf/build.log"));
+      assertTrue(log.contains("torch 1.0+cpu (cpu) in /opt/venv"), log);
+      String image = RecipeImageBuilder.tag("cpuhf");
+      List<String> out =
+          run(
+              engine,
+              image,
+              "python3 --version; /opt/venv/bin/python -c 'import torch, transformers;"
+                  + " print(torch.__version__, torch.version.cuda, transformers.__version__)';"
+                  + " /opt/engine/bin/engine --help >/dev/null && echo engine ok");
+      assertTrue(out.get(0).startsWith("Python 3.12."), out.toString());
+      assertEquals(List.of("1.0+cpu None 4.0", "engine ok"), out.subList(1, out.size()));
+      // the image's entrypoint is the engine: its hf backend runs ENGINE_PYTHON, which the docker
+      // target sets from the image's env
+      Machine m = acquireHf(dockerd, image);
+      assertEquals("/opt/venv/bin/python", m.get(MachineAttributes.ENGINE_PYTHON));
+    }
+  }
+
+  /**
    * What the hf backend's python is in a container of the docker target: the image step names the
    * image's env (ENGINE_PYTHON), the container runs with it.
    */
-  private List<String> hfOnTheDockerTarget(Dockerd dockerd) throws Exception {
-    Path project = tmp.resolve("run");
+  private List<String> hfOnTheDockerTarget(Dockerd dockerd, String image) throws Exception {
+    RunId runId = RunId.parse("20261206-210000-docker-venv");
+    DockerTarget target = new DockerTarget(context(dockerd, image));
+    Machine machine = acquireHf(dockerd, image);
+    List<String> out = new CopyOnWriteArrayList<>();
+    EngineResult result =
+        target.runEngine(
+            machine,
+            new EngineRequest(
+                runId,
+                List.of(
+                    "/bin/sh",
+                    "-c",
+                    "\"$ENGINE_PYTHON\" -c 'import sys, torch, transformers;"
+                        + " print(sys.executable, torch.__version__, transformers.__version__)'"),
+                Map.of(),
+                new Cancellation()),
+            event -> {
+              if (event instanceof LogLine l) {
+                out.add(l.line());
+              }
+            });
+    assertEquals(0, result.exitCode(), out.toString());
+    return out;
+  }
+
+  private TargetContext context(Dockerd dockerd, String image) {
+    Path project = tmp.resolve("run-" + image.replaceAll("[^a-z0-9]", "-"));
+    return new TargetContext(
+        project,
+        project.resolve(".orchestrate"),
+        new Ledger(project.resolve(".orchestrate/ledger.json")),
+        Clock.systemUTC(),
+        Sleeper.system(),
+        new Redactor(),
+        Map.of("DOCKER_HOST", dockerd.host()));
+  }
+
+  /** A machine of the docker target for {@code image} with the hf backend (the image step run). */
+  private Machine acquireHf(Dockerd dockerd, String image) throws Exception {
+    TargetContext context = context(dockerd, image);
+    Path project = context.projectDir();
     Path assets = project.resolve("llm_raw/tiny");
     Files.createDirectories(assets);
-    TargetContext context =
-        new TargetContext(
-            project,
-            project.resolve(".orchestrate"),
-            new Ledger(project.resolve(".orchestrate/ledger.json")),
-            Clock.systemUTC(),
-            Sleeper.system(),
-            new Redactor(),
-            Map.of("DOCKER_HOST", dockerd.host()));
     EngineSection e = EngineSection.defaults();
     Profile profile =
         new Profile(
             "docker",
             "",
             new TargetSection(
-                TargetType.DOCKER, null, null, new DockerSection(IMAGE, DockerSection.Gpus.NONE)),
+                TargetType.DOCKER, null, null, new DockerSection(image, DockerSection.Gpus.NONE)),
             null,
             null,
             new EngineSection(
@@ -232,28 +321,7 @@ public class VenvLayerIntegrationTest {
             assets,
             Manifest.empty(),
             new Cancellation());
-    DockerTarget target = new DockerTarget(context);
-    Machine machine = new Acquisition(context).acquire(target, up, EventSink.discard());
-    List<String> out = new CopyOnWriteArrayList<>();
-    EngineResult result =
-        target.runEngine(
-            machine,
-            new EngineRequest(
-                runId,
-                List.of(
-                    "/bin/sh",
-                    "-c",
-                    "\"$ENGINE_PYTHON\" -c 'import sys, torch, transformers;"
-                        + " print(sys.executable, torch.__version__, transformers.__version__)'"),
-                Map.of(),
-                new Cancellation()),
-            event -> {
-              if (event instanceof LogLine l) {
-                out.add(l.line());
-              }
-            });
-    assertEquals(0, result.exitCode(), out.toString());
-    return out;
+    return new Acquisition(context).acquire(new DockerTarget(context), up, EventSink.discard());
   }
 
   /** The index: the lock's package on "pypi", torch's CUDA 12.8 build on "cu128". */
@@ -326,7 +394,9 @@ public class VenvLayerIntegrationTest {
 
   private static List<String> run(DockerEngine engine, String image, String script) {
     List<String> out = new ArrayList<>();
-    String id = engine.createContainer(ContainerSpec.of(image, List.of("/bin/sh", "-c", script)));
+    String id =
+        engine.createContainer(
+            ContainerSpec.of(image, List.of(script)).withEntrypoint(List.of("/bin/sh", "-c")));
     try {
       engine.startContainer(id);
       engine.followLogs(id, (err, line) -> out.add(line));

@@ -31,7 +31,9 @@ import dev.orchestrate.vast.VastAttributes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -129,23 +131,35 @@ public final class EnvCommand implements Callable<Integer> {
     env.prepareSystem(profile, host, cancellation, steps);
     PythonEnv.Result r = env.preparePython(profile, host, runDir, cancellation, steps);
     Path log = runDir.resolve(BootstrapLog.FILE);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("runId", runId.value());
+    out.put("profile", profile.name());
+    out.put("env", env.envDir(profile).toString());
+    out.put("python", r.envPython());
+    out.put("reused", r.reused());
+    out.put("detail", r.detail());
+    out.put("bootstrapLog", log.toString());
+    out.put("activate", r.activateLine());
+    return print(
+        out,
+        List.of(
+            "bootstrap log: " + relative(log),
+            "To activate this env by hand: " + r.activateLine()));
+  }
+
+  /** The result as one JSON object with --json, else as lines of text. */
+  private int print(Map<String, Object> json, List<String> lines) {
     if (common.json) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("runId", runId.value());
-      out.put("profile", profile.name());
-      out.put("env", env.envDir(profile).toString());
-      out.put("python", r.envPython());
-      out.put("reused", r.reused());
-      out.put("detail", r.detail());
-      out.put("bootstrapLog", log.toString());
-      out.put("activate", r.activateLine());
-      Common.printJson(c, out);
-      return 0;
+      Common.printJson(c, json);
+    } else {
+      lines.forEach(c.out()::println);
+      c.out().flush();
     }
-    c.out().println("bootstrap log: " + c.projectDir().relativize(log.toAbsolutePath()));
-    c.out().println("To activate this env by hand: " + r.activateLine());
-    c.out().flush();
     return 0;
+  }
+
+  private String relative(Path p) {
+    return c.projectDir().relativize(p.toAbsolutePath()).toString();
   }
 
   /**
@@ -171,34 +185,33 @@ public final class EnvCommand implements Callable<Integer> {
     Path log = runDir.resolve(BootstrapLog.FILE);
     String python = m.get(MachineAttributes.ENGINE_PYTHON);
     String nativeLib = m.get(MachineAttributes.NATIVE_LIB);
-    if (common.json) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("runId", runId.value());
-      out.put("profile", profile.name());
-      out.put("machine", m.sshHost().orElse(m.id()));
-      out.put("python", python.isEmpty() ? null : python);
-      out.put("nativeLib", nativeLib.isEmpty() ? null : nativeLib);
-      out.put("bootstrapLog", Files.isRegularFile(log) ? log.toString() : null);
-      Common.printJson(c, out);
-      return 0;
-    }
-    c.out().println("machine " + m.sshHost().orElse(m.id()) + ": engine runtime installed");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("runId", runId.value());
+    out.put("profile", profile.name());
+    out.put("machine", m.sshHost().orElse(m.id()));
+    out.put("python", python.isEmpty() ? null : python);
+    out.put("nativeLib", nativeLib.isEmpty() ? null : nativeLib);
+    out.put("bootstrapLog", Files.isRegularFile(log) ? log.toString() : null);
+    List<String> lines = new ArrayList<>();
+    lines.add("machine " + m.sshHost().orElse(m.id()) + ": engine runtime installed");
     if (!nativeLib.isEmpty()) {
-      c.out().println("custom engine built there: " + nativeLib);
+      lines.add("custom engine built there: " + nativeLib);
     }
     if (python.isEmpty()) {
-      c.out()
-          .println("no python env: engine.backend " + YamlEnum.spell(profile.engine().backend()));
+      lines.add("no python env: engine.backend " + YamlEnum.spell(profile.engine().backend()));
     } else {
-      c.out().println("bootstrap log: " + c.projectDir().relativize(log.toAbsolutePath()));
-      c.out()
-          .println(
-              "To activate this env by hand (on the machine): source "
-                  + python.substring(0, python.length() - "/bin/python".length())
-                  + "/bin/activate");
+      lines.add("bootstrap log: " + relative(log));
+      lines.add(
+          "To activate this env by hand (on the machine): source "
+              + envDir(python)
+              + "/bin/activate");
     }
-    c.out().flush();
-    return 0;
+    return print(out, lines);
+  }
+
+  /** The venv folder of its {@code bin/python}. */
+  private static String envDir(String python) {
+    return python.substring(0, python.length() - "/bin/python".length());
   }
 
   /**
@@ -253,57 +266,48 @@ public final class EnvCommand implements Callable<Integer> {
       m = new Acquisition(context).prepare(target, request, events);
     }
     String python = m.get(MachineAttributes.ENGINE_PYTHON);
-    String envDir =
-        python.isEmpty() ? null : python.substring(0, python.length() - "/bin/python".length());
+    String envDir = python.isEmpty() ? null : envDir(python);
     Path log = runDir.resolve(BootstrapLog.FILE);
     String down = "orchestrate down " + runId.value();
     long idleMinutes = m.get(VastAttributes.IDLE).toMinutes();
-    if (common.json) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("runId", runId.value());
-      out.put("profile", profile.name());
-      out.put("env", envDir);
-      out.put("python", envDir == null ? null : python);
-      out.put("reused", envStep.get() != null && envStep.get().outcome() == Outcome.SKIPPED);
-      out.put("detail", envStep.get() == null ? null : envStep.get().detail());
-      out.put("bootstrapLog", Files.isRegularFile(log) ? log.toString() : null);
-      out.put("activate", envDir == null ? null : "source " + envDir + "/bin/activate");
-      out.put("machine", m.id());
-      out.put("kept", true);
-      out.put("ssh", "orchestrate ssh " + runId.value());
-      out.put("down", down);
-      out.put("idleMinutes", idleMinutes);
-      Common.printJson(c, out);
-      return 0;
-    }
-    c.out()
-        .println(
-            "machine "
-                + m.id()
-                + " (run "
-                + runId.value()
-                + ") is up with the env, kept: it bills until you end it");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("runId", runId.value());
+    out.put("profile", profile.name());
+    out.put("env", envDir);
+    out.put("python", envDir == null ? null : python);
+    out.put("reused", envStep.get() != null && envStep.get().outcome() == Outcome.SKIPPED);
+    out.put("detail", envStep.get() == null ? null : envStep.get().detail());
+    out.put("bootstrapLog", Files.isRegularFile(log) ? log.toString() : null);
+    out.put("activate", envDir == null ? null : "source " + envDir + "/bin/activate");
+    out.put("machine", m.id());
+    out.put("kept", true);
+    out.put("ssh", "orchestrate ssh " + runId.value());
+    out.put("down", down);
+    out.put("idleMinutes", idleMinutes);
+    List<String> lines = new ArrayList<>();
+    lines.add(
+        "machine "
+            + m.id()
+            + " (run "
+            + runId.value()
+            + ") is up with the env, kept: it bills until you end it");
     if (envDir == null) {
-      c.out()
-          .println(
-              "engine runtime installed; no python env: engine.backend "
-                  + YamlEnum.spell(profile.engine().backend()));
+      lines.add(
+          "engine runtime installed; no python env: engine.backend "
+              + YamlEnum.spell(profile.engine().backend()));
     } else {
-      c.out().println("bootstrap log: " + c.projectDir().relativize(log.toAbsolutePath()));
-      c.out()
-          .println(
-              "To activate this env by hand (on the machine): source " + envDir + "/bin/activate");
+      lines.add("bootstrap log: " + relative(log));
+      lines.add(
+          "To activate this env by hand (on the machine): source " + envDir + "/bin/activate");
     }
-    c.out().println("use it: orchestrate ssh " + runId.value());
-    c.out()
-        .println(
-            "end it: "
-                + down
-                + " (its idle watchdog ends it after "
-                + idleMinutes
-                + " min without a client)");
-    c.out().flush();
-    return 0;
+    lines.add("use it: orchestrate ssh " + runId.value());
+    lines.add(
+        "end it: "
+            + down
+            + " (its idle watchdog ends it after "
+            + idleMinutes
+            + " min without a client)");
+    return print(out, lines);
   }
 
   /**
@@ -332,38 +336,31 @@ public final class EnvCommand implements Callable<Integer> {
     }
     ImageEnv r = builder.env(flavour, c.projectDir(), common.events(c));
     String activate = r.envDir().map(d -> "source " + d + "/bin/activate").orElse(null);
-    if (common.json) {
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("runId", null);
-      out.put("profile", profile.name());
-      out.put("env", r.envDir().orElse(null));
-      out.put("python", r.envPython().orElse(null));
-      out.put("reused", r.reused());
-      out.put("detail", r.detail());
-      out.put("bootstrapLog", r.buildLog().toString());
-      out.put("activate", activate);
-      out.put("image", r.image());
-      out.put("imageId", r.id());
-      out.put("pythonVersion", r.python().orElse(null));
-      out.put("torch", r.torch().orElse(null));
-      Common.printJson(c, out);
-      return 0;
-    }
-    c.out().println("image " + r.image() + " " + r.id());
-    c.out().println(r.detail());
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("runId", null);
+    out.put("profile", profile.name());
+    out.put("env", r.envDir().orElse(null));
+    out.put("python", r.envPython().orElse(null));
+    out.put("reused", r.reused());
+    out.put("detail", r.detail());
+    out.put("bootstrapLog", r.buildLog().toString());
+    out.put("activate", activate);
+    out.put("image", r.image());
+    out.put("imageId", r.id());
+    out.put("pythonVersion", r.python().orElse(null));
+    out.put("torch", r.torch().orElse(null));
+    List<String> lines = new ArrayList<>(List.of("image " + r.image() + " " + r.id(), r.detail()));
     if (r.envDir().isPresent()) {
-      c.out()
-          .println(
-              "env "
-                  + r.envDir().get()
-                  + ": python "
-                  + r.python().orElse("?")
-                  + ", torch "
-                  + r.torch().orElse("?"));
-      c.out().println("build log: " + c.projectDir().relativize(r.buildLog().toAbsolutePath()));
-      c.out().println("In a container of " + r.image() + ": " + activate);
+      lines.add(
+          "env "
+              + r.envDir().get()
+              + ": python "
+              + r.python().orElse("?")
+              + ", torch "
+              + r.torch().orElse("?"));
+      lines.add("build log: " + relative(r.buildLog()));
+      lines.add("In a container of " + r.image() + ": " + activate);
     }
-    c.out().flush();
-    return 0;
+    return print(out, lines);
   }
 }

@@ -218,7 +218,7 @@ class SnapshotPullTest {
   @Timeout(120)
   void anInterruptedPullShowsNoPartialFileAndTheNextOneSendsOnlyTheRest() throws Exception {
     Path dir = tmp.resolve("snap");
-    hub.faults().stall(Fixtures.SHARD1, 1_000_000, 60_000, 1);
+    hub.faults().stall(Fixtures.SHARD1, 2_500_000, 60_000, 1);
     HubClient client =
         new HubClient(
             new HubSettings(hub.endpoint(), Optional.empty()),
@@ -240,7 +240,7 @@ class SnapshotPullTest {
     pulling.start();
     Path part = FileFetch.partOf(dir.resolve(Fixtures.SHARD1));
     // The transfer holds at the stall; the part file has what filled whole buffers before it.
-    long before = 1_000_000 - HashPipe.BUFFER_SIZE;
+    long before = 2_500_000 - BodyPipe.BUFFER_SIZE;
     while (!Files.isRegularFile(part) || Files.size(part) < before) {
       assertTrue(pulling.isAlive(), "the pull ended before the stall: " + failure.get());
       Thread.sleep(10);
@@ -262,7 +262,7 @@ class SnapshotPullTest {
     // restart from byte 0 would re-send all that the part file kept.
     long resent = served - Fixtures.SHARD1_SIZE;
     assertTrue(kept >= before, "kept " + kept);
-    assertTrue(resent >= 0 && resent < HashPipe.BUFFER_SIZE, "re-sent " + resent);
+    assertTrue(resent >= 0 && resent < BodyPipe.BUFFER_SIZE, "re-sent " + resent);
     assertEquals(
         FileDigest.of(tmp.resolve("repo").resolve(Fixtures.SHARD1), false).sha256(),
         FileDigest.of(dir.resolve(Fixtures.SHARD1), false).sha256());

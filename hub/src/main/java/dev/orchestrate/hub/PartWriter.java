@@ -23,8 +23,9 @@ final class PartWriter implements AutoCloseable {
   private final FileChannel direct; // null: no direct I/O here
   private final int alignment;
   private final Flusher flusher;
+  private boolean directWorks = true; // the writing thread's: false once a direct write failed
 
-  private PartWriter(Path part, FileChannel buffered, FileChannel direct, int alignment) {
+  PartWriter(Path part, FileChannel buffered, FileChannel direct, int alignment) {
     this.part = part;
     this.buffered = buffered;
     this.direct = direct;
@@ -62,7 +63,7 @@ final class PartWriter implements AutoCloseable {
 
   /** Whether whole aligned blocks skip the page cache. */
   boolean direct() {
-    return direct != null;
+    return direct != null && directWorks;
   }
 
   /** The file offset and buffer address alignment direct writes need (1 without direct I/O). */
@@ -85,17 +86,22 @@ final class PartWriter implements AutoCloseable {
   private void writeAll(ByteBuffer buf, long at) throws IOException {
     long pos = at;
     int whole = 0;
-    if (direct != null
-        && pos % alignment == 0
-        && buf.alignmentOffset(buf.position(), alignment) == 0) {
+    if (direct() && pos % alignment == 0 && buf.alignmentOffset(buf.position(), alignment) == 0) {
       whole = buf.remaining() - buf.remaining() % alignment;
     }
     if (whole > 0) {
       ByteBuffer blocks = buf.slice(buf.position(), whole);
-      while (blocks.hasRemaining()) {
-        pos += direct.write(blocks, pos);
+      try {
+        while (blocks.hasRemaining()) {
+          pos += direct.write(blocks, pos);
+        }
+      } catch (IOException e) {
+        // Some file systems open with O_DIRECT and then refuse the writes: the page cache takes
+        // the rest of the file from where the direct writes stopped (a failing disk fails there
+        // too, and is reported).
+        directWorks = false;
       }
-      buf.position(buf.position() + whole);
+      buf.position(buf.position() + blocks.position());
     }
     int rest = buf.remaining();
     while (buf.hasRemaining()) {

@@ -24,20 +24,24 @@ final class FileFetch {
   private final ProgressMeter meter;
   private final PullListener listener;
   private final Duration idle;
+  private final boolean directIo;
 
+  /** {@code directIo}: write whole blocks around the page cache ({@link WritePolicy}). */
   FileFetch(
       HubClient client,
       String repo,
       String commit,
       ProgressMeter meter,
       PullListener listener,
-      Duration idle) {
+      Duration idle,
+      boolean directIo) {
     this.client = client;
     this.repo = repo;
     this.commit = commit;
     this.meter = meter;
     this.listener = listener;
     this.idle = idle;
+    this.directIo = directIo;
   }
 
   /** The hidden partial file for {@code target}. */
@@ -153,7 +157,7 @@ final class FileFetch {
       throws IOException {
     PartWriter writer;
     try {
-      writer = PartWriter.open(part, true);
+      writer = PartWriter.open(part, directIo);
     } catch (HubException e) {
       opened.abort().close();
       throw e;

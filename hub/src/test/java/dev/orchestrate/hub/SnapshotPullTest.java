@@ -63,6 +63,10 @@ class SnapshotPullTest {
   }
 
   private SnapshotPull pull(Optional<HubToken> token, Duration idle) {
+    return pull(token, idle, 1); // a machine too small to cache anything: direct I/O throughout
+  }
+
+  private SnapshotPull pull(Optional<HubToken> token, Duration idle, long memory) {
     HubSettings settings = new HubSettings(hub.endpoint(), token);
     HubClient client =
         new HubClient(
@@ -72,7 +76,7 @@ class SnapshotPullTest {
             sleeps::add,
             RetryPolicy.standard(),
             new Random(7));
-    return new SnapshotPull(client, 3, idle);
+    return new SnapshotPull(client, 3, idle, memory);
   }
 
   private SnapshotPull pull() {
@@ -100,6 +104,23 @@ class SnapshotPullTest {
     assertEquals(0, hub.stats().bytesServed(REPO + "/pytorch_model.bin"));
     assertEquals(0, hub.stats().cdnAuthorized());
     assertTrue(events.lines.stream().anyMatch(l -> l.startsWith("progress ")));
+  }
+
+  @Test
+  void aSnapshotThatFitsInMemoryIsPulledThroughThePageCacheVerifiedAlike() throws IOException {
+    Path dir = tmp.resolve("snap");
+    long memory = 64L << 30;
+    assertFalse(WritePolicy.direct(Fixtures.SHARD1_SIZE + Fixtures.SHARD2_SIZE, memory));
+    hub.faults().cut(Fixtures.SHARD1, 1_000_000, 1);
+
+    pull(Optional.empty(), SnapshotPull.DEFAULT_IDLE_TIMEOUT, memory)
+        .pull(RepoRef.parse(REPO), dir, events);
+
+    Pin pin = Pin.read(dir).orElseThrow();
+    for (Pin.File f : pin.files()) {
+      assertEquals(FileDigest.of(dir.resolve(f.path()), false).sha256(), f.sha256(), f.path());
+    }
+    assertEquals(1, hub.stats().answers(206), "the cut file resumed with a Range");
   }
 
   @Test

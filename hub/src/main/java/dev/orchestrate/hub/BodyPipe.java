@@ -13,13 +13,14 @@ import java.util.function.Consumer;
  * The stages behind a download's receiver: a writer thread puts each filled buffer into the part
  * file and a hasher thread feeds it to the digest, both in order, while the receiver fills the next
  * one; so on a machine with a spare core neither writing nor verifying costs wall time. The buffers
- * are direct and block-aligned: the socket reads into them, {@link PartWriter} writes them to disk
- * (with {@code O_DIRECT}) and the digest reads them, with no copy in between. They go round a small
- * pool: the receiver takes a free one, fills it and hands it over; it is free again when both
- * stages are done with it.
+ * are direct and block-aligned: the socket reads into them, {@link PartWriter} writes them (with
+ * {@code O_DIRECT} where asked to) and the digest reads them, with no copy in between. They go
+ * round a small pool: the receiver takes a free one, fills it and hands it over; it is free again
+ * when both stages are done with it.
  */
 final class BodyPipe implements AutoCloseable {
-  // 1 MiB: direct writes of this size keep the disk busy; 8 of them keep both stages fed.
+  // 1 MiB: direct writes of this size keep the disk busy (writes through the page cache are
+  // sliced smaller: PartWriter); 8 of them keep both stages fed.
   private static final int BUFFERS = 8;
   static final int BUFFER_SIZE = 1 << 20;
 

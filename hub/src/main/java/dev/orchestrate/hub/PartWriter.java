@@ -9,13 +9,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Writes a download's part file at increasing positions. Whole blocks from block-aligned buffers go
- * to the disk with {@code O_DIRECT}: no copy into the page cache and nothing left to write back, so
- * the fsync before the rename is short (on the development machine a 2.8 GB file took 1.7 s this
- * way against 4.9-6.9 s written through the cache and fdatasynced; docs/assets.md, Measured).
- * Everything else (the tail of a file, the first bytes of a resume at an odd offset, or all of it
- * where the file system has no direct I/O) is written through the page cache, with a {@link
- * Flusher} behind it. Either way nothing is durable until {@link AtomicWrite#fsync}.
+ * Writes a download's part file at increasing positions, through the page cache or, when opened for
+ * direct I/O ({@link WritePolicy} says when), around it: whole blocks from block-aligned buffers
+ * then go to the disk with {@code O_DIRECT}, with no copy into the cache and nothing left to write
+ * back, so the fsync before the rename is short (on the development machine a 2.8 GB file took 1.7
+ * s this way against 4.9-6.9 s written through the cache and fdatasynced; docs/assets.md,
+ * Measured). The rest (the tail of a file, the first bytes of a resume at an odd offset, all of it
+ * where the file system has no direct I/O) goes through the cache, with a {@link Flusher} behind
+ * it. Either way nothing is durable until {@link AtomicWrite#fsync}.
  */
 final class PartWriter implements AutoCloseable {
   /**

@@ -2,11 +2,9 @@ package dev.orchestrate.hub;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -26,20 +24,24 @@ final class FileFetch {
   private final ProgressMeter meter;
   private final PullListener listener;
   private final Duration idle;
+  private final boolean directIo;
 
+  /** {@code directIo}: write whole blocks around the page cache ({@link WritePolicy}). */
   FileFetch(
       HubClient client,
       String repo,
       String commit,
       ProgressMeter meter,
       PullListener listener,
-      Duration idle) {
+      Duration idle,
+      boolean directIo) {
     this.client = client;
     this.repo = repo;
     this.commit = commit;
     this.meter = meter;
     this.listener = listener;
     this.idle = idle;
+    this.directIo = directIo;
   }
 
   /** The hidden partial file for {@code target}. */
@@ -153,26 +155,24 @@ final class FileFetch {
       FileDigest digest,
       RetryPolicy.Attempts attempts)
       throws IOException {
-    FileChannel ch;
+    PartWriter writer;
     try {
-      ch =
-          FileChannel.open(
-              part, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-    } catch (IOException e) {
+      writer = PartWriter.open(part, directIo);
+    } catch (HubException e) {
       opened.abort().close();
-      throw local(part, e);
+      throw e;
     }
     try (ReadableByteChannel in = opened.body();
-        FileChannel out = ch;
-        Flusher flusher = new Flusher(ch);
-        HashPipe pipe = new HashPipe(digest)) {
+        PartWriter out = writer;
+        BodyPipe pipe = new BodyPipe(out, digest::update, have)) {
       boolean ended = false;
       while (have < size && !ended) {
         if (Thread.currentThread().isInterrupted()) {
           throw new HubException(HubException.Kind.INTERRUPTED, "interrupted", "");
         }
+        int room = pipe.room();
         ByteBuffer buf = pipe.buffer();
-        buf.limit((int) Math.min(buf.capacity(), size - have));
+        buf.limit((int) Math.min(room, size - have));
         while (buf.hasRemaining()) {
           int r;
           try {
@@ -191,38 +191,17 @@ final class FileFetch {
           pipe.giveBack(buf);
           continue;
         }
-        try {
-          while (buf.hasRemaining()) {
-            out.write(buf);
-          }
-          flusher.written(n);
-        } catch (IOException e) {
-          pipe.giveBack(buf);
-          throw local(part, e);
-        }
-        pipe.hash(buf.flip());
+        pipe.accept(buf);
         have += n;
         meter.add(n);
         attempts.progressed();
       }
       pipe.drain();
-      try {
-        flusher.finish();
-      } catch (IOException e) {
-        throw local(part, e);
-      }
+      out.finish();
       return have;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new HubException(HubException.Kind.INTERRUPTED, "interrupted", "", e);
     }
-  }
-
-  private static HubException local(Path part, IOException e) {
-    return new HubException(
-        HubException.Kind.LOCAL,
-        "cannot write " + part + ": " + e.getMessage(),
-        "check free space and permissions in " + part.toAbsolutePath().getParent(),
-        e);
   }
 }

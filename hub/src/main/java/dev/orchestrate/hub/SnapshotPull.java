@@ -35,12 +35,18 @@ public final class SnapshotPull {
   private final HubClient client;
   private final int parallel;
   private final Duration idleTimeout;
+  private final long memory; // this machine's, in bytes (0: unknown); see WritePolicy
 
   public SnapshotPull(HubClient client, int parallel) {
     this(client, parallel, DEFAULT_IDLE_TIMEOUT);
   }
 
   public SnapshotPull(HubClient client, int parallel, Duration idleTimeout) {
+    this(client, parallel, idleTimeout, WritePolicy.memory(WritePolicy.MEMINFO));
+  }
+
+  /** As above, on a machine of {@code memory} bytes (which decides the {@link WritePolicy}). */
+  SnapshotPull(HubClient client, int parallel, Duration idleTimeout, long memory) {
     if (parallel < 1 || parallel > 16) {
       throw new HubException(
           HubException.Kind.USAGE, "--parallel must be 1..16, not " + parallel, "");
@@ -48,6 +54,7 @@ public final class SnapshotPull {
     this.client = client;
     this.parallel = parallel;
     this.idleTimeout = idleTimeout;
+    this.memory = memory;
   }
 
   public PullResult pull(RepoRef ref, Path dir, PullListener listener) {
@@ -137,8 +144,16 @@ public final class SnapshotPull {
     if (files.isEmpty()) {
       return out;
     }
+    long bytes = files.stream().mapToLong(RepoFile::size).sum();
     FileFetch fetch =
-        new FileFetch(client, listing.ref().repo(), listing.commit(), meter, listener, idleTimeout);
+        new FileFetch(
+            client,
+            listing.ref().repo(),
+            listing.commit(),
+            meter,
+            listener,
+            idleTimeout,
+            WritePolicy.direct(bytes, memory));
     ExecutorService pool =
         Executors.newFixedThreadPool(
             Math.min(parallel, files.size()),

@@ -63,6 +63,10 @@ class SnapshotPullTest {
   }
 
   private SnapshotPull pull(Optional<HubToken> token, Duration idle) {
+    return pull(token, idle, 1); // a machine too small to cache anything: direct I/O throughout
+  }
+
+  private SnapshotPull pull(Optional<HubToken> token, Duration idle, long memory) {
     HubSettings settings = new HubSettings(hub.endpoint(), token);
     HubClient client =
         new HubClient(
@@ -72,7 +76,7 @@ class SnapshotPullTest {
             sleeps::add,
             RetryPolicy.standard(),
             new Random(7));
-    return new SnapshotPull(client, 3, idle);
+    return new SnapshotPull(client, 3, idle, memory);
   }
 
   private SnapshotPull pull() {
@@ -100,6 +104,23 @@ class SnapshotPullTest {
     assertEquals(0, hub.stats().bytesServed(REPO + "/pytorch_model.bin"));
     assertEquals(0, hub.stats().cdnAuthorized());
     assertTrue(events.lines.stream().anyMatch(l -> l.startsWith("progress ")));
+  }
+
+  @Test
+  void aSnapshotThatFitsInMemoryIsPulledThroughThePageCacheVerifiedAlike() throws IOException {
+    Path dir = tmp.resolve("snap");
+    long memory = 64L << 30;
+    assertFalse(WritePolicy.direct(Fixtures.SHARD1_SIZE + Fixtures.SHARD2_SIZE, memory));
+    hub.faults().cut(Fixtures.SHARD1, 1_000_000, 1);
+
+    pull(Optional.empty(), SnapshotPull.DEFAULT_IDLE_TIMEOUT, memory)
+        .pull(RepoRef.parse(REPO), dir, events);
+
+    Pin pin = Pin.read(dir).orElseThrow();
+    for (Pin.File f : pin.files()) {
+      assertEquals(FileDigest.of(dir.resolve(f.path()), false).sha256(), f.sha256(), f.path());
+    }
+    assertEquals(1, hub.stats().answers(206), "the cut file resumed with a Range");
   }
 
   @Test
@@ -218,7 +239,7 @@ class SnapshotPullTest {
   @Timeout(120)
   void anInterruptedPullShowsNoPartialFileAndTheNextOneSendsOnlyTheRest() throws Exception {
     Path dir = tmp.resolve("snap");
-    hub.faults().stall(Fixtures.SHARD1, 1_000_000, 60_000, 1);
+    hub.faults().stall(Fixtures.SHARD1, 2_500_000, 60_000, 1);
     HubClient client =
         new HubClient(
             new HubSettings(hub.endpoint(), Optional.empty()),
@@ -240,7 +261,7 @@ class SnapshotPullTest {
     pulling.start();
     Path part = FileFetch.partOf(dir.resolve(Fixtures.SHARD1));
     // The transfer holds at the stall; the part file has what filled whole buffers before it.
-    long before = 1_000_000 - HashPipe.BUFFER_SIZE;
+    long before = 2_500_000 - BodyPipe.BUFFER_SIZE;
     while (!Files.isRegularFile(part) || Files.size(part) < before) {
       assertTrue(pulling.isAlive(), "the pull ended before the stall: " + failure.get());
       Thread.sleep(10);
@@ -262,7 +283,7 @@ class SnapshotPullTest {
     // restart from byte 0 would re-send all that the part file kept.
     long resent = served - Fixtures.SHARD1_SIZE;
     assertTrue(kept >= before, "kept " + kept);
-    assertTrue(resent >= 0 && resent < HashPipe.BUFFER_SIZE, "re-sent " + resent);
+    assertTrue(resent >= 0 && resent < BodyPipe.BUFFER_SIZE, "re-sent " + resent);
     assertEquals(
         FileDigest.of(tmp.resolve("repo").resolve(Fixtures.SHARD1), false).sha256(),
         FileDigest.of(dir.resolve(Fixtures.SHARD1), false).sha256());

@@ -98,134 +98,53 @@ public record UpState(
   }
 
   public UpState withAssets(Manifest manifest) {
-    return new UpState(
-        runId,
-        profile,
-        host,
-        runDir,
-        assetsDir,
-        cancellation,
-        events,
-        teardown,
-        Optional.of(manifest),
-        machine,
-        result,
-        prompts,
-        held);
+    return copy(cancellation, events, Optional.of(manifest), machine, result, prompts, held);
   }
 
   public UpState withMachine(Machine m) {
-    return new UpState(
-        runId,
-        profile,
-        host,
-        runDir,
-        assetsDir,
-        cancellation,
-        events,
-        teardown,
-        assets,
-        Optional.of(m),
-        result,
-        prompts,
-        held);
+    return copy(cancellation, events, assets, Optional.of(m), result, prompts, held);
   }
 
   public UpState withoutMachine() {
-    return new UpState(
-        runId,
-        profile,
-        host,
-        runDir,
-        assetsDir,
-        cancellation,
-        events,
-        teardown,
-        assets,
-        Optional.empty(),
-        result,
-        prompts,
-        held);
+    return copy(cancellation, events, assets, Optional.empty(), result, prompts, held);
   }
 
   public UpState withResult(EngineResult r) {
-    return new UpState(
-        runId,
-        profile,
-        host,
-        runDir,
-        assetsDir,
-        cancellation,
-        events,
-        teardown,
-        assets,
-        machine,
-        Optional.of(r),
-        prompts,
-        held);
+    return copy(cancellation, events, assets, machine, Optional.of(r), prompts, held);
   }
 
   /** The same state with the run's prompt file, which the launch step stages and follows. */
   public UpState withPrompts(Optional<PromptRun> run) {
-    return new UpState(
-        runId,
-        profile,
-        host,
-        runDir,
-        assetsDir,
-        cancellation,
-        events,
-        teardown,
-        assets,
-        machine,
-        result,
-        run,
-        held);
+    return copy(cancellation, events, assets, machine, result, run, held);
   }
 
   /** The same state whose work stops on {@code c} (the runner's per-step signal). */
   public UpState withCancellation(Cancellation c) {
-    return new UpState(
-        runId, profile, host, runDir, assetsDir, c, events, teardown, assets, machine, result,
-        prompts, held);
+    return copy(c, events, assets, machine, result, prompts, held);
   }
 
   /** The same state whose events go to {@code sink}. */
   public UpState withEvents(EventSink sink) {
-    return new UpState(
-        runId,
-        profile,
-        host,
-        runDir,
-        assetsDir,
-        cancellation,
-        sink,
-        teardown,
-        assets,
-        machine,
-        result,
-        prompts,
-        held);
+    return copy(cancellation, sink, assets, machine, result, prompts, held);
   }
 
   /** This state, also holding {@code resource} open under {@code name} until the run ends. */
   public UpState holding(String name, AutoCloseable resource) {
     Map<String, AutoCloseable> more = new LinkedHashMap<>(held);
     more.put(name, resource);
-    return new UpState(
-        runId,
-        profile,
-        host,
-        runDir,
-        assetsDir,
-        cancellation,
-        events,
-        teardown,
-        assets,
-        machine,
-        result,
-        prompts,
-        more);
+    return copy(cancellation, events, assets, machine, result, prompts, more);
+  }
+
+  /** This run's inputs with these parts that change between steps. */
+  private UpState copy(
+      Cancellation c,
+      EventSink e,
+      Optional<Manifest> a,
+      Optional<Machine> m,
+      Optional<EngineResult> r,
+      Optional<PromptRun> p,
+      Map<String, AutoCloseable> h) {
+    return new UpState(runId, profile, host, runDir, assetsDir, c, e, teardown, a, m, r, p, h);
   }
 
   /** The machine the steps so far made ready; a step that needs one before it exists is a bug. */

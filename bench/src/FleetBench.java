@@ -195,12 +195,22 @@ public final class FleetBench {
         throw new IllegalStateException("bin/engine snapshot create failed: " + code);
       }
     }
-    // The bench-only fixed cost: sleep promptMs per prompt of the chunk, then the real engine.
+    // The bench-only fixed cost: a relay in front of the real engine's worker (--worker DIR) that
+    // takes each chunk the client puts into DIR/inbox, sleeps promptMs per prompt of it, and then
+    // moves it into the engine's own inbox (DIR/engine/inbox); the stop file is passed on too.
     String script =
-        "p=; prev=; for a in \"$@\"; do [ \"$prev\" = --prompts ] && p=$a; prev=$a; done;"
-            + " n=$(grep -c . \"$p\"); ms=$((n*"
+        "w=; prev=; for a in \"$@\"; do [ \"$prev\" = --worker ] && w=$a; prev=$a; done;"
+            + " e=$w/engine; mkdir -p \"$e/inbox\" \"$w/inbox\";"
+            + " for a do shift; [ \"$a\" = \"$w\" ] && a=$e; set -- \"$@\" \"$a\"; done;"
+            + " \"$@\" & pid=$!;"
+            + " while kill -0 $pid 2>/dev/null; do"
+            + " f=$(ls \"$w/inbox\" | grep -v \"^[.]\" | head -n 1);"
+            + " if [ -n \"$f\" ]; then n=$(grep -c . \"$w/inbox/$f\"); ms=$((n*"
             + promptMs
-            + ")); sleep $((ms/1000)).$(printf %03d $((ms%1000))); exec \"$@\"";
+            + ")); sleep $((ms/1000)).$(printf %03d $((ms%1000)));"
+            + " mv \"$w/inbox/$f\" \"$e/inbox/$f\";"
+            + " elif [ -f \"$w/stop\" ]; then touch \"$e/stop\"; sleep 0.05;"
+            + " else sleep 0.05; fi; done; wait $pid";
     Files.createDirectories(project.resolve("profiles"));
     Files.writeString(
         project.resolve("profiles/fleetbench.yaml"),

@@ -310,6 +310,74 @@ class FleetIntegrationTest {
         () -> "a chunk ran a second time: " + attempts + "\n" + up.seen);
     JsonNode rec = vast.runRecord(runId);
     assertEquals("SUCCEEDED", rec.get("status").asText(), rec::toString);
+    // every other machine started its engine once (the destroyed one at most once: it may have
+    // gone before its engine said so)
+    engineLogs(runId)
+        .forEach(
+            (m, lines) -> {
+              long started = count(lines, "worker", "started");
+              if (m.equals("vast-" + id)) {
+                assertTrue(started <= 1, m + ": " + lines);
+              } else {
+                assertEquals(1, started, m + " started its engine once: " + lines);
+              }
+            });
+    System.out.println(up.seen);
+  }
+
+  /**
+   * The engine killed on its machine while a chunk is in it (the machine itself stays): that chunk
+   * is done by another machine's engine, the killed one's machine is torn down, and the run ends
+   * with every result once.
+   */
+  @Test
+  void anEngineKilledMidChunkFailsOnlyItsMachineAndItsChunkIsDoneElsewhere() throws Exception {
+    fixedCost("fleet", 1500, true);
+    Path file = prompts(9, i -> false);
+    Running up =
+        new Running(
+            vast.cli.start(
+                "up",
+                "--profile",
+                "fleet",
+                "--replicas",
+                "3",
+                "--prompts",
+                file.toString(),
+                "--chunk-size",
+                "2"));
+    up.await(s -> s.contains("▸ [r1] Run chunks"), 180);
+    String runId = onlyRun();
+    Path log =
+        dir.resolve("logs")
+            .resolve(runId)
+            .resolve("machines")
+            .resolve("vast-" + instanceOf("r1"))
+            .resolve("remote.log");
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    long pid = -1;
+    while (pid < 0 && System.nanoTime() < end) {
+      if (Files.exists(log)) {
+        for (String l : Files.readAllLines(log)) {
+          if (l.contains("\"event\":\"started\"")) {
+            pid = JSON.readTree(l).get("pid").asLong();
+          }
+        }
+      }
+      Thread.sleep(50);
+    }
+    assertTrue(pid > 0, () -> "r1's engine never said it started\n" + up.seen);
+    // its first chunk is held 3 s by the fixed cost: the engine dies with it in hand
+    new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+
+    assertEquals(0, up.exit(240), up.seen::toString);
+    assertEquals(expected(9), resultIds(runId), up.seen::toString);
+    assertTrue(up.seen.toString().contains("exited with code 137"), up.seen::toString);
+    Set<String> attempts = chunkAttempts(runId);
+    assertTrue(
+        attempts.stream().anyMatch(a -> a.endsWith("-a2")),
+        () -> "the killed engine's chunk ran a second time: " + attempts + "\n" + up.seen);
+    assertEquals("SUCCEEDED", vast.runRecord(runId).get("status").asText());
     System.out.println(up.seen);
   }
 

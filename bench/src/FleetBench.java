@@ -208,11 +208,11 @@ public final class FleetBench {
             + " for a do shift; [ \"$a\" = \"$w\" ] && a=$e; set -- \"$@\" \"$a\"; done;"
             + " \"$@\" & pid=$!;"
             + " while kill -0 $pid 2>/dev/null; do"
-            + " f=$(ls \"$w/inbox\" | grep -v \"^[.]\" | head -n 1);"
-            + " if [ -n \"$f\" ]; then n=$(grep -c . \"$w/inbox/$f\"); ms=$((n*"
+            + " f=; for x in \"$w\"/inbox/*.jsonl; do [ -e \"$x\" ] && f=$x && break; done;"
+            + " if [ -n \"$f\" ]; then n=$(grep -c . \"$f\"); ms=$((n*"
             + promptMs
             + ")); sleep $((ms/1000)).$(printf %03d $((ms%1000)));"
-            + " mv \"$w/inbox/$f\" \"$e/inbox/$f\";"
+            + " mv \"$f\" \"$e/inbox/\";"
             + " elif [ -f \"$w/stop\" ]; then touch \"$e/stop\"; sleep 0.05;"
             + " else sleep 0.05; fi; done; wait $pid";
     Files.createDirectories(project.resolve("profiles"));

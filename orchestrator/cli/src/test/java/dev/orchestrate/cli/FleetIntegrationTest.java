@@ -71,13 +71,13 @@ class FleetIntegrationTest {
             + " for a do shift; [ \"$a\" = \"$w\" ] && a=$e; set -- \"$@\" \"$a\"; done;"
             + " \"$@\" & pid=$!;"
             + " while kill -0 $pid 2>/dev/null; do"
-            + " f=$(ls \"$w/inbox\" | grep -v \"^[.]\" | head -n 1);"
+            + " f=; for x in \"$w\"/inbox/*.jsonl; do [ -e \"$x\" ] && f=$x && break; done;"
             + " if [ -n \"$f\" ]; then n=$(grep -c "
             + pattern
-            + " \"$w/inbox/$f\"); ms=$((n*"
+            + " \"$f\"); ms=$((n*"
             + ms
             + ")); sleep $((ms/1000)).$(printf %03d $((ms%1000)));"
-            + " mv \"$w/inbox/$f\" \"$e/inbox/$f\";"
+            + " mv \"$f\" \"$e/inbox/\";"
             + " elif [ -f \"$w/stop\" ]; then touch \"$e/stop\"; sleep 0.05;"
             + " else sleep 0.05; fi; done; wait $pid";
     vast.cli.profile(

@@ -217,9 +217,16 @@ final class EngineWorker implements AutoCloseable {
     if (e == null || e.ended()) {
       return;
     }
-    ExecResult r =
-        uploads.run("touch " + Command.quote(RemoteMachine.REMOTE_PROJECT + "/" + e.dir + "/stop"));
-    if (!r.succeeded() || !awaitEnd(e, FINISH_WAIT)) {
+    boolean told;
+    try {
+      told =
+          uploads
+              .run("touch " + Command.quote(RemoteMachine.REMOTE_PROJECT + "/" + e.dir + "/stop"))
+              .succeeded();
+    } catch (RuntimeException x) {
+      told = false; // the connection is gone: the engine is stopped instead
+    }
+    if (!told || !awaitEnd(e, FINISH_WAIT)) {
       events.accept(
           new Warning(
               clock.instant(),

@@ -79,6 +79,7 @@ public final class FleetBench {
               String.format(Locale.ROOT, "%.1f", r.workMs / 1000),
               String.format(Locale.ROOT, "%.2fx", base / r.workMs),
               String.format(Locale.ROOT, "%.2f", r.cpuMs / 1000 * 1000 / prompts),
+              String.format(Locale.ROOT, "%.2f", engineSecondsPerChunk(project, r.runId)),
               complete ? "all " + prompts + " once, in order" : "INCOMPLETE (" + ids.size() + ")",
               Integer.toString(billing.get("billing_count").asInt())
             });
@@ -95,7 +96,7 @@ public final class FleetBench {
         promptMs,
         chunk,
         Runtime.getRuntime().availableProcessors());
-    String fmt = "%-9s %-5s %-9s %-15s %-9s %-22s %-26s %s%n";
+    String fmt = "%-9s %-5s %-9s %-15s %-9s %-24s %-20s %-26s %s%n";
     System.out.printf(
         fmt,
         "MACHINES",
@@ -104,6 +105,7 @@ public final class FleetBench {
         "WORK PHASE s",
         "SPEED-UP",
         "CLIENT CPU s/1k prompts",
+        "ENGINE GEN s/chunk",
         "RESULTS",
         "BILLING AFTER");
     for (String[] r : rows) {
@@ -112,7 +114,9 @@ public final class FleetBench {
     System.out.println(
         "work phase: from the first machine's first chunk to the last result; speed-up on it"
             + " against the first row. Wall includes renting, qualifying and preparing each"
-            + " machine and the teardown.");
+            + " machine and the teardown. Engine gen: the engines' own generation time per chunk"
+            + " (their metrics lines), which grows with N when the machines share this host's"
+            + " cores.");
   }
 
   static final class Run {
@@ -195,12 +199,22 @@ public final class FleetBench {
         throw new IllegalStateException("bin/engine snapshot create failed: " + code);
       }
     }
-    // The bench-only fixed cost: sleep promptMs per prompt of the chunk, then the real engine.
+    // The bench-only fixed cost: a relay in front of the real engine's worker (--worker DIR) that
+    // takes each chunk the client puts into DIR/inbox, sleeps promptMs per prompt of it, and then
+    // moves it into the engine's own inbox (DIR/engine/inbox); the stop file is passed on too.
     String script =
-        "p=; prev=; for a in \"$@\"; do [ \"$prev\" = --prompts ] && p=$a; prev=$a; done;"
-            + " n=$(grep -c . \"$p\"); ms=$((n*"
+        "w=; prev=; for a in \"$@\"; do [ \"$prev\" = --worker ] && w=$a; prev=$a; done;"
+            + " e=$w/engine; mkdir -p \"$e/inbox\" \"$w/inbox\";"
+            + " for a do shift; [ \"$a\" = \"$w\" ] && a=$e; set -- \"$@\" \"$a\"; done;"
+            + " \"$@\" & pid=$!;"
+            + " while kill -0 $pid 2>/dev/null; do"
+            + " f=; for x in \"$w\"/inbox/*.jsonl; do [ -e \"$x\" ] && f=$x && break; done;"
+            + " if [ -n \"$f\" ]; then n=$(grep -c . \"$f\"); ms=$((n*"
             + promptMs
-            + ")); sleep $((ms/1000)).$(printf %03d $((ms%1000))); exec \"$@\"";
+            + ")); sleep $((ms/1000)).$(printf %03d $((ms%1000)));"
+            + " mv \"$f\" \"$e/inbox/\";"
+            + " elif [ -f \"$w/stop\" ]; then touch \"$e/stop\"; sleep 0.05;"
+            + " else sleep 0.05; fi; done; wait $pid";
     Files.createDirectories(project.resolve("profiles"));
     Files.writeString(
         project.resolve("profiles/fleetbench.yaml"),
@@ -243,6 +257,27 @@ public final class FleetBench {
       out.add(JSON.readTree(line).get("id").asText());
     }
     return out;
+  }
+
+  // The mean of the engines' own generation time (total_ms of their metrics lines) per chunk.
+  static double engineSecondsPerChunk(Path project, String runId) throws Exception {
+    double sum = 0;
+    int n = 0;
+    if (runId == null) {
+      return 0;
+    }
+    Path machines = project.resolve("logs").resolve(runId).resolve("machines");
+    try (var dirs = Files.list(machines)) {
+      for (Path m : dirs.toList()) {
+        for (String line : Files.readAllLines(m.resolve("remote.log"))) {
+          if (line.startsWith("{\"type\":\"metrics\"")) {
+            sum += JSON.readTree(line).get("total_ms").asDouble();
+            n++;
+          }
+        }
+      }
+    }
+    return n == 0 ? 0 : sum / n / 1000;
   }
 
   static JsonNode get(String url) throws Exception {

@@ -3,7 +3,6 @@ package dev.orchestrate.engine.batch;
 import dev.orchestrate.engine.generate.BackendProvider;
 import dev.orchestrate.engine.generate.BatchBackend;
 import dev.orchestrate.engine.snapshot.Snapshot;
-import dev.orchestrate.engine.tokenizer.HfTokenizer;
 import dev.orchestrate.engine.tokenizer.TextTokenizer;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -43,6 +42,16 @@ public final class BatchGeneration {
    */
   public BatchMetrics run(
       Request request, Snapshot snapshot, BackendProvider provider, ChatRenderer chat) {
+    try (BatchModel model = BatchModel.fresh(snapshot, provider)) {
+      return run(request, snapshot, model, chat);
+    }
+  }
+
+  /**
+   * Runs the request on {@code model} (loaded when first needed, not closed here: a worker keeps it
+   * for its next prompt file).
+   */
+  public BatchMetrics run(Request request, Snapshot snapshot, BatchModel model, ChatRenderer chat) {
     PromptFile file = new PromptFileReader().read(request.prompts());
     try (ResultsFile results = ResultsFile.open(request.out())) {
       if (results.droppedLines() > 0) {
@@ -62,46 +71,43 @@ public final class BatchGeneration {
         results.rewriteInOrder(file.ids());
         return report(new BatchMetrics(0, skipped, 0, 0, 0, request.batch(), null, hash));
       }
-      try (TextTokenizer tokenizer = HfTokenizer.load(snapshot.tokenizerJson())) {
-        Set<Integer> eos = new HashSet<>(snapshot.generation().eosTokenIds());
-        int maxPositions = snapshot.config().maxPositions();
-        List<BatchJob> jobs =
-            new PromptEncoder(tokenizer, chat, request.defaults(), eos, maxPositions)
-                .encode(request.prompts(), pending);
-        int capacity =
-            Math.min(
-                maxPositions,
-                jobs.stream().mapToInt(j -> j.promptLength() + j.maxNewTokens()).max().orElse(1));
-        int slots = Math.min(request.batch(), jobs.size()); // no cache for slots never used
-        try (BatchBackend backend = provider.openBatch(snapshot, capacity, slots)) {
-          BatchScheduler scheduler =
-              new BatchScheduler(backend, tokenizer, request.batch(), nanoTime);
-          progress.started(file.prompts().size(), skipped);
-          long[] tokens = new long[2];
-          long start = nanoTime.getAsLong();
-          scheduler.run(
-              jobs,
-              r -> {
-                results.append(r);
-                out.println(resultLine(r));
-                tokens[0] += r.promptTokens();
-                tokens[1] += r.completionTokens();
-                progress.finished(r);
-              });
-          double wallMs = (nanoTime.getAsLong() - start) / 1e6;
-          results.rewriteInOrder(file.ids());
-          return report(
-              new BatchMetrics(
-                  jobs.size(),
-                  skipped,
-                  tokens[0],
-                  tokens[1],
-                  wallMs,
-                  scheduler.concurrency(),
-                  backend.info(),
-                  hash));
-        }
-      }
+      TextTokenizer tokenizer = model.tokenizer();
+      Set<Integer> eos = new HashSet<>(snapshot.generation().eosTokenIds());
+      int maxPositions = snapshot.config().maxPositions();
+      List<BatchJob> jobs =
+          new PromptEncoder(tokenizer, chat, request.defaults(), eos, maxPositions)
+              .encode(request.prompts(), pending);
+      int capacity =
+          Math.min(
+              maxPositions,
+              jobs.stream().mapToInt(j -> j.promptLength() + j.maxNewTokens()).max().orElse(1));
+      int slots = Math.min(request.batch(), jobs.size()); // no cache for slots never used
+      BatchBackend backend = model.backend(capacity, slots);
+      BatchScheduler scheduler = new BatchScheduler(backend, tokenizer, request.batch(), nanoTime);
+      progress.started(file.prompts().size(), skipped);
+      long[] tokens = new long[2];
+      long start = nanoTime.getAsLong();
+      scheduler.run(
+          jobs,
+          r -> {
+            results.append(r);
+            out.println(resultLine(r));
+            tokens[0] += r.promptTokens();
+            tokens[1] += r.completionTokens();
+            progress.finished(r);
+          });
+      double wallMs = (nanoTime.getAsLong() - start) / 1e6;
+      results.rewriteInOrder(file.ids());
+      return report(
+          new BatchMetrics(
+              jobs.size(),
+              skipped,
+              tokens[0],
+              tokens[1],
+              wallMs,
+              scheduler.concurrency(),
+              backend.info(),
+              hash));
     }
   }
 

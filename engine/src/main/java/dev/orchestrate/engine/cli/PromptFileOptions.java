@@ -2,12 +2,15 @@ package dev.orchestrate.engine.cli;
 
 import dev.orchestrate.engine.EngineException;
 import dev.orchestrate.engine.batch.BatchGeneration;
+import dev.orchestrate.engine.batch.BatchModel;
+import dev.orchestrate.engine.batch.ChunkWorker;
 import dev.orchestrate.engine.batch.PromptEncoder;
 import dev.orchestrate.engine.chat.ChatTemplate;
 import dev.orchestrate.engine.generate.Backends;
 import dev.orchestrate.engine.generate.SamplingParams;
 import dev.orchestrate.engine.snapshot.Snapshot;
 import java.nio.file.Path;
+import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /** {@code generate --prompts FILE --out RESULTS [--batch N] [--json]}: a prompt file, batched. */
@@ -40,8 +43,27 @@ final class PromptFileOptions {
   @Option(names = "--json", description = "With --prompts: progress as JSON lines on stderr.")
   boolean json;
 
+  @Option(
+      names = "--worker",
+      paramLabel = "DIR",
+      description =
+          "Load the model once and work through the prompt files put into DIR/inbox/ one after"
+              + " another (written as .NAME.tmp, then renamed NAME.jsonl): each one's results"
+              + " go to stdout and DIR/out/NAME.jsonl, then a {\"type\":\"chunk-end\"} line."
+              + " Exits when DIR/stop exists and the inbox is empty, or after --idle-exit."
+              + " What a fleet's machines run (docs/fleet.md).")
+  Path worker;
+
+  @Option(
+      names = "--idle-exit",
+      paramLabel = "SECONDS",
+      defaultValue = "600",
+      description =
+          "With --worker: exit after this long without a prompt file (default ${DEFAULT-VALUE}).")
+  long idleExit;
+
   boolean given() {
-    return prompts != null;
+    return prompts != null || worker != null;
   }
 
   int run(
@@ -54,12 +76,15 @@ final class PromptFileOptions {
     if (prompt != null) {
       throw new EngineException("give --prompt or --prompts, not both", "");
     }
+    if (batch < 1) {
+      throw new EngineException("--batch must be at least 1, not " + batch, "");
+    }
+    if (worker != null) {
+      return work(console, snapshot, backend, maxNewTokens, sampling);
+    }
     if (out == null) {
       throw new EngineException(
           "--prompts needs --out", "name the results file, e.g. --out results.jsonl");
-    }
-    if (batch < 1) {
-      throw new EngineException("--batch must be at least 1, not " + batch, "");
     }
     new BatchGeneration(console.out(), console.err(), json, System::nanoTime)
         .run(
@@ -68,6 +93,38 @@ final class PromptFileOptions {
             Snapshot.open(snapshot),
             Backends.installed().get(backend),
             messages -> ChatTemplate.load(snapshot).render(messages, true));
+    return 0;
+  }
+
+  private int work(
+      Console console, Path snapshot, String backend, int maxNewTokens, SamplingParams sampling) {
+    if (prompts != null || out != null) {
+      throw new EngineException(
+          "--worker takes its prompt files from DIR/inbox/, not --prompts/--out",
+          "give either --worker DIR or --prompts FILE --out RESULTS");
+    }
+    if (idleExit < 1) {
+      throw new EngineException("--idle-exit must be at least 1 second, not " + idleExit, "");
+    }
+    Snapshot snap = Snapshot.open(snapshot);
+    ChunkWorker loop =
+        new ChunkWorker(
+            console.out(),
+            console.err(),
+            new BatchGeneration(console.out(), console.err(), json, System::nanoTime),
+            System::nanoTime,
+            d -> Thread.sleep(d.toMillis()));
+    try (BatchModel model =
+        BatchModel.kept(snap, Backends.installed().get(backend), batch, loop::loaded)) {
+      loop.run(
+          worker,
+          Duration.ofSeconds(idleExit),
+          snap,
+          model,
+          batch,
+          new PromptEncoder.Defaults(maxNewTokens, sampling),
+          messages -> ChatTemplate.load(snapshot).render(messages, true));
+    }
     return 0;
   }
 }

@@ -72,6 +72,43 @@ class GeneratePromptsCliTest {
     assertTrue(neither.err().contains("--prompt TEXT or --prompts"), neither.err());
   }
 
+  @Test
+  void aWorkerTakesTheFilesOfItsInboxAndExitsOnItsStopFileOrWhenIdle() throws Exception {
+    String snap = TinySnapshots.tiny(1, DType.BF16).toString();
+    Path worker = dir.resolve("w");
+    Files.createDirectories(worker.resolve("inbox"));
+    Files.writeString(
+        worker.resolve("inbox/c1.jsonl"),
+        "{\"id\": \"x\", \"prompt\": \"Hello there\", \"max_new_tokens\": 2}\n");
+    Files.writeString(worker.resolve("stop"), "");
+    EngineCliTest.Run r =
+        EngineCliTest.run("generate", "--snapshot", snap, "--worker", worker.toString());
+    assertEquals(0, r.code(), r.err());
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines =
+        r.out().lines().filter(l -> l.startsWith("{")).map(l -> read(json, l)).toList();
+    assertEquals("started", lines.get(0).get("event").asText(), r.out());
+    assertTrue(
+        lines.stream()
+            .anyMatch(n -> n.get("type").asText().equals("chunk-end") && n.get("ok").asBoolean()),
+        r.out());
+    assertEquals("stop", read(json, r.lastLine()).get("reason").asText());
+    assertEquals(1, Files.readAllLines(worker.resolve("out/c1.jsonl")).size());
+
+    Files.delete(worker.resolve("stop"));
+    EngineCliTest.Run idle =
+        EngineCliTest.run(
+            "generate", "--snapshot", snap, "--worker", worker.toString(), "--idle-exit", "1");
+    assertEquals(0, idle.code(), idle.err());
+    assertEquals("idle", read(json, idle.lastLine()).get("reason").asText());
+
+    EngineCliTest.Run both =
+        EngineCliTest.run(
+            "generate", "--snapshot", snap, "--worker", worker.toString(), "--prompts", "p.jsonl");
+    assertEquals(2, both.code());
+    assertTrue(both.err().contains("--worker takes its prompt files from DIR/inbox/"), both.err());
+  }
+
   private static JsonNode read(ObjectMapper json, String line) {
     try {
       return json.readTree(line);

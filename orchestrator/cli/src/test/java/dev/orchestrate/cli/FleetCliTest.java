@@ -78,6 +78,10 @@ class FleetCliTest {
     assertTrue(r.out().contains("Run chunks of the prompt file"), r::toString);
     assertTrue(r.out().contains("4 machines × $0.60/h = at most $2.40/h"), r::toString);
     assertTrue(r.out().contains("the budget $2.00 covers the fleet"), r::toString);
+    assertTrue(r.out().contains("generate --worker DIR"), r::toString);
+    assertTrue(
+        r.out().contains("every machine of the fleet, as soon as its part ends"), r::toString);
+    assertFalse(r.out().contains("one-shot"), "a fleet's plan speaks of the fleet:\n" + r.out());
     assertFalse(Files.exists(dir.resolve(".orchestrate/ledger.json")), "nothing recorded as held");
     JsonNode json =
         JSON.readTree(cli.run("plan", "--profile", "vast", "--replicas", "4", "--json").out());
@@ -88,5 +92,6 @@ class FleetCliTest {
     assertEquals("teardown", titles.get(titles.size() - 1).split(":")[0], titles::toString);
     Cli.Result single = cli.run("plan", "--profile", "vast");
     assertTrue(single.out().contains("at most $0.60/h"), single::toString);
+    assertTrue(single.out().contains("one-shot runs only"), single::toString);
   }
 }

@@ -57,18 +57,29 @@ class FleetIntegrationTest {
   }
 
   /**
-   * A profile whose engine command sleeps {@code ms} for each prompt of its file whose text has
-   * {@code slow} in it ({@code every} true: for each prompt), then runs the real engine.
+   * A profile whose engine is the real worker ({@code generate --worker DIR}) behind a relay that
+   * sleeps {@code ms} for each prompt of a chunk whose text has {@code slow} in it ({@code every}
+   * true: for each prompt) before it moves the chunk on to the engine's own inbox ({@code
+   * DIR/engine/inbox}); the stop file is passed on the same way. Relay and engine are one process
+   * group: stopping the run stops both.
    */
   private void fixedCost(String name, long ms, boolean every) throws Exception {
     String pattern = every ? "." : "slow";
     String script =
-        "p=; prev=; for a in \"$@\"; do [ \"$prev\" = --prompts ] && p=$a; prev=$a; done;"
-            + " n=$(grep -c "
+        "w=; prev=; for a in \"$@\"; do [ \"$prev\" = --worker ] && w=$a; prev=$a; done;"
+            + " e=$w/engine; mkdir -p \"$e/inbox\" \"$w/inbox\";"
+            + " for a do shift; [ \"$a\" = \"$w\" ] && a=$e; set -- \"$@\" \"$a\"; done;"
+            + " \"$@\" & pid=$!;"
+            + " while kill -0 $pid 2>/dev/null; do"
+            + " f=; for x in \"$w\"/inbox/*.jsonl; do [ -e \"$x\" ] && f=$x && break; done;"
+            + " if [ -n \"$f\" ]; then n=$(grep -c "
             + pattern
-            + " \"$p\"); ms=$((n*"
+            + " \"$f\"); ms=$((n*"
             + ms
-            + ")); sleep $((ms/1000)).$(printf %03d $((ms%1000))); exec \"$@\"";
+            + ")); sleep $((ms/1000)).$(printf %03d $((ms%1000)));"
+            + " mv \"$f\" \"$e/inbox/\";"
+            + " elif [ -f \"$w/stop\" ]; then touch \"$e/stop\"; sleep 0.05;"
+            + " else sleep 0.05; fi; done; wait $pid";
     vast.cli.profile(
         name,
         "extends: simvast\n"
@@ -77,6 +88,42 @@ class FleetIntegrationTest {
             + script
             + "', fixed-cost, bin/engine, generate, --backend, \"{backend}\", --snapshot,"
             + " \"{snapshot}\", --prompt, \"{prompt}\", --max-new-tokens, \"{maxNewTokens}\"]\n");
+  }
+
+  /** Each machine's engine output (its whole worker log), by machine. */
+  private java.util.Map<String, List<JsonNode>> engineLogs(String runId) throws Exception {
+    java.util.Map<String, List<JsonNode>> out = new java.util.TreeMap<>();
+    Path machines = dir.resolve("logs").resolve(runId).resolve("machines");
+    try (Stream<Path> s = Files.list(machines)) {
+      for (Path m : s.toList()) {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String l : Files.readAllLines(m.resolve("remote.log"))) {
+          if (l.startsWith("{")) {
+            lines.add(JSON.readTree(l));
+          }
+        }
+        out.put(m.getFileName().toString(), lines);
+      }
+    }
+    return out;
+  }
+
+  private static long count(List<JsonNode> lines, String type, String event) {
+    return lines.stream()
+        .filter(n -> n.path("type").asText().equals(type))
+        .filter(n -> event == null || n.path("event").asText().equals(event))
+        .count();
+  }
+
+  /** The chunks (with their attempt) the engines said they ended, over every machine. */
+  private Set<String> chunkAttempts(String runId) throws Exception {
+    Set<String> out = new HashSet<>();
+    for (List<JsonNode> lines : engineLogs(runId).values()) {
+      lines.stream()
+          .filter(n -> n.path("type").asText().equals("chunk-end"))
+          .forEach(n -> out.add(n.get("chunk").asText()));
+    }
+    return out;
   }
 
   private Path prompts(int n, Predicate<Integer> slow) throws Exception {
@@ -147,6 +194,30 @@ class FleetIntegrationTest {
     assertTrue(all.contains("fleet: 12/12 prompts"), all);
     assertTrue(all.contains("[r3]"), all);
     assertEquals(3, vast.billing().get("instances").size(), vast.billing()::toString);
+    // One engine per machine, by the engines' own output: started once, the model loaded once,
+    // and between them the 6 chunks, each ended once.
+    var logs = engineLogs(runId);
+    assertEquals(3, logs.size(), logs::toString);
+    long ends = 0;
+    for (var e : logs.entrySet()) {
+      assertEquals(1, count(e.getValue(), "worker", "started"), e::toString);
+      assertEquals(1, count(e.getValue(), "worker", "loaded"), e::toString);
+      assertEquals("stop", e.getValue().get(e.getValue().size() - 1).path("reason").asText());
+      ends += count(e.getValue(), "chunk-end", null);
+    }
+    assertEquals(6, ends, logs::toString);
+    assertEquals(6, chunkAttempts(runId).size());
+    // run.json: every machine's steps with their durations, marked with its replica.
+    for (String rn : List.of("[r1] ", "[r2] ", "[r3] ")) {
+      List<String> steps = new ArrayList<>();
+      for (JsonNode st : rec.get("steps")) {
+        if (st.path("detail").asText().startsWith(rn)) {
+          assertTrue(st.has("duration"), st::toString);
+          steps.add(st.get("step").asText());
+        }
+      }
+      assertTrue(steps.containsAll(List.of("provision", "launch", "teardown")), rn + steps);
+    }
     System.out.println(r);
   }
 
@@ -209,14 +280,6 @@ class FleetIntegrationTest {
             java.net.http.HttpResponse.BodyHandlers.ofString());
   }
 
-  private Set<String> chunkAttempts(String runId) throws Exception {
-    Set<String> out = new HashSet<>();
-    try (Stream<Path> s = Files.list(dir.resolve("logs").resolve(runId).resolve("chunks"))) {
-      s.forEach(p -> out.add(p.getFileName().toString()));
-    }
-    return out;
-  }
-
   @Test
   void aMachineDestroyedMidRunHasItsChunkDoneElsewhere() throws Exception {
     fixedCost("fleet", 1500, true);
@@ -247,6 +310,74 @@ class FleetIntegrationTest {
         () -> "a chunk ran a second time: " + attempts + "\n" + up.seen);
     JsonNode rec = vast.runRecord(runId);
     assertEquals("SUCCEEDED", rec.get("status").asText(), rec::toString);
+    // every other machine started its engine once (the destroyed one at most once: it may have
+    // gone before its engine said so)
+    engineLogs(runId)
+        .forEach(
+            (m, lines) -> {
+              long started = count(lines, "worker", "started");
+              if (m.equals("vast-" + id)) {
+                assertTrue(started <= 1, m + ": " + lines);
+              } else {
+                assertEquals(1, started, m + " started its engine once: " + lines);
+              }
+            });
+    System.out.println(up.seen);
+  }
+
+  /**
+   * The engine killed on its machine while a chunk is in it (the machine itself stays): that chunk
+   * is done by another machine's engine, the killed one's machine is torn down, and the run ends
+   * with every result once.
+   */
+  @Test
+  void anEngineKilledMidChunkFailsOnlyItsMachineAndItsChunkIsDoneElsewhere() throws Exception {
+    fixedCost("fleet", 1500, true);
+    Path file = prompts(9, i -> false);
+    Running up =
+        new Running(
+            vast.cli.start(
+                "up",
+                "--profile",
+                "fleet",
+                "--replicas",
+                "3",
+                "--prompts",
+                file.toString(),
+                "--chunk-size",
+                "2"));
+    up.await(s -> s.contains("▸ [r1] Run chunks"), 180);
+    String runId = onlyRun();
+    Path log =
+        dir.resolve("logs")
+            .resolve(runId)
+            .resolve("machines")
+            .resolve("vast-" + instanceOf("r1"))
+            .resolve("remote.log");
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    long pid = -1;
+    while (pid < 0 && System.nanoTime() < end) {
+      if (Files.exists(log)) {
+        for (String l : Files.readAllLines(log)) {
+          if (l.contains("\"event\":\"started\"")) {
+            pid = JSON.readTree(l).get("pid").asLong();
+          }
+        }
+      }
+      Thread.sleep(50);
+    }
+    assertTrue(pid > 0, () -> "r1's engine never said it started\n" + up.seen);
+    // its first chunk is held 3 s by the fixed cost: the engine dies with it in hand
+    new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+
+    assertEquals(0, up.exit(240), up.seen::toString);
+    assertEquals(expected(9), resultIds(runId), up.seen::toString);
+    assertTrue(up.seen.toString().contains("exited with code 137"), up.seen::toString);
+    Set<String> attempts = chunkAttempts(runId);
+    assertTrue(
+        attempts.stream().anyMatch(a -> a.endsWith("-a2")),
+        () -> "the killed engine's chunk ran a second time: " + attempts + "\n" + up.seen);
+    assertEquals("SUCCEEDED", vast.runRecord(runId).get("status").asText());
     System.out.println(up.seen);
   }
 

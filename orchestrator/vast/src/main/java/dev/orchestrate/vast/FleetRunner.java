@@ -25,14 +25,11 @@ import dev.orchestrate.core.run.Teardown;
 import dev.orchestrate.core.step.MachineProbe;
 import dev.orchestrate.core.step.Step;
 import dev.orchestrate.core.step.StepRunner;
+import dev.orchestrate.core.step.TeardownStep;
 import dev.orchestrate.core.step.UpState;
 import dev.orchestrate.core.target.TargetContext;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -42,7 +39,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * {@code up --replicas N --prompts FILE} on Vast: stages the assets once, cuts the prompts not done
@@ -78,7 +74,8 @@ final class FleetRunner {
         target.machineSteps(
             request,
             target.rentStep(p.target().vast(), 0, replicas),
-            new ChunkLoopStep(target, null, p, context.clock(), replicas)));
+            new ChunkLoopStep(target, null, p, context.clock(), replicas),
+            TeardownStep.FLEET));
     Plan base = Plan.of(p.name(), TargetType.VAST, steps, List.of());
     return new PricedPlan(session).ofFleet(base, p.target().vast(), replicas);
   }
@@ -110,7 +107,6 @@ final class FleetRunner {
     ChunkQueue queue = new ChunkQueue(chunks, context.clock(), CHUNK_ATTEMPTS);
     Cancellation stop = new Cancellation();
     req.cancellation().onCancel(queue::close);
-    wipeChunks(req.runDir());
     events.accept(
         new Notice(
             context.clock().instant(),
@@ -287,22 +283,6 @@ final class FleetRunner {
         throw r;
       }
       throw new IllegalStateException(c);
-    }
-  }
-
-  // A resumed run cuts its chunks afresh: the folders of the last cut go.
-  private static void wipeChunks(Path runDir) {
-    Path dir = runDir.resolve("chunks");
-    if (!Files.isDirectory(dir)) {
-      return;
-    }
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path f : all.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(f);
-      }
-    } catch (IOException e) {
-      throw new OrchestrateException(
-          ErrorCode.FAILURE, "cannot clear " + dir + ": " + e.getMessage(), null, e);
     }
   }
 }

@@ -5,6 +5,7 @@ import dev.orchestrate.core.event.EventSink;
 import dev.orchestrate.core.plan.PlanRequest;
 import dev.orchestrate.core.step.Step;
 import dev.orchestrate.core.step.StepRunner;
+import dev.orchestrate.core.step.TeardownStep;
 import dev.orchestrate.core.step.UpState;
 import dev.orchestrate.core.target.Machine;
 import dev.orchestrate.core.target.TargetContext;
@@ -41,7 +42,8 @@ final class Replica {
         target.machineSteps(
             request,
             target.rentStep(request.profile().target().vast(), replica, fleetSize),
-            new ChunkLoopStep(target, work, request.profile(), context.clock(), fleetSize));
+            new ChunkLoopStep(target, work, request.profile(), context.clock(), fleetSize),
+            TeardownStep.FLEET);
     Billing billing = new Billing();
     EventSink events = new ReplicaEvents(replica, staged.events());
     StepRunner.Outcome o;

@@ -90,7 +90,8 @@ public final class VastTarget implements Target, FleetTarget {
         machineSteps(
             request,
             new RentStep(this, context, session, p.target().vast()),
-            new LaunchStep(this, p, "detached on the instance, followed until it ends")));
+            new LaunchStep(this, p, "detached on the instance, followed until it ends"),
+            TeardownStep.ONE_SHOT));
     return List.copyOf(steps);
   }
 
@@ -98,9 +99,10 @@ public final class VastTarget implements Target, FleetTarget {
    * What one machine goes through, after the assets are staged: rent (by {@code rent}), connect,
    * qualify (a bad host replaced through {@code rent}), engine runtime, python env (hf), sync or
    * fetch, {@code launch}, teardown. A single {@code up} runs it once; each machine of a fleet runs
-   * it with its own rent step and the chunk loop as its launch.
+   * it with its own rent step and the chunk loop as its launch ({@code teardownWhen}: {@link
+   * TeardownStep#ONE_SHOT} or {@link TeardownStep#FLEET}, for the plan).
    */
-  List<Step> machineSteps(PlanRequest request, RentStep rent, Step launch) {
+  List<Step> machineSteps(PlanRequest request, RentStep rent, Step launch, String teardownWhen) {
     Profile p = request.profile();
     List<Step> steps = new ArrayList<>();
     steps.add(rent);
@@ -126,7 +128,8 @@ public final class VastTarget implements Target, FleetTarget {
             this,
             "verified gone; its idle watchdog ends it after "
                 + IdleLimit.of(p.target().vast(), context.environment()).toMinutes()
-                + " min without a client"));
+                + " min without a client",
+            teardownWhen));
     return steps;
   }
 
@@ -345,6 +348,11 @@ public final class VastTarget implements Target, FleetTarget {
 
   static String nameOf(Machine m) {
     return "vast-" + m.id();
+  }
+
+  /** A connection of its own to the instance (one thread's, e.g. a fleet machine's uploads). */
+  dev.orchestrate.core.transport.Transport connect(Machine machine) {
+    return session.remoteMachine().connect(machine);
   }
 
   /** Closes the connections kept between steps. */

@@ -3,6 +3,7 @@ package dev.orchestrate.core.fleet;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import dev.orchestrate.core.event.EventSink;
+import dev.orchestrate.core.event.StepEnded;
 import dev.orchestrate.core.host.HostFacts;
 import dev.orchestrate.core.profile.LoadedProfile;
 import dev.orchestrate.core.profile.Profile;
@@ -12,14 +13,18 @@ import dev.orchestrate.core.target.RunRecord;
 import dev.orchestrate.core.target.RunRecordStore;
 import dev.orchestrate.core.target.TargetContext;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * What {@code up --replicas N --prompts FILE} does on any {@link FleetTarget}: records the run in
  * {@code logs/<run-id>/run.json} (RUNNING, then how it ended, with the fleet's machines, prompts
- * done and cost), also when it fails or is interrupted. Given the id of an earlier fleet run it
- * resumes it: the same folder, its results kept, the machines' labels numbered on from the last.
+ * done and cost, and every step of every machine with its duration, its detail marked with the
+ * machine's replica, {@code [r2] ...}), also when it fails or is interrupted. Given the id of an
+ * earlier fleet run it resumes it: the same folder, its results kept, the machines' labels numbered
+ * on from the last.
  */
 public final class FleetFlow {
   /** Metrics keys of a fleet's run record. */
@@ -60,6 +65,19 @@ public final class FleetFlow {
             host,
             context.clock().instant());
     store.write(record);
+    List<RunRecord.StepTiming> steps = java.util.Collections.synchronizedList(new ArrayList<>());
+    EventSink recorded =
+        e -> {
+          if (e instanceof StepEnded s) {
+            steps.add(
+                new RunRecord.StepTiming(
+                    s.step(),
+                    s.outcome().name().toLowerCase(java.util.Locale.ROOT),
+                    s.duration(),
+                    s.detail()));
+          }
+          events.accept(e);
+        };
     FleetOutcome out;
     try {
       out =
@@ -74,12 +92,12 @@ public final class FleetFlow {
                   ask.chunkSize(),
                   first,
                   cancellation),
-              events);
+              recorded);
     } catch (RuntimeException e) {
       RunRecord.Status s =
           cancellation.isCancelled() ? RunRecord.Status.INTERRUPTED : RunRecord.Status.FAILED;
       store.write(
-          record
+          withSteps(record, steps)
               .withMetrics(Map.of(LAST_REPLICA, first - 1 + ask.replicas()))
               .ended(
                   context.clock().instant(), s, null, context.redactor().redact(e.getMessage())));
@@ -101,12 +119,22 @@ public final class FleetFlow {
           case BUDGET, FAILED -> RunRecord.Status.FAILED;
         };
     RunRecord done =
-        record
+        withSteps(record, steps)
             .withMetrics(metrics)
             .withCost(out.costUsd())
             .ended(context.clock().instant(), status, null, out.why());
     store.write(done);
     return new Ended(done, out);
+  }
+
+  private static RunRecord withSteps(RunRecord r, List<RunRecord.StepTiming> steps) {
+    RunRecord out = r;
+    synchronized (steps) {
+      for (RunRecord.StepTiming t : steps) {
+        out = out.withStep(t);
+      }
+    }
+    return out;
   }
 
   // The highest replica number an earlier run of this id labelled a machine with.

@@ -164,6 +164,19 @@ public final class PromptRun {
 
   /** {@code --prompt TEXT} in the engine command becomes {@code --prompts F --out R}. */
   public static List<String> withPromptFile(List<String> command, String dir) {
+    return replacingPrompt(
+        command, List.of("--prompts", dir + "/" + STAGED_FILE, "--out", dir + "/" + RESULTS));
+  }
+
+  /**
+   * {@code --prompt TEXT} in the engine command becomes {@code --worker DIR}: one engine that works
+   * through the prompt files put into {@code DIR/inbox/} (a fleet's machine).
+   */
+  public static List<String> withWorker(List<String> command, String dir) {
+    return replacingPrompt(command, List.of("--worker", dir));
+  }
+
+  private static List<String> replacingPrompt(List<String> command, List<String> with) {
     int at = command.indexOf("--prompt");
     if (at < 0 || at + 1 >= command.size()) {
       throw new OrchestrateException(
@@ -172,7 +185,7 @@ public final class PromptRun {
           "use the default engine command, or end yours with `--prompt \"{prompt}\"`");
     }
     List<String> out = new ArrayList<>(command.subList(0, at));
-    out.addAll(List.of("--prompts", dir + "/" + STAGED_FILE, "--out", dir + "/" + RESULTS));
+    out.addAll(with);
     out.addAll(command.subList(at + 2, command.size()));
     return out;
   }

@@ -13,12 +13,29 @@ import java.time.Duration;
  * run}.
  */
 public final class TeardownStep implements Step {
+  /** One-shot runs: {@code --prompt} without {@code --keep}. */
+  public static final String ONE_SHOT = "one-shot runs only (--prompt without --keep)";
+
+  /** A fleet: each machine, whenever its part ends. */
+  public static final String FLEET =
+      "every machine of the fleet, as soon as its part ends: the queue done, its failure, the"
+          + " budget or Ctrl-C";
+
   private final Target target;
   private final String detail;
+  private final String when;
 
   public TeardownStep(Target target, String detail) {
+    this(target, detail, ONE_SHOT);
+  }
+
+  /**
+   * @param when which runs tear down, for the plan: {@link #ONE_SHOT} or {@link #FLEET}
+   */
+  public TeardownStep(Target target, String detail, String when) {
     this.target = target;
     this.detail = detail;
+    this.when = when;
   }
 
   @Override
@@ -28,13 +45,12 @@ public final class TeardownStep implements Step {
 
   @Override
   public String title() {
-    return "Destroy the machine (one-shot run)";
+    return when.equals(ONE_SHOT) ? "Destroy the machine (one-shot run)" : "Destroy the machine";
   }
 
   @Override
   public PlannedStep plan() {
-    return planned(
-        detail + "; one-shot runs only (--prompt without --keep)", Duration.ofSeconds(30));
+    return planned(detail + "; " + when, Duration.ofSeconds(30));
   }
 
   @Override

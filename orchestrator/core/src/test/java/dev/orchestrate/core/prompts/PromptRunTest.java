@@ -152,6 +152,20 @@ class PromptRunTest {
   }
 
   @Test
+  void aFleetMachinesEngineTakesItsChunksFromAWorkerFolderInPlaceOfThePrompt() {
+    assertEquals(
+        List.of("bin/engine", "generate", "--worker", "logs/w", "--max-new-tokens", "8"),
+        PromptRun.withWorker(
+            List.of("bin/engine", "generate", "--prompt", "hi", "--max-new-tokens", "8"),
+            "logs/w"));
+    OrchestrateException e =
+        assertThrows(
+            OrchestrateException.class,
+            () -> PromptRun.withWorker(List.of("sh", "-c", "echo"), "d"));
+    assertEquals(ErrorCode.PROFILE, e.code());
+  }
+
+  @Test
   void resumeFromWithoutAPromptFileIsAProfileError() {
     assertThrows(RuntimeException.class, () -> profile("engine.resumeFrom=x.jsonl"));
   }

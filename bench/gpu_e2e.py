@@ -50,6 +50,18 @@ E2E_SHAPE = dict(hidden_size=256, intermediate_size=768, num_hidden_layers=6, nu
 EOS, PAD = 510, 511  # train_tiny's special ids
 
 
+def without_metrics(lines):
+    """The engine's stdout lines up to its last metrics line (a JSON object of type metrics, in any
+    spacing: the hf backend's python writes `{"type": "metrics", ...}`), joined: the completion."""
+    def is_metrics(line):
+        try:
+            return json.loads(line).get("type") == "metrics"
+        except (ValueError, AttributeError):
+            return False
+    at = next((i for i in range(len(lines) - 1, -1, -1) if is_metrics(lines[i])), len(lines))
+    return "\n".join(lines[:at])
+
+
 def byte_to_unicode():
     """GPT-2's byte-level alphabet: the printable character that stands for each byte."""
     keep = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + \
@@ -162,8 +174,7 @@ class Bench:
                 record = ev.get("record")
         if p.returncode != 0 or record is None:
             self.log("   stderr tail:\n" + "\n".join(p.stderr.splitlines()[-25:]))
-        metrics_at = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].startswith('{"type":"metrics"')), len(lines))
-        completion = "\n".join(lines[:metrics_at])
+        completion = without_metrics(lines)
         run_dir = os.path.join(self.root, "logs", record["runId"]) if record else None
         if run_dir:
             for f in ("run.json", "engine.log", "bootstrap.log"):
@@ -486,7 +497,8 @@ class Bench:
                 if (r.get("metrics") or {}).get("backend") == backend:
                     log = os.path.join(os.path.dirname(rj), "completion.txt")
                     if os.path.exists(log):
-                        found = dict(rc=r.get("exitCode", 1), completion=open(log, encoding="utf-8").read(), record=r,
+                        text = open(log, encoding="utf-8").read()
+                        found = dict(rc=r.get("exitCode", 1), completion=without_metrics(text.split("\n")), record=r,
                                      run_dir=os.path.dirname(rj))
             if found:
                 self.runs[backend] = found

@@ -153,7 +153,7 @@ def main():
         "torch_cuda": torch.version.cuda or "",
         "transformers": transformers.__version__,
     }
-    sys.stdout.write("\n" + json.dumps(metrics) + "\n")
+    sys.stdout.write("\n" + json.dumps(metrics, separators=(",", ":")) + "\n")
     if args.ids_out:
         with open(args.ids_out, "w") as f:
             json.dump({"prompt_ids": ids, "generated_ids": generated}, f)

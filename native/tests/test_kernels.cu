@@ -574,7 +574,8 @@ template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, 
         const int ktiles = (K + k::DBK - 1) / k::DBK, klen = ((ktiles + split - 1) / split) * k::DBK;
         dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, split);
         const k::StepParams *map = EPI == k::EPI_F32 ? d_rows.p : nullptr;
-        k::gemm_decode_kernel<EPI><<<grid, 128>>>(d_A.b(), d_B.b(), M, N, K, klen, d_ws.p, d_C.p, map);
+        CK(k::allow_gemm_decode_smem());
+        k::gemm_decode_kernel<EPI><<<grid, 128, k::kGemmDecodeSmem>>>(d_A.b(), d_B.b(), M, N, K, klen, d_ws.p, d_C.p, map);
         if (split > 1) {
             const int items = M * ((N + 1) / 2);
             k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256>>>(d_ws.p, split, M, N, d_C.p, map);

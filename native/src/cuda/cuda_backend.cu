@@ -148,6 +148,7 @@ class CudaBackend : public Backend {
                             std::make_pair(H, I), std::make_pair(V, H)})
                 ws = std::max(ws, size_t(ksplit(nk.first, nk.second)) * B * nk.first);
             ws_ = alloc<float>(ws);
+            CK(k::allow_gemm_decode_smem());
             for (auto &pb : std::vector<std::pair<void *, size_t>>{{bx_, B * H * 2}, {bqkv_, B * (Q + 2 * KV) * 2},
                                                                    {batt_, B * Q * 2}, {ba_, B * H * 2},
                                                                    {bact_, B * I * 2}, {by_, B * H * 2}})
@@ -384,7 +385,8 @@ class CudaBackend : public Backend {
     int *h_next_ = nullptr;
     int gemv_grid_[3] = {0, 0, 0};
     // batched decode
-    static constexpr int kAttnChunk = 256;  // keys per attention split of a batched row
+    static constexpr int kAttnChunk = 256;   // keys per attention split of a batched row
+    static constexpr int kB1AttnChunk = 64;  // batch-1: keys per split (up to splits_ splits)
     k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
     int *bnext_ = nullptr, *h_bnext_ = nullptr;
     bf16 *bx_ = nullptr, *bqkv_ = nullptr, *batt_ = nullptr, *ba_ = nullptr, *bact_ = nullptr, *by_ = nullptr;
@@ -406,7 +408,7 @@ class CudaBackend : public Backend {
         const int S = ksplit(N, K), ktiles = (K + k::DBK - 1) / k::DBK;
         const int klen = ((ktiles + S - 1) / S) * k::DBK;
         dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, S);
-        k::gemm_decode_kernel<EPI><<<grid, 128, 0, stream_>>>(A, B, M, N, K, klen, ws_, C, rows);
+        k::gemm_decode_kernel<EPI><<<grid, 128, k::kGemmDecodeSmem, stream_>>>(A, B, M, N, K, klen, ws_, C, rows);
         CK_LAUNCH();
         if (S > 1) {
             const int items = M * ((N + 1) / 2);
@@ -495,7 +497,7 @@ class CudaBackend : public Backend {
                                 k::attn_decode_fused_kernel<64>, k::attn_decode_fused_kernel<128>);
         launch(kern, grid, 128, 0, (const bf16 *)qkv_, c.q_dim(), c.kv_dim(), (const bf16 *)L.q_norm,
                (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kc(l), vc(l), (const k::StepParams *)params_,
-               max_seq_, group, scale, part_o_, part_ml_, counters_, att_);
+               max_seq_, group, scale, part_o_, part_ml_, counters_, att_, kB1AttnChunk);
     }
     void attn_decode(int l) {
         const Config &c = c_;

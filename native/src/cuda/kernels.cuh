@@ -402,6 +402,28 @@ __global__ void __launch_bounds__(128) attn_decode_kernel(const bf16 *__restrict
     }
 }
 
+// PL consecutive bf16 as one load (8, 4 or 2 bytes) and their FP32 values.
+template <int PL> struct PackOf;
+template <> struct PackOf<4> {
+    typedef uint2 T;
+    __device__ static void unpack(const T &v, float (&f)[4]) {
+        const float2 a = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162 *>(&v.x));
+        const float2 b = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162 *>(&v.y));
+        f[0] = a.x; f[1] = a.y; f[2] = b.x; f[3] = b.y;
+    }
+};
+template <> struct PackOf<2> {
+    typedef uint32_t T;
+    __device__ static void unpack(const T &v, float (&f)[2]) {
+        const float2 a = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162 *>(&v));
+        f[0] = a.x; f[1] = a.y;
+    }
+};
+template <> struct PackOf<1> {
+    typedef unsigned short T;
+    __device__ static void unpack(const T &v, float (&f)[1]) { f[0] = bf2f(*reinterpret_cast<const bf16 *>(&v)); }
+};
+
 // ------------------------------------------------------------------ fused decode attention
 // As attn_decode_kernel, but reads the raw QKV projection: every block normalises q over the full
 // width (a 4 KB L2 read) and rotates its head's slice; the block whose split owns the new position
@@ -459,20 +481,55 @@ __device__ __forceinline__ void attn_decode_fused_body(
         qv[j] = act ? sv[lane * PL + j] * scale : 0.f;
         acc[j] = 0.f;
     }
+    // Each warp takes U consecutive keys per iteration: all K and V loads of the U keys are issued
+    // before the first use, the U dot products reduce in one interleaved shuffle tree, and the
+    // online softmax rescales once per U keys (latency of one round trip per U keys, not per key).
+    constexpr int U = 8;
     float m = -INFINITY, l = 0.f;
     const bf16 *kb = kc + size_t(kvh) * max_seq * D, *vb = vc + size_t(kvh) * max_seq * D;
-    for (int t = start + warp; t < end; t += nw) {
-        const bf16 *kr = kb + size_t(t) * D + lane * PL;
-        float sc = 0.f;
+    for (int t0 = start + warp * U; t0 < end; t0 += nw * U) {
+        typename PackOf<PL>::T kraw[U], vraw[U];
 #pragma unroll
-        for (int j = 0; j < PL; ++j) sc += act ? qv[j] * bf2f(kr[j]) : 0.f;
-        sc = warp_sum(sc);
-        const float mn = fmaxf(m, sc), corr = __expf(m - mn), pe = __expf(sc - mn);
-        l = l * corr + pe;
-        const bf16 *vr = vb + size_t(t) * D + lane * PL;
+        for (int u = 0; u < U; ++u) {
+            const int t = t0 + u;
+            const bool ok = act && t < end;
+            kraw[u] = ok ? *reinterpret_cast<const typename PackOf<PL>::T *>(kb + size_t(t) * D + lane * PL)
+                         : typename PackOf<PL>::T{};
+            vraw[u] = ok ? *reinterpret_cast<const typename PackOf<PL>::T *>(vb + size_t(t) * D + lane * PL)
+                         : typename PackOf<PL>::T{};
+        }
+        float sc[U];
 #pragma unroll
-        for (int j = 0; j < PL; ++j) acc[j] = act ? acc[j] * corr + pe * bf2f(vr[j]) : 0.f;
-        m = mn;
+        for (int u = 0; u < U; ++u) {
+            float kf[PL];
+            PackOf<PL>::unpack(kraw[u], kf);
+            float d = 0.f;
+#pragma unroll
+            for (int j = 0; j < PL; ++j) d += qv[j] * kf[j];
+            sc[u] = d;
+        }
+#pragma unroll
+        for (int o = 16; o > 0; o >>= 1)
+#pragma unroll
+            for (int u = 0; u < U; ++u) sc[u] += __shfl_xor_sync(0xffffffffu, sc[u], o);
+        float mx = m;
+#pragma unroll
+        for (int u = 0; u < U; ++u)
+            if (t0 + u < end) mx = fmaxf(mx, sc[u]);
+        const float corr = __expf(m - mx);  // m = -inf on the first keys: 0
+        l *= corr;
+#pragma unroll
+        for (int j = 0; j < PL; ++j) acc[j] *= corr;
+#pragma unroll
+        for (int u = 0; u < U; ++u) {
+            const float pe = t0 + u < end ? __expf(sc[u] - mx) : 0.f;
+            l += pe;
+            float vf[PL];
+            PackOf<PL>::unpack(vraw[u], vf);
+#pragma unroll
+            for (int j = 0; j < PL; ++j) acc[j] += pe * vf[j];
+        }
+        m = mx;
     }
     __shared__ float sm[4], sl[4], so[4][D];
     if (lane == 0) { sm[warp] = m; sl[warp] = l; }
@@ -533,11 +590,16 @@ template <int D>
 __global__ void __launch_bounds__(128) attn_decode_fused_kernel(
     const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
     const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const StepParams *p, int max_seq, int group,
-    float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
+    float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, int kchunk = 0) {
     pdl_launch();
     pdl_wait();
-    attn_decode_fused_body<D>(blockIdx.x, blockIdx.y, gridDim.y, qkv, Q, KV, qw, kw, inv_freq, eps, kc, vc, p->pos,
-                              max_seq, group, scale, part_o, part_ml, counters, out);
+    // kchunk > 0: only ceil(len / kchunk) of the gridDim.y splits work (short contexts need few);
+    // the others exit at once (the grid is fixed by the CUDA graph, the length is not).
+    const int pos = p->pos;
+    const int S = kchunk > 0 ? min(int(gridDim.y), max(1, (pos + kchunk) / kchunk)) : int(gridDim.y);
+    if (int(blockIdx.y) >= S) return;
+    attn_decode_fused_body<D>(blockIdx.x, blockIdx.y, S, qkv, Q, KV, qw, kw, inv_freq, eps, kc, vc, pos, max_seq, group,
+                              scale, part_o, part_ml, counters, out);
 }
 
 // Batched decode: grid (heads, max splits, rows). Row r is token rows[r] of slot rows[r].slot at
@@ -799,14 +861,25 @@ __global__ void __launch_bounds__(256) gemm_kernel(const bf16 *__restrict__ A, c
 // ------------------------------------------------------------------ GEMM (batched decode)
 // C[M, N] = A[M, K] · B[N, K]^T for few rows (M = active sequences): streams B (the weights) once
 // per 64-row tile of A. Block tile 64 (M) x 64 (N) x 32 (K), 4 warps side by side in N (16 columns
-// each, all 64 rows; m16 tiles past M are skipped), 4-stage cp.async pipeline. grid (ceil(M/64),
+// each, all 64 rows; m16 tiles past M are skipped), 8-stage cp.async pipeline, ldmatrix fragments. grid (ceil(M/64),
 // ceil(N/64), S): z splits K into S ranges of klen (a multiple of 32) when the N tiles alone cannot
 // fill the GPU; S depends only on N and K, never on M, and partials are summed in split order, so a
 // row's result does not depend on how many other rows there are (batch invariance).
 // S == 1: the epilogue is applied here; S > 1: FP32 partials to ws[z][M][N], then
 // gemm_splitk_reduce_kernel. K must be a multiple of 8 (16-byte rows); a tail short of 32 is zero-filled.
 // EPI_F32 with rows != nullptr writes row r to C + rows[r].slot * N (logits land in their slot's row).
-constexpr int DBM = 64, DBN = 64, DBK = 32, DST = 4, DLD = DBK + 8;
+constexpr int DBM = 64, DBN = 64, DBK = 32, DST = 8, DLD = DBK + 8;
+// Dynamic shared memory of gemm_decode_kernel: DST stages of A and B tiles (80 KB: opt-in above 48 KB,
+// allow_gemm_decode_smem). Eight stages keep 28 KB of weights in flight per block, which is what a
+// block needs to stream at its share of the bandwidth when only one or two fit on an SM.
+constexpr int kGemmDecodeSmem = DST * (DBM + DBN) * DLD * 2;
+
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const bf16 *p) {
+    const unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(a));
+}
 
 template <int EPI>
 __device__ __forceinline__ void epilogue_pair(void *C, int r, int c, int N, float v0, float v1, const StepParams *rows) {
@@ -836,8 +909,10 @@ template <int EPI>
 __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ B,
                                                           int M, int N, int K, int klen, float *ws, void *C,
                                                           const StepParams *rows) {
-    __shared__ __align__(16) bf16 As[DST][DBM][DLD];
-    __shared__ __align__(16) bf16 Bs[DST][DBN][DLD];
+    extern __shared__ uint4 gd_smem[];
+    typedef bf16 Tile[DBM][DLD];
+    Tile *As = reinterpret_cast<Tile *>(gd_smem);        // [DST]
+    Tile *Bs = As + DST;                                 // [DST] (DBN == DBM)
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
     const int m0 = blockIdx.x * DBM, n0 = blockIdx.y * DBN;
     const int kbeg = blockIdx.z * klen, kend = min(K, kbeg + klen);
@@ -873,10 +948,14 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
         if (st < nk) load(st, st);
         cp_async_commit();
     }
+    // ldmatrix addresses: lane l serves row (l & 7) of 8x8 matrix l >> 3
+    const int lm = lane >> 3, lr = lane & 7;
+    const int a_row = (lm & 1) * 8 + lr, a_col = (lm >> 1) * 8;            // a0..a3 of an m16 x k16 tile
+    const int b_row = warp * 16 + (lm >> 1) * 8 + lr, b_col = (lm & 1) * 8;  // b0, b1 of two n8 tiles
     for (int kt = 0; kt < nk; ++kt) {
         cp_async_wait<DST - 2>();
         __syncthreads();
-        {  // prefetch the stage freed by the previous iteration
+        {  // prefetch into the stage the previous iteration finished with
             const int nt = kt + DST - 1;
             if (nt < nk) load(nt % DST, nt);
             cp_async_commit();
@@ -884,23 +963,15 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
         const int st = kt % DST;
 #pragma unroll
         for (int kk = 0; kk < DBK; kk += 16) {
-            uint32_t bfr[2][2];
-#pragma unroll
-            for (int j = 0; j < 2; ++j) {
-                const int c = warp * 16 + j * 8 + g;
-                bfr[j][0] = *reinterpret_cast<const uint32_t *>(&Bs[st][c][kk + 2 * t]);
-                bfr[j][1] = *reinterpret_cast<const uint32_t *>(&Bs[st][c][kk + 2 * t + 8]);
-            }
+            uint32_t bfr[4];
+            ldmatrix_x4(bfr, &Bs[st][b_row][kk + b_col]);
 #pragma unroll
             for (int i = 0; i < 4; ++i) {
                 if (i < mtiles) {
-                    const int r = i * 16 + g;
-                    const uint32_t a0 = *reinterpret_cast<const uint32_t *>(&As[st][r][kk + 2 * t]);
-                    const uint32_t a1 = *reinterpret_cast<const uint32_t *>(&As[st][r + 8][kk + 2 * t]);
-                    const uint32_t a2 = *reinterpret_cast<const uint32_t *>(&As[st][r][kk + 2 * t + 8]);
-                    const uint32_t a3 = *reinterpret_cast<const uint32_t *>(&As[st][r + 8][kk + 2 * t + 8]);
-#pragma unroll
-                    for (int j = 0; j < 2; ++j) mma_bf16(acc[i][j], a0, a1, a2, a3, bfr[j][0], bfr[j][1]);
+                    uint32_t a[4];
+                    ldmatrix_x4(a, &As[st][i * 16 + a_row][kk + a_col]);
+                    mma_bf16(acc[i][0], a[0], a[1], a[2], a[3], bfr[0], bfr[1]);
+                    mma_bf16(acc[i][1], a[0], a[1], a[2], a[3], bfr[2], bfr[3]);
                 }
             }
         }
@@ -925,6 +996,19 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
                 }
             }
     }
+}
+
+// Lets every epilogue of gemm_decode_kernel take its 80 KB of dynamic shared memory.
+inline cudaError_t allow_gemm_decode_smem() {
+    cudaError_t e = cudaFuncSetAttribute(gemm_decode_kernel<EPI_BF16>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                         kGemmDecodeSmem);
+    if (e == cudaSuccess)
+        e = cudaFuncSetAttribute(gemm_decode_kernel<EPI_SWIGLU>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 kGemmDecodeSmem);
+    if (e == cudaSuccess)
+        e = cudaFuncSetAttribute(gemm_decode_kernel<EPI_F32>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 kGemmDecodeSmem);
+    return e;
 }
 
 // Sums the S split-K partials of gemm_decode_kernel in split order and applies the epilogue.

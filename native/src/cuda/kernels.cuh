@@ -37,6 +37,19 @@ __device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
     __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
     return *reinterpret_cast<uint32_t *>(&v);
 }
+// 8 consecutive bf16 (one 16-byte load) to FP32, and back (round to nearest even).
+__device__ __forceinline__ void unpack8(const uint4 &v, float (&f)[8]) {
+    const __nv_bfloat162 *p = reinterpret_cast<const __nv_bfloat162 *>(&v);
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+        const float2 t = __bfloat1622float2(p[j]);
+        f[2 * j] = t.x;
+        f[2 * j + 1] = t.y;
+    }
+}
+__device__ __forceinline__ uint4 pack8(const float (&f)[8]) {
+    return make_uint4(pack_bf16(f[0], f[1]), pack_bf16(f[2], f[3]), pack_bf16(f[4], f[5]), pack_bf16(f[6], f[7]));
+}
 __device__ __forceinline__ float silu(float g) { return g / (1.f + expf(-g)); }
 
 __device__ __forceinline__ float warp_sum(float v) {
@@ -74,6 +87,16 @@ __device__ __forceinline__ void mma_bf16(float (&c)[4], uint32_t a0, uint32_t a1
         : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
 }
 
+// Four 8x8 b16 matrices from shared memory: lane l gives the row address of row (l & 7) of matrix
+// l >> 3 (16 bytes each); register i receives matrix i in the mma fragment layout (row l / 4,
+// columns 2 (l % 4), +1).
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const bf16 *p) {
+    const unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(a));
+}
+
 // ------------------------------------------------------------------ embedding
 // x[i][:] = emb[ids[i]][:]; ids from a device array (prefill) or StepParams (decode).
 __global__ void embed_kernel(const int *ids, const StepParams *p, const bf16 *__restrict__ emb, bf16 *x, int H) {
@@ -106,6 +129,7 @@ struct GemvIn {
     int *part_idx;
     unsigned *counter;
     int *next;
+    int vec;  // v7: the prologue with 16-byte loads (K % 8 == 0); 0 = the v6 scalar loop
 };
 enum { GEMV_BF16 = 0, GEMV_SWIGLU = 1, GEMV_F32 = 2 };
 
@@ -140,7 +164,45 @@ __global__ void __launch_bounds__(256) gemv_kernel(const bf16 *__restrict__ W, i
     }
     pdl_launch();
     pdl_wait();
-    if (in.delta) {
+    if (in.delta && in.vec && (K & 7) == 0) {  // the same prologue, 16-byte loads (one round trip for K <= 2048)
+        const uint4 *d8 = reinterpret_cast<const uint4 *>(in.delta), *r8 = reinterpret_cast<const uint4 *>(in.resid),
+                    *w8 = reinterpret_cast<const uint4 *>(in.w_delta);
+        float ss = 0.f;
+        for (int i = tid; i < K / 8; i += blockDim.x) {
+            float d[8];
+            unpack8(d8[i], d);
+#pragma unroll
+            for (int j = 0; j < 8; ++j) ss += d[j] * d[j];
+        }
+        const float r = rsqrtf(block_sum(ss, red) / K + in.eps);
+        float ss2 = 0.f;
+        for (int i = tid; i < K / 8; i += blockDim.x) {
+            float d[8], rs[8], wd[8], v[8];
+            unpack8(d8[i], d);
+            unpack8(r8[i], rs);
+            unpack8(w8[i], wd);
+#pragma unroll
+            for (int j = 0; j < 8; ++j) {
+                v[j] = rbf(rs[j] + rbf(wd[j] * (d[j] * r)));
+                ss2 += v[j] * v[j];
+            }
+            const uint4 vb = pack8(v);
+            smem_u4[i] = vb;
+            if (blockIdx.x == 0 && in.resid_out) reinterpret_cast<uint4 *>(in.resid_out)[i] = vb;
+        }
+        if (in.w_final) {
+            const float r2 = rsqrtf(block_sum(ss2, red) / K + in.eps);  // its barriers order the xs writes
+            const uint4 *f8 = reinterpret_cast<const uint4 *>(in.w_final);
+            for (int i = tid; i < K / 8; i += blockDim.x) {
+                float v[8], wf[8], o[8];
+                unpack8(smem_u4[i], v);
+                unpack8(f8[i], wf);
+#pragma unroll
+                for (int j = 0; j < 8; ++j) o[j] = wf[j] * (v[j] * r2);
+                smem_u4[i] = pack8(o);
+            }
+        }
+    } else if (in.delta) {
         float ss = 0.f;
         for (int i = tid; i < K; i += blockDim.x) {
             float d = bf2f(in.delta[i]);
@@ -434,8 +496,9 @@ template <int D>
 __device__ __forceinline__ void attn_decode_fused_body(
     const int h, const int s, const int S, const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw,
     const bf16 *__restrict__ kw, const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const int pos,
-    int max_seq, int group, float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
+    int max_seq, int group, float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, bool pdl) {
     constexpr int PL = D >= 32 ? D / 32 : 1, HALF = D / 2;  // as attn_decode_kernel
+    typedef typename PackOf<PL>::T Pack;
     __shared__ float red[33];
     __shared__ float sv[D];
     const int kvh = h / group, tid = threadIdx.x;
@@ -443,14 +506,44 @@ __device__ __forceinline__ void attn_decode_fused_body(
     const bool act = D >= 32 || lane < D;
     const int len = pos + 1;
     const int chunk = (len + S - 1) / S, start = s * chunk, end = min(len, start + chunk);
+    // Each warp takes U consecutive keys per iteration: all K and V loads of the U keys are issued
+    // before the first use, the U dot products reduce in one interleaved shuffle tree, and the
+    // online softmax rescales once per U keys (latency of one round trip per U keys, not per key).
+    constexpr int U = 8;
+    const bf16 *kb = kc + size_t(kvh) * max_seq * D, *vb = vc + size_t(kvh) * max_seq * D;
+    Pack kraw[U], vraw[U];
+#define OLMO_LOAD_KV(T0)                                                                        \
+    _Pragma("unroll") for (int u = 0; u < U; ++u) {                                             \
+        const int t = (T0) + u;                                                                 \
+        const bool ok = act && t < end;                                                         \
+        kraw[u] = ok ? *reinterpret_cast<const Pack *>(kb + size_t(t) * D + lane * PL) : Pack{}; \
+        vraw[u] = ok ? *reinterpret_cast<const Pack *>(vb + size_t(t) * D + lane * PL) : Pack{}; \
+    }
+    // v7: the warp's first U keys are loaded before anything else: the cache below position pos was
+    // written by earlier steps, so with PDL these loads overlap the QKV projection still running,
+    // and in any case the q/k norms' L2 round trips. Key pos itself (this step's, written below by
+    // the block that owns it) is loaded again after that write.
+    const int t_first = start + warp * U;
+    if (t_first < end) { OLMO_LOAD_KV(t_first) }
+    if (pdl) pdl_wait();
     float sn = 0.f, cs = 1.f;
     if (tid < D) sincosf(float(pos) * inv_freq[tid % HALF], &sn, &cs);
     // normalised, rotated slice of the full-width RMSNorm: returns this thread's element (tid < D)
     auto norm_rope = [&](const bf16 *x, int W, const bf16 *w, int head) -> float {
         float ss = 0.f;
-        for (int i = tid; i < W; i += blockDim.x) {
-            const float v = bf2f(x[i]);
-            ss += v * v;
+        if ((W & 7) == 0) {  // 16-byte loads: W = 2048 is two round trips per thread, not sixteen
+            const uint4 *x8 = reinterpret_cast<const uint4 *>(x);
+            for (int i = tid; i < W / 8; i += blockDim.x) {
+                float v[8];
+                unpack8(x8[i], v);
+#pragma unroll
+                for (int j = 0; j < 8; ++j) ss += v[j] * v[j];
+            }
+        } else {
+            for (int i = tid; i < W; i += blockDim.x) {
+                const float v = bf2f(x[i]);
+                ss += v * v;
+            }
         }
         const float r = rsqrtf(block_sum(ss, red) / W + eps);
         if (tid < D) sv[tid] = rbf(bf2f(w[head * D + tid]) * (bf2f(x[head * D + tid]) * r));
@@ -481,23 +574,18 @@ __device__ __forceinline__ void attn_decode_fused_body(
         qv[j] = act ? sv[lane * PL + j] * scale : 0.f;
         acc[j] = 0.f;
     }
-    // Each warp takes U consecutive keys per iteration: all K and V loads of the U keys are issued
-    // before the first use, the U dot products reduce in one interleaved shuffle tree, and the
-    // online softmax rescales once per U keys (latency of one round trip per U keys, not per key).
-    constexpr int U = 8;
-    float m = -INFINITY, l = 0.f;
-    const bf16 *kb = kc + size_t(kvh) * max_seq * D, *vb = vc + size_t(kvh) * max_seq * D;
-    for (int t0 = start + warp * U; t0 < end; t0 += nw * U) {
-        typename PackOf<PL>::T kraw[U], vraw[U];
+    if (act && pos < end && t_first <= pos && pos < t_first + U) {  // this block owns the new key, in the batch
 #pragma unroll
-        for (int u = 0; u < U; ++u) {
-            const int t = t0 + u;
-            const bool ok = act && t < end;
-            kraw[u] = ok ? *reinterpret_cast<const typename PackOf<PL>::T *>(kb + size_t(t) * D + lane * PL)
-                         : typename PackOf<PL>::T{};
-            vraw[u] = ok ? *reinterpret_cast<const typename PackOf<PL>::T *>(vb + size_t(t) * D + lane * PL)
-                         : typename PackOf<PL>::T{};
-        }
+        for (int u = 0; u < U; ++u)
+            if (t_first + u == pos) {
+                kraw[u] = *reinterpret_cast<const Pack *>(kb + size_t(pos) * D + lane * PL);
+                vraw[u] = *reinterpret_cast<const Pack *>(vb + size_t(pos) * D + lane * PL);
+            }
+    }
+    float m = -INFINITY, l = 0.f;
+    for (int t0 = t_first; t0 < end; t0 += nw * U) {
+        if (t0 != t_first) { OLMO_LOAD_KV(t0) }
+#undef OLMO_LOAD_KV
         float sc[U];
 #pragma unroll
         for (int u = 0; u < U; ++u) {
@@ -587,19 +675,22 @@ __device__ __forceinline__ void attn_decode_fused_body(
 }
 
 template <int D>
-__global__ void __launch_bounds__(128) attn_decode_fused_kernel(
+__global__ void __launch_bounds__(128, 4) attn_decode_fused_kernel(
     const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
     const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const StepParams *p, int max_seq, int group,
-    float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, int kchunk = 0) {
+    float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, int kchunk = 0, int early = 1) {
     pdl_launch();
-    pdl_wait();
+    // The step's position is in device memory before the graph's first kernel runs (a memcpy node
+    // precedes it), so it may be read before griddepcontrol.wait; with `early` the body waits after
+    // issuing its first cache loads (early == 0: wait first, as v6 did).
+    if (!early) pdl_wait();
     // kchunk > 0: only ceil(len / kchunk) of the gridDim.y splits work (short contexts need few);
     // the others exit at once (the grid is fixed by the CUDA graph, the length is not).
     const int pos = p->pos;
     const int S = kchunk > 0 ? min(int(gridDim.y), max(1, (pos + kchunk) / kchunk)) : int(gridDim.y);
     if (int(blockIdx.y) >= S) return;
     attn_decode_fused_body<D>(blockIdx.x, blockIdx.y, S, qkv, Q, KV, qw, kw, inv_freq, eps, kc, vc, pos, max_seq, group,
-                              scale, part_o, part_ml, counters, out);
+                              scale, part_o, part_ml, counters, out, early != 0);
 }
 
 // Batched decode: grid (heads, max splits, rows). Row r is token rows[r] of slot rows[r].slot at
@@ -608,7 +699,7 @@ __global__ void __launch_bounds__(128) attn_decode_fused_kernel(
 // row depends only on its own length (ceil(len / kchunk), at most gridDim.y), so a row's arithmetic
 // is the same whatever else is in the batch; blocks past a row's splits exit at once.
 template <int D>
-__global__ void __launch_bounds__(128) attn_decode_batch_kernel(
+__global__ void __launch_bounds__(128, 4) attn_decode_batch_kernel(
     const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
     const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, size_t slot_stride, const StepParams *rows,
     int max_seq, int group, float scale, int kchunk, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
@@ -620,7 +711,7 @@ __global__ void __launch_bounds__(128) attn_decode_batch_kernel(
     const size_t hp = size_t(r) * H;  // this row's (head, split) partials start at (hp + h) * SM
     attn_decode_fused_body<D>(h, s, S, qkv + size_t(r) * (Q + 2 * KV), Q, KV, qw, kw, inv_freq, eps, kc + so, vc + so,
                               p.pos, max_seq, group, scale, part_o + hp * SM * D, part_ml + hp * SM * 2,
-                              counters + hp, out + size_t(r) * Q);
+                              counters + hp, out + size_t(r) * Q, false);
 }
 
 // ------------------------------------------------------------------ prefill attention (flash, causal)
@@ -865,8 +956,8 @@ __global__ void __launch_bounds__(256) gemm_kernel(const bf16 *__restrict__ A, c
 // ceil(N/64), S): z splits K into S ranges of klen (a multiple of 32) when the N tiles alone cannot
 // fill the GPU; S depends only on N and K, never on M, and partials are summed in split order, so a
 // row's result does not depend on how many other rows there are (batch invariance).
-// S == 1: the epilogue is applied here; S > 1: FP32 partials to ws[z][M][N], then
-// gemm_splitk_reduce_kernel. K must be a multiple of 8 (16-byte rows); a tail short of 32 is zero-filled.
+// S == 1 and C != nullptr: the epilogue is applied here; otherwise FP32 partials to ws[z][M][N], then
+// gemm_splitk_reduce_kernel or splitk_norm_residual_kernel. K must be a multiple of 8 (16-byte rows); a tail short of 32 is zero-filled.
 // EPI_F32 with rows != nullptr writes row r to C + rows[r].slot * N (logits land in their slot's row).
 constexpr int DBM = 64, DBN = 64, DBK = 32, DST = 8, DLD = DBK + 8;
 // Dynamic shared memory of gemm_decode_kernel: DST stages of A and B tiles (80 KB: opt-in above 48 KB,
@@ -874,12 +965,6 @@ constexpr int DBM = 64, DBN = 64, DBK = 32, DST = 8, DLD = DBK + 8;
 // block needs to stream at its share of the bandwidth when only one or two fit on an SM.
 constexpr int kGemmDecodeSmem = DST * (DBM + DBN) * DLD * 2;
 
-__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const bf16 *p) {
-    const unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                 : "r"(a));
-}
 
 template <int EPI>
 __device__ __forceinline__ void epilogue_pair(void *C, int r, int c, int N, float v0, float v1, const StepParams *rows) {
@@ -987,7 +1072,7 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
                 const int rl = i * 16 + g + hr * 8, c = n0 + warp * 16 + j * 8 + 2 * t;
                 if (rl >= mrows || c >= N) continue;
                 const float v0 = acc[i][j][hr * 2], v1 = acc[i][j][hr * 2 + 1];
-                if (gridDim.z == 1) {
+                if (gridDim.z == 1 && C) {
                     epilogue_pair<EPI>(C, m0 + rl, c, N, v0, v1, rows);
                 } else {
                     float *o = ws + (size_t(blockIdx.z) * M + m0 + rl) * N + c;
@@ -1011,6 +1096,103 @@ inline cudaError_t allow_gemm_decode_smem() {
     return e;
 }
 
+// ------------------------------------------------------------------ GEMM (prefill, v7)
+// As gemm_kernel (C[M, N] = A[M, K] · B[N, K]^T, same epilogues, K % 32 == 0), with ldmatrix
+// fragments and a GST-stage cp.async pipeline (GST - 1 tiles in flight while one is multiplied).
+// Block tile BM (128 or 64) x 128 x 32, 8 warps as 2 (M) x 4 (N), warp tile (BM / 2) x 32. The
+// backend takes BM = 64 where 128-row tiles would leave SMs idle (e.g. N = 2048 at M = 512: 64
+// blocks of 128 rows on 132 SMs, 128 blocks of 64 rows). Dynamic shared memory gemm_tc_smem(BM)
+// (80 KB / 60 KB: opt-in, allow_gemm_tc_smem).
+constexpr int GST = 4;
+constexpr int gemm_tc_smem(int bm) { return GST * (bm + GBN) * GLD * 2; }
+
+template <int EPI, int BM>
+__global__ void __launch_bounds__(256, 2) gemm_tc_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ B, int M,
+                                                         int N, int K, void *C) {
+    constexpr int MI = BM / 32;  // m16 tiles per warp
+    extern __shared__ uint4 gt_smem[];
+    typedef bf16 ATile[BM][GLD];
+    typedef bf16 BTile[GBN][GLD];
+    ATile *As = reinterpret_cast<ATile *>(gt_smem);            // [GST]
+    BTile *Bs = reinterpret_cast<BTile *>(As + GST);           // [GST]
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+    const int wm = warp >> 2, wn = warp & 3;  // warp tile origin: (wm * BM / 2, wn * 32)
+    const int m0 = blockIdx.y * BM, n0 = blockIdx.x * GBN;
+    float acc[MI][4][4];
+#pragma unroll
+    for (int i = 0; i < MI; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j) acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = 0.f;
+    auto load = [&](int stage, int k0) {
+#pragma unroll
+        for (int c = 0; c < BM / 64; ++c) {  // A: BM rows x 4 chunks of 16 bytes
+            const int idx = tid + c * 256, r = idx >> 2, col = (idx & 3) * 8, am = m0 + r;
+            cp_async16(&As[stage][r][col], A + size_t(am < M ? am : 0) * K + k0 + col, am < M);
+        }
+#pragma unroll
+        for (int c = 0; c < 2; ++c) {  // B: 128 rows x 4 chunks
+            const int idx = tid + c * 256, r = idx >> 2, col = (idx & 3) * 8, bn = n0 + r;
+            cp_async16(&Bs[stage][r][col], B + size_t(bn < N ? bn : 0) * K + k0 + col, bn < N);
+        }
+    };
+    const int nk = K / GBK;
+#pragma unroll
+    for (int st = 0; st < GST - 1; ++st) {
+        if (st < nk) load(st, st * GBK);
+        cp_async_commit();
+    }
+    // ldmatrix row addresses: lane l serves row (l & 7) of matrix l >> 3
+    const int lm = lane >> 3, lr = lane & 7;
+    const int a_row = wm * (BM / 2) + (lm & 1) * 8 + lr, a_col = (lm >> 1) * 8;  // a0..a3 of an m16 x k16 tile
+    const int b_row = wn * 32 + (lm >> 1) * 8 + lr, b_col = (lm & 1) * 8;      // b0, b1 of two n8 tiles
+    for (int kt = 0; kt < nk; ++kt) {
+        cp_async_wait<GST - 2>();  // tile kt has landed (this thread's copies) ...
+        __syncthreads();           // ... everyone's, and everyone is done with tile kt - 1
+        {
+            const int nt = kt + GST - 1;  // refill the stage tile kt - 1 used
+            if (nt < nk) load(nt % GST, nt * GBK);
+            cp_async_commit();
+        }
+        const int st = kt % GST;
+#pragma unroll
+        for (int kk = 0; kk < GBK; kk += 16) {
+            uint32_t af[MI][4], bfr[2][4];
+#pragma unroll
+            for (int i = 0; i < MI; ++i) ldmatrix_x4(af[i], &As[st][a_row + i * 16][kk + a_col]);
+#pragma unroll
+            for (int jp = 0; jp < 2; ++jp) ldmatrix_x4(bfr[jp], &Bs[st][b_row + jp * 16][kk + b_col]);
+#pragma unroll
+            for (int i = 0; i < MI; ++i)
+#pragma unroll
+                for (int j = 0; j < 4; ++j)
+                    mma_bf16(acc[i][j], af[i][0], af[i][1], af[i][2], af[i][3], bfr[j >> 1][(j & 1) * 2],
+                             bfr[j >> 1][(j & 1) * 2 + 1]);
+        }
+    }
+    cp_async_wait<0>();
+#pragma unroll
+    for (int i = 0; i < MI; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+#pragma unroll
+            for (int hr = 0; hr < 2; ++hr) {
+                const int r = m0 + wm * (BM / 2) + i * 16 + g + hr * 8, c = n0 + wn * 32 + j * 8 + 2 * t;
+                if (r < M && c < N) epilogue_pair<EPI>(C, r, c, N, acc[i][j][hr * 2], acc[i][j][hr * 2 + 1], nullptr);
+            }
+}
+
+// Lets every instance of gemm_tc_kernel take its dynamic shared memory.
+inline cudaError_t allow_gemm_tc_smem() {
+    cudaError_t e = cudaSuccess;
+#define OLMO_ALLOW(EPI, BM)                                                                                        \
+    if (e == cudaSuccess)                                                                                          \
+        e = cudaFuncSetAttribute(gemm_tc_kernel<EPI, BM>, cudaFuncAttributeMaxDynamicSharedMemorySize, gemm_tc_smem(BM));
+    OLMO_ALLOW(EPI_BF16, 128) OLMO_ALLOW(EPI_SWIGLU, 128) OLMO_ALLOW(EPI_F32, 128)
+    OLMO_ALLOW(EPI_BF16, 64) OLMO_ALLOW(EPI_SWIGLU, 64) OLMO_ALLOW(EPI_F32, 64)
+#undef OLMO_ALLOW
+    return e;
+}
+
 // Sums the S split-K partials of gemm_decode_kernel in split order and applies the epilogue.
 // One thread per column pair.
 template <int EPI>
@@ -1027,6 +1209,71 @@ __global__ void gemm_splitk_reduce_kernel(const float *__restrict__ ws, int S, i
         if (c + 1 < N) v1 += p[1];
     }
     epilogue_pair<EPI>(C, r, c, N, v0, v1, rows);
+}
+
+// Batched decode, v7: the split-K reduction of a projection that feeds a post-norm residual, fused
+// with that norm (and for the last layer with the final norm). One block per row r, N % 8 == 0,
+// dynamic shared memory N floats:
+//   a = bf16(sum over z in split order of ws[z][r][:])     (gemm_splitk_reduce_kernel, EPI_BF16)
+//   x[r] = bf16(x[r] + bf16(rmsnorm(a) * w))                (rownorm_kernel mode 0)
+//   w_final: y[r] = bf16(rmsnorm(x[r]) * w_final)           (rownorm_kernel mode 1)
+// Replaces reduce + norm (+ final norm) launches by one, each thread owning 8 columns.
+__global__ void __launch_bounds__(256) splitk_norm_residual_kernel(const float *__restrict__ ws, int S, int M, int N,
+                                                                  bf16 *x, const bf16 *__restrict__ w,
+                                                                  const bf16 *__restrict__ w_final, float eps, bf16 *y) {
+    extern __shared__ float4 sn_smem[];
+    float *as = reinterpret_cast<float *>(sn_smem);  // this row's a, then its new x
+    __shared__ float red[33];
+    const int r = blockIdx.x, tid = threadIdx.x;
+    float ss = 0.f;
+    for (int c8 = tid; c8 < N / 8; c8 += blockDim.x) {
+        float v[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+        const float *p = ws + size_t(r) * N + c8 * 8;
+#pragma unroll 4
+        for (int z = 0; z < S; ++z) {
+            const float4 lo = *reinterpret_cast<const float4 *>(p + size_t(z) * M * N);
+            const float4 hi = *reinterpret_cast<const float4 *>(p + size_t(z) * M * N + 4);
+            v[0] += lo.x; v[1] += lo.y; v[2] += lo.z; v[3] += lo.w;
+            v[4] += hi.x; v[5] += hi.y; v[6] += hi.z; v[7] += hi.w;
+        }
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+            v[j] = rbf(v[j]);
+            ss += v[j] * v[j];
+        }
+        reinterpret_cast<float4 *>(as)[c8 * 2] = make_float4(v[0], v[1], v[2], v[3]);
+        reinterpret_cast<float4 *>(as)[c8 * 2 + 1] = make_float4(v[4], v[5], v[6], v[7]);
+    }
+    const float rr = rsqrtf(block_sum(ss, red) / N + eps);
+    uint4 *x8 = reinterpret_cast<uint4 *>(x + size_t(r) * N);
+    const uint4 *w8 = reinterpret_cast<const uint4 *>(w);
+    float ss2 = 0.f;
+    for (int c8 = tid; c8 < N / 8; c8 += blockDim.x) {
+        float xv[8], wv[8], o[8];
+        unpack8(x8[c8], xv);
+        unpack8(w8[c8], wv);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+            o[j] = rbf(xv[j] + rbf(wv[j] * (as[c8 * 8 + j] * rr)));
+            ss2 += o[j] * o[j];
+        }
+        x8[c8] = pack8(o);
+        if (w_final) {
+            reinterpret_cast<float4 *>(as)[c8 * 2] = make_float4(o[0], o[1], o[2], o[3]);
+            reinterpret_cast<float4 *>(as)[c8 * 2 + 1] = make_float4(o[4], o[5], o[6], o[7]);
+        }
+    }
+    if (!w_final) return;
+    const float r2 = rsqrtf(block_sum(ss2, red) / N + eps);
+    const uint4 *f8 = reinterpret_cast<const uint4 *>(w_final);
+    uint4 *y8 = reinterpret_cast<uint4 *>(y + size_t(r) * N);
+    for (int c8 = tid; c8 < N / 8; c8 += blockDim.x) {
+        float wf[8], o[8];
+        unpack8(f8[c8], wf);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) o[j] = wf[j] * (as[c8 * 8 + j] * r2);
+        y8[c8] = pack8(o);
+    }
 }
 
 // Greedy token of each row of a batched step: block r takes the logits of slot rows[r].slot.

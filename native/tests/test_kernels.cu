@@ -553,9 +553,10 @@ void test_rownorm(const char *name, int mode, int n, int H, bool last_row_only) 
 // gemm_splitk_reduce_kernel when split > 1); its FP32 epilogue writes row r to row M-1-r (a row map,
 // as the logits of a batched step go to their slots' rows).
 // bm > 0 (split 0): the v7 prefill GEMM gemm_tc_kernel with block tiles of bm rows; bm == 0: gemm_kernel.
+// split > 0: bm == 32 runs the decode GEMM with v6 tiles (K 32, 8 stages), else v7's (K 64, 5 stages).
 template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int bm = 0) {
     const char *epi = EPI == k::EPI_BF16 ? "gemm_bf16" : EPI == k::EPI_SWIGLU ? "gemm_swiglu" : "gemm_f32";
-    const std::string tag = std::string(split ? "decode " : bm ? "tc" + std::to_string(bm) + " " : "") + epi + " " +
+    const std::string tag = std::string(split ? (bm == 32 ? "decode(v6) " : "decode ") : bm ? "tc" + std::to_string(bm) + " " : "") + epi + " " +
                             name + " M=" + std::to_string(M) +
                             " N=" + std::to_string(N) + " K=" + std::to_string(K) +
                             (split ? " S=" + std::to_string(split) : "");
@@ -584,11 +585,16 @@ template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, 
         Dev<k::StepParams> d_rows(rows);
         Dev<float> d_ws(size_t(split) * M * N);
         d_ws.poison();
-        const int ktiles = (K + k::DBK - 1) / k::DBK, klen = ((ktiles + split - 1) / split) * k::DBK;
+        const int bk = bm == 32 ? k::DBK_V6 : k::DBK;
+        const int ktiles = (K + bk - 1) / bk, klen = ((ktiles + split - 1) / split) * bk;
         dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, split);
         const k::StepParams *map = EPI == k::EPI_F32 ? d_rows.p : nullptr;
         CK(k::allow_gemm_decode_smem());
-        k::gemm_decode_kernel<EPI><<<grid, 128, k::kGemmDecodeSmem>>>(d_A.b(), d_B.b(), M, N, K, klen, d_ws.p, d_C.p, map);
+        if (bm == 32)
+            k::gemm_decode_kernel<EPI, k::DBK_V6, k::DST_V6><<<grid, 128, k::kGemmDecodeSmemV6>>>(
+                d_A.b(), d_B.b(), M, N, K, klen, d_ws.p, d_C.p, map);
+        else
+            k::gemm_decode_kernel<EPI><<<grid, 128, k::kGemmDecodeSmem>>>(d_A.b(), d_B.b(), M, N, K, klen, d_ws.p, d_C.p, map);
         if (split > 1) {
             const int items = M * ((N + 1) / 2);
             k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256>>>(d_ws.p, split, M, N, d_C.p, map);
@@ -1076,6 +1082,12 @@ int main() {
     test_gemm<k::EPI_F32>("odd N, row map", 5, 1001, 96, 1);
     test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3);
     test_gemm<k::EPI_BF16>("odd, 65 rows", 65, 130, 160, 2);
+    test_gemm<k::EPI_BF16>("K tail 40, 3 splits", 70, 200, 1000, 3);
+    test_gemm<k::EPI_SWIGLU>("K one short tile", 9, 2 * 64, 40, 1);
+    // the v6 tiles (OLMO_CUDA_OLD=dgemm)
+    test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 8, 32);
+    test_gemm<k::EPI_SWIGLU>("gate_up 1B", 64, 2 * I, H, 1, 32);
+    test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3, 32);
     // v7 batched decode: partials only (S == 1 included), fused reduce + post-norm (+ final norm)
     test_gemm_partials("o_proj 1B", 64, H, H, 8);
     test_gemm_partials("S=1", 5, 136, 96, 1);

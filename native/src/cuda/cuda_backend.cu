@@ -28,12 +28,13 @@ void ck(cudaError_t e, const char *what, int line) {
 //   norm      batched decode: split-K reduce + row norm kernels instead of splitk_norm_residual_kernel
 //   prologue  decode GEMV prologue: scalar loads instead of 16-byte loads
 //   attn      batch-1 decode attention: PDL wait before the first cache load, 64 keys per split
-enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8 };
+//   dgemm     batched-decode GEMM: 32-wide K tiles, 8 stages (v6) instead of 64-wide, 5 stages
+enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
-    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN;
+    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -44,8 +45,9 @@ unsigned old_kernels_from_env() {
         else if (t == "norm") m |= OLD_NORM;
         else if (t == "prologue") m |= OLD_PROLOGUE;
         else if (t == "attn") m |= OLD_ATTN;
+        else if (t == "dgemm") m |= OLD_DGEMM;
         else if (!t.empty())
-            fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t + "' (gemm, norm, prologue, attn or all)");
+            fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t + "' (gemm, norm, prologue, attn, dgemm or all)");
         b = c + 1;
     }
     return m;
@@ -444,8 +446,9 @@ class CudaBackend : public Backend {
     size_t layer_off(int l) const { return size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
     // Split-K factor of a batched GEMM: a function of N and K only (batch invariance), enough
     // (N tile, split) blocks for two per SM, each split at least 4 K tiles.
+    int dbk() const { return (old_ & OLD_DGEMM) ? k::DBK_V6 : k::DBK; }
     int ksplit(int N, int K) const {
-        const int nb = (N + k::DBN - 1) / k::DBN, ktiles = (K + k::DBK - 1) / k::DBK;
+        const int nb = (N + k::DBN - 1) / k::DBN, ktiles = (K + dbk() - 1) / dbk();
         int s = 1;
         while (nb * s * 2 <= 2 * sms_ && ktiles / (s * 2) >= 4) s *= 2;
         return s;
@@ -453,10 +456,14 @@ class CudaBackend : public Backend {
     // C == nullptr: only the FP32 partials to ws_ (even for S == 1), for splitk_norm. Returns S.
     template <int EPI>
     int gemm_decode(const bf16 *A, const bf16 *B, int M, int N, int K, void *C, const k::StepParams *rows = nullptr) {
-        const int S = ksplit(N, K), ktiles = (K + k::DBK - 1) / k::DBK;
-        const int klen = ((ktiles + S - 1) / S) * k::DBK;
+        const int S = ksplit(N, K), ktiles = (K + dbk() - 1) / dbk();
+        const int klen = ((ktiles + S - 1) / S) * dbk();
         dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, S);
-        k::gemm_decode_kernel<EPI><<<grid, 128, k::kGemmDecodeSmem, stream_>>>(A, B, M, N, K, klen, ws_, C, rows);
+        if (old_ & OLD_DGEMM)
+            k::gemm_decode_kernel<EPI, k::DBK_V6, k::DST_V6><<<grid, 128, k::kGemmDecodeSmemV6, stream_>>>(
+                A, B, M, N, K, klen, ws_, C, rows);
+        else
+            k::gemm_decode_kernel<EPI><<<grid, 128, k::kGemmDecodeSmem, stream_>>>(A, B, M, N, K, klen, ws_, C, rows);
         CK_LAUNCH();
         if (S > 1 && C) {
             const int items = M * ((N + 1) / 2);
@@ -477,6 +484,7 @@ class CudaBackend : public Backend {
         if (old_ & OLD_NORM) r += "norm ";
         if (old_ & OLD_PROLOGUE) r += "prologue ";
         if (old_ & OLD_ATTN) r += "attn ";
+        if (old_ & OLD_DGEMM) r += "dgemm ";
         if (!r.empty()) r.pop_back();
         return r;
     }

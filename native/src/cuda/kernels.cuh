@@ -951,19 +951,33 @@ __global__ void __launch_bounds__(256) gemm_kernel(const bf16 *__restrict__ A, c
 
 // ------------------------------------------------------------------ GEMM (batched decode)
 // C[M, N] = A[M, K] · B[N, K]^T for few rows (M = active sequences): streams B (the weights) once
-// per 64-row tile of A. Block tile 64 (M) x 64 (N) x 32 (K), 4 warps side by side in N (16 columns
-// each, all 64 rows; m16 tiles past M are skipped), 8-stage cp.async pipeline, ldmatrix fragments. grid (ceil(M/64),
-// ceil(N/64), S): z splits K into S ranges of klen (a multiple of 32) when the N tiles alone cannot
+// per 64-row tile of A. Block tile 64 (M) x 64 (N) x BK (K), 4 warps side by side in N (16 columns
+// each, all 64 rows; m16 tiles past M are skipped), ST-stage cp.async pipeline, ldmatrix fragments. grid (ceil(M/64),
+// ceil(N/64), S): z splits K into S ranges of klen (a multiple of BK) when the N tiles alone cannot
 // fill the GPU; S depends only on N and K, never on M, and partials are summed in split order, so a
 // row's result does not depend on how many other rows there are (batch invariance).
 // S == 1 and C != nullptr: the epilogue is applied here; otherwise FP32 partials to ws[z][M][N], then
-// gemm_splitk_reduce_kernel or splitk_norm_residual_kernel. K must be a multiple of 8 (16-byte rows); a tail short of 32 is zero-filled.
+// // gemm_splitk_reduce_kernel or splitk_norm_residual_kernel. K must be a multiple of 8 (16-byte rows); a
+// tail short of BK is zero-filled.
 // EPI_F32 with rows != nullptr writes row r to C + rows[r].slot * N (logits land in their slot's row).
-constexpr int DBM = 64, DBN = 64, DBK = 32, DST = 8, DLD = DBK + 8;
-// Dynamic shared memory of gemm_decode_kernel: DST stages of A and B tiles (80 KB: opt-in above 48 KB,
-// allow_gemm_decode_smem). Eight stages keep 28 KB of weights in flight per block, which is what a
-// block needs to stream at its share of the bandwidth when only one or two fit on an SM.
-constexpr int kGemmDecodeSmem = DST * (DBM + DBN) * DLD * 2;
+// Template <EPI, BK, ST>: K tile BK, ST pipeline stages. v6: BK 32, 8 stages (80 KB) ran at ~1.0 TB/s
+// on an H200 (ncu, batch 64): each block reads 64-byte pieces of 64 weight rows per stage. v7: BK 64,
+// 5 stages (90 KB, two blocks per SM on Hopper, one on sm_86/89): whole 128-byte lines of each row
+// per stage, half the barriers per byte, and the weight copies ask L2 to fetch 256 bytes around each
+// request (cp.async .L2::256B), so a row's next stages are L2 hits.
+constexpr int DBM = 64, DBN = 64;
+constexpr int DBK = 64, DST = 5;           // v7
+constexpr int DBK_V6 = 32, DST_V6 = 8;     // v6 (OLMO_CUDA_OLD=dgemm)
+constexpr int gemm_decode_smem(int bk, int st) { return st * (DBM + DBN) * (bk + 8) * 2; }
+constexpr int kGemmDecodeSmem = gemm_decode_smem(DBK, DST);
+constexpr int kGemmDecodeSmemV6 = gemm_decode_smem(DBK_V6, DST_V6);
+
+// cp.async of 16 bytes with an L2 prefetch of the surrounding 256 bytes (sm_80+).
+__device__ __forceinline__ void cp_async16_l2pf(void *smem, const void *gmem, bool valid) {
+    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+    const int sz = valid ? 16 : 0;
+    asm volatile("cp.async.cg.shared.global.L2::256B [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(sz));
+}
 
 
 template <int EPI>
@@ -990,14 +1004,15 @@ __device__ __forceinline__ void epilogue_pair(void *C, int r, int c, int N, floa
     }
 }
 
-template <int EPI>
+template <int EPI, int BK = DBK, int ST = DST>
 __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ B,
                                                           int M, int N, int K, int klen, float *ws, void *C,
                                                           const StepParams *rows) {
+    constexpr int DLD = BK + 8, CPR = BK / 8;  // row pitch (conflict-free ldmatrix), 16-byte chunks per row
     extern __shared__ uint4 gd_smem[];
     typedef bf16 Tile[DBM][DLD];
-    Tile *As = reinterpret_cast<Tile *>(gd_smem);        // [DST]
-    Tile *Bs = As + DST;                                 // [DST] (DBN == DBM)
+    Tile *As = reinterpret_cast<Tile *>(gd_smem);        // [ST]
+    Tile *Bs = As + ST;                                  // [ST] (DBN == DBM)
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
     const int m0 = blockIdx.x * DBM, n0 = blockIdx.y * DBN;
     const int kbeg = blockIdx.z * klen, kend = min(K, kbeg + klen);
@@ -1008,19 +1023,20 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
     for (int i = 0; i < 4; ++i)
 #pragma unroll
         for (int j = 0; j < 2; ++j) acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = 0.f;
-    const int nk = (kend - kbeg + DBK - 1) / DBK;
+    const int nk = (kend - kbeg + BK - 1) / BK;
     auto load = [&](int stage, int kt) {
-        const int k0 = kbeg + kt * DBK;
+        const int k0 = kbeg + kt * BK;
 #pragma unroll
-        for (int c = 0; c < 2; ++c) {  // B: 64 rows x 4 chunks of 16 bytes
-            const int idx = tid + c * 128, r = idx >> 2, col = (idx & 3) * 8;
+        for (int c = 0; c < CPR / 2; ++c) {  // B: 64 rows x CPR chunks of 16 bytes
+            const int idx = tid + c * 128, r = idx / CPR, col = (idx % CPR) * 8;
             const int bn = n0 + r, kk = k0 + col;
             const bool ok = bn < N && kk < kend;
-            cp_async16(&Bs[stage][r][col], B + (ok ? size_t(bn) * K + kk : 0), ok);
+            if (BK >= 64) cp_async16_l2pf(&Bs[stage][r][col], B + (ok ? size_t(bn) * K + kk : 0), ok);
+            else cp_async16(&Bs[stage][r][col], B + (ok ? size_t(bn) * K + kk : 0), ok);
         }
 #pragma unroll
-        for (int c = 0; c < 2; ++c) {  // A: only the rows that exist
-            const int idx = tid + c * 128, r = idx >> 2, col = (idx & 3) * 8;
+        for (int c = 0; c < CPR / 2; ++c) {  // A: only the rows that exist
+            const int idx = tid + c * 128, r = idx / CPR, col = (idx % CPR) * 8;
             const int kk = k0 + col;
             if (r < mrows) {
                 const bool ok = kk < kend;
@@ -1029,7 +1045,7 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
         }
     };
 #pragma unroll
-    for (int st = 0; st < DST - 1; ++st) {
+    for (int st = 0; st < ST - 1; ++st) {
         if (st < nk) load(st, st);
         cp_async_commit();
     }
@@ -1038,16 +1054,16 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
     const int a_row = (lm & 1) * 8 + lr, a_col = (lm >> 1) * 8;            // a0..a3 of an m16 x k16 tile
     const int b_row = warp * 16 + (lm >> 1) * 8 + lr, b_col = (lm & 1) * 8;  // b0, b1 of two n8 tiles
     for (int kt = 0; kt < nk; ++kt) {
-        cp_async_wait<DST - 2>();
+        cp_async_wait<ST - 2>();
         __syncthreads();
         {  // prefetch into the stage the previous iteration finished with
-            const int nt = kt + DST - 1;
-            if (nt < nk) load(nt % DST, nt);
+            const int nt = kt + ST - 1;
+            if (nt < nk) load(nt % ST, nt);
             cp_async_commit();
         }
-        const int st = kt % DST;
+        const int st = kt % ST;
 #pragma unroll
-        for (int kk = 0; kk < DBK; kk += 16) {
+        for (int kk = 0; kk < BK; kk += 16) {
             uint32_t bfr[4];
             ldmatrix_x4(bfr, &Bs[st][b_row][kk + b_col]);
 #pragma unroll
@@ -1083,16 +1099,16 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
     }
 }
 
-// Lets every epilogue of gemm_decode_kernel take its 80 KB of dynamic shared memory.
+// Lets every instance of gemm_decode_kernel (v7 and v6 tiles) take its dynamic shared memory.
 inline cudaError_t allow_gemm_decode_smem() {
-    cudaError_t e = cudaFuncSetAttribute(gemm_decode_kernel<EPI_BF16>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                         kGemmDecodeSmem);
-    if (e == cudaSuccess)
-        e = cudaFuncSetAttribute(gemm_decode_kernel<EPI_SWIGLU>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                 kGemmDecodeSmem);
-    if (e == cudaSuccess)
-        e = cudaFuncSetAttribute(gemm_decode_kernel<EPI_F32>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                 kGemmDecodeSmem);
+    cudaError_t e = cudaSuccess;
+#define OLMO_ALLOW(EPI, BK, ST)                                                                                    \
+    if (e == cudaSuccess)                                                                                          \
+        e = cudaFuncSetAttribute(gemm_decode_kernel<EPI, BK, ST>, cudaFuncAttributeMaxDynamicSharedMemorySize,     \
+                                 gemm_decode_smem(BK, ST));
+    OLMO_ALLOW(EPI_BF16, DBK, DST) OLMO_ALLOW(EPI_SWIGLU, DBK, DST) OLMO_ALLOW(EPI_F32, DBK, DST)
+    OLMO_ALLOW(EPI_BF16, DBK_V6, DST_V6) OLMO_ALLOW(EPI_SWIGLU, DBK_V6, DST_V6) OLMO_ALLOW(EPI_F32, DBK_V6, DST_V6)
+#undef OLMO_ALLOW
     return e;
 }
 

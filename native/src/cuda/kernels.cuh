@@ -78,6 +78,24 @@ __device__ __forceinline__ float block_sum(float v, float *red) {
     return red[32];
 }
 
+// Two sums over the block at once (same order as block_sum for each). red: >= 66 floats.
+__device__ __forceinline__ float2 block_sum2(float a, float b, float *red) {
+    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    a = warp_sum(a);
+    b = warp_sum(b);
+    __syncthreads();
+    if (lane == 0) { red[w] = a; red[32 + w] = b; }
+    __syncthreads();
+    if (w == 0) {
+        float ta = lane < nw ? red[lane] : 0.f, tb = lane < nw ? red[32 + lane] : 0.f;
+        ta = warp_sum(ta);
+        tb = warp_sum(tb);
+        if (lane == 0) { red[64] = ta; red[65] = tb; }
+    }
+    __syncthreads();
+    return make_float2(red[64], red[65]);
+}
+
 __device__ __forceinline__ void mma_bf16(float (&c)[4], uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3,
                                          uint32_t b0, uint32_t b1) {
     asm volatile(
@@ -499,8 +517,8 @@ __device__ __forceinline__ void attn_decode_fused_body(
     int max_seq, int group, float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, bool pdl) {
     constexpr int PL = D >= 32 ? D / 32 : 1, HALF = D / 2;  // as attn_decode_kernel
     typedef typename PackOf<PL>::T Pack;
-    __shared__ float red[33];
-    __shared__ float sv[D];
+    __shared__ float red[66];
+    __shared__ float sv[D], svk[D];
     const int kvh = h / group, tid = threadIdx.x;
     const int lane = tid & 31, warp = tid >> 5, nw = blockDim.x >> 5;
     const bool act = D >= 32 || lane < D;
@@ -528,8 +546,11 @@ __device__ __forceinline__ void attn_decode_fused_body(
     if (pdl) pdl_wait();
     float sn = 0.f, cs = 1.f;
     if (tid < D) sincosf(float(pos) * inv_freq[tid % HALF], &sn, &cs);
-    // normalised, rotated slice of the full-width RMSNorm: returns this thread's element (tid < D)
-    auto norm_rope = [&](const bf16 *x, int W, const bf16 *w, int head) -> float {
+    // q (and, in the block owning the new position, k): RMSNorm over the full projection width, both
+    // sums of squares in one pass and one block reduction (v7; v6 did k, then q), then this head's
+    // slice normalised, rotated and rounded; k and v go to the cache at pos.
+    const bool owner = pos >= start && pos < end;  // block-uniform
+    auto sumsq = [&](const bf16 *x, int W) -> float {
         float ss = 0.f;
         if ((W & 7) == 0) {  // 16-byte loads: W = 2048 is two round trips per thread, not sixteen
             const uint4 *x8 = reinterpret_cast<const uint4 *>(x);
@@ -545,27 +566,28 @@ __device__ __forceinline__ void attn_decode_fused_body(
                 ss += v * v;
             }
         }
-        const float r = rsqrtf(block_sum(ss, red) / W + eps);
-        if (tid < D) sv[tid] = rbf(bf2f(w[head * D + tid]) * (bf2f(x[head * D + tid]) * r));
-        __syncthreads();
-        float o = 0.f;
-        if (tid < D) {
-            const int d = tid % HALF;
-            const float x1 = sv[d], x2 = sv[d + HALF];
-            o = rbf(tid < HALF ? x1 * cs - x2 * sn : x2 * cs + x1 * sn);
-        }
-        __syncthreads();
-        return o;
+        return ss;
     };
-    if (pos >= start && pos < end) {  // block-uniform
-        const float kr = norm_rope(qkv + Q, KV, kw, kvh);
-        if (tid < D) {
+    const float ssq = sumsq(qkv, Q), ssk = owner ? sumsq(qkv + Q, KV) : 0.f;
+    const float2 tot = block_sum2(ssq, ssk, red);
+    const float rq = rsqrtf(tot.x / Q + eps), rk = rsqrtf(tot.y / KV + eps);
+    if (tid < D) {
+        sv[tid] = rbf(bf2f(qw[h * D + tid]) * (bf2f(qkv[h * D + tid]) * rq));
+        if (owner) svk[tid] = rbf(bf2f(kw[kvh * D + tid]) * (bf2f(qkv[Q + kvh * D + tid]) * rk));
+    }
+    __syncthreads();
+    float qr = 0.f;
+    if (tid < D) {
+        const int d = tid % HALF;
+        qr = rbf(tid < HALF ? sv[d] * cs - sv[d + HALF] * sn : sv[d + HALF] * cs + sv[d] * sn);
+        if (owner) {
+            const float x1 = svk[d], x2 = svk[d + HALF];
             const size_t base = (size_t(kvh) * max_seq + pos) * D + tid;
-            kc[base] = __float2bfloat16_rn(kr);
+            kc[base] = __float2bfloat16_rn(rbf(tid < HALF ? x1 * cs - x2 * sn : x2 * cs + x1 * sn));
             vc[base] = qkv[Q + KV + kvh * D + tid];
         }
     }
-    const float qr = norm_rope(qkv, Q, qw, h);
+    __syncthreads();  // everyone has read sv
     if (tid < D) sv[tid] = qr;
     __syncthreads();  // also orders this block's cache writes before its reads
     float qv[PL], acc[PL];

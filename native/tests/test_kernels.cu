@@ -1041,6 +1041,8 @@ int main() {
     test_rownorm("odd", 0, 3, 2080, false);
     test_rownorm("odd", 1, 5, 96, false);
     test_rownorm("chunk", 0, 512, H, false);
+    test_rownorm("scalar path (H % 8 != 0)", 0, 3, 100, false);
+    test_rownorm("scalar path (H % 8 != 0)", 1, 3, 100, false);
 
     test_gemm<k::EPI_BF16>("qkv 1B", 37, 3 * H, H);
     test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H);

@@ -115,6 +115,15 @@ __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const bf16 *p) {
                  : "r"(a));
 }
 
+// 16-byte global -> shared copies that bypass registers (valid == false: zero-fill), sm_80+.
+__device__ __forceinline__ void cp_async16(void *smem, const void *gmem, bool valid) {
+    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+    const int sz = valid ? 16 : 0;
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(sz));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
+
 // ------------------------------------------------------------------ embedding
 // x[i][:] = emb[ids[i]][:]; ids from a device array (prefill) or StepParams (decode).
 __global__ void embed_kernel(const int *ids, const StepParams *p, const bf16 *__restrict__ emb, bf16 *x, int H) {
@@ -354,10 +363,23 @@ __global__ void qknorm_rope_kernel(const bf16 *__restrict__ qkv, int Q, int KV, 
     const bf16 *src = qkv + size_t(row) * (Q + 2 * KV) + (isk ? Q : 0);
     const bf16 *w = isk ? kw : qw;
     float ss = 0.f;
-    for (int i = tid; i < W; i += blockDim.x) {
-        float v = bf2f(src[i]);
-        ys[i] = v;
-        ss += v * v;
+    if ((W & 7) == 0 && (Q & 7) == 0 && (KV & 7) == 0) {  // v7: 16-byte loads (rows and the k offset stay aligned)
+        const uint4 *s8 = reinterpret_cast<const uint4 *>(src);
+        for (int i = tid; i < W / 8; i += blockDim.x) {
+            float v[8];
+            unpack8(s8[i], v);
+#pragma unroll
+            for (int j = 0; j < 8; ++j) {
+                ys[i * 8 + j] = v[j];
+                ss += v[j] * v[j];
+            }
+        }
+    } else {
+        for (int i = tid; i < W; i += blockDim.x) {
+            float v = bf2f(src[i]);
+            ys[i] = v;
+            ss += v * v;
+        }
     }
     const float r = rsqrtf(block_sum(ss, red) / W + eps);
     for (int i = tid; i < W; i += blockDim.x) ys[i] = rbf(bf2f(w[i]) * (ys[i] * r));
@@ -770,16 +792,17 @@ __global__ void __launch_bounds__(128) attn_prefill_kernel(const bf16 *__restric
     const bf16 *kb = kc + size_t(kvh) * max_seq * D, *vb = vc + size_t(kvh) * max_seq * D;
     for (int kt = 0; kt * BK <= last_key; ++kt) {
         __syncthreads();
+        // v7: cp.async, so all of a thread's copies of the tile are in flight at once (v6's register
+        // loop was not unrolled: eight dependent L2 round trips per tile)
         for (int c = tid; c < BK * D / 8; c += blockDim.x) {
             const int r = c / (D / 8), col = (c % (D / 8)) * 8, key = kt * BK + r;
-            uint4 kv = make_uint4(0, 0, 0, 0), vv = make_uint4(0, 0, 0, 0);
-            if (key < kv_len) {
-                kv = *reinterpret_cast<const uint4 *>(kb + size_t(key) * D + col);
-                vv = *reinterpret_cast<const uint4 *>(vb + size_t(key) * D + col);
-            }
-            *reinterpret_cast<uint4 *>(&Ks[r][col]) = kv;
-            *reinterpret_cast<uint4 *>(&Vs[r][col]) = vv;
+            const bool ok = key < kv_len;
+            const size_t go = ok ? size_t(key) * D + col : 0;
+            cp_async16(&Ks[r][col], kb + go, ok);
+            cp_async16(&Vs[r][col], vb + go, ok);
         }
+        cp_async_commit();
+        cp_async_wait<0>();
         __syncthreads();
         if (kt * BK > pos0 + row0 + 15) continue;  // whole tile in this warp's future (block-uniform sync kept)
         float sc[BK / 8][4];
@@ -869,13 +892,6 @@ __global__ void __launch_bounds__(128) attn_prefill_kernel(const bf16 *__restric
 enum { EPI_BF16 = 0, EPI_SWIGLU = 1, EPI_F32 = 2 };
 constexpr int GBM = 128, GBN = 128, GBK = 32, GLD = GBK + 8;
 
-__device__ __forceinline__ void cp_async16(void *smem, const void *gmem, bool valid) {
-    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
-    const int sz = valid ? 16 : 0;
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(sz));
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
-template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
 
 template <int EPI>
 __global__ void __launch_bounds__(256) gemm_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ B, int M, int N,
@@ -1325,6 +1341,34 @@ __global__ void rownorm_kernel(bf16 *x, const bf16 *__restrict__ a, const bf16 *
     __shared__ float red[33];
     const size_t off = size_t(blockIdx.x) * H;
     const bf16 *src = mode == 0 ? a + off : x + off;
+    if ((H & 7) == 0) {  // v7: 16-byte loads, one round trip per pass for H <= 2048 (v6: eight)
+        const uint4 *s8 = reinterpret_cast<const uint4 *>(src), *w8 = reinterpret_cast<const uint4 *>(w);
+        float ss = 0.f;
+        for (int i = threadIdx.x; i < H / 8; i += blockDim.x) {
+            float v[8];
+            unpack8(s8[i], v);
+#pragma unroll
+            for (int j = 0; j < 8; ++j) ss += v[j] * v[j];
+        }
+        const float r = rsqrtf(block_sum(ss, red) / H + eps);
+        for (int i = threadIdx.x; i < H / 8; i += blockDim.x) {
+            float v[8], wv[8], o[8];
+            unpack8(s8[i], v);
+            unpack8(w8[i], wv);
+            if (mode == 0) {
+                float xv[8];
+                unpack8(reinterpret_cast<const uint4 *>(x + off)[i], xv);
+#pragma unroll
+                for (int j = 0; j < 8; ++j) o[j] = xv[j] + rbf(wv[j] * (v[j] * r));
+                reinterpret_cast<uint4 *>(x + off)[i] = pack8(o);
+            } else {
+#pragma unroll
+                for (int j = 0; j < 8; ++j) o[j] = wv[j] * (v[j] * r);
+                reinterpret_cast<uint4 *>(y + off)[i] = pack8(o);
+            }
+        }
+        return;
+    }
     float ss = 0.f;
     for (int i = threadIdx.x; i < H; i += blockDim.x) {
         float v = bf2f(src[i]);

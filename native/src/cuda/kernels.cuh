@@ -696,20 +696,34 @@ __device__ __forceinline__ void attn_decode_fused_body(
     if (!last) return;
     __threadfence();
     if (warp == 0) {
-        const volatile float *pml = part_ml + size_t(h) * S * 2;
-        const volatile float *po = part_o + size_t(h) * S * D;
+        // v7: the lanes read the S partials' (m, l) in parallel (v6 read them one after another, twice,
+        // through volatile loads: 2 S dependent L2 round trips), then o and L are summed in split order
+        // as before (same arithmetic), the o loads of 4 splits in flight at once. __ldcg: from L2,
+        // where the other blocks' partials are (their __threadfence before the counter).
+        const float *pml = part_ml + size_t(h) * S * 2;
+        const float *po = part_o + size_t(h) * S * D;
         float M = -INFINITY;
-        for (int i = 0; i < S; ++i) M = fmaxf(M, pml[i * 2]);
+        for (int i = lane; i < S; i += 32) M = fmaxf(M, __ldcg(pml + i * 2));
+        M = warp_max(M);
         float L = 0.f, o[PL];
 #pragma unroll
         for (int j = 0; j < PL; ++j) o[j] = 0.f;
-        for (int i = 0; i < S; ++i) {
-            const float mi = pml[i * 2];
-            const float f = mi == -INFINITY ? 0.f : __expf(mi - M);
-            L += pml[i * 2 + 1] * f;
+        for (int i0 = 0; i0 < S; i0 += 32) {
+            float f = 0.f, li = 0.f;
+            if (i0 + lane < S) {
+                const float mi = __ldcg(pml + (i0 + lane) * 2);
+                f = mi == -INFINITY ? 0.f : __expf(mi - M);
+                li = __ldcg(pml + (i0 + lane) * 2 + 1);
+            }
+            const int n = min(32, S - i0);
+#pragma unroll 4
+            for (int k = 0; k < n; ++k) {
+                const float fk = __shfl_sync(0xffffffffu, f, k), lk = __shfl_sync(0xffffffffu, li, k);
+                L += lk * fk;
 #pragma unroll
-            for (int j = 0; j < PL; ++j)
-                if (act) o[j] += po[i * D + lane * PL + j] * f;
+                for (int j = 0; j < PL; ++j)
+                    if (act) o[j] += __ldcg(po + size_t(i0 + k) * D + lane * PL + j) * fk;
+            }
         }
 #pragma unroll
         for (int j = 0; j < PL; ++j)

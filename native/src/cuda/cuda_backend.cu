@@ -256,10 +256,14 @@ class CudaBackend : public Backend {
             CK_LAUNCH();
             k::GemvIn in{};
             in.x = last;
+            // v7: argmax folded into the lm_head GEMV, as in the decode step (one launch less on the TTFT path)
+            in.part_val = best_val_; in.part_idx = best_idx_; in.counter = best_counter_; in.next = next_;
             gemv<k::GEMV_F32>(lm_, V, H, in, logits);
         }
-        k::argmax_kernel<<<1, 1024, 0, stream_>>>(logits, V, next_);
-        CK_LAUNCH();
+        if (all) {
+            k::argmax_kernel<<<1, 1024, 0, stream_>>>(logits, V, next_);
+            CK_LAUNCH();
+        }
         CK(cudaMemcpyAsync(h_next_, next_, 4, cudaMemcpyDeviceToHost, stream_));
         CK(cudaStreamSynchronize(stream_));
         slot_ = 0;

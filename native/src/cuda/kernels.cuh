@@ -1402,9 +1402,24 @@ __device__ __forceinline__ void argmax_block(const float *__restrict__ v, int n,
     __shared__ int bi[32];
     float best = -INFINITY;
     int idx = 0x7fffffff;
-    for (int i = threadIdx.x; i < n; i += blockDim.x) {
-        const float x = v[i];
-        if (x > best || (x == best && i < idx) || (best != best)) { best = x; idx = i; }
+    if ((n & 3) == 0) {  // v7: 16-byte loads, 4 in flight per thread (v6: one 4-byte load per round trip)
+        const float4 *v4 = reinterpret_cast<const float4 *>(v);
+#pragma unroll 4
+        for (int c = threadIdx.x; c < n / 4; c += blockDim.x) {
+            const float4 q = v4[c];
+            const float xs[4] = {q.x, q.y, q.z, q.w};
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                const float x = xs[e];
+                const int i = c * 4 + e;
+                if (x > best || (x == best && i < idx) || (best != best)) { best = x; idx = i; }
+            }
+        }
+    } else {
+        for (int i = threadIdx.x; i < n; i += blockDim.x) {
+            const float x = v[i];
+            if (x > best || (x == best && i < idx) || (best != best)) { best = x; idx = i; }
+        }
     }
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) {

@@ -352,12 +352,14 @@ struct GemvOpts {
     bool final_norm = false;
     bool argmax = false;    // GEMV_F32 only
     int grid = 0;           // 0: as the backend sizes it
+    bool vec = false;       // v7 prologue (16-byte loads); the backend's default unless OLMO_CUDA_OLD=prologue
 };
 
 // N output rows (2 * groups for SWIGLU: gate and up interleaved row by row), K inputs.
 template <int MODE> void test_gemv(const std::string &name, int N, int K, GemvOpts o) {
     const char *mode = MODE == k::GEMV_BF16 ? "gemv_bf16" : MODE == k::GEMV_SWIGLU ? "gemv_swiglu" : "gemv_f32";
-    const std::string tag = std::string(mode) + " " + name + " N=" + std::to_string(N) + " K=" + std::to_string(K);
+    const std::string tag = std::string(mode) + " " + name + " N=" + std::to_string(N) + " K=" + std::to_string(K) +
+                            (o.vec ? " vec" : "");
     Rng g(tag);
     auto W = randn(g, size_t(N) * K, 0.02);
     auto x = randn(g, K, 1.0), resid = randn(g, K, 1.0), delta = randn(g, K, 1.0);
@@ -374,6 +376,7 @@ template <int MODE> void test_gemv(const std::string &name, int N, int K, GemvOp
     d_counter.zero();
     k::GemvIn in{};
     in.eps = kEps;
+    in.vec = o.vec;
     if (o.prologue) {
         in.resid = d_resid.b(); in.delta = d_delta.b(); in.w_delta = d_wd.b(); in.resid_out = d_rout.b();
         if (o.final_norm) in.w_final = d_wf.b();
@@ -549,9 +552,12 @@ void test_rownorm(const char *name, int mode, int n, int H, bool last_row_only) 
 // split > 0: the batched-decode GEMM (gemm_decode_kernel with `split` K ranges, then
 // gemm_splitk_reduce_kernel when split > 1); its FP32 epilogue writes row r to row M-1-r (a row map,
 // as the logits of a batched step go to their slots' rows).
-template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, int split = 0) {
+// bm > 0 (split 0): the v7 prefill GEMM gemm_tc_kernel with block tiles of bm rows; bm == 0: gemm_kernel.
+// split > 0: bm == 32 runs the decode GEMM with v6 tiles (K 32, 8 stages), else v7's (K 64, 5 stages).
+template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int bm = 0) {
     const char *epi = EPI == k::EPI_BF16 ? "gemm_bf16" : EPI == k::EPI_SWIGLU ? "gemm_swiglu" : "gemm_f32";
-    const std::string tag = std::string(split ? "decode " : "") + epi + " " + name + " M=" + std::to_string(M) +
+    const std::string tag = std::string(split ? (bm == 32 ? "decode(v6) " : "decode ") : bm ? "tc" + std::to_string(bm) + " " : "") + epi + " " +
+                            name + " M=" + std::to_string(M) +
                             " N=" + std::to_string(N) + " K=" + std::to_string(K) +
                             (split ? " S=" + std::to_string(split) : "");
     Rng g(tag);
@@ -562,7 +568,15 @@ template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, 
     const size_t guard = 64;  // poisoned bytes past the last row: a store beyond the output shows there
     Dev<uint8_t> d_C(size_t(M) * cols * osz + guard);
     d_C.poison();
-    if (split == 0) {
+    if (split == 0 && bm == 128) {
+        CK(k::allow_gemm_tc_smem());
+        dim3 grid((N + k::GBN - 1) / k::GBN, (M + 127) / 128);
+        k::gemm_tc_kernel<EPI, 128><<<grid, 256, k::gemm_tc_smem(128)>>>(d_A.b(), d_B.b(), M, N, K, d_C.p);
+    } else if (split == 0 && bm == 64) {
+        CK(k::allow_gemm_tc_smem());
+        dim3 grid((N + k::GBN - 1) / k::GBN, (M + 63) / 64);
+        k::gemm_tc_kernel<EPI, 64><<<grid, 256, k::gemm_tc_smem(64)>>>(d_A.b(), d_B.b(), M, N, K, d_C.p);
+    } else if (split == 0) {
         dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
         k::gemm_kernel<EPI><<<grid, 256>>>(d_A.b(), d_B.b(), M, N, K, d_C.p);
     } else {
@@ -571,11 +585,16 @@ template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, 
         Dev<k::StepParams> d_rows(rows);
         Dev<float> d_ws(size_t(split) * M * N);
         d_ws.poison();
-        const int ktiles = (K + k::DBK - 1) / k::DBK, klen = ((ktiles + split - 1) / split) * k::DBK;
+        const int bk = bm == 32 ? k::DBK_V6 : k::DBK;
+        const int ktiles = (K + bk - 1) / bk, klen = ((ktiles + split - 1) / split) * bk;
         dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, split);
         const k::StepParams *map = EPI == k::EPI_F32 ? d_rows.p : nullptr;
         CK(k::allow_gemm_decode_smem());
-        k::gemm_decode_kernel<EPI><<<grid, 128, k::kGemmDecodeSmem>>>(d_A.b(), d_B.b(), M, N, K, klen, d_ws.p, d_C.p, map);
+        if (bm == 32)
+            k::gemm_decode_kernel<EPI, k::DBK_V6, k::DST_V6><<<grid, 128, k::kGemmDecodeSmemV6>>>(
+                d_A.b(), d_B.b(), M, N, K, klen, d_ws.p, d_C.p, map);
+        else
+            k::gemm_decode_kernel<EPI><<<grid, 128, k::kGemmDecodeSmem>>>(d_A.b(), d_B.b(), M, N, K, klen, d_ws.p, d_C.p, map);
         if (split > 1) {
             const int items = M * ((N + 1) / 2);
             k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256>>>(d_ws.p, split, M, N, d_C.p, map);
@@ -630,6 +649,83 @@ template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, 
     expect_true(tag + ": nothing written past the output", clobbered == 0, std::to_string(clobbered) + " bytes");
 }
 
+// ================================================================== batched decode, v7: partials + fused norm
+// gemm_decode_kernel with C == nullptr writes FP32 partials ws[z][M][N] for every split (S == 1 too):
+// their sum in split order against the reference dot product.
+void test_gemm_partials(const std::string &name, int M, int N, int K, int split) {
+    const std::string tag = "decode gemm partials " + name + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
+                            " K=" + std::to_string(K) + " S=" + std::to_string(split);
+    Rng g(tag);
+    auto A = randn(g, size_t(M) * K, 1.0), B = randn(g, size_t(N) * K, 0.02);
+    Dev<uint16_t> d_A(A), d_B(B);
+    Dev<float> d_ws(size_t(split) * M * N + 16);
+    d_ws.poison();
+    const int ktiles = (K + k::DBK - 1) / k::DBK, klen = ((ktiles + split - 1) / split) * k::DBK;
+    dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, split);
+    CK(k::allow_gemm_decode_smem());
+    k::gemm_decode_kernel<k::EPI_BF16><<<grid, 128, k::kGemmDecodeSmem>>>(d_A.b(), d_B.b(), M, N, K, klen, d_ws.p,
+                                                                           nullptr, nullptr);
+    SYNC();
+    const auto ws = d_ws.get();
+    std::vector<float> arow(K);
+    Check c(tag, Check::F32);
+    for (int r = 0; r < M; ++r) {
+        for (int j = 0; j < K; ++j) arow[j] = bf2f(A[size_t(r) * K + j]);
+        for (int cc = 0; cc < N; ++cc) {
+            float v = 0.f;
+            for (int z = 0; z < split; ++z) v += ws[(size_t(z) * M + r) * N + cc];
+            double a;
+            const double ref = dot_ref(&B[size_t(cc) * K], arow.data(), K, a);
+            c.add_f32(v, window(ref, kMmaWin * a));
+        }
+    }
+    c.done();
+    long clobbered = 0;
+    for (size_t i = size_t(split) * M * N; i < ws.size(); ++i) clobbered += !std::isnan(ws[i]);
+    expect_true(tag + ": nothing written past the partials", clobbered == 0, std::to_string(clobbered) + " floats");
+}
+
+// splitk_norm_residual_kernel from random FP32 partials: a = bf16(sum in split order) is exact on the
+// host (same FP32 additions), then x += post-norm(a) as rownorm mode 0 and, with a final norm,
+// y = final norm of the x the kernel wrote (the exposed intermediate) as rownorm mode 1.
+void test_splitk_norm(const std::string &name, int M, int N, int S, bool final_norm) {
+    const std::string tag = "splitk_norm_residual " + name + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
+                            " S=" + std::to_string(S) + (final_norm ? " +final" : "");
+    Rng g(tag);
+    std::vector<float> ws(size_t(S) * M * N);
+    for (auto &v : ws) v = float(g.normal() * 0.7);
+    auto x = randn(g, size_t(M) * N, 1.0), w = norm_weight(g, N), wf = norm_weight(g, N);
+    Dev<float> d_ws(ws);
+    Dev<uint16_t> d_x(x), d_w(w), d_wf(wf), d_y(size_t(M) * N);
+    d_y.poison();
+    k::splitk_norm_residual_kernel<<<M, 256, size_t(N) * 4>>>(d_ws.p, S, M, N, d_x.b(), d_w.b(),
+                                                              final_norm ? d_wf.b() : nullptr, kEps, d_y.b());
+    SYNC();
+    const auto gx = d_x.get(), gy = d_y.get();
+    Check cx(tag + ": x", Check::BF16), cy(tag + ": y (final norm)", Check::BF16);
+    Check untouched(tag + ": y untouched without final norm", Check::EXACT);
+    std::vector<uint16_t> a(N);
+    for (int r = 0; r < M; ++r) {
+        const size_t off = size_t(r) * N;
+        for (int cc = 0; cc < N; ++cc) {
+            float v = 0.f;
+            for (int z = 0; z < S; ++z) v += ws[(size_t(z) * M + r) * N + cc];
+            a[cc] = f2bf(v);
+        }
+        const auto ex = residual_norm_expect(&x[off], a.data(), w.data(), N);
+        for (int cc = 0; cc < N; ++cc) cx.add_bf16(gx[off + cc], ex[cc]);
+        if (final_norm) {
+            const auto ey = norm_expect(&gx[off], wf.data(), N);
+            for (int cc = 0; cc < N; ++cc) cy.add_bf16(gy[off + cc], ey[cc]);
+        } else {
+            for (int cc = 0; cc < N; ++cc) untouched.add_exact(gy[off + cc] == 0xffff);
+        }
+    }
+    cx.done();
+    if (final_norm) cy.done();
+    else untouched.done();
+}
+
 // ================================================================== attention
 struct AttnShape {
     int heads, kv_heads, D, max_seq;
@@ -674,11 +770,14 @@ void attend(const double *q, int D, double scale, const uint16_t *kh, const uint
 int default_splits(int heads) { return std::max(1, std::min(64, (2 * g_sms + heads - 1) / heads)); }
 
 // attn_decode_kernel (q given) or attn_decode_fused_kernel (raw qkv; q/k-norm + RoPE + KV write).
-template <int D> void test_decode(const std::string &name, AttnShape s, int pos, int S, bool fused, double kscale) {
+// kchunk > 0 (fused): only ceil(len / kchunk) of the S splits work, as the backend's batch-1 step runs it.
+template <int D>
+void test_decode(const std::string &name, AttnShape s, int pos, int S, bool fused, double kscale, int kchunk) {
     const int Q = s.heads * D, KV = s.kv_heads * D, group = s.heads / s.kv_heads, len = pos + 1;
     if (S == 0) S = default_splits(s.heads);
     const std::string tag = std::string(fused ? "attn_decode_fused " : "attn_decode ") + name + " " + shape_str(s) +
-                            " len=" + std::to_string(len) + " S=" + std::to_string(S);
+                            " len=" + std::to_string(len) + " S=" + std::to_string(S) +
+                            (kchunk ? " kchunk=" + std::to_string(kchunk) : "");
     Rng g(tag);
     const float scale = 1.f / std::sqrt(float(D));
     auto kc = make_cache(g, s, fused ? pos : len, kscale), vc = make_cache(g, s, fused ? pos : len, 1.0);
@@ -694,7 +793,7 @@ template <int D> void test_decode(const std::string &name, AttnShape s, int pos,
     if (fused)
         k::attn_decode_fused_kernel<D><<<dim3(s.heads, S), 128>>>(d_qkv.b(), Q, KV, d_qw.b(), d_kw.b(), d_inv.p, kEps,
                                                                   d_kc.b(), d_vc.b(), d_p.p, s.max_seq, group, scale,
-                                                                  d_po.p, d_pml.p, d_cnt.p, d_out.b());
+                                                                  d_po.p, d_pml.p, d_cnt.p, d_out.b(), kchunk);
     else
         k::attn_decode_kernel<D><<<dim3(s.heads, S), 128>>>(d_q.b(), d_kc.b(), d_vc.b(), d_p.p, s.max_seq, group, scale,
                                                             d_po.p, d_pml.p, d_cnt.p, d_out.b());
@@ -867,8 +966,8 @@ template <class F> void by_head_dim(int D, F f) {
     default: f(std::integral_constant<int, 128>()); break;
     }
 }
-void decode_case(const std::string &name, AttnShape s, int pos, int S, bool fused, double kscale = 1.0) {
-    by_head_dim(s.D, [&](auto d) { test_decode<decltype(d)::value>(name, s, pos, S, fused, kscale); });
+void decode_case(const std::string &name, AttnShape s, int pos, int S, bool fused, double kscale = 1.0, int kchunk = 0) {
+    by_head_dim(s.D, [&](auto d) { test_decode<decltype(d)::value>(name, s, pos, S, fused, kscale, kchunk); });
 }
 void prefill_case(const std::string &name, AttnShape s, int n, int pos0) {
     by_head_dim(s.D, [&](auto d) { test_prefill<decltype(d)::value>(name, s, n, pos0); });
@@ -917,6 +1016,19 @@ int main() {
     GemvOpts bf_fin = pro;
     bf_fin.final_norm = true;
     test_gemv<k::GEMV_BF16>("final norm", 300, 160, bf_fin);
+    // v7 prologue (16-byte loads), as the backend runs it
+    GemvOpts vpro = pro, vfin = fin, vsmall_pro = small_pro, vsmall_fin = small_fin, vbf_fin = bf_fin;
+    vpro.vec = vfin.vec = vsmall_pro.vec = vsmall_fin.vec = vbf_fin.vec = true;
+    test_gemv<k::GEMV_BF16>("qkv 1B, prologue", 3 * H, H, vpro);
+    test_gemv<k::GEMV_BF16>("qkv GQA 16/4", H + 2 * 512, H, vpro);
+    test_gemv<k::GEMV_SWIGLU>("gate_up 1B, prologue", 2 * I, H, vpro);
+    test_gemv<k::GEMV_F32>("lm_head 1B, final norm", V, H, vfin);
+    test_gemv<k::GEMV_BF16>("odd, prologue", 37, 96, vpro);
+    test_gemv<k::GEMV_SWIGLU>("odd, grid 3", 2 * 333, 2080, vsmall_pro);
+    test_gemv<k::GEMV_F32>("odd, final norm, grid 3", 1001, 2080, vsmall_fin);
+    test_gemv<k::GEMV_F32>("odd, final norm", 37, 96, vfin);
+    test_gemv<k::GEMV_BF16>("final norm", 300, 160, vbf_fin);
+    test_gemv<k::GEMV_BF16>("wide prologue", 100, 4104, vpro);
     // K above 24576 needs more than 48 KB of shared memory (OLMo-2-32B down_proj: K = 27648)
     CK(k::allow_gemv_smem(27648 * 2));
     test_gemv<k::GEMV_BF16>("down 32B shape (smem opt-in)", 640, 27648, plain);
@@ -929,6 +1041,8 @@ int main() {
     test_rownorm("odd", 0, 3, 2080, false);
     test_rownorm("odd", 1, 5, 96, false);
     test_rownorm("chunk", 0, 512, H, false);
+    test_rownorm("scalar path (H % 8 != 0)", 0, 3, 100, false);
+    test_rownorm("scalar path (H % 8 != 0)", 1, 3, 100, false);
 
     test_gemm<k::EPI_BF16>("qkv 1B", 37, 3 * H, H);
     test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H);
@@ -941,6 +1055,22 @@ int main() {
     test_gemm<k::EPI_F32>("odd", 131, 250, 2080);
     test_gemm<k::EPI_F32>("odd N (vocab 50257-like)", 5, 1001, 96);
     test_gemm<k::EPI_BF16>("odd N", 33, 131, 96);
+    // v7 prefill GEMM, both block heights, on the backend's shapes and odd ones
+    for (int bm : {128, 64}) {
+        test_gemm<k::EPI_BF16>("qkv 1B chunk", 512, 3 * H, H, 0, bm);
+        test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H, 0, bm);
+        test_gemm<k::EPI_SWIGLU>("gate_up 1B", 130, 2 * I, H, 0, bm);
+        test_gemm<k::EPI_BF16>("down 1B", 200, H, I, 0, bm);
+        test_gemm<k::EPI_F32>("lm_head 1B", 3, V, H, 0, bm);
+        test_gemm<k::EPI_BF16>("odd", 129, 130, 160, 0, bm);
+        test_gemm<k::EPI_BF16>("one row", 1, 200, 96, 0, bm);
+        test_gemm<k::EPI_BF16>("K one tile", 70, 136, 32, 0, bm);
+        test_gemm<k::EPI_BF16>("K two tiles", 65, 128, 64, 0, bm);
+        test_gemm<k::EPI_SWIGLU>("odd", 67, 2 * 100, 96, 0, bm);
+        test_gemm<k::EPI_F32>("odd", 131, 250, 2080, 0, bm);
+        test_gemm<k::EPI_F32>("odd N (vocab 50257-like)", 5, 1001, 96, 0, bm);
+        test_gemm<k::EPI_BF16>("odd N", 33, 131, 96, 0, bm);
+    }
     // batched decode GEMM: M = active sequences; S as cuda_backend.cu's ksplit picks for the 1B on
     // 132 SMs (qkv 2, o 8, gate_up 1, down 8, lm_head 1) and odd shapes, uneven last split included
     test_gemm<k::EPI_BF16>("qkv 1B", 64, 3 * H, H, 2);
@@ -954,6 +1084,21 @@ int main() {
     test_gemm<k::EPI_F32>("odd N, row map", 5, 1001, 96, 1);
     test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3);
     test_gemm<k::EPI_BF16>("odd, 65 rows", 65, 130, 160, 2);
+    test_gemm<k::EPI_BF16>("K tail 40, 3 splits", 70, 200, 1000, 3);
+    test_gemm<k::EPI_SWIGLU>("K one short tile", 9, 2 * 64, 40, 1);
+    // the v6 tiles (OLMO_CUDA_OLD=dgemm)
+    test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 8, 32);
+    test_gemm<k::EPI_SWIGLU>("gate_up 1B", 64, 2 * I, H, 1, 32);
+    test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3, 32);
+    // v7 batched decode: partials only (S == 1 included), fused reduce + post-norm (+ final norm)
+    test_gemm_partials("o_proj 1B", 64, H, H, 8);
+    test_gemm_partials("S=1", 5, 136, 96, 1);
+    test_gemm_partials("odd, 65 rows", 65, 128, 160, 3);
+    test_splitk_norm("1B o_proj", 64, H, 8, false);
+    test_splitk_norm("1B down, last layer", 64, H, 8, true);
+    test_splitk_norm("S=1", 3, H, 1, true);
+    test_splitk_norm("odd", 5, 2080, 3, false);
+    test_splitk_norm("odd, final", 130, 96, 2, true);
 
     const AttnShape mha{16, 16, 128, 4096}, gqa2{16, 8, 64, 4096}, gqa4{16, 4, 128, 4096}, d32{8, 2, 32, 1100},
         d16{4, 2, 16, 64};
@@ -976,6 +1121,13 @@ int main() {
         decode_case("d16, empty splits", d16, 4, 0, fused);
         decode_case("d64, len 9 S=8", gqa2, 8, 8, fused);
     }
+    // batch-1 as the backend runs it: ceil(len / 32) of 17 splits (v7; v6 took 64 keys per split)
+    decode_case("1B short, new key mid-batch", mha, 195, 17, true, 1.0, 32);
+    decode_case("1B new key first of a batch", mha, 256, 17, true, 1.0, 32);
+    decode_case("1B long, all splits", mha, 2999, 17, true, 1.0, 32);
+    decode_case("1B first token", mha, 0, 17, true, 1.0, 32);
+    decode_case("1B chunk 64", mha, 200, 17, true, 1.0, 64);
+    decode_case("d16", d16, 37, 5, true, 1.0, 32);
 
     prefill_case("1B first chunk", mha, 512, 0);
     prefill_case("1B after cache", gqa4, 100, 1000);

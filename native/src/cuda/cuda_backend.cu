@@ -3,6 +3,8 @@
 // in one CUDA graph (token and position live in device memory; only the token id comes back).
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "../internal.h"
 #include "kernels.cuh"
@@ -20,6 +22,37 @@ void ck(cudaError_t e, const char *what, int line) {
 #define CK(x) ck((x), #x, __LINE__)
 #define CK_LAUNCH() ck(cudaGetLastError(), "kernel launch", __LINE__)
 
+// v7 kernels can be switched back to their v6 versions one by one for an A/B run or when one fails
+// on a new card: OLMO_CUDA_OLD = comma-separated names of those to keep old, or "all":
+//   gemm      prefill GEMM: gemm_kernel (2-stage, 128x128) instead of gemm_tc_kernel
+//   norm      batched decode: split-K reduce + row norm kernels instead of splitk_norm_residual_kernel
+//   prologue  decode GEMV prologue: scalar loads instead of 16-byte loads
+//   attn      batch-1 decode attention: PDL wait before the first cache load, 64 keys per split
+//   dgemm     batched-decode GEMM: 32-wide K tiles, 8 stages (v6) instead of 64-wide, 5 stages
+enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16 };
+unsigned old_kernels_from_env() {
+    const char *e = std::getenv("OLMO_CUDA_OLD");
+    if (!e) return 0;
+    const std::string v(e);
+    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM;
+    unsigned m = 0;
+    size_t b = 0;
+    while (b <= v.size()) {
+        size_t c = v.find(',', b);
+        if (c == std::string::npos) c = v.size();
+        const std::string t = v.substr(b, c - b);
+        if (t == "gemm") m |= OLD_GEMM;
+        else if (t == "norm") m |= OLD_NORM;
+        else if (t == "prologue") m |= OLD_PROLOGUE;
+        else if (t == "attn") m |= OLD_ATTN;
+        else if (t == "dgemm") m |= OLD_DGEMM;
+        else if (!t.empty())
+            fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t + "' (gemm, norm, prologue, attn, dgemm or all)");
+        b = c + 1;
+    }
+    return m;
+}
+
 struct DevLayer {
     bf16 *qkv, *o, *gu, *down, *q_norm, *k_norm, *post_attn, *post_ff;
 };
@@ -28,7 +61,8 @@ class CudaBackend : public Backend {
   public:
     CudaBackend(int device, uint32_t flags)
         : dev_(device), use_graph_(!(flags & OLMO_FLAG_NO_CUDA_GRAPH)), want_pdl_(!(flags & OLMO_FLAG_NO_PDL)),
-          fused_attn_(!(flags & OLMO_FLAG_UNFUSED_DECODE)), f32_act_((flags & OLMO_FLAG_F32_ACTIVATIONS) != 0) {
+          fused_attn_(!(flags & OLMO_FLAG_UNFUSED_DECODE)), f32_act_((flags & OLMO_FLAG_F32_ACTIVATIONS) != 0),
+          old_(old_kernels_from_env()) {
         CK(cudaSetDevice(dev_));
         cudaDeviceProp prop;
         CK(cudaGetDeviceProperties(&prop, dev_));
@@ -53,7 +87,8 @@ class CudaBackend : public Backend {
     }
     std::string description() const override {
         return "cuda:" + std::to_string(dev_) + " " + name_ + " (sm_" + std::to_string(cc_) + ", " +
-               std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + (want_pdl_ ? ", pdl" : "") + (fused_attn_ ? ", fused" : "") + ")";
+               std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + (want_pdl_ ? ", pdl" : "") + (fused_attn_ ? ", fused" : "") +
+               (old_ ? ", v6 kernels: " + old_names() : "") + ")";
     }
 
     void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int slots, int max_batch) override {
@@ -149,6 +184,8 @@ class CudaBackend : public Backend {
                 ws = std::max(ws, size_t(ksplit(nk.first, nk.second)) * B * nk.first);
             ws_ = alloc<float>(ws);
             CK(k::allow_gemm_decode_smem());
+            CK(k::allow_gemm_tc_smem());
+            fuse_norm_ = !(old_ & OLD_NORM) && H * 4 <= 48 * 1024;
             for (auto &pb : std::vector<std::pair<void *, size_t>>{{bx_, B * H * 2}, {bqkv_, B * (Q + 2 * KV) * 2},
                                                                    {batt_, B * Q * 2}, {ba_, B * H * 2},
                                                                    {bact_, B * I * 2}, {by_, B * H * 2}})
@@ -219,10 +256,14 @@ class CudaBackend : public Backend {
             CK_LAUNCH();
             k::GemvIn in{};
             in.x = last;
+            // v7: argmax folded into the lm_head GEMV, as in the decode step (one launch less on the TTFT path)
+            in.part_val = best_val_; in.part_idx = best_idx_; in.counter = best_counter_; in.next = next_;
             gemv<k::GEMV_F32>(lm_, V, H, in, logits);
         }
-        k::argmax_kernel<<<1, 1024, 0, stream_>>>(logits, V, next_);
-        CK_LAUNCH();
+        if (all) {
+            k::argmax_kernel<<<1, 1024, 0, stream_>>>(logits, V, next_);
+            CK_LAUNCH();
+        }
         CK(cudaMemcpyAsync(h_next_, next_, 4, cudaMemcpyDeviceToHost, stream_));
         CK(cudaStreamSynchronize(stream_));
         slot_ = 0;
@@ -290,6 +331,14 @@ class CudaBackend : public Backend {
                 bqkv_, Q, KV, L.q_norm, L.k_norm, inv_freq_, c.eps, kcache_ + layer_off(l), vcache_ + layer_off(l),
                 slot_stride_, rows_, max_seq_, group, scale, kAttnChunk, bpart_o_, bpart_ml_, bcounters_, batt_);
             CK_LAUNCH();
+            if (fuse_norm_) {  // v7: projection partials, then reduce + post-norm + residual in one kernel
+                const int So = gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, nullptr);
+                splitk_norm(So, n, L.post_attn, nullptr);
+                gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_);
+                const int Sd = gemm_decode<k::EPI_BF16>(bact_, L.down, n, H, I, nullptr);
+                splitk_norm(Sd, n, L.post_ff, l == c.layers - 1 ? final_norm_ : nullptr);
+                continue;
+            }
             gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, ba_);
             k::rownorm_kernel<<<n, 256, 0, stream_>>>(bx_, ba_, L.post_attn, H, c.eps, 0, nullptr);
             CK_LAUNCH();
@@ -298,8 +347,10 @@ class CudaBackend : public Backend {
             k::rownorm_kernel<<<n, 256, 0, stream_>>>(bx_, ba_, L.post_ff, H, c.eps, 0, nullptr);
             CK_LAUNCH();
         }
-        k::rownorm_kernel<<<n, 256, 0, stream_>>>(bx_, nullptr, final_norm_, H, c.eps, 1, by_);
-        CK_LAUNCH();
+        if (!fuse_norm_) {
+            k::rownorm_kernel<<<n, 256, 0, stream_>>>(bx_, nullptr, final_norm_, H, c.eps, 1, by_);
+            CK_LAUNCH();
+        }
         gemm_decode<k::EPI_F32>(by_, lm_, n, V, H, logits_, rows_);
         k::argmax_rows_kernel<<<n, 1024, 0, stream_>>>(logits_, V, rows_, bnext_);
         CK_LAUNCH();
@@ -365,6 +416,8 @@ class CudaBackend : public Backend {
     int slot_ = 0;             // the slot whose cache prefill()/qknorm_rope() address
     size_t slot_stride_ = 0;   // elements of one slot's KV cache (all layers)
     bool use_graph_, want_pdl_, pdl_ = false, fused_attn_ = true, f32_act_ = false;  // pdl_: launches of the decode step use PDL
+    unsigned old_ = 0;         // OLD_* bits: v6 kernels chosen by OLMO_CUDA_OLD
+    bool fuse_norm_ = false;   // batched decode: splitk_norm_residual_kernel (v7)
     std::string name_;
     Config c_;
     cudaStream_t stream_ = nullptr;
@@ -386,7 +439,7 @@ class CudaBackend : public Backend {
     int gemv_grid_[3] = {0, 0, 0};
     // batched decode
     static constexpr int kAttnChunk = 256;   // keys per attention split of a batched row
-    static constexpr int kB1AttnChunk = 64;  // batch-1: keys per split (up to splits_ splits)
+    static constexpr int kB1AttnChunk = 32;  // batch-1: keys per split (up to splits_ splits): one batch of 8 keys per warp, loaded before the PDL wait
     k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
     int *bnext_ = nullptr, *h_bnext_ = nullptr;
     bf16 *bx_ = nullptr, *bqkv_ = nullptr, *batt_ = nullptr, *ba_ = nullptr, *bact_ = nullptr, *by_ = nullptr;
@@ -397,24 +450,47 @@ class CudaBackend : public Backend {
     size_t layer_off(int l) const { return size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
     // Split-K factor of a batched GEMM: a function of N and K only (batch invariance), enough
     // (N tile, split) blocks for two per SM, each split at least 4 K tiles.
+    int dbk() const { return (old_ & OLD_DGEMM) ? k::DBK_V6 : k::DBK; }
     int ksplit(int N, int K) const {
-        const int nb = (N + k::DBN - 1) / k::DBN, ktiles = (K + k::DBK - 1) / k::DBK;
+        const int nb = (N + k::DBN - 1) / k::DBN, ktiles = (K + dbk() - 1) / dbk();
         int s = 1;
         while (nb * s * 2 <= 2 * sms_ && ktiles / (s * 2) >= 4) s *= 2;
         return s;
     }
+    // C == nullptr: only the FP32 partials to ws_ (even for S == 1), for splitk_norm. Returns S.
     template <int EPI>
-    void gemm_decode(const bf16 *A, const bf16 *B, int M, int N, int K, void *C, const k::StepParams *rows = nullptr) {
-        const int S = ksplit(N, K), ktiles = (K + k::DBK - 1) / k::DBK;
-        const int klen = ((ktiles + S - 1) / S) * k::DBK;
+    int gemm_decode(const bf16 *A, const bf16 *B, int M, int N, int K, void *C, const k::StepParams *rows = nullptr) {
+        const int S = ksplit(N, K), ktiles = (K + dbk() - 1) / dbk();
+        const int klen = ((ktiles + S - 1) / S) * dbk();
         dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, S);
-        k::gemm_decode_kernel<EPI><<<grid, 128, k::kGemmDecodeSmem, stream_>>>(A, B, M, N, K, klen, ws_, C, rows);
+        if (old_ & OLD_DGEMM)
+            k::gemm_decode_kernel<EPI, k::DBK_V6, k::DST_V6><<<grid, 128, k::kGemmDecodeSmemV6, stream_>>>(
+                A, B, M, N, K, klen, ws_, C, rows);
+        else
+            k::gemm_decode_kernel<EPI><<<grid, 128, k::kGemmDecodeSmem, stream_>>>(A, B, M, N, K, klen, ws_, C, rows);
         CK_LAUNCH();
-        if (S > 1) {
+        if (S > 1 && C) {
             const int items = M * ((N + 1) / 2);
             k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256, 0, stream_>>>(ws_, S, M, N, C, rows);
             CK_LAUNCH();
         }
+        return S;
+    }
+    // bx_ = bx_ + post-norm(sum of the S partials in ws_); w_final: also by_ = final norm of the new bx_.
+    void splitk_norm(int S, int n, const bf16 *w, const bf16 *w_final) {
+        const int H = c_.hidden;
+        k::splitk_norm_residual_kernel<<<n, 256, size_t(H) * 4, stream_>>>(ws_, S, n, H, bx_, w, w_final, c_.eps, by_);
+        CK_LAUNCH();
+    }
+    std::string old_names() const {
+        std::string r;
+        if (old_ & OLD_GEMM) r += "gemm ";
+        if (old_ & OLD_NORM) r += "norm ";
+        if (old_ & OLD_PROLOGUE) r += "prologue ";
+        if (old_ & OLD_ATTN) r += "attn ";
+        if (old_ & OLD_DGEMM) r += "dgemm ";
+        if (!r.empty()) r.pop_back();
+        return r;
     }
 
     template <class T> T *alloc(size_t n) {
@@ -457,15 +533,31 @@ class CudaBackend : public Backend {
     template <class F> static F by_head_dim(int d, F d16, F d32, F d64, F d128) {
         return d == 16 ? d16 : d == 32 ? d32 : d == 64 ? d64 : d128;
     }
-    template <int MODE> void gemv(const bf16 *W, int N, int K, const k::GemvIn &in, void *out) {
+    template <int MODE> void gemv(const bf16 *W, int N, int K, k::GemvIn in, void *out) {
         const int rows_per_block = 8 * (MODE == k::GEMV_SWIGLU ? 2 : 1);
         const int grid = std::min(gemv_grid_[MODE], (N + rows_per_block - 1) / rows_per_block);
+        in.vec = !(old_ & OLD_PROLOGUE);
         launch(k::gemv_kernel<MODE>, grid, 256, size_t(K) * 2, W, N, K, in, out);
     }
     template <int EPI> void gemm(const bf16 *A, const bf16 *B, int M, int N, int K, void *C) {
-        dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
-        k::gemm_kernel<EPI><<<grid, 256, 0, stream_>>>(A, B, M, N, K, C);
+        if (old_ & OLD_GEMM) {
+            dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
+            k::gemm_kernel<EPI><<<grid, 256, 0, stream_>>>(A, B, M, N, K, C);
+        } else if (gemm_rows(M, N) == 64) {
+            dim3 grid((N + k::GBN - 1) / k::GBN, (M + 63) / 64);
+            k::gemm_tc_kernel<EPI, 64><<<grid, 256, k::gemm_tc_smem(64), stream_>>>(A, B, M, N, K, C);
+        } else {
+            dim3 grid((N + k::GBN - 1) / k::GBN, (M + 127) / 128);
+            k::gemm_tc_kernel<EPI, 128><<<grid, 256, k::gemm_tc_smem(128), stream_>>>(A, B, M, N, K, C);
+        }
         CK_LAUNCH();
+    }
+    // Rows per block tile of the prefill GEMM: 64 where that spreads the work over the SMs more
+    // evenly (the busiest SM's share, in 64-row tiles: ceil(blocks / SMs) x rows / 64).
+    int gemm_rows(int M, int N) const {
+        const long nb = (N + k::GBN - 1) / k::GBN;
+        const long b128 = nb * ((M + 127) / 128), b64 = nb * ((M + 63) / 64);
+        return (b64 + sms_ - 1) / sms_ < 2 * ((b128 + sms_ - 1) / sms_) ? 64 : 128;
     }
     // row0: the sequence's first row in the activation buffers (a batched prefill packs several).
     void qknorm_rope(int l, int n, const k::StepParams *p, int pos0, int row0 = 0) {
@@ -497,7 +589,8 @@ class CudaBackend : public Backend {
                                 k::attn_decode_fused_kernel<64>, k::attn_decode_fused_kernel<128>);
         launch(kern, grid, 128, 0, (const bf16 *)qkv_, c.q_dim(), c.kv_dim(), (const bf16 *)L.q_norm,
                (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kc(l), vc(l), (const k::StepParams *)params_,
-               max_seq_, group, scale, part_o_, part_ml_, counters_, att_, kB1AttnChunk);
+               max_seq_, group, scale, part_o_, part_ml_, counters_, att_, (old_ & OLD_ATTN) ? 64 : kB1AttnChunk,
+               (old_ & OLD_ATTN) ? 0 : 1);
     }
     void attn_decode(int l) {
         const Config &c = c_;

@@ -37,6 +37,19 @@ __device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
     __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
     return *reinterpret_cast<uint32_t *>(&v);
 }
+// 8 consecutive bf16 (one 16-byte load) to FP32, and back (round to nearest even).
+__device__ __forceinline__ void unpack8(const uint4 &v, float (&f)[8]) {
+    const __nv_bfloat162 *p = reinterpret_cast<const __nv_bfloat162 *>(&v);
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+        const float2 t = __bfloat1622float2(p[j]);
+        f[2 * j] = t.x;
+        f[2 * j + 1] = t.y;
+    }
+}
+__device__ __forceinline__ uint4 pack8(const float (&f)[8]) {
+    return make_uint4(pack_bf16(f[0], f[1]), pack_bf16(f[2], f[3]), pack_bf16(f[4], f[5]), pack_bf16(f[6], f[7]));
+}
 __device__ __forceinline__ float silu(float g) { return g / (1.f + expf(-g)); }
 
 __device__ __forceinline__ float warp_sum(float v) {
@@ -65,6 +78,24 @@ __device__ __forceinline__ float block_sum(float v, float *red) {
     return red[32];
 }
 
+// Two sums over the block at once (same order as block_sum for each). red: >= 66 floats.
+__device__ __forceinline__ float2 block_sum2(float a, float b, float *red) {
+    const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
+    a = warp_sum(a);
+    b = warp_sum(b);
+    __syncthreads();
+    if (lane == 0) { red[w] = a; red[32 + w] = b; }
+    __syncthreads();
+    if (w == 0) {
+        float ta = lane < nw ? red[lane] : 0.f, tb = lane < nw ? red[32 + lane] : 0.f;
+        ta = warp_sum(ta);
+        tb = warp_sum(tb);
+        if (lane == 0) { red[64] = ta; red[65] = tb; }
+    }
+    __syncthreads();
+    return make_float2(red[64], red[65]);
+}
+
 __device__ __forceinline__ void mma_bf16(float (&c)[4], uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3,
                                          uint32_t b0, uint32_t b1) {
     asm volatile(
@@ -73,6 +104,25 @@ __device__ __forceinline__ void mma_bf16(float (&c)[4], uint32_t a0, uint32_t a1
         : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
         : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
 }
+
+// Four 8x8 b16 matrices from shared memory: lane l gives the row address of row (l & 7) of matrix
+// l >> 3 (16 bytes each); register i receives matrix i in the mma fragment layout (row l / 4,
+// columns 2 (l % 4), +1).
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const bf16 *p) {
+    const unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(a));
+}
+
+// 16-byte global -> shared copies that bypass registers (valid == false: zero-fill), sm_80+.
+__device__ __forceinline__ void cp_async16(void *smem, const void *gmem, bool valid) {
+    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+    const int sz = valid ? 16 : 0;
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(sz));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
 
 // ------------------------------------------------------------------ embedding
 // x[i][:] = emb[ids[i]][:]; ids from a device array (prefill) or StepParams (decode).
@@ -106,6 +156,7 @@ struct GemvIn {
     int *part_idx;
     unsigned *counter;
     int *next;
+    int vec;  // v7: the prologue with 16-byte loads (K % 8 == 0); 0 = the v6 scalar loop
 };
 enum { GEMV_BF16 = 0, GEMV_SWIGLU = 1, GEMV_F32 = 2 };
 
@@ -140,7 +191,45 @@ __global__ void __launch_bounds__(256) gemv_kernel(const bf16 *__restrict__ W, i
     }
     pdl_launch();
     pdl_wait();
-    if (in.delta) {
+    if (in.delta && in.vec && (K & 7) == 0) {  // the same prologue, 16-byte loads (one round trip for K <= 2048)
+        const uint4 *d8 = reinterpret_cast<const uint4 *>(in.delta), *r8 = reinterpret_cast<const uint4 *>(in.resid),
+                    *w8 = reinterpret_cast<const uint4 *>(in.w_delta);
+        float ss = 0.f;
+        for (int i = tid; i < K / 8; i += blockDim.x) {
+            float d[8];
+            unpack8(d8[i], d);
+#pragma unroll
+            for (int j = 0; j < 8; ++j) ss += d[j] * d[j];
+        }
+        const float r = rsqrtf(block_sum(ss, red) / K + in.eps);
+        float ss2 = 0.f;
+        for (int i = tid; i < K / 8; i += blockDim.x) {
+            float d[8], rs[8], wd[8], v[8];
+            unpack8(d8[i], d);
+            unpack8(r8[i], rs);
+            unpack8(w8[i], wd);
+#pragma unroll
+            for (int j = 0; j < 8; ++j) {
+                v[j] = rbf(rs[j] + rbf(wd[j] * (d[j] * r)));
+                ss2 += v[j] * v[j];
+            }
+            const uint4 vb = pack8(v);
+            smem_u4[i] = vb;
+            if (blockIdx.x == 0 && in.resid_out) reinterpret_cast<uint4 *>(in.resid_out)[i] = vb;
+        }
+        if (in.w_final) {
+            const float r2 = rsqrtf(block_sum(ss2, red) / K + in.eps);  // its barriers order the xs writes
+            const uint4 *f8 = reinterpret_cast<const uint4 *>(in.w_final);
+            for (int i = tid; i < K / 8; i += blockDim.x) {
+                float v[8], wf[8], o[8];
+                unpack8(smem_u4[i], v);
+                unpack8(f8[i], wf);
+#pragma unroll
+                for (int j = 0; j < 8; ++j) o[j] = wf[j] * (v[j] * r2);
+                smem_u4[i] = pack8(o);
+            }
+        }
+    } else if (in.delta) {
         float ss = 0.f;
         for (int i = tid; i < K; i += blockDim.x) {
             float d = bf2f(in.delta[i]);
@@ -274,10 +363,23 @@ __global__ void qknorm_rope_kernel(const bf16 *__restrict__ qkv, int Q, int KV, 
     const bf16 *src = qkv + size_t(row) * (Q + 2 * KV) + (isk ? Q : 0);
     const bf16 *w = isk ? kw : qw;
     float ss = 0.f;
-    for (int i = tid; i < W; i += blockDim.x) {
-        float v = bf2f(src[i]);
-        ys[i] = v;
-        ss += v * v;
+    if ((W & 7) == 0 && (Q & 7) == 0 && (KV & 7) == 0) {  // v7: 16-byte loads (rows and the k offset stay aligned)
+        const uint4 *s8 = reinterpret_cast<const uint4 *>(src);
+        for (int i = tid; i < W / 8; i += blockDim.x) {
+            float v[8];
+            unpack8(s8[i], v);
+#pragma unroll
+            for (int j = 0; j < 8; ++j) {
+                ys[i * 8 + j] = v[j];
+                ss += v[j] * v[j];
+            }
+        }
+    } else {
+        for (int i = tid; i < W; i += blockDim.x) {
+            float v = bf2f(src[i]);
+            ys[i] = v;
+            ss += v * v;
+        }
     }
     const float r = rsqrtf(block_sum(ss, red) / W + eps);
     for (int i = tid; i < W; i += blockDim.x) ys[i] = rbf(bf2f(w[i]) * (ys[i] * r));
@@ -434,45 +536,80 @@ template <int D>
 __device__ __forceinline__ void attn_decode_fused_body(
     const int h, const int s, const int S, const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw,
     const bf16 *__restrict__ kw, const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const int pos,
-    int max_seq, int group, float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
+    int max_seq, int group, float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, bool pdl) {
     constexpr int PL = D >= 32 ? D / 32 : 1, HALF = D / 2;  // as attn_decode_kernel
-    __shared__ float red[33];
-    __shared__ float sv[D];
+    typedef typename PackOf<PL>::T Pack;
+    __shared__ float red[66];
+    __shared__ float sv[D], svk[D];
     const int kvh = h / group, tid = threadIdx.x;
     const int lane = tid & 31, warp = tid >> 5, nw = blockDim.x >> 5;
     const bool act = D >= 32 || lane < D;
     const int len = pos + 1;
     const int chunk = (len + S - 1) / S, start = s * chunk, end = min(len, start + chunk);
+    // Each warp takes U consecutive keys per iteration: all K and V loads of the U keys are issued
+    // before the first use, the U dot products reduce in one interleaved shuffle tree, and the
+    // online softmax rescales once per U keys (latency of one round trip per U keys, not per key).
+    constexpr int U = 8;
+    const bf16 *kb = kc + size_t(kvh) * max_seq * D, *vb = vc + size_t(kvh) * max_seq * D;
+    Pack kraw[U], vraw[U];
+#define OLMO_LOAD_KV(T0)                                                                        \
+    _Pragma("unroll") for (int u = 0; u < U; ++u) {                                             \
+        const int t = (T0) + u;                                                                 \
+        const bool ok = act && t < end;                                                         \
+        kraw[u] = ok ? *reinterpret_cast<const Pack *>(kb + size_t(t) * D + lane * PL) : Pack{}; \
+        vraw[u] = ok ? *reinterpret_cast<const Pack *>(vb + size_t(t) * D + lane * PL) : Pack{}; \
+    }
+    // v7: the warp's first U keys are loaded before anything else: the cache below position pos was
+    // written by earlier steps, so with PDL these loads overlap the QKV projection still running,
+    // and in any case the q/k norms' L2 round trips. Key pos itself (this step's, written below by
+    // the block that owns it) is loaded again after that write.
+    const int t_first = start + warp * U;
+    if (t_first < end) { OLMO_LOAD_KV(t_first) }
+    if (pdl) pdl_wait();
     float sn = 0.f, cs = 1.f;
     if (tid < D) sincosf(float(pos) * inv_freq[tid % HALF], &sn, &cs);
-    // normalised, rotated slice of the full-width RMSNorm: returns this thread's element (tid < D)
-    auto norm_rope = [&](const bf16 *x, int W, const bf16 *w, int head) -> float {
+    // q (and, in the block owning the new position, k): RMSNorm over the full projection width, both
+    // sums of squares in one pass and one block reduction (v7; v6 did k, then q), then this head's
+    // slice normalised, rotated and rounded; k and v go to the cache at pos.
+    const bool owner = pos >= start && pos < end;  // block-uniform
+    auto sumsq = [&](const bf16 *x, int W) -> float {
         float ss = 0.f;
-        for (int i = tid; i < W; i += blockDim.x) {
-            const float v = bf2f(x[i]);
-            ss += v * v;
+        if ((W & 7) == 0) {  // 16-byte loads: W = 2048 is two round trips per thread, not sixteen
+            const uint4 *x8 = reinterpret_cast<const uint4 *>(x);
+            for (int i = tid; i < W / 8; i += blockDim.x) {
+                float v[8];
+                unpack8(x8[i], v);
+#pragma unroll
+                for (int j = 0; j < 8; ++j) ss += v[j] * v[j];
+            }
+        } else {
+            for (int i = tid; i < W; i += blockDim.x) {
+                const float v = bf2f(x[i]);
+                ss += v * v;
+            }
         }
-        const float r = rsqrtf(block_sum(ss, red) / W + eps);
-        if (tid < D) sv[tid] = rbf(bf2f(w[head * D + tid]) * (bf2f(x[head * D + tid]) * r));
-        __syncthreads();
-        float o = 0.f;
-        if (tid < D) {
-            const int d = tid % HALF;
-            const float x1 = sv[d], x2 = sv[d + HALF];
-            o = rbf(tid < HALF ? x1 * cs - x2 * sn : x2 * cs + x1 * sn);
-        }
-        __syncthreads();
-        return o;
+        return ss;
     };
-    if (pos >= start && pos < end) {  // block-uniform
-        const float kr = norm_rope(qkv + Q, KV, kw, kvh);
-        if (tid < D) {
+    const float ssq = sumsq(qkv, Q), ssk = owner ? sumsq(qkv + Q, KV) : 0.f;
+    const float2 tot = block_sum2(ssq, ssk, red);
+    const float rq = rsqrtf(tot.x / Q + eps), rk = rsqrtf(tot.y / KV + eps);
+    if (tid < D) {
+        sv[tid] = rbf(bf2f(qw[h * D + tid]) * (bf2f(qkv[h * D + tid]) * rq));
+        if (owner) svk[tid] = rbf(bf2f(kw[kvh * D + tid]) * (bf2f(qkv[Q + kvh * D + tid]) * rk));
+    }
+    __syncthreads();
+    float qr = 0.f;
+    if (tid < D) {
+        const int d = tid % HALF;
+        qr = rbf(tid < HALF ? sv[d] * cs - sv[d + HALF] * sn : sv[d + HALF] * cs + sv[d] * sn);
+        if (owner) {
+            const float x1 = svk[d], x2 = svk[d + HALF];
             const size_t base = (size_t(kvh) * max_seq + pos) * D + tid;
-            kc[base] = __float2bfloat16_rn(kr);
+            kc[base] = __float2bfloat16_rn(rbf(tid < HALF ? x1 * cs - x2 * sn : x2 * cs + x1 * sn));
             vc[base] = qkv[Q + KV + kvh * D + tid];
         }
     }
-    const float qr = norm_rope(qkv, Q, qw, h);
+    __syncthreads();  // everyone has read sv
     if (tid < D) sv[tid] = qr;
     __syncthreads();  // also orders this block's cache writes before its reads
     float qv[PL], acc[PL];
@@ -481,23 +618,18 @@ __device__ __forceinline__ void attn_decode_fused_body(
         qv[j] = act ? sv[lane * PL + j] * scale : 0.f;
         acc[j] = 0.f;
     }
-    // Each warp takes U consecutive keys per iteration: all K and V loads of the U keys are issued
-    // before the first use, the U dot products reduce in one interleaved shuffle tree, and the
-    // online softmax rescales once per U keys (latency of one round trip per U keys, not per key).
-    constexpr int U = 8;
-    float m = -INFINITY, l = 0.f;
-    const bf16 *kb = kc + size_t(kvh) * max_seq * D, *vb = vc + size_t(kvh) * max_seq * D;
-    for (int t0 = start + warp * U; t0 < end; t0 += nw * U) {
-        typename PackOf<PL>::T kraw[U], vraw[U];
+    if (act && pos < end && t_first <= pos && pos < t_first + U) {  // this block owns the new key, in the batch
 #pragma unroll
-        for (int u = 0; u < U; ++u) {
-            const int t = t0 + u;
-            const bool ok = act && t < end;
-            kraw[u] = ok ? *reinterpret_cast<const typename PackOf<PL>::T *>(kb + size_t(t) * D + lane * PL)
-                         : typename PackOf<PL>::T{};
-            vraw[u] = ok ? *reinterpret_cast<const typename PackOf<PL>::T *>(vb + size_t(t) * D + lane * PL)
-                         : typename PackOf<PL>::T{};
-        }
+        for (int u = 0; u < U; ++u)
+            if (t_first + u == pos) {
+                kraw[u] = *reinterpret_cast<const Pack *>(kb + size_t(pos) * D + lane * PL);
+                vraw[u] = *reinterpret_cast<const Pack *>(vb + size_t(pos) * D + lane * PL);
+            }
+    }
+    float m = -INFINITY, l = 0.f;
+    for (int t0 = t_first; t0 < end; t0 += nw * U) {
+        if (t0 != t_first) { OLMO_LOAD_KV(t0) }
+#undef OLMO_LOAD_KV
         float sc[U];
 #pragma unroll
         for (int u = 0; u < U; ++u) {
@@ -564,20 +696,34 @@ __device__ __forceinline__ void attn_decode_fused_body(
     if (!last) return;
     __threadfence();
     if (warp == 0) {
-        const volatile float *pml = part_ml + size_t(h) * S * 2;
-        const volatile float *po = part_o + size_t(h) * S * D;
+        // v7: the lanes read the S partials' (m, l) in parallel (v6 read them one after another, twice,
+        // through volatile loads: 2 S dependent L2 round trips), then o and L are summed in split order
+        // as before (same arithmetic), the o loads of 4 splits in flight at once. __ldcg: from L2,
+        // where the other blocks' partials are (their __threadfence before the counter).
+        const float *pml = part_ml + size_t(h) * S * 2;
+        const float *po = part_o + size_t(h) * S * D;
         float M = -INFINITY;
-        for (int i = 0; i < S; ++i) M = fmaxf(M, pml[i * 2]);
+        for (int i = lane; i < S; i += 32) M = fmaxf(M, __ldcg(pml + i * 2));
+        M = warp_max(M);
         float L = 0.f, o[PL];
 #pragma unroll
         for (int j = 0; j < PL; ++j) o[j] = 0.f;
-        for (int i = 0; i < S; ++i) {
-            const float mi = pml[i * 2];
-            const float f = mi == -INFINITY ? 0.f : __expf(mi - M);
-            L += pml[i * 2 + 1] * f;
+        for (int i0 = 0; i0 < S; i0 += 32) {
+            float f = 0.f, li = 0.f;
+            if (i0 + lane < S) {
+                const float mi = __ldcg(pml + (i0 + lane) * 2);
+                f = mi == -INFINITY ? 0.f : __expf(mi - M);
+                li = __ldcg(pml + (i0 + lane) * 2 + 1);
+            }
+            const int n = min(32, S - i0);
+#pragma unroll 4
+            for (int k = 0; k < n; ++k) {
+                const float fk = __shfl_sync(0xffffffffu, f, k), lk = __shfl_sync(0xffffffffu, li, k);
+                L += lk * fk;
 #pragma unroll
-            for (int j = 0; j < PL; ++j)
-                if (act) o[j] += po[i * D + lane * PL + j] * f;
+                for (int j = 0; j < PL; ++j)
+                    if (act) o[j] += __ldcg(po + size_t(i0 + k) * D + lane * PL + j) * fk;
+            }
         }
 #pragma unroll
         for (int j = 0; j < PL; ++j)
@@ -587,19 +733,22 @@ __device__ __forceinline__ void attn_decode_fused_body(
 }
 
 template <int D>
-__global__ void __launch_bounds__(128) attn_decode_fused_kernel(
+__global__ void __launch_bounds__(128, 4) attn_decode_fused_kernel(
     const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
     const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const StepParams *p, int max_seq, int group,
-    float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, int kchunk = 0) {
+    float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, int kchunk = 0, int early = 1) {
     pdl_launch();
-    pdl_wait();
+    // The step's position is in device memory before the graph's first kernel runs (a memcpy node
+    // precedes it), so it may be read before griddepcontrol.wait; with `early` the body waits after
+    // issuing its first cache loads (early == 0: wait first, as v6 did).
+    if (!early) pdl_wait();
     // kchunk > 0: only ceil(len / kchunk) of the gridDim.y splits work (short contexts need few);
     // the others exit at once (the grid is fixed by the CUDA graph, the length is not).
     const int pos = p->pos;
     const int S = kchunk > 0 ? min(int(gridDim.y), max(1, (pos + kchunk) / kchunk)) : int(gridDim.y);
     if (int(blockIdx.y) >= S) return;
     attn_decode_fused_body<D>(blockIdx.x, blockIdx.y, S, qkv, Q, KV, qw, kw, inv_freq, eps, kc, vc, pos, max_seq, group,
-                              scale, part_o, part_ml, counters, out);
+                              scale, part_o, part_ml, counters, out, early != 0);
 }
 
 // Batched decode: grid (heads, max splits, rows). Row r is token rows[r] of slot rows[r].slot at
@@ -608,7 +757,7 @@ __global__ void __launch_bounds__(128) attn_decode_fused_kernel(
 // row depends only on its own length (ceil(len / kchunk), at most gridDim.y), so a row's arithmetic
 // is the same whatever else is in the batch; blocks past a row's splits exit at once.
 template <int D>
-__global__ void __launch_bounds__(128) attn_decode_batch_kernel(
+__global__ void __launch_bounds__(128, 4) attn_decode_batch_kernel(
     const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
     const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, size_t slot_stride, const StepParams *rows,
     int max_seq, int group, float scale, int kchunk, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
@@ -620,7 +769,7 @@ __global__ void __launch_bounds__(128) attn_decode_batch_kernel(
     const size_t hp = size_t(r) * H;  // this row's (head, split) partials start at (hp + h) * SM
     attn_decode_fused_body<D>(h, s, S, qkv + size_t(r) * (Q + 2 * KV), Q, KV, qw, kw, inv_freq, eps, kc + so, vc + so,
                               p.pos, max_seq, group, scale, part_o + hp * SM * D, part_ml + hp * SM * 2,
-                              counters + hp, out + size_t(r) * Q);
+                              counters + hp, out + size_t(r) * Q, false);
 }
 
 // ------------------------------------------------------------------ prefill attention (flash, causal)
@@ -657,16 +806,17 @@ __global__ void __launch_bounds__(128) attn_prefill_kernel(const bf16 *__restric
     const bf16 *kb = kc + size_t(kvh) * max_seq * D, *vb = vc + size_t(kvh) * max_seq * D;
     for (int kt = 0; kt * BK <= last_key; ++kt) {
         __syncthreads();
+        // v7: cp.async, so all of a thread's copies of the tile are in flight at once (v6's register
+        // loop was not unrolled: eight dependent L2 round trips per tile)
         for (int c = tid; c < BK * D / 8; c += blockDim.x) {
             const int r = c / (D / 8), col = (c % (D / 8)) * 8, key = kt * BK + r;
-            uint4 kv = make_uint4(0, 0, 0, 0), vv = make_uint4(0, 0, 0, 0);
-            if (key < kv_len) {
-                kv = *reinterpret_cast<const uint4 *>(kb + size_t(key) * D + col);
-                vv = *reinterpret_cast<const uint4 *>(vb + size_t(key) * D + col);
-            }
-            *reinterpret_cast<uint4 *>(&Ks[r][col]) = kv;
-            *reinterpret_cast<uint4 *>(&Vs[r][col]) = vv;
+            const bool ok = key < kv_len;
+            const size_t go = ok ? size_t(key) * D + col : 0;
+            cp_async16(&Ks[r][col], kb + go, ok);
+            cp_async16(&Vs[r][col], vb + go, ok);
         }
+        cp_async_commit();
+        cp_async_wait<0>();
         __syncthreads();
         if (kt * BK > pos0 + row0 + 15) continue;  // whole tile in this warp's future (block-uniform sync kept)
         float sc[BK / 8][4];
@@ -756,13 +906,6 @@ __global__ void __launch_bounds__(128) attn_prefill_kernel(const bf16 *__restric
 enum { EPI_BF16 = 0, EPI_SWIGLU = 1, EPI_F32 = 2 };
 constexpr int GBM = 128, GBN = 128, GBK = 32, GLD = GBK + 8;
 
-__device__ __forceinline__ void cp_async16(void *smem, const void *gmem, bool valid) {
-    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
-    const int sz = valid ? 16 : 0;
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(sz));
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
-template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
 
 template <int EPI>
 __global__ void __launch_bounds__(256) gemm_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ B, int M, int N,
@@ -860,26 +1003,34 @@ __global__ void __launch_bounds__(256) gemm_kernel(const bf16 *__restrict__ A, c
 
 // ------------------------------------------------------------------ GEMM (batched decode)
 // C[M, N] = A[M, K] · B[N, K]^T for few rows (M = active sequences): streams B (the weights) once
-// per 64-row tile of A. Block tile 64 (M) x 64 (N) x 32 (K), 4 warps side by side in N (16 columns
-// each, all 64 rows; m16 tiles past M are skipped), 8-stage cp.async pipeline, ldmatrix fragments. grid (ceil(M/64),
-// ceil(N/64), S): z splits K into S ranges of klen (a multiple of 32) when the N tiles alone cannot
+// per 64-row tile of A. Block tile 64 (M) x 64 (N) x BK (K), 4 warps side by side in N (16 columns
+// each, all 64 rows; m16 tiles past M are skipped), ST-stage cp.async pipeline, ldmatrix fragments. grid (ceil(M/64),
+// ceil(N/64), S): z splits K into S ranges of klen (a multiple of BK) when the N tiles alone cannot
 // fill the GPU; S depends only on N and K, never on M, and partials are summed in split order, so a
 // row's result does not depend on how many other rows there are (batch invariance).
-// S == 1: the epilogue is applied here; S > 1: FP32 partials to ws[z][M][N], then
-// gemm_splitk_reduce_kernel. K must be a multiple of 8 (16-byte rows); a tail short of 32 is zero-filled.
+// S == 1 and C != nullptr: the epilogue is applied here; otherwise FP32 partials to ws[z][M][N], then
+// // gemm_splitk_reduce_kernel or splitk_norm_residual_kernel. K must be a multiple of 8 (16-byte rows); a
+// tail short of BK is zero-filled.
 // EPI_F32 with rows != nullptr writes row r to C + rows[r].slot * N (logits land in their slot's row).
-constexpr int DBM = 64, DBN = 64, DBK = 32, DST = 8, DLD = DBK + 8;
-// Dynamic shared memory of gemm_decode_kernel: DST stages of A and B tiles (80 KB: opt-in above 48 KB,
-// allow_gemm_decode_smem). Eight stages keep 28 KB of weights in flight per block, which is what a
-// block needs to stream at its share of the bandwidth when only one or two fit on an SM.
-constexpr int kGemmDecodeSmem = DST * (DBM + DBN) * DLD * 2;
+// Template <EPI, BK, ST>: K tile BK, ST pipeline stages. v6: BK 32, 8 stages (80 KB) ran at ~1.0 TB/s
+// on an H200 (ncu, batch 64): each block reads 64-byte pieces of 64 weight rows per stage. v7: BK 64,
+// 5 stages (90 KB, two blocks per SM on Hopper, one on sm_86/89): whole 128-byte lines of each row
+// per stage, half the barriers per byte, and the weight copies ask L2 to fetch 256 bytes around each
+// request (cp.async .L2::256B), so a row's next stages are L2 hits.
+constexpr int DBM = 64, DBN = 64;
+constexpr int DBK = 64, DST = 5;           // v7
+constexpr int DBK_V6 = 32, DST_V6 = 8;     // v6 (OLMO_CUDA_OLD=dgemm)
+constexpr int gemm_decode_smem(int bk, int st) { return st * (DBM + DBN) * (bk + 8) * 2; }
+constexpr int kGemmDecodeSmem = gemm_decode_smem(DBK, DST);
+constexpr int kGemmDecodeSmemV6 = gemm_decode_smem(DBK_V6, DST_V6);
 
-__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const bf16 *p) {
-    const unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                 : "r"(a));
+// cp.async of 16 bytes with an L2 prefetch of the surrounding 256 bytes (sm_80+).
+__device__ __forceinline__ void cp_async16_l2pf(void *smem, const void *gmem, bool valid) {
+    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+    const int sz = valid ? 16 : 0;
+    asm volatile("cp.async.cg.shared.global.L2::256B [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(sz));
 }
+
 
 template <int EPI>
 __device__ __forceinline__ void epilogue_pair(void *C, int r, int c, int N, float v0, float v1, const StepParams *rows) {
@@ -905,14 +1056,15 @@ __device__ __forceinline__ void epilogue_pair(void *C, int r, int c, int N, floa
     }
 }
 
-template <int EPI>
+template <int EPI, int BK = DBK, int ST = DST>
 __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ B,
                                                           int M, int N, int K, int klen, float *ws, void *C,
                                                           const StepParams *rows) {
+    constexpr int DLD = BK + 8, CPR = BK / 8;  // row pitch (conflict-free ldmatrix), 16-byte chunks per row
     extern __shared__ uint4 gd_smem[];
     typedef bf16 Tile[DBM][DLD];
-    Tile *As = reinterpret_cast<Tile *>(gd_smem);        // [DST]
-    Tile *Bs = As + DST;                                 // [DST] (DBN == DBM)
+    Tile *As = reinterpret_cast<Tile *>(gd_smem);        // [ST]
+    Tile *Bs = As + ST;                                  // [ST] (DBN == DBM)
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
     const int m0 = blockIdx.x * DBM, n0 = blockIdx.y * DBN;
     const int kbeg = blockIdx.z * klen, kend = min(K, kbeg + klen);
@@ -923,19 +1075,20 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
     for (int i = 0; i < 4; ++i)
 #pragma unroll
         for (int j = 0; j < 2; ++j) acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = 0.f;
-    const int nk = (kend - kbeg + DBK - 1) / DBK;
+    const int nk = (kend - kbeg + BK - 1) / BK;
     auto load = [&](int stage, int kt) {
-        const int k0 = kbeg + kt * DBK;
+        const int k0 = kbeg + kt * BK;
 #pragma unroll
-        for (int c = 0; c < 2; ++c) {  // B: 64 rows x 4 chunks of 16 bytes
-            const int idx = tid + c * 128, r = idx >> 2, col = (idx & 3) * 8;
+        for (int c = 0; c < CPR / 2; ++c) {  // B: 64 rows x CPR chunks of 16 bytes
+            const int idx = tid + c * 128, r = idx / CPR, col = (idx % CPR) * 8;
             const int bn = n0 + r, kk = k0 + col;
             const bool ok = bn < N && kk < kend;
-            cp_async16(&Bs[stage][r][col], B + (ok ? size_t(bn) * K + kk : 0), ok);
+            if (BK >= 64) cp_async16_l2pf(&Bs[stage][r][col], B + (ok ? size_t(bn) * K + kk : 0), ok);
+            else cp_async16(&Bs[stage][r][col], B + (ok ? size_t(bn) * K + kk : 0), ok);
         }
 #pragma unroll
-        for (int c = 0; c < 2; ++c) {  // A: only the rows that exist
-            const int idx = tid + c * 128, r = idx >> 2, col = (idx & 3) * 8;
+        for (int c = 0; c < CPR / 2; ++c) {  // A: only the rows that exist
+            const int idx = tid + c * 128, r = idx / CPR, col = (idx % CPR) * 8;
             const int kk = k0 + col;
             if (r < mrows) {
                 const bool ok = kk < kend;
@@ -944,7 +1097,7 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
         }
     };
 #pragma unroll
-    for (int st = 0; st < DST - 1; ++st) {
+    for (int st = 0; st < ST - 1; ++st) {
         if (st < nk) load(st, st);
         cp_async_commit();
     }
@@ -953,16 +1106,16 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
     const int a_row = (lm & 1) * 8 + lr, a_col = (lm >> 1) * 8;            // a0..a3 of an m16 x k16 tile
     const int b_row = warp * 16 + (lm >> 1) * 8 + lr, b_col = (lm & 1) * 8;  // b0, b1 of two n8 tiles
     for (int kt = 0; kt < nk; ++kt) {
-        cp_async_wait<DST - 2>();
+        cp_async_wait<ST - 2>();
         __syncthreads();
         {  // prefetch into the stage the previous iteration finished with
-            const int nt = kt + DST - 1;
-            if (nt < nk) load(nt % DST, nt);
+            const int nt = kt + ST - 1;
+            if (nt < nk) load(nt % ST, nt);
             cp_async_commit();
         }
-        const int st = kt % DST;
+        const int st = kt % ST;
 #pragma unroll
-        for (int kk = 0; kk < DBK; kk += 16) {
+        for (int kk = 0; kk < BK; kk += 16) {
             uint32_t bfr[4];
             ldmatrix_x4(bfr, &Bs[st][b_row][kk + b_col]);
 #pragma unroll
@@ -987,7 +1140,7 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
                 const int rl = i * 16 + g + hr * 8, c = n0 + warp * 16 + j * 8 + 2 * t;
                 if (rl >= mrows || c >= N) continue;
                 const float v0 = acc[i][j][hr * 2], v1 = acc[i][j][hr * 2 + 1];
-                if (gridDim.z == 1) {
+                if (gridDim.z == 1 && C) {
                     epilogue_pair<EPI>(C, m0 + rl, c, N, v0, v1, rows);
                 } else {
                     float *o = ws + (size_t(blockIdx.z) * M + m0 + rl) * N + c;
@@ -998,16 +1151,113 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
     }
 }
 
-// Lets every epilogue of gemm_decode_kernel take its 80 KB of dynamic shared memory.
+// Lets every instance of gemm_decode_kernel (v7 and v6 tiles) take its dynamic shared memory.
 inline cudaError_t allow_gemm_decode_smem() {
-    cudaError_t e = cudaFuncSetAttribute(gemm_decode_kernel<EPI_BF16>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                         kGemmDecodeSmem);
-    if (e == cudaSuccess)
-        e = cudaFuncSetAttribute(gemm_decode_kernel<EPI_SWIGLU>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                 kGemmDecodeSmem);
-    if (e == cudaSuccess)
-        e = cudaFuncSetAttribute(gemm_decode_kernel<EPI_F32>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                 kGemmDecodeSmem);
+    cudaError_t e = cudaSuccess;
+#define OLMO_ALLOW(EPI, BK, ST)                                                                                    \
+    if (e == cudaSuccess)                                                                                          \
+        e = cudaFuncSetAttribute(gemm_decode_kernel<EPI, BK, ST>, cudaFuncAttributeMaxDynamicSharedMemorySize,     \
+                                 gemm_decode_smem(BK, ST));
+    OLMO_ALLOW(EPI_BF16, DBK, DST) OLMO_ALLOW(EPI_SWIGLU, DBK, DST) OLMO_ALLOW(EPI_F32, DBK, DST)
+    OLMO_ALLOW(EPI_BF16, DBK_V6, DST_V6) OLMO_ALLOW(EPI_SWIGLU, DBK_V6, DST_V6) OLMO_ALLOW(EPI_F32, DBK_V6, DST_V6)
+#undef OLMO_ALLOW
+    return e;
+}
+
+// ------------------------------------------------------------------ GEMM (prefill, v7)
+// As gemm_kernel (C[M, N] = A[M, K] · B[N, K]^T, same epilogues, K % 32 == 0), with ldmatrix
+// fragments and a GST-stage cp.async pipeline (GST - 1 tiles in flight while one is multiplied).
+// Block tile BM (128 or 64) x 128 x 32, 8 warps as 2 (M) x 4 (N), warp tile (BM / 2) x 32. The
+// backend takes BM = 64 where 128-row tiles would leave SMs idle (e.g. N = 2048 at M = 512: 64
+// blocks of 128 rows on 132 SMs, 128 blocks of 64 rows). Dynamic shared memory gemm_tc_smem(BM)
+// (80 KB / 60 KB: opt-in, allow_gemm_tc_smem).
+constexpr int GST = 4;
+constexpr int gemm_tc_smem(int bm) { return GST * (bm + GBN) * GLD * 2; }
+
+template <int EPI, int BM>
+__global__ void __launch_bounds__(256, 2) gemm_tc_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ B, int M,
+                                                         int N, int K, void *C) {
+    constexpr int MI = BM / 32;  // m16 tiles per warp
+    extern __shared__ uint4 gt_smem[];
+    typedef bf16 ATile[BM][GLD];
+    typedef bf16 BTile[GBN][GLD];
+    ATile *As = reinterpret_cast<ATile *>(gt_smem);            // [GST]
+    BTile *Bs = reinterpret_cast<BTile *>(As + GST);           // [GST]
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+    const int wm = warp >> 2, wn = warp & 3;  // warp tile origin: (wm * BM / 2, wn * 32)
+    const int m0 = blockIdx.y * BM, n0 = blockIdx.x * GBN;
+    float acc[MI][4][4];
+#pragma unroll
+    for (int i = 0; i < MI; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j) acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = 0.f;
+    auto load = [&](int stage, int k0) {
+#pragma unroll
+        for (int c = 0; c < BM / 64; ++c) {  // A: BM rows x 4 chunks of 16 bytes
+            const int idx = tid + c * 256, r = idx >> 2, col = (idx & 3) * 8, am = m0 + r;
+            cp_async16(&As[stage][r][col], A + size_t(am < M ? am : 0) * K + k0 + col, am < M);
+        }
+#pragma unroll
+        for (int c = 0; c < 2; ++c) {  // B: 128 rows x 4 chunks
+            const int idx = tid + c * 256, r = idx >> 2, col = (idx & 3) * 8, bn = n0 + r;
+            cp_async16(&Bs[stage][r][col], B + size_t(bn < N ? bn : 0) * K + k0 + col, bn < N);
+        }
+    };
+    const int nk = K / GBK;
+#pragma unroll
+    for (int st = 0; st < GST - 1; ++st) {
+        if (st < nk) load(st, st * GBK);
+        cp_async_commit();
+    }
+    // ldmatrix row addresses: lane l serves row (l & 7) of matrix l >> 3
+    const int lm = lane >> 3, lr = lane & 7;
+    const int a_row = wm * (BM / 2) + (lm & 1) * 8 + lr, a_col = (lm >> 1) * 8;  // a0..a3 of an m16 x k16 tile
+    const int b_row = wn * 32 + (lm >> 1) * 8 + lr, b_col = (lm & 1) * 8;      // b0, b1 of two n8 tiles
+    for (int kt = 0; kt < nk; ++kt) {
+        cp_async_wait<GST - 2>();  // tile kt has landed (this thread's copies) ...
+        __syncthreads();           // ... everyone's, and everyone is done with tile kt - 1
+        {
+            const int nt = kt + GST - 1;  // refill the stage tile kt - 1 used
+            if (nt < nk) load(nt % GST, nt * GBK);
+            cp_async_commit();
+        }
+        const int st = kt % GST;
+#pragma unroll
+        for (int kk = 0; kk < GBK; kk += 16) {
+            uint32_t af[MI][4], bfr[2][4];
+#pragma unroll
+            for (int i = 0; i < MI; ++i) ldmatrix_x4(af[i], &As[st][a_row + i * 16][kk + a_col]);
+#pragma unroll
+            for (int jp = 0; jp < 2; ++jp) ldmatrix_x4(bfr[jp], &Bs[st][b_row + jp * 16][kk + b_col]);
+#pragma unroll
+            for (int i = 0; i < MI; ++i)
+#pragma unroll
+                for (int j = 0; j < 4; ++j)
+                    mma_bf16(acc[i][j], af[i][0], af[i][1], af[i][2], af[i][3], bfr[j >> 1][(j & 1) * 2],
+                             bfr[j >> 1][(j & 1) * 2 + 1]);
+        }
+    }
+    cp_async_wait<0>();
+#pragma unroll
+    for (int i = 0; i < MI; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+#pragma unroll
+            for (int hr = 0; hr < 2; ++hr) {
+                const int r = m0 + wm * (BM / 2) + i * 16 + g + hr * 8, c = n0 + wn * 32 + j * 8 + 2 * t;
+                if (r < M && c < N) epilogue_pair<EPI>(C, r, c, N, acc[i][j][hr * 2], acc[i][j][hr * 2 + 1], nullptr);
+            }
+}
+
+// Lets every instance of gemm_tc_kernel take its dynamic shared memory.
+inline cudaError_t allow_gemm_tc_smem() {
+    cudaError_t e = cudaSuccess;
+#define OLMO_ALLOW(EPI, BM)                                                                                        \
+    if (e == cudaSuccess)                                                                                          \
+        e = cudaFuncSetAttribute(gemm_tc_kernel<EPI, BM>, cudaFuncAttributeMaxDynamicSharedMemorySize, gemm_tc_smem(BM));
+    OLMO_ALLOW(EPI_BF16, 128) OLMO_ALLOW(EPI_SWIGLU, 128) OLMO_ALLOW(EPI_F32, 128)
+    OLMO_ALLOW(EPI_BF16, 64) OLMO_ALLOW(EPI_SWIGLU, 64) OLMO_ALLOW(EPI_F32, 64)
+#undef OLMO_ALLOW
     return e;
 }
 
@@ -1029,6 +1279,71 @@ __global__ void gemm_splitk_reduce_kernel(const float *__restrict__ ws, int S, i
     epilogue_pair<EPI>(C, r, c, N, v0, v1, rows);
 }
 
+// Batched decode, v7: the split-K reduction of a projection that feeds a post-norm residual, fused
+// with that norm (and for the last layer with the final norm). One block per row r, N % 8 == 0,
+// dynamic shared memory N floats:
+//   a = bf16(sum over z in split order of ws[z][r][:])     (gemm_splitk_reduce_kernel, EPI_BF16)
+//   x[r] = bf16(x[r] + bf16(rmsnorm(a) * w))                (rownorm_kernel mode 0)
+//   w_final: y[r] = bf16(rmsnorm(x[r]) * w_final)           (rownorm_kernel mode 1)
+// Replaces reduce + norm (+ final norm) launches by one, each thread owning 8 columns.
+__global__ void __launch_bounds__(256) splitk_norm_residual_kernel(const float *__restrict__ ws, int S, int M, int N,
+                                                                  bf16 *x, const bf16 *__restrict__ w,
+                                                                  const bf16 *__restrict__ w_final, float eps, bf16 *y) {
+    extern __shared__ float4 sn_smem[];
+    float *as = reinterpret_cast<float *>(sn_smem);  // this row's a, then its new x
+    __shared__ float red[33];
+    const int r = blockIdx.x, tid = threadIdx.x;
+    float ss = 0.f;
+    for (int c8 = tid; c8 < N / 8; c8 += blockDim.x) {
+        float v[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+        const float *p = ws + size_t(r) * N + c8 * 8;
+#pragma unroll 4
+        for (int z = 0; z < S; ++z) {
+            const float4 lo = *reinterpret_cast<const float4 *>(p + size_t(z) * M * N);
+            const float4 hi = *reinterpret_cast<const float4 *>(p + size_t(z) * M * N + 4);
+            v[0] += lo.x; v[1] += lo.y; v[2] += lo.z; v[3] += lo.w;
+            v[4] += hi.x; v[5] += hi.y; v[6] += hi.z; v[7] += hi.w;
+        }
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+            v[j] = rbf(v[j]);
+            ss += v[j] * v[j];
+        }
+        reinterpret_cast<float4 *>(as)[c8 * 2] = make_float4(v[0], v[1], v[2], v[3]);
+        reinterpret_cast<float4 *>(as)[c8 * 2 + 1] = make_float4(v[4], v[5], v[6], v[7]);
+    }
+    const float rr = rsqrtf(block_sum(ss, red) / N + eps);
+    uint4 *x8 = reinterpret_cast<uint4 *>(x + size_t(r) * N);
+    const uint4 *w8 = reinterpret_cast<const uint4 *>(w);
+    float ss2 = 0.f;
+    for (int c8 = tid; c8 < N / 8; c8 += blockDim.x) {
+        float xv[8], wv[8], o[8];
+        unpack8(x8[c8], xv);
+        unpack8(w8[c8], wv);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+            o[j] = rbf(xv[j] + rbf(wv[j] * (as[c8 * 8 + j] * rr)));
+            ss2 += o[j] * o[j];
+        }
+        x8[c8] = pack8(o);
+        if (w_final) {
+            reinterpret_cast<float4 *>(as)[c8 * 2] = make_float4(o[0], o[1], o[2], o[3]);
+            reinterpret_cast<float4 *>(as)[c8 * 2 + 1] = make_float4(o[4], o[5], o[6], o[7]);
+        }
+    }
+    if (!w_final) return;
+    const float r2 = rsqrtf(block_sum(ss2, red) / N + eps);
+    const uint4 *f8 = reinterpret_cast<const uint4 *>(w_final);
+    uint4 *y8 = reinterpret_cast<uint4 *>(y + size_t(r) * N);
+    for (int c8 = tid; c8 < N / 8; c8 += blockDim.x) {
+        float wf[8], o[8];
+        unpack8(f8[c8], wf);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) o[j] = wf[j] * (as[c8 * 8 + j] * r2);
+        y8[c8] = pack8(o);
+    }
+}
+
 // Greedy token of each row of a batched step: block r takes the logits of slot rows[r].slot.
 __global__ void argmax_rows_kernel(const float *__restrict__ logits, int V, const StepParams *rows, int *out);
 
@@ -1040,6 +1355,34 @@ __global__ void rownorm_kernel(bf16 *x, const bf16 *__restrict__ a, const bf16 *
     __shared__ float red[33];
     const size_t off = size_t(blockIdx.x) * H;
     const bf16 *src = mode == 0 ? a + off : x + off;
+    if ((H & 7) == 0) {  // v7: 16-byte loads, one round trip per pass for H <= 2048 (v6: eight)
+        const uint4 *s8 = reinterpret_cast<const uint4 *>(src), *w8 = reinterpret_cast<const uint4 *>(w);
+        float ss = 0.f;
+        for (int i = threadIdx.x; i < H / 8; i += blockDim.x) {
+            float v[8];
+            unpack8(s8[i], v);
+#pragma unroll
+            for (int j = 0; j < 8; ++j) ss += v[j] * v[j];
+        }
+        const float r = rsqrtf(block_sum(ss, red) / H + eps);
+        for (int i = threadIdx.x; i < H / 8; i += blockDim.x) {
+            float v[8], wv[8], o[8];
+            unpack8(s8[i], v);
+            unpack8(w8[i], wv);
+            if (mode == 0) {
+                float xv[8];
+                unpack8(reinterpret_cast<const uint4 *>(x + off)[i], xv);
+#pragma unroll
+                for (int j = 0; j < 8; ++j) o[j] = xv[j] + rbf(wv[j] * (v[j] * r));
+                reinterpret_cast<uint4 *>(x + off)[i] = pack8(o);
+            } else {
+#pragma unroll
+                for (int j = 0; j < 8; ++j) o[j] = wv[j] * (v[j] * r);
+                reinterpret_cast<uint4 *>(y + off)[i] = pack8(o);
+            }
+        }
+        return;
+    }
     float ss = 0.f;
     for (int i = threadIdx.x; i < H; i += blockDim.x) {
         float v = bf2f(src[i]);
@@ -1059,9 +1402,24 @@ __device__ __forceinline__ void argmax_block(const float *__restrict__ v, int n,
     __shared__ int bi[32];
     float best = -INFINITY;
     int idx = 0x7fffffff;
-    for (int i = threadIdx.x; i < n; i += blockDim.x) {
-        const float x = v[i];
-        if (x > best || (x == best && i < idx) || (best != best)) { best = x; idx = i; }
+    if ((n & 3) == 0) {  // v7: 16-byte loads, 4 in flight per thread (v6: one 4-byte load per round trip)
+        const float4 *v4 = reinterpret_cast<const float4 *>(v);
+#pragma unroll 4
+        for (int c = threadIdx.x; c < n / 4; c += blockDim.x) {
+            const float4 q = v4[c];
+            const float xs[4] = {q.x, q.y, q.z, q.w};
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                const float x = xs[e];
+                const int i = c * 4 + e;
+                if (x > best || (x == best && i < idx) || (best != best)) { best = x; idx = i; }
+            }
+        }
+    } else {
+        for (int i = threadIdx.x; i < n; i += blockDim.x) {
+            const float x = v[i];
+            if (x > best || (x == best && i < idx) || (best != best)) { best = x; idx = i; }
+        }
     }
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) {

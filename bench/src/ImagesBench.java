@@ -49,7 +49,7 @@ public class ImagesBench {
                 work.resolve("logs"),
                 EventSink.discard(),
                 Clock.systemUTC());
-        // a venv layer (cpu) installs from PyPI and download.pytorch.org, or the mirrors named
+        // a venv layer (cpu-hf, cuda) installs from PyPI and download.pytorch.org, or the mirrors named
         Optional<String> packages = Optional.ofNullable(System.getenv("ORCHESTRATE_PACKAGE_INDEX"));
         String torch =
             Optional.ofNullable(System.getenv("ORCHESTRATE_TORCH_INDEX_BASE"))

@@ -327,7 +327,7 @@ public final class EnvCommand implements Callable<Integer> {
               + image
               + " is not one of them",
           "name one of ours in target.docker.image (orchestrate/engine:cuda,"
-              + " orchestrate/engine:cpu), or give that image its env when you make it");
+              + " orchestrate/engine:cpu-hf), or give that image its env when you make it");
     }
     c.targets().requireAvailable(TargetType.DOCKER, "env");
     if (!(c.images().builder(c) instanceof DockerImageBuilder builder)) {

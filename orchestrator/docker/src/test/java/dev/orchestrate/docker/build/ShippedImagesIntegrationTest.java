@@ -42,7 +42,7 @@ class ShippedImagesIntegrationTest {
   @Test
   void shippedRecipesParse() {
     RecipeLoader loader = new RecipeLoader(PROJECT.resolve("images"));
-    assertEquals(List.of("cpu", "cuda", "test"), loader.names());
+    assertEquals(List.of("cpu", "cpu-hf", "cuda", "test"), loader.names());
     for (String name : loader.names()) {
       assertEquals(name, loader.load(name).name());
     }
@@ -58,8 +58,10 @@ class ShippedImagesIntegrationTest {
     assertTrue(
         Files.isRegularFile(cuda.dir().resolve(venv.lock())),
         "images/cuda's venv has Flow 1's lock");
-    // images/cpu: the same lock on a base with its Python (Ubuntu noble's 3.12), torch's CPU build
-    Recipe cpu = loader.load("cpu");
+    // images/cpu-hf: the same lock on a base with its Python (Ubuntu noble's 3.12), torch's CPU
+    // build; images/cpu has no venv layer (it builds with no package index: scripts/docker-e2e)
+    assertTrue(loader.load("cpu").layers().stream().noneMatch(l -> l instanceof Recipe.Venv));
+    Recipe cpu = loader.load("cpu-hf");
     Recipe.Debian base = (Recipe.Debian) cpu.base();
     assertEquals("noble", base.suite());
     assertTrue(

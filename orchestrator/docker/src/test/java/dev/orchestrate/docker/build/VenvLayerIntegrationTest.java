@@ -186,27 +186,27 @@ public class VenvLayerIntegrationTest {
   }
 
   /**
-   * The shipped images/cpu recipe as it is, but for its lock (the test's, served by the loopback
+   * The shipped images/cpu-hf recipe as it is, but for its lock (the test's, served by the loopback
    * index with a fake torch in its CPU build): the Ubuntu noble base that mmdebstrap makes carries
    * the lock's Python 3.12, the venv layer makes /opt/venv with the env step's script, the engine
    * starts on the base's JRE, and the docker target's hf backend runs the image's env with no GPU.
    */
   @Test
-  void theShippedCpuImageCarriesTheEnvAndTheHfBackendRunsIt() throws Exception {
+  void theShippedCpuHfImageCarriesTheEnvAndTheHfBackendRunsIt() throws Exception {
     Path repo = ShippedImagesIntegrationTest.PROJECT;
     assumeTrue(
         Files.isRegularFile(repo.resolve("engine/target/runtime-classpath.txt")),
         "the engine is built");
     Path project = tmp.resolve("p");
     Path recipe = Files.createDirectories(project.resolve("images/cpuhf"));
-    String shipped = Files.readString(repo.resolve("images/cpu/image.yaml"));
+    String shipped = Files.readString(repo.resolve("images/cpu-hf/image.yaml"));
     String lockLine = "lock: ../../python/requirements-hf.lock, torch: cpu";
     assertTrue(shipped.contains(lockLine), shipped);
     Files.writeString(
         recipe.resolve("image.yaml"),
         shipped.replace(lockLine, "lock: ../../python/test.lock, torch: cpu"));
     Files.createDirectories(recipe.resolve("keys"));
-    try (var keys = Files.list(repo.resolve("images/cpu/keys"))) {
+    try (var keys = Files.list(repo.resolve("images/cpu-hf/keys"))) {
       for (Path k : keys.toList()) {
         Files.copy(k, recipe.resolve("keys").resolve(k.getFileName()));
       }

@@ -280,22 +280,26 @@ class FleetIntegrationTest {
             java.net.http.HttpResponse.BodyHandlers.ofString());
   }
 
+  /** The fleet profile on three machines, chunks of two prompts. */
+  private Running threeMachines(Path file) throws Exception {
+    return new Running(
+        vast.cli.start(
+            "up",
+            "--profile",
+            "fleet",
+            "--replicas",
+            "3",
+            "--prompts",
+            file.toString(),
+            "--chunk-size",
+            "2"));
+  }
+
   @Test
   void aMachineDestroyedMidRunHasItsChunkDoneElsewhere() throws Exception {
     fixedCost("fleet", 1500, true);
     Path file = prompts(9, i -> false);
-    Running up =
-        new Running(
-            vast.cli.start(
-                "up",
-                "--profile",
-                "fleet",
-                "--replicas",
-                "3",
-                "--prompts",
-                file.toString(),
-                "--chunk-size",
-                "2"));
+    Running up = threeMachines(file);
     up.await(s -> s.contains("▸ [r1] Run chunks"), 180);
     Thread.sleep(1_000); // its first chunk: 3 s of fixed cost, then the engine
     long id = instanceOf("r1");
@@ -334,18 +338,7 @@ class FleetIntegrationTest {
   void anEngineKilledMidChunkFailsOnlyItsMachineAndItsChunkIsDoneElsewhere() throws Exception {
     fixedCost("fleet", 1500, true);
     Path file = prompts(9, i -> false);
-    Running up =
-        new Running(
-            vast.cli.start(
-                "up",
-                "--profile",
-                "fleet",
-                "--replicas",
-                "3",
-                "--prompts",
-                file.toString(),
-                "--chunk-size",
-                "2"));
+    Running up = threeMachines(file);
     up.await(s -> s.contains("▸ [r1] Run chunks"), 180);
     String runId = onlyRun();
     Path log =

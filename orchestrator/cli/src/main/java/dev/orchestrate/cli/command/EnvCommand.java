@@ -171,15 +171,7 @@ public final class EnvCommand implements Callable<Integer> {
     Target target = c.targets().target(profile.target().type(), context);
     RunId runId = RunId.generate(c.clock(), profile.name());
     Path runDir = c.runs(profile.logs().dir()).runDir(runId);
-    UpRequest request =
-        new UpRequest(
-            runId,
-            profile,
-            c.probeHost(c.projectDir().resolve(profile.assets().dir())),
-            runDir,
-            c.projectDir().resolve(profile.assets().dir()),
-            Manifest.empty(),
-            new Cancellation());
+    UpRequest request = request(profile, runId, runDir, new Cancellation());
     Machine m = new Acquisition(context).prepare(target, request, common.events(c));
     context.ledger().remove(m.id());
     Path log = runDir.resolve(BootstrapLog.FILE);
@@ -207,6 +199,13 @@ public final class EnvCommand implements Callable<Integer> {
               + "/bin/activate");
     }
     return print(out, lines);
+  }
+
+  /** What the acquire steps take for an env: the profile's machine, no assets to send. */
+  private UpRequest request(Profile profile, RunId runId, Path runDir, Cancellation cancellation) {
+    Path assets = c.projectDir().resolve(profile.assets().dir());
+    return new UpRequest(
+        runId, profile, c.probeHost(assets), runDir, assets, Manifest.empty(), cancellation);
   }
 
   /** The venv folder of its {@code bin/python}. */
@@ -241,15 +240,7 @@ public final class EnvCommand implements Callable<Integer> {
     RunId runId = RunId.generate(c.clock(), profile.name());
     Path runDir = c.runs(profile.logs().dir()).runDir(runId);
     Cancellation cancellation = new Cancellation();
-    UpRequest request =
-        new UpRequest(
-            runId,
-            profile,
-            c.probeHost(c.projectDir().resolve(profile.assets().dir())),
-            runDir,
-            c.projectDir().resolve(profile.assets().dir()),
-            Manifest.empty(),
-            cancellation);
+    UpRequest request = request(profile, runId, runDir, cancellation);
     AtomicReference<StepEnded> envStep = new AtomicReference<>();
     EventSink events =
         common

@@ -35,14 +35,23 @@ final class Cli {
 
   /**
    * Starts the CLI as a JVM of its own (stdout and stderr merged) with this project's environment,
-   * for what needs a real process: signals, a client killed mid-run.
+   * for what needs a real process: signals, a client killed mid-run. SIGINT is set back to its
+   * default first: a build started in the background ({@code mvn verify &}) passes SIGINT down
+   * ignored, and a JVM that starts with it ignored keeps it so (as {@code nohup} wants), so Ctrl-C
+   * could not reach the CLI at all. Perl is in every Debian (perl-base is essential).
    */
   Process start(String... args) throws IOException {
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd =
         new ArrayList<>(
             List.of(
-                javaBin, "-cp", System.getProperty("java.class.path"), "dev.orchestrate.cli.Main"));
+                "perl",
+                "-e",
+                "$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec: $!\"",
+                javaBin,
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.orchestrate.cli.Main"));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().clear();

@@ -40,6 +40,7 @@ class FleetIntegrationTest {
 
   @TempDir Path dir;
   SimVast vast;
+  final List<Running> started = new ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
@@ -48,6 +49,9 @@ class FleetIntegrationTest {
 
   @AfterEach
   void nothingBills() throws Exception {
+    for (Running r : started) {
+      r.process.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // one a failed wait left behind
+    }
     try {
       vast.assertNothingBilling();
       assertEquals(0, vast.ledger().size(), () -> "ledger: " + safeLedger());
@@ -250,14 +254,40 @@ class FleetIntegrationTest {
       while (System.nanoTime() < end && !what.test(seen.toString())) {
         Thread.sleep(50);
       }
-      assertTrue(what.test(seen.toString()), seen::toString);
+      assertTrue(what.test(seen.toString()), () -> seen + "\n--- its threads\n" + threads());
+    }
+
+    /** The CLI's thread dump (jstack), to tell a stall's cause when a wait runs out. */
+    String threads() {
+      try {
+        Process p =
+            new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+                    Long.toString(process.pid()))
+                .redirectErrorStream(true)
+                .start();
+        String dump = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        return dump;
+      } catch (java.io.IOException | InterruptedException e) {
+        return "(no thread dump: " + e + ")";
+      }
     }
 
     int exit(long seconds) throws InterruptedException {
-      assertTrue(process.waitFor(seconds, TimeUnit.SECONDS), () -> "still running\n" + seen);
+      assertTrue(
+          process.waitFor(seconds, TimeUnit.SECONDS),
+          () -> "still running\n" + seen + "\n--- its threads\n" + threads());
       reader.join(5_000);
       return process.exitValue();
     }
+  }
+
+  /** The CLI started as a process of its own, stopped after the test whatever happens. */
+  private Running running(Process process) {
+    Running r = new Running(process);
+    started.add(r);
+    return r;
   }
 
   private long instanceOf(String replica) throws Exception {
@@ -282,7 +312,7 @@ class FleetIntegrationTest {
 
   /** The fleet profile on three machines, chunks of two prompts. */
   private Running threeMachines(Path file) throws Exception {
-    return new Running(
+    return running(
         vast.cli.start(
             "up",
             "--profile",
@@ -455,7 +485,7 @@ class FleetIntegrationTest {
     fixedCost("slow", 600_000, true);
     Path file = prompts(6, i -> true);
     Running up =
-        new Running(
+        running(
             vast.cli.start(
                 "up", "--profile", "slow", "--replicas", "3", "--prompts", file.toString()));
     up.await(s -> s.contains("▸ [r2] Run chunks") && s.contains("▸ [r3] Run chunks"), 180);
@@ -476,7 +506,7 @@ class FleetIntegrationTest {
     fixedCost("slow", 600_000, true);
     Path file = prompts(4, i -> true);
     Running up =
-        new Running(
+        running(
             vast.cli.start(
                 "up", "--profile", "slow", "--replicas", "2", "--prompts", file.toString()));
     up.await(s -> s.contains("▸ [r1] Run chunks") && s.contains("▸ [r2] Run chunks"), 180);

@@ -3,6 +3,8 @@ package dev.orchestrate.ssh;
 import dev.orchestrate.core.error.ErrorCode;
 import dev.orchestrate.core.error.OrchestrateException;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +21,12 @@ import java.util.Set;
  * The project's own SSH key: an ed25519 key pair generated on first use, private file mode 0600,
  * written in OpenSSH's format so that {@code ssh -i} and our transport both use it. It is attached
  * to rented machines and written into the ssh config entries.
+ *
+ * <p>First use may come from several threads at once (a fleet's machines) or several processes (two
+ * commands on a fresh project): the check and the generation run under a lock on {@code .NAME.lock}
+ * beside the key (and this class's monitor, since a JVM cannot hold one file lock twice), so
+ * exactly one pair is made and everyone reads that pair. Without it, two generators could leave
+ * one's private key beside the other's public half, and every login would fail.
  */
 public final class ProjectKey {
   private static final Set<PosixFilePermission> OWNER_ONLY =
@@ -37,7 +45,7 @@ public final class ProjectKey {
     Path pub = Path.of(privateKey + ".pub");
     try {
       if (!Files.exists(privateKey)) {
-        generate(privateKey, pub, comment);
+        generateOnce(privateKey, pub, comment);
       }
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(privateKey);
       if (!OWNER_ONLY.containsAll(perms)) {
@@ -69,6 +77,21 @@ public final class ProjectKey {
   /** {@code ssh-ed25519 AAAA... comment}, for authorized_keys and provider APIs. */
   public String publicKeyLine() {
     return publicKeyLine;
+  }
+
+  // Under the lock (threads, then processes): generated only if nobody did meanwhile.
+  private static void generateOnce(Path privateKey, Path pub, String comment) throws IOException {
+    Path dir = Files.createDirectories(privateKey.toAbsolutePath().getParent());
+    Path lockFile = dir.resolve("." + privateKey.getFileName() + ".lock");
+    synchronized (ProjectKey.class) {
+      try (FileChannel ch =
+              FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock held = ch.lock()) {
+        if (!Files.exists(privateKey)) {
+          generate(privateKey, pub, comment);
+        }
+      }
+    }
   }
 
   private static void generate(Path privateKey, Path pub, String comment) throws IOException {

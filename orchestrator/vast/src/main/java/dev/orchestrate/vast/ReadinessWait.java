@@ -49,6 +49,7 @@ final class ReadinessWait {
     boolean priceChecked = false;
     boolean keyAttached = false;
     String lastStatus = "";
+    String lastRefusal = null;
     Duration wait = FIRST_POLL.compareTo(req.pollInterval()) < 0 ? FIRST_POLL : req.pollInterval();
     while (true) {
       if (req.cancellation().isCancelled()) {
@@ -81,8 +82,14 @@ final class ReadinessWait {
             client.attachKey(id, req.publicKey());
             keyAttached = true;
           }
-          if (probe.ready(id, ssh.get())) {
+          Optional<String> refusal = probe.refusal(id, ssh.get());
+          if (refusal.isEmpty()) {
             return new Ready(inst, ssh.get(), Duration.between(createdAt, clock.instant()));
+          }
+          if (!refusal.get().equals(lastRefusal)) {
+            lastRefusal = refusal.get();
+            events.accept(
+                new Notice(clock.instant(), "instance " + id + ": SSH not ready: " + lastRefusal));
           }
         }
       }
@@ -94,6 +101,7 @@ final class ReadinessWait {
                 + req.readyTimeout().toSeconds()
                 + " s (last status: "
                 + (lastStatus.isEmpty() ? "none" : lastStatus)
+                + (lastRefusal == null ? "" : "; last SSH try: " + lastRefusal)
                 + ")",
             "big images can take long to load; raise target.vast.readyTimeoutMinutes or pick a"
                 + " machine with more bandwidth",

@@ -105,7 +105,7 @@ final class VastSession {
         context.retrier().withEvents(e -> events.accept(e)));
   }
 
-  ProjectKey projectKey() {
+  synchronized ProjectKey projectKey() {
     if (key == null) {
       key = ProjectKey.ensure(context.stateDir().resolve("ssh/id_ed25519"), "orchestrate");
     }
@@ -166,9 +166,12 @@ final class VastSession {
       }
       try (Transport t =
           quick.connect(Endpoint.of(machineId, ssh.host(), ssh.port(), ssh.user()))) {
-        return t.run("true").exitCode() == 0;
+        int code = t.run("true").exitCode();
+        return code == 0
+            ? Optional.empty()
+            : Optional.of("logged in, but `true` exited with code " + code);
       } catch (OrchestrateException e) {
-        return false;
+        return Optional.of(e.getMessage());
       }
     };
   }

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -65,6 +66,10 @@ class ProvisionerTest {
   }
 
   private Provisioner provisioner(VastClient client) {
+    return provisioner(client, SshProbe.tcp(Duration.ofSeconds(2)));
+  }
+
+  private Provisioner provisioner(VastClient client, SshProbe probe) {
     Destroyer destroyer = new Destroyer(client, Retrier.quiet(sleeper.clock(), sleeper));
     return new Provisioner(
         client,
@@ -73,7 +78,7 @@ class ProvisionerTest {
         ledger,
         sleeper.clock(),
         sleeper,
-        SshProbe.tcp(Duration.ofSeconds(2)),
+        probe,
         Retrier.quiet(sleeper.clock(), sleeper),
         Map.of("api", fx.sim.baseUrl().toString()));
   }
@@ -173,6 +178,27 @@ class ProvisionerTest {
     assertNothingLeft();
     assertTrue(events.stream().anyMatch(ev -> ev.toString().contains("trying one other machine")));
     assertTrue(fx.sim.billing().accruedUsd() > 0, "storage was billed while loading");
+  }
+
+  @Test
+  void anSshdThatNeverLetsUsInIsToldOnceAndNamedInTheDeadlineError() throws Exception {
+    sleeper = new RecordingSleeper(0);
+    SshProbe refusing = (id, e) -> Optional.of("Auth fail for the project key");
+    OrchestrateException e =
+        assertThrows(
+            OrchestrateException.class,
+            () ->
+                provisioner(fx.client, refusing)
+                    .provision(request(1, Duration.ofSeconds(60)), events::add));
+    assertTrue(e.getMessage().contains("not reachable over SSH within 60 s"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("last status: running; last SSH try: Auth fail"), e.getMessage());
+    long told =
+        events.stream()
+            .filter(ev -> ev.toString().contains("SSH not ready: Auth fail for the project key"))
+            .count();
+    assertEquals(1, told, events::toString);
+    assertNothingLeft();
   }
 
   @Test

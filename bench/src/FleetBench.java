@@ -31,19 +31,26 @@ public final class FleetBench {
   public static void main(String[] args) throws Exception {
     int prompts = 2000;
     int promptMs = 50;
+    String cost = "floor";
     int chunk = 125;
     List<Integer> fleets = List.of(1, 2, 4);
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--prompts" -> prompts = Integer.parseInt(args[++i]);
         case "--prompt-ms" -> promptMs = Integer.parseInt(args[++i]);
+        case "--cost" -> {
+          cost = args[++i];
+          if (!cost.equals("floor") && !cost.equals("added")) {
+            throw new IllegalArgumentException("--cost is floor or added, not " + cost);
+          }
+        }
         case "--chunk-size" -> chunk = Integer.parseInt(args[++i]);
         case "--replicas" ->
             fleets = java.util.Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    Path project = project(promptMs);
+    Path project = project(promptMs, cost);
     Path file = promptFile(prompts);
     Process sim =
         new ProcessBuilder("bin/vast-sim", "--port", "0", "--fast", "--hosts", "sshd")
@@ -89,11 +96,15 @@ public final class FleetBench {
     }
     System.out.printf(
         Locale.ROOT,
-        "%n%d prompts, %d ms fixed cost per prompt (bench-only), chunks of %d, reference backend,"
-            + " tiny snapshot, 1 new token; vast-sim --fast with sshd instances on this host (%d"
-            + " cores)%n",
+        "%n%d prompts, %d ms fixed cost per prompt (bench-only; --cost %s: %s), chunks of %d,"
+            + " reference backend, tiny snapshot, 1 new token; vast-sim --fast with sshd instances"
+            + " on this host (%d cores)%n",
         prompts,
         promptMs,
+        cost,
+        cost.equals("floor")
+            ? "a chunk takes the longer of it and the engine's own time"
+            : "a chunk takes it plus the engine's own time",
         chunk,
         Runtime.getRuntime().availableProcessors());
     String fmt = "%-9s %-5s %-9s %-15s %-9s %-24s %-20s %-26s %s%n";
@@ -178,7 +189,7 @@ public final class FleetBench {
     return new long[] {Long.parseLong(f[13]), Long.parseLong(f[14])};
   }
 
-  static Path project(int promptMs) throws Exception {
+  static Path project(int promptMs, String cost) throws Exception {
     Path project = Files.createDirectories(OUT.resolve("project"));
     Path repo = Path.of("").toAbsolutePath();
     for (String link : List.of("engine", "native")) {
@@ -199,27 +210,14 @@ public final class FleetBench {
         throw new IllegalStateException("bin/engine snapshot create failed: " + code);
       }
     }
-    // The bench-only fixed cost: a relay in front of the real engine's worker (--worker DIR) that
-    // takes each chunk the client puts into DIR/inbox, sleeps promptMs per prompt of it, and then
-    // moves it into the engine's own inbox (DIR/engine/inbox); the stop file is passed on too.
-    String script =
-        "w=; prev=; for a in \"$@\"; do [ \"$prev\" = --worker ] && w=$a; prev=$a; done;"
-            + " e=$w/engine; mkdir -p \"$e/inbox\" \"$w/inbox\";"
-            + " for a do shift; [ \"$a\" = \"$w\" ] && a=$e; set -- \"$@\" \"$a\"; done;"
-            + " \"$@\" & pid=$!;"
-            + " while kill -0 $pid 2>/dev/null; do"
-            + " f=; for x in \"$w\"/inbox/*.jsonl; do [ -e \"$x\" ] && f=$x && break; done;"
-            + " if [ -n \"$f\" ]; then n=$(grep -c . \"$f\"); ms=$((n*"
-            + promptMs
-            + ")); sleep $((ms/1000)).$(printf %03d $((ms%1000)));"
-            + " mv \"$f\" \"$e/inbox/\";"
-            + " elif [ -f \"$w/stop\" ]; then touch \"$e/stop\"; sleep 0.05;"
-            + " else sleep 0.05; fi; done; wait $pid";
+    String script = relay(promptMs, cost).strip().replaceAll("\\s*\n\\s*", " ");
     Files.createDirectories(project.resolve("profiles"));
     Files.writeString(
         project.resolve("profiles/fleetbench.yaml"),
         "extends: vast\n"
-            + "description: bench/fleet only — a fixed cost per prompt before the real engine\n"
+            + "description: bench/fleet only — a fixed cost per prompt ("
+            + cost
+            + ") around the real engine\n"
             + "target:\n  vast:\n    budget:\n      maxTotalUsd: 20\n"
             + "engine:\n  backend: reference\n  maxNewTokens: 1\n"
             + "  command: [sh, -c, '"
@@ -227,6 +225,92 @@ public final class FleetBench {
             + "', fixed-cost, bin/engine, generate, --backend, \"{backend}\", --snapshot,"
             + " \"{snapshot}\", --prompt, \"{prompt}\", --max-new-tokens, \"{maxNewTokens}\"]\n");
     return project;
+  }
+
+  /**
+   * The bench-only fixed cost: a relay (POSIX sh) in front of the real engine's worker (--worker
+   * DIR) that takes each chunk the client puts into DIR/inbox and moves it into the engine's own
+   * inbox (DIR/engine/inbox); the stop file is passed on too. It stands for the GPU's time,
+   * promptMs per prompt, in one of two ways:
+   *
+   * <ul>
+   *   <li>{@code floor} (default): the chunk goes to the engine at once; its k-th result line is
+   *       held back until k times promptMs has passed since then and its end marker until the
+   *       whole chunk's cost has, so results come at the fixed cost's pace and a chunk takes the
+   *       longer of the fixed cost and the engine's own time, as on a machine whose GPU time is
+   *       the fixed cost and whose engine runs within it. The engines' generation on this host's
+   *       shared cores (which grows with N here, never on N real machines) hides under it.
+   *   <li>{@code added}: the relay sleeps promptMs per prompt first and then hands the chunk to the
+   *       engine, so a chunk takes the fixed cost plus the engine's time on the shared cores: the
+   *       fleet's speed-up then also carries the host's CPU contention (ENGINE GEN s/chunk).
+   * </ul>
+   *
+   * <p>With {@code floor}, the engine's output passes through a line filter that knows each
+   * chunk's hand-in time and size from DIR/started/K (K counts hand-ins; a machine has one chunk in
+   * its engine at a time, so its lines come in hand-in order). The relay exits with the engine's
+   * code.
+   */
+  static String relay(int promptMs, String cost) {
+    String args =
+        """
+        w=; prev=; for a in "$@"; do [ "$prev" = --worker ] && w=$a; prev=$a; done;
+        e=$w/engine; s=$w/started; mkdir -p "$e/inbox" "$w/inbox" "$s";
+        for a do shift; [ "$a" = "$w" ] && a=$e; set -- "$@" "$a"; done;
+        """;
+    String loop =
+        """
+        while kill -0 $pid 2>/dev/null; do
+          f=; for x in "$w"/inbox/*.jsonl; do [ -e "$x" ] && f=$x && break; done;
+          if [ -n "$f" ]; then HANDIN
+          elif [ -f "$w/stop" ]; then touch "$e/stop"; sleep 0.05;
+          else sleep 0.05; fi;
+        done;
+        """;
+    String script;
+    if (cost.equals("added")) {
+      script =
+          args
+              + """
+              "$@" & pid=$!;
+              """
+              + loop.replace(
+                  "HANDIN",
+                  """
+                  n=$(grep -c . "$f"); ms=$((n*MS));
+                  sleep $((ms/1000)).$(printf %03d $((ms%1000)));
+                  mv "$f" "$e/inbox/";
+                  """)
+              + "wait $pid";
+    } else {
+      script =
+          args
+              + """
+              { "$@"; echo $? > "$s/exit"; } | { j=1; r=0; while IFS= read -r l; do
+                case $l in
+                  *?type?:?result?*) r=$((r+1)); m=$r;;
+                  *?type?:?chunk-end?*) m=-1;;
+                  *) m=0;;
+                esac;
+                if [ $m -ne 0 ] && [ -f "$s/$j" ]; then read t0 n < "$s/$j";
+                  [ $m -lt 0 ] && m=$n;
+                  left=$((t0 + m*MS - $(date +%s%3N)));
+                  [ $left -gt 0 ] && sleep $((left/1000)).$(printf %03d $((left%1000)));
+                fi;
+                printf "%s\\n" "$l";
+                case $l in *?type?:?chunk-end?*) j=$((j+1)); r=0;; esac;
+              done; } & pid=$!; k=0;
+              """
+              + loop.replace(
+                  "HANDIN",
+                  """
+                  k=$((k+1)); echo "$(date +%s%3N) $(grep -c . "$f")" > "$s/$k";
+                  mv "$f" "$e/inbox/";
+                  """)
+              + """
+              wait $pid; exit $(cat "$s/exit" 2>/dev/null || echo 1)
+              """;
+    }
+    return script.replace("MS", Integer.toString(promptMs));
   }
 
   static Path promptFile(int n) throws Exception {

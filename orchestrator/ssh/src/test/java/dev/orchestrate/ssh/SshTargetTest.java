@@ -206,7 +206,8 @@ class SshTargetTest {
           String.join("\n", expected) + "\n",
           Files.readString(project.resolve("logs/20261126-080100-mybox-abcd/remote-output.log")));
 
-      assertEquals(MachineStatus.State.RUNNING, target.status(machine).state());
+      MachineStatus running = target.status(machine);
+      assertEquals(MachineStatus.State.RUNNING, running.state(), running::toString);
 
       List<String> shell = target.shellCommand(machine);
       List<String> withCommand = new java.util.ArrayList<>(shell);

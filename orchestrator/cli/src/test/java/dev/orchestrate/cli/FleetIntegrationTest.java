@@ -175,17 +175,7 @@ class FleetIntegrationTest {
   void theWholeFileIsDoneByThreeMachinesEveryResultOnceInOrder() throws Exception {
     fixedCost("fleet", 100, true);
     Path file = prompts(12, i -> false);
-    Cli.Result r =
-        vast.cli.run(
-            "up",
-            "--profile",
-            "fleet",
-            "--replicas",
-            "3",
-            "--prompts",
-            file.toString(),
-            "--chunk-size",
-            "2");
+    Cli.Result r = vast.cli.run(onThreeMachines(file));
     assertEquals(0, r.code(), r::toString);
     String runId = onlyRun();
     assertEquals(expected(12), resultIds(runId));
@@ -310,19 +300,24 @@ class FleetIntegrationTest {
             java.net.http.HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The fleet profile on three machines, chunks of two prompts. */
+  /** {@code up} of the fleet profile on three machines over {@code file}, chunks of two prompts. */
+  private static String[] onThreeMachines(Path file) {
+    return new String[] {
+      "up",
+      "--profile",
+      "fleet",
+      "--replicas",
+      "3",
+      "--prompts",
+      file.toString(),
+      "--chunk-size",
+      "2"
+    };
+  }
+
+  /** The same, as a CLI process of its own. */
   private Running threeMachines(Path file) throws Exception {
-    return running(
-        vast.cli.start(
-            "up",
-            "--profile",
-            "fleet",
-            "--replicas",
-            "3",
-            "--prompts",
-            file.toString(),
-            "--chunk-size",
-            "2"));
+    return running(vast.cli.start(onThreeMachines(file)));
   }
 
   @Test

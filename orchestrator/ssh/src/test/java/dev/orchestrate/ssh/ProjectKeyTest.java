@@ -1,7 +1,7 @@
 package dev.orchestrate.ssh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.KeyPair;
@@ -58,7 +58,7 @@ class ProjectKeyTest {
         List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
         assertEquals(List.of(".id_ed25519.lock", "id_ed25519", "id_ed25519.pub"), names);
       }
-      assertTrue(pair.isEncrypted() == false);
+      assertFalse(pair.isEncrypted());
     } finally {
       pool.shutdownNow();
     }

@@ -5,7 +5,11 @@ Run as: ncu --profile-from-start off --metrics gpu__time_duration.sum,dram__byte
             --csv --log-file OUT.csv python3 profile_step.py --lib LIB --snap DIR --batch B
 then summarise with: profile_step.py --summarise OUT.csv
 --batch 0 profiles one batch-1 step (olmo_decode, the CUDA graph); B >= 1 one olmo_batch_decode
-step of B sequences at position 192 (128-token prompt + 64 generated).
+step of B sequences at position 192 (128-token prompt + 64 generated); --prefill N one prefill of an
+N-token prompt (what TTFT is made of; the batch is ignored).
+Add --metrics ...,lts__t_bytes.sum,launch__grid_size for L2 traffic and a per-grid breakdown
+(the summary keys a kernel by name and grid size when launch__grid_size is there, so each GEMM
+shape of a step gets its own row).
 """
 import argparse
 import collections
@@ -24,7 +28,15 @@ def run(a):
     B = max(a.batch, 1)
     eng = oc.Engine(lib, snapshot=a.snap, backend=oc.BACKEND_CUDA, max_seq=512, slots=B)
     rng = np.random.default_rng(1)
-    if a.batch == 0:
+    if a.prefill:
+        ids = rng.integers(0, 100000, size=a.prefill)
+        eng.prefill(ids)  # warm (first launches, lazy module loading)
+        eng.close()
+        eng = oc.Engine(lib, snapshot=a.snap, backend=oc.BACKEND_CUDA, max_seq=max(512, a.prefill), slots=1)
+        torch.cuda.profiler.start()
+        eng.prefill(ids)
+        torch.cuda.profiler.stop()
+    elif a.batch == 0:
         t = eng.prefill(rng.integers(0, 100000, size=128))
         for _ in range(64):
             t = eng.decode(t)
@@ -42,24 +54,40 @@ def run(a):
     eng.close()
 
 
-def summarise(path):
+TIME = {"ns": 1e-3, "nsecond": 1e-3, "us": 1, "usecond": 1, "ms": 1e3, "msecond": 1e3}
+BYTES = {"byte": 1, "Kbyte": 1e3, "KB": 1e3, "Mbyte": 1e6, "MB": 1e6, "Gbyte": 1e9, "GB": 1e9, "Tbyte": 1e12}
+
+
+def summarise(path, by_grid=False):
+    """Per kernel (and per grid size with by_grid): launches, time, share, DRAM and L2 GB/s."""
     rows = list(csv.DictReader(l for l in open(path) if l.startswith('"')))
-    per = collections.defaultdict(lambda: [0, 0.0, 0.0])
+    launches = collections.defaultdict(dict)  # ID -> {name, grid, metric: value}
     for r in rows:
-        name = r["Kernel Name"].split("(")[0].split("<")[0][:40]
+        d = launches[r["ID"]]
+        d["name"] = r["Kernel Name"].split("(")[0].split("<")[0][:34]
+        d["grid"] = r.get("Grid Size", "")
         v = float(r["Metric Value"].replace(",", ""))
         unit = r["Metric Unit"]
         if r["Metric Name"] == "gpu__time_duration.sum":
-            per[name][0] += 1
-            per[name][1] += v * {"ns": 1e-3, "nsecond": 1e-3, "us": 1, "usecond": 1, "ms": 1e3, "msecond": 1e3}[unit]
+            d["us"] = v * TIME[unit]
         elif r["Metric Name"] == "dram__bytes.sum":
-            scale = {"byte": 1, "Kbyte": 1e3, "KB": 1e3, "Mbyte": 1e6, "MB": 1e6, "Gbyte": 1e9, "GB": 1e9}[unit]
-            per[name][2] += v * scale
-    tot = sum(p[1] for p in per.values())
-    print(f"{'kernel':40s} {'launches':>8s} {'us':>9s} {'share':>6s} {'GB/s':>7s}")
-    for name, (n, us, by) in sorted(per.items(), key=lambda kv: -kv[1][1]):
-        print(f"{name:40s} {n:8d} {us:9.1f} {us / tot:6.1%} {by / (us * 1e-6) / 1e9 if us else 0:7.0f}")
-    print(f"{'total (kernel time, no gaps)':40s} {sum(p[0] for p in per.values()):8d} {tot:9.1f}")
+            d["dram"] = v * BYTES[unit]
+        elif r["Metric Name"] == "lts__t_bytes.sum":
+            d["l2"] = v * BYTES[unit]
+    per = collections.defaultdict(lambda: [0, 0.0, 0.0, 0.0])
+    for d in launches.values():
+        key = d["name"] + (" " + d["grid"] if by_grid and d["grid"] else "")
+        p = per[key]
+        p[0] += 1
+        p[1] += d.get("us", 0.0)
+        p[2] += d.get("dram", 0.0)
+        p[3] += d.get("l2", 0.0)
+    tot = sum(p[1] for p in per.values()) or 1.0
+    print(f"{'kernel':50s} {'launches':>8s} {'us':>9s} {'share':>6s} {'DRAM GB/s':>9s} {'L2 GB/s':>8s}")
+    for name, (n, us, dr, l2) in sorted(per.items(), key=lambda kv: -kv[1][1]):
+        rate = (lambda b: b / (us * 1e-6) / 1e9 if us else 0)
+        print(f"{name:50s} {n:8d} {us:9.1f} {us / tot:6.1%} {rate(dr):9.0f} {rate(l2):8.0f}")
+    print(f"{'total (kernel time, no gaps)':50s} {sum(p[0] for p in per.values()):8d} {tot:9.1f}")
 
 
 if __name__ == "__main__":
@@ -67,9 +95,11 @@ if __name__ == "__main__":
     ap.add_argument("--lib")
     ap.add_argument("--snap", default="/tmp/olmo_1b")
     ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--prefill", type=int, default=0)
     ap.add_argument("--summarise")
+    ap.add_argument("--by-grid", action="store_true", help="with --summarise: one row per kernel and grid size")
     a = ap.parse_args()
     if a.summarise:
-        summarise(a.summarise)
+        summarise(a.summarise, a.by_grid)
     else:
         run(a)

@@ -29,12 +29,15 @@ void ck(cudaError_t e, const char *what, int line) {
 //   prologue  decode GEMV prologue: scalar loads instead of 16-byte loads
 //   attn      batch-1 decode attention: PDL wait before the first cache load, 64 keys per split
 //   dgemm     batched-decode GEMM: 32-wide K tiles, 8 stages (v6) instead of 64-wide, 5 stages
-enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16 };
+//   chain     (v8) batched decode and prefill: plain launches (v7) instead of programmatic dependent
+//             launch, where each GEMM requests its first weight tiles before waiting for its input
+//   narrow    (v8) batched-decode GEMM: v7's 64-column tile of 4 warps instead of 128 columns of 8
+enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_NARROW = 64 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
-    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM;
+    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_NARROW;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -46,8 +49,11 @@ unsigned old_kernels_from_env() {
         else if (t == "prologue") m |= OLD_PROLOGUE;
         else if (t == "attn") m |= OLD_ATTN;
         else if (t == "dgemm") m |= OLD_DGEMM;
+        else if (t == "chain") m |= OLD_CHAIN;
+        else if (t == "narrow") m |= OLD_NARROW;
         else if (!t.empty())
-            fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t + "' (gemm, norm, prologue, attn, dgemm or all)");
+            fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
+                                                "' (gemm, norm, prologue, attn, dgemm, chain, narrow or all)");
         b = c + 1;
     }
     return m;
@@ -72,6 +78,15 @@ class CudaBackend : public Backend {
         if (cc_ < 80) fail(OLMO_ERR_UNSUPPORTED, std::string("CUDA backend needs compute capability >= 8.0; ") + name_);
         want_pdl_ = want_pdl_ && cc_ >= 90;
         CK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+        // A/B knobs (session 7): OLMO_CUDA_PDL=late[,full], OLMO_CUDA_ATTN_CHUNK=keys
+        if (const char *e = std::getenv("OLMO_CUDA_PDL")) {
+            const std::string v(e);
+            pdl_late_ = v.find("late") != std::string::npos;
+            pdl_full_only_ = v.find("full") != std::string::npos;
+        }
+        if (const char *e = std::getenv("OLMO_CUDA_ATTN_CHUNK")) attn_chunk_ = std::max(16, std::atoi(e));
+        const int late = pdl_late_ ? 1 : 0;
+        CK(cudaMemcpyToSymbol(k::c_pdl_late, &late, sizeof(int)));
     }
     ~CudaBackend() override {
         cudaSetDevice(dev_);
@@ -88,7 +103,8 @@ class CudaBackend : public Backend {
     std::string description() const override {
         return "cuda:" + std::to_string(dev_) + " " + name_ + " (sm_" + std::to_string(cc_) + ", " +
                std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + (want_pdl_ ? ", pdl" : "") + (fused_attn_ ? ", fused" : "") +
-               (old_ ? ", v6 kernels: " + old_names() : "") + ")";
+               (old_ ? ", old kernels: " + old_names() : "") + (pdl_late_ ? ", pdl late" : "") +
+               (pdl_full_only_ ? ", pdl full grids" : "") + ", attn chunk " + std::to_string(attn_chunk_) + ")";
     }
 
     void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int slots, int max_batch) override {
@@ -173,7 +189,7 @@ class CudaBackend : public Backend {
             ba_ = alloc<bf16>(B * H);
             bact_ = alloc<bf16>(B * I);
             by_ = alloc<bf16>(B * H);
-            bsplits_ = std::max(1, std::min(64, (max_seq + kAttnChunk - 1) / kAttnChunk));
+            bsplits_ = std::max(1, std::min(64, (max_seq + attn_chunk_ - 1) / attn_chunk_));
             bpart_o_ = alloc<float>(B * c.heads * bsplits_ * D);
             bpart_ml_ = alloc<float>(B * c.heads * bsplits_ * 2);
             bcounters_ = alloc<unsigned>(B * c.heads);
@@ -225,22 +241,21 @@ class CudaBackend : public Backend {
         CK(cudaMemcpyAsync(ids_, ids, size_t(n) * 4, cudaMemcpyHostToDevice, stream_));
         k::embed_kernel<<<n, 128, 0, stream_>>>(ids_, nullptr, emb_, x_, H);
         CK_LAUNCH();
+        Chain chain(*this);  // v8: the kernels after the embedding overlap their predecessor's tail
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
             gemm<k::EPI_BF16>(x_, L.qkv, n, Q + 2 * KV, H, qkv_);
             qknorm_rope(l, n, nullptr, pos0);
             attn_prefill(l, n, pos0);
             gemm<k::EPI_BF16>(att_, L.o, n, H, Q, a_);
-            k::rownorm_kernel<<<n, 256, 0, stream_>>>(x_, a_, L.post_attn, H, c.eps, 0, nullptr);
-            CK_LAUNCH();
+            rownorm(n, x_, a_, L.post_attn, 0, nullptr);
             gemm<k::EPI_SWIGLU>(x_, L.gu, n, 2 * I, H, act_);
             gemm<k::EPI_BF16>(act_, L.down, n, H, I, a_);
-            k::rownorm_kernel<<<n, 256, 0, stream_>>>(x_, a_, L.post_ff, H, c.eps, 0, nullptr);
-            CK_LAUNCH();
+            rownorm(n, x_, a_, L.post_ff, 0, nullptr);
         }
         if (all) {
-            k::rownorm_kernel<<<n, 256, 0, stream_>>>(x_, nullptr, final_norm_, H, c.eps, 1, y_);
-            CK_LAUNCH();
+            rownorm(n, x_, nullptr, final_norm_, 1, y_);
+            chain.end();  // the allocation below synchronises; launches after it are plain
             if (all_cap_ < n) {
                 if (all_logits_) CK(cudaFree(all_logits_));
                 all_logits_ = nullptr;
@@ -252,8 +267,7 @@ class CudaBackend : public Backend {
             CK(cudaMemcpyAsync(logits, all_logits_ + size_t(n - 1) * V, size_t(V) * 4, cudaMemcpyDeviceToDevice, stream_));
         } else {
             bf16 *last = y_ + size_t(n - 1) * H;
-            k::rownorm_kernel<<<1, 256, 0, stream_>>>(x_ + size_t(n - 1) * H, nullptr, final_norm_, H, c.eps, 1, last);
-            CK_LAUNCH();
+            rownorm(1, x_ + size_t(n - 1) * H, nullptr, final_norm_, 1, last);
             k::GemvIn in{};
             in.x = last;
             // v7: argmax folded into the lm_head GEMV, as in the decode step (one launch less on the TTFT path)
@@ -264,6 +278,7 @@ class CudaBackend : public Backend {
             k::argmax_kernel<<<1, 1024, 0, stream_>>>(logits, V, next_);
             CK_LAUNCH();
         }
+        chain.end();
         CK(cudaMemcpyAsync(h_next_, next_, 4, cudaMemcpyDeviceToHost, stream_));
         CK(cudaStreamSynchronize(stream_));
         slot_ = 0;
@@ -319,18 +334,19 @@ class CudaBackend : public Backend {
         CK(cudaMemcpyAsync(rows_, h_rows_, sizeof(k::StepParams) * n, cudaMemcpyHostToDevice, stream_));
         k::embed_kernel<<<n, 128, 0, stream_>>>(nullptr, rows_, emb_, bx_, H);
         CK_LAUNCH();
+        Chain chain(*this);  // v8: the kernels after the embedding overlap their predecessor's tail
         const float scale = 1.f / std::sqrt(float(c.head_dim));
         const int group = c.heads / c.kv_heads;
-        const int smax = std::min(bsplits_, (max_len + kAttnChunk - 1) / kAttnChunk);
+        const int smax = std::min(bsplits_, (max_len + attn_chunk_ - 1) / attn_chunk_);
         auto attn = by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16>, k::attn_decode_batch_kernel<32>,
                                 k::attn_decode_batch_kernel<64>, k::attn_decode_batch_kernel<128>);
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
             gemm_decode<k::EPI_BF16>(bx_, L.qkv, n, Q + 2 * KV, H, bqkv_);
-            attn<<<dim3(c.heads, smax, n), 128, 0, stream_>>>(
-                bqkv_, Q, KV, L.q_norm, L.k_norm, inv_freq_, c.eps, kcache_ + layer_off(l), vcache_ + layer_off(l),
-                slot_stride_, rows_, max_seq_, group, scale, kAttnChunk, bpart_o_, bpart_ml_, bcounters_, batt_);
-            CK_LAUNCH();
+            launch(attn, dim3(c.heads, smax, n), 128, 0, (const bf16 *)bqkv_, Q, KV, (const bf16 *)L.q_norm,
+                   (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kcache_ + layer_off(l),
+                   vcache_ + layer_off(l), slot_stride_, (const k::StepParams *)rows_, max_seq_, group, scale,
+                   attn_chunk_, bpart_o_, bpart_ml_, bcounters_, batt_);
             if (fuse_norm_) {  // v7: projection partials, then reduce + post-norm + residual in one kernel
                 const int So = gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, nullptr);
                 splitk_norm(So, n, L.post_attn, nullptr);
@@ -340,20 +356,15 @@ class CudaBackend : public Backend {
                 continue;
             }
             gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, ba_);
-            k::rownorm_kernel<<<n, 256, 0, stream_>>>(bx_, ba_, L.post_attn, H, c.eps, 0, nullptr);
-            CK_LAUNCH();
+            rownorm(n, bx_, ba_, L.post_attn, 0, nullptr);
             gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_);
             gemm_decode<k::EPI_BF16>(bact_, L.down, n, H, I, ba_);
-            k::rownorm_kernel<<<n, 256, 0, stream_>>>(bx_, ba_, L.post_ff, H, c.eps, 0, nullptr);
-            CK_LAUNCH();
+            rownorm(n, bx_, ba_, L.post_ff, 0, nullptr);
         }
-        if (!fuse_norm_) {
-            k::rownorm_kernel<<<n, 256, 0, stream_>>>(bx_, nullptr, final_norm_, H, c.eps, 1, by_);
-            CK_LAUNCH();
-        }
+        if (!fuse_norm_) rownorm(n, bx_, nullptr, final_norm_, 1, by_);
         gemm_decode<k::EPI_F32>(by_, lm_, n, V, H, logits_, rows_);
-        k::argmax_rows_kernel<<<n, 1024, 0, stream_>>>(logits_, V, rows_, bnext_);
-        CK_LAUNCH();
+        launch(k::argmax_rows_kernel, n, 1024, 0, (const float *)logits_, V, (const k::StepParams *)rows_, bnext_);
+        chain.end();
         CK(cudaMemcpyAsync(h_bnext_, bnext_, sizeof(int) * n, cudaMemcpyDeviceToHost, stream_));
         CK(cudaStreamSynchronize(stream_));
         if (next) std::copy(h_bnext_, h_bnext_ + n, next);
@@ -376,6 +387,7 @@ class CudaBackend : public Backend {
         CK(cudaMemcpyAsync(rows_, h_rows_, sizeof(k::StepParams) * n, cudaMemcpyHostToDevice, stream_));
         k::embed_kernel<<<T, 128, 0, stream_>>>(ids_, nullptr, emb_, x_, H);
         CK_LAUNCH();
+        Chain chain(*this);
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
             gemm<k::EPI_BF16>(x_, L.qkv, T, Q + 2 * KV, H, qkv_);
@@ -386,21 +398,18 @@ class CudaBackend : public Backend {
             }
             slot_ = 0;
             gemm<k::EPI_BF16>(att_, L.o, T, H, Q, a_);
-            k::rownorm_kernel<<<T, 256, 0, stream_>>>(x_, a_, L.post_attn, H, c.eps, 0, nullptr);
-            CK_LAUNCH();
+            rownorm(T, x_, a_, L.post_attn, 0, nullptr);
             gemm<k::EPI_SWIGLU>(x_, L.gu, T, 2 * I, H, act_);
             gemm<k::EPI_BF16>(act_, L.down, T, H, I, a_);
-            k::rownorm_kernel<<<T, 256, 0, stream_>>>(x_, a_, L.post_ff, H, c.eps, 0, nullptr);
-            CK_LAUNCH();
+            rownorm(T, x_, a_, L.post_ff, 0, nullptr);
         }
         for (int i = 0, off = 0; i < n; off += lens[i++]) {
             const size_t last = size_t(off + lens[i] - 1) * H;
-            k::rownorm_kernel<<<1, 256, 0, stream_>>>(x_ + last, nullptr, final_norm_, H, c.eps, 1, by_ + size_t(i) * H);
-            CK_LAUNCH();
+            rownorm(1, x_ + last, nullptr, final_norm_, 1, by_ + size_t(i) * H);
         }
         gemm_decode<k::EPI_F32>(by_, lm_, n, V, H, logits_, rows_);
-        k::argmax_rows_kernel<<<n, 1024, 0, stream_>>>(logits_, V, rows_, bnext_);
-        CK_LAUNCH();
+        launch(k::argmax_rows_kernel, n, 1024, 0, (const float *)logits_, V, (const k::StepParams *)rows_, bnext_);
+        chain.end();
         CK(cudaMemcpyAsync(h_bnext_, bnext_, sizeof(int) * n, cudaMemcpyDeviceToHost, stream_));
         CK(cudaStreamSynchronize(stream_));
         if (next) std::copy(h_bnext_, h_bnext_ + n, next);
@@ -416,7 +425,7 @@ class CudaBackend : public Backend {
     int slot_ = 0;             // the slot whose cache prefill()/qknorm_rope() address
     size_t slot_stride_ = 0;   // elements of one slot's KV cache (all layers)
     bool use_graph_, want_pdl_, pdl_ = false, fused_attn_ = true, f32_act_ = false;  // pdl_: launches of the decode step use PDL
-    unsigned old_ = 0;         // OLD_* bits: v6 kernels chosen by OLMO_CUDA_OLD
+    unsigned old_ = 0;         // OLD_* bits: earlier kernels chosen by OLMO_CUDA_OLD
     bool fuse_norm_ = false;   // batched decode: splitk_norm_residual_kernel (v7)
     std::string name_;
     Config c_;
@@ -438,7 +447,8 @@ class CudaBackend : public Backend {
     int *h_next_ = nullptr;
     int gemv_grid_[3] = {0, 0, 0};
     // batched decode
-    static constexpr int kAttnChunk = 256;   // keys per attention split of a batched row
+    int attn_chunk_ = 256;                   // keys per attention split of a batched row
+    bool pdl_late_ = false, pdl_full_only_ = false;
     static constexpr int kB1AttnChunk = 32;  // batch-1: keys per split (up to splits_ splits): one batch of 8 keys per warp, loaded before the PDL wait
     k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
     int *bnext_ = nullptr, *h_bnext_ = nullptr;
@@ -451,8 +461,10 @@ class CudaBackend : public Backend {
     // Split-K factor of a batched GEMM: a function of N and K only (batch invariance), enough
     // (N tile, split) blocks for two per SM, each split at least 4 K tiles.
     int dbk() const { return (old_ & OLD_DGEMM) ? k::DBK_V6 : k::DBK; }
+    bool wide() const { return !(old_ & (OLD_DGEMM | OLD_NARROW)); }
+    int dbn() const { return wide() ? 16 * k::DNW_W : k::DBN; }
     int ksplit(int N, int K) const {
-        const int nb = (N + k::DBN - 1) / k::DBN, ktiles = (K + dbk() - 1) / dbk();
+        const int nb = (N + dbn() - 1) / dbn(), ktiles = (K + dbk() - 1) / dbk();
         int s = 1;
         while (nb * s * 2 <= 2 * sms_ && ktiles / (s * 2) >= 4) s *= 2;
         return s;
@@ -462,26 +474,42 @@ class CudaBackend : public Backend {
     int gemm_decode(const bf16 *A, const bf16 *B, int M, int N, int K, void *C, const k::StepParams *rows = nullptr) {
         const int S = ksplit(N, K), ktiles = (K + dbk() - 1) / dbk();
         const int klen = ((ktiles + S - 1) / S) * dbk();
-        dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, S);
-        if (old_ & OLD_DGEMM)
-            k::gemm_decode_kernel<EPI, k::DBK_V6, k::DST_V6><<<grid, 128, k::kGemmDecodeSmemV6, stream_>>>(
-                A, B, M, N, K, klen, ws_, C, rows);
+        dim3 grid((M + k::DBM - 1) / k::DBM, (N + dbn() - 1) / dbn(), S);
+        if (wide())
+            launch(k::gemm_decode_kernel<EPI, k::DBK, k::DST_W, k::DNW_W>, grid, 32 * k::DNW_W, k::kGemmDecodeSmemW, A,
+                   B, M, N, K, klen, ws_, C, rows);
+        else if (old_ & OLD_DGEMM)
+            launch(k::gemm_decode_kernel<EPI, k::DBK_V6, k::DST_V6>, grid, 128, k::kGemmDecodeSmemV6, A, B, M, N, K,
+                   klen, ws_, C, rows);
         else
-            k::gemm_decode_kernel<EPI><<<grid, 128, k::kGemmDecodeSmem, stream_>>>(A, B, M, N, K, klen, ws_, C, rows);
-        CK_LAUNCH();
+            launch(k::gemm_decode_kernel<EPI>, grid, 128, k::kGemmDecodeSmem, A, B, M, N, K, klen, ws_, C, rows);
         if (S > 1 && C) {
             const int items = M * ((N + 1) / 2);
-            k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256, 0, stream_>>>(ws_, S, M, N, C, rows);
-            CK_LAUNCH();
+            launch(k::gemm_splitk_reduce_kernel<EPI>, (items + 255) / 256, 256, 0, (const float *)ws_, S, M, N, C, rows);
         }
         return S;
     }
     // bx_ = bx_ + post-norm(sum of the S partials in ws_); w_final: also by_ = final norm of the new bx_.
     void splitk_norm(int S, int n, const bf16 *w, const bf16 *w_final) {
         const int H = c_.hidden;
-        k::splitk_norm_residual_kernel<<<n, 256, size_t(H) * 4, stream_>>>(ws_, S, n, H, bx_, w, w_final, c_.eps, by_);
-        CK_LAUNCH();
+        launch(k::splitk_norm_residual_kernel, n, 256, size_t(H) * 4, (const float *)ws_, S, n, H, bx_, w, w_final,
+               c_.eps, by_);
     }
+    // mode 0: x = x + post-norm(a) (rows of H); mode 1: y = final norm of x.
+    void rownorm(int rows, bf16 *x, const bf16 *a, const bf16 *w, int mode, bf16 *y) {
+        launch(k::rownorm_kernel, rows, 256, 0, x, a, w, c_.hidden, c_.eps, mode, y);
+    }
+    // Programmatic dependent launch for the kernels of a batched step or a prefill, from construction
+    // to end() (or the scope's end, also when a launch throws): each may start while the one before
+    // it finishes and waits (griddepcontrol.wait) before reading what that one wrote. Off before
+    // sm_90, with OLMO_FLAG_NO_PDL, or with OLMO_CUDA_OLD=chain. The batch-1 decode step has its own
+    // (decode_body, captured in the CUDA graph).
+    struct Chain {
+        CudaBackend &b;
+        explicit Chain(CudaBackend &backend) : b(backend) { b.pdl_ = b.want_pdl_ && !(b.old_ & OLD_CHAIN); }
+        void end() { b.pdl_ = false; }
+        ~Chain() { end(); }
+    };
     std::string old_names() const {
         std::string r;
         if (old_ & OLD_GEMM) r += "gemm ";
@@ -489,6 +517,8 @@ class CudaBackend : public Backend {
         if (old_ & OLD_PROLOGUE) r += "prologue ";
         if (old_ & OLD_ATTN) r += "attn ";
         if (old_ & OLD_DGEMM) r += "dgemm ";
+        if (old_ & OLD_CHAIN) r += "chain ";
+        if (old_ & OLD_NARROW) r += "narrow ";
         if (!r.empty()) r.pop_back();
         return r;
     }
@@ -526,7 +556,7 @@ class CudaBackend : public Backend {
         attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
         attr[0].val.programmaticStreamSerializationAllowed = 1;
         cfg.attrs = attr;
-        cfg.numAttrs = pdl_ ? 1 : 0;
+        cfg.numAttrs = pdl_ && !(pdl_full_only_ && int(grid.x * grid.y * grid.z) < sms_) ? 1 : 0;
         CK(cudaLaunchKernelEx(&cfg, kern, static_cast<KArgs>(args)...));
     }
     // The attention kernels are instantiated for each supported head_dim (checked in load).
@@ -540,17 +570,19 @@ class CudaBackend : public Backend {
         launch(k::gemv_kernel<MODE>, grid, 256, size_t(K) * 2, W, N, K, in, out);
     }
     template <int EPI> void gemm(const bf16 *A, const bf16 *B, int M, int N, int K, void *C) {
-        if (old_ & OLD_GEMM) {
+        if (old_ & OLD_GEMM) {  // v6's kernel does not wait for PDL: a plain launch
+            const bool pdl = pdl_;
+            pdl_ = false;
             dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
-            k::gemm_kernel<EPI><<<grid, 256, 0, stream_>>>(A, B, M, N, K, C);
+            launch(k::gemm_kernel<EPI>, grid, 256, 0, A, B, M, N, K, C);
+            pdl_ = pdl;
         } else if (gemm_rows(M, N) == 64) {
             dim3 grid((N + k::GBN - 1) / k::GBN, (M + 63) / 64);
-            k::gemm_tc_kernel<EPI, 64><<<grid, 256, k::gemm_tc_smem(64), stream_>>>(A, B, M, N, K, C);
+            launch(k::gemm_tc_kernel<EPI, 64>, grid, 256, k::gemm_tc_smem(64), A, B, M, N, K, C);
         } else {
             dim3 grid((N + k::GBN - 1) / k::GBN, (M + 127) / 128);
-            k::gemm_tc_kernel<EPI, 128><<<grid, 256, k::gemm_tc_smem(128), stream_>>>(A, B, M, N, K, C);
+            launch(k::gemm_tc_kernel<EPI, 128>, grid, 256, k::gemm_tc_smem(128), A, B, M, N, K, C);
         }
-        CK_LAUNCH();
     }
     // Rows per block tile of the prefill GEMM: 64 where that spreads the work over the SMs more
     // evenly (the busiest SM's share, in 64-row tiles: ceil(blocks / SMs) x rows / 64).
@@ -576,8 +608,8 @@ class CudaBackend : public Backend {
         auto kern = by_head_dim(c.head_dim, k::attn_prefill_kernel<16>, k::attn_prefill_kernel<32>,
                                 k::attn_prefill_kernel<64>, k::attn_prefill_kernel<128>);
         const size_t qo = size_t(row0) * c.q_dim();
-        kern<<<grid, 128, 0, stream_>>>(q_ + qo, kc(l), vc(l), n, pos0, max_seq_, c.q_dim(), group, scale, att_ + qo);
-        CK_LAUNCH();
+        launch(kern, grid, 128, 0, (const bf16 *)(q_ + qo), (const bf16 *)kc(l), (const bf16 *)vc(l), n, pos0, max_seq_,
+               c.q_dim(), group, scale, att_ + qo);
     }
     void attn_decode_fused(int l) {
         const Config &c = c_;

@@ -6,7 +6,8 @@ in turn, --rounds times (ABC ABC ...), so a drift of the card's clocks hits all 
 table shows each variant's best round and its ratio to the first variant.
 
 Usage: ab_quick.py --lib LIB [--snap /tmp/olmo_1b] [--batches 64,128] [--rounds 2] [--json OUT] \
-           --variant NAME=VAR=VALUE[,VAR=VALUE...] ...      (NAME= alone: no variables)
+           --variant NAME=VAR=VALUE[;VAR=VALUE...] ...      (NAME= alone: no variables)
+e.g. --variant v8= --variant v7=OLMO_CUDA_OLD=chain (native/NOTES.md "v8" has the table it printed)
 """
 import argparse
 import json
@@ -20,7 +21,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import olmo_ctypes as oc  # noqa: E402
 
-KNOBS = ("OLMO_CUDA_OLD", "OLMO_CUDA_PDL", "OLMO_CUDA_ATTN_CHUNK")
+KNOBS = ("OLMO_CUDA_OLD",)
 
 
 def parse_variant(text):

@@ -556,8 +556,7 @@ void test_rownorm(const char *name, int mode, int n, int H, bool last_row_only) 
 // split > 0: bm == 32 runs the decode GEMM with v6 tiles (K 32, 8 stages), else v7's (K 64, 5 stages).
 template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int bm = 0) {
     const char *epi = EPI == k::EPI_BF16 ? "gemm_bf16" : EPI == k::EPI_SWIGLU ? "gemm_swiglu" : "gemm_f32";
-    const std::string tag = std::string(split ? (bm == 32 ? "decode(v6) " : bm == 128 ? "decode(wide) " : "decode ")
-                                              : bm ? "tc" + std::to_string(bm) + " " : "") + epi + " " +
+    const std::string tag = std::string(split ? (bm == 32 ? "decode(v6) " : "decode ") : bm ? "tc" + std::to_string(bm) + " " : "") + epi + " " +
                             name + " M=" + std::to_string(M) +
                             " N=" + std::to_string(N) + " K=" + std::to_string(K) +
                             (split ? " S=" + std::to_string(split) : "");
@@ -586,15 +585,12 @@ template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, 
         Dev<k::StepParams> d_rows(rows);
         Dev<float> d_ws(size_t(split) * M * N);
         d_ws.poison();
-        const int bk = bm == 32 ? k::DBK_V6 : k::DBK, bn = bm == 128 ? 16 * k::DNW_W : k::DBN;
+        const int bk = bm == 32 ? k::DBK_V6 : k::DBK;
         const int ktiles = (K + bk - 1) / bk, klen = ((ktiles + split - 1) / split) * bk;
-        dim3 grid((M + k::DBM - 1) / k::DBM, (N + bn - 1) / bn, split);
+        dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, split);
         const k::StepParams *map = EPI == k::EPI_F32 ? d_rows.p : nullptr;
         CK(k::allow_gemm_decode_smem());
-        if (bm == 128)  // v8 wide tile
-            k::gemm_decode_kernel<EPI, k::DBK, k::DST_W, k::DNW_W><<<grid, 32 * k::DNW_W, k::kGemmDecodeSmemW>>>(
-                d_A.b(), d_B.b(), M, N, K, klen, d_ws.p, d_C.p, map);
-        else if (bm == 32)
+        if (bm == 32)
             k::gemm_decode_kernel<EPI, k::DBK_V6, k::DST_V6><<<grid, 128, k::kGemmDecodeSmemV6>>>(
                 d_A.b(), d_B.b(), M, N, K, klen, d_ws.p, d_C.p, map);
         else
@@ -656,8 +652,8 @@ template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, 
 // ================================================================== batched decode, v7: partials + fused norm
 // gemm_decode_kernel with C == nullptr writes FP32 partials ws[z][M][N] for every split (S == 1 too):
 // their sum in split order against the reference dot product.
-void test_gemm_partials(const std::string &name, int M, int N, int K, int split, bool wide = false) {
-    const std::string tag = std::string(wide ? "decode(wide)" : "decode") + " gemm partials " + name + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
+void test_gemm_partials(const std::string &name, int M, int N, int K, int split) {
+    const std::string tag = "decode gemm partials " + name + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
                             " K=" + std::to_string(K) + " S=" + std::to_string(split);
     Rng g(tag);
     auto A = randn(g, size_t(M) * K, 1.0), B = randn(g, size_t(N) * K, 0.02);
@@ -665,15 +661,10 @@ void test_gemm_partials(const std::string &name, int M, int N, int K, int split,
     Dev<float> d_ws(size_t(split) * M * N + 16);
     d_ws.poison();
     const int ktiles = (K + k::DBK - 1) / k::DBK, klen = ((ktiles + split - 1) / split) * k::DBK;
-    const int bn = wide ? 16 * k::DNW_W : k::DBN;
-    dim3 grid((M + k::DBM - 1) / k::DBM, (N + bn - 1) / bn, split);
+    dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, split);
     CK(k::allow_gemm_decode_smem());
-    if (wide)
-        k::gemm_decode_kernel<k::EPI_BF16, k::DBK, k::DST_W, k::DNW_W><<<grid, 32 * k::DNW_W, k::kGemmDecodeSmemW>>>(
-            d_A.b(), d_B.b(), M, N, K, klen, d_ws.p, nullptr, nullptr);
-    else
-        k::gemm_decode_kernel<k::EPI_BF16><<<grid, 128, k::kGemmDecodeSmem>>>(d_A.b(), d_B.b(), M, N, K, klen, d_ws.p,
-                                                                               nullptr, nullptr);
+    k::gemm_decode_kernel<k::EPI_BF16><<<grid, 128, k::kGemmDecodeSmem>>>(d_A.b(), d_B.b(), M, N, K, klen, d_ws.p,
+                                                                           nullptr, nullptr);
     SYNC();
     const auto ws = d_ws.get();
     std::vector<float> arow(K);
@@ -1099,27 +1090,10 @@ int main() {
     test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 8, 32);
     test_gemm<k::EPI_SWIGLU>("gate_up 1B", 64, 2 * I, H, 1, 32);
     test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3, 32);
-    // the v8 wide tile (8 warps, 128 columns; the default): the splits ksplit picks for the 1B on
-    // 132 SMs (qkv 4, o 8, gate_up 2, down 16, lm_head 1) and odd shapes (N not a multiple of 128)
-    test_gemm<k::EPI_BF16>("qkv 1B", 64, 3 * H, H, 4, 128);
-    test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 8, 128);
-    test_gemm<k::EPI_SWIGLU>("gate_up 1B", 64, 2 * I, H, 2, 128);
-    test_gemm<k::EPI_SWIGLU>("gate_up 1B, S=1", 64, 2 * I, H, 1, 128);
-    test_gemm<k::EPI_BF16>("down 1B", 128, H, I, 16, 128);
-    test_gemm<k::EPI_BF16>("down 1B, one row", 1, H, I, 16, 128);
-    test_gemm<k::EPI_F32>("lm_head 1B", 64, V, H, 1, 128);
-    test_gemm<k::EPI_F32>("odd N, row map", 5, 1001, 96, 1, 128);
-    test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3, 128);
-    test_gemm<k::EPI_BF16>("odd, 65 rows", 65, 130, 160, 2, 128);
-    test_gemm<k::EPI_BF16>("K tail 40, 3 splits", 70, 200, 1000, 3, 128);
-    test_gemm<k::EPI_SWIGLU>("K one short tile", 9, 2 * 64, 40, 1, 128);
     // v7 batched decode: partials only (S == 1 included), fused reduce + post-norm (+ final norm)
     test_gemm_partials("o_proj 1B", 64, H, H, 8);
     test_gemm_partials("S=1", 5, 136, 96, 1);
     test_gemm_partials("odd, 65 rows", 65, 128, 160, 3);
-    test_gemm_partials("down 1B", 64, H, I, 16, true);
-    test_gemm_partials("S=1", 5, 136, 96, 1, true);
-    test_gemm_partials("odd, 65 rows", 65, 200, 160, 3, true);
     test_splitk_norm("1B o_proj", 64, H, 8, false);
     test_splitk_norm("1B down, last layer", 64, H, 8, true);
     test_splitk_norm("S=1", 3, H, 1, true);

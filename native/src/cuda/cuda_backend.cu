@@ -31,13 +31,12 @@ void ck(cudaError_t e, const char *what, int line) {
 //   dgemm     batched-decode GEMM: 32-wide K tiles, 8 stages (v6) instead of 64-wide, 5 stages
 //   chain     (v8) batched decode and prefill: plain launches (v7) instead of programmatic dependent
 //             launch, where each GEMM requests its first weight tiles before waiting for its input
-//   narrow    (v8) batched-decode GEMM: v7's 64-column tile of 4 warps instead of 128 columns of 8
-enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_NARROW = 64 };
+enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
-    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_NARROW;
+    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -50,10 +49,9 @@ unsigned old_kernels_from_env() {
         else if (t == "attn") m |= OLD_ATTN;
         else if (t == "dgemm") m |= OLD_DGEMM;
         else if (t == "chain") m |= OLD_CHAIN;
-        else if (t == "narrow") m |= OLD_NARROW;
         else if (!t.empty())
-            fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
-                                                "' (gemm, norm, prologue, attn, dgemm, chain, narrow or all)");
+            fail(OLMO_ERR_INVALID_ARGUMENT,
+                 "OLMO_CUDA_OLD: unknown kernel name '" + t + "' (gemm, norm, prologue, attn, dgemm, chain or all)");
         b = c + 1;
     }
     return m;
@@ -78,15 +76,6 @@ class CudaBackend : public Backend {
         if (cc_ < 80) fail(OLMO_ERR_UNSUPPORTED, std::string("CUDA backend needs compute capability >= 8.0; ") + name_);
         want_pdl_ = want_pdl_ && cc_ >= 90;
         CK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
-        // A/B knobs (session 7): OLMO_CUDA_PDL=late[,full], OLMO_CUDA_ATTN_CHUNK=keys
-        if (const char *e = std::getenv("OLMO_CUDA_PDL")) {
-            const std::string v(e);
-            pdl_late_ = v.find("late") != std::string::npos;
-            pdl_full_only_ = v.find("full") != std::string::npos;
-        }
-        if (const char *e = std::getenv("OLMO_CUDA_ATTN_CHUNK")) attn_chunk_ = std::max(16, std::atoi(e));
-        const int late = pdl_late_ ? 1 : 0;
-        CK(cudaMemcpyToSymbol(k::c_pdl_late, &late, sizeof(int)));
     }
     ~CudaBackend() override {
         cudaSetDevice(dev_);
@@ -103,8 +92,7 @@ class CudaBackend : public Backend {
     std::string description() const override {
         return "cuda:" + std::to_string(dev_) + " " + name_ + " (sm_" + std::to_string(cc_) + ", " +
                std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + (want_pdl_ ? ", pdl" : "") + (fused_attn_ ? ", fused" : "") +
-               (old_ ? ", old kernels: " + old_names() : "") + (pdl_late_ ? ", pdl late" : "") +
-               (pdl_full_only_ ? ", pdl full grids" : "") + ", attn chunk " + std::to_string(attn_chunk_) + ")";
+               (old_ ? ", old kernels: " + old_names() : "") + ")";
     }
 
     void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int slots, int max_batch) override {
@@ -189,7 +177,7 @@ class CudaBackend : public Backend {
             ba_ = alloc<bf16>(B * H);
             bact_ = alloc<bf16>(B * I);
             by_ = alloc<bf16>(B * H);
-            bsplits_ = std::max(1, std::min(64, (max_seq + attn_chunk_ - 1) / attn_chunk_));
+            bsplits_ = std::max(1, std::min(64, (max_seq + kAttnChunk - 1) / kAttnChunk));
             bpart_o_ = alloc<float>(B * c.heads * bsplits_ * D);
             bpart_ml_ = alloc<float>(B * c.heads * bsplits_ * 2);
             bcounters_ = alloc<unsigned>(B * c.heads);
@@ -241,7 +229,7 @@ class CudaBackend : public Backend {
         CK(cudaMemcpyAsync(ids_, ids, size_t(n) * 4, cudaMemcpyHostToDevice, stream_));
         k::embed_kernel<<<n, 128, 0, stream_>>>(ids_, nullptr, emb_, x_, H);
         CK_LAUNCH();
-        Chain chain(*this);  // v8: the kernels after the embedding overlap their predecessor's tail
+        Chain chain(*this, true);  // v8: the kernels after the embedding overlap their predecessor's tail
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
             gemm<k::EPI_BF16>(x_, L.qkv, n, Q + 2 * KV, H, qkv_);
@@ -334,10 +322,10 @@ class CudaBackend : public Backend {
         CK(cudaMemcpyAsync(rows_, h_rows_, sizeof(k::StepParams) * n, cudaMemcpyHostToDevice, stream_));
         k::embed_kernel<<<n, 128, 0, stream_>>>(nullptr, rows_, emb_, bx_, H);
         CK_LAUNCH();
-        Chain chain(*this);  // v8: the kernels after the embedding overlap their predecessor's tail
+        Chain chain(*this, false);  // v8: the kernels after the embedding overlap their predecessor's tail
         const float scale = 1.f / std::sqrt(float(c.head_dim));
         const int group = c.heads / c.kv_heads;
-        const int smax = std::min(bsplits_, (max_len + attn_chunk_ - 1) / attn_chunk_);
+        const int smax = std::min(bsplits_, (max_len + kAttnChunk - 1) / kAttnChunk);
         auto attn = by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16>, k::attn_decode_batch_kernel<32>,
                                 k::attn_decode_batch_kernel<64>, k::attn_decode_batch_kernel<128>);
         for (int l = 0; l < c.layers; ++l) {
@@ -346,7 +334,7 @@ class CudaBackend : public Backend {
             launch(attn, dim3(c.heads, smax, n), 128, 0, (const bf16 *)bqkv_, Q, KV, (const bf16 *)L.q_norm,
                    (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kcache_ + layer_off(l),
                    vcache_ + layer_off(l), slot_stride_, (const k::StepParams *)rows_, max_seq_, group, scale,
-                   attn_chunk_, bpart_o_, bpart_ml_, bcounters_, batt_);
+                   kAttnChunk, bpart_o_, bpart_ml_, bcounters_, batt_);
             if (fuse_norm_) {  // v7: projection partials, then reduce + post-norm + residual in one kernel
                 const int So = gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, nullptr);
                 splitk_norm(So, n, L.post_attn, nullptr);
@@ -387,7 +375,7 @@ class CudaBackend : public Backend {
         CK(cudaMemcpyAsync(rows_, h_rows_, sizeof(k::StepParams) * n, cudaMemcpyHostToDevice, stream_));
         k::embed_kernel<<<T, 128, 0, stream_>>>(ids_, nullptr, emb_, x_, H);
         CK_LAUNCH();
-        Chain chain(*this);
+        Chain chain(*this, true);
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
             gemm<k::EPI_BF16>(x_, L.qkv, T, Q + 2 * KV, H, qkv_);
@@ -447,8 +435,8 @@ class CudaBackend : public Backend {
     int *h_next_ = nullptr;
     int gemv_grid_[3] = {0, 0, 0};
     // batched decode
-    int attn_chunk_ = 256;                   // keys per attention split of a batched row
-    bool pdl_late_ = false, pdl_full_only_ = false;
+    static constexpr int kAttnChunk = 256;   // keys per attention split of a batched row
+    bool pdl_full_only_ = false;             // PDL only for grids of at least one block per SM (Chain)
     static constexpr int kB1AttnChunk = 32;  // batch-1: keys per split (up to splits_ splits): one batch of 8 keys per warp, loaded before the PDL wait
     k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
     int *bnext_ = nullptr, *h_bnext_ = nullptr;
@@ -461,10 +449,8 @@ class CudaBackend : public Backend {
     // Split-K factor of a batched GEMM: a function of N and K only (batch invariance), enough
     // (N tile, split) blocks for two per SM, each split at least 4 K tiles.
     int dbk() const { return (old_ & OLD_DGEMM) ? k::DBK_V6 : k::DBK; }
-    bool wide() const { return !(old_ & (OLD_DGEMM | OLD_NARROW)); }
-    int dbn() const { return wide() ? 16 * k::DNW_W : k::DBN; }
     int ksplit(int N, int K) const {
-        const int nb = (N + dbn() - 1) / dbn(), ktiles = (K + dbk() - 1) / dbk();
+        const int nb = (N + k::DBN - 1) / k::DBN, ktiles = (K + dbk() - 1) / dbk();
         int s = 1;
         while (nb * s * 2 <= 2 * sms_ && ktiles / (s * 2) >= 4) s *= 2;
         return s;
@@ -474,11 +460,8 @@ class CudaBackend : public Backend {
     int gemm_decode(const bf16 *A, const bf16 *B, int M, int N, int K, void *C, const k::StepParams *rows = nullptr) {
         const int S = ksplit(N, K), ktiles = (K + dbk() - 1) / dbk();
         const int klen = ((ktiles + S - 1) / S) * dbk();
-        dim3 grid((M + k::DBM - 1) / k::DBM, (N + dbn() - 1) / dbn(), S);
-        if (wide())
-            launch(k::gemm_decode_kernel<EPI, k::DBK, k::DST_W, k::DNW_W>, grid, 32 * k::DNW_W, k::kGemmDecodeSmemW, A,
-                   B, M, N, K, klen, ws_, C, rows);
-        else if (old_ & OLD_DGEMM)
+        dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, S);
+        if (old_ & OLD_DGEMM)
             launch(k::gemm_decode_kernel<EPI, k::DBK_V6, k::DST_V6>, grid, 128, k::kGemmDecodeSmemV6, A, B, M, N, K,
                    klen, ws_, C, rows);
         else
@@ -501,13 +484,21 @@ class CudaBackend : public Backend {
     }
     // Programmatic dependent launch for the kernels of a batched step or a prefill, from construction
     // to end() (or the scope's end, also when a launch throws): each may start while the one before
-    // it finishes and waits (griddepcontrol.wait) before reading what that one wrote. Off before
-    // sm_90, with OLMO_FLAG_NO_PDL, or with OLMO_CUDA_OLD=chain. The batch-1 decode step has its own
-    // (decode_body, captured in the CUDA graph).
+    // it finishes and waits (griddepcontrol.wait) before reading what that one wrote; the GEMMs
+    // request their first weight tiles before that wait. full_grids_only (the prefill): a grid of
+    // fewer blocks than SMs is launched plainly, because launched early its blocks land wherever the
+    // kernel before left room, several to an SM, and the prefill's 128-block GEMMs and attention
+    // then ran slower than the launch gap they saved (TTFT 8.15 ms with PDL for every grid, 7.02 ms
+    // with this rule, 7.09 ms without PDL; the batched step gains most with every grid: NOTES.md v8).
+    // Off before sm_90, with OLMO_FLAG_NO_PDL, or with OLMO_CUDA_OLD=chain. The batch-1 decode step
+    // has its own (decode_body, captured in the CUDA graph).
     struct Chain {
         CudaBackend &b;
-        explicit Chain(CudaBackend &backend) : b(backend) { b.pdl_ = b.want_pdl_ && !(b.old_ & OLD_CHAIN); }
-        void end() { b.pdl_ = false; }
+        Chain(CudaBackend &backend, bool full_grids_only) : b(backend) {
+            b.pdl_ = b.want_pdl_ && !(b.old_ & OLD_CHAIN);
+            b.pdl_full_only_ = full_grids_only;
+        }
+        void end() { b.pdl_ = b.pdl_full_only_ = false; }
         ~Chain() { end(); }
     };
     std::string old_names() const {
@@ -518,7 +509,6 @@ class CudaBackend : public Backend {
         if (old_ & OLD_ATTN) r += "attn ";
         if (old_ & OLD_DGEMM) r += "dgemm ";
         if (old_ & OLD_CHAIN) r += "chain ";
-        if (old_ & OLD_NARROW) r += "narrow ";
         if (!r.empty()) r.pop_back();
         return r;
     }

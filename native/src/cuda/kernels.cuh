@@ -31,17 +31,6 @@ __device__ __forceinline__ void pdl_launch() {
 #endif
 }
 
-// Chain kernels (batched decode, prefill): where they allow the next kernel to launch. 0: at their
-// start; 1: after their main loop (or at exit), so that the next grid's blocks are placed when this
-// one's are finishing. Set by the backend (cudaMemcpyToSymbol) for an A/B of the two.
-__constant__ int c_pdl_late;
-__device__ __forceinline__ void pdl_launch_early() {
-    if (!c_pdl_late) pdl_launch();
-}
-__device__ __forceinline__ void pdl_launch_late() {
-    if (c_pdl_late) pdl_launch();
-}
-
 __device__ __forceinline__ float bf2f(bf16 x) { return __bfloat162float(x); }
 __device__ __forceinline__ float rbf(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
 __device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
@@ -774,7 +763,7 @@ __global__ void __launch_bounds__(128, 4) attn_decode_batch_kernel(
     int max_seq, int group, float scale, int kchunk, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
     // v8: with PDL the rows (copied before the step's first kernel) and the cache below each row's
     // position (earlier steps) are read before the wait: the body issues its first keys' loads, then waits.
-    pdl_launch_early();
+    pdl_launch();
     const int r = blockIdx.z, h = blockIdx.x, s = blockIdx.y, H = gridDim.x, SM = gridDim.y;
     const StepParams p = rows[r];
     const int S = min(SM, max(1, (p.pos + 1 + kchunk - 1) / kchunk));
@@ -801,7 +790,7 @@ __global__ void __launch_bounds__(128) attn_prefill_kernel(const bf16 *__restric
     const int g = lane >> 2, t = lane & 3;
     const int row0 = blockIdx.x * 64 + warp * 16;  // first query row of this warp (relative to chunk)
     const int kv_len = pos0 + n;
-    pdl_launch_early();
+    pdl_launch();
     pdl_wait();
     // Q fragments
     uint32_t qa[D / 16][4];
@@ -1033,18 +1022,16 @@ __global__ void __launch_bounds__(256) gemm_kernel(const bf16 *__restrict__ A, c
 // 5 stages (90 KB, two blocks per SM on Hopper, one on sm_86/89): whole 128-byte lines of each row
 // per stage, half the barriers per byte, and the weight copies ask L2 to fetch 256 bytes around each
 // request (cp.async .L2::256B), so a row's next stages are L2 hits.
-// NW (v8): warps side by side in N, each 16 columns of all 64 rows: the block is 64 x 16 NW. v7 has
-// NW = 4; v8's wide tile NW = 8 (128 columns, 4 stages, 108 KB: two blocks per SM on Hopper) shares
-// each A tile between twice the columns (v7 read as many activation bytes from L2 as weight bytes)
-// and has 8 warps per block to issue them.
+// v8: the weights of the first ST - 1 stages are requested before griddepcontrol.wait, so with
+// programmatic dependent launch they stream in while the kernel before finishes. (A wider tile,
+// 8 warps x 128 columns sharing each A tile, was tried and measured 1-3 % slower on an H100:
+// native/NOTES.md "v8".)
 constexpr int DBM = 64, DBN = 64;
 constexpr int DBK = 64, DST = 5;           // v7
 constexpr int DBK_V6 = 32, DST_V6 = 8;     // v6 (OLMO_CUDA_OLD=dgemm)
-constexpr int DNW_W = 8, DST_W = 4;        // v8 wide tile: 8 warps, 128 columns, BK 64, 4 stages
-constexpr int gemm_decode_smem(int bk, int st, int nw = 4) { return st * (DBM + 16 * nw) * (bk + 8) * 2; }
+constexpr int gemm_decode_smem(int bk, int st) { return st * (DBM + DBN) * (bk + 8) * 2; }
 constexpr int kGemmDecodeSmem = gemm_decode_smem(DBK, DST);
 constexpr int kGemmDecodeSmemV6 = gemm_decode_smem(DBK_V6, DST_V6);
-constexpr int kGemmDecodeSmemW = gemm_decode_smem(DBK, DST_W, DNW_W);
 
 // cp.async of 16 bytes with an L2 prefetch of the surrounding 256 bytes (sm_80+).
 __device__ __forceinline__ void cp_async16_l2pf(void *smem, const void *gmem, bool valid) {
@@ -1078,19 +1065,17 @@ __device__ __forceinline__ void epilogue_pair(void *C, int r, int c, int N, floa
     }
 }
 
-template <int EPI, int BK = DBK, int ST = DST, int NW = 4>
-__global__ void __launch_bounds__(NW * 32) gemm_decode_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ B,
-                                                              int M, int N, int K, int klen, float *ws, void *C,
-                                                              const StepParams *rows) {
+template <int EPI, int BK = DBK, int ST = DST>
+__global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ B,
+                                                          int M, int N, int K, int klen, float *ws, void *C,
+                                                          const StepParams *rows) {
     constexpr int DLD = BK + 8, CPR = BK / 8;  // row pitch (conflict-free ldmatrix), 16-byte chunks per row
-    constexpr int BN = 16 * NW, NT = 32 * NW;  // block columns, threads
     extern __shared__ uint4 gd_smem[];
-    typedef bf16 ATile[DBM][DLD];
-    typedef bf16 BTile[BN][DLD];
-    ATile *As = reinterpret_cast<ATile *>(gd_smem);      // [ST]
-    BTile *Bs = reinterpret_cast<BTile *>(As + ST);      // [ST]
+    typedef bf16 Tile[DBM][DLD];
+    Tile *As = reinterpret_cast<Tile *>(gd_smem);        // [ST]
+    Tile *Bs = As + ST;                                  // [ST] (DBN == DBM)
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
-    const int m0 = blockIdx.x * DBM, n0 = blockIdx.y * BN;
+    const int m0 = blockIdx.x * DBM, n0 = blockIdx.y * DBN;
     const int kbeg = blockIdx.z * klen, kend = min(K, kbeg + klen);
     const int mrows = min(DBM, M - m0);
     const int mtiles = (mrows + 15) >> 4;  // warp-uniform
@@ -1103,8 +1088,8 @@ __global__ void __launch_bounds__(NW * 32) gemm_decode_kernel(const bf16 *__rest
     auto load_b = [&](int stage, int kt) {
         const int k0 = kbeg + kt * BK;
 #pragma unroll
-        for (int c = 0; c < BN * CPR / NT; ++c) {  // B: BN rows x CPR chunks of 16 bytes
-            const int idx = tid + c * NT, r = idx / CPR, col = (idx % CPR) * 8;
+        for (int c = 0; c < CPR / 2; ++c) {  // B: 64 rows x CPR chunks of 16 bytes
+            const int idx = tid + c * 128, r = idx / CPR, col = (idx % CPR) * 8;
             const int bn = n0 + r, kk = k0 + col;
             const bool ok = bn < N && kk < kend;
             if (BK >= 64) cp_async16_l2pf(&Bs[stage][r][col], B + (ok ? size_t(bn) * K + kk : 0), ok);
@@ -1114,8 +1099,8 @@ __global__ void __launch_bounds__(NW * 32) gemm_decode_kernel(const bf16 *__rest
     auto load_a = [&](int stage, int kt) {
         const int k0 = kbeg + kt * BK;
 #pragma unroll
-        for (int c = 0; c < DBM * CPR / NT; ++c) {  // A: only the rows that exist
-            const int idx = tid + c * NT, r = idx / CPR, col = (idx % CPR) * 8;
+        for (int c = 0; c < CPR / 2; ++c) {  // A: only the rows that exist
+            const int idx = tid + c * 128, r = idx / CPR, col = (idx % CPR) * 8;
             const int kk = k0 + col;
             if (r < mrows) {
                 const bool ok = kk < kend;
@@ -1124,10 +1109,9 @@ __global__ void __launch_bounds__(NW * 32) gemm_decode_kernel(const bf16 *__rest
         }
     };
     // v8: the weights of the first ST - 1 stages are requested before the PDL wait (they are
-    // constant), so with programmatic dependent launch they stream in while the kernel before this
-    // one finishes; the activations (A) and every write come after it. Group 0 holds those weights
+    // constant); the activations (A) and every write come after it. Group 0 holds those weights
     // and A's stage 0, group st A's stage st: wait_group at iteration kt still covers stage kt.
-    pdl_launch_early();
+    pdl_launch();
 #pragma unroll
     for (int st = 0; st < ST - 1; ++st)
         if (st < nk) load_b(st, st);
@@ -1168,7 +1152,6 @@ __global__ void __launch_bounds__(NW * 32) gemm_decode_kernel(const bf16 *__rest
             }
         }
     }
-    pdl_launch_late();
     cp_async_wait<0>();
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
@@ -1201,12 +1184,6 @@ inline cudaError_t allow_gemm_decode_smem() {
     OLMO_ALLOW(EPI_BF16, DBK, DST) OLMO_ALLOW(EPI_SWIGLU, DBK, DST) OLMO_ALLOW(EPI_F32, DBK, DST)
     OLMO_ALLOW(EPI_BF16, DBK_V6, DST_V6) OLMO_ALLOW(EPI_SWIGLU, DBK_V6, DST_V6) OLMO_ALLOW(EPI_F32, DBK_V6, DST_V6)
 #undef OLMO_ALLOW
-#define OLMO_ALLOW_W(EPI)                                                                                          \
-    if (e == cudaSuccess)                                                                                          \
-        e = cudaFuncSetAttribute(gemm_decode_kernel<EPI, DBK, DST_W, DNW_W>, cudaFuncAttributeMaxDynamicSharedMemorySize, \
-                                 kGemmDecodeSmemW);
-    OLMO_ALLOW_W(EPI_BF16) OLMO_ALLOW_W(EPI_SWIGLU) OLMO_ALLOW_W(EPI_F32)
-#undef OLMO_ALLOW_W
     return e;
 }
 
@@ -1253,7 +1230,7 @@ __global__ void __launch_bounds__(256, 2) gemm_tc_kernel(const bf16 *__restrict_
     };
     const int nk = K / GBK;
     // v8: weights of the first stages before the PDL wait (as gemm_decode_kernel)
-    pdl_launch_early();
+    pdl_launch();
 #pragma unroll
     for (int st = 0; st < GST - 1; ++st)
         if (st < nk) load_b(st, st * GBK);
@@ -1294,7 +1271,6 @@ __global__ void __launch_bounds__(256, 2) gemm_tc_kernel(const bf16 *__restrict_
                              bfr[j >> 1][(j & 1) * 2 + 1]);
         }
     }
-    pdl_launch_late();
     cp_async_wait<0>();
 #pragma unroll
     for (int i = 0; i < MI; ++i)
@@ -1324,7 +1300,7 @@ inline cudaError_t allow_gemm_tc_smem() {
 template <int EPI>
 __global__ void gemm_splitk_reduce_kernel(const float *__restrict__ ws, int S, int M, int N, void *C,
                                           const StepParams *rows) {
-    pdl_launch_early();
+    pdl_launch();
     pdl_wait();
     const int pairs = (N + 1) / 2;
     const int idx = blockIdx.x * blockDim.x + threadIdx.x;
@@ -1353,7 +1329,7 @@ __global__ void __launch_bounds__(256) splitk_norm_residual_kernel(const float *
     float *as = reinterpret_cast<float *>(sn_smem);  // this row's a, then its new x
     __shared__ float red[33];
     const int r = blockIdx.x, tid = threadIdx.x;
-    pdl_launch_early();
+    pdl_launch();
     pdl_wait();
     float ss = 0.f;
     for (int c8 = tid; c8 < N / 8; c8 += blockDim.x) {
@@ -1414,7 +1390,7 @@ __global__ void argmax_rows_kernel(const float *__restrict__ logits, int V, cons
 // mode 1: y[i] = bf16(rmsnorm(x[i]) * w)                 (final norm)
 __global__ void rownorm_kernel(bf16 *x, const bf16 *__restrict__ a, const bf16 *__restrict__ w, int H, float eps,
                                int mode, bf16 *y) {
-    pdl_launch_early();
+    pdl_launch();
     pdl_wait();
     __shared__ float red[33];
     const size_t off = size_t(blockIdx.x) * H;
@@ -1515,7 +1491,7 @@ __global__ void argmax_kernel(const float *__restrict__ v, int n, int *out) {
 }
 
 __global__ void argmax_rows_kernel(const float *__restrict__ logits, int V, const StepParams *rows, int *out) {
-    pdl_launch_early();
+    pdl_launch();
     pdl_wait();
     argmax_block(logits + size_t(rows[blockIdx.x].slot) * V, V, out + blockIdx.x);
 }

@@ -7,9 +7,8 @@ then summarise with: profile_step.py --summarise OUT.csv
 --batch 0 profiles one batch-1 step (olmo_decode, the CUDA graph); B >= 1 one olmo_batch_decode
 step of B sequences at position 192 (128-token prompt + 64 generated); --prefill N one prefill of an
 N-token prompt (what TTFT is made of; the batch is ignored).
-Add --metrics ...,lts__t_bytes.sum,launch__grid_size for L2 traffic and a per-grid breakdown
-(the summary keys a kernel by name and grid size when launch__grid_size is there, so each GEMM
-shape of a step gets its own row).
+Add lts__t_bytes.sum to --metrics for an L2 column; --summarise with --by-grid keys each row by
+kernel name and ncu's Grid Size column, so each GEMM shape of a step gets its own row.
 """
 import argparse
 import collections
@@ -25,14 +24,13 @@ def run(a):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import olmo_ctypes as oc
     lib = oc.Lib(a.lib)
-    B = max(a.batch, 1)
-    eng = oc.Engine(lib, snapshot=a.snap, backend=oc.BACKEND_CUDA, max_seq=512, slots=B)
+    B = 1 if a.prefill else max(a.batch, 1)
+    eng = oc.Engine(lib, snapshot=a.snap, backend=oc.BACKEND_CUDA, max_seq=max(512, a.prefill), slots=B)
     rng = np.random.default_rng(1)
     if a.prefill:
         ids = rng.integers(0, 100000, size=a.prefill)
         eng.prefill(ids)  # warm (first launches, lazy module loading)
-        eng.close()
-        eng = oc.Engine(lib, snapshot=a.snap, backend=oc.BACKEND_CUDA, max_seq=max(512, a.prefill), slots=1)
+        eng.reset()
         torch.cuda.profiler.start()
         eng.prefill(ids)
         torch.cuda.profiler.stop()

@@ -413,6 +413,7 @@ class CudaBackend : public Backend {
     int slot_ = 0;             // the slot whose cache prefill()/qknorm_rope() address
     size_t slot_stride_ = 0;   // elements of one slot's KV cache (all layers)
     bool use_graph_, want_pdl_, pdl_ = false, fused_attn_ = true, f32_act_ = false;  // pdl_: launches of the decode step use PDL
+    bool pdl_full_only_ = false;  // with pdl_: only grids of at least one block per SM (Chain)
     unsigned old_ = 0;         // OLD_* bits: earlier kernels chosen by OLMO_CUDA_OLD
     bool fuse_norm_ = false;   // batched decode: splitk_norm_residual_kernel (v7)
     std::string name_;
@@ -436,7 +437,6 @@ class CudaBackend : public Backend {
     int gemv_grid_[3] = {0, 0, 0};
     // batched decode
     static constexpr int kAttnChunk = 256;   // keys per attention split of a batched row
-    bool pdl_full_only_ = false;             // PDL only for grids of at least one block per SM (Chain)
     static constexpr int kB1AttnChunk = 32;  // batch-1: keys per split (up to splits_ splits): one batch of 8 keys per warp, loaded before the PDL wait
     k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
     int *bnext_ = nullptr, *h_bnext_ = nullptr;

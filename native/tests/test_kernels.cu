@@ -119,6 +119,14 @@ std::vector<float> inv_freq_table(int D, float theta) {  // as cuda_backend.cu c
 }
 const float kEps = 1e-6f, kTheta = 500000.f;  // OLMo-2's rms_norm_eps and rope_theta
 
+// The card's dynamic shared memory limit per block (opt-in): the v9 prefill tiles need 108 KB.
+int optin_smem() {
+    int dev = 0, v = 0;
+    CK(cudaGetDevice(&dev));
+    CK(cudaDeviceGetAttribute(&v, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
+    return v;
+}
+
 // ------------------------------------------------------------------ device buffers
 template <class T> struct Dev {
     T *p = nullptr;
@@ -554,9 +562,11 @@ void test_rownorm(const char *name, int mode, int n, int H, bool last_row_only) 
 // as the logits of a batched step go to their slots' rows).
 // bm > 0 (split 0): the v7 prefill GEMM gemm_tc_kernel with block tiles of bm rows; bm == 0: gemm_kernel.
 // split > 0: bm == 32 runs the decode GEMM with v6 tiles (K 32, 8 stages), else v7's (K 64, 5 stages).
-template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int bm = 0) {
+template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int bm = 0, int bk = 32) {
     const char *epi = EPI == k::EPI_BF16 ? "gemm_bf16" : EPI == k::EPI_SWIGLU ? "gemm_swiglu" : "gemm_f32";
-    const std::string tag = std::string(split ? (bm == 32 ? "decode(v6) " : "decode ") : bm ? "tc" + std::to_string(bm) + " " : "") + epi + " " +
+    const std::string tag = std::string(split ? (bm == 32 ? "decode(v6) " : "decode ")
+                                              : bm ? "tc" + std::to_string(bm) + (bk == 64 ? "/bk64 " : " ") : "") +
+                            epi + " " +
                             name + " M=" + std::to_string(M) +
                             " N=" + std::to_string(N) + " K=" + std::to_string(K) +
                             (split ? " S=" + std::to_string(split) : "");
@@ -568,12 +578,21 @@ template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, 
     const size_t guard = 64;  // poisoned bytes past the last row: a store beyond the output shows there
     Dev<uint8_t> d_C(size_t(M) * cols * osz + guard);
     d_C.poison();
-    if (split == 0 && bm == 128) {
-        CK(k::allow_gemm_tc_smem());
+    if (split == 0 && bm && bk == 64) {  // v9 tiles (branch cuda9)
+        CK(k::allow_gemm_tc_smem(optin_smem()));
+        dim3 grid((N + k::GBN - 1) / k::GBN, (M + bm - 1) / bm);
+        if (bm == 128)
+            k::gemm_tc_kernel<EPI, 128, k::GBK9, k::GST9><<<grid, 256, k::gemm_tc_smem(128, k::GBK9, k::GST9)>>>(
+                d_A.b(), d_B.b(), M, N, K, d_C.p);
+        else
+            k::gemm_tc_kernel<EPI, 64, k::GBK9, k::GST9><<<grid, 256, k::gemm_tc_smem(64, k::GBK9, k::GST9)>>>(
+                d_A.b(), d_B.b(), M, N, K, d_C.p);
+    } else if (split == 0 && bm == 128) {
+        CK(k::allow_gemm_tc_smem(optin_smem()));
         dim3 grid((N + k::GBN - 1) / k::GBN, (M + 127) / 128);
         k::gemm_tc_kernel<EPI, 128><<<grid, 256, k::gemm_tc_smem(128)>>>(d_A.b(), d_B.b(), M, N, K, d_C.p);
     } else if (split == 0 && bm == 64) {
-        CK(k::allow_gemm_tc_smem());
+        CK(k::allow_gemm_tc_smem(optin_smem()));
         dim3 grid((N + k::GBN - 1) / k::GBN, (M + 63) / 64);
         k::gemm_tc_kernel<EPI, 64><<<grid, 256, k::gemm_tc_smem(64)>>>(d_A.b(), d_B.b(), M, N, K, d_C.p);
     } else if (split == 0) {
@@ -1070,6 +1089,26 @@ int main() {
         test_gemm<k::EPI_F32>("odd", 131, 250, 2080, 0, bm);
         test_gemm<k::EPI_F32>("odd N (vocab 50257-like)", 5, 1001, 96, 0, bm);
         test_gemm<k::EPI_BF16>("odd N", 33, 131, 96, 0, bm);
+    }
+    // v9 prefill GEMM (BK 64, 3 stages; K % 64 == 0), both block heights, where the card has the
+    // shared memory (the backend keeps BK 32 elsewhere)
+    if (optin_smem() < k::kGemmTc9MaxSmem)
+        std::printf("SKIP v9 prefill GEMM tiles: %d bytes of shared memory per block, they need %d\n", optin_smem(),
+                    k::kGemmTc9MaxSmem);
+    else
+        for (int bm : {128, 64}) {
+        test_gemm<k::EPI_BF16>("qkv 1B chunk", 512, 3 * H, H, 0, bm, 64);
+        test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H, 0, bm, 64);
+        test_gemm<k::EPI_SWIGLU>("gate_up 1B", 130, 2 * I, H, 0, bm, 64);
+        test_gemm<k::EPI_BF16>("down 1B", 200, H, I, 0, bm, 64);
+        test_gemm<k::EPI_F32>("lm_head 1B", 3, V, H, 0, bm, 64);
+        test_gemm<k::EPI_BF16>("odd", 129, 130, 192, 0, bm, 64);
+        test_gemm<k::EPI_BF16>("one row", 1, 200, 128, 0, bm, 64);
+        test_gemm<k::EPI_BF16>("K one tile", 70, 136, 64, 0, bm, 64);
+        test_gemm<k::EPI_BF16>("K two tiles", 65, 128, 128, 0, bm, 64);
+        test_gemm<k::EPI_SWIGLU>("odd", 67, 2 * 100, 128, 0, bm, 64);
+        test_gemm<k::EPI_F32>("odd", 131, 250, 2112, 0, bm, 64);
+        test_gemm<k::EPI_BF16>("odd N", 33, 131, 64, 0, bm, 64);
     }
     // batched decode GEMM: M = active sequences; S as cuda_backend.cu's ksplit picks for the 1B on
     // 132 SMs (qkv 2, o 8, gate_up 1, down 8, lm_head 1) and odd shapes, uneven last split included

@@ -31,12 +31,13 @@ void ck(cudaError_t e, const char *what, int line) {
 //   dgemm     batched-decode GEMM: 32-wide K tiles, 8 stages (v6) instead of 64-wide, 5 stages
 //   chain     (v8) batched decode and prefill: plain launches (v7) instead of programmatic dependent
 //             launch, where each GEMM requests its first weight tiles before waiting for its input
-enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32 };
+//   tc7       (v9) prefill GEMM: v7's 32-wide K tiles, 4 stages, instead of 64-wide, 3 stages
+enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
-    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN;
+    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -49,9 +50,10 @@ unsigned old_kernels_from_env() {
         else if (t == "attn") m |= OLD_ATTN;
         else if (t == "dgemm") m |= OLD_DGEMM;
         else if (t == "chain") m |= OLD_CHAIN;
+        else if (t == "tc7") m |= OLD_TC7;
         else if (!t.empty())
-            fail(OLMO_ERR_INVALID_ARGUMENT,
-                 "OLMO_CUDA_OLD: unknown kernel name '" + t + "' (gemm, norm, prologue, attn, dgemm, chain or all)");
+            fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
+                                                "' (gemm, norm, prologue, attn, dgemm, chain, tc7 or all)");
         b = c + 1;
     }
     return m;
@@ -188,7 +190,10 @@ class CudaBackend : public Backend {
                 ws = std::max(ws, size_t(ksplit(nk.first, nk.second)) * B * nk.first);
             ws_ = alloc<float>(ws);
             CK(k::allow_gemm_decode_smem());
-            CK(k::allow_gemm_tc_smem());
+            int optin = 0;
+            CK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev_));
+            CK(k::allow_gemm_tc_smem(optin));
+            tc9_ = !(old_ & OLD_TC7) && optin >= k::kGemmTc9MaxSmem;
             fuse_norm_ = !(old_ & OLD_NORM) && H * 4 <= 48 * 1024;
             for (auto &pb : std::vector<std::pair<void *, size_t>>{{bx_, B * H * 2}, {bqkv_, B * (Q + 2 * KV) * 2},
                                                                    {batt_, B * Q * 2}, {ba_, B * H * 2},
@@ -416,6 +421,7 @@ class CudaBackend : public Backend {
     bool pdl_full_only_ = false;  // with pdl_: only grids of at least one block per SM (Chain)
     unsigned old_ = 0;         // OLD_* bits: earlier kernels chosen by OLMO_CUDA_OLD
     bool fuse_norm_ = false;   // batched decode: splitk_norm_residual_kernel (v7)
+    bool tc9_ = false;         // prefill GEMM: v9 tiles (BK 64, 3 stages) where the card has the shared memory
     std::string name_;
     Config c_;
     cudaStream_t stream_ = nullptr;
@@ -509,6 +515,7 @@ class CudaBackend : public Backend {
         if (old_ & OLD_ATTN) r += "attn ";
         if (old_ & OLD_DGEMM) r += "dgemm ";
         if (old_ & OLD_CHAIN) r += "chain ";
+        if (old_ & OLD_TC7) r += "tc7 ";
         if (!r.empty()) r.pop_back();
         return r;
     }
@@ -566,12 +573,20 @@ class CudaBackend : public Backend {
             dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
             launch(k::gemm_kernel<EPI>, grid, 256, 0, A, B, M, N, K, C);
             pdl_ = pdl;
-        } else if (gemm_rows(M, N) == 64) {
-            dim3 grid((N + k::GBN - 1) / k::GBN, (M + 63) / 64);
-            launch(k::gemm_tc_kernel<EPI, 64>, grid, 256, k::gemm_tc_smem(64), A, B, M, N, K, C);
         } else {
-            dim3 grid((N + k::GBN - 1) / k::GBN, (M + 127) / 128);
-            launch(k::gemm_tc_kernel<EPI, 128>, grid, 256, k::gemm_tc_smem(128), A, B, M, N, K, C);
+            const bool v9 = tc9_ && K % k::GBK9 == 0;  // v9: 64-wide K tiles, 3 stages
+            const int bm = gemm_rows(M, N);
+            dim3 grid((N + k::GBN - 1) / k::GBN, (M + bm - 1) / bm);
+            if (bm == 64 && v9)
+                launch(k::gemm_tc_kernel<EPI, 64, k::GBK9, k::GST9>, grid, 256, k::gemm_tc_smem(64, k::GBK9, k::GST9), A,
+                       B, M, N, K, C);
+            else if (bm == 64)
+                launch(k::gemm_tc_kernel<EPI, 64>, grid, 256, k::gemm_tc_smem(64), A, B, M, N, K, C);
+            else if (v9)
+                launch(k::gemm_tc_kernel<EPI, 128, k::GBK9, k::GST9>, grid, 256, k::gemm_tc_smem(128, k::GBK9, k::GST9),
+                       A, B, M, N, K, C);
+            else
+                launch(k::gemm_tc_kernel<EPI, 128>, grid, 256, k::gemm_tc_smem(128), A, B, M, N, K, C);
         }
     }
     // Rows per block tile of the prefill GEMM: 64 where that spreads the work over the SMs more

@@ -1194,18 +1194,25 @@ inline cudaError_t allow_gemm_decode_smem() {
 // backend takes BM = 64 where 128-row tiles would leave SMs idle (e.g. N = 2048 at M = 512: 64
 // blocks of 128 rows on 132 SMs, 128 blocks of 64 rows). Dynamic shared memory gemm_tc_smem(BM)
 // (80 KB / 60 KB: opt-in, allow_gemm_tc_smem).
-constexpr int GST = 4;
-constexpr int gemm_tc_smem(int bm) { return GST * (bm + GBN) * GLD * 2; }
+// v9 (branch cuda9, not yet run on a GPU): template <BK, ST>; the backend takes BK 64 with 3 stages
+// (108 KB / 81 KB, still two blocks per SM) where K % 64 == 0: four k16 steps per barrier instead
+// of two and 72 KB (BM 128) of tiles in flight instead of 54 KB, against the 157-242 TFLOP/s the
+// v7 tiles (BK 32, 4 stages) measured in a 512-token prefill (NOTES.md v8). OLMO_CUDA_OLD=tc7
+// keeps BK 32.
+constexpr int GST = 4;                        // v7: BK 32, 4 stages
+constexpr int GBK9 = 64, GST9 = 3;            // v9: BK 64, 3 stages
+constexpr int gemm_tc_smem(int bm, int bk = GBK, int st = GST) { return st * (bm + GBN) * (bk + 8) * 2; }
 
-template <int EPI, int BM>
+template <int EPI, int BM, int BK = GBK, int ST = GST>
 __global__ void __launch_bounds__(256, 2) gemm_tc_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ B, int M,
                                                          int N, int K, void *C) {
     constexpr int MI = BM / 32;  // m16 tiles per warp
+    constexpr int LD = BK + 8, CPR = BK / 8;  // row pitch (conflict-free ldmatrix), 16-byte chunks per row
     extern __shared__ uint4 gt_smem[];
-    typedef bf16 ATile[BM][GLD];
-    typedef bf16 BTile[GBN][GLD];
-    ATile *As = reinterpret_cast<ATile *>(gt_smem);            // [GST]
-    BTile *Bs = reinterpret_cast<BTile *>(As + GST);           // [GST]
+    typedef bf16 ATile[BM][LD];
+    typedef bf16 BTile[GBN][LD];
+    ATile *As = reinterpret_cast<ATile *>(gt_smem);            // [ST]
+    BTile *Bs = reinterpret_cast<BTile *>(As + ST);            // [ST]
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
     const int wm = warp >> 2, wn = warp & 3;  // warp tile origin: (wm * BM / 2, wn * 32)
     const int m0 = blockIdx.y * BM, n0 = blockIdx.x * GBN;
@@ -1216,28 +1223,28 @@ __global__ void __launch_bounds__(256, 2) gemm_tc_kernel(const bf16 *__restrict_
         for (int j = 0; j < 4; ++j) acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = 0.f;
     auto load_a = [&](int stage, int k0) {
 #pragma unroll
-        for (int c = 0; c < BM / 64; ++c) {  // A: BM rows x 4 chunks of 16 bytes
-            const int idx = tid + c * 256, r = idx >> 2, col = (idx & 3) * 8, am = m0 + r;
+        for (int c = 0; c < BM * CPR / 256; ++c) {  // A: BM rows x CPR chunks of 16 bytes
+            const int idx = tid + c * 256, r = idx / CPR, col = (idx % CPR) * 8, am = m0 + r;
             cp_async16(&As[stage][r][col], A + size_t(am < M ? am : 0) * K + k0 + col, am < M);
         }
     };
     auto load_b = [&](int stage, int k0) {
 #pragma unroll
-        for (int c = 0; c < 2; ++c) {  // B: 128 rows x 4 chunks
-            const int idx = tid + c * 256, r = idx >> 2, col = (idx & 3) * 8, bn = n0 + r;
+        for (int c = 0; c < GBN * CPR / 256; ++c) {  // B: 128 rows x CPR chunks
+            const int idx = tid + c * 256, r = idx / CPR, col = (idx % CPR) * 8, bn = n0 + r;
             cp_async16(&Bs[stage][r][col], B + size_t(bn < N ? bn : 0) * K + k0 + col, bn < N);
         }
     };
-    const int nk = K / GBK;
+    const int nk = K / BK;
     // v8: weights of the first stages before the PDL wait (as gemm_decode_kernel)
     pdl_launch();
 #pragma unroll
-    for (int st = 0; st < GST - 1; ++st)
-        if (st < nk) load_b(st, st * GBK);
+    for (int st = 0; st < ST - 1; ++st)
+        if (st < nk) load_b(st, st * BK);
     pdl_wait();
 #pragma unroll
-    for (int st = 0; st < GST - 1; ++st) {
-        if (st < nk) load_a(st, st * GBK);
+    for (int st = 0; st < ST - 1; ++st) {
+        if (st < nk) load_a(st, st * BK);
         cp_async_commit();
     }
     // ldmatrix row addresses: lane l serves row (l & 7) of matrix l >> 3
@@ -1245,19 +1252,19 @@ __global__ void __launch_bounds__(256, 2) gemm_tc_kernel(const bf16 *__restrict_
     const int a_row = wm * (BM / 2) + (lm & 1) * 8 + lr, a_col = (lm >> 1) * 8;  // a0..a3 of an m16 x k16 tile
     const int b_row = wn * 32 + (lm >> 1) * 8 + lr, b_col = (lm & 1) * 8;      // b0, b1 of two n8 tiles
     for (int kt = 0; kt < nk; ++kt) {
-        cp_async_wait<GST - 2>();  // tile kt has landed (this thread's copies) ...
-        __syncthreads();           // ... everyone's, and everyone is done with tile kt - 1
+        cp_async_wait<ST - 2>();  // tile kt has landed (this thread's copies) ...
+        __syncthreads();          // ... everyone's, and everyone is done with tile kt - 1
         {
-            const int nt = kt + GST - 1;  // refill the stage tile kt - 1 used
+            const int nt = kt + ST - 1;  // refill the stage tile kt - 1 used
             if (nt < nk) {
-                load_a(nt % GST, nt * GBK);
-                load_b(nt % GST, nt * GBK);
+                load_a(nt % ST, nt * BK);
+                load_b(nt % ST, nt * BK);
             }
             cp_async_commit();
         }
-        const int st = kt % GST;
+        const int st = kt % ST;
 #pragma unroll
-        for (int kk = 0; kk < GBK; kk += 16) {
+        for (int kk = 0; kk < BK; kk += 16) {
             uint32_t af[MI][4], bfr[2][4];
 #pragma unroll
             for (int i = 0; i < MI; ++i) ldmatrix_x4(af[i], &As[st][a_row + i * 16][kk + a_col]);
@@ -1283,14 +1290,21 @@ __global__ void __launch_bounds__(256, 2) gemm_tc_kernel(const bf16 *__restrict_
             }
 }
 
-// Lets every instance of gemm_tc_kernel take its dynamic shared memory.
-inline cudaError_t allow_gemm_tc_smem() {
+// Lets every instance of gemm_tc_kernel take its dynamic shared memory; the v9 tiles (108 KB at
+// BM 128) only where the card allows that much per block (optin: not on sm_86/89, 99 KB).
+constexpr int kGemmTc9MaxSmem = gemm_tc_smem(128, GBK9, GST9);
+inline cudaError_t allow_gemm_tc_smem(int optin) {
     cudaError_t e = cudaSuccess;
-#define OLMO_ALLOW(EPI, BM)                                                                                        \
+#define OLMO_ALLOW(EPI, BM, BK, ST)                                                                                \
     if (e == cudaSuccess)                                                                                          \
-        e = cudaFuncSetAttribute(gemm_tc_kernel<EPI, BM>, cudaFuncAttributeMaxDynamicSharedMemorySize, gemm_tc_smem(BM));
-    OLMO_ALLOW(EPI_BF16, 128) OLMO_ALLOW(EPI_SWIGLU, 128) OLMO_ALLOW(EPI_F32, 128)
-    OLMO_ALLOW(EPI_BF16, 64) OLMO_ALLOW(EPI_SWIGLU, 64) OLMO_ALLOW(EPI_F32, 64)
+        e = cudaFuncSetAttribute(gemm_tc_kernel<EPI, BM, BK, ST>, cudaFuncAttributeMaxDynamicSharedMemorySize,     \
+                                 gemm_tc_smem(BM, BK, ST));
+#define OLMO_ALLOW_BK(BK, ST)                                                                                      \
+    OLMO_ALLOW(EPI_BF16, 128, BK, ST) OLMO_ALLOW(EPI_SWIGLU, 128, BK, ST) OLMO_ALLOW(EPI_F32, 128, BK, ST)          \
+    OLMO_ALLOW(EPI_BF16, 64, BK, ST) OLMO_ALLOW(EPI_SWIGLU, 64, BK, ST) OLMO_ALLOW(EPI_F32, 64, BK, ST)
+    OLMO_ALLOW_BK(GBK, GST)
+    if (optin >= kGemmTc9MaxSmem) { OLMO_ALLOW_BK(GBK9, GST9) }
+#undef OLMO_ALLOW_BK
 #undef OLMO_ALLOW
     return e;
 }

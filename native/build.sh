@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Configure and build libolmo_engine, then run the CPU tests (ctest).
 #   native/build.sh cpu    CPU backend only                       -> native/build/cpu
-#   native/build.sh cuda   CPU + CUDA backends (SASS sm_80/86/89/90 + compute_90 PTX); needs nvcc,
+#   native/build.sh cuda   CPU + CUDA backends (SASS sm_80/86/89/90a + compute_90 PTX); needs nvcc,
 #                          no GPU -> native/build/cuda
 #   native/build.sh all    both of the above
 #   native/build.sh auto   cuda when nvcc is found, else cpu (what the Maven module runs)
@@ -11,7 +11,7 @@
 #   OLMO_STAGE_DIR    copy the built libolmo_engine.so there (the Maven module's resource folder),
 #                     with libolmo_engine.cuda-archs beside it (its CUDA architectures, or none)
 #   OLMO_CUDA=on|off|auto  for `auto`: on fails without nvcc, off builds CPU only (default auto)
-#   OLMO_CUDA_ARCHS (default "80-real;86-real;89-real;90": machine code for the GPUs Vast rents,
+#   OLMO_CUDA_ARCHS (default "80-real;86-real;89-real;90a-real;90-virtual": machine code for the GPUs Vast rents,
 #   PTX for newer ones), OLMO_NO_TESTS=1 to skip ctest, JOBS,
 #   JAVA_HOME (the JDK whose jni.h the JNI glue is built against; default the local JDK 17)
 set -euo pipefail
@@ -40,7 +40,7 @@ build_one() {
   if [[ "$flavour" == cuda ]]; then
     local nvcc
     nvcc="$(find_nvcc)" || { echo "build.sh: nvcc not found (PATH, CUDACXX, /usr/local/cuda/bin)" >&2; exit 3; }
-    local archs="${OLMO_CUDA_ARCHS:-80-real;86-real;89-real;90}"
+    local archs="${OLMO_CUDA_ARCHS:-80-real;86-real;89-real;90a-real;90-virtual}"
     args+=(-DOLMO_CUDA=ON "-DCMAKE_CUDA_COMPILER=$nvcc" "-DCMAKE_CUDA_ARCHITECTURES=$archs")
     echo "build.sh: CPU + CUDA backends (sm $archs, $nvcc) in $dir"
   else
@@ -57,7 +57,7 @@ build_one() {
     cp "$dir/libolmo_engine.so" "$OLMO_STAGE_DIR/libolmo_engine.so"
     # what GPU code it carries, for qualify on a rented machine (dev.orchestrate.runtime.NativeCode)
     if [[ "$flavour" == cuda ]]; then
-      printf '%s\n' "${OLMO_CUDA_ARCHS:-80-real;86-real;89-real;90}" > "$OLMO_STAGE_DIR/libolmo_engine.cuda-archs"
+      printf '%s\n' "${OLMO_CUDA_ARCHS:-80-real;86-real;89-real;90a-real;90-virtual}" > "$OLMO_STAGE_DIR/libolmo_engine.cuda-archs"
     else
       echo none > "$OLMO_STAGE_DIR/libolmo_engine.cuda-archs"
     fi

@@ -146,6 +146,14 @@ template <class T> struct Dev {
     }
     bf16 *b() const { return reinterpret_cast<bf16 *>(p); }
 };
+// Whether the v10 wgmma GEMM runs here: sm_90a code in this binary (wgmma_probe_kernel) and the
+// shared memory its largest configuration takes.
+bool wgmma_here() {
+    Dev<int> d(std::vector<int>{0});
+    k::wgmma_probe_kernel<<<1, 1>>>(d.p);
+    SYNC();
+    return d.get()[0] == 1 && optin_smem() >= k::kGemmWgMaxSmem;
+}
 
 // ------------------------------------------------------------------ checks
 struct Expect {
@@ -562,10 +570,15 @@ void test_rownorm(const char *name, int mode, int n, int H, bool last_row_only) 
 // as the logits of a batched step go to their slots' rows).
 // bm > 0 (split 0): the v7 prefill GEMM gemm_tc_kernel with block tiles of bm rows; bm == 0: gemm_kernel.
 // split > 0: bm == 32 runs the decode GEMM with v6 tiles (K 32, 8 stages), else v7's (K 64, 5 stages).
-template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int bm = 0, int bk = 32) {
+// wg > 0 (v10): gemm_wg_kernel on a packed copy of B with wg weight rows per block, as the backend
+// launches it: split > 0 the batched decode (64 x 64 tiles, one warpgroup up to 64 rows, else two),
+// split 0 the prefill (two warpgroups, 128 rows).
+template <int EPI>
+void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int bm = 0, int bk = 32, int wg = 0) {
     const char *epi = EPI == k::EPI_BF16 ? "gemm_bf16" : EPI == k::EPI_SWIGLU ? "gemm_swiglu" : "gemm_f32";
-    const std::string tag = std::string(split ? (bm == 32 ? "decode(v6) " : "decode ")
-                                              : bm ? "tc" + std::to_string(bm) + (bk == 64 ? "/bk64 " : " ") : "") +
+    const std::string tag = std::string(wg ? "wgmma" + std::to_string(wg) + (split ? " decode " : " ")
+                                        : split ? (bm == 32 ? "decode(v6) " : "decode ")
+                                        : bm ? "tc" + std::to_string(bm) + (bk == 64 ? "/bk64 " : " ") : "") +
                             epi + " " +
                             name + " M=" + std::to_string(M) +
                             " N=" + std::to_string(N) + " K=" + std::to_string(K) +
@@ -578,7 +591,36 @@ template <int EPI> void test_gemm(const std::string &name, int M, int N, int K, 
     const size_t guard = 64;  // poisoned bytes past the last row: a store beyond the output shows there
     Dev<uint8_t> d_C(size_t(M) * cols * osz + guard);
     d_C.poison();
-    if (split == 0 && bm && bk == 64) {  // v9 tiles (branch cuda9)
+    if (wg) {
+        Dev<uint16_t> d_P(k::packed_elems(N, K));
+        d_P.poison();
+        k::pack_tiles_kernel<<<256, 256>>>(d_B.b(), N, K, reinterpret_cast<bf16 *>(d_P.p));
+        CK(k::allow_gemm_wg_smem());
+        const bf16 *P = reinterpret_cast<const bf16 *>(d_P.p);
+        std::vector<k::StepParams> rows(M);
+        for (int r = 0; r < M; ++r) rows[r] = k::StepParams{0, 0, M - 1 - r};
+        Dev<k::StepParams> d_rows(rows);
+        const int S = std::max(split, 1), ktiles = (K + k::WBK - 1) / k::WBK, klen = ((ktiles + S - 1) / S) * k::WBK;
+        Dev<float> d_ws(size_t(S) * M * N);
+        d_ws.poison();
+        const k::StepParams *map = split && EPI == k::EPI_F32 ? d_rows.p : nullptr;
+        if (split && M <= 64)
+            k::gemm_wg_kernel<EPI, 64, k::WDST, 1><<<dim3(1, (N + 63) / 64, S), 128, k::gemm_wg_smem<64, k::WDST, 1>()>>>(
+                d_A.b(), P, M, N, K, klen, d_ws.p, d_C.p, map);
+        else if (wg == 64)
+            k::gemm_wg_kernel<EPI, 64, k::WDST, 2><<<dim3((M + 127) / 128, (N + 63) / 64, S), 256,
+                                                     k::gemm_wg_smem<64, k::WDST, 2>()>>>(d_A.b(), P, M, N, K, klen,
+                                                                                          d_ws.p, d_C.p, map);
+        else
+            k::gemm_wg_kernel<EPI, 128, k::WPST128, 2><<<dim3((M + 127) / 128, (N + 127) / 128, S), 256,
+                                                         k::gemm_wg_smem<128, k::WPST128, 2>()>>>(
+                d_A.b(), P, M, N, K, klen, d_ws.p, d_C.p, map);
+        if (S > 1) {
+            const int items = M * ((N + 1) / 2);
+            k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256>>>(d_ws.p, S, M, N, d_C.p, map);
+        }
+        SYNC();
+    } else if (split == 0 && bm && bk == 64) {  // v9 tiles (branch cuda9)
         CK(k::allow_gemm_tc_smem(optin_smem()));
         dim3 grid((N + k::GBN - 1) / k::GBN, (M + bm - 1) / bm);
         if (bm == 128)
@@ -1109,6 +1151,35 @@ int main() {
         test_gemm<k::EPI_SWIGLU>("odd", 67, 2 * 100, 128, 0, bm, 64);
         test_gemm<k::EPI_F32>("odd", 131, 250, 2112, 0, bm, 64);
         test_gemm<k::EPI_BF16>("odd N", 33, 131, 64, 0, bm, 64);
+    }
+    // v10: the wgmma GEMM on packed weights, batched decode (S as below) and prefill (BN 64 and 128)
+    if (!wgmma_here()) {
+        std::printf("SKIP v10 wgmma GEMMs: this binary has no sm_90a code for the device, or it lacks %d bytes "
+                    "of shared memory per block\n", k::kGemmWgMaxSmem);
+    } else {
+        test_gemm<k::EPI_BF16>("qkv 1B", 64, 3 * H, H, 2, 0, 32, 64);
+        test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 8, 0, 32, 64);
+        test_gemm<k::EPI_SWIGLU>("gate_up 1B", 64, 2 * I, H, 1, 0, 32, 64);
+        test_gemm<k::EPI_SWIGLU>("gate_up 1B split", 3, 2 * I, H, 4, 0, 32, 64);
+        test_gemm<k::EPI_BF16>("down 1B, 128 rows", 128, H, I, 8, 0, 32, 64);
+        test_gemm<k::EPI_BF16>("down 1B, one row", 1, H, I, 8, 0, 32, 64);
+        test_gemm<k::EPI_F32>("lm_head 1B", 64, V, H, 1, 0, 32, 64);
+        test_gemm<k::EPI_F32>("lm_head 1B, 130 rows", 130, V, H, 1, 0, 32, 64);
+        test_gemm<k::EPI_F32>("odd N, row map", 5, 1001, 96, 1, 0, 32, 64);
+        test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3, 0, 32, 64);
+        test_gemm<k::EPI_BF16>("odd, 65 rows", 65, 130, 160, 2, 0, 32, 64);
+        test_gemm<k::EPI_BF16>("K tail 40, 3 splits", 70, 200, 1000, 3, 0, 32, 64);
+        test_gemm<k::EPI_SWIGLU>("K one short tile", 9, 2 * 64, 40, 1, 0, 32, 64);
+        for (int bn : {128, 64}) {
+            test_gemm<k::EPI_BF16>("qkv 1B chunk", 512, 3 * H, H, 0, 0, 32, bn);
+            test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H, 0, 0, 32, bn);
+            test_gemm<k::EPI_SWIGLU>("gate_up 1B", 130, 2 * I, H, 0, 0, 32, bn);
+            test_gemm<k::EPI_BF16>("down 1B", 200, H, I, 0, 0, 32, bn);
+            test_gemm<k::EPI_F32>("lm_head 1B", 3, V, H, 0, 0, 32, bn);
+            test_gemm<k::EPI_BF16>("odd", 129, 130, 192, 0, 0, 32, bn);
+            test_gemm<k::EPI_BF16>("odd N (last 128-row tile half empty)", 33, 131, 64, 0, 0, 32, bn);
+            test_gemm<k::EPI_SWIGLU>("odd", 67, 2 * 100, 128, 0, 0, 32, bn);
+        }
     }
     // batched decode GEMM: M = active sequences; S as cuda_backend.cu's ksplit picks for the 1B on
     // 132 SMs (qkv 2, o 8, gate_up 1, down 8, lm_head 1) and odd shapes, uneven last split included

@@ -32,12 +32,16 @@ void ck(cudaError_t e, const char *what, int line) {
 //   chain     (v8) batched decode and prefill: plain launches (v7) instead of programmatic dependent
 //             launch, where each GEMM requests its first weight tiles before waiting for its input
 //   tc7       (v9) prefill GEMM: v7's 32-wide K tiles, 4 stages, instead of 64-wide, 3 stages
-enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64 };
+//   wgmma     (v10) batched-decode and prefill GEMMs: mma.sync kernels (gemm_decode_kernel,
+//             gemm_tc_kernel) on the row-major weights instead of gemm_wg_kernel on packed copies
+//             (sm_90a builds on compute capability 9.0 only; the packed copies double weight memory)
+enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
+       OLD_WGMMA = 128 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
-    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7;
+    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -51,9 +55,10 @@ unsigned old_kernels_from_env() {
         else if (t == "dgemm") m |= OLD_DGEMM;
         else if (t == "chain") m |= OLD_CHAIN;
         else if (t == "tc7") m |= OLD_TC7;
+        else if (t == "wgmma") m |= OLD_WGMMA;
         else if (!t.empty())
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
-                                                "' (gemm, norm, prologue, attn, dgemm, chain, tc7 or all)");
+                                                "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma or all)");
         b = c + 1;
     }
     return m;
@@ -94,6 +99,7 @@ class CudaBackend : public Backend {
     std::string description() const override {
         return "cuda:" + std::to_string(dev_) + " " + name_ + " (sm_" + std::to_string(cc_) + ", " +
                std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + (want_pdl_ ? ", pdl" : "") + (fused_attn_ ? ", fused" : "") +
+               (wg_ ? ", wgmma" : "") +
                (old_ ? ", old kernels: " + old_names() : "") + ")";
     }
 
@@ -134,6 +140,24 @@ class CudaBackend : public Backend {
             L.qkv = upload(lw.qkv); L.o = upload(lw.o); L.gu = upload(lw.gu); L.down = upload(lw.down);
             L.q_norm = upload(lw.q_norm); L.k_norm = upload(lw.k_norm);
             L.post_attn = upload(lw.post_attn); L.post_ff = upload(lw.post_ff);
+        }
+        // v10: packed copies of the GEMM weights for gemm_wg_kernel (batched decode and prefill)
+        wg_ = !(old_ & OLD_WGMMA) && cc_ == 90 && wgmma_built();
+        if (wg_) {
+            int optin = 0;
+            CK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev_));
+            wg_ = optin >= k::kGemmWgMaxSmem;
+        }
+        if (wg_) {
+            CK(k::allow_gemm_wg_smem());
+            for (const DevLayer &L : layers_) {
+                pack(L.qkv, Q + 2 * KV, H);
+                pack(L.o, H, Q);
+                pack(L.gu, 2 * I, H);
+                pack(L.down, H, I);
+            }
+            pack(lm_, V, H);
+            CK(cudaDeviceSynchronize());
         }
         // KV cache and activations
         slot_stride_ = size_t(c.layers) * c.kv_heads * max_seq * D;
@@ -421,7 +445,9 @@ class CudaBackend : public Backend {
     bool pdl_full_only_ = false;  // with pdl_: only grids of at least one block per SM (Chain)
     unsigned old_ = 0;         // OLD_* bits: earlier kernels chosen by OLMO_CUDA_OLD
     bool fuse_norm_ = false;   // batched decode: splitk_norm_residual_kernel (v7)
-    bool tc9_ = false;         // prefill GEMM: v9 tiles (BK 64, 3 stages) where the card has the shared memory
+    bool tc9_ = false;
+    bool wg_ = false;  // v10: gemm_wg_kernel on packed weight copies (packed_: row-major -> packed)
+    std::vector<std::pair<const bf16 *, const bf16 *>> packed_;         // prefill GEMM: v9 tiles (BK 64, 3 stages) where the card has the shared memory
     std::string name_;
     Config c_;
     cudaStream_t stream_ = nullptr;
@@ -467,7 +493,14 @@ class CudaBackend : public Backend {
         const int S = ksplit(N, K), ktiles = (K + dbk() - 1) / dbk();
         const int klen = ((ktiles + S - 1) / S) * dbk();
         dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, S);
-        if (old_ & OLD_DGEMM)
+        const bf16 *P = wg_ && !(old_ & OLD_DGEMM) ? packed(B) : nullptr;
+        if (P && M <= 64)
+            launch(k::gemm_wg_kernel<EPI, 64, k::WDST, 1>, grid, 128, k::gemm_wg_smem<64, k::WDST, 1>(), A, P, M, N,
+                   K, klen, ws_, C, rows);
+        else if (P)  // two warpgroups (128 rows) per block: the weights once per 128 rows
+            launch(k::gemm_wg_kernel<EPI, 64, k::WDST, 2>, dim3((M + 127) / 128, grid.y, S), 256,
+                   k::gemm_wg_smem<64, k::WDST, 2>(), A, P, M, N, K, klen, ws_, C, rows);
+        else if (old_ & OLD_DGEMM)
             launch(k::gemm_decode_kernel<EPI, k::DBK_V6, k::DST_V6>, grid, 128, k::kGemmDecodeSmemV6, A, B, M, N, K,
                    klen, ws_, C, rows);
         else
@@ -516,10 +549,31 @@ class CudaBackend : public Backend {
         if (old_ & OLD_DGEMM) r += "dgemm ";
         if (old_ & OLD_CHAIN) r += "chain ";
         if (old_ & OLD_TC7) r += "tc7 ";
+        if (old_ & OLD_WGMMA) r += "wgmma ";
         if (!r.empty()) r.pop_back();
         return r;
     }
 
+    // Whether this library carries sm_90a code for the device (wgmma_probe_kernel says so).
+    bool wgmma_built() {
+        int *d = alloc<int>(1), h = 0;
+        k::wgmma_probe_kernel<<<1, 1>>>(d);
+        CK_LAUNCH();
+        CK(cudaMemcpy(&h, d, sizeof h, cudaMemcpyDeviceToHost));
+        return h == 1;
+    }
+    void pack(const bf16 *w, int N, int K) {
+        bf16 *p = alloc<bf16>(k::packed_elems(N, K));
+        const size_t chunks = k::packed_elems(N, K) / 8;
+        k::pack_tiles_kernel<<<int(std::min<size_t>((chunks + 255) / 256, size_t(sms_) * 16)), 256>>>(w, N, K, p);
+        CK_LAUNCH();
+        packed_.emplace_back(w, p);
+    }
+    const bf16 *packed(const bf16 *w) const {
+        for (const auto &e : packed_)
+            if (e.first == w) return e.second;
+        return nullptr;
+    }
     template <class T> T *alloc(size_t n) {
         void *p = nullptr;
         CK(cudaMalloc(&p, std::max<size_t>(n, 1) * sizeof(T)));
@@ -573,6 +627,19 @@ class CudaBackend : public Backend {
             dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
             launch(k::gemm_kernel<EPI>, grid, 256, 0, A, B, M, N, K, C);
             pdl_ = pdl;
+        } else if (const bf16 *P = wg_ ? packed(B) : nullptr) {
+            // v10: 128 rows (two warpgroups) x 128 weight rows per block where that makes a block per
+            // SM, else x 64 (o_proj, down at 512 tokens: gemm_bench 19 / 59 us vs 26 / 86 us)
+            const int ktiles = (K + k::WBK - 1) / k::WBK;
+            const long b128 = long((N + 127) / 128) * ((M + 127) / 128);
+            if (b128 >= sms_)
+                launch(k::gemm_wg_kernel<EPI, 128, k::WPST128, 2>, dim3((M + 127) / 128, (N + 127) / 128, 1), 256,
+                       k::gemm_wg_smem<128, k::WPST128, 2>(), A, P, M, N, K, ktiles * k::WBK, (float *)nullptr, C,
+                       (const k::StepParams *)nullptr);
+            else
+                launch(k::gemm_wg_kernel<EPI, 64, k::WDST, 2>, dim3((M + 127) / 128, (N + 63) / 64, 1), 256,
+                       k::gemm_wg_smem<64, k::WDST, 2>(), A, P, M, N, K, ktiles * k::WBK, (float *)nullptr, C,
+                       (const k::StepParams *)nullptr);
         } else {
             const bool v9 = tc9_ && K % k::GBK9 == 0;  // v9: 64-wide K tiles, 3 stages
             const int bm = gemm_rows(M, N);

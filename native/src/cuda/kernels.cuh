@@ -1309,6 +1309,188 @@ inline cudaError_t allow_gemm_tc_smem(int optin) {
     return e;
 }
 
+// ------------------------------------------------------------------ GEMM with wgmma (v10, sm_90a)
+// C[M, N] = A[M, K] · B[N, K]^T on Hopper's warpgroup MMA, for the batched decode step (M = active
+// sequences, split-K as gemm_decode_kernel) and the prefill (M = tokens, no split). The weights are
+// read from a packed copy (pack_tiles_kernel, made once at load): tiles of 64 rows x 64 columns,
+// tile (nt, kt) at (nt * ktiles + kt) * 4096 elements, row r's 16-byte chunk c at r * 8 + (c ^ (r & 7))
+// — the 128-byte swizzle wgmma reads without bank conflicts, and one contiguous 8 KB copy per tile.
+// A (activations, K-major) is copied by cp.async into the same swizzled layout; it is wgmma's A
+// operand (64 rows per warpgroup, MW warpgroups per block), the weights its B operand (BN rows), both
+// from shared memory, accumulators in registers in mma.sync's row/column layout (so the epilogues and
+// the FP32 split-K partials are gemm_decode_kernel's). Summation order per output = gemm_decode_kernel's
+// (k16 steps in order within each split): on an H100 both give bit-identical results
+// (native/gpu/gemm_bench.cu). ST-stage pipeline; the weights of the first ST - 1 stages before the PDL
+// wait. Why: mma.sync re-reads the activation fragments from shared memory once per warp (5 bytes of
+// shared-memory reads per weight byte at 64 rows); wgmma reads each operand once per warpgroup.
+constexpr int WBK = 64, WTILE = 64 * WBK;  // packed tile: 64 rows x 64 columns
+template <int BN, int ST, int MW> constexpr int gemm_wg_smem() { return ST * (BN + 64 * MW) * WBK * 2 + 1024; }
+
+__device__ __forceinline__ unsigned smem_u32(const void *p) { return static_cast<unsigned>(__cvta_generic_to_shared(p)); }
+// Shared-memory matrix descriptor: K-major, 128-byte swizzle, 8-row groups 1024 bytes apart.
+__device__ __forceinline__ uint64_t wg_desc(const void *tile) {
+    const uint64_t a = smem_u32(tile);
+    return ((a & 0x3FFFF) >> 4) | (uint64_t(1) << 16) | (uint64_t(1024 >> 4) << 32) | (uint64_t(1) << 62);
+}
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define OLMO_WGMMA 1
+__device__ __forceinline__ void wg_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wg_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wg_wait0() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
+__device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+// d[64 x 64] += A[64 x 16] · B[64 x 16]^T, both from shared memory (descriptors)
+__device__ __forceinline__ void wgmma64(float (&d)[32], uint64_t da, uint64_t db) {
+    asm volatile(
+        "{\n .reg .pred p;\n setp.ne.b32 p, %34, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 "
+        "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,"
+        "%28,%29,%30,%31}, %32, %33, p, 1, 1, 0, 0;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]),
+          "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]),
+          "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]),
+          "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+        : "l"(da), "l"(db), "r"(1));
+}
+#endif
+
+// Writes 1 to *out where this build has the wgmma kernels for the running device (sm_90a code).
+__global__ void wgmma_probe_kernel(int *out) {
+#if defined(OLMO_WGMMA)
+    *out = 1;
+#else
+    *out = 0;
+#endif
+}
+
+// P = B[N][K] (row-major) in tiles as above; rows >= N and columns >= K are zero. One thread per
+// 16-byte chunk; K % 8 == 0.
+__global__ void pack_tiles_kernel(const bf16 *__restrict__ B, int N, int K, bf16 *__restrict__ P) {
+    const int ktiles = (K + WBK - 1) / WBK;
+    const size_t chunks = size_t((N + 63) / 64) * ktiles * 512;
+    for (size_t i = size_t(blockIdx.x) * blockDim.x + threadIdx.x; i < chunks; i += size_t(gridDim.x) * blockDim.x) {
+        const size_t tile = i / 512;
+        const int r = int(i % 512) / 8, c = int(i % 8), nt = int(tile / ktiles), kt = int(tile % ktiles);
+        const int n = nt * 64 + r, k0 = kt * WBK + c * 8;
+        uint4 v = make_uint4(0, 0, 0, 0);
+        if (n < N && k0 < K) v = *reinterpret_cast<const uint4 *>(B + size_t(n) * K + k0);
+        *reinterpret_cast<uint4 *>(P + tile * WTILE + (r * 8 + (c ^ (r & 7))) * 8) = v;
+    }
+}
+inline size_t packed_elems(int N, int K) { return size_t((N + 63) / 64) * ((K + WBK - 1) / WBK) * WTILE; }
+
+// grid (ceil(M / (64 MW)), ceil(N / BN), S), 128 MW threads, gemm_wg_smem<BN, ST, MW>() bytes of
+// dynamic shared memory. klen, ws, C, rows: as gemm_decode_kernel (klen a multiple of 64).
+template <int EPI, int BN, int ST, int MW>
+__global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ P,
+                                                           int M, int N, int K, int klen, float *ws, void *C,
+                                                           const StepParams *rows) {
+#if defined(OLMO_WGMMA)
+    constexpr int NT = 128 * MW, BMW = 64 * MW, BT = BN * WBK, AT = BMW * WBK, NB = BN / 64;
+    extern __shared__ uint8_t wg_raw[];
+    bf16 *base = reinterpret_cast<bf16 *>((reinterpret_cast<uintptr_t>(wg_raw) + 1023) & ~uintptr_t(1023));
+    bf16 *Bs = base, *As = base + ST * BT;  // stage s: Bs + s * BT, As + s * AT (1024-byte aligned)
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+    const int wgi = warp >> 2, wq = warp & 3;  // warpgroup (64 rows each), warp in it
+    const int m0 = blockIdx.x * BMW, nt0 = blockIdx.y * NB;  // first 64-row weight tile
+    const int kbeg = blockIdx.z * klen, kend = min(K, kbeg + klen);
+    const int mrows = min(BMW, M - m0);
+    const int ktiles = (K + WBK - 1) / WBK, ntiles = (N + 63) / 64;
+    float acc[NB][32];
+#pragma unroll
+    for (int b = 0; b < NB; ++b)
+#pragma unroll
+        for (int i = 0; i < 32; ++i) acc[b][i] = 0.f;
+    const int nk = (kend - kbeg + WBK - 1) / WBK;
+    auto load_b = [&](int stage, int kt) {
+#pragma unroll
+        for (int c = 0; c < BN * 8 / NT; ++c) {
+            const int idx = tid + c * NT, b = idx / 512, nt = nt0 + b;  // 512 chunks per 64-row tile
+            const bool ok = nt < ntiles;
+            const bf16 *src = P + ((size_t(ok ? nt : 0) * ktiles + kbeg / WBK + kt) * WTILE + (idx % 512) * 8);
+            cp_async16(Bs + stage * BT + idx * 8, src, ok);
+        }
+    };
+    auto load_a = [&](int stage, int kt) {
+        const int k0 = kbeg + kt * WBK;
+#pragma unroll
+        for (int c = 0; c < 4; ++c) {
+            const int idx = tid + c * NT, r = idx >> 3, ch = idx & 7, kk = k0 + ch * 8;
+            if (r < mrows) {  // rows past M stay stale: they only feed output rows that are not written
+                const bool ok = kk < kend;
+                cp_async16(As + stage * AT + (r * 8 + (ch ^ (r & 7))) * 8, A + (ok ? size_t(m0 + r) * K + kk : 0), ok);
+            }
+        }
+    };
+    pdl_launch();
+#pragma unroll
+    for (int st = 0; st < ST - 1; ++st)
+        if (st < nk) load_b(st, st);
+    pdl_wait();
+#pragma unroll
+    for (int st = 0; st < ST - 1; ++st) {
+        if (st < nk) load_a(st, st);
+        cp_async_commit();
+    }
+    for (int kt = 0; kt < nk; ++kt) {
+        cp_async_wait<ST - 2>();
+        fence_proxy_async();  // this thread's cp.async writes, visible to wgmma (async proxy) ...
+        __syncthreads();      // ... everyone's; and everyone's wgmma on stage kt - 1 has completed
+        {
+            const int nt2 = kt + ST - 1;
+            if (nt2 < nk) {
+                load_b(nt2 % ST, nt2);
+                load_a(nt2 % ST, nt2);
+            }
+            cp_async_commit();
+        }
+        const int st = kt % ST;
+        const uint64_t da = wg_desc(As + st * AT + wgi * 64 * WBK);
+        wg_fence();
+#pragma unroll
+        for (int kk = 0; kk < WBK / 16; ++kk)  // +32 bytes per k16 step inside the swizzled 128-byte rows
+#pragma unroll
+            for (int b = 0; b < NB; ++b) wgmma64(acc[b], da + 2 * kk, wg_desc(Bs + st * BT + b * WTILE) + 2 * kk);
+        wg_commit();
+        wg_wait0();
+    }
+    cp_async_wait<0>();
+#pragma unroll
+    for (int b = 0; b < NB; ++b)
+#pragma unroll
+        for (int j = 0; j < 8; ++j)
+#pragma unroll
+            for (int hr = 0; hr < 2; ++hr) {
+                const int rl = wgi * 64 + wq * 16 + g + hr * 8, c = (nt0 + b) * 64 + j * 8 + 2 * t;
+                if (rl >= mrows || c >= N) continue;
+                const float v0 = acc[b][j * 4 + hr * 2], v1 = acc[b][j * 4 + hr * 2 + 1];
+                if (gridDim.z == 1 && C) {
+                    epilogue_pair<EPI>(C, m0 + rl, c, N, v0, v1, rows);
+                } else {
+                    float *o = ws + (size_t(blockIdx.z) * M + m0 + rl) * N + c;
+                    o[0] = v0;
+                    if (c + 1 < N) o[1] = v1;
+                }
+            }
+#else
+    __trap();  // not built for sm_90a: the backend checks wgmma_probe_kernel before choosing this
+#endif
+}
+// The configurations the backend launches: batched decode <64, 6, 1 or 2>, prefill <64, 6, 2> and <128, 4, 2>.
+constexpr int WDST = 6, WPST128 = 4;
+inline cudaError_t allow_gemm_wg_smem() {
+    cudaError_t e = cudaSuccess;
+#define OLMO_ALLOW(EPI, BN, ST, MW)                                                                                \
+    if (e == cudaSuccess)                                                                                          \
+        e = cudaFuncSetAttribute(gemm_wg_kernel<EPI, BN, ST, MW>, cudaFuncAttributeMaxDynamicSharedMemorySize,      \
+                                 gemm_wg_smem<BN, ST, MW>());
+#define OLMO_ALLOW_EPI(EPI) OLMO_ALLOW(EPI, 64, WDST, 1) OLMO_ALLOW(EPI, 64, WDST, 2) OLMO_ALLOW(EPI, 128, WPST128, 2)
+    OLMO_ALLOW_EPI(EPI_BF16) OLMO_ALLOW_EPI(EPI_SWIGLU) OLMO_ALLOW_EPI(EPI_F32)
+#undef OLMO_ALLOW_EPI
+#undef OLMO_ALLOW
+    return e;
+}
+constexpr int kGemmWgMaxSmem = gemm_wg_smem<64, WDST, 2>();  // the largest of the three
+
 // Sums the S split-K partials of gemm_decode_kernel in split order and applies the epilogue.
 // One thread per column pair.
 template <int EPI>

@@ -101,7 +101,7 @@ class CudaBackend : public Backend {
     std::string description() const override {
         return "cuda:" + std::to_string(dev_) + " " + name_ + " (sm_" + std::to_string(cc_) + ", " +
                std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + (want_pdl_ ? ", pdl" : "") + (fused_attn_ ? ", fused" : "") +
-               (wg_ ? ", wgmma" : "") +
+               (wg_ ? ", wgmma" : wg_no_room_ ? ", no wgmma: no memory for packed weights" : "") +
                (old_ ? ", old kernels: " + old_names() : "") + ")";
     }
 
@@ -149,6 +149,16 @@ class CudaBackend : public Backend {
             int optin = 0;
             CK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev_));
             wg_ = optin >= k::kGemmWgMaxSmem;
+        }
+        if (wg_) {  // the copies only where they leave room for the KV cache (+ 1 GiB of activations)
+            size_t free_b = 0, total_b = 0;
+            CK(cudaMemGetInfo(&free_b, &total_b));
+            const size_t packed_b = 2 * (size_t(c.layers) * (k::packed_elems(Q + 2 * KV, H) + k::packed_elems(H, Q) +
+                                                             k::packed_elems(2 * I, H) + k::packed_elems(H, I)) +
+                                         k::packed_elems(V, H));
+            const size_t kv_b = 2 * size_t(slots) * c.layers * c.kv_heads * size_t(max_seq) * D * 2;
+            wg_no_room_ = free_b < packed_b + kv_b + (size_t(1) << 30);
+            wg_ = !wg_no_room_;
         }
         if (wg_) {
             CK(k::allow_gemm_wg_smem());
@@ -449,6 +459,7 @@ class CudaBackend : public Backend {
     bool fuse_norm_ = false;   // batched decode: splitk_norm_residual_kernel (v7)
     bool tc9_ = false;
     bool wg_ = false;  // v10: gemm_wg_kernel on packed weight copies (packed_: row-major -> packed)
+    bool wg_no_room_ = false;  // wgmma possible, but the copies would not leave room for the KV cache
     std::vector<std::pair<const bf16 *, const bf16 *>> packed_;         // prefill GEMM: v9 tiles (BK 64, 3 stages) where the card has the shared memory
     std::string name_;
     Config c_;

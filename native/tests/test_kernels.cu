@@ -1157,9 +1157,11 @@ int main() {
         std::printf("SKIP v10 wgmma GEMMs: this binary has no sm_90a code for the device, or it lacks %d bytes "
                     "of shared memory per block\n", k::kGemmWgMaxSmem);
     } else {
-        test_gemm<k::EPI_BF16>("qkv 1B", 64, 3 * H, H, 4, 0, 32, 64);
-        test_gemm<k::EPI_BF16>("qkv 1B, S as before v10", 64, 3 * H, H, 2, 0, 32, 64);
-        test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 8, 0, 32, 64);
+        test_gemm<k::EPI_BF16>("qkv 1B", 64, 3 * H, H, 2, 0, 32, 64);
+        test_gemm<k::EPI_BF16>("qkv 1B, S 4", 64, 3 * H, H, 4, 0, 32, 64);
+        test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 4, 0, 32, 64);
+        test_gemm<k::EPI_BF16>("o_proj 1B, S 8", 64, H, H, 8, 0, 32, 64);
+        test_gemm<k::EPI_BF16>("down 1B", 64, H, I, 4, 0, 32, 64);
         test_gemm<k::EPI_SWIGLU>("gate_up 1B", 64, 2 * I, H, 1, 0, 32, 64);
         test_gemm<k::EPI_SWIGLU>("gate_up 1B split", 3, 2 * I, H, 4, 0, 32, 64);
         test_gemm<k::EPI_BF16>("down 1B, 128 rows", 128, H, I, 8, 0, 32, 64);
@@ -1183,8 +1185,8 @@ int main() {
         }
     }
     // batched decode GEMM: M = active sequences; S as cuda_backend.cu's ksplit picked for the 1B on
-    // 132 SMs before v10 (qkv 2 — 4 since —, o 8, gate_up 1, down 8, lm_head 1) and odd shapes, uneven
-    // last split included
+    // 132 SMs before v10 capped it at 4 (qkv 2, o 8, gate_up 1, down 8, lm_head 1) and odd shapes,
+    // uneven last split included
     test_gemm<k::EPI_BF16>("qkv 1B", 64, 3 * H, H, 2);
     test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 8);
     test_gemm<k::EPI_SWIGLU>("gate_up 1B", 64, 2 * I, H, 1);

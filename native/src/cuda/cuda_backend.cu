@@ -35,14 +35,13 @@ void ck(cudaError_t e, const char *what, int line) {
 //   wgmma     (v10) batched-decode and prefill GEMMs: mma.sync kernels (gemm_decode_kernel,
 //             gemm_tc_kernel) on the row-major weights instead of gemm_wg_kernel on packed copies
 //             (sm_90a builds on compute capability 9.0 only; the packed copies double weight memory)
-//   ksplit    (v10) batched decode: v7's split-K rule only (no larger split where it evens out the SMs' work)
 enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
-       OLD_WGMMA = 128, OLD_KSPLIT = 256 };
+       OLD_WGMMA = 128 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
-    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA | OLD_KSPLIT;
+    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -57,10 +56,9 @@ unsigned old_kernels_from_env() {
         else if (t == "chain") m |= OLD_CHAIN;
         else if (t == "tc7") m |= OLD_TC7;
         else if (t == "wgmma") m |= OLD_WGMMA;
-        else if (t == "ksplit") m |= OLD_KSPLIT;
         else if (!t.empty())
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
-                                                "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma, ksplit or all)");
+                                                "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma or all)");
         b = c + 1;
     }
     return m;
@@ -492,22 +490,18 @@ class CudaBackend : public Backend {
 
     size_t layer_off(int l) const { return size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
     // Split-K factor of a batched GEMM: a function of N and K only (batch invariance), enough
-    // (N tile, split) blocks for two per SM, each split at least 4 K tiles.
+    // (N tile, split) blocks for two per SM, each split at least 4 K tiles (with the wgmma GEMM at most kMaxSplit splits).
     int dbk() const { return (old_ & OLD_DGEMM) ? k::DBK_V6 : k::DBK; }
     int ksplit(int N, int K) const {
         const int nb = (N + k::DBN - 1) / k::DBN, ktiles = (K + dbk() - 1) / dbk();
         int s = 1;
         while (nb * s * 2 <= 2 * sms_ && ktiles / (s * 2) >= 4) s *= 2;
-        if (old_ & OLD_KSPLIT) return s;
-        // v10: a larger split where the blocks then spread more evenly over the SMs, i.e. the busiest
-        // SM's K tiles (ceil(blocks / SMs) x tiles per block) are strictly fewer: the 1B's qkv (96 N
-        // tiles, 32 K tiles) 2 -> 4 (32 -> 24); o, gate_up, down and lm_head keep theirs.
-        auto busiest = [&](int t) { return long((nb * t + sms_ - 1) / sms_) * ((ktiles + t - 1) / t); };
-        int best = s;
-        for (int t = s * 2; t <= 64 && ktiles / t >= 4; t *= 2)
-            if (busiest(t) < busiest(best)) best = t;
-        return best;
+        return wg_ ? std::min(s, kMaxSplit) : s;
     }
+    // v10: at most 4 splits for the wgmma GEMM. With it the 1B's o_proj and down (S 8 before) ran faster at 4
+    // (fewer FP32 partial bytes, longer weight streams per block): batch 64 24,297 vs 23,191 tok/s,
+    // batch 128 30,239 vs 29,178 on an H100 (NOTES.md v10); 2 was slower (22,380).
+    static constexpr int kMaxSplit = 4;
     // C == nullptr: only the FP32 partials to ws_ (even for S == 1), for splitk_norm. Returns S.
     template <int EPI>
     int gemm_decode(const bf16 *A, const bf16 *B, int M, int N, int K, void *C, const k::StepParams *rows = nullptr) {
@@ -571,7 +565,6 @@ class CudaBackend : public Backend {
         if (old_ & OLD_CHAIN) r += "chain ";
         if (old_ & OLD_TC7) r += "tc7 ";
         if (old_ & OLD_WGMMA) r += "wgmma ";
-        if (old_ & OLD_KSPLIT) r += "ksplit ";
         if (!r.empty()) r.pop_back();
         return r;
     }

@@ -1,14 +1,17 @@
 // GEMM microbenchmark for the custom engine's kernels, on the GPU machine (one nvcc call, no engine):
-//   nvcc -arch=sm_90a -std=c++17 -O3 -Inative/include -Inative/src native/gpu/gemm_bench.cu -o /tmp/gemm_bench
+//   nvcc -gencode arch=compute_90a,code=sm_90a -std=c++17 -O3 -Inative/include -Inative/src \
+//        native/gpu/gemm_bench.cu -o /tmp/gemm_bench
 //   /tmp/gemm_bench [--m 64] [--reps 50]
 // Prints two tables for the OLMo-2-1B shapes:
-//  1. the batched-decode GEMM (M = active sequences): the engine's gemm_decode_kernel against
-//     candidates that read the weights from a packed copy (each 64-row x 64-column tile contiguous,
-//     its 16-byte chunks XOR-swizzled so ldmatrix needs no padding), by cp.async (16 bytes per
-//     thread) or by one cp.async.bulk per stage (mbarrier completion); weight bytes / time in TB/s,
-//     and the largest difference from the engine kernel's output (same summation order: 0);
-//  2. the prefill GEMM (M = 512 tokens): gemm_tc_kernel with v7 tiles (BK 32, 4 stages) and v9
-//     tiles (BK 64, 3 stages), TFLOP/s.
+//  1. the batched-decode GEMM (M = active sequences, split-K S by v8's rule): the mma.sync
+//     gemm_decode_kernel (v7/v8) against two candidates that kept its arithmetic but read the weights
+//     from the packed copy (k::pack_tiles_kernel) by cp.async or by one cp.async.bulk per stage, and
+//     against the v10 wgmma kernel (k::gemm_wg_kernel) with 64 or 128 weight rows per block and 4-8
+//     stages (one warpgroup up to 64 rows, two above; BN 128 doubles S as the split rule would);
+//     weight bytes / time in TB/s, and the largest difference from gemm_decode_kernel's output where
+//     S is the same (0: same summation order);
+//  2. the prefill GEMM (M = 512 tokens): gemm_tc_kernel with v7 tiles (BK 32, 4 stages) and v9 tiles
+//     (BK 64, 3 stages), and gemm_wg_kernel with 128 x 128 and 128 x 64 tiles, TFLOP/s.
 // Each launch reads a different copy of the weights (more than L2 holds in all), as the layers of a
 // real step do. A plain read of 1 GiB gives the card's read ceiling on the same line.
 #include <cuda_bf16.h>
@@ -38,12 +41,10 @@ using bf16 = __nv_bfloat16;
     } while (0)
 
 namespace cand {
+using k::smem_u32;
 using k::StepParams;
 constexpr int BM = 64, BN = 64, BK = 64, ALD = BK + 8, TILE = BN * BK;  // packed tile: 4096 elements
 
-__device__ __forceinline__ unsigned smem_u32(const void *p) {
-    return static_cast<unsigned>(__cvta_generic_to_shared(p));
-}
 __device__ __forceinline__ void mbar_init(uint64_t *b, unsigned count) {
     asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(smem_u32(b)), "r"(count));
 }
@@ -62,20 +63,6 @@ __device__ __forceinline__ void bulk_g2s(void *dst, const void *src, unsigned by
                      smem_u32(dst)),
                  "l"(src), "r"(bytes), "r"(smem_u32(bar))
                  : "memory");
-}
-
-// Packs B[N][K] (row-major) into tiles of PR rows x 64 columns: tile (nt, kt) at
-// (nt * ktiles + kt) * PR * 64, its row r's 16-byte chunk c at r * 8 + (c ^ (r & 7)) (the 128-byte
-// swizzle of wgmma / TMA); rows >= N and columns >= K are zero.
-template <int PR> __global__ void pack_kernel(const bf16 *B, int N, int K, bf16 *P) {
-    const int ktiles = (K + BK - 1) / BK;
-    const size_t tile = blockIdx.x;  // nt * ktiles + kt
-    const int nt = int(tile / ktiles), kt = int(tile % ktiles);
-    for (int i = threadIdx.x; i < PR * 8; i += blockDim.x) {
-        const int r = i / 8, c = i % 8, n = nt * PR + r, k0 = kt * BK + c * 8;
-        bf16 *dst = P + tile * (PR * 64) + (r * 8 + (c ^ (r & 7))) * 8;
-        for (int e = 0; e < 8; ++e) dst[e] = (n < N && k0 + e < K) ? B[size_t(n) * K + k0 + e] : __float2bfloat16(0.f);
-    }
 }
 
 // gemm_decode_kernel's arithmetic (same fragments, same order), weights from the packed copy.
@@ -199,132 +186,6 @@ __global__ void __launch_bounds__(128) gemm_decode_packed_kernel(const bf16 *__r
 }
 template <int ST> constexpr int packed_smem() { return ST * (TILE * 2 + BM * ALD * 2) + ST * 8; }
 
-// ---- wgmma (sm_90a): C[M, N] = A[M, K] . B[N, K]^T with A (activations, 64 x MW rows) as wgmma's A
-// operand and the packed weights (BN rows) as its B operand, both K-major with the 128-byte swizzle;
-// one warpgroup per 64 rows; accumulators in mma.sync's row/column layout per warp.
-__device__ __forceinline__ uint64_t wg_desc(const void *tile) {
-    const uint64_t a = smem_u32(tile);
-    return ((a & 0x3FFFF) >> 4) | (uint64_t(1) << 16) | (uint64_t(1024 >> 4) << 32) | (uint64_t(1) << 62);
-}
-#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
-__device__ __forceinline__ void wg_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
-__device__ __forceinline__ void wg_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
-__device__ __forceinline__ void wg_wait0() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
-#else
-__device__ __forceinline__ void wg_fence() {}
-__device__ __forceinline__ void wg_commit() {}
-__device__ __forceinline__ void wg_wait0() {}
-#endif
-__device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
-__device__ __forceinline__ void wgmma64(float (&d)[32], uint64_t da, uint64_t db) {
-#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
-    asm volatile(
-        "{\n .reg .pred p;\n setp.ne.b32 p, %34, 0;\n"
-        "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 "
-        "{%0,%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12,%13,%14,%15,%16,%17,%18,%19,%20,%21,%22,%23,%24,%25,%26,%27,"
-        "%28,%29,%30,%31}, %32, %33, p, 1, 1, 0, 0;\n}\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]),
-          "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]),
-          "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]),
-          "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
-        : "l"(da), "l"(db), "r"(1));
-#else
-    __trap();
-#endif
-}
-template <int BN, int ST, int MW> constexpr int wg_smem() { return ST * (BN + 64 * MW) * 128 + 1024; }
-
-template <int EPI, int BN, int ST, int MW>
-__global__ void __launch_bounds__(128 * MW) gemm_decode_wg_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ P,
-                                                                  int M, int N, int K, int klen, float *ws, void *C,
-                                                                  const StepParams *rows) {
-    constexpr int NT = 128 * MW, BMW = 64 * MW, BT = BN * 64, AT = BMW * 64;  // tile elements
-    extern __shared__ uint8_t wg_raw[];
-    bf16 *base = reinterpret_cast<bf16 *>((reinterpret_cast<uintptr_t>(wg_raw) + 1023) & ~uintptr_t(1023));
-    bf16 *Bs = base, *As = base + ST * BT;  // stage s: Bs + s * BT, As + s * AT (1024-byte aligned)
-    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
-    const int wgi = warp >> 2, wq = warp & 3;  // warpgroup (64 rows each), warp in it
-    const int m0 = blockIdx.x * BMW, nt = blockIdx.y;
-    const int kbeg = blockIdx.z * klen, kend = min(K, kbeg + klen);
-    const int mrows = min(BMW, M - m0);
-    const int ktiles = (K + BK - 1) / BK;
-    const bf16 *Pt = P + (size_t(nt) * ktiles + kbeg / BK) * BT;
-    float acc[BN / 64][32];
-#pragma unroll
-    for (int b = 0; b < BN / 64; ++b)
-#pragma unroll
-        for (int i = 0; i < 32; ++i) acc[b][i] = 0.f;
-    const int nk = (kend - kbeg + BK - 1) / BK;
-    auto load_b = [&](int stage, int kt) {
-#pragma unroll
-        for (int c = 0; c < BN * 8 / NT; ++c) {
-            const int idx = tid + c * NT;
-            k::cp_async16(Bs + stage * BT + idx * 8, Pt + size_t(kt) * BT + idx * 8, true);
-        }
-    };
-    auto load_a = [&](int stage, int kt) {
-        const int k0 = kbeg + kt * BK;
-#pragma unroll
-        for (int c = 0; c < 4; ++c) {
-            const int idx = tid + c * NT, r = idx >> 3, ch = idx & 7, kk = k0 + ch * 8;
-            if (r < mrows) {
-                const bool ok = kk < kend;
-                k::cp_async16(As + stage * AT + (r * 8 + (ch ^ (r & 7))) * 8, A + (ok ? size_t(m0 + r) * K + kk : 0), ok);
-            }
-        }
-    };
-    k::pdl_launch();
-#pragma unroll
-    for (int st = 0; st < ST - 1; ++st)
-        if (st < nk) load_b(st, st);
-    k::pdl_wait();
-#pragma unroll
-    for (int st = 0; st < ST - 1; ++st) {
-        if (st < nk) load_a(st, st);
-        k::cp_async_commit();
-    }
-    for (int kt = 0; kt < nk; ++kt) {
-        k::cp_async_wait<ST - 2>();
-        fence_proxy_async();
-        __syncthreads();
-        {
-            const int nt2 = kt + ST - 1;
-            if (nt2 < nk) {
-                load_b(nt2 % ST, nt2);
-                load_a(nt2 % ST, nt2);
-            }
-            k::cp_async_commit();
-        }
-        const int st = kt % ST;
-        const uint64_t da = wg_desc(As + st * AT + wgi * 64 * 64);
-        wg_fence();
-#pragma unroll
-        for (int kk = 0; kk < 4; ++kk)
-#pragma unroll
-            for (int b = 0; b < BN / 64; ++b) wgmma64(acc[b], da + 2 * kk, wg_desc(Bs + st * BT + b * 64 * 64) + 2 * kk);
-        wg_commit();
-        wg_wait0();
-    }
-    k::cp_async_wait<0>();
-#pragma unroll
-    for (int b = 0; b < BN / 64; ++b)
-#pragma unroll
-        for (int j = 0; j < 8; ++j)
-#pragma unroll
-            for (int hr = 0; hr < 2; ++hr) {
-                const int rl = wgi * 64 + wq * 16 + g + hr * 8, c = nt * BN + b * 64 + j * 8 + 2 * t;
-                if (rl >= mrows || c >= N) continue;
-                const float v0 = acc[b][j * 4 + hr * 2], v1 = acc[b][j * 4 + hr * 2 + 1];
-                if (gridDim.z == 1 && C) {
-                    k::epilogue_pair<EPI>(C, m0 + rl, c, N, v0, v1, rows);
-                } else {
-                    float *o = ws + (size_t(blockIdx.z) * M + m0 + rl) * N + c;
-                    o[0] = v0;
-                    if (c + 1 < N) o[1] = v1;
-                }
-            }
-}
-
 __global__ void read_kernel(const uint4 *__restrict__ p, size_t n, unsigned *sink) {
     unsigned x = 0;
     const size_t stride = size_t(gridDim.x) * blockDim.x;
@@ -397,11 +258,11 @@ int main(int argc, char **argv) {
 #define ALLOW(ST, BULK)                                                                                     \
     CK(cudaFuncSetAttribute(cand::gemm_decode_packed_kernel<k::EPI_BF16, ST, BULK>,                         \
                             cudaFuncAttributeMaxDynamicSharedMemorySize, cand::packed_smem<ST>()));
-    ALLOW(4, false) ALLOW(5, false) ALLOW(6, false) ALLOW(4, true) ALLOW(5, true) ALLOW(6, true)
+    ALLOW(6, false) ALLOW(6, true)
 #undef ALLOW
 #define ALLOWW(BN, ST, MW)                                                                                  \
-    CK(cudaFuncSetAttribute(cand::gemm_decode_wg_kernel<k::EPI_BF16, BN, ST, MW>,                           \
-                            cudaFuncAttributeMaxDynamicSharedMemorySize, cand::wg_smem<BN, ST, MW>()));
+    CK(cudaFuncSetAttribute(k::gemm_wg_kernel<k::EPI_BF16, BN, ST, MW>,                           \
+                            cudaFuncAttributeMaxDynamicSharedMemorySize, k::gemm_wg_smem<BN, ST, MW>()));
     ALLOWW(64, 6, 1) ALLOWW(64, 8, 1) ALLOWW(128, 4, 1) ALLOWW(128, 6, 1)
     ALLOWW(64, 6, 2) ALLOWW(64, 8, 2) ALLOWW(128, 4, 2) ALLOWW(128, 6, 2)
 #undef ALLOWW
@@ -428,15 +289,12 @@ int main(int argc, char **argv) {
         const size_t pn = size_t(ntiles) * ktiles * cand::TILE;
         const int copies = int(std::max<size_t>(2, (size_t(320) << 20) / wbytes + 1));
         const int ntiles128 = (s.N + 127) / 128;
-        const size_t pn128 = size_t(ntiles128) * ktiles * 128 * 64;
-        std::vector<bf16 *> W(copies), Pk(copies), Pk128(copies);
+        std::vector<bf16 *> W(copies), Pk(copies);
         for (int c = 0; c < copies; ++c) {
             CK(cudaMalloc(&W[c], wbytes));
             CK(cudaMalloc(&Pk[c], pn * 2));
-            CK(cudaMalloc(&Pk128[c], pn128 * 2));
             fill(W[c], wn, 7 + c, 0.05f);
-            cand::pack_kernel<64><<<ntiles * ktiles, 256>>>(W[c], s.N, s.K, Pk[c]);
-            cand::pack_kernel<128><<<ntiles128 * ktiles, 256>>>(W[c], s.N, s.K, Pk128[c]);
+            k::pack_tiles_kernel<<<sms * 16, 256>>>(W[c], s.N, s.K, Pk[c]);
         }
         bf16 *A, *C0, *C1;
         float *ws;
@@ -474,10 +332,9 @@ int main(int argc, char **argv) {
         for (float v : ref) refmax = std::max(refmax, double(std::fabs(v)));
         float tv[6];
         int vi = 0;
-        auto run_packed = [&](auto kern, int smem, dim3 gr, int threads, int S2, int klen2, bool p128) {
+        auto run_packed = [&](auto kern, int smem, dim3 gr, int threads, int S2, int klen2) {
             auto go = [&](int i) {
-                kern<<<gr, threads, smem>>>(A, (p128 ? Pk128 : Pk)[i % copies], M, s.N, s.K, klen2, ws,
-                                            S2 == 1 ? C0 : nullptr, nullptr);
+                kern<<<gr, threads, smem>>>(A, Pk[i % copies], M, s.N, s.K, klen2, ws, S2 == 1 ? C0 : nullptr, nullptr);
             };
             CK(cudaMemset(ws, 0, size_t(S) * M * s.N * 4));
             CK(cudaMemset(C0, 0, size_t(M) * s.N * 2));
@@ -489,20 +346,20 @@ int main(int argc, char **argv) {
             }
             tv[vi++] = time_us(reps, go);
         };
-        run_packed(cand::gemm_decode_packed_kernel<k::EPI_BF16, 6, false>, cand::packed_smem<6>(), grid, 128, S, klen, false);
-        run_packed(cand::gemm_decode_packed_kernel<k::EPI_BF16, 6, true>, cand::packed_smem<6>(), grid, 128, S, klen, false);
+        run_packed(cand::gemm_decode_packed_kernel<k::EPI_BF16, 6, false>, cand::packed_smem<6>(), grid, 128, S, klen);
+        run_packed(cand::gemm_decode_packed_kernel<k::EPI_BF16, 6, true>, cand::packed_smem<6>(), grid, 128, S, klen);
         // wgmma: MW = 2 warpgroups (128 rows) per block when M > 64; BN 128 halves the N tiles, so the
         // split rule (two blocks per SM) doubles S
         const int MW = M > 64 ? 2 : 1;
         const int klen128 = ((ktiles + S128 - 1) / S128) * 64;
         const dim3 gw64((M + 64 * MW - 1) / (64 * MW), ntiles, S), gw128((M + 64 * MW - 1) / (64 * MW), ntiles128, S128);
-#define WG(BN, ST, G, SS, KL, P128)                                                                                \
-    if (MW == 1) run_packed(cand::gemm_decode_wg_kernel<k::EPI_BF16, BN, ST, 1>, cand::wg_smem<BN, ST, 1>(), G, 128, SS, KL, P128); \
-    else run_packed(cand::gemm_decode_wg_kernel<k::EPI_BF16, BN, ST, 2>, cand::wg_smem<BN, ST, 2>(), G, 256, SS, KL, P128);
-        WG(64, 6, gw64, S, klen, false)
-        WG(64, 8, gw64, S, klen, false)
-        WG(128, 4, gw128, S128, klen128, true)
-        WG(128, 6, gw128, S128, klen128, true)
+#define WG(BN, ST, G, SS, KL)                                                                                      \
+    if (MW == 1) run_packed(k::gemm_wg_kernel<k::EPI_BF16, BN, ST, 1>, k::gemm_wg_smem<BN, ST, 1>(), G, 128, SS, KL);   \
+    else run_packed(k::gemm_wg_kernel<k::EPI_BF16, BN, ST, 2>, k::gemm_wg_smem<BN, ST, 2>(), G, 256, SS, KL);
+        WG(64, 6, gw64, S, klen)
+        WG(64, 8, gw64, S, klen)
+        WG(128, 4, gw128, S128, klen128)
+        WG(128, 6, gw128, S128, klen128)
 #undef WG
         auto cell = [&](float us) {
             char b[32];
@@ -515,7 +372,6 @@ int main(int argc, char **argv) {
         for (int c = 0; c < copies; ++c) {
             CK(cudaFree(W[c]));
             CK(cudaFree(Pk[c]));
-            CK(cudaFree(Pk128[c]));
         }
         CK(cudaFree(A));
         CK(cudaFree(C0));
@@ -531,15 +387,13 @@ int main(int argc, char **argv) {
         if (s.N > 20000) continue;
         const size_t wn = size_t(s.N) * s.K;
         const int copies = int(std::max<size_t>(2, (size_t(320) << 20) / (wn * 2) + 1));
-        std::vector<bf16 *> W(copies), P64(copies), P128(copies);
-        const int ktiles = (s.K + 63) / 64, nt64 = (s.N + 63) / 64, nt128 = (s.N + 127) / 128;
+        std::vector<bf16 *> W(copies), P64(copies);
+        const int ktiles = (s.K + 63) / 64;
         for (int c = 0; c < copies; ++c) {
             CK(cudaMalloc(&W[c], wn * 2));
             fill(W[c], wn, 11 + c, 0.05f);
-            CK(cudaMalloc(&P64[c], size_t(nt64) * ktiles * 64 * 64 * 2));
-            CK(cudaMalloc(&P128[c], size_t(nt128) * ktiles * 128 * 64 * 2));
-            cand::pack_kernel<64><<<nt64 * ktiles, 256>>>(W[c], s.N, s.K, P64[c]);
-            cand::pack_kernel<128><<<nt128 * ktiles, 256>>>(W[c], s.N, s.K, P128[c]);
+            CK(cudaMalloc(&P64[c], k::packed_elems(s.N, s.K) * 2));
+            k::pack_tiles_kernel<<<sms * 16, 256>>>(W[c], s.N, s.K, P64[c]);
         }
         bf16 *A, *C;
         CK(cudaMalloc(&A, size_t(MP) * s.K * 2));
@@ -574,24 +428,23 @@ int main(int argc, char **argv) {
         const int lastc = (reps - 1) % copies;
         double md = 0, rmax = 0;
         for (float v : ref) rmax = std::max(rmax, double(std::fabs(v)));
-        auto wg = [&](auto kern, int smem, int BN, bool p128) {
+        auto wg = [&](auto kern, int smem, int BN) {
             const dim3 g((MP + 127) / 128, (s.N + BN - 1) / BN, 1);
             auto go = [&](int i) {
-                kern<<<g, 256, smem>>>(A, (p128 ? P128 : P64)[i % copies], MP, s.N, s.K, ktiles * 64, nullptr, C, nullptr);
+                kern<<<g, 256, smem>>>(A, P64[i % copies], MP, s.N, s.K, ktiles * 64, nullptr, C, nullptr);
             };
             go(lastc);
             host(got);
             for (size_t j = 0; j < got.size(); ++j) md = std::max(md, double(std::fabs(got[j] - ref[j])));
             return time_us(reps, go);
         };
-        const float w1 = wg(cand::gemm_decode_wg_kernel<k::EPI_BF16, 128, 4, 2>, cand::wg_smem<128, 4, 2>(), 128, true);
-        const float w2 = wg(cand::gemm_decode_wg_kernel<k::EPI_BF16, 64, 6, 2>, cand::wg_smem<64, 6, 2>(), 64, false);
+        const float w1 = wg(k::gemm_wg_kernel<k::EPI_BF16, 128, 4, 2>, k::gemm_wg_smem<128, 4, 2>(), 128);
+        const float w2 = wg(k::gemm_wg_kernel<k::EPI_BF16, 64, 6, 2>, k::gemm_wg_smem<64, 6, 2>(), 64);
         std::printf("%-8s %6d %5d %3d | %6.1f us %5.0f | %6.1f us %5.0f | %6.1f us %5.0f | %6.1f us %5.0f | %.3g (%.3g)\n",
                     s.name, s.N, s.K, bm, t7, flop / t7 / 1e6, t9, t9 > 0 ? flop / t9 / 1e6 : 0.0, w1, flop / w1 / 1e6,
                     w2, flop / w2 / 1e6, md, md / rmax);
         for (auto *w : W) CK(cudaFree(w));
         for (auto *w : P64) CK(cudaFree(w));
-        for (auto *w : P128) CK(cudaFree(w));
         CK(cudaFree(A));
         CK(cudaFree(C));
     }

@@ -29,10 +29,13 @@ t0=$(date +%s)
 echo "building libolmo_engine for sm_$sm with $nvcc ($("$nvcc" --version | tail -n 1))"
 # what native/CMakeLists.txt does for one architecture: CPU + CUDA backends, the JNI glue, the CUDA
 # runtime linked statically (only the driver is needed), hidden symbols but the API's
+# (sm 90: the arch-specific sm_90a, whose wgmma GEMMs the backend uses on H100/H200)
+arch="$sm"
+[ "$sm" = 90 ] && arch=90a
 "$nvcc" -shared -O3 -std=c++17 --expt-relaxed-constexpr -lineinfo -DOLMO_WITH_CUDA \
   -Xcompiler -fPIC,-fopenmp,-fvisibility=hidden \
   -I"$here/include" -I"$here/src" -I"$here/jni-include" -I"$here/jni-include/linux" \
-  -gencode "arch=compute_$sm,code=[sm_$sm,compute_$sm]" -cudart static \
+  -gencode "arch=compute_$arch,code=[sm_$arch,compute_$arch]" -cudart static \
   -o "$tmp/libolmo_engine.so" \
   "$here/src/engine.cpp" "$here/src/loader.cpp" "$here/src/cpu/cpu_backend.cpp" \
   "$here/src/cuda/cuda_backend.cu" "$here/jni/olmo_jni.c" -lgomp

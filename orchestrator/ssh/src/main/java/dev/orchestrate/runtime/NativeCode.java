@@ -18,10 +18,10 @@ import java.util.TreeSet;
 /**
  * What GPU code the custom engine's library carries, from the architecture list native/build.sh
  * records next to it ({@link #SIDECAR}: CMake's CUDA_ARCHITECTURES, e.g. {@code
- * 80-real;86-real;89-real;90}, or {@code none} for a CPU-only build): SASS (machine code) per
- * architecture and PTX the driver can JIT for newer cards. A library staged before the list was
- * recorded is judged by its ELF: a {@code .nv_fatbin} section means CUDA code of unknown
- * architectures ({@link #known()} false), none means CPU only.
+ * 80-real;86-real;89-real;90a-real;90-virtual}, or {@code none} for a CPU-only build): SASS
+ * (machine code) per architecture and PTX the driver can JIT for newer cards. A library staged
+ * before the list was recorded is judged by its ELF: a {@code .nv_fatbin} section means CUDA code
+ * of unknown architectures ({@link #known()} false), none means CPU only.
  *
  * <p>The rules are CUDA's: SASS for sm_XY runs on a card of the same major version and minor ≥ Y
  * (sm_80 code runs on 8.6 and 8.9, never on 9.0); PTX for compute_XY JIT-compiles on any card of XY

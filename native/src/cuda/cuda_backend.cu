@@ -34,7 +34,8 @@ void ck(cudaError_t e, const char *what, int line) {
 //   tc7       (v9) prefill GEMM: v7's 32-wide K tiles, 4 stages, instead of 64-wide, 3 stages
 //   wgmma     (v10) batched-decode and prefill GEMMs: mma.sync kernels (gemm_decode_kernel,
 //             gemm_tc_kernel) on the row-major weights instead of gemm_wg_kernel on packed copies
-//             (sm_90a builds on compute capability 9.0 only; the packed copies double weight memory)
+//             (sm_90a builds on compute capability 9.0 only; the packed copies double weight memory).
+//             gemm, dgemm and tc7 bring back their kernel in place of gemm_wg_kernel too.
 enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
        OLD_WGMMA = 128 };
 unsigned old_kernels_from_env() {
@@ -642,7 +643,7 @@ class CudaBackend : public Backend {
             dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
             launch(k::gemm_kernel<EPI>, grid, 256, 0, A, B, M, N, K, C);
             pdl_ = pdl;
-        } else if (const bf16 *P = wg_ ? packed(B) : nullptr) {
+        } else if (const bf16 *P = wg_ && !(old_ & OLD_TC7) ? packed(B) : nullptr) {
             // v10: 128 rows (two warpgroups) x 128 weight rows per block where that makes a block per
             // SM, else x 64 (o_proj, down at 512 tokens: gemm_bench 19 / 59 us vs 26 / 86 us)
             const int ktiles = (K + k::WBK - 1) / k::WBK;

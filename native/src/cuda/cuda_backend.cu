@@ -456,10 +456,10 @@ class CudaBackend : public Backend {
     bool pdl_full_only_ = false;  // with pdl_: only grids of at least one block per SM (Chain)
     unsigned old_ = 0;         // OLD_* bits: earlier kernels chosen by OLMO_CUDA_OLD
     bool fuse_norm_ = false;   // batched decode: splitk_norm_residual_kernel (v7)
-    bool tc9_ = false;
-    bool wg_ = false;  // v10: gemm_wg_kernel on packed weight copies (packed_: row-major -> packed)
+    bool tc9_ = false;         // prefill GEMM: v9 tiles (BK 64, 3 stages) where the card has the shared memory
+    bool wg_ = false;          // v10: gemm_wg_kernel on packed weight copies (packed_: row-major -> packed)
     bool wg_no_room_ = false;  // wgmma possible, but the copies would not leave room for the KV cache
-    std::vector<std::pair<const bf16 *, const bf16 *>> packed_;         // prefill GEMM: v9 tiles (BK 64, 3 stages) where the card has the shared memory
+    std::vector<std::pair<const bf16 *, const bf16 *>> packed_;
     std::string name_;
     Config c_;
     cudaStream_t stream_ = nullptr;

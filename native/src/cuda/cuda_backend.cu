@@ -65,8 +65,14 @@ unsigned old_kernels_from_env() {
     return m;
 }
 
+// A GEMM/GEMV weight matrix [N, K]: row-major (rm) and, on sm_90a, its packed copy for
+// gemm_wg_kernel (pk, v10; nullptr without one).
+struct Wt {
+    const bf16 *rm = nullptr, *pk = nullptr;
+};
 struct DevLayer {
-    bf16 *qkv, *o, *gu, *down, *q_norm, *k_norm, *post_attn, *post_ff;
+    Wt qkv, o, gu, down;
+    bf16 *q_norm, *k_norm, *post_attn, *post_ff;
 };
 
 class CudaBackend : public Backend {
@@ -81,6 +87,7 @@ class CudaBackend : public Backend {
         name_ = prop.name;
         sms_ = prop.multiProcessorCount;
         cc_ = prop.major * 10 + prop.minor;
+        optin_ = int(prop.sharedMemPerBlockOptin);
         if (cc_ < 80) fail(OLMO_ERR_UNSUPPORTED, std::string("CUDA backend needs compute capability >= 8.0; ") + name_);
         want_pdl_ = want_pdl_ && cc_ >= 90;
         CK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
@@ -126,9 +133,9 @@ class CudaBackend : public Backend {
         emb_ = upload(buf);
         if (src.has("lm_head.weight") || !c.tie) {
             src.load_bf16("lm_head.weight", {V, H}, buf.data());
-            lm_ = upload(buf);
+            lm_.rm = upload(buf);
         } else {
-            lm_ = emb_;
+            lm_.rm = emb_;
         }
         buf.assign(H, 0);
         src.load_bf16("model.norm.weight", {H}, buf.data());
@@ -138,18 +145,14 @@ class CudaBackend : public Backend {
         for (int l = 0; l < c.layers; ++l) {
             load_layer(src, c, l, lw);
             DevLayer &L = layers_[l];
-            L.qkv = upload(lw.qkv); L.o = upload(lw.o); L.gu = upload(lw.gu); L.down = upload(lw.down);
+            L.qkv.rm = upload(lw.qkv); L.o.rm = upload(lw.o); L.gu.rm = upload(lw.gu); L.down.rm = upload(lw.down);
             L.q_norm = upload(lw.q_norm); L.k_norm = upload(lw.k_norm);
             L.post_attn = upload(lw.post_attn); L.post_ff = upload(lw.post_ff);
         }
         // v10: packed copies of the GEMM weights for gemm_wg_kernel (batched decode and prefill)
         const bool wg_used = !(old_ & OLD_DGEMM) || !(old_ & (OLD_TC7 | OLD_GEMM));  // by some GEMM (knobs)
         wg_ = !(old_ & OLD_WGMMA) && wg_used && cc_ == 90 && wgmma_built();
-        if (wg_) {
-            int optin = 0;
-            CK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev_));
-            wg_ = optin >= k::kGemmWgMaxSmem;
-        }
+        wg_ = wg_ && optin_ >= k::kGemmWgMaxSmem;
         if (wg_) {  // the copies only where they leave room for the KV cache (+ 1 GiB of activations)
             size_t free_b = 0, total_b = 0;
             CK(cudaMemGetInfo(&free_b, &total_b));
@@ -163,7 +166,7 @@ class CudaBackend : public Backend {
         }
         if (wg_) {
             CK(k::allow_gemm_wg_smem());
-            for (const DevLayer &L : layers_) {
+            for (DevLayer &L : layers_) {
                 pack(L.qkv, Q + 2 * KV, H);
                 pack(L.o, H, Q);
                 pack(L.gu, 2 * I, H);
@@ -227,10 +230,8 @@ class CudaBackend : public Backend {
                 ws = std::max(ws, size_t(ksplit(nk.first, nk.second)) * B * nk.first);
             ws_ = alloc<float>(ws);
             CK(k::allow_gemm_decode_smem());
-            int optin = 0;
-            CK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev_));
-            CK(k::allow_gemm_tc_smem(optin));
-            tc9_ = !(old_ & OLD_TC7) && optin >= k::kGemmTc9MaxSmem;
+            CK(k::allow_gemm_tc_smem(optin_));
+            tc9_ = !(old_ & OLD_TC7) && optin_ >= k::kGemmTc9MaxSmem;
             fuse_norm_ = !(old_ & OLD_NORM) && H * 4 <= 48 * 1024;
             for (auto &pb : std::vector<std::pair<void *, size_t>>{{bx_, B * H * 2}, {bqkv_, B * (Q + 2 * KV) * 2},
                                                                    {batt_, B * Q * 2}, {ba_, B * H * 2},
@@ -248,12 +249,10 @@ class CudaBackend : public Backend {
         // 48 KB (K > 24576, e.g. OLMo-2-32B's intermediate 27648) the kernels must opt in.
         const int gemv_smem = std::max(H, std::max(Q, I)) * 2;
         if (gemv_smem > 48 * 1024) {
-            int optin = 0;
-            CK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev_));
-            if (gemv_smem + 256 > optin)
+            if (gemv_smem + 256 > optin_)
                 fail(OLMO_ERR_UNSUPPORTED, "CUDA backend: an input width of " + std::to_string(gemv_smem / 2) +
                                                " needs " + std::to_string(gemv_smem) + " bytes of shared memory; " +
-                                               name_ + " allows " + std::to_string(optin));
+                                               name_ + " allows " + std::to_string(optin_));
             CK(k::allow_gemv_smem(gemv_smem));
         }
         gemv_grid_[0] = occupancy(k::gemv_kernel<k::GEMV_BF16>, std::max(H, std::max(Q, I)) * 2);
@@ -451,7 +450,7 @@ class CudaBackend : public Backend {
     }
 
   private:
-    int dev_, sms_ = 0, cc_ = 0, max_seq_ = 0, chunk_ = 0, splits_ = 1, all_cap_ = 0, slots_ = 1, max_batch_ = 1;
+    int dev_, sms_ = 0, cc_ = 0, optin_ = 0, max_seq_ = 0, chunk_ = 0, splits_ = 1, all_cap_ = 0, slots_ = 1, max_batch_ = 1;
     int slot_ = 0;             // the slot whose cache prefill()/qknorm_rope() address
     size_t slot_stride_ = 0;   // elements of one slot's KV cache (all layers)
     bool use_graph_, want_pdl_, pdl_ = false, fused_attn_ = true, f32_act_ = false;  // pdl_: launches of the decode step use PDL
@@ -459,18 +458,18 @@ class CudaBackend : public Backend {
     unsigned old_ = 0;         // OLD_* bits: earlier kernels chosen by OLMO_CUDA_OLD
     bool fuse_norm_ = false;   // batched decode: splitk_norm_residual_kernel (v7)
     bool tc9_ = false;         // prefill GEMM: v9 tiles (BK 64, 3 stages) where the card has the shared memory
-    bool wg_ = false;          // v10: gemm_wg_kernel on packed weight copies (packed_: row-major -> packed)
+    bool wg_ = false;          // v10: gemm_wg_kernel on packed weight copies (Wt::pk)
     bool wg_no_room_ = false;  // wgmma possible, but the copies would not leave room for the KV cache
     // which GEMMs run gemm_wg_kernel (OLMO_CUDA_OLD=dgemm / tc7 / gemm bring back their mma.sync kernel)
     bool wg_decode() const { return wg_ && !(old_ & OLD_DGEMM); }
     bool wg_prefill() const { return wg_ && !(old_ & (OLD_TC7 | OLD_GEMM)); }
-    std::vector<std::pair<const bf16 *, const bf16 *>> packed_;
     std::string name_;
     Config c_;
     cudaStream_t stream_ = nullptr;
     cudaGraphExec_t graph_exec_ = nullptr;
     std::vector<void *> allocs_;
-    bf16 *emb_ = nullptr, *lm_ = nullptr, *final_norm_ = nullptr;
+    bf16 *emb_ = nullptr, *final_norm_ = nullptr;
+    Wt lm_;
     std::vector<DevLayer> layers_;
     bf16 *kcache_ = nullptr, *vcache_ = nullptr;
     float *inv_freq_ = nullptr;
@@ -510,12 +509,13 @@ class CudaBackend : public Backend {
     static constexpr int kMaxSplit = 4;
     // C == nullptr: only the FP32 partials to ws_ (even for S == 1), for splitk_norm. Returns S.
     template <int EPI>
-    int gemm_decode(const bf16 *A, const bf16 *B, int M, int N, int K, void *C, const k::StepParams *rows = nullptr) {
+    int gemm_decode(const bf16 *A, const Wt &W, int M, int N, int K, void *C, const k::StepParams *rows = nullptr) {
+        const bf16 *B = W.rm;
         const int S = ksplit(N, K), ktiles = (K + dbk() - 1) / dbk();
         const int klen = ((ktiles + S - 1) / S) * dbk();
         dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, S);
         static_assert(k::DBK == k::WBK && k::DBN == 64, "gemm_wg_kernel takes gemm_decode_kernel's klen and N tiles");
-        const bf16 *P = wg_decode() ? packed(B) : nullptr;
+        const bf16 *P = wg_decode() ? W.pk : nullptr;
         if (P && M <= 64)
             launch(k::gemm_wg_kernel<EPI, 64, k::WDST, 1>, grid, 128, k::gemm_wg_smem<64, k::WDST, 1>(), A, P, M, N,
                    K, klen, ws_, C, rows);
@@ -584,17 +584,12 @@ class CudaBackend : public Backend {
         CK(cudaMemcpy(&h, d, sizeof h, cudaMemcpyDeviceToHost));
         return h == 1;
     }
-    void pack(const bf16 *w, int N, int K) {
+    void pack(Wt &w, int N, int K) {
         bf16 *p = alloc<bf16>(k::packed_elems(N, K));
         const size_t chunks = k::packed_elems(N, K) / 8;
-        k::pack_tiles_kernel<<<int(std::min<size_t>((chunks + 255) / 256, size_t(sms_) * 16)), 256>>>(w, N, K, p);
+        k::pack_tiles_kernel<<<int(std::min<size_t>((chunks + 255) / 256, size_t(sms_) * 16)), 256>>>(w.rm, N, K, p);
         CK_LAUNCH();
-        packed_.emplace_back(w, p);
-    }
-    const bf16 *packed(const bf16 *w) const {
-        for (const auto &e : packed_)
-            if (e.first == w) return e.second;
-        return nullptr;
+        w.pk = p;
     }
     template <class T> T *alloc(size_t n) {
         void *p = nullptr;
@@ -636,20 +631,21 @@ class CudaBackend : public Backend {
     template <class F> static F by_head_dim(int d, F d16, F d32, F d64, F d128) {
         return d == 16 ? d16 : d == 32 ? d32 : d == 64 ? d64 : d128;
     }
-    template <int MODE> void gemv(const bf16 *W, int N, int K, k::GemvIn in, void *out) {
+    template <int MODE> void gemv(const Wt &W, int N, int K, k::GemvIn in, void *out) {
         const int rows_per_block = 8 * (MODE == k::GEMV_SWIGLU ? 2 : 1);
         const int grid = std::min(gemv_grid_[MODE], (N + rows_per_block - 1) / rows_per_block);
         in.vec = !(old_ & OLD_PROLOGUE);
-        launch(k::gemv_kernel<MODE>, grid, 256, size_t(K) * 2, W, N, K, in, out);
+        launch(k::gemv_kernel<MODE>, grid, 256, size_t(K) * 2, W.rm, N, K, in, out);
     }
-    template <int EPI> void gemm(const bf16 *A, const bf16 *B, int M, int N, int K, void *C) {
+    template <int EPI> void gemm(const bf16 *A, const Wt &W, int M, int N, int K, void *C) {
+        const bf16 *B = W.rm;
         if (old_ & OLD_GEMM) {  // v6's kernel does not wait for PDL: a plain launch
             const bool pdl = pdl_;
             pdl_ = false;
             dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
             launch(k::gemm_kernel<EPI>, grid, 256, 0, A, B, M, N, K, C);
             pdl_ = pdl;
-        } else if (const bf16 *P = wg_prefill() ? packed(B) : nullptr) {
+        } else if (const bf16 *P = wg_prefill() ? W.pk : nullptr) {
             // v10: 128 rows (two warpgroups) x 128 weight rows per block where that makes a block per
             // SM, else x 64 (o_proj, down at 512 tokens: gemm_bench 19 / 59 us vs 26 / 86 us)
             const int ktiles = (K + k::WBK - 1) / k::WBK;

@@ -108,7 +108,10 @@ typedef struct olmo_options {
     int32_t device;       /* CUDA device ordinal */
     int32_t max_seq_len;  /* KV-cache capacity in tokens; 0 = min(max_position_embeddings, 4096) */
     int32_t num_threads;  /* CPU backend worker threads; 0 = all hardware threads */
-    int32_t prefill_chunk;/* tokens per prefill pass (longer prompts are chunked); 0 = 512 */
+    int32_t prefill_chunk;/* tokens per prefill pass of one sequence (longer prompts are chunked);
+                             0 = 512. olmo_batch_prefill packs whole prompts into passes of up to
+                             max(prefill_chunk, 2048) tokens (at most num_slots * max_seq_len;
+                             environment OLMO_PREFILL_PASS replaces the 2048) */
     uint32_t flags;       /* OLMO_FLAG_* */
     int32_t num_slots;    /* sequence slots (KV caches of max_seq_len each); 0 = 1. Each slot costs
                              layers * kv_heads * head_dim * 4 bytes per token of max_seq_len */
@@ -208,8 +211,9 @@ OLMO_API olmo_status olmo_slot_prefill(olmo_engine *e, int32_t slot, const int32
                                        int32_t *next_token);
 /* Prefill of several slots in one pass: appends lens[i] tokens (ids holds them back to back) to
  * slots[i] (distinct slots, 1 <= n <= max_batch) and writes each sequence's greedy next token to
- * next_tokens[i] (may be NULL). Sequences are packed into passes of at most prefill_chunk tokens
- * (the projections of a pass run as one GEMM over all its rows); a longer one is chunked alone.
+ * next_tokens[i] (may be NULL). Sequences of at most prefill_chunk tokens are packed into passes of
+ * up to max(prefill_chunk, 2048) tokens (see olmo_options; the projections of a pass run as one GEMM
+ * over all its rows); a longer one is chunked alone.
  * Checked before any work, like olmo_batch_decode. A sequence's logits equal those of the same
  * call with that sequence alone; the last position's logits may differ from olmo_slot_prefill's
  * in rounding (another lm_head kernel on CUDA). */

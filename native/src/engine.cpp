@@ -1,6 +1,7 @@
 // The C ABI front: argument checking, error reporting, sequence position, chunked prefill
 // and sampling. Numerical work is delegated to a Backend.
 #include <algorithm>
+#include <cstdlib>
 #include <numeric>
 #include <thread>
 
@@ -14,6 +15,7 @@ struct olmo_engine {
     int32_t backend_kind = OLMO_BACKEND_CPU;
     std::string desc;
     int max_seq = 0, chunk = 512, slots = 1, max_batch = 1;
+    int pass = 512;                      // most tokens in one olmo_batch_prefill pass (>= chunk)
     std::vector<int32_t> pos;            // tokens in each slot
     std::vector<uint8_t> have_logits;    // per slot
     std::vector<int32_t> bpos;           // olmo_batch_decode scratch: positions of the step's rows
@@ -121,6 +123,23 @@ int32_t do_prefill(olmo_engine *e, int32_t slot, const int32_t *ids, int32_t n, 
     }
     return greedy;
 }
+
+// Tokens per olmo_batch_prefill pass: at least one chunk, and by default kPrefillPass (more rows per
+// GEMM: the weights are read once per pass, and at 512 rows the narrow projections fill only half an
+// H100's SMs), never more than all slots' capacity. OLMO_PREFILL_PASS replaces the default (A/B).
+constexpr int kPrefillPass = 2048;
+int prefill_pass(int chunk, int slots, int max_seq) {
+    int want = kPrefillPass;
+    if (const char *v = std::getenv("OLMO_PREFILL_PASS")) {
+        char *end = nullptr;
+        const long n = std::strtol(v, &end, 10);
+        if (end == v || *end || n < 1 || n > (1 << 20))
+            fail(OLMO_ERR_INVALID_ARGUMENT, std::string("OLMO_PREFILL_PASS must be a token count, not '") + v + "'");
+        want = int(n);
+    }
+    const long cap = long(slots) * max_seq;
+    return int(std::max<long>(chunk, std::min<long>(want, cap)));
+}
 }  // namespace
 
 extern "C" {
@@ -177,6 +196,7 @@ static void create_common(olmo_engine *e, const Config &cfg, const TensorSource 
         fail(OLMO_ERR_INVALID_ARGUMENT, "num_slots and max_batch must be >= 0");
     e->slots = opt.num_slots > 0 ? opt.num_slots : 1;
     e->max_batch = opt.max_batch > 0 ? std::min(opt.max_batch, e->slots) : e->slots;
+    e->pass = prefill_pass(e->chunk, e->slots, e->max_seq);
     e->pos.assign(e->slots, 0);
     e->have_logits.assign(e->slots, 0);
     e->seen.assign(e->slots, 0);
@@ -204,7 +224,7 @@ static void create_common(olmo_engine *e, const Config &cfg, const TensorSource 
     e->backend_kind = want;
     std::string declined;
     try {
-        e->be->load(cfg, src, e->max_seq, e->chunk, e->slots, e->max_batch);
+        e->be->load(cfg, src, e->max_seq, e->pass, e->slots, e->max_batch);
     } catch (const Error &err) {
         // AUTO means "the best backend that can run this model": a shape the CUDA kernels do not
         // cover (e.g. head_dim 16) runs on the CPU instead, and the description says why.
@@ -212,7 +232,7 @@ static void create_common(olmo_engine *e, const Config &cfg, const TensorSource 
         declined = err.what();
         e->be = make_cpu_backend(opt.num_threads, opt.flags);
         e->backend_kind = OLMO_BACKEND_CPU;
-        e->be->load(cfg, src, e->max_seq, e->chunk, e->slots, e->max_batch);
+        e->be->load(cfg, src, e->max_seq, e->pass, e->slots, e->max_batch);
     }
     e->desc = e->be->description() + (declined.empty() ? "" : "; CUDA declined: " + declined);
 }
@@ -442,7 +462,8 @@ olmo_status olmo_batch_prefill(olmo_engine *e, int32_t n, const int32_t *slots, 
         for (int i = 0; i < n; ++i)
             if (slots[i] >= 0 && slots[i] < e->slots) e->seen[slots[i]] = 0;
         if (st != OLMO_OK) fail(st, err);
-        // Pack whole sequences into passes of at most `chunk` tokens; a longer one goes alone (chunked).
+        // Pack whole sequences into passes of at most `pass` tokens; one longer than `chunk` goes alone
+        // (chunked).
         std::vector<int32_t> ps, pl, p0, pn;
         size_t off = 0;
         int i = 0;
@@ -457,7 +478,7 @@ olmo_status olmo_batch_prefill(olmo_engine *e, int32_t n, const int32_t *slots, 
             const size_t first = off;
             const int i0 = i;
             int tokens = 0;
-            while (i < n && lens[i] <= e->chunk && tokens + lens[i] <= e->chunk) {
+            while (i < n && lens[i] <= e->chunk && tokens + lens[i] <= e->pass) {
                 ps.push_back(slots[i]);
                 pl.push_back(lens[i]);
                 p0.push_back(e->pos[slots[i]]);

@@ -109,6 +109,7 @@ class Backend {
     virtual void decode_batch(int n, const int32_t *slots, const int32_t *tokens, const int32_t *pos,
                               int32_t *next) = 0;
     virtual void copy_logits(int slot, float *out) = 0;
+    // (prefill_chunk here is the token capacity of one pass: engine.cpp's `pass`, >= its per-sequence chunk.)
     // Prefill of n sequences in one pass (sum of lens <= prefill_chunk, n <= max_batch): lens[i]
     // tokens of ids (back to back) at positions pos0[i].. of slots[i]; greedy tokens to next[i].
     // Default: one prefill per sequence.

@@ -608,6 +608,33 @@ void test_batched(const Model &m, int backend) {
         CHECK(same == 4, "batched prefill depends on the batch");
         if (backend == OLMO_BACKEND_CPU) CHECK(vs_slot == 0, "cpu batched prefill differs from slot prefill");
         else CHECK(vs_slot < 2e-2, "batched prefill vs slot prefill %g", vs_slot);
+        // passes of a given size (OLMO_PREFILL_PASS; prefill_chunk 300): {17, 1, 300} then {5} in
+        // another engine of the same model, each prompt still equal to itself alone
+        {
+            setenv("OLMO_PREFILL_PASS", "320", 1);
+            olmo_options o2 = o;
+            o2.prefill_chunk = 300;
+            olmo_engine *e2 = nullptr;
+            OK(olmo_engine_create_from_weights(&m.cfg, ws.data(), int(ws.size()), &o2, &e2));
+            int32_t got2[4];
+            OK(olmo_batch_prefill(e2, 4, ps, pl, cat.data(), got2));
+            int same2 = 0;
+            for (int i = 0; i < 4; ++i) {
+                OK(olmo_slot_logits(e2, ps[i], buf.data(), V));
+                same2 += got2[i] == want[i] &&
+                         std::memcmp(buf.data(), &alone_l[size_t(i) * V], size_t(V) * 4) == 0;
+            }
+            olmo_engine_free(e2);
+            std::printf("batched prefill in passes of 320 tokens: %d/4 equal to alone\n", same2);
+            CHECK(same2 == 4, "batched prefill depends on the pass size");
+            setenv("OLMO_PREFILL_PASS", "lots", 1);
+            e2 = nullptr;
+            CHECK(olmo_engine_create_from_weights(&m.cfg, ws.data(), int(ws.size()), &o2, &e2) ==
+                      OLMO_ERR_INVALID_ARGUMENT && e2 == nullptr,
+                  "OLMO_PREFILL_PASS=lots accepted");
+            CHECK(std::strstr(olmo_last_error(), "OLMO_PREFILL_PASS") != nullptr, "message: %s", olmo_last_error());
+            unsetenv("OLMO_PREFILL_PASS");
+        }
         const int32_t dup[2] = {1, 1}, dl[2] = {1, 1};
         CHECK(olmo_batch_prefill(e, 2, dup, dl, cat.data(), nullptr) == OLMO_ERR_BAD_SLOT, "prefill slot twice");
         CHECK(olmo_slot_position(e, 1) == 0, "failed batched prefill appended");

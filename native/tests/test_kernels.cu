@@ -573,10 +573,28 @@ void test_rownorm(const char *name, int mode, int n, int H, bool last_row_only) 
 // wg > 0 (v10): gemm_wg_kernel on a packed copy of B with wg weight rows per block, as the backend
 // launches it: split > 0 the batched decode (64 x 64 tiles, one warpgroup up to 64 rows, else two),
 // split 0 the prefill (two warpgroups, 128 rows).
+// g_wg_ov: the wgmma kernel's OV (v12: 1, one k-tile's MMAs in flight; v10: 0).
+int g_wg_ov = 0;
+template <int OV, int EPI>
+void launch_wg(int wg, int split, int M, int N, int K, int S, int klen, const uint16_t *A, const bf16 *P, float *ws,
+               void *C, const k::StepParams *map) {
+    const bf16 *a = reinterpret_cast<const bf16 *>(A);
+    if (split && M <= 64)
+        k::gemm_wg_kernel<EPI, 64, k::WDST, 1, OV><<<dim3(1, (N + 63) / 64, S), 128, k::gemm_wg_smem<64, k::WDST, 1>()>>>(
+            a, P, M, N, K, klen, ws, C, map);
+    else if (wg == 64)
+        k::gemm_wg_kernel<EPI, 64, k::WDST, 2, OV><<<dim3((M + 127) / 128, (N + 63) / 64, S), 256,
+                                                     k::gemm_wg_smem<64, k::WDST, 2>()>>>(a, P, M, N, K, klen, ws, C, map);
+    else
+        k::gemm_wg_kernel<EPI, 128, k::WPST128, 2, OV><<<dim3((M + 127) / 128, (N + 127) / 128, S), 256,
+                                                         k::gemm_wg_smem<128, k::WPST128, 2>()>>>(a, P, M, N, K, klen, ws,
+                                                                                                  C, map);
+}
 template <int EPI>
 void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int bm = 0, int bk = 32, int wg = 0) {
     const char *epi = EPI == k::EPI_BF16 ? "gemm_bf16" : EPI == k::EPI_SWIGLU ? "gemm_swiglu" : "gemm_f32";
-    const std::string tag = std::string(wg ? "wgmma" + std::to_string(wg) + (split ? " decode " : " ")
+    const std::string tag = std::string(wg ? "wgmma" + std::to_string(wg) + (g_wg_ov ? "/ov1" : "") +
+                                                 (split ? " decode " : " ")
                                         : split ? (bm == 32 ? "decode(v6) " : "decode ")
                                         : bm ? "tc" + std::to_string(bm) + (bk == 64 ? "/bk64 " : " ") : "") +
                             epi + " " +
@@ -604,17 +622,10 @@ void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int 
         Dev<float> d_ws(size_t(S) * M * N);
         d_ws.poison();
         const k::StepParams *map = split && EPI == k::EPI_F32 ? d_rows.p : nullptr;
-        if (split && M <= 64)
-            k::gemm_wg_kernel<EPI, 64, k::WDST, 1><<<dim3(1, (N + 63) / 64, S), 128, k::gemm_wg_smem<64, k::WDST, 1>()>>>(
-                d_A.b(), P, M, N, K, klen, d_ws.p, d_C.p, map);
-        else if (wg == 64)
-            k::gemm_wg_kernel<EPI, 64, k::WDST, 2><<<dim3((M + 127) / 128, (N + 63) / 64, S), 256,
-                                                     k::gemm_wg_smem<64, k::WDST, 2>()>>>(d_A.b(), P, M, N, K, klen,
-                                                                                          d_ws.p, d_C.p, map);
+        if (g_wg_ov)
+            launch_wg<1, EPI>(wg, split, M, N, K, S, klen, d_A.p, P, d_ws.p, d_C.p, map);
         else
-            k::gemm_wg_kernel<EPI, 128, k::WPST128, 2><<<dim3((M + 127) / 128, (N + 127) / 128, S), 256,
-                                                         k::gemm_wg_smem<128, k::WPST128, 2>()>>>(
-                d_A.b(), P, M, N, K, klen, d_ws.p, d_C.p, map);
+            launch_wg<0, EPI>(wg, split, M, N, K, S, klen, d_A.p, P, d_ws.p, d_C.p, map);
         if (S > 1) {
             const int items = M * ((N + 1) / 2);
             k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256>>>(d_ws.p, S, M, N, d_C.p, map);
@@ -832,11 +843,14 @@ int default_splits(int heads) { return std::max(1, std::min(64, (2 * g_sms + hea
 
 // attn_decode_kernel (q given) or attn_decode_fused_kernel (raw qkv; q/k-norm + RoPE + KV write).
 // kchunk > 0 (fused): only ceil(len / kchunk) of the S splits work, as the backend's batch-1 step runs it.
+// direct (fused only): the v12 instance that writes a one-split row's output without the split combine.
 template <int D>
-void test_decode(const std::string &name, AttnShape s, int pos, int S, bool fused, double kscale, int kchunk) {
+void test_decode(const std::string &name, AttnShape s, int pos, int S, bool fused, double kscale, int kchunk,
+                 bool direct) {
     const int Q = s.heads * D, KV = s.kv_heads * D, group = s.heads / s.kv_heads, len = pos + 1;
     if (S == 0) S = default_splits(s.heads);
-    const std::string tag = std::string(fused ? "attn_decode_fused " : "attn_decode ") + name + " " + shape_str(s) +
+    const std::string tag = std::string(fused ? (direct ? "attn_decode_fused<direct> " : "attn_decode_fused ")
+                                              : "attn_decode ") + name + " " + shape_str(s) +
                             " len=" + std::to_string(len) + " S=" + std::to_string(S) +
                             (kchunk ? " kchunk=" + std::to_string(kchunk) : "");
     Rng g(tag);
@@ -851,7 +865,11 @@ void test_decode(const std::string &name, AttnShape s, int pos, int S, bool fuse
     d_p.put({k::StepParams{0, pos, 0}});
     d_cnt.zero();
     d_out.poison(); d_po.poison(); d_pml.poison();
-    if (fused)
+    if (fused && direct)
+        k::attn_decode_fused_kernel<D, true><<<dim3(s.heads, S), 128>>>(d_qkv.b(), Q, KV, d_qw.b(), d_kw.b(), d_inv.p,
+                                                                        kEps, d_kc.b(), d_vc.b(), d_p.p, s.max_seq, group,
+                                                                        scale, d_po.p, d_pml.p, d_cnt.p, d_out.b(), kchunk);
+    else if (fused)
         k::attn_decode_fused_kernel<D><<<dim3(s.heads, S), 128>>>(d_qkv.b(), Q, KV, d_qw.b(), d_kw.b(), d_inv.p, kEps,
                                                                   d_kc.b(), d_vc.b(), d_p.p, s.max_seq, group, scale,
                                                                   d_po.p, d_pml.p, d_cnt.p, d_out.b(), kchunk);
@@ -1027,8 +1045,9 @@ template <class F> void by_head_dim(int D, F f) {
     default: f(std::integral_constant<int, 128>()); break;
     }
 }
-void decode_case(const std::string &name, AttnShape s, int pos, int S, bool fused, double kscale = 1.0, int kchunk = 0) {
-    by_head_dim(s.D, [&](auto d) { test_decode<decltype(d)::value>(name, s, pos, S, fused, kscale, kchunk); });
+void decode_case(const std::string &name, AttnShape s, int pos, int S, bool fused, double kscale = 1.0, int kchunk = 0,
+                 bool direct = false) {
+    by_head_dim(s.D, [&](auto d) { test_decode<decltype(d)::value>(name, s, pos, S, fused, kscale, kchunk, direct); });
 }
 void prefill_case(const std::string &name, AttnShape s, int n, int pos0) {
     by_head_dim(s.D, [&](auto d) { test_prefill<decltype(d)::value>(name, s, n, pos0); });
@@ -1050,206 +1069,235 @@ int main() {
     g_sms = prop.multiProcessorCount;
     std::printf("device: %s (sm_%d%d, %d SMs)\n", prop.name, prop.major, prop.minor, g_sms);
 
+    // OLMO_KERNEL_TESTS=attn or wgmma: only the attention kernels, or only the wgmma GEMMs as the
+    // backend launches them (a quick check on the GPU machine; the whole suite takes minutes there
+    // because its references run on the CPU)
+    const char *only = std::getenv("OLMO_KERNEL_TESTS");
+    if (only && std::strcmp(only, "attn") != 0 && std::strcmp(only, "wgmma") != 0) {
+        std::printf("OLMO_KERNEL_TESTS must be attn, wgmma or unset, not '%s'\n", only);
+        return 2;
+    }
+    const bool wgmma_only = only && std::strcmp(only, "wgmma") == 0;
     // OLMo-2-1B: hidden 2048, intermediate 8192, 16 heads of 128 (no GQA), vocab 100352.
     const int H = 2048, I = 8192, V = 100352;
-    test_embed("prefill V=1000 H=2048 n=37", 1000, H, 37, false);
-    test_embed("decode (StepParams) V=1000 H=2048", 1000, H, 4, true);
-    test_embed("prefill V=50 H=72 n=5", 50, 72, 5, false);
+    if (!only) {
+        test_embed("prefill V=1000 H=2048 n=37", 1000, H, 37, false);
+        test_embed("decode (StepParams) V=1000 H=2048", 1000, H, 4, true);
+        test_embed("prefill V=50 H=72 n=5", 50, 72, 5, false);
 
-    GemvOpts plain, pro, fin;
-    pro.prologue = true;
-    fin.prologue = fin.final_norm = fin.argmax = true;
-    test_gemv<k::GEMV_BF16>("qkv 1B, layer 0", 3 * H, H, plain);
-    test_gemv<k::GEMV_BF16>("qkv 1B, prologue", 3 * H, H, pro);
-    test_gemv<k::GEMV_BF16>("qkv GQA 16/4", H + 2 * 512, H, pro);
-    test_gemv<k::GEMV_BF16>("o_proj 1B", H, H, plain);
-    test_gemv<k::GEMV_SWIGLU>("gate_up 1B, prologue", 2 * I, H, pro);
-    test_gemv<k::GEMV_BF16>("down 1B", H, I, plain);
-    test_gemv<k::GEMV_F32>("lm_head 1B, final norm", V, H, fin);
-    GemvOpts small = plain, small_pro = pro, small_fin = fin;
-    small.grid = small_pro.grid = small_fin.grid = 3;  // persistent loop: many rows per warp
-    test_gemv<k::GEMV_BF16>("odd, grid 3", 1000, 2080, small);
-    test_gemv<k::GEMV_BF16>("odd, prologue", 37, 96, pro);
-    test_gemv<k::GEMV_SWIGLU>("odd, grid 3", 2 * 333, 2080, small_pro);
-    test_gemv<k::GEMV_SWIGLU>("odd, plain", 2 * 5, 96, plain);
-    test_gemv<k::GEMV_F32>("odd, final norm, grid 3", 1001, 2080, small_fin);
-    test_gemv<k::GEMV_F32>("odd, final norm", 37, 96, fin);
-    GemvOpts bf_fin = pro;
-    bf_fin.final_norm = true;
-    test_gemv<k::GEMV_BF16>("final norm", 300, 160, bf_fin);
-    // v7 prologue (16-byte loads), as the backend runs it
-    GemvOpts vpro = pro, vfin = fin, vsmall_pro = small_pro, vsmall_fin = small_fin, vbf_fin = bf_fin;
-    vpro.vec = vfin.vec = vsmall_pro.vec = vsmall_fin.vec = vbf_fin.vec = true;
-    test_gemv<k::GEMV_BF16>("qkv 1B, prologue", 3 * H, H, vpro);
-    test_gemv<k::GEMV_BF16>("qkv GQA 16/4", H + 2 * 512, H, vpro);
-    test_gemv<k::GEMV_SWIGLU>("gate_up 1B, prologue", 2 * I, H, vpro);
-    test_gemv<k::GEMV_F32>("lm_head 1B, final norm", V, H, vfin);
-    test_gemv<k::GEMV_BF16>("odd, prologue", 37, 96, vpro);
-    test_gemv<k::GEMV_SWIGLU>("odd, grid 3", 2 * 333, 2080, vsmall_pro);
-    test_gemv<k::GEMV_F32>("odd, final norm, grid 3", 1001, 2080, vsmall_fin);
-    test_gemv<k::GEMV_F32>("odd, final norm", 37, 96, vfin);
-    test_gemv<k::GEMV_BF16>("final norm", 300, 160, vbf_fin);
-    test_gemv<k::GEMV_BF16>("wide prologue", 100, 4104, vpro);
-    // K above 24576 needs more than 48 KB of shared memory (OLMo-2-32B down_proj: K = 27648)
-    CK(k::allow_gemv_smem(27648 * 2));
-    test_gemv<k::GEMV_BF16>("down 32B shape (smem opt-in)", 640, 27648, plain);
+        GemvOpts plain, pro, fin;
+        pro.prologue = true;
+        fin.prologue = fin.final_norm = fin.argmax = true;
+        test_gemv<k::GEMV_BF16>("qkv 1B, layer 0", 3 * H, H, plain);
+        test_gemv<k::GEMV_BF16>("qkv 1B, prologue", 3 * H, H, pro);
+        test_gemv<k::GEMV_BF16>("qkv GQA 16/4", H + 2 * 512, H, pro);
+        test_gemv<k::GEMV_BF16>("o_proj 1B", H, H, plain);
+        test_gemv<k::GEMV_SWIGLU>("gate_up 1B, prologue", 2 * I, H, pro);
+        test_gemv<k::GEMV_BF16>("down 1B", H, I, plain);
+        test_gemv<k::GEMV_F32>("lm_head 1B, final norm", V, H, fin);
+        GemvOpts small = plain, small_pro = pro, small_fin = fin;
+        small.grid = small_pro.grid = small_fin.grid = 3;  // persistent loop: many rows per warp
+        test_gemv<k::GEMV_BF16>("odd, grid 3", 1000, 2080, small);
+        test_gemv<k::GEMV_BF16>("odd, prologue", 37, 96, pro);
+        test_gemv<k::GEMV_SWIGLU>("odd, grid 3", 2 * 333, 2080, small_pro);
+        test_gemv<k::GEMV_SWIGLU>("odd, plain", 2 * 5, 96, plain);
+        test_gemv<k::GEMV_F32>("odd, final norm, grid 3", 1001, 2080, small_fin);
+        test_gemv<k::GEMV_F32>("odd, final norm", 37, 96, fin);
+        GemvOpts bf_fin = pro;
+        bf_fin.final_norm = true;
+        test_gemv<k::GEMV_BF16>("final norm", 300, 160, bf_fin);
+        // v7 prologue (16-byte loads), as the backend runs it
+        GemvOpts vpro = pro, vfin = fin, vsmall_pro = small_pro, vsmall_fin = small_fin, vbf_fin = bf_fin;
+        vpro.vec = vfin.vec = vsmall_pro.vec = vsmall_fin.vec = vbf_fin.vec = true;
+        test_gemv<k::GEMV_BF16>("qkv 1B, prologue", 3 * H, H, vpro);
+        test_gemv<k::GEMV_BF16>("qkv GQA 16/4", H + 2 * 512, H, vpro);
+        test_gemv<k::GEMV_SWIGLU>("gate_up 1B, prologue", 2 * I, H, vpro);
+        test_gemv<k::GEMV_F32>("lm_head 1B, final norm", V, H, vfin);
+        test_gemv<k::GEMV_BF16>("odd, prologue", 37, 96, vpro);
+        test_gemv<k::GEMV_SWIGLU>("odd, grid 3", 2 * 333, 2080, vsmall_pro);
+        test_gemv<k::GEMV_F32>("odd, final norm, grid 3", 1001, 2080, vsmall_fin);
+        test_gemv<k::GEMV_F32>("odd, final norm", 37, 96, vfin);
+        test_gemv<k::GEMV_BF16>("final norm", 300, 160, vbf_fin);
+        test_gemv<k::GEMV_BF16>("wide prologue", 100, 4104, vpro);
+        // K above 24576 needs more than 48 KB of shared memory (OLMo-2-32B down_proj: K = 27648)
+        CK(k::allow_gemv_smem(27648 * 2));
+        test_gemv<k::GEMV_BF16>("down 32B shape (smem opt-in)", 640, 27648, plain);
 
-    test_argmax_all();
+        test_argmax_all();
 
-    test_rownorm("1B", 0, 37, H, false);
-    test_rownorm("1B", 1, 37, H, false);
-    test_rownorm("1B", 1, 37, H, true);
-    test_rownorm("odd", 0, 3, 2080, false);
-    test_rownorm("odd", 1, 5, 96, false);
-    test_rownorm("chunk", 0, 512, H, false);
-    test_rownorm("scalar path (H % 8 != 0)", 0, 3, 100, false);
-    test_rownorm("scalar path (H % 8 != 0)", 1, 3, 100, false);
+        test_rownorm("1B", 0, 37, H, false);
+        test_rownorm("1B", 1, 37, H, false);
+        test_rownorm("1B", 1, 37, H, true);
+        test_rownorm("odd", 0, 3, 2080, false);
+        test_rownorm("odd", 1, 5, 96, false);
+        test_rownorm("chunk", 0, 512, H, false);
+        test_rownorm("scalar path (H % 8 != 0)", 0, 3, 100, false);
+        test_rownorm("scalar path (H % 8 != 0)", 1, 3, 100, false);
 
-    test_gemm<k::EPI_BF16>("qkv 1B", 37, 3 * H, H);
-    test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H);
-    test_gemm<k::EPI_SWIGLU>("gate_up 1B", 130, 2 * I, H);
-    test_gemm<k::EPI_BF16>("down 1B", 200, H, I);
-    test_gemm<k::EPI_F32>("lm_head 1B", 3, V, H);
-    test_gemm<k::EPI_BF16>("odd", 129, 130, 160);
-    test_gemm<k::EPI_BF16>("one row", 1, 200, 96);
-    test_gemm<k::EPI_SWIGLU>("odd", 67, 2 * 100, 96);
-    test_gemm<k::EPI_F32>("odd", 131, 250, 2080);
-    test_gemm<k::EPI_F32>("odd N (vocab 50257-like)", 5, 1001, 96);
-    test_gemm<k::EPI_BF16>("odd N", 33, 131, 96);
-    // v7 prefill GEMM, both block heights, on the backend's shapes and odd ones
-    for (int bm : {128, 64}) {
-        test_gemm<k::EPI_BF16>("qkv 1B chunk", 512, 3 * H, H, 0, bm);
-        test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H, 0, bm);
-        test_gemm<k::EPI_SWIGLU>("gate_up 1B", 130, 2 * I, H, 0, bm);
-        test_gemm<k::EPI_BF16>("down 1B", 200, H, I, 0, bm);
-        test_gemm<k::EPI_F32>("lm_head 1B", 3, V, H, 0, bm);
-        test_gemm<k::EPI_BF16>("odd", 129, 130, 160, 0, bm);
-        test_gemm<k::EPI_BF16>("one row", 1, 200, 96, 0, bm);
-        test_gemm<k::EPI_BF16>("K one tile", 70, 136, 32, 0, bm);
-        test_gemm<k::EPI_BF16>("K two tiles", 65, 128, 64, 0, bm);
-        test_gemm<k::EPI_SWIGLU>("odd", 67, 2 * 100, 96, 0, bm);
-        test_gemm<k::EPI_F32>("odd", 131, 250, 2080, 0, bm);
-        test_gemm<k::EPI_F32>("odd N (vocab 50257-like)", 5, 1001, 96, 0, bm);
-        test_gemm<k::EPI_BF16>("odd N", 33, 131, 96, 0, bm);
-    }
-    // v9 prefill GEMM (BK 64, 3 stages; K % 64 == 0), both block heights, where the card has the
-    // shared memory (the backend keeps BK 32 elsewhere)
-    if (optin_smem() < k::kGemmTc9MaxSmem)
-        std::printf("SKIP v9 prefill GEMM tiles: %d bytes of shared memory per block, they need %d\n", optin_smem(),
-                    k::kGemmTc9MaxSmem);
-    else
+        test_gemm<k::EPI_BF16>("qkv 1B", 37, 3 * H, H);
+        test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H);
+        test_gemm<k::EPI_SWIGLU>("gate_up 1B", 130, 2 * I, H);
+        test_gemm<k::EPI_BF16>("down 1B", 200, H, I);
+        test_gemm<k::EPI_F32>("lm_head 1B", 3, V, H);
+        test_gemm<k::EPI_BF16>("odd", 129, 130, 160);
+        test_gemm<k::EPI_BF16>("one row", 1, 200, 96);
+        test_gemm<k::EPI_SWIGLU>("odd", 67, 2 * 100, 96);
+        test_gemm<k::EPI_F32>("odd", 131, 250, 2080);
+        test_gemm<k::EPI_F32>("odd N (vocab 50257-like)", 5, 1001, 96);
+        test_gemm<k::EPI_BF16>("odd N", 33, 131, 96);
+        // v7 prefill GEMM, both block heights, on the backend's shapes and odd ones
         for (int bm : {128, 64}) {
-        test_gemm<k::EPI_BF16>("qkv 1B chunk", 512, 3 * H, H, 0, bm, 64);
-        test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H, 0, bm, 64);
-        test_gemm<k::EPI_SWIGLU>("gate_up 1B", 130, 2 * I, H, 0, bm, 64);
-        test_gemm<k::EPI_BF16>("down 1B", 200, H, I, 0, bm, 64);
-        test_gemm<k::EPI_F32>("lm_head 1B", 3, V, H, 0, bm, 64);
-        test_gemm<k::EPI_BF16>("odd", 129, 130, 192, 0, bm, 64);
-        test_gemm<k::EPI_BF16>("one row", 1, 200, 128, 0, bm, 64);
-        test_gemm<k::EPI_BF16>("K one tile", 70, 136, 64, 0, bm, 64);
-        test_gemm<k::EPI_BF16>("K two tiles", 65, 128, 128, 0, bm, 64);
-        test_gemm<k::EPI_SWIGLU>("odd", 67, 2 * 100, 128, 0, bm, 64);
-        test_gemm<k::EPI_F32>("odd", 131, 250, 2112, 0, bm, 64);
-        test_gemm<k::EPI_BF16>("odd N", 33, 131, 64, 0, bm, 64);
-    }
-    // v10: the wgmma GEMM on packed weights, batched decode (S as below) and prefill (BN 64 and 128)
-    if (!wgmma_here()) {
-        std::printf("SKIP v10 wgmma GEMMs: this binary has no sm_90a code for the device, or it lacks %d bytes "
-                    "of shared memory per block\n", k::kGemmWgMaxSmem);
-    } else {
-        test_gemm<k::EPI_BF16>("qkv 1B", 64, 3 * H, H, 2, 0, 32, 64);
-        test_gemm<k::EPI_BF16>("qkv 1B, S 4", 64, 3 * H, H, 4, 0, 32, 64);
-        test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 4, 0, 32, 64);
-        test_gemm<k::EPI_BF16>("o_proj 1B, S 8", 64, H, H, 8, 0, 32, 64);
-        test_gemm<k::EPI_BF16>("down 1B", 64, H, I, 4, 0, 32, 64);
-        test_gemm<k::EPI_SWIGLU>("gate_up 1B", 64, 2 * I, H, 1, 0, 32, 64);
-        test_gemm<k::EPI_SWIGLU>("gate_up 1B split", 3, 2 * I, H, 4, 0, 32, 64);
-        test_gemm<k::EPI_BF16>("down 1B, 128 rows", 128, H, I, 8, 0, 32, 64);
-        test_gemm<k::EPI_BF16>("down 1B, one row", 1, H, I, 8, 0, 32, 64);
-        test_gemm<k::EPI_F32>("lm_head 1B", 64, V, H, 1, 0, 32, 64);
-        test_gemm<k::EPI_F32>("lm_head 1B, 130 rows", 130, V, H, 1, 0, 32, 64);
-        test_gemm<k::EPI_F32>("odd N, row map", 5, 1001, 96, 1, 0, 32, 64);
-        test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3, 0, 32, 64);
-        test_gemm<k::EPI_BF16>("odd, 65 rows", 65, 130, 160, 2, 0, 32, 64);
-        test_gemm<k::EPI_BF16>("K tail 40, 3 splits", 70, 200, 1000, 3, 0, 32, 64);
-        test_gemm<k::EPI_SWIGLU>("K one short tile", 9, 2 * 64, 40, 1, 0, 32, 64);
-        for (int bn : {128, 64}) {
-            test_gemm<k::EPI_BF16>("qkv 1B chunk", 512, 3 * H, H, 0, 0, 32, bn);
-            test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H, 0, 0, 32, bn);
-            test_gemm<k::EPI_SWIGLU>("gate_up 1B", 130, 2 * I, H, 0, 0, 32, bn);
-            test_gemm<k::EPI_BF16>("down 1B", 200, H, I, 0, 0, 32, bn);
-            test_gemm<k::EPI_F32>("lm_head 1B", 3, V, H, 0, 0, 32, bn);
-            test_gemm<k::EPI_BF16>("odd", 129, 130, 192, 0, 0, 32, bn);
-            test_gemm<k::EPI_BF16>("odd N (last 128-row tile half empty)", 33, 131, 64, 0, 0, 32, bn);
-            test_gemm<k::EPI_SWIGLU>("odd", 67, 2 * 100, 128, 0, 0, 32, bn);
+            test_gemm<k::EPI_BF16>("qkv 1B chunk", 512, 3 * H, H, 0, bm);
+            test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H, 0, bm);
+            test_gemm<k::EPI_SWIGLU>("gate_up 1B", 130, 2 * I, H, 0, bm);
+            test_gemm<k::EPI_BF16>("down 1B", 200, H, I, 0, bm);
+            test_gemm<k::EPI_F32>("lm_head 1B", 3, V, H, 0, bm);
+            test_gemm<k::EPI_BF16>("odd", 129, 130, 160, 0, bm);
+            test_gemm<k::EPI_BF16>("one row", 1, 200, 96, 0, bm);
+            test_gemm<k::EPI_BF16>("K one tile", 70, 136, 32, 0, bm);
+            test_gemm<k::EPI_BF16>("K two tiles", 65, 128, 64, 0, bm);
+            test_gemm<k::EPI_SWIGLU>("odd", 67, 2 * 100, 96, 0, bm);
+            test_gemm<k::EPI_F32>("odd", 131, 250, 2080, 0, bm);
+            test_gemm<k::EPI_F32>("odd N (vocab 50257-like)", 5, 1001, 96, 0, bm);
+            test_gemm<k::EPI_BF16>("odd N", 33, 131, 96, 0, bm);
+        }
+        // v9 prefill GEMM (BK 64, 3 stages; K % 64 == 0), both block heights, where the card has the
+        // shared memory (the backend keeps BK 32 elsewhere)
+        if (optin_smem() < k::kGemmTc9MaxSmem)
+            std::printf("SKIP v9 prefill GEMM tiles: %d bytes of shared memory per block, they need %d\n", optin_smem(),
+                        k::kGemmTc9MaxSmem);
+        else
+            for (int bm : {128, 64}) {
+            test_gemm<k::EPI_BF16>("qkv 1B chunk", 512, 3 * H, H, 0, bm, 64);
+            test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H, 0, bm, 64);
+            test_gemm<k::EPI_SWIGLU>("gate_up 1B", 130, 2 * I, H, 0, bm, 64);
+            test_gemm<k::EPI_BF16>("down 1B", 200, H, I, 0, bm, 64);
+            test_gemm<k::EPI_F32>("lm_head 1B", 3, V, H, 0, bm, 64);
+            test_gemm<k::EPI_BF16>("odd", 129, 130, 192, 0, bm, 64);
+            test_gemm<k::EPI_BF16>("one row", 1, 200, 128, 0, bm, 64);
+            test_gemm<k::EPI_BF16>("K one tile", 70, 136, 64, 0, bm, 64);
+            test_gemm<k::EPI_BF16>("K two tiles", 65, 128, 128, 0, bm, 64);
+            test_gemm<k::EPI_SWIGLU>("odd", 67, 2 * 100, 128, 0, bm, 64);
+            test_gemm<k::EPI_F32>("odd", 131, 250, 2112, 0, bm, 64);
+            test_gemm<k::EPI_BF16>("odd N", 33, 131, 64, 0, bm, 64);
         }
     }
-    // batched decode GEMM: M = active sequences; S as cuda_backend.cu's ksplit picked for the 1B on
-    // 132 SMs before v10 capped it at 4 (qkv 2, o 8, gate_up 1, down 8, lm_head 1) and odd shapes,
-    // uneven last split included
-    test_gemm<k::EPI_BF16>("qkv 1B", 64, 3 * H, H, 2);
-    test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 8);
-    test_gemm<k::EPI_SWIGLU>("gate_up 1B", 64, 2 * I, H, 1);
-    test_gemm<k::EPI_SWIGLU>("gate_up 1B split", 3, 2 * I, H, 4);
-    test_gemm<k::EPI_BF16>("down 1B", 128, H, I, 8);
-    test_gemm<k::EPI_BF16>("down 1B, one row", 1, H, I, 8);
-    test_gemm<k::EPI_F32>("lm_head 1B", 64, V, H, 1);
-    test_gemm<k::EPI_F32>("lm_head 1B, 130 rows", 130, V, H, 1);
-    test_gemm<k::EPI_F32>("odd N, row map", 5, 1001, 96, 1);
-    test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3);
-    test_gemm<k::EPI_BF16>("odd, 65 rows", 65, 130, 160, 2);
-    test_gemm<k::EPI_BF16>("K tail 40, 3 splits", 70, 200, 1000, 3);
-    test_gemm<k::EPI_SWIGLU>("K one short tile", 9, 2 * 64, 40, 1);
-    // the v6 tiles (OLMO_CUDA_OLD=dgemm)
-    test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 8, 32);
-    test_gemm<k::EPI_SWIGLU>("gate_up 1B", 64, 2 * I, H, 1, 32);
-    test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3, 32);
-    // v7 batched decode: partials only (S == 1 included), fused reduce + post-norm (+ final norm)
-    test_gemm_partials("o_proj 1B", 64, H, H, 8);
-    test_gemm_partials("S=1", 5, 136, 96, 1);
-    test_gemm_partials("odd, 65 rows", 65, 128, 160, 3);
-    test_splitk_norm("1B o_proj", 64, H, 8, false);
-    test_splitk_norm("1B down, last layer", 64, H, 8, true);
-    test_splitk_norm("S=1", 3, H, 1, true);
-    test_splitk_norm("odd", 5, 2080, 3, false);
-    test_splitk_norm("odd, final", 130, 96, 2, true);
-
-    const AttnShape mha{16, 16, 128, 4096}, gqa2{16, 8, 64, 4096}, gqa4{16, 4, 128, 4096}, d32{8, 2, 32, 1100},
-        d16{4, 2, 16, 64};
-    test_qknorm_rope("1B decode", mha, 1, 2999, true);
-    test_qknorm_rope("1B prefill chunk", mha, 64, 512, false);
-    test_qknorm_rope("GQA 4", gqa4, 37, 100, false);
-    test_qknorm_rope("GQA 2", gqa2, 5, 0, false);
-    test_qknorm_rope("d32", d32, 3, 1000, false);
-    test_qknorm_rope("d16", d16, 7, 3, false);
-
-    for (bool fused : {false, true}) {
-        decode_case("1B long", mha, 2999, 0, fused);
-        decode_case("1B long, S=1", mha, 2999, 1, fused);
-        decode_case("1B long, S=64", mha, 3000, 64, fused);
-        decode_case("1B peaky", mha, 700, 0, fused, 3.0);
-        decode_case("GQA 2", gqa2, 3000, 0, fused);
-        decode_case("GQA 4", gqa4, 511, 0, fused);
-        decode_case("d32, first token", d32, 0, 0, fused);
-        decode_case("d32", d32, 1050, 0, fused);
-        decode_case("d16, empty splits", d16, 4, 0, fused);
-        decode_case("d64, len 9 S=8", gqa2, 8, 8, fused);
+    // v10: the wgmma GEMM on packed weights, batched decode (S as below) and prefill (BN 64 and 128);
+    // v12 (OV 1: one k-tile's MMAs in flight) as the backend runs it, then v10's (OLMO_CUDA_OLD=wgwait)
+    for (int ov : {1, 0}) {
+        if (ov == 0 && wgmma_only) break;
+        g_wg_ov = ov;
+        if (!wgmma_here()) {
+            std::printf("SKIP v10 wgmma GEMMs: this binary has no sm_90a code for the device, or it lacks %d bytes "
+                        "of shared memory per block\n", k::kGemmWgMaxSmem);
+        } else {
+            test_gemm<k::EPI_BF16>("qkv 1B", 64, 3 * H, H, 2, 0, 32, 64);
+            test_gemm<k::EPI_BF16>("qkv 1B, S 4", 64, 3 * H, H, 4, 0, 32, 64);
+            test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 4, 0, 32, 64);
+            test_gemm<k::EPI_BF16>("o_proj 1B, S 8", 64, H, H, 8, 0, 32, 64);
+            test_gemm<k::EPI_BF16>("down 1B", 64, H, I, 4, 0, 32, 64);
+            test_gemm<k::EPI_SWIGLU>("gate_up 1B", 64, 2 * I, H, 1, 0, 32, 64);
+            test_gemm<k::EPI_SWIGLU>("gate_up 1B split", 3, 2 * I, H, 4, 0, 32, 64);
+            test_gemm<k::EPI_BF16>("down 1B, 128 rows", 128, H, I, 8, 0, 32, 64);
+            test_gemm<k::EPI_BF16>("down 1B, one row", 1, H, I, 8, 0, 32, 64);
+            test_gemm<k::EPI_F32>("lm_head 1B", 64, V, H, 1, 0, 32, 64);
+            test_gemm<k::EPI_F32>("lm_head 1B, 130 rows", 130, V, H, 1, 0, 32, 64);
+            test_gemm<k::EPI_F32>("odd N, row map", 5, 1001, 96, 1, 0, 32, 64);
+            test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3, 0, 32, 64);
+            test_gemm<k::EPI_BF16>("odd, 65 rows", 65, 130, 160, 2, 0, 32, 64);
+            test_gemm<k::EPI_BF16>("K tail 40, 3 splits", 70, 200, 1000, 3, 0, 32, 64);
+            test_gemm<k::EPI_SWIGLU>("K one short tile", 9, 2 * 64, 40, 1, 0, 32, 64);
+            for (int bn : {128, 64}) {
+                test_gemm<k::EPI_BF16>("qkv 1B chunk", 512, 3 * H, H, 0, 0, 32, bn);
+                test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H, 0, 0, 32, bn);
+                test_gemm<k::EPI_SWIGLU>("gate_up 1B", 130, 2 * I, H, 0, 0, 32, bn);
+                test_gemm<k::EPI_BF16>("down 1B", 200, H, I, 0, 0, 32, bn);
+                test_gemm<k::EPI_F32>("lm_head 1B", 3, V, H, 0, 0, 32, bn);
+                test_gemm<k::EPI_BF16>("odd", 129, 130, 192, 0, 0, 32, bn);
+                test_gemm<k::EPI_BF16>("odd N (last 128-row tile half empty)", 33, 131, 64, 0, 0, 32, bn);
+                test_gemm<k::EPI_SWIGLU>("odd", 67, 2 * 100, 128, 0, 0, 32, bn);
+            }
+        }
     }
-    // batch-1 as the backend runs it: ceil(len / 32) of 17 splits (v7; v6 took 64 keys per split)
-    decode_case("1B short, new key mid-batch", mha, 195, 17, true, 1.0, 32);
-    decode_case("1B new key first of a batch", mha, 256, 17, true, 1.0, 32);
-    decode_case("1B long, all splits", mha, 2999, 17, true, 1.0, 32);
-    decode_case("1B first token", mha, 0, 17, true, 1.0, 32);
-    decode_case("1B chunk 64", mha, 200, 17, true, 1.0, 64);
-    decode_case("d16", d16, 37, 5, true, 1.0, 32);
+    if (!only) {
+        // batched decode GEMM: M = active sequences; S as cuda_backend.cu's ksplit picked for the 1B on
+        // 132 SMs before v10 capped it at 4 (qkv 2, o 8, gate_up 1, down 8, lm_head 1) and odd shapes,
+        // uneven last split included
+        test_gemm<k::EPI_BF16>("qkv 1B", 64, 3 * H, H, 2);
+        test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 8);
+        test_gemm<k::EPI_SWIGLU>("gate_up 1B", 64, 2 * I, H, 1);
+        test_gemm<k::EPI_SWIGLU>("gate_up 1B split", 3, 2 * I, H, 4);
+        test_gemm<k::EPI_BF16>("down 1B", 128, H, I, 8);
+        test_gemm<k::EPI_BF16>("down 1B, one row", 1, H, I, 8);
+        test_gemm<k::EPI_F32>("lm_head 1B", 64, V, H, 1);
+        test_gemm<k::EPI_F32>("lm_head 1B, 130 rows", 130, V, H, 1);
+        test_gemm<k::EPI_F32>("odd N, row map", 5, 1001, 96, 1);
+        test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3);
+        test_gemm<k::EPI_BF16>("odd, 65 rows", 65, 130, 160, 2);
+        test_gemm<k::EPI_BF16>("K tail 40, 3 splits", 70, 200, 1000, 3);
+        test_gemm<k::EPI_SWIGLU>("K one short tile", 9, 2 * 64, 40, 1);
+        // the v6 tiles (OLMO_CUDA_OLD=dgemm)
+        test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 8, 32);
+        test_gemm<k::EPI_SWIGLU>("gate_up 1B", 64, 2 * I, H, 1, 32);
+        test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3, 32);
+        // v7 batched decode: partials only (S == 1 included), fused reduce + post-norm (+ final norm)
+        test_gemm_partials("o_proj 1B", 64, H, H, 8);
+        test_gemm_partials("S=1", 5, 136, 96, 1);
+        test_gemm_partials("odd, 65 rows", 65, 128, 160, 3);
+        test_splitk_norm("1B o_proj", 64, H, 8, false);
+        test_splitk_norm("1B down, last layer", 64, H, 8, true);
+        test_splitk_norm("S=1", 3, H, 1, true);
+        test_splitk_norm("odd", 5, 2080, 3, false);
+        test_splitk_norm("odd, final", 130, 96, 2, true);
+    }
 
-    prefill_case("1B first chunk", mha, 512, 0);
-    prefill_case("1B after cache", gqa4, 100, 1000);
-    prefill_case("1B one row", AttnShape{16, 8, 128, 4096}, 1, 3000);
-    prefill_case("GQA 2 odd", gqa2, 130, 37);
-    prefill_case("d32", d32, 65, 0);
-    prefill_case("d32 after cache", d32, 70, 1000);
-    prefill_case("d16", d16, 7, 5);
+    if (!wgmma_only) {
+        const AttnShape mha{16, 16, 128, 4096}, gqa2{16, 8, 64, 4096}, gqa4{16, 4, 128, 4096}, d32{8, 2, 32, 1100},
+            d16{4, 2, 16, 64};
+        test_qknorm_rope("1B decode", mha, 1, 2999, true);
+        test_qknorm_rope("1B prefill chunk", mha, 64, 512, false);
+        test_qknorm_rope("GQA 4", gqa4, 37, 100, false);
+        test_qknorm_rope("GQA 2", gqa2, 5, 0, false);
+        test_qknorm_rope("d32", d32, 3, 1000, false);
+        test_qknorm_rope("d16", d16, 7, 3, false);
+
+        for (bool fused : {false, true}) {
+            decode_case("1B long", mha, 2999, 0, fused);
+            decode_case("1B long, S=1", mha, 2999, 1, fused);
+            decode_case("1B long, S=64", mha, 3000, 64, fused);
+            decode_case("1B peaky", mha, 700, 0, fused, 3.0);
+            decode_case("GQA 2", gqa2, 3000, 0, fused);
+            decode_case("GQA 4", gqa4, 511, 0, fused);
+            decode_case("d32, first token", d32, 0, 0, fused);
+            decode_case("d32", d32, 1050, 0, fused);
+            decode_case("d16, empty splits", d16, 4, 0, fused);
+            decode_case("d64, len 9 S=8", gqa2, 8, 8, fused);
+        }
+        // batch-1 as the backend runs it: ceil(len / 32) of 17 splits (v7; v6 took 64 keys per split)
+        decode_case("1B short, new key mid-batch", mha, 195, 17, true, 1.0, 32);
+        decode_case("1B new key first of a batch", mha, 256, 17, true, 1.0, 32);
+        decode_case("1B long, all splits", mha, 2999, 17, true, 1.0, 32);
+        decode_case("1B first token", mha, 0, 17, true, 1.0, 32);
+        decode_case("1B chunk 64", mha, 200, 17, true, 1.0, 64);
+        decode_case("d16", d16, 37, 5, true, 1.0, 32);
+        // v12: one-split rows write their output directly (the batched kernel's 256-key splits, the
+        // batch-1 kernel's short contexts); rows of several splits still combine
+        decode_case("1B one split of 256", mha, 192, 1, true, 1.0, 0, true);
+        decode_case("1B len 256, one split", mha, 255, 17, true, 1.0, 256, true);
+        decode_case("1B len 300, two splits", mha, 299, 17, true, 1.0, 256, true);
+        decode_case("1B first token", mha, 0, 17, true, 1.0, 32, true);
+        decode_case("1B long, all splits", mha, 2999, 17, true, 1.0, 32, true);
+        decode_case("d16 one split", d16, 37, 1, true, 1.0, 0, true);
+        decode_case("d64 GQA 2 one split", gqa2, 100, 1, true, 1.0, 0, true);
+
+        prefill_case("1B first chunk", mha, 512, 0);
+        prefill_case("1B after cache", gqa4, 100, 1000);
+        prefill_case("1B one row", AttnShape{16, 8, 128, 4096}, 1, 3000);
+        prefill_case("GQA 2 odd", gqa2, 130, 37);
+        prefill_case("d32", d32, 65, 0);
+        prefill_case("d32 after cache", d32, 70, 1000);
+        prefill_case("d16", d16, 7, 5);
+    }
 
     std::printf("kernel tests: %d checks, %d failed (%s)\n", g_checks, g_failed, prop.name);
     return g_failed ? 1 : 0;

@@ -2,6 +2,7 @@
 // attention for prefill, GEMV + split-K attention for decode, the whole decode step captured
 // in one CUDA graph (token and position live in device memory; only the token id comes back).
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -36,13 +37,19 @@ void ck(cudaError_t e, const char *what, int line) {
 //             gemm_tc_kernel) on the row-major weights instead of gemm_wg_kernel on packed copies
 //             (sm_90a builds on compute capability 9.0 only; the packed copies double weight memory).
 //             gemm, dgemm and tc7 bring back their kernel in place of gemm_wg_kernel too.
+//   battn     (v12) decode attention: v10's batched kernel (80 registers: six blocks per SM) and, in
+//             both decode paths, the split combine also for rows of one split
+//   wgwait    (v12) gemm_wg_kernel waits for each k-tile's MMAs before the next tile (v10) instead of
+//             keeping one tile's MMAs in flight
 enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
-       OLD_WGMMA = 128 };
+       OLD_WGMMA = 128, OLD_BATTN = 256, OLD_WGWAIT = 512 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
-    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA;
+    if (v == "all")
+        return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA | OLD_BATTN |
+               OLD_WGWAIT;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -57,12 +64,36 @@ unsigned old_kernels_from_env() {
         else if (t == "chain") m |= OLD_CHAIN;
         else if (t == "tc7") m |= OLD_TC7;
         else if (t == "wgmma") m |= OLD_WGMMA;
+        else if (t == "battn") m |= OLD_BATTN;
+        else if (t == "wgwait") m |= OLD_WGWAIT;
         else if (!t.empty())
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
-                                                "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma or all)");
+                                                "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma, battn, wgwait or all)");
         b = c + 1;
     }
     return m;
+}
+
+// OLMO_CUDA_SPLIT (tuning, A/B runs): split-K of the batched-decode GEMMs by name, e.g. "qkv=1,o=8";
+// names qkv, o, gate_up, down (1..16 each); the others keep the backend's rule.
+std::array<int, 4> splits_from_env() {
+    std::array<int, 4> r{0, 0, 0, 0};
+    const char *e = std::getenv("OLMO_CUDA_SPLIT");
+    if (!e) return r;
+    const std::string v(e);
+    size_t b = 0;
+    while (b < v.size()) {
+        size_t c = v.find(',', b);
+        if (c == std::string::npos) c = v.size();
+        const std::string t = v.substr(b, c - b), name = t.substr(0, t.find('='));
+        const int i = name == "qkv" ? 0 : name == "o" ? 1 : name == "gate_up" ? 2 : name == "down" ? 3 : -1;
+        const int n = t.find('=') == std::string::npos ? 0 : std::atoi(t.c_str() + t.find('=') + 1);
+        if (i < 0 || n < 1 || n > 16)
+            fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_SPLIT: '" + t + "' is not qkv|o|gate_up|down=1..16");
+        r[size_t(i)] = n;
+        b = c + 1;
+    }
+    return r;
 }
 
 // A GEMM/GEMV weight matrix [N, K]: row-major (rm) and, on sm_90a, its packed copy for
@@ -80,7 +111,7 @@ class CudaBackend : public Backend {
     CudaBackend(int device, uint32_t flags)
         : dev_(device), use_graph_(!(flags & OLMO_FLAG_NO_CUDA_GRAPH)), want_pdl_(!(flags & OLMO_FLAG_NO_PDL)),
           fused_attn_(!(flags & OLMO_FLAG_UNFUSED_DECODE)), f32_act_((flags & OLMO_FLAG_F32_ACTIVATIONS) != 0),
-          old_(old_kernels_from_env()) {
+          old_(old_kernels_from_env()), split_env_(splits_from_env()) {
         CK(cudaSetDevice(dev_));
         cudaDeviceProp prop;
         CK(cudaGetDeviceProperties(&prop, dev_));
@@ -160,7 +191,8 @@ class CudaBackend : public Backend {
                                                              k::packed_elems(2 * I, H) + k::packed_elems(H, I)) +
                                          k::packed_elems(V, H));
             const size_t kv_b = 2 * size_t(slots) * c.layers * c.kv_heads * size_t(max_seq) * D * 2;
-            const size_t logits_b = (size_t(slots) + size_t(chunk)) * V * 4;  // per-slot and all-position logits
+            // per-slot and all-position logits (those only for one sequence's chunk: <= max_seq rows)
+            const size_t logits_b = (size_t(slots) + size_t(std::min(chunk, max_seq))) * V * 4;
             wg_no_room_ = free_b < packed_b + kv_b + logits_b + (size_t(1) << 30);
             wg_ = !wg_no_room_;
         }
@@ -367,8 +399,12 @@ class CudaBackend : public Backend {
         const float scale = 1.f / std::sqrt(float(c.head_dim));
         const int group = c.heads / c.kv_heads;
         const int smax = std::min(bsplits_, (max_len + kAttnChunk - 1) / kAttnChunk);
-        auto attn = by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16>, k::attn_decode_batch_kernel<32>,
-                                k::attn_decode_batch_kernel<64>, k::attn_decode_batch_kernel<128>);
+        auto attn = (old_ & OLD_BATTN)
+                        ? by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16>, k::attn_decode_batch_kernel<32>,
+                                      k::attn_decode_batch_kernel<64>, k::attn_decode_batch_kernel<128>)
+                        : by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16, 8, true>,
+                                      k::attn_decode_batch_kernel<32, 8, true>, k::attn_decode_batch_kernel<64, 8, true>,
+                                      k::attn_decode_batch_kernel<128, 8, true>);
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
             gemm_decode<k::EPI_BF16>(bx_, L.qkv, n, Q + 2 * KV, H, bqkv_);
@@ -456,6 +492,7 @@ class CudaBackend : public Backend {
     bool use_graph_, want_pdl_, pdl_ = false, fused_attn_ = true, f32_act_ = false;  // pdl_: launches of the decode step use PDL
     bool pdl_full_only_ = false;  // with pdl_: only grids of at least one block per SM (Chain)
     unsigned old_ = 0;         // OLD_* bits: earlier kernels chosen by OLMO_CUDA_OLD
+    std::array<int, 4> split_env_{};  // OLMO_CUDA_SPLIT: qkv, o, gate_up, down (0 = the rule)
     bool fuse_norm_ = false;   // batched decode: splitk_norm_residual_kernel (v7)
     bool tc9_ = false;         // prefill GEMM: v9 tiles (BK 64, 3 stages) where the card has the shared memory
     bool wg_ = false;          // v10: gemm_wg_kernel on packed weight copies (Wt::pk)
@@ -498,6 +535,10 @@ class CudaBackend : public Backend {
     // (N tile, split) blocks for two per SM, each split at least 4 K tiles (with the wgmma GEMM at most kMaxSplit splits).
     int dbk() const { return (old_ & OLD_DGEMM) ? k::DBK_V6 : k::DBK; }
     int ksplit(int N, int K) const {
+        const int H = c_.hidden, Q = c_.q_dim(), KV = c_.kv_dim(), I = c_.inter;
+        const int named = N == Q + 2 * KV && K == H ? 0 : N == H && K == Q ? 1 : N == 2 * I && K == H ? 2
+                        : N == H && K == I ? 3 : -1;
+        if (named >= 0 && split_env_[size_t(named)] > 0) return split_env_[size_t(named)];
         const int nb = (N + k::DBN - 1) / k::DBN, ktiles = (K + dbk() - 1) / dbk();
         int s = 1;
         while (nb * s * 2 <= 2 * sms_ && ktiles / (s * 2) >= 4) s *= 2;
@@ -507,6 +548,10 @@ class CudaBackend : public Backend {
     // (fewer FP32 partial bytes, longer weight streams per block): batch 64 24,297 vs 23,191 tok/s,
     // batch 128 30,239 vs 29,178 on an H100 (NOTES.md v10); 2 was slower (22,380).
     static constexpr int kMaxSplit = 4;
+    // v12: gemm_wg_kernel with one k-tile's MMAs in flight, or v10's (OLMO_CUDA_OLD=wgwait)
+    template <int EPI, int BN, int ST, int MW> auto wg_kernel() const {
+        return (old_ & OLD_WGWAIT) ? k::gemm_wg_kernel<EPI, BN, ST, MW, 0> : k::gemm_wg_kernel<EPI, BN, ST, MW, 1>;
+    }
     // C == nullptr: only the FP32 partials to ws_ (even for S == 1), for splitk_norm. Returns S.
     template <int EPI>
     int gemm_decode(const bf16 *A, const Wt &W, int M, int N, int K, void *C, const k::StepParams *rows = nullptr) {
@@ -517,10 +562,10 @@ class CudaBackend : public Backend {
         static_assert(k::DBK == k::WBK && k::DBN == 64, "gemm_wg_kernel takes gemm_decode_kernel's klen and N tiles");
         const bf16 *P = wg_decode() ? W.pk : nullptr;
         if (P && M <= 64)
-            launch(k::gemm_wg_kernel<EPI, 64, k::WDST, 1>, grid, 128, k::gemm_wg_smem<64, k::WDST, 1>(), A, P, M, N,
+            launch(wg_kernel<EPI, 64, k::WDST, 1>(), grid, 128, k::gemm_wg_smem<64, k::WDST, 1>(), A, P, M, N,
                    K, klen, ws_, C, rows);
         else if (P)  // two warpgroups (128 rows) per block: the weights once per 128 rows
-            launch(k::gemm_wg_kernel<EPI, 64, k::WDST, 2>, dim3((M + 127) / 128, grid.y, S), 256,
+            launch(wg_kernel<EPI, 64, k::WDST, 2>(), dim3((M + 127) / 128, grid.y, S), 256,
                    k::gemm_wg_smem<64, k::WDST, 2>(), A, P, M, N, K, klen, ws_, C, rows);
         else if (old_ & OLD_DGEMM)
             launch(k::gemm_decode_kernel<EPI, k::DBK_V6, k::DST_V6>, grid, 128, k::kGemmDecodeSmemV6, A, B, M, N, K,
@@ -572,6 +617,8 @@ class CudaBackend : public Backend {
         if (old_ & OLD_CHAIN) r += "chain ";
         if (old_ & OLD_TC7) r += "tc7 ";
         if (old_ & OLD_WGMMA) r += "wgmma ";
+        if (old_ & OLD_BATTN) r += "battn ";
+        if (old_ & OLD_WGWAIT) r += "wgwait ";
         if (!r.empty()) r.pop_back();
         return r;
     }
@@ -651,11 +698,11 @@ class CudaBackend : public Backend {
             const int ktiles = (K + k::WBK - 1) / k::WBK;
             const long b128 = long((N + 127) / 128) * ((M + 127) / 128);
             if (b128 >= sms_)
-                launch(k::gemm_wg_kernel<EPI, 128, k::WPST128, 2>, dim3((M + 127) / 128, (N + 127) / 128, 1), 256,
+                launch(wg_kernel<EPI, 128, k::WPST128, 2>(), dim3((M + 127) / 128, (N + 127) / 128, 1), 256,
                        k::gemm_wg_smem<128, k::WPST128, 2>(), A, P, M, N, K, ktiles * k::WBK, (float *)nullptr, C,
                        (const k::StepParams *)nullptr);
             else
-                launch(k::gemm_wg_kernel<EPI, 64, k::WDST, 2>, dim3((M + 127) / 128, (N + 63) / 64, 1), 256,
+                launch(wg_kernel<EPI, 64, k::WDST, 2>(), dim3((M + 127) / 128, (N + 63) / 64, 1), 256,
                        k::gemm_wg_smem<64, k::WDST, 2>(), A, P, M, N, K, ktiles * k::WBK, (float *)nullptr, C,
                        (const k::StepParams *)nullptr);
         } else {
@@ -707,8 +754,12 @@ class CudaBackend : public Backend {
         dim3 grid(c.heads, splits_);
         const float scale = 1.f / std::sqrt(float(c.head_dim));
         const int group = c.heads / c.kv_heads;
-        auto kern = by_head_dim(c.head_dim, k::attn_decode_fused_kernel<16>, k::attn_decode_fused_kernel<32>,
-                                k::attn_decode_fused_kernel<64>, k::attn_decode_fused_kernel<128>);
+        auto kern = (old_ & OLD_BATTN)
+                        ? by_head_dim(c.head_dim, k::attn_decode_fused_kernel<16>, k::attn_decode_fused_kernel<32>,
+                                      k::attn_decode_fused_kernel<64>, k::attn_decode_fused_kernel<128>)
+                        : by_head_dim(c.head_dim, k::attn_decode_fused_kernel<16, true>,
+                                      k::attn_decode_fused_kernel<32, true>, k::attn_decode_fused_kernel<64, true>,
+                                      k::attn_decode_fused_kernel<128, true>);
         launch(kern, grid, 128, 0, (const bf16 *)qkv_, c.q_dim(), c.kv_dim(), (const bf16 *)L.q_norm,
                (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kc(l), vc(l), (const k::StepParams *)params_,
                max_seq_, group, scale, part_o_, part_ml_, counters_, att_, (old_ & OLD_ATTN) ? 64 : kB1AttnChunk,

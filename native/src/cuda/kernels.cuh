@@ -532,7 +532,10 @@ template <> struct PackOf<1> {
 // also normalises/rotates k and writes k and v into the cache before attending. Saves one launch
 // per layer against qknorm_rope_kernel + attn_decode_kernel.
 // The body of one (head h, split s of S) block; the pointers are already those of its sequence.
-template <int D>
+// DIRECT (v12): a row whose keys are all in one split (S == 1) writes its output from the block's own
+// warp combine, skipping the partials, the fence, the counter and the re-read that the split combine
+// needs (the same arithmetic: the combine of one split multiplies by exp(0) = 1).
+template <int D, bool DIRECT = false>
 __device__ __forceinline__ void attn_decode_fused_body(
     const int h, const int s, const int S, const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw,
     const bf16 *__restrict__ kw, const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const int pos,
@@ -683,11 +686,18 @@ __device__ __forceinline__ void attn_decode_fused_body(
             for (int j = 0; j < PL; ++j)
                 if (act) o[j] += so[w][lane * PL + j] * f;
         }
+        if (DIRECT && S == 1) {
 #pragma unroll
-        for (int j = 0; j < PL; ++j)
-            if (act) part_o[pi * D + lane * PL + j] = o[j];
-        if (lane == 0) { part_ml[pi * 2] = M; part_ml[pi * 2 + 1] = L; }
+            for (int j = 0; j < PL; ++j)
+                if (act) out[h * D + lane * PL + j] = __float2bfloat16_rn(o[j] / L);
+        } else {
+#pragma unroll
+            for (int j = 0; j < PL; ++j)
+                if (act) part_o[pi * D + lane * PL + j] = o[j];
+            if (lane == 0) { part_ml[pi * 2] = M; part_ml[pi * 2 + 1] = L; }
+        }
     }
+    if (DIRECT && S == 1) return;  // block-uniform
     __shared__ bool last;
     __threadfence();
     __syncthreads();
@@ -732,7 +742,7 @@ __device__ __forceinline__ void attn_decode_fused_body(
     }
 }
 
-template <int D>
+template <int D, bool DIRECT = false>
 __global__ void __launch_bounds__(128, 4) attn_decode_fused_kernel(
     const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
     const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const StepParams *p, int max_seq, int group,
@@ -747,8 +757,8 @@ __global__ void __launch_bounds__(128, 4) attn_decode_fused_kernel(
     const int pos = p->pos;
     const int S = kchunk > 0 ? min(int(gridDim.y), max(1, (pos + kchunk) / kchunk)) : int(gridDim.y);
     if (int(blockIdx.y) >= S) return;
-    attn_decode_fused_body<D>(blockIdx.x, blockIdx.y, S, qkv, Q, KV, qw, kw, inv_freq, eps, kc, vc, pos, max_seq, group,
-                              scale, part_o, part_ml, counters, out, early != 0);
+    attn_decode_fused_body<D, DIRECT>(blockIdx.x, blockIdx.y, S, qkv, Q, KV, qw, kw, inv_freq, eps, kc, vc, pos,
+                                      max_seq, group, scale, part_o, part_ml, counters, out, early != 0);
 }
 
 // Batched decode: grid (heads, max splits, rows). Row r is token rows[r] of slot rows[r].slot at
@@ -756,8 +766,11 @@ __global__ void __launch_bounds__(128, 4) attn_decode_fused_kernel(
 // its slot (kc/vc: layer l of slot 0, slot_stride elements per slot). The number of splits of a
 // row depends only on its own length (ceil(len / kchunk), at most gridDim.y), so a row's arithmetic
 // is the same whatever else is in the batch; blocks past a row's splits exit at once.
-template <int D>
-__global__ void __launch_bounds__(128, 4) attn_decode_batch_kernel(
+// v12 (MINB 8, DIRECT): at most 64 registers, so eight blocks fit an SM and the 1,024 blocks of 64 rows
+// x 16 heads run as one wave (v10: 80 registers, six per SM, 1.29 waves: the last 0.29 ran on a
+// mostly idle card); rows of one split write their output directly (see attn_decode_fused_body).
+template <int D, int MINB = 4, bool DIRECT = false>
+__global__ void __launch_bounds__(128, MINB) attn_decode_batch_kernel(
     const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
     const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, size_t slot_stride, const StepParams *rows,
     int max_seq, int group, float scale, int kchunk, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
@@ -770,7 +783,7 @@ __global__ void __launch_bounds__(128, 4) attn_decode_batch_kernel(
     if (s >= S) return;
     const size_t so = size_t(p.slot) * slot_stride;
     const size_t hp = size_t(r) * H;  // this row's (head, split) partials start at (hp + h) * SM
-    attn_decode_fused_body<D>(h, s, S, qkv + size_t(r) * (Q + 2 * KV), Q, KV, qw, kw, inv_freq, eps, kc + so, vc + so,
+    attn_decode_fused_body<D, DIRECT>(h, s, S, qkv + size_t(r) * (Q + 2 * KV), Q, KV, qw, kw, inv_freq, eps, kc + so, vc + so,
                               p.pos, max_seq, group, scale, part_o + hp * SM * D, part_ml + hp * SM * 2,
                               counters + hp, out + size_t(r) * Q, true);
 }
@@ -1352,6 +1365,7 @@ __device__ __forceinline__ uint64_t wg_desc(const void *tile) {
 __device__ __forceinline__ void wg_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 __device__ __forceinline__ void wg_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
 __device__ __forceinline__ void wg_wait0() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
+__device__ __forceinline__ void wg_wait1() { asm volatile("wgmma.wait_group.sync.aligned 1;\n" ::: "memory"); }
 __device__ __forceinline__ void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 // d[64 x 64] += A[64 x 16] · B[64 x 16]^T, both from shared memory (descriptors)
 __device__ __forceinline__ void wgmma64(float (&d)[32], uint64_t da, uint64_t db) {
@@ -1395,7 +1409,11 @@ inline size_t packed_elems(int N, int K) { return size_t((N + 63) / 64) * ((K + 
 
 // grid (ceil(M / (64 MW)), ceil(N / BN), S), 128 MW threads, gemm_wg_smem<BN, ST, MW>() bytes of
 // dynamic shared memory. klen, ws, C, rows: as gemm_decode_kernel (klen a multiple of 64).
-template <int EPI, int BN, int ST, int MW>
+// OV (v12): 1 = one k-tile's MMAs stay in flight while the next tile's barrier and loads are issued
+// (wgmma.wait_group 1; a stage is refilled only two k-tiles after its MMAs were issued, so ST - 2
+// stages of loads run ahead instead of ST - 1); 0 = v10 (wait_group 0 after every k-tile). The same
+// MMAs in the same order: bit-identical outputs.
+template <int EPI, int BN, int ST, int MW, int OV = 0>
 __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ P,
                                                            int M, int N, int K, int klen, float *ws, void *C,
                                                            const StepParams *rows) {
@@ -1436,13 +1454,14 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
             }
         }
     };
-    pipeline_start<ST>(nk, load_b, load_a);
+    static_assert(OV == 0 || OV == 1, "OV: MMA groups in flight");
+    pipeline_start<ST - OV>(nk, load_b, load_a);
     for (int kt = 0; kt < nk; ++kt) {
-        cp_async_wait<ST - 2>();
+        cp_async_wait<ST - 2 - OV>();
         fence_proxy_async();  // this thread's cp.async writes, visible to wgmma (async proxy) ...
-        __syncthreads();      // ... everyone's; and everyone's wgmma on stage kt - 1 has completed
+        __syncthreads();      // ... everyone's; and everyone's wgmma on stage kt - 1 - OV has completed
         {
-            const int nt2 = kt + ST - 1;
+            const int nt2 = kt + ST - 1 - OV;  // into the slot of stage kt - 1 - OV
             if (nt2 < nk) {
                 load_b(nt2 % ST, nt2);
                 load_a(nt2 % ST, nt2);
@@ -1457,8 +1476,10 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
 #pragma unroll
             for (int b = 0; b < NB; ++b) wgmma64(acc[b], da + 2 * kk, wg_desc(Bs + st * BT + b * WTILE) + 2 * kk);
         wg_commit();
-        wg_wait0();
+        if (OV) wg_wait1();
+        else wg_wait0();
     }
+    if (OV) wg_wait0();
     cp_async_wait<0>();
 #pragma unroll
     for (int b = 0; b < NB; ++b)
@@ -1481,6 +1502,9 @@ inline cudaError_t allow_gemm_wg_smem() {
 #define OLMO_ALLOW(EPI, BN, ST, MW)                                                                                \
     if (e == cudaSuccess)                                                                                          \
         e = cudaFuncSetAttribute(gemm_wg_kernel<EPI, BN, ST, MW>, cudaFuncAttributeMaxDynamicSharedMemorySize,      \
+                                 gemm_wg_smem<BN, ST, MW>());                                                      \
+    if (e == cudaSuccess)                                                                                          \
+        e = cudaFuncSetAttribute(gemm_wg_kernel<EPI, BN, ST, MW, 1>, cudaFuncAttributeMaxDynamicSharedMemorySize,   \
                                  gemm_wg_smem<BN, ST, MW>());
 #define OLMO_ALLOW_EPI(EPI) OLMO_ALLOW(EPI, 64, WDST, 1) OLMO_ALLOW(EPI, 64, WDST, 2) OLMO_ALLOW(EPI, 128, WPST128, 2)
     OLMO_ALLOW_EPI(EPI_BF16) OLMO_ALLOW_EPI(EPI_SWIGLU) OLMO_ALLOW_EPI(EPI_F32)

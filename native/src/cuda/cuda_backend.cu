@@ -36,13 +36,15 @@ void ck(cudaError_t e, const char *what, int line) {
 //             gemm_tc_kernel) on the row-major weights instead of gemm_wg_kernel on packed copies
 //             (sm_90a builds on compute capability 9.0 only; the packed copies double weight memory).
 //             gemm, dgemm and tc7 bring back their kernel in place of gemm_wg_kernel too.
+//   gemv      (v11) batch-1 decode: the GEMVs read the row-major weights, which are then kept beside
+//             the packed copies (v11 reads the packed copies and frees the row-major ones on sm_90a)
 enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
-       OLD_WGMMA = 128 };
+       OLD_WGMMA = 128, OLD_GEMV = 256 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
-    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA;
+    if (v == "all") return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA | OLD_GEMV;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -57,16 +59,23 @@ unsigned old_kernels_from_env() {
         else if (t == "chain") m |= OLD_CHAIN;
         else if (t == "tc7") m |= OLD_TC7;
         else if (t == "wgmma") m |= OLD_WGMMA;
+        else if (t == "gemv") m |= OLD_GEMV;
         else if (!t.empty())
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
-                                                "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma or all)");
+                                                "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma, gemv or all)");
         b = c + 1;
     }
     return m;
 }
 
+// A weight matrix [N, K]: row-major (rm) and, on sm_90a, its packed copy for gemm_wg_kernel and the
+// packed GEMV (pk, v10). v11: rm is freed (nullptr) where nothing reads it any more.
+struct Wt {
+    const bf16 *rm = nullptr, *pk = nullptr;
+};
 struct DevLayer {
-    bf16 *qkv, *o, *gu, *down, *q_norm, *k_norm, *post_attn, *post_ff;
+    Wt qkv, o, gu, down;
+    bf16 *q_norm, *k_norm, *post_attn, *post_ff;
 };
 
 class CudaBackend : public Backend {
@@ -100,7 +109,7 @@ class CudaBackend : public Backend {
     std::string description() const override {
         return "cuda:" + std::to_string(dev_) + " " + name_ + " (sm_" + std::to_string(cc_) + ", " +
                std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + (want_pdl_ ? ", pdl" : "") + (fused_attn_ ? ", fused" : "") +
-               (wg_ ? ", wgmma" : wg_no_room_ ? ", no wgmma: no memory for packed weights" : "") +
+               (wg_ ? (rm_dropped_ ? ", wgmma, packed weights only" : ", wgmma") : wg_no_room_ ? ", no wgmma: no memory for packed weights" : "") +
                (old_ ? ", old kernels: " + old_names() : "") + ")";
     }
 
@@ -126,9 +135,9 @@ class CudaBackend : public Backend {
         emb_ = upload(buf);
         if (src.has("lm_head.weight") || !c.tie) {
             src.load_bf16("lm_head.weight", {V, H}, buf.data());
-            lm_ = upload(buf);
+            lm_.rm = upload(buf);
         } else {
-            lm_ = emb_;
+            lm_.rm = emb_;
         }
         buf.assign(H, 0);
         src.load_bf16("model.norm.weight", {H}, buf.data());
@@ -138,7 +147,7 @@ class CudaBackend : public Backend {
         for (int l = 0; l < c.layers; ++l) {
             load_layer(src, c, l, lw);
             DevLayer &L = layers_[l];
-            L.qkv = upload(lw.qkv); L.o = upload(lw.o); L.gu = upload(lw.gu); L.down = upload(lw.down);
+            L.qkv.rm = upload(lw.qkv); L.o.rm = upload(lw.o); L.gu.rm = upload(lw.gu); L.down.rm = upload(lw.down);
             L.q_norm = upload(lw.q_norm); L.k_norm = upload(lw.k_norm);
             L.post_attn = upload(lw.post_attn); L.post_ff = upload(lw.post_ff);
         }
@@ -149,19 +158,23 @@ class CudaBackend : public Backend {
             CK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev_));
             wg_ = optin >= k::kGemmWgMaxSmem;
         }
-        if (wg_) {  // the copies only where they leave room for the KV cache (+ 1 GiB of activations)
+        // v11: where every kernel that runs reads the packed copies (no OLMO_CUDA_OLD knob brings back
+        // one that reads row-major weights), the row-major matrices are freed after packing.
+        const bool drop_rm = !(old_ & (OLD_GEMM | OLD_DGEMM | OLD_TC7 | OLD_GEMV));
+        if (wg_) {  // room for the copies: for the KV cache (+ 1 GiB of activations) too, unless the
+                    // row-major matrices are freed before it is allocated
             size_t free_b = 0, total_b = 0;
             CK(cudaMemGetInfo(&free_b, &total_b));
             const size_t packed_b = 2 * (size_t(c.layers) * (k::packed_elems(Q + 2 * KV, H) + k::packed_elems(H, Q) +
                                                              k::packed_elems(2 * I, H) + k::packed_elems(H, I)) +
                                          k::packed_elems(V, H));
-            const size_t kv_b = 2 * size_t(slots) * c.layers * c.kv_heads * size_t(max_seq) * D * 2;
+            const size_t kv_b = drop_rm ? 0 : 2 * size_t(slots) * c.layers * c.kv_heads * size_t(max_seq) * D * 2;
             wg_no_room_ = free_b < packed_b + kv_b + (size_t(1) << 30);
             wg_ = !wg_no_room_;
         }
         if (wg_) {
             CK(k::allow_gemm_wg_smem());
-            for (const DevLayer &L : layers_) {
+            for (DevLayer &L : layers_) {
                 pack(L.qkv, Q + 2 * KV, H);
                 pack(L.o, H, Q);
                 pack(L.gu, 2 * I, H);
@@ -169,6 +182,13 @@ class CudaBackend : public Backend {
             }
             pack(lm_, V, H);
             CK(cudaDeviceSynchronize());
+            if (drop_rm) {
+                for (DevLayer &L : layers_)
+                    for (Wt *w : {&L.qkv, &L.o, &L.gu, &L.down}) release(w->rm), w->rm = nullptr;
+                if (lm_.rm != emb_) release(lm_.rm);  // tied: the embedding table stays
+                lm_.rm = nullptr;
+                rm_dropped_ = true;
+            }
         }
         // KV cache and activations
         slot_stride_ = size_t(c.layers) * c.kv_heads * max_seq * D;
@@ -457,15 +477,16 @@ class CudaBackend : public Backend {
     unsigned old_ = 0;         // OLD_* bits: earlier kernels chosen by OLMO_CUDA_OLD
     bool fuse_norm_ = false;   // batched decode: splitk_norm_residual_kernel (v7)
     bool tc9_ = false;         // prefill GEMM: v9 tiles (BK 64, 3 stages) where the card has the shared memory
-    bool wg_ = false;          // v10: gemm_wg_kernel on packed weight copies (packed_: row-major -> packed)
+    bool wg_ = false;          // v10: gemm_wg_kernel (and v11 the GEMVs) on packed weight copies (Wt::pk)
     bool wg_no_room_ = false;  // wgmma possible, but the copies would not leave room for the KV cache
-    std::vector<std::pair<const bf16 *, const bf16 *>> packed_;
+    bool rm_dropped_ = false;  // v11: only the packed copies of the GEMM/GEMV weights are kept
     std::string name_;
     Config c_;
     cudaStream_t stream_ = nullptr;
     cudaGraphExec_t graph_exec_ = nullptr;
     std::vector<void *> allocs_;
-    bf16 *emb_ = nullptr, *lm_ = nullptr, *final_norm_ = nullptr;
+    bf16 *emb_ = nullptr, *final_norm_ = nullptr;
+    Wt lm_;
     std::vector<DevLayer> layers_;
     bf16 *kcache_ = nullptr, *vcache_ = nullptr;
     float *inv_freq_ = nullptr;
@@ -505,11 +526,12 @@ class CudaBackend : public Backend {
     static constexpr int kMaxSplit = 4;
     // C == nullptr: only the FP32 partials to ws_ (even for S == 1), for splitk_norm. Returns S.
     template <int EPI>
-    int gemm_decode(const bf16 *A, const bf16 *B, int M, int N, int K, void *C, const k::StepParams *rows = nullptr) {
+    int gemm_decode(const bf16 *A, const Wt &W, int M, int N, int K, void *C, const k::StepParams *rows = nullptr) {
+        const bf16 *B = W.rm;
         const int S = ksplit(N, K), ktiles = (K + dbk() - 1) / dbk();
         const int klen = ((ktiles + S - 1) / S) * dbk();
         dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, S);
-        const bf16 *P = wg_ && !(old_ & OLD_DGEMM) ? packed(B) : nullptr;
+        const bf16 *P = wg_ && !(old_ & OLD_DGEMM) ? W.pk : nullptr;
         if (P && M <= 64)
             launch(k::gemm_wg_kernel<EPI, 64, k::WDST, 1>, grid, 128, k::gemm_wg_smem<64, k::WDST, 1>(), A, P, M, N,
                    K, klen, ws_, C, rows);
@@ -566,6 +588,7 @@ class CudaBackend : public Backend {
         if (old_ & OLD_CHAIN) r += "chain ";
         if (old_ & OLD_TC7) r += "tc7 ";
         if (old_ & OLD_WGMMA) r += "wgmma ";
+        if (old_ & OLD_GEMV) r += "gemv ";
         if (!r.empty()) r.pop_back();
         return r;
     }
@@ -578,17 +601,19 @@ class CudaBackend : public Backend {
         CK(cudaMemcpy(&h, d, sizeof h, cudaMemcpyDeviceToHost));
         return h == 1;
     }
-    void pack(const bf16 *w, int N, int K) {
+    void pack(Wt &w, int N, int K) {
         bf16 *p = alloc<bf16>(k::packed_elems(N, K));
         const size_t chunks = k::packed_elems(N, K) / 8;
-        k::pack_tiles_kernel<<<int(std::min<size_t>((chunks + 255) / 256, size_t(sms_) * 16)), 256>>>(w, N, K, p);
+        k::pack_tiles_kernel<<<int(std::min<size_t>((chunks + 255) / 256, size_t(sms_) * 16)), 256>>>(w.rm, N, K, p);
         CK_LAUNCH();
-        packed_.emplace_back(w, p);
+        w.pk = p;
     }
-    const bf16 *packed(const bf16 *w) const {
-        for (const auto &e : packed_)
-            if (e.first == w) return e.second;
-        return nullptr;
+    // Frees one allocation made by alloc() before the backend goes.
+    void release(const void *p) {
+        auto it = std::find(allocs_.begin(), allocs_.end(), p);
+        if (it == allocs_.end()) return;
+        CK(cudaFree(*it));
+        allocs_.erase(it);
     }
     template <class T> T *alloc(size_t n) {
         void *p = nullptr;
@@ -630,20 +655,24 @@ class CudaBackend : public Backend {
     template <class F> static F by_head_dim(int d, F d16, F d32, F d64, F d128) {
         return d == 16 ? d16 : d == 32 ? d32 : d == 64 ? d64 : d128;
     }
-    template <int MODE> void gemv(const bf16 *W, int N, int K, k::GemvIn in, void *out) {
+    template <int MODE> void gemv(const Wt &W, int N, int K, k::GemvIn in, void *out) {
         const int rows_per_block = 8 * (MODE == k::GEMV_SWIGLU ? 2 : 1);
         const int grid = std::min(gemv_grid_[MODE], (N + rows_per_block - 1) / rows_per_block);
         in.vec = !(old_ & OLD_PROLOGUE);
-        launch(k::gemv_kernel<MODE>, grid, 256, size_t(K) * 2, W, N, K, in, out);
+        if (W.pk && !(old_ & OLD_GEMV))  // v11: the packed copy (the row-major one may be gone)
+            launch(k::gemv_kernel<MODE, true>, grid, 256, size_t(K) * 2, W.pk, N, K, in, out);
+        else
+            launch(k::gemv_kernel<MODE>, grid, 256, size_t(K) * 2, W.rm, N, K, in, out);
     }
-    template <int EPI> void gemm(const bf16 *A, const bf16 *B, int M, int N, int K, void *C) {
+    template <int EPI> void gemm(const bf16 *A, const Wt &W, int M, int N, int K, void *C) {
+        const bf16 *B = W.rm;
         if (old_ & OLD_GEMM) {  // v6's kernel does not wait for PDL: a plain launch
             const bool pdl = pdl_;
             pdl_ = false;
             dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
             launch(k::gemm_kernel<EPI>, grid, 256, 0, A, B, M, N, K, C);
             pdl_ = pdl;
-        } else if (const bf16 *P = wg_ && !(old_ & OLD_TC7) ? packed(B) : nullptr) {
+        } else if (const bf16 *P = wg_ && !(old_ & OLD_TC7) ? W.pk : nullptr) {
             // v10: 128 rows (two warpgroups) x 128 weight rows per block where that makes a block per
             // SM, else x 64 (o_proj, down at 512 tokens: gemm_bench 19 / 59 us vs 26 / 86 us)
             const int ktiles = (K + k::WBK - 1) / k::WBK;

@@ -6,8 +6,9 @@
 //  1. the batched-decode GEMM (M = active sequences, split-K S by v8's rule): the mma.sync
 //     gemm_decode_kernel (v7/v8) against two candidates that kept its arithmetic but read the weights
 //     from the packed copy (k::pack_tiles_kernel) by cp.async or by one cp.async.bulk per stage, and
-//     against the v10 wgmma kernel (k::gemm_wg_kernel) with 64 or 128 weight rows per block and 4-8
-//     stages (one warpgroup up to 64 rows, two above; BN 128 doubles S as the split rule would);
+//     against the v10 wgmma kernel (k::gemm_wg_kernel) with 64 or 128 weight rows per block and 4-6
+//     stages (one warpgroup up to 64 rows, two above; BN 128 doubles S as the split rule would;
+//     "S<=4": the split the engine takes since v10);
 //     weight bytes / time in TB/s, and the largest difference from gemm_decode_kernel's output where
 //     S is the same (0: same summation order);
 //  2. the prefill GEMM (M = 512 tokens): gemm_tc_kernel with v7 tiles (BK 32, 4 stages) and v9 tiles
@@ -263,8 +264,8 @@ int main(int argc, char **argv) {
 #define ALLOWW(BN, ST, MW)                                                                                  \
     CK(cudaFuncSetAttribute(k::gemm_wg_kernel<k::EPI_BF16, BN, ST, MW>,                           \
                             cudaFuncAttributeMaxDynamicSharedMemorySize, k::gemm_wg_smem<BN, ST, MW>()));
-    ALLOWW(64, 6, 1) ALLOWW(64, 8, 1) ALLOWW(128, 4, 1) ALLOWW(128, 6, 1)
-    ALLOWW(64, 6, 2) ALLOWW(64, 8, 2) ALLOWW(128, 4, 2) ALLOWW(128, 6, 2)
+    ALLOWW(64, 6, 1) ALLOWW(128, 4, 1) ALLOWW(128, 6, 1)
+    ALLOWW(64, 6, 2) ALLOWW(128, 4, 2) ALLOWW(128, 6, 2)
 #undef ALLOWW
     unsigned *sink;
     CK(cudaMalloc(&sink, 4));
@@ -281,7 +282,7 @@ int main(int argc, char **argv) {
                             {"down", 2048, 8192}, {"lm_head", 100352, 2048}};
     std::printf("batched-decode GEMM, M = %d rows (TB/s = weight bytes / time; diff vs engine kernel)\n", M);
     std::printf("%-8s %6s %5s %2s | %-15s | %-15s | %-15s | %-15s | %-15s | %-15s | %-15s | %s\n", "shape", "N",
-                "K", "S", "engine v7/v8", "packed cp.async6", "packed bulk6", "wgmma 64 x6", "wgmma 64 x8",
+                "K", "S", "engine v7/v8", "packed cp.async6", "packed bulk6", "wgmma 64 x6", "wgmma x6 S<=4",
                 "wgmma 128 x4", "wgmma 128 x6", "max diff (rel)");
     for (const Shape &s : shapes) {
         const size_t wn = size_t(s.N) * s.K, wbytes = wn * 2;
@@ -352,12 +353,14 @@ int main(int argc, char **argv) {
         // split rule (two blocks per SM) doubles S
         const int MW = M > 64 ? 2 : 1;
         const int klen128 = ((ktiles + S128 - 1) / S128) * 64;
+        const int S10 = std::min(S, 4), klen10 = ((ktiles + S10 - 1) / S10) * 64;
+        const dim3 gw64v10((M + 64 * MW - 1) / (64 * MW), ntiles, S10);
         const dim3 gw64((M + 64 * MW - 1) / (64 * MW), ntiles, S), gw128((M + 64 * MW - 1) / (64 * MW), ntiles128, S128);
 #define WG(BN, ST, G, SS, KL)                                                                                      \
     if (MW == 1) run_packed(k::gemm_wg_kernel<k::EPI_BF16, BN, ST, 1>, k::gemm_wg_smem<BN, ST, 1>(), G, 128, SS, KL);   \
     else run_packed(k::gemm_wg_kernel<k::EPI_BF16, BN, ST, 2>, k::gemm_wg_smem<BN, ST, 2>(), G, 256, SS, KL);
         WG(64, 6, gw64, S, klen)
-        WG(64, 8, gw64, S, klen)
+        WG(64, 6, gw64v10, S10, klen10)  // the split the engine takes since v10 (kMaxSplit 4)
         WG(128, 4, gw128, S128, klen128)
         WG(128, 6, gw128, S128, klen128)
 #undef WG

@@ -152,7 +152,8 @@ class CudaBackend : public Backend {
             L.post_attn = upload(lw.post_attn); L.post_ff = upload(lw.post_ff);
         }
         // v10: packed copies of the GEMM weights for gemm_wg_kernel (batched decode and prefill)
-        wg_ = !(old_ & OLD_WGMMA) && cc_ == 90 && wgmma_built();
+        const bool wg_used = !(old_ & OLD_DGEMM) || !(old_ & (OLD_TC7 | OLD_GEMM)) || !(old_ & OLD_GEMV);  // (knobs)
+        wg_ = !(old_ & OLD_WGMMA) && wg_used && cc_ == 90 && wgmma_built();
         if (wg_) {
             int optin = 0;
             CK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev_));
@@ -169,7 +170,8 @@ class CudaBackend : public Backend {
                                                              k::packed_elems(2 * I, H) + k::packed_elems(H, I)) +
                                          k::packed_elems(V, H));
             const size_t kv_b = drop_rm ? 0 : 2 * size_t(slots) * c.layers * c.kv_heads * size_t(max_seq) * D * 2;
-            wg_no_room_ = free_b < packed_b + kv_b + (size_t(1) << 30);
+            const size_t logits_b = (size_t(slots) + size_t(chunk)) * V * 4;  // per-slot and all-position logits
+            wg_no_room_ = free_b < packed_b + kv_b + logits_b + (size_t(1) << 30);
             wg_ = !wg_no_room_;
         }
         if (wg_) {
@@ -480,6 +482,9 @@ class CudaBackend : public Backend {
     bool wg_ = false;          // v10: gemm_wg_kernel (and v11 the GEMVs) on packed weight copies (Wt::pk)
     bool wg_no_room_ = false;  // wgmma possible, but the copies would not leave room for the KV cache
     bool rm_dropped_ = false;  // v11: only the packed copies of the GEMM/GEMV weights are kept
+    // which GEMMs run gemm_wg_kernel (OLMO_CUDA_OLD=dgemm / tc7 / gemm bring back their mma.sync kernel)
+    bool wg_decode() const { return wg_ && !(old_ & OLD_DGEMM); }
+    bool wg_prefill() const { return wg_ && !(old_ & (OLD_TC7 | OLD_GEMM)); }
     std::string name_;
     Config c_;
     cudaStream_t stream_ = nullptr;
@@ -518,7 +523,7 @@ class CudaBackend : public Backend {
         const int nb = (N + k::DBN - 1) / k::DBN, ktiles = (K + dbk() - 1) / dbk();
         int s = 1;
         while (nb * s * 2 <= 2 * sms_ && ktiles / (s * 2) >= 4) s *= 2;
-        return wg_ ? std::min(s, kMaxSplit) : s;
+        return wg_decode() ? std::min(s, kMaxSplit) : s;
     }
     // v10: at most 4 splits for the wgmma GEMM. With it the 1B's o_proj and down (S 8 before) ran faster at 4
     // (fewer FP32 partial bytes, longer weight streams per block): batch 64 24,297 vs 23,191 tok/s,
@@ -531,7 +536,8 @@ class CudaBackend : public Backend {
         const int S = ksplit(N, K), ktiles = (K + dbk() - 1) / dbk();
         const int klen = ((ktiles + S - 1) / S) * dbk();
         dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, S);
-        const bf16 *P = wg_ && !(old_ & OLD_DGEMM) ? W.pk : nullptr;
+        static_assert(k::DBK == k::WBK && k::DBN == 64, "gemm_wg_kernel takes gemm_decode_kernel's klen and N tiles");
+        const bf16 *P = wg_decode() ? W.pk : nullptr;
         if (P && M <= 64)
             launch(k::gemm_wg_kernel<EPI, 64, k::WDST, 1>, grid, 128, k::gemm_wg_smem<64, k::WDST, 1>(), A, P, M, N,
                    K, klen, ws_, C, rows);
@@ -672,7 +678,7 @@ class CudaBackend : public Backend {
             dim3 grid((N + k::GBN - 1) / k::GBN, (M + k::GBM - 1) / k::GBM);
             launch(k::gemm_kernel<EPI>, grid, 256, 0, A, B, M, N, K, C);
             pdl_ = pdl;
-        } else if (const bf16 *P = wg_ && !(old_ & OLD_TC7) ? W.pk : nullptr) {
+        } else if (const bf16 *P = wg_prefill() ? W.pk : nullptr) {
             // v10: 128 rows (two warpgroups) x 128 weight rows per block where that makes a block per
             // SM, else x 64 (o_proj, down at 512 tokens: gemm_bench 19 / 59 us vs 26 / 86 us)
             const int ktiles = (K + k::WBK - 1) / k::WBK;

@@ -76,7 +76,7 @@ __global__ void __launch_bounds__(128) gemm_decode_packed_kernel(const bf16 *__r
     typedef bf16 ATile[BM][ALD];
     ATile *As = reinterpret_cast<ATile *>(Bs + ST);  // [ST]
     uint64_t *bar = reinterpret_cast<uint64_t *>(As + ST);
-    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
     const int m0 = blockIdx.x * BM, nt = blockIdx.y;
     const int kbeg = blockIdx.z * klen, kend = min(K, kbeg + klen);
     const int mrows = min(BM, M - m0);
@@ -122,16 +122,7 @@ __global__ void __launch_bounds__(128) gemm_decode_packed_kernel(const bf16 *__r
             }
         }
     };
-    k::pdl_launch();
-#pragma unroll
-    for (int st = 0; st < ST - 1; ++st)
-        if (st < nk) load_b(st, st);
-    k::pdl_wait();
-#pragma unroll
-    for (int st = 0; st < ST - 1; ++st) {
-        if (st < nk) load_a(st, st);
-        k::cp_async_commit();
-    }
+    k::pipeline_start<ST>(nk, load_b, load_a);
     const int lm = lane >> 3, lr = lane & 7;
     const int a_row = (lm & 1) * 8 + lr, a_col = (lm >> 1) * 8;
     const int b_row = warp * 16 + (lm >> 1) * 8 + lr, b_hi = lm & 1;  // chunk (kk / 8 + b_hi) of row b_row
@@ -165,25 +156,7 @@ __global__ void __launch_bounds__(128) gemm_decode_packed_kernel(const bf16 *__r
         }
     }
     k::cp_async_wait<0>();
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
-        if (i >= mtiles) continue;
-#pragma unroll
-        for (int j = 0; j < 2; ++j)
-#pragma unroll
-            for (int hr = 0; hr < 2; ++hr) {
-                const int rl = i * 16 + g + hr * 8, c = nt * BN + warp * 16 + j * 8 + 2 * t;
-                if (rl >= mrows || c >= N) continue;
-                const float v0 = acc[i][j][hr * 2], v1 = acc[i][j][hr * 2 + 1];
-                if (gridDim.z == 1 && C) {
-                    k::epilogue_pair<EPI>(C, m0 + rl, c, N, v0, v1, rows);
-                } else {
-                    float *o = ws + (size_t(blockIdx.z) * M + m0 + rl) * N + c;
-                    o[0] = v0;
-                    if (c + 1 < N) o[1] = v1;
-                }
-            }
-    }
+    k::store_warp_tile<EPI>(acc, mtiles, mrows, m0, nt * BN + warp * 16, C, ws, M, N, rows);
 }
 template <int ST> constexpr int packed_smem() { return ST * (TILE * 2 + BM * ALD * 2) + ST * 8; }
 

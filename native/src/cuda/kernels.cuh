@@ -1077,6 +1077,59 @@ __device__ __forceinline__ void epilogue_pair(void *C, int r, int c, int N, floa
     }
 }
 
+// The first ST - 1 stages of a GEMM's cp.async pipeline (v8): the weights (load_b; constant) are
+// requested before griddepcontrol.wait, so with programmatic dependent launch they stream in while
+// the kernel before finishes; the activations (load_a) and every write come after it. Group 0 holds
+// those weights and A's stage 0, group st A's stage st: wait_group<ST - 2> at iteration kt still
+// covers stage kt. load_b / load_a (stage, k tile).
+template <int ST, class LoadB, class LoadA>
+__device__ __forceinline__ void pipeline_start(int nk, LoadB &&load_b, LoadA &&load_a) {
+    pdl_launch();
+#pragma unroll
+    for (int st = 0; st < ST - 1; ++st)
+        if (st < nk) load_b(st, st);
+    pdl_wait();
+#pragma unroll
+    for (int st = 0; st < ST - 1; ++st) {
+        if (st < nk) load_a(st, st);
+        cp_async_commit();
+    }
+}
+
+// One (row r, columns c, c + 1) result of a batched-decode GEMM block: the epilogue where the grid
+// has one split and C is given, else split blockIdx.z's FP32 partials to ws[z][M][N].
+template <int EPI>
+__device__ __forceinline__ void store_pair(void *C, float *ws, int M, int N, int r, int c, float v0, float v1,
+                                           const StepParams *rows) {
+    if (gridDim.z == 1 && C) {
+        epilogue_pair<EPI>(C, r, c, N, v0, v1, rows);
+    } else {
+        float *o = ws + (size_t(blockIdx.z) * M + r) * N + c;
+        o[0] = v0;
+        if (c + 1 < N) o[1] = v1;
+    }
+}
+
+// A gemm_decode_kernel warp's results (rows 16 i + lane / 4 (+ 8) for i < mtiles, columns c0 + 8 j +
+// 2 (lane % 4) (+ 1)), rows from mrows on and columns from N on left out.
+template <int EPI>
+__device__ __forceinline__ void store_warp_tile(const float (&acc)[4][2][4], int mtiles, int mrows, int m0, int c0,
+                                                void *C, float *ws, int M, int N, const StepParams *rows) {
+    const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+        if (i >= mtiles) continue;
+#pragma unroll
+        for (int j = 0; j < 2; ++j)
+#pragma unroll
+            for (int hr = 0; hr < 2; ++hr) {
+                const int rl = i * 16 + g + hr * 8, c = c0 + j * 8 + 2 * t;
+                if (rl < mrows && c < N)
+                    store_pair<EPI>(C, ws, M, N, m0 + rl, c, acc[i][j][hr * 2], acc[i][j][hr * 2 + 1], rows);
+            }
+    }
+}
+
 template <int EPI, int BK = DBK, int ST = DST>
 __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ B,
                                                           int M, int N, int K, int klen, float *ws, void *C,
@@ -1086,7 +1139,7 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
     typedef bf16 Tile[DBM][DLD];
     Tile *As = reinterpret_cast<Tile *>(gd_smem);        // [ST]
     Tile *Bs = As + ST;                                  // [ST] (DBN == DBM)
-    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
     const int m0 = blockIdx.x * DBM, n0 = blockIdx.y * DBN;
     const int kbeg = blockIdx.z * klen, kend = min(K, kbeg + klen);
     const int mrows = min(DBM, M - m0);
@@ -1120,19 +1173,7 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
             }
         }
     };
-    // v8: the weights of the first ST - 1 stages are requested before the PDL wait (they are
-    // constant); the activations (A) and every write come after it. Group 0 holds those weights
-    // and A's stage 0, group st A's stage st: wait_group at iteration kt still covers stage kt.
-    pdl_launch();
-#pragma unroll
-    for (int st = 0; st < ST - 1; ++st)
-        if (st < nk) load_b(st, st);
-    pdl_wait();
-#pragma unroll
-    for (int st = 0; st < ST - 1; ++st) {
-        if (st < nk) load_a(st, st);
-        cp_async_commit();
-    }
+    pipeline_start<ST>(nk, load_b, load_a);  // v8: weights before the PDL wait
     // ldmatrix addresses: lane l serves row (l & 7) of 8x8 matrix l >> 3
     const int lm = lane >> 3, lr = lane & 7;
     const int a_row = (lm & 1) * 8 + lr, a_col = (lm >> 1) * 8;            // a0..a3 of an m16 x k16 tile
@@ -1165,25 +1206,7 @@ __global__ void __launch_bounds__(128) gemm_decode_kernel(const bf16 *__restrict
         }
     }
     cp_async_wait<0>();
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
-        if (i >= mtiles) continue;
-#pragma unroll
-        for (int j = 0; j < 2; ++j)
-#pragma unroll
-            for (int hr = 0; hr < 2; ++hr) {
-                const int rl = i * 16 + g + hr * 8, c = n0 + warp * 16 + j * 8 + 2 * t;
-                if (rl >= mrows || c >= N) continue;
-                const float v0 = acc[i][j][hr * 2], v1 = acc[i][j][hr * 2 + 1];
-                if (gridDim.z == 1 && C) {
-                    epilogue_pair<EPI>(C, m0 + rl, c, N, v0, v1, rows);
-                } else {
-                    float *o = ws + (size_t(blockIdx.z) * M + m0 + rl) * N + c;
-                    o[0] = v0;
-                    if (c + 1 < N) o[1] = v1;
-                }
-            }
-    }
+    store_warp_tile<EPI>(acc, mtiles, mrows, m0, n0 + warp * 16, C, ws, M, N, rows);
 }
 
 // Lets every instance of gemm_decode_kernel (v7 and v6 tiles) take its dynamic shared memory.
@@ -1233,14 +1256,16 @@ __global__ void __launch_bounds__(256, 2) gemm_tc_kernel(const bf16 *__restrict_
     for (int i = 0; i < MI; ++i)
 #pragma unroll
         for (int j = 0; j < 4; ++j) acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = 0.f;
-    auto load_a = [&](int stage, int k0) {
+    auto load_a = [&](int stage, int kt) {
+        const int k0 = kt * BK;
 #pragma unroll
         for (int c = 0; c < BM * CPR / 256; ++c) {  // A: BM rows x CPR chunks of 16 bytes
             const int idx = tid + c * 256, r = idx / CPR, col = (idx % CPR) * 8, am = m0 + r;
             cp_async16(&As[stage][r][col], A + size_t(am < M ? am : 0) * K + k0 + col, am < M);
         }
     };
-    auto load_b = [&](int stage, int k0) {
+    auto load_b = [&](int stage, int kt) {
+        const int k0 = kt * BK;
 #pragma unroll
         for (int c = 0; c < GBN * CPR / 256; ++c) {  // B: 128 rows x CPR chunks
             const int idx = tid + c * 256, r = idx / CPR, col = (idx % CPR) * 8, bn = n0 + r;
@@ -1248,17 +1273,7 @@ __global__ void __launch_bounds__(256, 2) gemm_tc_kernel(const bf16 *__restrict_
         }
     };
     const int nk = K / BK;
-    // v8: weights of the first stages before the PDL wait (as gemm_decode_kernel)
-    pdl_launch();
-#pragma unroll
-    for (int st = 0; st < ST - 1; ++st)
-        if (st < nk) load_b(st, st * BK);
-    pdl_wait();
-#pragma unroll
-    for (int st = 0; st < ST - 1; ++st) {
-        if (st < nk) load_a(st, st * BK);
-        cp_async_commit();
-    }
+    pipeline_start<ST>(nk, load_b, load_a);  // v8: weights of the first stages before the PDL wait
     // ldmatrix row addresses: lane l serves row (l & 7) of matrix l >> 3
     const int lm = lane >> 3, lr = lane & 7;
     const int a_row = wm * (BM / 2) + (lm & 1) * 8 + lr, a_col = (lm >> 1) * 8;  // a0..a3 of an m16 x k16 tile
@@ -1269,8 +1284,8 @@ __global__ void __launch_bounds__(256, 2) gemm_tc_kernel(const bf16 *__restrict_
         {
             const int nt = kt + ST - 1;  // refill the stage tile kt - 1 used
             if (nt < nk) {
-                load_a(nt % ST, nt * BK);
-                load_b(nt % ST, nt * BK);
+                load_a(nt % ST, nt);
+                load_b(nt % ST, nt);
             }
             cp_async_commit();
         }
@@ -1433,16 +1448,7 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
             }
         }
     };
-    pdl_launch();
-#pragma unroll
-    for (int st = 0; st < ST - 1; ++st)
-        if (st < nk) load_b(st, st);
-    pdl_wait();
-#pragma unroll
-    for (int st = 0; st < ST - 1; ++st) {
-        if (st < nk) load_a(st, st);
-        cp_async_commit();
-    }
+    pipeline_start<ST>(nk, load_b, load_a);
     for (int kt = 0; kt < nk; ++kt) {
         cp_async_wait<ST - 2>();
         fence_proxy_async();  // this thread's cp.async writes, visible to wgmma (async proxy) ...
@@ -1473,15 +1479,8 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
 #pragma unroll
             for (int hr = 0; hr < 2; ++hr) {
                 const int rl = wgi * 64 + wq * 16 + g + hr * 8, c = (nt0 + b) * 64 + j * 8 + 2 * t;
-                if (rl >= mrows || c >= N) continue;
-                const float v0 = acc[b][j * 4 + hr * 2], v1 = acc[b][j * 4 + hr * 2 + 1];
-                if (gridDim.z == 1 && C) {
-                    epilogue_pair<EPI>(C, m0 + rl, c, N, v0, v1, rows);
-                } else {
-                    float *o = ws + (size_t(blockIdx.z) * M + m0 + rl) * N + c;
-                    o[0] = v0;
-                    if (c + 1 < N) o[1] = v1;
-                }
+                if (rl < mrows && c < N)
+                    store_pair<EPI>(C, ws, M, N, m0 + rl, c, acc[b][j * 4 + hr * 2], acc[b][j * 4 + hr * 2 + 1], rows);
             }
 #else
     __trap();  // not built for sm_90a: the backend checks wgmma_probe_kernel before choosing this

@@ -650,7 +650,7 @@ void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int 
             k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256>>>(d_ws.p, S, M, N, d_C.p, map);
         }
         SYNC();
-    } else if (split == 0 && bm && bk == 64) {  // v9 tiles (branch cuda9)
+    } else if (split == 0 && bm && bk == 64) {  // v9 tiles
         CK(k::allow_gemm_tc_smem(optin_smem()));
         dim3 grid((N + k::GBN - 1) / k::GBN, (M + bm - 1) / bm);
         if (bm == 128)

@@ -90,6 +90,7 @@ class CudaBackend : public Backend {
         name_ = prop.name;
         sms_ = prop.multiProcessorCount;
         cc_ = prop.major * 10 + prop.minor;
+        optin_ = int(prop.sharedMemPerBlockOptin);
         if (cc_ < 80) fail(OLMO_ERR_UNSUPPORTED, std::string("CUDA backend needs compute capability >= 8.0; ") + name_);
         want_pdl_ = want_pdl_ && cc_ >= 90;
         CK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
@@ -154,11 +155,7 @@ class CudaBackend : public Backend {
         // v10: packed copies of the GEMM weights for gemm_wg_kernel (batched decode and prefill)
         const bool wg_used = !(old_ & OLD_DGEMM) || !(old_ & (OLD_TC7 | OLD_GEMM)) || !(old_ & OLD_GEMV);  // (knobs)
         wg_ = !(old_ & OLD_WGMMA) && wg_used && cc_ == 90 && wgmma_built();
-        if (wg_) {
-            int optin = 0;
-            CK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev_));
-            wg_ = optin >= k::kGemmWgMaxSmem;
-        }
+        wg_ = wg_ && optin_ >= k::kGemmWgMaxSmem;
         // v11: where every kernel that runs reads the packed copies (no OLMO_CUDA_OLD knob brings back
         // one that reads row-major weights), the row-major matrices are freed after packing.
         const bool drop_rm = !(old_ & (OLD_GEMM | OLD_DGEMM | OLD_TC7 | OLD_GEMV));
@@ -247,10 +244,8 @@ class CudaBackend : public Backend {
                 ws = std::max(ws, size_t(ksplit(nk.first, nk.second)) * B * nk.first);
             ws_ = alloc<float>(ws);
             CK(k::allow_gemm_decode_smem());
-            int optin = 0;
-            CK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev_));
-            CK(k::allow_gemm_tc_smem(optin));
-            tc9_ = !(old_ & OLD_TC7) && optin >= k::kGemmTc9MaxSmem;
+            CK(k::allow_gemm_tc_smem(optin_));
+            tc9_ = !(old_ & OLD_TC7) && optin_ >= k::kGemmTc9MaxSmem;
             fuse_norm_ = !(old_ & OLD_NORM) && H * 4 <= 48 * 1024;
             for (auto &pb : std::vector<std::pair<void *, size_t>>{{bx_, B * H * 2}, {bqkv_, B * (Q + 2 * KV) * 2},
                                                                    {batt_, B * Q * 2}, {ba_, B * H * 2},
@@ -268,12 +263,10 @@ class CudaBackend : public Backend {
         // 48 KB (K > 24576, e.g. OLMo-2-32B's intermediate 27648) the kernels must opt in.
         const int gemv_smem = std::max(H, std::max(Q, I)) * 2;
         if (gemv_smem > 48 * 1024) {
-            int optin = 0;
-            CK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev_));
-            if (gemv_smem + 256 > optin)
+            if (gemv_smem + 256 > optin_)
                 fail(OLMO_ERR_UNSUPPORTED, "CUDA backend: an input width of " + std::to_string(gemv_smem / 2) +
                                                " needs " + std::to_string(gemv_smem) + " bytes of shared memory; " +
-                                               name_ + " allows " + std::to_string(optin));
+                                               name_ + " allows " + std::to_string(optin_));
             CK(k::allow_gemv_smem(gemv_smem));
         }
         gemv_grid_[0] = occupancy(k::gemv_kernel<k::GEMV_BF16>, std::max(H, std::max(Q, I)) * 2);
@@ -471,7 +464,7 @@ class CudaBackend : public Backend {
     }
 
   private:
-    int dev_, sms_ = 0, cc_ = 0, max_seq_ = 0, chunk_ = 0, splits_ = 1, all_cap_ = 0, slots_ = 1, max_batch_ = 1;
+    int dev_, sms_ = 0, cc_ = 0, optin_ = 0, max_seq_ = 0, chunk_ = 0, splits_ = 1, all_cap_ = 0, slots_ = 1, max_batch_ = 1;
     int slot_ = 0;             // the slot whose cache prefill()/qknorm_rope() address
     size_t slot_stride_ = 0;   // elements of one slot's KV cache (all layers)
     bool use_graph_, want_pdl_, pdl_ = false, fused_attn_ = true, f32_act_ = false;  // pdl_: launches of the decode step use PDL

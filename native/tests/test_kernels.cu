@@ -26,6 +26,7 @@
 #include <cstring>
 #include <string>
 #include <type_traits>
+#include <memory>
 #include <vector>
 
 #include "../src/cuda/kernels.cuh"
@@ -369,13 +370,14 @@ struct GemvOpts {
     bool argmax = false;    // GEMV_F32 only
     int grid = 0;           // 0: as the backend sizes it
     bool vec = false;       // v7 prologue (16-byte loads); the backend's default unless OLMO_CUDA_OLD=prologue
+    bool packed = false;    // v11: W from its packed copy (pack_tiles_kernel), also bit-equal to row-major
 };
 
 // N output rows (2 * groups for SWIGLU: gate and up interleaved row by row), K inputs.
 template <int MODE> void test_gemv(const std::string &name, int N, int K, GemvOpts o) {
     const char *mode = MODE == k::GEMV_BF16 ? "gemv_bf16" : MODE == k::GEMV_SWIGLU ? "gemv_swiglu" : "gemv_f32";
     const std::string tag = std::string(mode) + " " + name + " N=" + std::to_string(N) + " K=" + std::to_string(K) +
-                            (o.vec ? " vec" : "");
+                            (o.vec ? " vec" : "") + (o.packed ? " packed" : "");
     Rng g(tag);
     auto W = randn(g, size_t(N) * K, 0.02);
     auto x = randn(g, K, 1.0), resid = randn(g, K, 1.0), delta = randn(g, K, 1.0);
@@ -400,12 +402,32 @@ template <int MODE> void test_gemv(const std::string &name, int N, int K, GemvOp
         in.x = d_x.b();
     }
     if (o.argmax) { in.part_val = d_pval.p; in.part_idx = d_pidx.p; in.counter = d_counter.p; in.next = d_next.p; }
-    auto launch = [&] {
+    // v11: the packed copy of a matrix, as the backend makes it
+    auto packed_copy = [](const Dev<uint16_t> &w, int rows, int cols) {
+        auto p = std::make_unique<Dev<uint16_t>>(k::packed_elems(rows, cols));
+        p->poison();
+        k::pack_tiles_kernel<<<256, 256>>>(w.b(), rows, cols, p->b());
+        SYNC();
+        return p;
+    };
+    const auto d_P = o.packed ? packed_copy(d_W, N, K) : nullptr;
+    auto run = [&](bool pk) {
         d_out.poison(); d_rout.poison(); d_pval.poison(); d_pidx.poison(); d_next.poison();
-        k::gemv_kernel<MODE><<<grid, 256, size_t(K) * 2>>>(d_W.b(), N, K, in, d_out.p);
+        if (pk) k::gemv_kernel<MODE, true><<<grid, 256, size_t(K) * 2>>>(d_P->b(), N, K, in, d_out.p);
+        else k::gemv_kernel<MODE><<<grid, 256, size_t(K) * 2>>>(d_W.b(), N, K, in, d_out.p);
         SYNC();
     };
-    launch();
+    if (o.packed) {  // the same loads per lane in another layout: the row-major kernel's bytes exactly
+        run(false);
+        const auto rm = d_out.get();
+        run(true);
+        const auto pk = d_out.get();
+        Check c(tag + ": bit-equal to the row-major GEMV", Check::EXACT);
+        for (size_t i = 0; i < rm.size(); ++i) c.add_exact(rm[i] == pk[i]);
+        c.done();
+    } else {
+        run(false);
+    }
     const auto outb = d_out.get();
 
     // The GEMV's input vector u (after the prologue) as the kernel holds it in shared memory.
@@ -427,7 +449,11 @@ template <int MODE> void test_gemv(const std::string &name, int N, int K, GemvOp
         in2.resid_out = o.prologue ? d_rout2.b() : nullptr;
         in2.next = nullptr;
         d_uo.poison(); d_rout2.poison();
-        k::gemv_kernel<MODE><<<gemv_grid<MODE>(K, K), 256, size_t(K) * 2>>>(d_eye.b(), K, K, in2, d_uo.p);
+        if (o.packed)
+            k::gemv_kernel<MODE, true><<<gemv_grid<MODE>(K, K), 256, size_t(K) * 2>>>(packed_copy(d_eye, K, K)->b(), K,
+                                                                                     K, in2, d_uo.p);
+        else
+            k::gemv_kernel<MODE><<<gemv_grid<MODE>(K, K), 256, size_t(K) * 2>>>(d_eye.b(), K, K, in2, d_uo.p);
         SYNC();
         const auto uo = d_uo.get();
         std::vector<float> seen(K);
@@ -491,7 +517,11 @@ template <int MODE> void test_gemv(const std::string &name, int N, int K, GemvOp
         const int a = want, lo = a / 2, hi = a + (N - a) / 2;
         for (int r : {lo, hi})
             if (r != a) CK(cudaMemcpy(d_W.p + size_t(r) * K, d_W.p + size_t(a) * K, size_t(K) * 2, cudaMemcpyDeviceToDevice));
-        launch();
+        if (o.packed) {
+            k::pack_tiles_kernel<<<256, 256>>>(d_W.b(), N, K, d_P->b());
+            SYNC();
+        }
+        run(o.packed);
         const auto ob = d_out.get();
         std::vector<float> of(outs);
         std::memcpy(of.data(), ob.data(), size_t(outs) * 4);
@@ -1119,9 +1149,22 @@ int main() {
         test_gemv<k::GEMV_F32>("odd, final norm", 37, 96, vfin);
         test_gemv<k::GEMV_BF16>("final norm", 300, 160, vbf_fin);
         test_gemv<k::GEMV_BF16>("wide prologue", 100, 4104, vpro);
+        // v11: the same from the packed copies (each also bit-equal to the row-major kernel)
+        GemvOpts ppro = vpro, pfin = vfin, psmall_pro = vsmall_pro, psmall_fin = vsmall_fin, pplain = plain;
+        ppro.packed = pfin.packed = psmall_pro.packed = psmall_fin.packed = pplain.packed = true;
+        test_gemv<k::GEMV_BF16>("qkv 1B, prologue", 3 * H, H, ppro);
+        test_gemv<k::GEMV_BF16>("o_proj 1B", H, H, pplain);
+        test_gemv<k::GEMV_SWIGLU>("gate_up 1B, prologue", 2 * I, H, ppro);
+        test_gemv<k::GEMV_BF16>("down 1B", H, I, pplain);
+        test_gemv<k::GEMV_F32>("lm_head 1B, final norm", V, H, pfin);
+        test_gemv<k::GEMV_BF16>("odd, prologue", 37, 96, ppro);
+        test_gemv<k::GEMV_SWIGLU>("odd, grid 3", 2 * 333, 2080, psmall_pro);
+        test_gemv<k::GEMV_F32>("odd, final norm, grid 3", 1001, 2080, psmall_fin);
+        test_gemv<k::GEMV_BF16>("wide prologue (K tail of a tile)", 100, 4104, ppro);
         // K above 24576 needs more than 48 KB of shared memory (OLMo-2-32B down_proj: K = 27648)
         CK(k::allow_gemv_smem(27648 * 2));
         test_gemv<k::GEMV_BF16>("down 32B shape (smem opt-in)", 640, 27648, plain);
+        test_gemv<k::GEMV_BF16>("down 32B shape (smem opt-in)", 640, 27648, pplain);
 
         test_argmax_all();
 

@@ -37,19 +37,21 @@ void ck(cudaError_t e, const char *what, int line) {
 //             gemm_tc_kernel) on the row-major weights instead of gemm_wg_kernel on packed copies
 //             (sm_90a builds on compute capability 9.0 only; the packed copies double weight memory).
 //             gemm, dgemm and tc7 bring back their kernel in place of gemm_wg_kernel too.
+//   gemv      (v11) batch-1 decode: the GEMVs read the row-major weights, which are then kept beside
+//             the packed copies (v11 reads the packed copies and frees the row-major ones on sm_90a)
 //   battn     (v12) decode attention: v10's batched kernel (80 registers: six blocks per SM) and, in
 //             both decode paths, the split combine also for rows of one split
 //   wgwait    (v12) gemm_wg_kernel waits for each k-tile's MMAs before the next tile (v10) instead of
 //             keeping one tile's MMAs in flight
 enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
-       OLD_WGMMA = 128, OLD_BATTN = 256, OLD_WGWAIT = 512 };
+       OLD_WGMMA = 128, OLD_GEMV = 256, OLD_BATTN = 512, OLD_WGWAIT = 1024 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
     if (v == "all")
-        return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA | OLD_BATTN |
-               OLD_WGWAIT;
+        return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA | OLD_GEMV |
+               OLD_BATTN | OLD_WGWAIT;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -64,11 +66,13 @@ unsigned old_kernels_from_env() {
         else if (t == "chain") m |= OLD_CHAIN;
         else if (t == "tc7") m |= OLD_TC7;
         else if (t == "wgmma") m |= OLD_WGMMA;
+        else if (t == "gemv") m |= OLD_GEMV;
         else if (t == "battn") m |= OLD_BATTN;
         else if (t == "wgwait") m |= OLD_WGWAIT;
         else if (!t.empty())
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
-                                                "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma, battn, wgwait or all)");
+                                                "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma, gemv, battn, "
+                                                "wgwait or all)");
         b = c + 1;
     }
     return m;
@@ -96,8 +100,8 @@ std::array<int, 4> splits_from_env() {
     return r;
 }
 
-// A GEMM/GEMV weight matrix [N, K]: row-major (rm) and, on sm_90a, its packed copy for
-// gemm_wg_kernel (pk, v10; nullptr without one).
+// A weight matrix [N, K]: row-major (rm) and, on sm_90a, its packed copy for gemm_wg_kernel and the
+// packed GEMV (pk, v10). v11: rm is freed (nullptr) where nothing reads it any more.
 struct Wt {
     const bf16 *rm = nullptr, *pk = nullptr;
 };
@@ -138,7 +142,7 @@ class CudaBackend : public Backend {
     std::string description() const override {
         return "cuda:" + std::to_string(dev_) + " " + name_ + " (sm_" + std::to_string(cc_) + ", " +
                std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + (want_pdl_ ? ", pdl" : "") + (fused_attn_ ? ", fused" : "") +
-               (wg_ ? ", wgmma" : wg_no_room_ ? ", no wgmma: no memory for packed weights" : "") +
+               (wg_ ? (rm_dropped_ ? ", wgmma, packed weights only" : ", wgmma") : wg_no_room_ ? ", no wgmma: no memory for packed weights" : "") +
                (old_ ? ", old kernels: " + old_names() : "") + ")";
     }
 
@@ -181,16 +185,20 @@ class CudaBackend : public Backend {
             L.post_attn = upload(lw.post_attn); L.post_ff = upload(lw.post_ff);
         }
         // v10: packed copies of the GEMM weights for gemm_wg_kernel (batched decode and prefill)
-        const bool wg_used = !(old_ & OLD_DGEMM) || !(old_ & (OLD_TC7 | OLD_GEMM));  // by some GEMM (knobs)
+        const bool wg_used = !(old_ & OLD_DGEMM) || !(old_ & (OLD_TC7 | OLD_GEMM)) || !(old_ & OLD_GEMV);  // (knobs)
         wg_ = !(old_ & OLD_WGMMA) && wg_used && cc_ == 90 && wgmma_built();
         wg_ = wg_ && optin_ >= k::kGemmWgMaxSmem;
-        if (wg_) {  // the copies only where they leave room for the KV cache (+ 1 GiB of activations)
+        // v11: where every kernel that runs reads the packed copies (no OLMO_CUDA_OLD knob brings back
+        // one that reads row-major weights), the row-major matrices are freed after packing.
+        const bool drop_rm = !(old_ & (OLD_GEMM | OLD_DGEMM | OLD_TC7 | OLD_GEMV));
+        if (wg_) {  // room for the copies: for the KV cache (+ 1 GiB of activations) too, unless the
+                    // row-major matrices are freed before it is allocated
             size_t free_b = 0, total_b = 0;
             CK(cudaMemGetInfo(&free_b, &total_b));
             const size_t packed_b = 2 * (size_t(c.layers) * (k::packed_elems(Q + 2 * KV, H) + k::packed_elems(H, Q) +
                                                              k::packed_elems(2 * I, H) + k::packed_elems(H, I)) +
                                          k::packed_elems(V, H));
-            const size_t kv_b = 2 * size_t(slots) * c.layers * c.kv_heads * size_t(max_seq) * D * 2;
+            const size_t kv_b = drop_rm ? 0 : 2 * size_t(slots) * c.layers * c.kv_heads * size_t(max_seq) * D * 2;
             // per-slot and all-position logits (those only for one sequence's chunk: <= max_seq rows)
             const size_t logits_b = (size_t(slots) + size_t(std::min(chunk, max_seq))) * V * 4;
             wg_no_room_ = free_b < packed_b + kv_b + logits_b + (size_t(1) << 30);
@@ -206,6 +214,13 @@ class CudaBackend : public Backend {
             }
             pack(lm_, V, H);
             CK(cudaDeviceSynchronize());
+            if (drop_rm) {
+                for (DevLayer &L : layers_)
+                    for (Wt *w : {&L.qkv, &L.o, &L.gu, &L.down}) release(w->rm), w->rm = nullptr;
+                if (lm_.rm != emb_) release(lm_.rm);  // tied: the embedding table stays
+                lm_.rm = nullptr;
+                rm_dropped_ = true;
+            }
         }
         // KV cache and activations
         slot_stride_ = size_t(c.layers) * c.kv_heads * max_seq * D;
@@ -495,8 +510,9 @@ class CudaBackend : public Backend {
     std::array<int, 4> split_env_{};  // OLMO_CUDA_SPLIT: qkv, o, gate_up, down (0 = the rule)
     bool fuse_norm_ = false;   // batched decode: splitk_norm_residual_kernel (v7)
     bool tc9_ = false;         // prefill GEMM: v9 tiles (BK 64, 3 stages) where the card has the shared memory
-    bool wg_ = false;          // v10: gemm_wg_kernel on packed weight copies (Wt::pk)
+    bool wg_ = false;          // v10: gemm_wg_kernel (and v11 the GEMVs) on packed weight copies (Wt::pk)
     bool wg_no_room_ = false;  // wgmma possible, but the copies would not leave room for the KV cache
+    bool rm_dropped_ = false;  // v11: only the packed copies of the GEMM/GEMV weights are kept
     // which GEMMs run gemm_wg_kernel (OLMO_CUDA_OLD=dgemm / tc7 / gemm bring back their mma.sync kernel)
     bool wg_decode() const { return wg_ && !(old_ & OLD_DGEMM); }
     bool wg_prefill() const { return wg_ && !(old_ & (OLD_TC7 | OLD_GEMM)); }
@@ -617,6 +633,7 @@ class CudaBackend : public Backend {
         if (old_ & OLD_CHAIN) r += "chain ";
         if (old_ & OLD_TC7) r += "tc7 ";
         if (old_ & OLD_WGMMA) r += "wgmma ";
+        if (old_ & OLD_GEMV) r += "gemv ";
         if (old_ & OLD_BATTN) r += "battn ";
         if (old_ & OLD_WGWAIT) r += "wgwait ";
         if (!r.empty()) r.pop_back();
@@ -637,6 +654,13 @@ class CudaBackend : public Backend {
         k::pack_tiles_kernel<<<int(std::min<size_t>((chunks + 255) / 256, size_t(sms_) * 16)), 256>>>(w.rm, N, K, p);
         CK_LAUNCH();
         w.pk = p;
+    }
+    // Frees one allocation made by alloc() before the backend goes.
+    void release(const void *p) {
+        auto it = std::find(allocs_.begin(), allocs_.end(), p);
+        if (it == allocs_.end()) return;
+        CK(cudaFree(*it));
+        allocs_.erase(it);
     }
     template <class T> T *alloc(size_t n) {
         void *p = nullptr;
@@ -682,7 +706,10 @@ class CudaBackend : public Backend {
         const int rows_per_block = 8 * (MODE == k::GEMV_SWIGLU ? 2 : 1);
         const int grid = std::min(gemv_grid_[MODE], (N + rows_per_block - 1) / rows_per_block);
         in.vec = !(old_ & OLD_PROLOGUE);
-        launch(k::gemv_kernel<MODE>, grid, 256, size_t(K) * 2, W.rm, N, K, in, out);
+        if (W.pk && !(old_ & OLD_GEMV))  // v11: the packed copy (the row-major one may be gone)
+            launch(k::gemv_kernel<MODE, true>, grid, 256, size_t(K) * 2, W.pk, N, K, in, out);
+        else
+            launch(k::gemv_kernel<MODE>, grid, 256, size_t(K) * 2, W.rm, N, K, in, out);
     }
     template <int EPI> void gemm(const bf16 *A, const Wt &W, int M, int N, int K, void *C) {
         const bf16 *B = W.rm;

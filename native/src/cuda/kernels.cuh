@@ -160,7 +160,9 @@ struct GemvIn {
 };
 enum { GEMV_BF16 = 0, GEMV_SWIGLU = 1, GEMV_F32 = 2 };
 
-template <int MODE>
+// PK (v11): W is the packed copy of gemm_wg_kernel (pack_tiles_kernel: 64 x 64 tiles, swizzled
+// 16-byte chunks) instead of the row-major matrix; same loads per lane, same arithmetic and order.
+template <int MODE, bool PK = false>
 __global__ void __launch_bounds__(256) gemv_kernel(const bf16 *__restrict__ W, int N, int K, GemvIn in, void *out) {
     extern __shared__ uint4 smem_u4[];
     bf16 *xs = reinterpret_cast<bf16 *>(smem_u4);
@@ -171,15 +173,23 @@ __global__ void __launch_bounds__(256) gemv_kernel(const bf16 *__restrict__ W, i
     const int lane = tid & 31, warp = tid >> 5, nwarps = blockDim.x >> 5;
     const int groups = N / R;
     uint4 w[R][UNROLL];
+    const int ktiles = (K + 63) / 64;  // PK
     auto load_batch = [&](int g, int k0) {
         const bf16 *wrow = W + size_t(g) * R * K;
 #pragma unroll
         for (int u = 0; u < UNROLL; ++u) {
             const int idx = k0 + u * 256 + lane * 8;
 #pragma unroll
-            for (int r = 0; r < R; ++r)
-                w[r][u] = idx < K ? __ldg(reinterpret_cast<const uint4 *>(wrow + size_t(r) * K + idx))
-                                  : make_uint4(0, 0, 0, 0);
+            for (int r = 0; r < R; ++r) {
+                const bf16 *src;
+                if (PK) {  // row n's chunk idx / 8: tile (n / 64, idx / 64), chunk (idx / 8) % 8 swizzled by n % 8
+                    const int n = g * R + r, rr = n & 63, cc = (idx >> 3) & 7;
+                    src = W + (size_t(n >> 6) * ktiles + (idx >> 6)) * 4096 + (rr * 8 + (cc ^ (rr & 7))) * 8;
+                } else {
+                    src = wrow + size_t(r) * K + idx;
+                }
+                w[r][u] = idx < K ? __ldg(reinterpret_cast<const uint4 *>(src)) : make_uint4(0, 0, 0, 0);
+            }
         }
     };
     // Weights do not depend on the previous kernel: start streaming them before waiting for it.
@@ -339,11 +349,13 @@ __global__ void __launch_bounds__(256) gemv_kernel(const bf16 *__restrict__ W, i
 
 // Lets every GEMV mode take `bytes` of dynamic shared memory (needed above 48 KB, i.e. K > 24576).
 inline cudaError_t allow_gemv_smem(int bytes) {
-    cudaError_t e = cudaFuncSetAttribute(gemv_kernel<GEMV_BF16>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
-    if (e == cudaSuccess)
-        e = cudaFuncSetAttribute(gemv_kernel<GEMV_SWIGLU>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
-    if (e == cudaSuccess)
-        e = cudaFuncSetAttribute(gemv_kernel<GEMV_F32>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+    cudaError_t e = cudaSuccess;
+#define OLMO_ALLOW(MODE, PK)                                                                                       \
+    if (e == cudaSuccess)                                                                                          \
+        e = cudaFuncSetAttribute(gemv_kernel<MODE, PK>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+    OLMO_ALLOW(GEMV_BF16, false) OLMO_ALLOW(GEMV_SWIGLU, false) OLMO_ALLOW(GEMV_F32, false)
+    OLMO_ALLOW(GEMV_BF16, true) OLMO_ALLOW(GEMV_SWIGLU, true) OLMO_ALLOW(GEMV_F32, true)
+#undef OLMO_ALLOW
     return e;
 }
 

@@ -126,19 +126,20 @@ int32_t do_prefill(olmo_engine *e, int32_t slot, const int32_t *ids, int32_t n, 
 
 // Tokens per olmo_batch_prefill pass: at least one chunk, and by default kPrefillPass (more rows per
 // GEMM: the weights are read once per pass, and at 512 rows the narrow projections fill only half an
-// H100's SMs), never more than all slots' capacity. OLMO_PREFILL_PASS replaces the default (A/B).
+// H100's SMs), never more than a pass can hold (max_batch sequences of at most chunk tokens, all
+// slots' capacity). OLMO_PREFILL_PASS replaces the default (A/B runs).
 constexpr int kPrefillPass = 2048;
-int prefill_pass(int chunk, int slots, int max_seq) {
-    int want = kPrefillPass;
+int prefill_pass(int chunk, int slots, int max_seq, int max_batch) {
+    int64_t want = kPrefillPass;
     if (const char *v = std::getenv("OLMO_PREFILL_PASS")) {
         char *end = nullptr;
         const long n = std::strtol(v, &end, 10);
         if (end == v || *end || n < 1 || n > (1 << 20))
             fail(OLMO_ERR_INVALID_ARGUMENT, std::string("OLMO_PREFILL_PASS must be a token count, not '") + v + "'");
-        want = int(n);
+        want = n;
     }
-    const long cap = long(slots) * max_seq;
-    return int(std::max<long>(chunk, std::min<long>(want, cap)));
+    const int64_t cap = std::min<int64_t>(int64_t(slots) * max_seq, int64_t(max_batch) * chunk);
+    return int(std::max<int64_t>(chunk, std::min<int64_t>(want, cap)));
 }
 }  // namespace
 
@@ -196,7 +197,7 @@ static void create_common(olmo_engine *e, const Config &cfg, const TensorSource 
         fail(OLMO_ERR_INVALID_ARGUMENT, "num_slots and max_batch must be >= 0");
     e->slots = opt.num_slots > 0 ? opt.num_slots : 1;
     e->max_batch = opt.max_batch > 0 ? std::min(opt.max_batch, e->slots) : e->slots;
-    e->pass = prefill_pass(e->chunk, e->slots, e->max_seq);
+    e->pass = prefill_pass(e->chunk, e->slots, e->max_seq, e->max_batch);
     e->pos.assign(e->slots, 0);
     e->have_logits.assign(e->slots, 0);
     e->seen.assign(e->slots, 0);
@@ -224,7 +225,7 @@ static void create_common(olmo_engine *e, const Config &cfg, const TensorSource 
     e->backend_kind = want;
     std::string declined;
     try {
-        e->be->load(cfg, src, e->max_seq, e->pass, e->slots, e->max_batch);
+        e->be->load(cfg, src, e->max_seq, e->chunk, e->pass, e->slots, e->max_batch);
     } catch (const Error &err) {
         // AUTO means "the best backend that can run this model": a shape the CUDA kernels do not
         // cover (e.g. head_dim 16) runs on the CPU instead, and the description says why.
@@ -232,9 +233,10 @@ static void create_common(olmo_engine *e, const Config &cfg, const TensorSource 
         declined = err.what();
         e->be = make_cpu_backend(opt.num_threads, opt.flags);
         e->backend_kind = OLMO_BACKEND_CPU;
-        e->be->load(cfg, src, e->max_seq, e->pass, e->slots, e->max_batch);
+        e->be->load(cfg, src, e->max_seq, e->chunk, e->pass, e->slots, e->max_batch);
     }
     e->desc = e->be->description() + (declined.empty() ? "" : "; CUDA declined: " + declined);
+    if (e->pass > e->chunk) e->desc += "; batched prefill in passes of up to " + std::to_string(e->pass) + " tokens";
 }
 
 olmo_status olmo_engine_create(const char *dir, const olmo_options *opt, olmo_engine **out) {

@@ -94,9 +94,10 @@ class Backend {
   public:
     virtual ~Backend() = default;
     virtual std::string description() const = 0;
-    // Loads weights and allocates `slots` KV caches of max_seq tokens and activations for
-    // max_batch rows per batched decode step; called once.
-    virtual void load(const Config &c, const TensorSource &src, int max_seq, int prefill_chunk, int slots,
+    // Loads weights and allocates `slots` KV caches of max_seq tokens, activations for max_batch rows
+    // per batched decode step and for `pass` token rows per prefill pass (pass >= prefill_chunk, the
+    // most tokens of one sequence per prefill call); called once.
+    virtual void load(const Config &c, const TensorSource &src, int max_seq, int prefill_chunk, int pass, int slots,
                       int max_batch) = 0;
     // Processes n tokens of one slot at positions pos0..pos0+n-1 (n <= prefill_chunk). Computes the
     // logits of the last position (kept per slot); if all_logits != null, also every row.
@@ -109,8 +110,7 @@ class Backend {
     virtual void decode_batch(int n, const int32_t *slots, const int32_t *tokens, const int32_t *pos,
                               int32_t *next) = 0;
     virtual void copy_logits(int slot, float *out) = 0;
-    // (prefill_chunk here is the token capacity of one pass: engine.cpp's `pass`, >= its per-sequence chunk.)
-    // Prefill of n sequences in one pass (sum of lens <= prefill_chunk, n <= max_batch): lens[i]
+    // Prefill of n sequences in one pass (each of lens <= prefill_chunk, their sum <= pass, n <= max_batch): lens[i]
     // tokens of ids (back to back) at positions pos0[i].. of slots[i]; greedy tokens to next[i].
     // Default: one prefill per sequence.
     virtual void prefill_many(int n, const int32_t *slots, const int32_t *lens, const int32_t *pos0,

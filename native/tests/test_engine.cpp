@@ -616,6 +616,9 @@ void test_batched(const Model &m, int backend) {
             o2.prefill_chunk = 300;
             olmo_engine *e2 = nullptr;
             OK(olmo_engine_create_from_weights(&m.cfg, ws.data(), int(ws.size()), &o2, &e2));
+            CHECK(std::strstr(olmo_backend_description(e2), "passes of up to 320 tokens") != nullptr &&
+                      std::strstr(olmo_backend_description(e), "passes of up to 2048 tokens") != nullptr,
+                  "pass sizes not as set: '%s' / '%s'", olmo_backend_description(e2), olmo_backend_description(e));
             int32_t got2[4];
             OK(olmo_batch_prefill(e2, 4, ps, pl, cat.data(), got2));
             int same2 = 0;

@@ -603,8 +603,7 @@ void test_rownorm(const char *name, int mode, int n, int H, bool last_row_only) 
 // wg > 0 (v10): gemm_wg_kernel on a packed copy of B with wg weight rows per block, as the backend
 // launches it: split > 0 the batched decode (64 x 64 tiles, one warpgroup up to 64 rows, else two),
 // split 0 the prefill (two warpgroups, 128 rows).
-// g_wg_ov: the wgmma kernel's OV (v12: 1, one k-tile's MMAs in flight; v10: 0).
-int g_wg_ov = 0;
+// The wgmma kernel with OV (v12: 1, one k-tile's MMAs in flight, as the backend runs it; v10: 0).
 template <int OV, int EPI>
 void launch_wg(int wg, int split, int M, int N, int K, int S, int klen, const uint16_t *A, const bf16 *P, float *ws,
                void *C, const k::StepParams *map) {
@@ -623,8 +622,7 @@ void launch_wg(int wg, int split, int M, int N, int K, int S, int klen, const ui
 template <int EPI>
 void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int bm = 0, int bk = 32, int wg = 0) {
     const char *epi = EPI == k::EPI_BF16 ? "gemm_bf16" : EPI == k::EPI_SWIGLU ? "gemm_swiglu" : "gemm_f32";
-    const std::string tag = std::string(wg ? "wgmma" + std::to_string(wg) + (g_wg_ov ? "/ov1" : "") +
-                                                 (split ? " decode " : " ")
+    const std::string tag = std::string(wg ? "wgmma" + std::to_string(wg) + (split ? " decode " : " ")
                                         : split ? (bm == 32 ? "decode(v6) " : "decode ")
                                         : bm ? "tc" + std::to_string(bm) + (bk == 64 ? "/bk64 " : " ") : "") +
                             epi + " " +
@@ -652,15 +650,22 @@ void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int 
         Dev<float> d_ws(size_t(S) * M * N);
         d_ws.poison();
         const k::StepParams *map = split && EPI == k::EPI_F32 ? d_rows.p : nullptr;
-        if (g_wg_ov)
-            launch_wg<1, EPI>(wg, split, M, N, K, S, klen, d_A.p, P, d_ws.p, d_C.p, map);
-        else
-            launch_wg<0, EPI>(wg, split, M, N, K, S, klen, d_A.p, P, d_ws.p, d_C.p, map);
-        if (S > 1) {
-            const int items = M * ((N + 1) / 2);
-            k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256>>>(d_ws.p, S, M, N, d_C.p, map);
+        // v12's kernel (OV 1), then v10's (OV 0) on the same inputs: the same MMAs in the same order,
+        // so the outputs must be bit-identical
+        Dev<uint8_t> d_C0(size_t(M) * cols * osz + guard);
+        d_C0.poison();
+        for (int ov : {1, 0}) {
+            void *C = ov ? d_C.p : d_C0.p;
+            if (ov) launch_wg<1, EPI>(wg, split, M, N, K, S, klen, d_A.p, P, d_ws.p, C, map);
+            else launch_wg<0, EPI>(wg, split, M, N, K, S, klen, d_A.p, P, d_ws.p, C, map);
+            if (S > 1) {
+                const int items = M * ((N + 1) / 2);
+                k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256>>>(d_ws.p, S, M, N, C, map);
+            }
+            SYNC();
         }
-        SYNC();
+        const auto c1 = d_C.get(), c0 = d_C0.get();
+        expect_true(tag + ": OV 1 == OV 0 (v10), bit for bit", c1 == c0, c1 == c0 ? "identical" : "differ");
     } else if (split == 0 && bm && bk == 64) {  // v9 tiles
         CK(k::allow_gemm_tc_smem(optin_smem()));
         dim3 grid((N + k::GBN - 1) / k::GBN, (M + bm - 1) / bm);
@@ -907,6 +912,16 @@ void test_decode(const std::string &name, AttnShape s, int pos, int S, bool fuse
         k::attn_decode_kernel<D><<<dim3(s.heads, S), 128>>>(d_q.b(), d_kc.b(), d_vc.b(), d_p.p, s.max_seq, group, scale,
                                                             d_po.p, d_pml.p, d_cnt.p, d_out.b());
     SYNC();
+    if (fused && direct) {  // the split combine's kernel on the same inputs: bit for bit (exp(0) = 1)
+        Dev<uint16_t> d_kc2(kc), d_vc2(vc), d_out2(Q);
+        d_out2.poison();
+        k::attn_decode_fused_kernel<D><<<dim3(s.heads, S), 128>>>(d_qkv.b(), Q, KV, d_qw.b(), d_kw.b(), d_inv.p, kEps,
+                                                                  d_kc2.b(), d_vc2.b(), d_p.p, s.max_seq, group, scale,
+                                                                  d_po.p, d_pml.p, d_cnt.p, d_out2.b(), kchunk);
+        SYNC();
+        const bool same = d_out.get() == d_out2.get() && d_kc.get() == d_kc2.get() && d_vc.get() == d_vc2.get();
+        expect_true(tag + ": == the split combine, bit for bit", same, same ? "identical" : "differ");
+    }
     const auto out = d_out.get(), kc2 = d_kc.get(), vc2 = d_vc.get();
     const auto cnt = d_cnt.get();
     if (fused) {  // the new position's k and v, and nothing else of the cache
@@ -961,6 +976,75 @@ void test_decode(const std::string &name, AttnShape s, int pos, int S, bool fuse
     bool zero = true;
     for (unsigned x : cnt) zero = zero && x == 0;
     expect_true(tag + ": split counters reset", zero, zero ? "all 0" : "not reset");
+}
+
+// attn_decode_batch_kernel as the backend launches it (v12: <D, 8, true>; 256-key splits): rows of
+// several slots at other positions (one split, two, and a first token), each row bit for bit equal to
+// attn_decode_fused_kernel<D, true> on that row alone (tested against the CPU reference above), and
+// to v10's instance <D, 4, false> (OLMO_CUDA_OLD=battn); the caches' new keys equal too.
+template <int D> void test_decode_batch(const std::string &name, AttnShape s, const std::vector<int> &pos) {
+    const int Q = s.heads * D, KV = s.kv_heads * D, group = s.heads / s.kv_heads, R = int(pos.size()), kchunk = 256;
+    const std::string tag = "attn_decode_batch " + name + " " + shape_str(s) + " rows=" + std::to_string(R);
+    Rng g(tag);
+    const float scale = 1.f / std::sqrt(float(D));
+    const size_t stride = size_t(s.kv_heads) * s.max_seq * D;  // one slot (one layer)
+    std::vector<uint16_t> kc, vc;
+    for (int r = 0; r < R; ++r) {  // slot of row r: R - 1 - r
+        auto k1 = make_cache(g, s, s.max_seq, 1.0), v1 = make_cache(g, s, s.max_seq, 1.0);
+        kc.insert(kc.end(), k1.begin(), k1.end());
+        vc.insert(vc.end(), v1.begin(), v1.end());
+    }
+    auto qkv = randn(g, size_t(R) * (Q + 2 * KV), 1.0), qw = norm_weight(g, Q), kw = norm_weight(g, KV);
+    const auto inv = inv_freq_table(D, kTheta);
+    int SM = 1;
+    std::vector<k::StepParams> rows(R);
+    for (int r = 0; r < R; ++r) {
+        rows[r] = k::StepParams{0, pos[r], R - 1 - r};
+        SM = std::max(SM, (pos[r] + kchunk) / kchunk);
+    }
+    Dev<float> d_inv(inv), d_po(size_t(R) * s.heads * SM * D), d_pml(size_t(R) * s.heads * SM * 2);
+    Dev<uint16_t> d_qkv(qkv), d_qw(qw), d_kw(kw);
+    Dev<k::StepParams> d_rows(rows);
+    std::vector<std::vector<uint16_t>> outs, kcs, vcs;
+    for (int v = 0; v < 2; ++v) {  // v12's instance, then v10's
+        Dev<uint16_t> d_kc(kc), d_vc(vc), d_out(size_t(R) * Q);
+        Dev<unsigned> d_cnt(size_t(R) * s.heads);
+        d_cnt.zero();
+        d_out.poison();
+        auto kern = v == 0 ? k::attn_decode_batch_kernel<D, 8, true> : k::attn_decode_batch_kernel<D, 4, false>;
+        kern<<<dim3(s.heads, SM, R), 128>>>(d_qkv.b(), Q, KV, d_qw.b(), d_kw.b(), d_inv.p, kEps, d_kc.b(), d_vc.b(),
+                                            stride, d_rows.p, s.max_seq, group, scale, kchunk, d_po.p, d_pml.p,
+                                            d_cnt.p, d_out.b());
+        SYNC();
+        outs.push_back(d_out.get());
+        kcs.push_back(d_kc.get());
+        vcs.push_back(d_vc.get());
+    }
+    const bool v10 = outs[0] == outs[1] && kcs[0] == kcs[1] && vcs[0] == vcs[1];
+    expect_true(tag + ": <D, 8, direct> == v10's <D, 4>, bit for bit", v10, v10 ? "identical" : "differ");
+    int same = 0;
+    for (int r = 0; r < R; ++r) {  // row r alone through the batch-1 kernel, on its slot's cache
+        const int slot = R - 1 - r;
+        std::vector<uint16_t> k1(kc.begin() + slot * stride, kc.begin() + (slot + 1) * stride),
+            v1(vc.begin() + slot * stride, vc.begin() + (slot + 1) * stride),
+            q1(qkv.begin() + size_t(r) * (Q + 2 * KV), qkv.begin() + size_t(r + 1) * (Q + 2 * KV));
+        Dev<uint16_t> d_kc(k1), d_vc(v1), d_q1(q1), d_out(Q);
+        Dev<k::StepParams> d_p(1);
+        d_p.put({k::StepParams{0, pos[r], 0}});
+        Dev<unsigned> d_cnt(s.heads);
+        d_cnt.zero();
+        d_out.poison();
+        k::attn_decode_fused_kernel<D, true><<<dim3(s.heads, SM), 128>>>(
+            d_q1.b(), Q, KV, d_qw.b(), d_kw.b(), d_inv.p, kEps, d_kc.b(), d_vc.b(), d_p.p, s.max_seq, group, scale,
+            d_po.p, d_pml.p, d_cnt.p, d_out.b(), kchunk);
+        SYNC();
+        const auto o = d_out.get(), kk = d_kc.get(), vv = d_vc.get();
+        same += std::equal(o.begin(), o.end(), outs[0].begin() + size_t(r) * Q) &&
+                std::equal(kk.begin(), kk.end(), kcs[0].begin() + slot * stride) &&
+                std::equal(vv.begin(), vv.end(), vcs[0].begin() + slot * stride);
+    }
+    expect_true(tag + ": each row == the batch-1 kernel on it alone", same == R,
+                std::to_string(same) + "/" + std::to_string(R) + " rows identical");
 }
 
 // attn_prefill_kernel: rows [0, n) of a chunk at positions pos0.., causal over the cache [0, pos0+n).
@@ -1078,6 +1162,9 @@ template <class F> void by_head_dim(int D, F f) {
 void decode_case(const std::string &name, AttnShape s, int pos, int S, bool fused, double kscale = 1.0, int kchunk = 0,
                  bool direct = false) {
     by_head_dim(s.D, [&](auto d) { test_decode<decltype(d)::value>(name, s, pos, S, fused, kscale, kchunk, direct); });
+}
+void decode_batch_case(const std::string &name, AttnShape s, const std::vector<int> &pos) {
+    by_head_dim(s.D, [&](auto d) { test_decode_batch<decltype(d)::value>(name, s, pos); });
 }
 void prefill_case(const std::string &name, AttnShape s, int n, int pos0) {
     by_head_dim(s.D, [&](auto d) { test_prefill<decltype(d)::value>(name, s, n, pos0); });
@@ -1226,10 +1313,9 @@ int main() {
         }
     }
     // v10: the wgmma GEMM on packed weights, batched decode (S as below) and prefill (BN 64 and 128);
-    // v12 (OV 1: one k-tile's MMAs in flight) as the backend runs it, then v10's (OLMO_CUDA_OLD=wgwait)
-    for (int ov : {1, 0}) {
-        if (ov == 0 && wgmma_only) break;
-        g_wg_ov = ov;
+    // since v12 as the backend runs it (OV 1: one k-tile's MMAs in flight), each also bit for bit
+    // against v10's waits (OLMO_CUDA_OLD=wgwait)
+    if (!only || wgmma_only) {
         if (!wgmma_here()) {
             std::printf("SKIP v10 wgmma GEMMs: this binary has no sm_90a code for the device, or it lacks %d bytes "
                         "of shared memory per block\n", k::kGemmWgMaxSmem);
@@ -1332,6 +1418,11 @@ int main() {
         decode_case("1B long, all splits", mha, 2999, 17, true, 1.0, 32, true);
         decode_case("d16 one split", d16, 37, 1, true, 1.0, 0, true);
         decode_case("d64 GQA 2 one split", gqa2, 100, 1, true, 1.0, 0, true);
+        // the batched kernel as the backend launches it: one split, two, a first token, the split edge
+        const AttnShape mha1k{16, 16, 128, 1024}, gqa1k{16, 8, 64, 1024};
+        decode_batch_case("1B", mha1k, {0, 100, 255, 256, 300, 511, 17, 700});
+        decode_batch_case("GQA 2", gqa1k, {5, 400, 256});
+        decode_batch_case("d16", AttnShape{4, 2, 16, 600}, {3, 299});
 
         prefill_case("1B first chunk", mha, 512, 0);
         prefill_case("1B after cache", gqa4, 100, 1000);

@@ -61,7 +61,8 @@ class CpuBackend : public Backend {
 #endif
     }
 
-    void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int slots, int max_batch) override {
+    void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int pass, int slots,
+              int max_batch) override {
         c_ = c;
         max_seq_ = max_seq;
         slots_ = slots;
@@ -97,6 +98,7 @@ class CpuBackend : public Backend {
         for (size_t i = 0; i < D / 2; ++i) inv_freq_[i] = 1.0f / std::pow(c.rope_theta, float(2 * i) / float(D));
         logits_.assign(size_t(slots) * V, 0.f);
         (void)chunk;
+        (void)pass;
         (void)max_batch;
     }
 

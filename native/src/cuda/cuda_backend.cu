@@ -89,13 +89,21 @@ std::array<int, 4> splits_from_env() {
     while (b < v.size()) {
         size_t c = v.find(',', b);
         if (c == std::string::npos) c = v.size();
-        const std::string t = v.substr(b, c - b), name = t.substr(0, t.find('='));
+        const std::string t = v.substr(b, c - b);
+        b = c + 1;
+        if (t.empty()) continue;
+        const size_t eq = t.find('=');
+        const std::string name = t.substr(0, eq);
         const int i = name == "qkv" ? 0 : name == "o" ? 1 : name == "gate_up" ? 2 : name == "down" ? 3 : -1;
-        const int n = t.find('=') == std::string::npos ? 0 : std::atoi(t.c_str() + t.find('=') + 1);
+        long n = 0;
+        if (eq != std::string::npos && eq + 1 < t.size()) {
+            char *end = nullptr;
+            n = std::strtol(t.c_str() + eq + 1, &end, 10);
+            if (*end) n = 0;
+        }
         if (i < 0 || n < 1 || n > 16)
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_SPLIT: '" + t + "' is not qkv|o|gate_up|down=1..16");
-        r[size_t(i)] = n;
-        b = c + 1;
+        r[size_t(i)] = int(n);
     }
     return r;
 }
@@ -146,10 +154,11 @@ class CudaBackend : public Backend {
                (old_ ? ", old kernels: " + old_names() : "") + ")";
     }
 
-    void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int slots, int max_batch) override {
+    void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int pass, int slots,
+              int max_batch) override {
         c_ = c;
         max_seq_ = max_seq;
-        chunk_ = chunk;
+        chunk_ = pass;  // token rows of the prefill activations: one pass
         slots_ = slots;
         max_batch_ = max_batch;
         const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, D = c.head_dim, V = c.vocab;
@@ -198,10 +207,17 @@ class CudaBackend : public Backend {
             const size_t packed_b = 2 * (size_t(c.layers) * (k::packed_elems(Q + 2 * KV, H) + k::packed_elems(H, Q) +
                                                              k::packed_elems(2 * I, H) + k::packed_elems(H, I)) +
                                          k::packed_elems(V, H));
-            const size_t kv_b = drop_rm ? 0 : 2 * size_t(slots) * c.layers * c.kv_heads * size_t(max_seq) * D * 2;
-            // per-slot and all-position logits (those only for one sequence's chunk: <= max_seq rows)
-            const size_t logits_b = (size_t(slots) + size_t(std::min(chunk, max_seq))) * V * 4;
-            wg_no_room_ = free_b < packed_b + kv_b + logits_b + (size_t(1) << 30);
+            const size_t kv_b = 2 * size_t(slots) * c.layers * c.kv_heads * size_t(max_seq) * D * 2;
+            // per-slot and all-position logits (those for at most one sequence's chunk)
+            const size_t logits_b = (size_t(slots) + size_t(chunk)) * V * 4;
+            // what freeing the row-major matrices gives back (a tied lm_head's is the embedding: kept)
+            const size_t rm_b = drop_rm ? 2 * (size_t(c.layers) * (size_t(Q + 2 * KV) * H + size_t(H) * Q +
+                                                                  size_t(2 * I) * H + size_t(H) * I) +
+                                               (lm_.rm != emb_ ? size_t(V) * H : 0))
+                                        : 0;
+            // while packing (row-major still resident), then with the KV cache and logits beside the copies
+            const size_t gib = size_t(1) << 30;
+            wg_no_room_ = free_b < packed_b + gib || free_b + rm_b < packed_b + kv_b + logits_b + gib;
             wg_ = !wg_no_room_;
         }
         if (wg_) {

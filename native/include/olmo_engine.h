@@ -110,8 +110,9 @@ typedef struct olmo_options {
     int32_t num_threads;  /* CPU backend worker threads; 0 = all hardware threads */
     int32_t prefill_chunk;/* tokens per prefill pass of one sequence (longer prompts are chunked);
                              0 = 512. olmo_batch_prefill packs whole prompts into passes of up to
-                             max(prefill_chunk, 2048) tokens (at most num_slots * max_seq_len;
-                             environment OLMO_PREFILL_PASS replaces the 2048) */
+                             max(prefill_chunk, 2048) tokens (at most max_batch * prefill_chunk
+                             and num_slots * max_seq_len; environment OLMO_PREFILL_PASS replaces the
+                             2048); the backend description names the pass where it exceeds the chunk */
     uint32_t flags;       /* OLMO_FLAG_* */
     int32_t num_slots;    /* sequence slots (KV caches of max_seq_len each); 0 = 1. Each slot costs
                              layers * kv_heads * head_dim * 4 bytes per token of max_seq_len */

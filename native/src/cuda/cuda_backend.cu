@@ -158,7 +158,6 @@ class CudaBackend : public Backend {
               int max_batch) override {
         c_ = c;
         max_seq_ = max_seq;
-        chunk_ = pass;  // token rows of the prefill activations: one pass
         slots_ = slots;
         max_batch_ = max_batch;
         const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, D = c.head_dim, V = c.vocab;
@@ -246,7 +245,7 @@ class CudaBackend : public Backend {
         for (int i = 0; i < D / 2; ++i) inv[i] = 1.0f / std::pow(c.rope_theta, float(2 * i) / float(D));
         inv_freq_ = alloc<float>(D / 2);
         CK(cudaMemcpy(inv_freq_, inv.data(), inv.size() * 4, cudaMemcpyHostToDevice));
-        const size_t M = size_t(chunk);
+        const size_t M = size_t(pass);  // token rows of the prefill activations: one pass
         ids_ = alloc<int>(M);
         x_ = alloc<bf16>(M * H);
         xb_ = alloc<bf16>(size_t(H));
@@ -517,7 +516,7 @@ class CudaBackend : public Backend {
     }
 
   private:
-    int dev_, sms_ = 0, cc_ = 0, optin_ = 0, max_seq_ = 0, chunk_ = 0, splits_ = 1, all_cap_ = 0, slots_ = 1, max_batch_ = 1;
+    int dev_, sms_ = 0, cc_ = 0, optin_ = 0, max_seq_ = 0, splits_ = 1, all_cap_ = 0, slots_ = 1, max_batch_ = 1;
     int slot_ = 0;             // the slot whose cache prefill()/qknorm_rope() address
     size_t slot_stride_ = 0;   // elements of one slot's KV cache (all layers)
     bool use_graph_, want_pdl_, pdl_ = false, fused_attn_ = true, f32_act_ = false;  // pdl_: launches of the decode step use PDL

@@ -160,6 +160,9 @@ struct GemvIn {
 };
 enum { GEMV_BF16 = 0, GEMV_SWIGLU = 1, GEMV_F32 = 2 };
 
+// Packed weight tiles (v10, gemm_wg_kernel; v11, gemv_kernel<MODE, true>): 64 rows x 64 columns.
+constexpr int WBK = 64, WTILE = 64 * WBK;
+
 // PK (v11): W is the packed copy of gemm_wg_kernel (pack_tiles_kernel: 64 x 64 tiles, swizzled
 // 16-byte chunks) instead of the row-major matrix; same loads per lane, same arithmetic and order.
 template <int MODE, bool PK = false>
@@ -173,7 +176,7 @@ __global__ void __launch_bounds__(256) gemv_kernel(const bf16 *__restrict__ W, i
     const int lane = tid & 31, warp = tid >> 5, nwarps = blockDim.x >> 5;
     const int groups = N / R;
     uint4 w[R][UNROLL];
-    const int ktiles = (K + 63) / 64;  // PK
+    const int ktiles = (K + WBK - 1) / WBK;  // PK
     auto load_batch = [&](int g, int k0) {
         const bf16 *wrow = W + size_t(g) * R * K;
 #pragma unroll
@@ -184,7 +187,7 @@ __global__ void __launch_bounds__(256) gemv_kernel(const bf16 *__restrict__ W, i
                 const bf16 *src;
                 if (PK) {  // row n's chunk idx / 8: tile (n / 64, idx / 64), chunk (idx / 8) % 8 swizzled by n % 8
                     const int n = g * R + r, rr = n & 63, cc = (idx >> 3) & 7;
-                    src = W + (size_t(n >> 6) * ktiles + (idx >> 6)) * 4096 + (rr * 8 + (cc ^ (rr & 7))) * 8;
+                    src = W + (size_t(n >> 6) * ktiles + idx / WBK) * WTILE + (rr * 8 + (cc ^ (rr & 7))) * 8;
                 } else {
                     src = wrow + size_t(r) * K + idx;
                 }
@@ -1363,7 +1366,6 @@ inline cudaError_t allow_gemm_tc_smem(int optin) {
 // (native/gpu/gemm_bench.cu). ST-stage pipeline; the weights of the first ST - 1 stages before the PDL
 // wait. Why: mma.sync re-reads the activation fragments from shared memory once per warp (5 bytes of
 // shared-memory reads per weight byte at 64 rows); wgmma reads each operand once per warpgroup.
-constexpr int WBK = 64, WTILE = 64 * WBK;  // packed tile: 64 rows x 64 columns
 template <int BN, int ST, int MW> constexpr int gemm_wg_smem() { return ST * (BN + 64 * MW) * WBK * 2 + 1024; }
 
 __device__ __forceinline__ unsigned smem_u32(const void *p) { return static_cast<unsigned>(__cvta_generic_to_shared(p)); }

@@ -792,12 +792,27 @@ void test_gemm_partials(const std::string &name, int M, int N, int K, int split)
     expect_true(tag + ": nothing written past the partials", clobbered == 0, std::to_string(clobbered) + " floats");
 }
 
+// The card's compute capability (major * 10 + minor).
+int device_cc() {
+    int dev = 0, ma = 0, mi = 0;
+    CK(cudaGetDevice(&dev));
+    CK(cudaDeviceGetAttribute(&ma, cudaDevAttrComputeCapabilityMajor, dev));
+    CK(cudaDeviceGetAttribute(&mi, cudaDevAttrComputeCapabilityMinor, dev));
+    return ma * 10 + mi;
+}
+
 // splitk_norm_residual_kernel from random FP32 partials: a = bf16(sum in split order) is exact on the
 // host (same FP32 additions), then x += post-norm(a) as rownorm mode 0 and, with a final norm,
 // y = final norm of the x the kernel wrote (the exposed intermediate) as rownorm mode 1.
-void test_splitk_norm(const std::string &name, int M, int N, int S, bool final_norm) {
-    const std::string tag = "splitk_norm_residual " + name + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
-                            " S=" + std::to_string(S) + (final_norm ? " +final" : "");
+// cluster (v14): splitk_norm_cluster_kernel, a cluster of blocks per row, as the backend launches it.
+void test_splitk_norm(const std::string &name, int M, int N, int S, bool final_norm, bool cluster = false) {
+    if (cluster && device_cc() < 90) {
+        std::printf("SKIP splitk_norm_cluster %s: compute capability %d (clusters need 9.0)\n", name.c_str(), device_cc());
+        return;
+    }
+    const std::string tag = std::string(cluster ? "splitk_norm_cluster " : "splitk_norm_residual ") + name +
+                            " M=" + std::to_string(M) + " N=" + std::to_string(N) + " S=" + std::to_string(S) +
+                            (final_norm ? " +final" : "");
     Rng g(tag);
     std::vector<float> ws(size_t(S) * M * N);
     for (auto &v : ws) v = float(g.normal() * 0.7);
@@ -805,8 +820,26 @@ void test_splitk_norm(const std::string &name, int M, int N, int S, bool final_n
     Dev<float> d_ws(ws);
     Dev<uint16_t> d_x(x), d_w(w), d_wf(wf), d_y(size_t(M) * N);
     d_y.poison();
-    k::splitk_norm_residual_kernel<<<M, 256, size_t(N) * 4>>>(d_ws.p, S, M, N, d_x.b(), d_w.b(),
-                                                              final_norm ? d_wf.b() : nullptr, kEps, d_y.b());
+    if (cluster) {
+        const int cl = k::snorm_cluster(N);
+        auto kern = cl == 1 ? k::splitk_norm_cluster_kernel<1> : cl == 2 ? k::splitk_norm_cluster_kernel<2>
+                  : cl == 4 ? k::splitk_norm_cluster_kernel<4> : k::splitk_norm_cluster_kernel<8>;
+        cudaLaunchConfig_t cfg = {};
+        cfg.gridDim = dim3(cl, M);
+        cfg.blockDim = dim3(k::kSnormThreads);
+        cfg.dynamicSmemBytes = k::snorm_cluster_smem(N, cl);
+        cudaLaunchAttribute attr[1];
+        attr[0].id = cudaLaunchAttributeClusterDimension;
+        attr[0].val.clusterDim.x = unsigned(cl);
+        attr[0].val.clusterDim.y = attr[0].val.clusterDim.z = 1;
+        cfg.attrs = attr;
+        cfg.numAttrs = 1;
+        CK(cudaLaunchKernelEx(&cfg, kern, (const float *)d_ws.p, S, M, N, d_x.b(), (const bf16 *)d_w.b(),
+                              (const bf16 *)(final_norm ? d_wf.b() : nullptr), kEps, d_y.b()));
+    } else {
+        k::splitk_norm_residual_kernel<<<M, 256, size_t(N) * 4>>>(d_ws.p, S, M, N, d_x.b(), d_w.b(),
+                                                                  final_norm ? d_wf.b() : nullptr, kEps, d_y.b());
+    }
     SYNC();
     const auto gx = d_x.get(), gy = d_y.get();
     Check cx(tag + ": x", Check::BF16), cy(tag + ": y (final norm)", Check::BF16);
@@ -1186,15 +1219,15 @@ int main() {
     g_sms = prop.multiProcessorCount;
     std::printf("device: %s (sm_%d%d, %d SMs)\n", prop.name, prop.major, prop.minor, g_sms);
 
-    // OLMO_KERNEL_TESTS=attn or wgmma: only the attention kernels, or only the wgmma GEMMs as the
-    // backend launches them (a quick check on the GPU machine; the whole suite takes minutes there
-    // because its references run on the CPU)
+    // OLMO_KERNEL_TESTS=attn, wgmma or norm: only the attention kernels, only the wgmma GEMMs as the
+    // backend launches them, or only the batched step's split-K norm kernels (a quick check on the GPU
+    // machine; the whole suite takes minutes there because its references run on the CPU)
     const char *only = std::getenv("OLMO_KERNEL_TESTS");
-    if (only && std::strcmp(only, "attn") != 0 && std::strcmp(only, "wgmma") != 0) {
-        std::printf("OLMO_KERNEL_TESTS must be attn, wgmma or unset, not '%s'\n", only);
+    if (only && std::strcmp(only, "attn") != 0 && std::strcmp(only, "wgmma") != 0 && std::strcmp(only, "norm") != 0) {
+        std::printf("OLMO_KERNEL_TESTS must be attn, wgmma, norm or unset, not '%s'\n", only);
         return 2;
     }
-    const bool wgmma_only = only && std::strcmp(only, "wgmma") == 0;
+    const bool wgmma_only = only && std::strcmp(only, "wgmma") == 0, norm_only = only && std::strcmp(only, "norm") == 0;
     // OLMo-2-1B: hidden 2048, intermediate 8192, 16 heads of 128 (no GQA), vocab 100352.
     const int H = 2048, I = 8192, V = 100352;
     if (!only) {
@@ -1312,6 +1345,19 @@ int main() {
             test_gemm<k::EPI_BF16>("odd N", 33, 131, 64, 0, bm, 64);
         }
     }
+    if (!only || norm_only) {  // the batched step's fused split-K sum + post-norm + residual (v7, v14)
+        test_splitk_norm("1B o_proj", 64, H, 8, false);
+        test_splitk_norm("1B down, last layer", 64, H, 8, true);
+        test_splitk_norm("S=1", 3, H, 1, true);
+        test_splitk_norm("odd", 5, 2080, 3, false);
+        test_splitk_norm("odd, final", 130, 96, 2, true);
+        for (bool final_norm : {false, true}) {  // v14: clusters of 4 (N 2048), 8 (N 2080, 4096), 1 (N 96)
+            test_splitk_norm("1B", 64, H, 4, final_norm, true);
+            test_splitk_norm("7B", 3, 4096, 4, final_norm, true);
+            test_splitk_norm("odd", 5, 2080, 3, final_norm, true);
+            test_splitk_norm("narrow", 130, 96, 2, final_norm, true);
+        }
+    }
     // v10: the wgmma GEMM on packed weights, batched decode (S as below) and prefill (BN 64 and 128);
     // since v12 as the backend runs it (OV 1: one k-tile's MMAs in flight), each also bit for bit
     // against v10's waits (OLMO_CUDA_OLD=wgwait)
@@ -1373,14 +1419,9 @@ int main() {
         test_gemm_partials("o_proj 1B", 64, H, H, 8);
         test_gemm_partials("S=1", 5, 136, 96, 1);
         test_gemm_partials("odd, 65 rows", 65, 128, 160, 3);
-        test_splitk_norm("1B o_proj", 64, H, 8, false);
-        test_splitk_norm("1B down, last layer", 64, H, 8, true);
-        test_splitk_norm("S=1", 3, H, 1, true);
-        test_splitk_norm("odd", 5, 2080, 3, false);
-        test_splitk_norm("odd, final", 130, 96, 2, true);
     }
 
-    if (!wgmma_only) {
+    if (!wgmma_only && !norm_only) {
         const AttnShape mha{16, 16, 128, 4096}, gqa2{16, 8, 64, 4096}, gqa4{16, 4, 128, 4096}, d32{8, 2, 32, 1100},
             d16{4, 2, 16, 64};
         test_qknorm_rope("1B decode", mha, 1, 2999, true);

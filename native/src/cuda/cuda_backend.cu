@@ -43,15 +43,17 @@ void ck(cudaError_t e, const char *what, int line) {
 //             both decode paths, the split combine also for rows of one split
 //   wgwait    (v12) gemm_wg_kernel waits for each k-tile's MMAs before the next tile (v10) instead of
 //             keeping one tile's MMAs in flight
+//   snorm     (v14) batched decode: the split-K sum + post-norm + residual of a row in one block
+//             (splitk_norm_residual_kernel, v7) instead of a cluster of blocks (sm_90 and later)
 enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
-       OLD_WGMMA = 128, OLD_GEMV = 256, OLD_BATTN = 512, OLD_WGWAIT = 1024 };
+       OLD_WGMMA = 128, OLD_GEMV = 256, OLD_BATTN = 512, OLD_WGWAIT = 1024, OLD_SNORM = 2048 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
     if (v == "all")
         return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA | OLD_GEMV |
-               OLD_BATTN | OLD_WGWAIT;
+               OLD_BATTN | OLD_WGWAIT | OLD_SNORM;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -69,10 +71,11 @@ unsigned old_kernels_from_env() {
         else if (t == "gemv") m |= OLD_GEMV;
         else if (t == "battn") m |= OLD_BATTN;
         else if (t == "wgwait") m |= OLD_WGWAIT;
+        else if (t == "snorm") m |= OLD_SNORM;
         else if (!t.empty())
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
                                                 "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma, gemv, battn, "
-                                                "wgwait or all)");
+                                                "wgwait, snorm or all)");
         b = c + 1;
     }
     return m;
@@ -610,8 +613,17 @@ class CudaBackend : public Backend {
         return S;
     }
     // bx_ = bx_ + post-norm(sum of the S partials in ws_); w_final: also by_ = final norm of the new bx_.
+    // v14: a cluster of blocks per row on sm_90 and later (OLMO_CUDA_OLD=snorm: v7's block per row).
     void splitk_norm(int S, int n, const bf16 *w, const bf16 *w_final) {
         const int H = c_.hidden;
+        if (cc_ >= 90 && !(old_ & OLD_SNORM)) {
+            const int cl = k::snorm_cluster(H);
+            auto kern = cl == 1 ? k::splitk_norm_cluster_kernel<1> : cl == 2 ? k::splitk_norm_cluster_kernel<2>
+                      : cl == 4 ? k::splitk_norm_cluster_kernel<4> : k::splitk_norm_cluster_kernel<8>;
+            launch_ex(kern, dim3(cl, n), k::kSnormThreads, k::snorm_cluster_smem(H, cl), cl, (const float *)ws_, S, n,
+                      H, bx_, w, w_final, c_.eps, by_);
+            return;
+        }
         launch(k::splitk_norm_residual_kernel, n, 256, size_t(H) * 4, (const float *)ws_, S, n, H, bx_, w, w_final,
                c_.eps, by_);
     }
@@ -651,6 +663,7 @@ class CudaBackend : public Backend {
         if (old_ & OLD_GEMV) r += "gemv ";
         if (old_ & OLD_BATTN) r += "battn ";
         if (old_ & OLD_WGWAIT) r += "wgwait ";
+        if (old_ & OLD_SNORM) r += "snorm ";
         if (!r.empty()) r.pop_back();
         return r;
     }
@@ -701,16 +714,30 @@ class CudaBackend : public Backend {
     // Launches on stream_; inside the decode step with programmatic dependent launch (sm_90).
     template <typename... KArgs, typename... Args>
     void launch(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, Args... args) {
+        launch_ex(kern, grid, block, smem, 0, args...);
+    }
+    // cluster > 0: thread-block clusters of that many blocks along x (sm_90).
+    template <typename... KArgs, typename... Args>
+    void launch_ex(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, int cluster, Args... args) {
         cudaLaunchConfig_t cfg = {};
         cfg.gridDim = grid;
         cfg.blockDim = block;
         cfg.dynamicSmemBytes = smem;
         cfg.stream = stream_;
-        cudaLaunchAttribute attr[1];
-        attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-        attr[0].val.programmaticStreamSerializationAllowed = 1;
+        cudaLaunchAttribute attr[2];
+        unsigned na = 0;
+        if (pdl_ && !(pdl_full_only_ && int(grid.x * grid.y * grid.z) < sms_)) {
+            attr[na].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+            attr[na++].val.programmaticStreamSerializationAllowed = 1;
+        }
+        if (cluster > 0) {
+            attr[na].id = cudaLaunchAttributeClusterDimension;
+            attr[na].val.clusterDim.x = unsigned(cluster);
+            attr[na].val.clusterDim.y = attr[na].val.clusterDim.z = 1;
+            ++na;
+        }
         cfg.attrs = attr;
-        cfg.numAttrs = pdl_ && !(pdl_full_only_ && int(grid.x * grid.y * grid.z) < sms_) ? 1 : 0;
+        cfg.numAttrs = na;
         CK(cudaLaunchKernelEx(&cfg, kern, static_cast<KArgs>(args)...));
     }
     // The attention kernels are instantiated for each supported head_dim (checked in load).

@@ -4,6 +4,7 @@
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
+#include <cooperative_groups.h>
 #include <stdint.h>
 
 namespace olmo {
@@ -1614,6 +1615,105 @@ __global__ void __launch_bounds__(256) splitk_norm_residual_kernel(const float *
         y8[c8] = pack8(o);
     }
 }
+
+// v14: splitk_norm_residual_kernel's work spread over a thread-block cluster of CL blocks per row
+// (sm_90; the v7 kernel ran one block per row: 64 blocks for a 64-row step, each a chain of dependent
+// loads over the whole row). grid (CL, M), cluster (CL, 1, 1), kSnormThreads threads; block (q, r)
+// owns the 8-column chunks [q c, q c + c) of row r, c = ceil(N / 8 / CL), and c * 8 floats of dynamic
+// shared memory. Each sum of squares over the row is the blocks' block_sums, exchanged through
+// distributed shared memory and added in rank order: the same value in every block of the cluster.
+// Same arithmetic per element as the v7 kernel; only the sums of squares' addition tree differs.
+constexpr int kSnormThreads = 64;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+template <int CL>
+__device__ __forceinline__ float cluster_sum(float v, float *slot) {
+    namespace cg = cooperative_groups;
+    cg::cluster_group cl = cg::this_cluster();
+    if (threadIdx.x == 0) *slot = v;
+    cl.sync();  // every block's slot written (and visible across the cluster)
+    float t = 0.f;
+#pragma unroll
+    for (int q = 0; q < CL; ++q) t += *cl.map_shared_rank(slot, q);
+    return t;
+}
+#endif
+template <int CL>
+__global__ void __launch_bounds__(kSnormThreads) splitk_norm_cluster_kernel(const float *__restrict__ ws, int S, int M,
+                                                                           int N, bf16 *x, const bf16 *__restrict__ w,
+                                                                           const bf16 *__restrict__ w_final, float eps,
+                                                                           bf16 *y) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    extern __shared__ float4 sc_smem[];
+    float *as = reinterpret_cast<float *>(sc_smem);  // this block's columns of a, then of the new x
+    __shared__ float red[33], slots[2];
+    const int q = int(cooperative_groups::this_cluster().block_rank()), r = blockIdx.y, tid = threadIdx.x;
+    const int per = (N / 8 + CL - 1) / CL, beg = q * per, end = min(N / 8, beg + per);
+    pdl_launch();
+    pdl_wait();
+    float ss = 0.f;
+    for (int c8 = beg + tid; c8 < end; c8 += blockDim.x) {
+        float v[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+        const float *p = ws + size_t(r) * N + c8 * 8;
+#pragma unroll 4
+        for (int z = 0; z < S; ++z) {
+            const float4 lo = *reinterpret_cast<const float4 *>(p + size_t(z) * M * N);
+            const float4 hi = *reinterpret_cast<const float4 *>(p + size_t(z) * M * N + 4);
+            v[0] += lo.x; v[1] += lo.y; v[2] += lo.z; v[3] += lo.w;
+            v[4] += hi.x; v[5] += hi.y; v[6] += hi.z; v[7] += hi.w;
+        }
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+            v[j] = rbf(v[j]);
+            ss += v[j] * v[j];
+        }
+        reinterpret_cast<float4 *>(as)[(c8 - beg) * 2] = make_float4(v[0], v[1], v[2], v[3]);
+        reinterpret_cast<float4 *>(as)[(c8 - beg) * 2 + 1] = make_float4(v[4], v[5], v[6], v[7]);
+    }
+    const float rr = rsqrtf(cluster_sum<CL>(block_sum(ss, red), &slots[0]) / N + eps);
+    uint4 *x8 = reinterpret_cast<uint4 *>(x + size_t(r) * N);
+    const uint4 *w8 = reinterpret_cast<const uint4 *>(w);
+    float ss2 = 0.f;
+    for (int c8 = beg + tid; c8 < end; c8 += blockDim.x) {
+        float xv[8], wv[8], o[8];
+        unpack8(x8[c8], xv);
+        unpack8(w8[c8], wv);
+        float *a = as + (c8 - beg) * 8;
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+            o[j] = rbf(xv[j] + rbf(wv[j] * (a[j] * rr)));
+            ss2 += o[j] * o[j];
+        }
+        x8[c8] = pack8(o);
+        if (w_final) {
+            reinterpret_cast<float4 *>(a)[0] = make_float4(o[0], o[1], o[2], o[3]);
+            reinterpret_cast<float4 *>(a)[1] = make_float4(o[4], o[5], o[6], o[7]);
+        }
+    }
+    if (w_final) {  // uniform over the cluster
+        const float r2 = rsqrtf(cluster_sum<CL>(block_sum(ss2, red), &slots[1]) / N + eps);
+        const uint4 *f8 = reinterpret_cast<const uint4 *>(w_final);
+        uint4 *y8 = reinterpret_cast<uint4 *>(y + size_t(r) * N);
+        for (int c8 = beg + tid; c8 < end; c8 += blockDim.x) {
+            float wf[8], o[8];
+            unpack8(f8[c8], wf);
+            const float *a = as + (c8 - beg) * 8;
+#pragma unroll
+            for (int j = 0; j < 8; ++j) o[j] = wf[j] * (a[j] * r2);
+            y8[c8] = pack8(o);
+        }
+    }
+    cooperative_groups::this_cluster().sync();  // no block leaves while another may still read its slots
+#else
+    __trap();  // the backend launches it on compute capability 9.0 and later only
+#endif
+}
+// The cluster size for a row of N columns: chunks of 8 columns, one per thread where CL <= 8 allows.
+inline int snorm_cluster(int N) {
+    int cl = 1;
+    while (cl < 8 && (N / 8 + cl - 1) / cl > kSnormThreads) cl *= 2;
+    return cl;
+}
+inline size_t snorm_cluster_smem(int N, int cl) { return size_t((N / 8 + cl - 1) / cl) * 8 * 4; }
 
 // Greedy token of each row of a batched step: block r takes the logits of slot rows[r].slot.
 __global__ void argmax_rows_kernel(const float *__restrict__ logits, int V, const StepParams *rows, int *out);

@@ -45,15 +45,17 @@ void ck(cudaError_t e, const char *what, int line) {
 //             keeping one tile's MMAs in flight
 //   snorm     (v14) batched decode: the split-K sum + post-norm + residual of a row in one block
 //             (splitk_norm_residual_kernel, v7) instead of a cluster of blocks (sm_90 and later)
+//   prefetch  (v14) batched decode: the attention kernel does not prefetch the o_proj weights into L2
 enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
-       OLD_WGMMA = 128, OLD_GEMV = 256, OLD_BATTN = 512, OLD_WGWAIT = 1024, OLD_SNORM = 2048 };
+       OLD_WGMMA = 128, OLD_GEMV = 256, OLD_BATTN = 512, OLD_WGWAIT = 1024, OLD_SNORM = 2048,
+       OLD_PREFETCH = 4096 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
     if (v == "all")
         return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA | OLD_GEMV |
-               OLD_BATTN | OLD_WGWAIT | OLD_SNORM;
+               OLD_BATTN | OLD_WGWAIT | OLD_SNORM | OLD_PREFETCH;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -72,10 +74,11 @@ unsigned old_kernels_from_env() {
         else if (t == "battn") m |= OLD_BATTN;
         else if (t == "wgwait") m |= OLD_WGWAIT;
         else if (t == "snorm") m |= OLD_SNORM;
+        else if (t == "prefetch") m |= OLD_PREFETCH;
         else if (!t.empty())
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
                                                 "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma, gemv, battn, "
-                                                "wgwait, snorm or all)");
+                                                "wgwait, snorm, prefetch or all)");
         b = c + 1;
     }
     return m;
@@ -441,10 +444,14 @@ class CudaBackend : public Backend {
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
             gemm_decode<k::EPI_BF16>(bx_, L.qkv, n, Q + 2 * KV, H, bqkv_);
+            // v14: the attention blocks prefetch the o_proj weights the next GEMM reads into L2
+            const bool pk = wg_decode() && L.o.pk, pf = !(old_ & OLD_PREFETCH);
+            const void *pf_at = !pf ? nullptr : pk ? (const void *)L.o.pk : (const void *)L.o.rm;
+            const size_t pf_bytes = !pf ? 0 : (pk ? k::packed_elems(H, Q) : size_t(H) * Q) * 2;
             launch(attn, dim3(c.heads, smax, n), 128, 0, (const bf16 *)bqkv_, Q, KV, (const bf16 *)L.q_norm,
                    (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kcache_ + layer_off(l),
                    vcache_ + layer_off(l), slot_stride_, (const k::StepParams *)rows_, max_seq_, group, scale,
-                   kAttnChunk, bpart_o_, bpart_ml_, bcounters_, batt_);
+                   kAttnChunk, bpart_o_, bpart_ml_, bcounters_, batt_, pf_at, pf_bytes);
             if (fuse_norm_) {  // v7: projection partials, then reduce + post-norm + residual in one kernel
                 const int So = gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, nullptr);
                 splitk_norm(So, n, L.post_attn, nullptr);
@@ -664,6 +671,7 @@ class CudaBackend : public Backend {
         if (old_ & OLD_BATTN) r += "battn ";
         if (old_ & OLD_WGWAIT) r += "wgwait ";
         if (old_ & OLD_SNORM) r += "snorm ";
+        if (old_ & OLD_PREFETCH) r += "prefetch ";
         if (!r.empty()) r.pop_back();
         return r;
     }

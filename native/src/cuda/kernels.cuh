@@ -551,11 +551,23 @@ template <> struct PackOf<1> {
 // DIRECT (v12): a row whose keys are all in one split (S == 1) writes its output from the block's own
 // warp combine, skipping the partials, the fence, the counter and the re-read that the split combine
 // needs (the same arithmetic: the combine of one split multiplies by exp(0) = 1).
+// v14: this block's share of an L2 prefetch of `bytes` at p: the 128-byte lines split evenly over
+// the grid's blocks, one prefetch per thread and line.
+__device__ __forceinline__ void l2_prefetch_share(const void *p, size_t bytes) {
+    const size_t nb = size_t(gridDim.x) * gridDim.y * gridDim.z;
+    const size_t b = (size_t(blockIdx.z) * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
+    const size_t lines = (bytes + 127) / 128, per = (lines + nb - 1) / nb;
+    for (size_t i = threadIdx.x; i < per; i += blockDim.x) {
+        const size_t line = b * per + i;
+        if (line < lines) asm volatile("prefetch.global.L2 [%0];" ::"l"(static_cast<const char *>(p) + line * 128));
+    }
+}
 template <int D, bool DIRECT = false>
 __device__ __forceinline__ void attn_decode_fused_body(
     const int h, const int s, const int S, const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw,
     const bf16 *__restrict__ kw, const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const int pos,
-    int max_seq, int group, float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, bool pdl) {
+    int max_seq, int group, float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, bool pdl,
+    const void *pf = nullptr, size_t pf_bytes = 0) {
     constexpr int PL = D >= 32 ? D / 32 : 1, HALF = D / 2;  // as attn_decode_kernel
     typedef typename PackOf<PL>::T Pack;
     __shared__ float red[66];
@@ -682,6 +694,7 @@ __device__ __forceinline__ void attn_decode_fused_body(
         }
         m = mx;
     }
+    if (pf) l2_prefetch_share(pf, pf_bytes);  // v14: the batched step's next weights (see there)
     __shared__ float sm[4], sl[4], so[4][D];
     if (lane == 0) { sm[warp] = m; sl[warp] = l; }
 #pragma unroll
@@ -785,23 +798,31 @@ __global__ void __launch_bounds__(128, 4) attn_decode_fused_kernel(
 // v12 (MINB 8, DIRECT): at most 64 registers, so eight blocks fit an SM and the 1,024 blocks of 64 rows
 // x 16 heads run as one wave (v10: 80 registers, six per SM, 1.29 waves: the last 0.29 ran on a
 // mostly idle card); rows of one split write their output directly (see attn_decode_fused_body).
+// v14, pf: the o_proj weights (pf_bytes at pf), prefetched into L2 by the blocks as their keys are
+// done: the attention leaves DRAM bandwidth unused, most of all in its tail, and the o_proj GEMM (a
+// short weight stream per block, latency-bound) cannot start its own loads until attention blocks
+// leave the SMs; nullptr: none (OLMO_CUDA_OLD=prefetch).
 template <int D, int MINB = 4, bool DIRECT = false>
 __global__ void __launch_bounds__(128, MINB) attn_decode_batch_kernel(
     const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
     const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, size_t slot_stride, const StepParams *rows,
-    int max_seq, int group, float scale, int kchunk, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
+    int max_seq, int group, float scale, int kchunk, float *part_o, float *part_ml, unsigned *counters, bf16 *out,
+    const void *pf, size_t pf_bytes) {
     // v8: with PDL the rows (copied before the step's first kernel) and the cache below each row's
     // position (earlier steps) are read before the wait: the body issues its first keys' loads, then waits.
     pdl_launch();
     const int r = blockIdx.z, h = blockIdx.x, s = blockIdx.y, H = gridDim.x, SM = gridDim.y;
     const StepParams p = rows[r];
     const int S = min(SM, max(1, (p.pos + 1 + kchunk - 1) / kchunk));
-    if (s >= S) return;
+    if (s >= S) {
+        if (pf) l2_prefetch_share(pf, pf_bytes);
+        return;
+    }
     const size_t so = size_t(p.slot) * slot_stride;
     const size_t hp = size_t(r) * H;  // this row's (head, split) partials start at (hp + h) * SM
     attn_decode_fused_body<D, DIRECT>(h, s, S, qkv + size_t(r) * (Q + 2 * KV), Q, KV, qw, kw, inv_freq, eps, kc + so, vc + so,
                               p.pos, max_seq, group, scale, part_o + hp * SM * D, part_ml + hp * SM * 2,
-                              counters + hp, out + size_t(r) * Q, true);
+                              counters + hp, out + size_t(r) * Q, true, pf, pf_bytes);
 }
 
 // ------------------------------------------------------------------ prefill attention (flash, causal)

@@ -604,11 +604,15 @@ void test_rownorm(const char *name, int mode, int n, int H, bool last_row_only) 
 // launches it: split > 0 the batched decode (64 x 64 tiles, one warpgroup up to 64 rows, else two),
 // split 0 the prefill (two warpgroups, 128 rows).
 // The wgmma kernel with OV (v12: 1, one k-tile's MMAs in flight, as the backend runs it; v10: 0).
+// deep (v14): the batched decode's <64, WDEEP, 1> (grids of at most one block per SM, up to 64 rows).
 template <int OV, int EPI>
 void launch_wg(int wg, int split, int M, int N, int K, int S, int klen, const uint16_t *A, const bf16 *P, float *ws,
-               void *C, const k::StepParams *map) {
+               void *C, const k::StepParams *map, bool deep) {
     const bf16 *a = reinterpret_cast<const bf16 *>(A);
-    if (split && M <= 64)
+    if (deep)
+        k::gemm_wg_kernel<EPI, 64, k::WDEEP, 1, OV><<<dim3(1, (N + 63) / 64, S), 128, k::gemm_wg_smem<64, k::WDEEP, 1>()>>>(
+            a, P, M, N, K, klen, ws, C, map);
+    else if (split && M <= 64)
         k::gemm_wg_kernel<EPI, 64, k::WDST, 1, OV><<<dim3(1, (N + 63) / 64, S), 128, k::gemm_wg_smem<64, k::WDST, 1>()>>>(
             a, P, M, N, K, klen, ws, C, map);
     else if (wg == 64)
@@ -620,9 +624,10 @@ void launch_wg(int wg, int split, int M, int N, int K, int S, int klen, const ui
                                                                                                   C, map);
 }
 template <int EPI>
-void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int bm = 0, int bk = 32, int wg = 0) {
+void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int bm = 0, int bk = 32, int wg = 0,
+               bool deep = false) {
     const char *epi = EPI == k::EPI_BF16 ? "gemm_bf16" : EPI == k::EPI_SWIGLU ? "gemm_swiglu" : "gemm_f32";
-    const std::string tag = std::string(wg ? "wgmma" + std::to_string(wg) + (split ? " decode " : " ")
+    const std::string tag = std::string(wg ? "wgmma" + std::to_string(wg) + (deep ? " decode deep " : split ? " decode " : " ")
                                         : split ? (bm == 32 ? "decode(v6) " : "decode ")
                                         : bm ? "tc" + std::to_string(bm) + (bk == 64 ? "/bk64 " : " ") : "") +
                             epi + " " +
@@ -656,8 +661,8 @@ void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int 
         d_C0.poison();
         for (int ov : {1, 0}) {
             void *C = ov ? d_C.p : d_C0.p;
-            if (ov) launch_wg<1, EPI>(wg, split, M, N, K, S, klen, d_A.p, P, d_ws.p, C, map);
-            else launch_wg<0, EPI>(wg, split, M, N, K, S, klen, d_A.p, P, d_ws.p, C, map);
+            if (ov) launch_wg<1, EPI>(wg, split, M, N, K, S, klen, d_A.p, P, d_ws.p, C, map, deep);
+            else launch_wg<0, EPI>(wg, split, M, N, K, S, klen, d_A.p, P, d_ws.p, C, map, deep);
             if (S > 1) {
                 const int items = M * ((N + 1) / 2);
                 k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256>>>(d_ws.p, S, M, N, C, map);
@@ -1384,6 +1389,18 @@ int main() {
             test_gemm<k::EPI_BF16>("odd, 65 rows", 65, 130, 160, 2, 0, 32, 64);
             test_gemm<k::EPI_BF16>("K tail 40, 3 splits", 70, 200, 1000, 3, 0, 32, 64);
             test_gemm<k::EPI_SWIGLU>("K one short tile", 9, 2 * 64, 40, 1, 0, 32, 64);
+            if (optin_smem() >= k::kGemmWgDeepSmem) {  // v14: 12 stages, the grids of at most one block per SM
+                test_gemm<k::EPI_BF16>("o_proj 1B", 64, H, H, 4, 0, 32, 64, true);
+                test_gemm<k::EPI_BF16>("down 1B", 64, H, I, 4, 0, 32, 64, true);
+                test_gemm<k::EPI_BF16>("qkv 1B, S 1", 64, 3 * H, H, 1, 0, 32, 64, true);
+                test_gemm<k::EPI_BF16>("o_proj 1B, one row", 1, H, H, 4, 0, 32, 64, true);
+                test_gemm<k::EPI_SWIGLU>("K one short tile", 9, 2 * 64, 40, 1, 0, 32, 64, true);
+                test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3, 0, 32, 64, true);
+                test_gemm<k::EPI_BF16>("K tail 40, 3 splits", 33, 200, 1000, 3, 0, 32, 64, true);
+            } else {
+                std::printf("SKIP v14 deep wgmma GEMM: %d bytes of shared memory per block, it needs %d\n",
+                            optin_smem(), k::kGemmWgDeepSmem);
+            }
             for (int bn : {128, 64}) {
                 test_gemm<k::EPI_BF16>("qkv 1B chunk", 512, 3 * H, H, 0, 0, 32, bn);
                 test_gemm<k::EPI_BF16>("o_proj 1B chunk", 512, H, H, 0, 0, 32, bn);

@@ -46,16 +46,18 @@ void ck(cudaError_t e, const char *what, int line) {
 //   snorm     (v14) batched decode: the split-K sum + post-norm + residual of a row in one block
 //             (splitk_norm_residual_kernel, v7) instead of a cluster of blocks (sm_90 and later)
 //   prefetch  (v14) batched decode: the attention kernel does not prefetch the o_proj weights into L2
+//   deep      (v14) batched-decode GEMMs of at most one block per SM: 6 pipeline stages (two blocks'
+//             worth of shared memory per SM) instead of 12
 enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
        OLD_WGMMA = 128, OLD_GEMV = 256, OLD_BATTN = 512, OLD_WGWAIT = 1024, OLD_SNORM = 2048,
-       OLD_PREFETCH = 4096 };
+       OLD_PREFETCH = 4096, OLD_DEEP = 8192 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
     if (v == "all")
         return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA | OLD_GEMV |
-               OLD_BATTN | OLD_WGWAIT | OLD_SNORM | OLD_PREFETCH;
+               OLD_BATTN | OLD_WGWAIT | OLD_SNORM | OLD_PREFETCH | OLD_DEEP;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -75,10 +77,11 @@ unsigned old_kernels_from_env() {
         else if (t == "wgwait") m |= OLD_WGWAIT;
         else if (t == "snorm") m |= OLD_SNORM;
         else if (t == "prefetch") m |= OLD_PREFETCH;
+        else if (t == "deep") m |= OLD_DEEP;
         else if (!t.empty())
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
                                                 "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma, gemv, battn, "
-                                                "wgwait, snorm, prefetch or all)");
+                                                "wgwait, snorm, prefetch, deep or all)");
         b = c + 1;
     }
     return m;
@@ -602,7 +605,10 @@ class CudaBackend : public Backend {
         dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, S);
         static_assert(k::DBK == k::WBK && k::DBN == 64, "gemm_wg_kernel takes gemm_decode_kernel's klen and N tiles");
         const bf16 *P = wg_decode() ? W.pk : nullptr;
-        if (P && M <= 64)
+        if (P && M <= 64 && int(grid.y) * S <= sms_ && optin_ >= k::kGemmWgDeepSmem && !(old_ & OLD_DEEP))
+            launch(wg_kernel<EPI, 64, k::WDEEP, 1>(), grid, 128, k::gemm_wg_smem<64, k::WDEEP, 1>(), A, P, M, N, K,
+                   klen, ws_, C, rows);  // v14: one block per SM, ten k-tiles of loads ahead
+        else if (P && M <= 64)
             launch(wg_kernel<EPI, 64, k::WDST, 1>(), grid, 128, k::gemm_wg_smem<64, k::WDST, 1>(), A, P, M, N,
                    K, klen, ws_, C, rows);
         else if (P)  // two warpgroups (128 rows) per block: the weights once per 128 rows
@@ -672,6 +678,7 @@ class CudaBackend : public Backend {
         if (old_ & OLD_WGWAIT) r += "wgwait ";
         if (old_ & OLD_SNORM) r += "snorm ";
         if (old_ & OLD_PREFETCH) r += "prefetch ";
+        if (old_ & OLD_DEEP) r += "deep ";
         if (!r.empty()) r.pop_back();
         return r;
     }

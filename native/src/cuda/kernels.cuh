@@ -1531,10 +1531,17 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
     __trap();  // not built for sm_90a: the backend checks wgmma_probe_kernel before choosing this
 #endif
 }
-// The configurations the backend launches: batched decode <64, 6, 1 or 2>, prefill <64, 6, 2> and <128, 4, 2>.
-constexpr int WDST = 6, WPST128 = 4;
+// The configurations the backend launches: batched decode <64, 6, 1 or 2>, prefill <64, 6, 2> and <128, 4, 2>;
+// v14: batched decode of at most one block per SM and 64 rows <64, WDEEP, 1> where the card has the
+// shared memory (197 KB): ten k-tiles of loads ahead instead of four (o_proj at 4 splits: the block's
+// whole K range, requested before the PDL wait).
+constexpr int WDST = 6, WPST128 = 4, WDEEP = 12;
 inline cudaError_t allow_gemm_wg_smem() {
     cudaError_t e = cudaSuccess;
+    int dev = 0, optin = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess ||
+        cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev) != cudaSuccess)
+        optin = 0;
 #define OLMO_ALLOW(EPI, BN, ST, MW)                                                                                \
     if (e == cudaSuccess)                                                                                          \
         e = cudaFuncSetAttribute(gemm_wg_kernel<EPI, BN, ST, MW>, cudaFuncAttributeMaxDynamicSharedMemorySize,      \
@@ -1544,11 +1551,15 @@ inline cudaError_t allow_gemm_wg_smem() {
                                  gemm_wg_smem<BN, ST, MW>());
 #define OLMO_ALLOW_EPI(EPI) OLMO_ALLOW(EPI, 64, WDST, 1) OLMO_ALLOW(EPI, 64, WDST, 2) OLMO_ALLOW(EPI, 128, WPST128, 2)
     OLMO_ALLOW_EPI(EPI_BF16) OLMO_ALLOW_EPI(EPI_SWIGLU) OLMO_ALLOW_EPI(EPI_F32)
+    if (optin >= gemm_wg_smem<64, WDEEP, 1>()) {
+        OLMO_ALLOW(EPI_BF16, 64, WDEEP, 1) OLMO_ALLOW(EPI_SWIGLU, 64, WDEEP, 1) OLMO_ALLOW(EPI_F32, 64, WDEEP, 1)
+    }
 #undef OLMO_ALLOW_EPI
 #undef OLMO_ALLOW
     return e;
 }
 constexpr int kGemmWgMaxSmem = gemm_wg_smem<64, WDST, 2>();  // the largest of the three
+constexpr int kGemmWgDeepSmem = gemm_wg_smem<64, WDEEP, 1>();
 
 // Sums the S split-K partials of gemm_decode_kernel in split order and applies the epilogue.
 // One thread per column pair.

@@ -609,6 +609,10 @@ template <int OV, int EPI>
 void launch_wg(int wg, int split, int M, int N, int K, int S, int klen, const uint16_t *A, const bf16 *P, float *ws,
                void *C, const k::StepParams *map, bool deep) {
     const bf16 *a = reinterpret_cast<const bf16 *>(A);
+    if (deep && M > 64) {
+        std::printf("launch_wg: the deep configuration takes at most 64 rows, not %d\n", M);
+        std::exit(2);
+    }
     if (deep)
         k::gemm_wg_kernel<EPI, 64, k::WDEEP, 1, OV><<<dim3(1, (N + 63) / 64, S), 128, k::gemm_wg_smem<64, k::WDEEP, 1>()>>>(
             a, P, M, N, K, klen, ws, C, map);
@@ -646,7 +650,7 @@ void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int 
         Dev<uint16_t> d_P(k::packed_elems(N, K));
         d_P.poison();
         k::pack_tiles_kernel<<<256, 256>>>(d_B.b(), N, K, reinterpret_cast<bf16 *>(d_P.p));
-        CK(k::allow_gemm_wg_smem());
+        CK(k::allow_gemm_wg_smem(optin_smem()));
         const bf16 *P = reinterpret_cast<const bf16 *>(d_P.p);
         std::vector<k::StepParams> rows(M);
         for (int r = 0; r < M; ++r) rows[r] = k::StepParams{0, 0, M - 1 - r};
@@ -671,6 +675,18 @@ void test_gemm(const std::string &name, int M, int N, int K, int split = 0, int 
         }
         const auto c1 = d_C.get(), c0 = d_C0.get();
         expect_true(tag + ": OV 1 == OV 0 (v10), bit for bit", c1 == c0, c1 == c0 ? "identical" : "differ");
+        if (deep) {  // batch invariance: a row's result must not depend on which configuration the step took
+            Dev<uint8_t> d_C6(size_t(M) * cols * osz + guard);
+            d_C6.poison();
+            launch_wg<1, EPI>(wg, split, M, N, K, S, klen, d_A.p, P, d_ws.p, d_C6.p, map, false);
+            if (S > 1) {
+                const int items = M * ((N + 1) / 2);
+                k::gemm_splitk_reduce_kernel<EPI><<<(items + 255) / 256, 256>>>(d_ws.p, S, M, N, d_C6.p, map);
+            }
+            SYNC();
+            const auto c6 = d_C6.get();
+            expect_true(tag + ": 12 stages == 6 stages, bit for bit", c1 == c6, c1 == c6 ? "identical" : "differ");
+        }
     } else if (split == 0 && bm && bk == 64) {  // v9 tiles
         CK(k::allow_gemm_tc_smem(optin_smem()));
         dim3 grid((N + k::GBN - 1) / k::GBN, (M + bm - 1) / bm);
@@ -797,27 +813,12 @@ void test_gemm_partials(const std::string &name, int M, int N, int K, int split)
     expect_true(tag + ": nothing written past the partials", clobbered == 0, std::to_string(clobbered) + " floats");
 }
 
-// The card's compute capability (major * 10 + minor).
-int device_cc() {
-    int dev = 0, ma = 0, mi = 0;
-    CK(cudaGetDevice(&dev));
-    CK(cudaDeviceGetAttribute(&ma, cudaDevAttrComputeCapabilityMajor, dev));
-    CK(cudaDeviceGetAttribute(&mi, cudaDevAttrComputeCapabilityMinor, dev));
-    return ma * 10 + mi;
-}
-
 // splitk_norm_residual_kernel from random FP32 partials: a = bf16(sum in split order) is exact on the
 // host (same FP32 additions), then x += post-norm(a) as rownorm mode 0 and, with a final norm,
 // y = final norm of the x the kernel wrote (the exposed intermediate) as rownorm mode 1.
-// cluster (v14): splitk_norm_cluster_kernel, a cluster of blocks per row, as the backend launches it.
-void test_splitk_norm(const std::string &name, int M, int N, int S, bool final_norm, bool cluster = false) {
-    if (cluster && device_cc() < 90) {
-        std::printf("SKIP splitk_norm_cluster %s: compute capability %d (clusters need 9.0)\n", name.c_str(), device_cc());
-        return;
-    }
-    const std::string tag = std::string(cluster ? "splitk_norm_cluster " : "splitk_norm_residual ") + name +
-                            " M=" + std::to_string(M) + " N=" + std::to_string(N) + " S=" + std::to_string(S) +
-                            (final_norm ? " +final" : "");
+void test_splitk_norm(const std::string &name, int M, int N, int S, bool final_norm) {
+    const std::string tag = "splitk_norm_residual " + name + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
+                            " S=" + std::to_string(S) + (final_norm ? " +final" : "");
     Rng g(tag);
     std::vector<float> ws(size_t(S) * M * N);
     for (auto &v : ws) v = float(g.normal() * 0.7);
@@ -825,26 +826,8 @@ void test_splitk_norm(const std::string &name, int M, int N, int S, bool final_n
     Dev<float> d_ws(ws);
     Dev<uint16_t> d_x(x), d_w(w), d_wf(wf), d_y(size_t(M) * N);
     d_y.poison();
-    if (cluster) {
-        const int cl = k::snorm_cluster(N);
-        auto kern = cl == 1 ? k::splitk_norm_cluster_kernel<1> : cl == 2 ? k::splitk_norm_cluster_kernel<2>
-                  : cl == 4 ? k::splitk_norm_cluster_kernel<4> : k::splitk_norm_cluster_kernel<8>;
-        cudaLaunchConfig_t cfg = {};
-        cfg.gridDim = dim3(cl, M);
-        cfg.blockDim = dim3(k::kSnormThreads);
-        cfg.dynamicSmemBytes = k::snorm_cluster_smem(N, cl);
-        cudaLaunchAttribute attr[1];
-        attr[0].id = cudaLaunchAttributeClusterDimension;
-        attr[0].val.clusterDim.x = unsigned(cl);
-        attr[0].val.clusterDim.y = attr[0].val.clusterDim.z = 1;
-        cfg.attrs = attr;
-        cfg.numAttrs = 1;
-        CK(cudaLaunchKernelEx(&cfg, kern, (const float *)d_ws.p, S, M, N, d_x.b(), (const bf16 *)d_w.b(),
-                              (const bf16 *)(final_norm ? d_wf.b() : nullptr), kEps, d_y.b()));
-    } else {
-        k::splitk_norm_residual_kernel<<<M, 256, size_t(N) * 4>>>(d_ws.p, S, M, N, d_x.b(), d_w.b(),
-                                                                  final_norm ? d_wf.b() : nullptr, kEps, d_y.b());
-    }
+    k::splitk_norm_residual_kernel<<<M, 256, size_t(N) * 4>>>(d_ws.p, S, M, N, d_x.b(), d_w.b(),
+                                                              final_norm ? d_wf.b() : nullptr, kEps, d_y.b());
     SYNC();
     const auto gx = d_x.get(), gy = d_y.get();
     Check cx(tag + ": x", Check::BF16), cy(tag + ": y (final norm)", Check::BF16);
@@ -1044,7 +1027,6 @@ template <int D> void test_decode_batch(const std::string &name, AttnShape s, co
     Dev<uint16_t> d_qkv(qkv), d_qw(qw), d_kw(kw);
     Dev<k::StepParams> d_rows(rows);
     std::vector<std::vector<uint16_t>> outs, kcs, vcs;
-    Dev<uint8_t> d_pf((1 << 20) + 48);  // v14: an L2 prefetch (a hint: nothing may change) by v12's instance
     for (int v = 0; v < 2; ++v) {  // v12's instance, then v10's
         Dev<uint16_t> d_kc(kc), d_vc(vc), d_out(size_t(R) * Q);
         Dev<unsigned> d_cnt(size_t(R) * s.heads);
@@ -1053,8 +1035,7 @@ template <int D> void test_decode_batch(const std::string &name, AttnShape s, co
         auto kern = v == 0 ? k::attn_decode_batch_kernel<D, 8, true> : k::attn_decode_batch_kernel<D, 4, false>;
         kern<<<dim3(s.heads, SM, R), 128>>>(d_qkv.b(), Q, KV, d_qw.b(), d_kw.b(), d_inv.p, kEps, d_kc.b(), d_vc.b(),
                                             stride, d_rows.p, s.max_seq, group, scale, kchunk, d_po.p, d_pml.p,
-                                            d_cnt.p, d_out.b(), v == 0 ? (const void *)d_pf.p : nullptr,
-                                            v == 0 ? d_pf.n : size_t(0));
+                                            d_cnt.p, d_out.b());
         SYNC();
         outs.push_back(d_out.get());
         kcs.push_back(d_kc.get());
@@ -1352,18 +1333,12 @@ int main() {
             test_gemm<k::EPI_BF16>("odd N", 33, 131, 64, 0, bm, 64);
         }
     }
-    if (!only || norm_only) {  // the batched step's fused split-K sum + post-norm + residual (v7, v14)
+    if (!only || norm_only) {  // the batched step's fused split-K sum + post-norm + residual (v7)
         test_splitk_norm("1B o_proj", 64, H, 8, false);
         test_splitk_norm("1B down, last layer", 64, H, 8, true);
         test_splitk_norm("S=1", 3, H, 1, true);
         test_splitk_norm("odd", 5, 2080, 3, false);
         test_splitk_norm("odd, final", 130, 96, 2, true);
-        for (bool final_norm : {false, true}) {  // v14: clusters of 4 (N 2048), 8 (N 2080, 4096), 1 (N 96)
-            test_splitk_norm("1B", 64, H, 4, final_norm, true);
-            test_splitk_norm("7B", 3, 4096, 4, final_norm, true);
-            test_splitk_norm("odd", 5, 2080, 3, final_norm, true);
-            test_splitk_norm("narrow", 130, 96, 2, final_norm, true);
-        }
     }
     // v10: the wgmma GEMM on packed weights, batched decode (S as below) and prefill (BN 64 and 128);
     // since v12 as the backend runs it (OV 1: one k-tile's MMAs in flight), each also bit for bit

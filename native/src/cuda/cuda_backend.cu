@@ -43,21 +43,17 @@ void ck(cudaError_t e, const char *what, int line) {
 //             both decode paths, the split combine also for rows of one split
 //   wgwait    (v12) gemm_wg_kernel waits for each k-tile's MMAs before the next tile (v10) instead of
 //             keeping one tile's MMAs in flight
-//   snorm     (v14) batched decode: the split-K sum + post-norm + residual of a row in one block
-//             (splitk_norm_residual_kernel, v7) instead of a cluster of blocks (sm_90 and later)
-//   prefetch  (v14) batched decode: the attention kernel does not prefetch the o_proj weights into L2
 //   deep      (v14) batched-decode GEMMs of at most one block per SM: 6 pipeline stages (two blocks'
 //             worth of shared memory per SM) instead of 12
 enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
-       OLD_WGMMA = 128, OLD_GEMV = 256, OLD_BATTN = 512, OLD_WGWAIT = 1024, OLD_SNORM = 2048,
-       OLD_PREFETCH = 4096, OLD_DEEP = 8192 };
+       OLD_WGMMA = 128, OLD_GEMV = 256, OLD_BATTN = 512, OLD_WGWAIT = 1024, OLD_DEEP = 2048 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
     if (v == "all")
         return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA | OLD_GEMV |
-               OLD_BATTN | OLD_WGWAIT | OLD_SNORM | OLD_PREFETCH | OLD_DEEP;
+               OLD_BATTN | OLD_WGWAIT | OLD_DEEP;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -75,13 +71,11 @@ unsigned old_kernels_from_env() {
         else if (t == "gemv") m |= OLD_GEMV;
         else if (t == "battn") m |= OLD_BATTN;
         else if (t == "wgwait") m |= OLD_WGWAIT;
-        else if (t == "snorm") m |= OLD_SNORM;
-        else if (t == "prefetch") m |= OLD_PREFETCH;
         else if (t == "deep") m |= OLD_DEEP;
         else if (!t.empty())
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
                                                 "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma, gemv, battn, "
-                                                "wgwait, snorm, prefetch, deep or all)");
+                                                "wgwait, deep or all)");
         b = c + 1;
     }
     return m;
@@ -229,7 +223,7 @@ class CudaBackend : public Backend {
             wg_ = !wg_no_room_;
         }
         if (wg_) {
-            CK(k::allow_gemm_wg_smem());
+            CK(k::allow_gemm_wg_smem(optin_));
             for (DevLayer &L : layers_) {
                 pack(L.qkv, Q + 2 * KV, H);
                 pack(L.o, H, Q);
@@ -447,14 +441,10 @@ class CudaBackend : public Backend {
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
             gemm_decode<k::EPI_BF16>(bx_, L.qkv, n, Q + 2 * KV, H, bqkv_);
-            // v14: the attention blocks prefetch the o_proj weights the next GEMM reads into L2
-            const bool pk = wg_decode() && L.o.pk, pf = !(old_ & OLD_PREFETCH);
-            const void *pf_at = !pf ? nullptr : pk ? (const void *)L.o.pk : (const void *)L.o.rm;
-            const size_t pf_bytes = !pf ? 0 : (pk ? k::packed_elems(H, Q) : size_t(H) * Q) * 2;
             launch(attn, dim3(c.heads, smax, n), 128, 0, (const bf16 *)bqkv_, Q, KV, (const bf16 *)L.q_norm,
                    (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kcache_ + layer_off(l),
                    vcache_ + layer_off(l), slot_stride_, (const k::StepParams *)rows_, max_seq_, group, scale,
-                   kAttnChunk, bpart_o_, bpart_ml_, bcounters_, batt_, pf_at, pf_bytes);
+                   kAttnChunk, bpart_o_, bpart_ml_, bcounters_, batt_);
             if (fuse_norm_) {  // v7: projection partials, then reduce + post-norm + residual in one kernel
                 const int So = gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, nullptr);
                 splitk_norm(So, n, L.post_attn, nullptr);
@@ -577,6 +567,9 @@ class CudaBackend : public Backend {
     size_t layer_off(int l) const { return size_t(l) * c_.kv_heads * max_seq_ * c_.head_dim; }
     // Split-K factor of a batched GEMM: a function of N and K only (batch invariance), enough
     // (N tile, split) blocks for two per SM, each split at least 4 K tiles (with the wgmma GEMM at most kMaxSplit splits).
+    // v14, the wgmma GEMM: at most one block per SM instead of two (the 1B's qkv: 1 split of 96 blocks, each
+    // 12 stages deep, instead of 2 splits of 192 blocks, 1.45 waves of two per SM, and a reduce kernel):
+    // batch 64 25,820 vs 25,331 tok/s, batch 128 34,039 vs 32,337 on an H100 (NOTES.md v14).
     int dbk() const { return (old_ & OLD_DGEMM) ? k::DBK_V6 : k::DBK; }
     int ksplit(int N, int K) const {
         const int H = c_.hidden, Q = c_.q_dim(), KV = c_.kv_dim(), I = c_.inter;
@@ -584,8 +577,9 @@ class CudaBackend : public Backend {
                         : N == H && K == I ? 3 : -1;
         if (named >= 0 && split_env_[size_t(named)] > 0) return split_env_[size_t(named)];
         const int nb = (N + k::DBN - 1) / k::DBN, ktiles = (K + dbk() - 1) / dbk();
+        const int per_sm = wg_decode() ? 1 : 2;
         int s = 1;
-        while (nb * s * 2 <= 2 * sms_ && ktiles / (s * 2) >= 4) s *= 2;
+        while (nb * s * 2 <= per_sm * sms_ && ktiles / (s * 2) >= 4) s *= 2;
         return wg_decode() ? std::min(s, kMaxSplit) : s;
     }
     // v10: at most 4 splits for the wgmma GEMM. With it the 1B's o_proj and down (S 8 before) ran faster at 4
@@ -626,17 +620,8 @@ class CudaBackend : public Backend {
         return S;
     }
     // bx_ = bx_ + post-norm(sum of the S partials in ws_); w_final: also by_ = final norm of the new bx_.
-    // v14: a cluster of blocks per row on sm_90 and later (OLMO_CUDA_OLD=snorm: v7's block per row).
     void splitk_norm(int S, int n, const bf16 *w, const bf16 *w_final) {
         const int H = c_.hidden;
-        if (cc_ >= 90 && !(old_ & OLD_SNORM)) {
-            const int cl = k::snorm_cluster(H);
-            auto kern = cl == 1 ? k::splitk_norm_cluster_kernel<1> : cl == 2 ? k::splitk_norm_cluster_kernel<2>
-                      : cl == 4 ? k::splitk_norm_cluster_kernel<4> : k::splitk_norm_cluster_kernel<8>;
-            launch_ex(kern, dim3(cl, n), k::kSnormThreads, k::snorm_cluster_smem(H, cl), cl, (const float *)ws_, S, n,
-                      H, bx_, w, w_final, c_.eps, by_);
-            return;
-        }
         launch(k::splitk_norm_residual_kernel, n, 256, size_t(H) * 4, (const float *)ws_, S, n, H, bx_, w, w_final,
                c_.eps, by_);
     }
@@ -676,8 +661,6 @@ class CudaBackend : public Backend {
         if (old_ & OLD_GEMV) r += "gemv ";
         if (old_ & OLD_BATTN) r += "battn ";
         if (old_ & OLD_WGWAIT) r += "wgwait ";
-        if (old_ & OLD_SNORM) r += "snorm ";
-        if (old_ & OLD_PREFETCH) r += "prefetch ";
         if (old_ & OLD_DEEP) r += "deep ";
         if (!r.empty()) r.pop_back();
         return r;
@@ -729,30 +712,16 @@ class CudaBackend : public Backend {
     // Launches on stream_; inside the decode step with programmatic dependent launch (sm_90).
     template <typename... KArgs, typename... Args>
     void launch(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, Args... args) {
-        launch_ex(kern, grid, block, smem, 0, args...);
-    }
-    // cluster > 0: thread-block clusters of that many blocks along x (sm_90).
-    template <typename... KArgs, typename... Args>
-    void launch_ex(void (*kern)(KArgs...), dim3 grid, dim3 block, size_t smem, int cluster, Args... args) {
         cudaLaunchConfig_t cfg = {};
         cfg.gridDim = grid;
         cfg.blockDim = block;
         cfg.dynamicSmemBytes = smem;
         cfg.stream = stream_;
-        cudaLaunchAttribute attr[2];
-        unsigned na = 0;
-        if (pdl_ && !(pdl_full_only_ && int(grid.x * grid.y * grid.z) < sms_)) {
-            attr[na].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-            attr[na++].val.programmaticStreamSerializationAllowed = 1;
-        }
-        if (cluster > 0) {
-            attr[na].id = cudaLaunchAttributeClusterDimension;
-            attr[na].val.clusterDim.x = unsigned(cluster);
-            attr[na].val.clusterDim.y = attr[na].val.clusterDim.z = 1;
-            ++na;
-        }
+        cudaLaunchAttribute attr[1];
+        attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+        attr[0].val.programmaticStreamSerializationAllowed = 1;
         cfg.attrs = attr;
-        cfg.numAttrs = na;
+        cfg.numAttrs = pdl_ && !(pdl_full_only_ && int(grid.x * grid.y * grid.z) < sms_) ? 1 : 0;
         CK(cudaLaunchKernelEx(&cfg, kern, static_cast<KArgs>(args)...));
     }
     // The attention kernels are instantiated for each supported head_dim (checked in load).

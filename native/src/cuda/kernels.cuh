@@ -4,7 +4,6 @@
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
-#include <cooperative_groups.h>
 #include <stdint.h>
 
 namespace olmo {
@@ -551,23 +550,11 @@ template <> struct PackOf<1> {
 // DIRECT (v12): a row whose keys are all in one split (S == 1) writes its output from the block's own
 // warp combine, skipping the partials, the fence, the counter and the re-read that the split combine
 // needs (the same arithmetic: the combine of one split multiplies by exp(0) = 1).
-// v14: this block's share of an L2 prefetch of `bytes` at p: the 128-byte lines split evenly over
-// the grid's blocks, one prefetch per thread and line.
-__device__ __forceinline__ void l2_prefetch_share(const void *p, size_t bytes) {
-    const size_t nb = size_t(gridDim.x) * gridDim.y * gridDim.z;
-    const size_t b = (size_t(blockIdx.z) * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
-    const size_t lines = (bytes + 127) / 128, per = (lines + nb - 1) / nb;
-    for (size_t i = threadIdx.x; i < per; i += blockDim.x) {
-        const size_t line = b * per + i;
-        if (line < lines) asm volatile("prefetch.global.L2 [%0];" ::"l"(static_cast<const char *>(p) + line * 128));
-    }
-}
 template <int D, bool DIRECT = false>
 __device__ __forceinline__ void attn_decode_fused_body(
     const int h, const int s, const int S, const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw,
     const bf16 *__restrict__ kw, const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const int pos,
-    int max_seq, int group, float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, bool pdl,
-    const void *pf = nullptr, size_t pf_bytes = 0) {
+    int max_seq, int group, float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, bool pdl) {
     constexpr int PL = D >= 32 ? D / 32 : 1, HALF = D / 2;  // as attn_decode_kernel
     typedef typename PackOf<PL>::T Pack;
     __shared__ float red[66];
@@ -694,7 +681,6 @@ __device__ __forceinline__ void attn_decode_fused_body(
         }
         m = mx;
     }
-    if (pf) l2_prefetch_share(pf, pf_bytes);  // v14: the batched step's next weights (see there)
     __shared__ float sm[4], sl[4], so[4][D];
     if (lane == 0) { sm[warp] = m; sl[warp] = l; }
 #pragma unroll
@@ -798,31 +784,23 @@ __global__ void __launch_bounds__(128, 4) attn_decode_fused_kernel(
 // v12 (MINB 8, DIRECT): at most 64 registers, so eight blocks fit an SM and the 1,024 blocks of 64 rows
 // x 16 heads run as one wave (v10: 80 registers, six per SM, 1.29 waves: the last 0.29 ran on a
 // mostly idle card); rows of one split write their output directly (see attn_decode_fused_body).
-// v14, pf: the o_proj weights (pf_bytes at pf), prefetched into L2 by the blocks as their keys are
-// done: the attention leaves DRAM bandwidth unused, most of all in its tail, and the o_proj GEMM (a
-// short weight stream per block, latency-bound) cannot start its own loads until attention blocks
-// leave the SMs; nullptr: none (OLMO_CUDA_OLD=prefetch).
 template <int D, int MINB = 4, bool DIRECT = false>
 __global__ void __launch_bounds__(128, MINB) attn_decode_batch_kernel(
     const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
     const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, size_t slot_stride, const StepParams *rows,
-    int max_seq, int group, float scale, int kchunk, float *part_o, float *part_ml, unsigned *counters, bf16 *out,
-    const void *pf, size_t pf_bytes) {
+    int max_seq, int group, float scale, int kchunk, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
     // v8: with PDL the rows (copied before the step's first kernel) and the cache below each row's
     // position (earlier steps) are read before the wait: the body issues its first keys' loads, then waits.
     pdl_launch();
     const int r = blockIdx.z, h = blockIdx.x, s = blockIdx.y, H = gridDim.x, SM = gridDim.y;
     const StepParams p = rows[r];
     const int S = min(SM, max(1, (p.pos + 1 + kchunk - 1) / kchunk));
-    if (s >= S) {
-        if (pf) l2_prefetch_share(pf, pf_bytes);
-        return;
-    }
+    if (s >= S) return;
     const size_t so = size_t(p.slot) * slot_stride;
     const size_t hp = size_t(r) * H;  // this row's (head, split) partials start at (hp + h) * SM
     attn_decode_fused_body<D, DIRECT>(h, s, S, qkv + size_t(r) * (Q + 2 * KV), Q, KV, qw, kw, inv_freq, eps, kc + so, vc + so,
                               p.pos, max_seq, group, scale, part_o + hp * SM * D, part_ml + hp * SM * 2,
-                              counters + hp, out + size_t(r) * Q, true, pf, pf_bytes);
+                              counters + hp, out + size_t(r) * Q, true);
 }
 
 // ------------------------------------------------------------------ prefill attention (flash, causal)
@@ -1536,12 +1514,9 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
 // shared memory (197 KB): ten k-tiles of loads ahead instead of four (o_proj at 4 splits: the block's
 // whole K range, requested before the PDL wait).
 constexpr int WDST = 6, WPST128 = 4, WDEEP = 12;
-inline cudaError_t allow_gemm_wg_smem() {
+// optin: the card's opt-in shared memory per block (the deep configuration only where it fits).
+inline cudaError_t allow_gemm_wg_smem(int optin) {
     cudaError_t e = cudaSuccess;
-    int dev = 0, optin = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess ||
-        cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev) != cudaSuccess)
-        optin = 0;
 #define OLMO_ALLOW(EPI, BN, ST, MW)                                                                                \
     if (e == cudaSuccess)                                                                                          \
         e = cudaFuncSetAttribute(gemm_wg_kernel<EPI, BN, ST, MW>, cudaFuncAttributeMaxDynamicSharedMemorySize,      \
@@ -1647,105 +1622,6 @@ __global__ void __launch_bounds__(256) splitk_norm_residual_kernel(const float *
         y8[c8] = pack8(o);
     }
 }
-
-// v14: splitk_norm_residual_kernel's work spread over a thread-block cluster of CL blocks per row
-// (sm_90; the v7 kernel ran one block per row: 64 blocks for a 64-row step, each a chain of dependent
-// loads over the whole row). grid (CL, M), cluster (CL, 1, 1), kSnormThreads threads; block (q, r)
-// owns the 8-column chunks [q c, q c + c) of row r, c = ceil(N / 8 / CL), and c * 8 floats of dynamic
-// shared memory. Each sum of squares over the row is the blocks' block_sums, exchanged through
-// distributed shared memory and added in rank order: the same value in every block of the cluster.
-// Same arithmetic per element as the v7 kernel; only the sums of squares' addition tree differs.
-constexpr int kSnormThreads = 64;
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-template <int CL>
-__device__ __forceinline__ float cluster_sum(float v, float *slot) {
-    namespace cg = cooperative_groups;
-    cg::cluster_group cl = cg::this_cluster();
-    if (threadIdx.x == 0) *slot = v;
-    cl.sync();  // every block's slot written (and visible across the cluster)
-    float t = 0.f;
-#pragma unroll
-    for (int q = 0; q < CL; ++q) t += *cl.map_shared_rank(slot, q);
-    return t;
-}
-#endif
-template <int CL>
-__global__ void __launch_bounds__(kSnormThreads) splitk_norm_cluster_kernel(const float *__restrict__ ws, int S, int M,
-                                                                           int N, bf16 *x, const bf16 *__restrict__ w,
-                                                                           const bf16 *__restrict__ w_final, float eps,
-                                                                           bf16 *y) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    extern __shared__ float4 sc_smem[];
-    float *as = reinterpret_cast<float *>(sc_smem);  // this block's columns of a, then of the new x
-    __shared__ float red[33], slots[2];
-    const int q = int(cooperative_groups::this_cluster().block_rank()), r = blockIdx.y, tid = threadIdx.x;
-    const int per = (N / 8 + CL - 1) / CL, beg = q * per, end = min(N / 8, beg + per);
-    pdl_launch();
-    pdl_wait();
-    float ss = 0.f;
-    for (int c8 = beg + tid; c8 < end; c8 += blockDim.x) {
-        float v[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-        const float *p = ws + size_t(r) * N + c8 * 8;
-#pragma unroll 4
-        for (int z = 0; z < S; ++z) {
-            const float4 lo = *reinterpret_cast<const float4 *>(p + size_t(z) * M * N);
-            const float4 hi = *reinterpret_cast<const float4 *>(p + size_t(z) * M * N + 4);
-            v[0] += lo.x; v[1] += lo.y; v[2] += lo.z; v[3] += lo.w;
-            v[4] += hi.x; v[5] += hi.y; v[6] += hi.z; v[7] += hi.w;
-        }
-#pragma unroll
-        for (int j = 0; j < 8; ++j) {
-            v[j] = rbf(v[j]);
-            ss += v[j] * v[j];
-        }
-        reinterpret_cast<float4 *>(as)[(c8 - beg) * 2] = make_float4(v[0], v[1], v[2], v[3]);
-        reinterpret_cast<float4 *>(as)[(c8 - beg) * 2 + 1] = make_float4(v[4], v[5], v[6], v[7]);
-    }
-    const float rr = rsqrtf(cluster_sum<CL>(block_sum(ss, red), &slots[0]) / N + eps);
-    uint4 *x8 = reinterpret_cast<uint4 *>(x + size_t(r) * N);
-    const uint4 *w8 = reinterpret_cast<const uint4 *>(w);
-    float ss2 = 0.f;
-    for (int c8 = beg + tid; c8 < end; c8 += blockDim.x) {
-        float xv[8], wv[8], o[8];
-        unpack8(x8[c8], xv);
-        unpack8(w8[c8], wv);
-        float *a = as + (c8 - beg) * 8;
-#pragma unroll
-        for (int j = 0; j < 8; ++j) {
-            o[j] = rbf(xv[j] + rbf(wv[j] * (a[j] * rr)));
-            ss2 += o[j] * o[j];
-        }
-        x8[c8] = pack8(o);
-        if (w_final) {
-            reinterpret_cast<float4 *>(a)[0] = make_float4(o[0], o[1], o[2], o[3]);
-            reinterpret_cast<float4 *>(a)[1] = make_float4(o[4], o[5], o[6], o[7]);
-        }
-    }
-    if (w_final) {  // uniform over the cluster
-        const float r2 = rsqrtf(cluster_sum<CL>(block_sum(ss2, red), &slots[1]) / N + eps);
-        const uint4 *f8 = reinterpret_cast<const uint4 *>(w_final);
-        uint4 *y8 = reinterpret_cast<uint4 *>(y + size_t(r) * N);
-        for (int c8 = beg + tid; c8 < end; c8 += blockDim.x) {
-            float wf[8], o[8];
-            unpack8(f8[c8], wf);
-            const float *a = as + (c8 - beg) * 8;
-#pragma unroll
-            for (int j = 0; j < 8; ++j) o[j] = wf[j] * (a[j] * r2);
-            y8[c8] = pack8(o);
-        }
-    }
-    cooperative_groups::this_cluster().sync();  // no block leaves while another may still read its slots
-#else
-    __trap();  // the backend launches it on compute capability 9.0 and later only
-#endif
-}
-// The cluster size for a row of N columns: chunks of 8 columns, one per thread where CL <= 8 allows.
-inline int snorm_cluster(int N) {
-    int cl = 1;
-    while (cl < 8 && (N / 8 + cl - 1) / cl > kSnormThreads) cl *= 2;
-    return cl;
-}
-inline size_t snorm_cluster_smem(int N, int cl) { return size_t((N / 8 + cl - 1) / cl) * 8 * 4; }
 
 // Greedy token of each row of a batched step: block r takes the logits of slot rows[r].slot.
 __global__ void argmax_rows_kernel(const float *__restrict__ logits, int V, const StepParams *rows, int *out);

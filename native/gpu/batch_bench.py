@@ -13,7 +13,9 @@
    with each point's roofline: bytes per step (weights once + every sequence's KV cache) over the
    copy bandwidth, FLOPs per step over the measured BF16 GEMM rate; the larger time is the floor.
 
-Usage: batch_bench.py --lib LIB --out DIR [--snap-1b DIR] [--batches 1,8,32,64,128] [--hf-batches 1,64]
+   Each point is the median of --rounds timed runs (default 3; every run's tok/s is kept in the JSON).
+
+Usage: batch_bench.py --lib LIB --out DIR [--snap-1b DIR] [--batches 1,8,32,64,128] [--hf-batches 1,64] [--rounds 3]
 """
 import argparse
 import json
@@ -192,7 +194,8 @@ def roofline(cfg, B, prompt, new, bw, flops_rate):
                 tok_s=B / max(t_mem, t_flop), bound="memory" if t_mem >= t_flop else "compute")
 
 
-def ours_batch(eng, B, prompts, new):
+def ours_batch(eng, B, prompts, new, rounds=3):
+    """rounds timed runs after a warm-up: the median run's numbers (by total time), and every run's tok/s."""
     slots = np.arange(B, dtype=np.int32)
 
     def run():
@@ -210,17 +213,19 @@ def ours_batch(eng, B, prompts, new):
         return t1 - t0, t2 - t1, t2 - t0
 
     run()  # warm-up
-    pre, dec, tot = run()
+    runs = sorted((run() for _ in range(max(1, rounds))), key=lambda r: r[2])
+    pre, dec, tot = runs[len(runs) // 2]
     return dict(tok_s=B * new / tot, decode_tok_s=B * (new - 1) / dec, prefill_s=pre, total_s=tot,
-                step_ms=dec / (new - 1) * 1e3)
+                step_ms=dec / (new - 1) * 1e3, rounds_tok_s=[B * new / r[2] for r in runs])
 
 
-def hf_batch(model, B, prompts, new):
+def hf_batch(model, B, prompts, new, rounds=3):
+    """The first run compiles; then rounds timed runs: the median's tok/s, and every run's."""
     ids = torch.tensor(np.stack(prompts), device="cuda")
     kw = dict(max_new_tokens=new, min_new_tokens=new, do_sample=False, attention_mask=torch.ones_like(ids),
               pad_token_id=model.config.pad_token_id, cache_implementation="static")
     ts = []
-    for _ in range(2):
+    for _ in range(1 + max(1, rounds)):
         torch.cuda.synchronize()
         t0 = time.perf_counter()
         with torch.no_grad():
@@ -228,10 +233,12 @@ def hf_batch(model, B, prompts, new):
         torch.cuda.synchronize()
         ts.append(time.perf_counter() - t0)
         assert o.shape[1] - ids.shape[1] == new
-    return dict(tok_s=B * new / ts[-1], first_run_s=ts[0], total_s=ts[-1])
+    timed = sorted(ts[1:])
+    med = timed[len(timed) // 2]
+    return dict(tok_s=B * new / med, first_run_s=ts[0], total_s=med, rounds_tok_s=[B * new / t for t in timed])
 
 
-def throughput(lib, out, snap, batches, hf_batches, skip_ours=False, prompt=128, new=256):
+def throughput(lib, out, snap, batches, hf_batches, skip_ours=False, prompt=128, new=256, rounds=3):
     log("== batched throughput, 1B shape")
     cfg = json.load(open(os.path.join(snap, "config.json")))
     bw, fr = copy_bandwidth(), gemm_rate()
@@ -243,7 +250,7 @@ def throughput(lib, out, snap, batches, hf_batches, skip_ours=False, prompt=128,
     rows = results["batched"] = []
     ours, b1_calls = {}, None
     if not skip_ours:
-        ours, b1_calls = ours_points(lib, snap, batches, prompts, prompt, new)
+        ours, b1_calls = ours_points(lib, snap, batches, prompts, prompt, new, rounds)
     hf = load_hf(snap, torch.bfloat16) if hf_batches else None
     for B in batches:
         r = dict(batch=B, roofline=roofline(cfg, B, prompt, new, bw, fr))
@@ -253,7 +260,7 @@ def throughput(lib, out, snap, batches, hf_batches, skip_ours=False, prompt=128,
             r["ours_batch1_calls_tok_s"] = b1_calls
         if B in hf_batches:
             try:
-                r["hf_static"] = hf_batch(hf, B, prompts[:B], new)
+                r["hf_static"] = hf_batch(hf, B, prompts[:B], new, rounds)
             except Exception as e:  # report, keep ours
                 r["hf_static"] = dict(error=str(e)[:300])
         log(f"   B={B}: {r}")
@@ -263,10 +270,10 @@ def throughput(lib, out, snap, batches, hf_batches, skip_ours=False, prompt=128,
     torch.cuda.empty_cache()
 
 
-def ours_points(lib, snap, batches, prompts, prompt, new):
+def ours_points(lib, snap, batches, prompts, prompt, new, rounds=3):
     eng = oc.Engine(lib, snapshot=snap, backend=oc.BACKEND_CUDA, max_seq=prompt + new + 8, slots=max(batches))
     log("   engine:", eng.description)
-    ours = {B: ours_batch(eng, B, prompts[:B], new) for B in batches}
+    ours = {B: ours_batch(eng, B, prompts[:B], new, rounds) for B in batches}
     for B in batches:
         log(f"   ours B={B}: {ours[B]}")
     # batch 1 through the batch-1 calls (GEMV kernels, one CUDA graph per step) for comparison
@@ -334,6 +341,8 @@ def main():
     ap.add_argument("--skip-trained", action="store_true")
     ap.add_argument("--skip-ours", action="store_true", help="time transformers only")
     ap.add_argument("--hf-batches", default="1,8,32,64,128", help="batch sizes timed with transformers (none: no transformers run)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="timed runs per point, ours and transformers (after a warm-up / the compiling run): the median is reported")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     lib = oc.Lib(a.lib)
@@ -346,7 +355,7 @@ def main():
         parity_bench.write_snapshot(parity_bench.build_model("1b", seed=1234), a.snap_1b, "50GB")
         torch.cuda.empty_cache()
     throughput(lib, a.out, a.snap_1b, [int(b) for b in a.batches.split(",")],
-               [int(b) for b in a.hf_batches.split(",") if b and b != "none"], a.skip_ours)
+               [int(b) for b in a.hf_batches.split(",") if b and b != "none"], a.skip_ours, rounds=a.rounds)
     save(a.out)
     table(a.out)
     ok = True

@@ -6,7 +6,8 @@ Run as: ncu --profile-from-start off --metrics gpu__time_duration.sum,dram__byte
 then summarise with: profile_step.py --summarise OUT.csv
 --batch 0 profiles one batch-1 step (olmo_decode, the CUDA graph); B >= 1 one olmo_batch_decode
 step of B sequences at position 192 (128-token prompt + 64 generated); --prefill N one prefill of an
-N-token prompt (what TTFT is made of; the batch is ignored).
+N-token prompt (what TTFT is made of; the batch is ignored); --batch-prefill N one olmo_batch_prefill of B
+prompts of N tokens each (B x N within one pass: a batched generation's prefill).
 Add lts__t_bytes.sum to --metrics for an L2 column; --summarise with --by-grid keys each row by
 kernel name and ncu's Grid Size column, so each GEMM shape of a step gets its own row.
 """
@@ -27,7 +28,16 @@ def run(a):
     B = 1 if a.prefill else max(a.batch, 1)
     eng = oc.Engine(lib, snapshot=a.snap, backend=oc.BACKEND_CUDA, max_seq=max(512, a.prefill), slots=B)
     rng = np.random.default_rng(1)
-    if a.prefill:
+    if a.batch_prefill:
+        slots = list(range(B))
+        prompts = [rng.integers(0, 100000, size=a.batch_prefill) for _ in slots]
+        eng.batch_prefill(slots, prompts)  # warm
+        for s in slots:
+            eng.slot_release(s)
+        torch.cuda.profiler.start()
+        eng.batch_prefill(slots, prompts)
+        torch.cuda.profiler.stop()
+    elif a.prefill:
         ids = rng.integers(0, 100000, size=a.prefill)
         eng.prefill(ids)  # warm (first launches, lazy module loading)
         eng.reset()
@@ -94,6 +104,7 @@ if __name__ == "__main__":
     ap.add_argument("--snap", default="/tmp/olmo_1b")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--prefill", type=int, default=0)
+    ap.add_argument("--batch-prefill", type=int, default=0, help="one batched prefill of --batch prompts of N tokens")
     ap.add_argument("--summarise")
     ap.add_argument("--by-grid", action="store_true", help="with --summarise: one row per kernel and grid size")
     a = ap.parse_args()

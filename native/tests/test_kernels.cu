@@ -1079,7 +1079,7 @@ template <int D> void test_prefill(const std::string &name, AttnShape s, int n, 
     Dev<uint16_t> d_kc(kc), d_vc(vc), d_q(q), d_out(size_t(n) * Q);
     d_out.poison();
     k::attn_prefill_kernel<D><<<dim3((n + 63) / 64, s.heads), 128>>>(d_q.b(), d_kc.b(), d_vc.b(), n, pos0, s.max_seq, Q,
-                                                                     group, scale, d_out.b());
+                                                                     group, scale, d_out.b(), nullptr, 0);
     SYNC();
     const auto out = d_out.get();
     // The kernel's semantics: keys in tiles of 64; p = exp(s - running max) rounded to BF16 for the
@@ -1146,7 +1146,7 @@ void test_qknorm_rope(const std::string &name, AttnShape s, int n, int pos0, boo
     d_q.poison();
     k::qknorm_rope_kernel<<<dim3(n, 2), 256, size_t(std::max(Q, KV)) * 4>>>(
         d_qkv.b(), Q, KV, D, d_qw.b(), d_kw.b(), d_inv.p, decode ? d_p.p : nullptr, decode ? 0 : pos0, kEps, d_q.b(),
-        d_kc.b(), d_vc.b(), s.max_seq);
+        d_kc.b(), d_vc.b(), s.max_seq, nullptr, 0);
     SYNC();
     const auto qo = d_q.get(), kc2 = d_kc.get(), vc2 = d_vc.get();
     Check cq(tag + ": q", Check::BF16), ckk(tag + ": k (cache)", Check::BF16),
@@ -1172,6 +1172,76 @@ void test_qknorm_rope(const std::string &name, AttnShape s, int n, int pos0, boo
     cv.done();
 }
 
+// v16, a batched prefill pass as prefill_many launches it: qknorm_rope_kernel over all rows (each at
+// its own position and slot, prow) and attn_prefill_kernel over all sequences (grid z, seqs) equal,
+// bit for bit, the same kernels launched once per sequence on its slot's cache (the per-sequence
+// launches are checked against the CPU references above).
+template <int D> void test_prefill_pass(const std::string &name, AttnShape s, const std::vector<int> &lens,
+                                        const std::vector<int> &pos0) {
+    const int Q = s.heads * D, KV = s.kv_heads * D, QKV = Q + 2 * KV, group = s.heads / s.kv_heads;
+    const int n = int(lens.size());
+    std::string tag = "prefill pass " + name + " " + shape_str(s) + " lens";
+    for (int l : lens) tag += " " + std::to_string(l);
+    Rng g(tag);
+    const float scale = 1.f / std::sqrt(float(D));
+    const size_t stride = size_t(s.kv_heads) * s.max_seq * D;  // one slot (one layer)
+    std::vector<uint16_t> kc, vc;
+    std::vector<k::PrefillSeq> seqs(n);
+    std::vector<k::StepParams> prow;
+    int T = 0, longest = 0;
+    for (int i = 0; i < n; ++i) {  // slot of sequence i: n - 1 - i
+        auto k1 = make_cache(g, s, pos0[n - 1 - i], 1.0), v1 = make_cache(g, s, pos0[n - 1 - i], 1.0);
+        kc.insert(kc.end(), k1.begin(), k1.end());
+        vc.insert(vc.end(), v1.begin(), v1.end());
+        seqs[i] = k::PrefillSeq{T, lens[i], pos0[i], n - 1 - i};
+        for (int j = 0; j < lens[i]; ++j) prow.push_back(k::StepParams{i, pos0[i] + j, n - 1 - i});
+        T += lens[i];
+        longest = std::max(longest, lens[i]);
+    }
+    auto qkv = randn(g, size_t(T) * QKV, 1.0), qw = norm_weight(g, Q), kw = norm_weight(g, KV);
+    const auto inv = inv_freq_table(D, kTheta);
+    Dev<uint16_t> d_qkv(qkv), d_qw(qw), d_kw(kw);
+    Dev<float> d_inv(inv);
+    std::vector<uint16_t> qs[2], outs[2], kcs[2], vcs[2];
+    for (int v = 0; v < 2; ++v) {  // the pass in one launch each, then one launch each per sequence
+        Dev<uint16_t> d_kc(kc), d_vc(vc), d_q(size_t(T) * Q), d_out(size_t(T) * Q);
+        d_q.poison();
+        d_out.poison();
+        if (v == 0) {
+            Dev<k::PrefillSeq> d_seqs(seqs);
+            Dev<k::StepParams> d_prow(prow);
+            k::qknorm_rope_kernel<<<dim3(T, 2), 256, size_t(std::max(Q, KV)) * 4>>>(
+                d_qkv.b(), Q, KV, D, d_qw.b(), d_kw.b(), d_inv.p, nullptr, 0, kEps, d_q.b(), d_kc.b(), d_vc.b(),
+                s.max_seq, d_prow.p, stride);
+            k::attn_prefill_kernel<D><<<dim3((longest + 63) / 64, s.heads, n), 128>>>(
+                d_q.b(), d_kc.b(), d_vc.b(), 0, 0, s.max_seq, Q, group, scale, d_out.b(), d_seqs.p, stride);
+            SYNC();
+        } else {
+            for (int i = 0; i < n; ++i) {
+                const size_t r0 = seqs[i].row0, so = size_t(seqs[i].slot) * stride;
+                k::qknorm_rope_kernel<<<dim3(lens[i], 2), 256, size_t(std::max(Q, KV)) * 4>>>(
+                    d_qkv.b() + r0 * QKV, Q, KV, D, d_qw.b(), d_kw.b(), d_inv.p, nullptr, pos0[i], kEps,
+                    d_q.b() + r0 * Q, d_kc.b() + so, d_vc.b() + so, s.max_seq, nullptr, 0);
+                k::attn_prefill_kernel<D><<<dim3((lens[i] + 63) / 64, s.heads), 128>>>(
+                    d_q.b() + r0 * Q, d_kc.b() + so, d_vc.b() + so, lens[i], pos0[i], s.max_seq, Q, group, scale,
+                    d_out.b() + r0 * Q, nullptr, 0);
+            }
+            SYNC();
+        }
+        qs[v] = d_q.get();
+        outs[v] = d_out.get();
+        kcs[v] = d_kc.get();
+        vcs[v] = d_vc.get();
+    }
+    const bool q_same = qs[0] == qs[1], c_same = kcs[0] == kcs[1] && vcs[0] == vcs[1], o_same = outs[0] == outs[1];
+    expect_true(tag + ": q == per sequence, bit for bit", q_same, q_same ? "identical" : "differ");
+    expect_true(tag + ": caches == per sequence, bit for bit", c_same, c_same ? "identical" : "differ");
+    expect_true(tag + ": attention == per sequence, bit for bit", o_same, o_same ? "identical" : "differ");
+    bool written = true;  // every row's output written (a poisoned value would be NaN)
+    for (uint16_t x : outs[0]) written = written && (x & 0x7f80) != 0x7f80;
+    expect_true(tag + ": every output written", written, written ? "all finite" : "NaN/inf left");
+}
+
 template <class F> void by_head_dim(int D, F f) {
     switch (D) {
     case 16: f(std::integral_constant<int, 16>()); break;
@@ -1189,6 +1259,9 @@ void decode_batch_case(const std::string &name, AttnShape s, const std::vector<i
 }
 void prefill_case(const std::string &name, AttnShape s, int n, int pos0) {
     by_head_dim(s.D, [&](auto d) { test_prefill<decltype(d)::value>(name, s, n, pos0); });
+}
+void prefill_pass_case(const std::string &name, AttnShape s, const std::vector<int> &lens, const std::vector<int> &pos0) {
+    by_head_dim(s.D, [&](auto d) { test_prefill_pass<decltype(d)::value>(name, s, lens, pos0); });
 }
 }  // namespace
 
@@ -1466,6 +1539,12 @@ int main() {
         prefill_case("d32", d32, 65, 0);
         prefill_case("d32 after cache", d32, 70, 1000);
         prefill_case("d16", d16, 7, 5);
+        // v16: a batched prefill pass in one launch each == one launch each per sequence
+        prefill_pass_case("1B, 16 prompts of 128", mha, std::vector<int>(16, 128), std::vector<int>(16, 0));
+        prefill_pass_case("GQA 4, mixed, after cache", gqa4, {100, 1, 64, 65, 7}, {0, 300, 1000, 5, 64});
+        prefill_pass_case("d64 GQA 2", gqa2, {130, 37}, {37, 0});
+        prefill_pass_case("d32", d32, {3, 70}, {1000, 0});
+        prefill_pass_case("d16", d16, {7, 1, 2}, {5, 0, 60});
     }
 
     std::printf("kernel tests: %d checks, %d failed (%s)\n", g_checks, g_failed, prop.name);

@@ -45,15 +45,18 @@ void ck(cudaError_t e, const char *what, int line) {
 //             keeping one tile's MMAs in flight
 //   deep      (v14) batched-decode GEMMs of at most one block per SM: 6 pipeline stages (two blocks'
 //             worth of shared memory per SM) instead of 12
+//   pseq      (v16) batched prefill: q/k norm + RoPE and the causal attention launched once per
+//             sequence instead of once per pass for all its sequences
 enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
-       OLD_WGMMA = 128, OLD_GEMV = 256, OLD_BATTN = 512, OLD_WGWAIT = 1024, OLD_DEEP = 2048 };
+       OLD_WGMMA = 128, OLD_GEMV = 256, OLD_BATTN = 512, OLD_WGWAIT = 1024, OLD_DEEP = 2048,
+       OLD_PSEQ = 4096 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
     if (v == "all")
         return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA | OLD_GEMV |
-               OLD_BATTN | OLD_WGWAIT | OLD_DEEP;
+               OLD_BATTN | OLD_WGWAIT | OLD_DEEP | OLD_PSEQ;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -72,10 +75,11 @@ unsigned old_kernels_from_env() {
         else if (t == "battn") m |= OLD_BATTN;
         else if (t == "wgwait") m |= OLD_WGWAIT;
         else if (t == "deep") m |= OLD_DEEP;
+        else if (t == "pseq") m |= OLD_PSEQ;
         else if (!t.empty())
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
                                                 "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma, gemv, battn, "
-                                                "wgwait, deep or all)");
+                                                "wgwait, deep, pseq or all)");
         b = c + 1;
     }
     return m;
@@ -147,6 +151,8 @@ class CudaBackend : public Backend {
         if (h_params_) cudaFreeHost(h_params_);
         if (h_next_) cudaFreeHost(h_next_);
         if (h_rows_) cudaFreeHost(h_rows_);
+        if (h_seqs_) cudaFreeHost(h_seqs_);
+        if (h_prow_) cudaFreeHost(h_prow_);
         if (h_bnext_) cudaFreeHost(h_bnext_);
         if (stream_) cudaStreamDestroy(stream_);
     }
@@ -276,6 +282,10 @@ class CudaBackend : public Backend {
             const size_t B = size_t(max_batch);
             rows_ = alloc<k::StepParams>(B);
             CK(cudaMallocHost(&h_rows_, sizeof(k::StepParams) * B));
+            seqs_ = alloc<k::PrefillSeq>(B);  // v16: a batched prefill pass's sequences and rows
+            CK(cudaMallocHost(&h_seqs_, sizeof(k::PrefillSeq) * B));
+            prow_ = alloc<k::StepParams>(M);
+            CK(cudaMallocHost(&h_prow_, sizeof(k::StepParams) * M));
             CK(cudaMallocHost(&h_bnext_, sizeof(int) * B));
             bnext_ = alloc<int>(B);
             bx_ = alloc<bf16>(B * H);
@@ -476,25 +486,38 @@ class CudaBackend : public Backend {
         CK(cudaSetDevice(dev_));
         const Config &c = c_;
         const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, V = c.vocab;
-        int T = 0;
+        int T = 0, longest = 0;
         for (int i = 0; i < n; ++i) {
             h_rows_[i] = k::StepParams{0, pos0[i], slots[i]};
+            h_seqs_[i] = k::PrefillSeq{T, lens[i], pos0[i], slots[i]};
+            for (int j = 0; j < lens[i]; ++j) h_prow_[T + j] = k::StepParams{i, pos0[i] + j, slots[i]};
             T += lens[i];
+            longest = std::max(longest, lens[i]);
         }
+        const bool per_seq = (old_ & OLD_PSEQ) != 0;
         CK(cudaMemcpyAsync(ids_, ids, size_t(T) * 4, cudaMemcpyHostToDevice, stream_));
         CK(cudaMemcpyAsync(rows_, h_rows_, sizeof(k::StepParams) * n, cudaMemcpyHostToDevice, stream_));
+        if (!per_seq) {
+            CK(cudaMemcpyAsync(seqs_, h_seqs_, sizeof(k::PrefillSeq) * n, cudaMemcpyHostToDevice, stream_));
+            CK(cudaMemcpyAsync(prow_, h_prow_, sizeof(k::StepParams) * T, cudaMemcpyHostToDevice, stream_));
+        }
         k::embed_kernel<<<T, 128, 0, stream_>>>(ids_, nullptr, emb_, x_, H);
         CK_LAUNCH();
         Chain chain(*this, true);
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
             gemm<k::EPI_BF16>(x_, L.qkv, T, Q + 2 * KV, H, qkv_);
-            for (int i = 0, off = 0; i < n; off += lens[i++]) {
-                slot_ = slots[i];
-                qknorm_rope(l, lens[i], nullptr, pos0[i], off);
-                attn_prefill(l, lens[i], pos0[i], off);
+            if (per_seq) {
+                for (int i = 0, off = 0; i < n; off += lens[i++]) {
+                    slot_ = slots[i];
+                    qknorm_rope(l, lens[i], nullptr, pos0[i], off);
+                    attn_prefill(l, lens[i], pos0[i], off);
+                }
+                slot_ = 0;
+            } else {  // v16: one launch of each for the pass (per sequence: 2 x n small grids a layer)
+                qknorm_rope_pass(l, T);
+                attn_prefill_pass(l, n, longest);
             }
-            slot_ = 0;
             gemm<k::EPI_BF16>(att_, L.o, T, H, Q, a_);
             rownorm(T, x_, a_, L.post_attn, 0, nullptr);
             gemm<k::EPI_SWIGLU>(x_, L.gu, T, 2 * I, H, act_);
@@ -558,6 +581,8 @@ class CudaBackend : public Backend {
     static constexpr int kAttnChunk = 256;   // keys per attention split of a batched row
     static constexpr int kB1AttnChunk = 32;  // batch-1: keys per split (up to splits_ splits): one batch of 8 keys per warp, loaded before the PDL wait
     k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
+    k::PrefillSeq *seqs_ = nullptr, *h_seqs_ = nullptr;  // prefill_many: its sequences (v16)
+    k::StepParams *prow_ = nullptr, *h_prow_ = nullptr;  // prefill_many: each row's position and slot (v16)
     int *bnext_ = nullptr, *h_bnext_ = nullptr;
     bf16 *bx_ = nullptr, *bqkv_ = nullptr, *batt_ = nullptr, *ba_ = nullptr, *bact_ = nullptr, *by_ = nullptr;
     float *bpart_o_ = nullptr, *bpart_ml_ = nullptr, *ws_ = nullptr;
@@ -662,6 +687,7 @@ class CudaBackend : public Backend {
         if (old_ & OLD_BATTN) r += "battn ";
         if (old_ & OLD_WGWAIT) r += "wgwait ";
         if (old_ & OLD_DEEP) r += "deep ";
+        if (old_ & OLD_PSEQ) r += "pseq ";
         if (!r.empty()) r.pop_back();
         return r;
     }
@@ -788,7 +814,16 @@ class CudaBackend : public Backend {
         launch(k::qknorm_rope_kernel, dim3(n, 2), 256, size_t(std::max(c.q_dim(), c.kv_dim())) * 4,
                (const bf16 *)(qkv_ + size_t(row0) * (c.q_dim() + 2 * c.kv_dim())), c.q_dim(), c.kv_dim(), c.head_dim,
                (const bf16 *)L.q_norm, (const bf16 *)L.k_norm, (const float *)inv_freq_, p, pos0, c.eps,
-               q_ + size_t(row0) * c.q_dim(), kc(l), vc(l), max_seq_);
+               q_ + size_t(row0) * c.q_dim(), kc(l), vc(l), max_seq_, (const k::StepParams *)nullptr, size_t(0));
+    }
+    // v16: the T rows of a batched prefill pass at once, each at its own position and slot (prow_).
+    void qknorm_rope_pass(int l, int T) {
+        const Config &c = c_;
+        const DevLayer &L = layers_[l];
+        launch(k::qknorm_rope_kernel, dim3(T, 2), 256, size_t(std::max(c.q_dim(), c.kv_dim())) * 4,
+               (const bf16 *)qkv_, c.q_dim(), c.kv_dim(), c.head_dim, (const bf16 *)L.q_norm, (const bf16 *)L.k_norm,
+               (const float *)inv_freq_, (const k::StepParams *)nullptr, 0, c.eps, q_, kcache_ + layer_off(l),
+               vcache_ + layer_off(l), max_seq_, (const k::StepParams *)prow_, slot_stride_);
     }
     void attn_prefill(int l, int n, int pos0, int row0 = 0) {
         const Config &c = c_;
@@ -799,7 +834,18 @@ class CudaBackend : public Backend {
                                 k::attn_prefill_kernel<64>, k::attn_prefill_kernel<128>);
         const size_t qo = size_t(row0) * c.q_dim();
         launch(kern, grid, 128, 0, (const bf16 *)(q_ + qo), (const bf16 *)kc(l), (const bf16 *)vc(l), n, pos0, max_seq_,
-               c.q_dim(), group, scale, att_ + qo);
+               c.q_dim(), group, scale, att_ + qo, (const k::PrefillSeq *)nullptr, size_t(0));
+    }
+    // v16: the n sequences of a batched prefill pass (seqs_) in one grid, z = sequence.
+    void attn_prefill_pass(int l, int n, int longest) {
+        const Config &c = c_;
+        dim3 grid((longest + 63) / 64, c.heads, n);
+        const float scale = 1.f / std::sqrt(float(c.head_dim));
+        auto kern = by_head_dim(c.head_dim, k::attn_prefill_kernel<16>, k::attn_prefill_kernel<32>,
+                                k::attn_prefill_kernel<64>, k::attn_prefill_kernel<128>);
+        launch(kern, grid, 128, 0, (const bf16 *)q_, (const bf16 *)(kcache_ + layer_off(l)),
+               (const bf16 *)(vcache_ + layer_off(l)), 0, 0, max_seq_, c.q_dim(), c.heads / c.kv_heads, scale, att_,
+               (const k::PrefillSeq *)seqs_, slot_stride_);
     }
     void attn_decode_fused(int l) {
         const Config &c = c_;

@@ -17,6 +17,12 @@ struct StepParams {  // everything a decode step needs that changes per token (l
     int slot;  // batched decode: the row's sequence slot
 };
 
+// One sequence of a batched prefill pass (v16): its rows [row0, row0 + len) of the pass's
+// activations, at positions pos0.. of slot's cache.
+struct PrefillSeq {
+    int row0, len, pos0, slot;
+};
+
 // Programmatic dependent launch (Hopper): a kernel lets the next one start early
 // (launch_dependents) and waits for its predecessor's completion before touching any
 // activation memory (wait). Both are no-ops when the launch did not ask for PDL or below sm_90.
@@ -365,15 +371,24 @@ inline cudaError_t allow_gemv_smem(int bytes) {
 // ------------------------------------------------------------------ q/k norm + RoPE + KV write
 // grid (n, 2): y == 0 normalises and rotates q (to qout); y == 1 does k (to the cache) and copies v.
 // RMSNorm spans the full projection width (all heads together), as OLMo-2 does.
+// prow (v16, a batched prefill pass): row r is at position prow[r].pos of slot prow[r].slot, whose
+// cache is kc/vc + slot * slot_stride (p and pos0 unused); without it, row r is at (p ? p->pos : pos0) + r.
 __global__ void qknorm_rope_kernel(const bf16 *__restrict__ qkv, int Q, int KV, int D, const bf16 *__restrict__ qw,
                                    const bf16 *__restrict__ kw, const float *__restrict__ inv_freq, const StepParams *p,
-                                   int pos0, float eps, bf16 *qout, bf16 *kc, bf16 *vc, int max_seq) {
+                                   int pos0, float eps, bf16 *qout, bf16 *kc, bf16 *vc, int max_seq,
+                                   const StepParams *prow, size_t slot_stride) {
     extern __shared__ float ys[];
     __shared__ float red[33];
     pdl_launch();
     pdl_wait();
     const int row = blockIdx.x, isk = blockIdx.y, tid = threadIdx.x;
-    const int pos = (p ? p->pos : pos0) + row;
+    int pos = (p ? p->pos : pos0) + row;
+    if (prow) {  // copied before the pass's first kernel, like p
+        const StepParams pr = prow[row];
+        pos = pr.pos;
+        kc += size_t(pr.slot) * slot_stride;
+        vc += size_t(pr.slot) * slot_stride;
+    }
     const int W = isk ? KV : Q;
     const bf16 *src = qkv + size_t(row) * (Q + 2 * KV) + (isk ? Q : 0);
     const bf16 *w = isk ? kw : qw;
@@ -807,13 +822,27 @@ __global__ void __launch_bounds__(128, MINB) attn_decode_batch_kernel(
 // grid (ceil(n/64), heads), 4 warps; each warp owns 16 query rows. Q fragments stay in registers,
 // K/V tiles of 64 keys go through shared memory, S = QK^T and O += PV on tensor cores
 // (mma.m16n8k16 bf16), online softmax in FP32, P rounded to BF16 for the PV product.
+// seqs (v16, a batched prefill pass): grid (ceil(longest / 64), heads, sequences); block z takes
+// sequence seqs[z] (n, pos0, its rows of q and out, its slot's cache: kc/vc + slot * slot_stride),
+// its blocks past that sequence's rows exit. The same arithmetic per sequence as a launch of its own.
 template <int D>
 __global__ void __launch_bounds__(128) attn_prefill_kernel(const bf16 *__restrict__ q, const bf16 *__restrict__ kc,
                                                            const bf16 *__restrict__ vc, int n, int pos0, int max_seq,
-                                                           int Qw, int group, float scale, bf16 *out) {
+                                                           int Qw, int group, float scale, bf16 *out,
+                                                           const PrefillSeq *seqs, size_t slot_stride) {
     constexpr int BK = 64, LDS = D + 8;
     __shared__ __align__(16) bf16 Ks[BK][LDS];
     __shared__ __align__(16) bf16 Vs[BK][LDS];
+    if (seqs) {  // copied before the pass's first kernel
+        const PrefillSeq sq = seqs[blockIdx.z];
+        if (int(blockIdx.x) * 64 >= sq.len) return;
+        n = sq.len;
+        pos0 = sq.pos0;
+        q += size_t(sq.row0) * Qw;
+        out += size_t(sq.row0) * Qw;
+        kc += size_t(sq.slot) * slot_stride;
+        vc += size_t(sq.slot) * slot_stride;
+    }
     const int h = blockIdx.y, kvh = h / group, tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
     const int g = lane >> 2, t = lane & 3;
     const int row0 = blockIdx.x * 64 + warp * 16;  // first query row of this warp (relative to chunk)

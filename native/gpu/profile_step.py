@@ -26,7 +26,7 @@ def run(a):
     import olmo_ctypes as oc
     lib = oc.Lib(a.lib)
     B = 1 if a.prefill else max(a.batch, 1)
-    eng = oc.Engine(lib, snapshot=a.snap, backend=oc.BACKEND_CUDA, max_seq=max(512, a.prefill), slots=B)
+    eng = oc.Engine(lib, snapshot=a.snap, backend=oc.BACKEND_CUDA, max_seq=max(512, a.prefill, a.batch_prefill), slots=B)
     rng = np.random.default_rng(1)
     if a.batch_prefill:
         slots = list(range(B))

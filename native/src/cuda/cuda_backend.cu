@@ -486,15 +486,17 @@ class CudaBackend : public Backend {
         CK(cudaSetDevice(dev_));
         const Config &c = c_;
         const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), I = c.inter, V = c.vocab;
+        const bool per_seq = (old_ & OLD_PSEQ) != 0;
         int T = 0, longest = 0;
         for (int i = 0; i < n; ++i) {
             h_rows_[i] = k::StepParams{0, pos0[i], slots[i]};
-            h_seqs_[i] = k::PrefillSeq{T, lens[i], pos0[i], slots[i]};
-            for (int j = 0; j < lens[i]; ++j) h_prow_[T + j] = k::StepParams{i, pos0[i] + j, slots[i]};
+            if (!per_seq) {  // v16: the pass's sequences and each row's position and slot
+                h_seqs_[i] = k::PrefillSeq{T, lens[i], pos0[i], slots[i]};
+                for (int j = 0; j < lens[i]; ++j) h_prow_[T + j] = k::StepParams{i, pos0[i] + j, slots[i]};
+            }
             T += lens[i];
             longest = std::max(longest, lens[i]);
         }
-        const bool per_seq = (old_ & OLD_PSEQ) != 0;
         CK(cudaMemcpyAsync(ids_, ids, size_t(T) * 4, cudaMemcpyHostToDevice, stream_));
         CK(cudaMemcpyAsync(rows_, h_rows_, sizeof(k::StepParams) * n, cudaMemcpyHostToDevice, stream_));
         if (!per_seq) {
@@ -808,44 +810,41 @@ class CudaBackend : public Backend {
         return (b64 + sms_ - 1) / sms_ < 2 * ((b128 + sms_ - 1) / sms_) ? 64 : 128;
     }
     // row0: the sequence's first row in the activation buffers (a batched prefill packs several).
+    // One sequence's n rows (from row0 of the pass), at positions (p ? p->pos : pos0).. of slot_.
     void qknorm_rope(int l, int n, const k::StepParams *p, int pos0, int row0 = 0) {
-        const Config &c = c_;
-        const DevLayer &L = layers_[l];
-        launch(k::qknorm_rope_kernel, dim3(n, 2), 256, size_t(std::max(c.q_dim(), c.kv_dim())) * 4,
-               (const bf16 *)(qkv_ + size_t(row0) * (c.q_dim() + 2 * c.kv_dim())), c.q_dim(), c.kv_dim(), c.head_dim,
-               (const bf16 *)L.q_norm, (const bf16 *)L.k_norm, (const float *)inv_freq_, p, pos0, c.eps,
-               q_ + size_t(row0) * c.q_dim(), kc(l), vc(l), max_seq_, (const k::StepParams *)nullptr, size_t(0));
+        qknorm_rope_launch(l, n, row0, p, pos0, kc(l), vc(l), nullptr);
     }
     // v16: the T rows of a batched prefill pass at once, each at its own position and slot (prow_).
     void qknorm_rope_pass(int l, int T) {
+        qknorm_rope_launch(l, T, 0, nullptr, 0, kcache_ + layer_off(l), vcache_ + layer_off(l), prow_);
+    }
+    void qknorm_rope_launch(int l, int rows, int row0, const k::StepParams *p, int pos0, bf16 *kc, bf16 *vc,
+                            const k::StepParams *prow) {
         const Config &c = c_;
         const DevLayer &L = layers_[l];
-        launch(k::qknorm_rope_kernel, dim3(T, 2), 256, size_t(std::max(c.q_dim(), c.kv_dim())) * 4,
-               (const bf16 *)qkv_, c.q_dim(), c.kv_dim(), c.head_dim, (const bf16 *)L.q_norm, (const bf16 *)L.k_norm,
-               (const float *)inv_freq_, (const k::StepParams *)nullptr, 0, c.eps, q_, kcache_ + layer_off(l),
-               vcache_ + layer_off(l), max_seq_, (const k::StepParams *)prow_, slot_stride_);
+        launch(k::qknorm_rope_kernel, dim3(rows, 2), 256, size_t(std::max(c.q_dim(), c.kv_dim())) * 4,
+               (const bf16 *)(qkv_ + size_t(row0) * (c.q_dim() + 2 * c.kv_dim())), c.q_dim(), c.kv_dim(), c.head_dim,
+               (const bf16 *)L.q_norm, (const bf16 *)L.k_norm, (const float *)inv_freq_, p, pos0, c.eps,
+               q_ + size_t(row0) * c.q_dim(), kc, vc, max_seq_, prow, slot_stride_);
     }
+    // One sequence's n rows (from row0 of the pass) at positions pos0.. of slot_.
     void attn_prefill(int l, int n, int pos0, int row0 = 0) {
-        const Config &c = c_;
-        dim3 grid((n + 63) / 64, c.heads);
-        const float scale = 1.f / std::sqrt(float(c.head_dim));
-        const int group = c.heads / c.kv_heads;
-        auto kern = by_head_dim(c.head_dim, k::attn_prefill_kernel<16>, k::attn_prefill_kernel<32>,
-                                k::attn_prefill_kernel<64>, k::attn_prefill_kernel<128>);
-        const size_t qo = size_t(row0) * c.q_dim();
-        launch(kern, grid, 128, 0, (const bf16 *)(q_ + qo), (const bf16 *)kc(l), (const bf16 *)vc(l), n, pos0, max_seq_,
-               c.q_dim(), group, scale, att_ + qo, (const k::PrefillSeq *)nullptr, size_t(0));
+        const size_t qo = size_t(row0) * c_.q_dim();
+        attn_prefill_launch(dim3((n + 63) / 64, c_.heads), q_ + qo, kc(l), vc(l), n, pos0, att_ + qo, nullptr);
     }
     // v16: the n sequences of a batched prefill pass (seqs_) in one grid, z = sequence.
     void attn_prefill_pass(int l, int n, int longest) {
+        attn_prefill_launch(dim3((longest + 63) / 64, c_.heads, n), q_, kcache_ + layer_off(l), vcache_ + layer_off(l),
+                            0, 0, att_, seqs_);
+    }
+    void attn_prefill_launch(dim3 grid, const bf16 *q, const bf16 *kc, const bf16 *vc, int n, int pos0, bf16 *out,
+                             const k::PrefillSeq *seqs) {
         const Config &c = c_;
-        dim3 grid((longest + 63) / 64, c.heads, n);
         const float scale = 1.f / std::sqrt(float(c.head_dim));
         auto kern = by_head_dim(c.head_dim, k::attn_prefill_kernel<16>, k::attn_prefill_kernel<32>,
                                 k::attn_prefill_kernel<64>, k::attn_prefill_kernel<128>);
-        launch(kern, grid, 128, 0, (const bf16 *)q_, (const bf16 *)(kcache_ + layer_off(l)),
-               (const bf16 *)(vcache_ + layer_off(l)), 0, 0, max_seq_, c.q_dim(), c.heads / c.kv_heads, scale, att_,
-               (const k::PrefillSeq *)seqs_, slot_stride_);
+        launch(kern, grid, 128, 0, q, kc, vc, n, pos0, max_seq_, c.q_dim(), c.heads / c.kv_heads, scale, out, seqs,
+               slot_stride_);
     }
     void attn_decode_fused(int l) {
         const Config &c = c_;

@@ -191,6 +191,12 @@ static int gemm_rows(int M, int N, int sms) {  // cuda_backend.cu's rule
     return (b64 + sms - 1) / sms < 2 * ((b128 + sms - 1) / sms) ? 64 : 128;
 }
 
+// A candidate kernel of nine parameters, or gemm_wg_kernel (v18: a tenth, GemmExtra, zero here).
+template <class... P, class... Args>
+static void launch_any(void (*kern)(P...), dim3 g, int threads, int smem, Args... args) {
+    if constexpr (sizeof...(P) == sizeof...(Args) + 1) kern<<<g, threads, smem>>>(args..., k::GemmExtra{});
+    else kern<<<g, threads, smem>>>(args...);
+}
 template <class F> static float time_us(int reps, F &&launch) {
     cudaEvent_t a, b;
     CK(cudaEventCreate(&a));
@@ -308,7 +314,8 @@ int main(int argc, char **argv) {
         int vi = 0;
         auto run_packed = [&](auto kern, int smem, dim3 gr, int threads, int S2, int klen2) {
             auto go = [&](int i) {
-                kern<<<gr, threads, smem>>>(A, Pk[i % copies], M, s.N, s.K, klen2, ws, S2 == 1 ? C0 : nullptr, nullptr);
+                launch_any(kern, gr, threads, smem, A, Pk[i % copies], M, s.N, s.K, klen2, ws, S2 == 1 ? C0 : nullptr,
+                           (const k::StepParams *)nullptr);
             };
             CK(cudaMemset(ws, 0, size_t(S) * M * s.N * 4));
             CK(cudaMemset(C0, 0, size_t(M) * s.N * 2));
@@ -407,7 +414,8 @@ int main(int argc, char **argv) {
         auto wg = [&](auto kern, int smem, int BN) {
             const dim3 g((MP + 127) / 128, (s.N + BN - 1) / BN, 1);
             auto go = [&](int i) {
-                kern<<<g, 256, smem>>>(A, P64[i % copies], MP, s.N, s.K, ktiles * 64, nullptr, C, nullptr);
+                launch_any(kern, g, 256, smem, A, P64[i % copies], MP, s.N, s.K, ktiles * 64, (float *)nullptr, C,
+                           (const k::StepParams *)nullptr);
             };
             go(lastc);
             host(got);

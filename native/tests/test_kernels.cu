@@ -826,7 +826,7 @@ void test_splitk_norm(const std::string &name, int M, int N, int S, bool final_n
     Dev<float> d_ws(ws);
     Dev<uint16_t> d_x(x), d_w(w), d_wf(wf), d_y(size_t(M) * N);
     d_y.poison();
-    k::splitk_norm_residual_kernel<<<M, 256, size_t(N) * 4>>>(d_ws.p, S, M, N, d_x.b(), d_w.b(),
+    k::splitk_norm_residual_kernel<<<M, k::kSplitkNormThreads, size_t(N) * 4>>>(d_ws.p, S, M, N, d_x.b(), d_w.b(),
                                                               final_norm ? d_wf.b() : nullptr, kEps, d_y.b());
     SYNC();
     const auto gx = d_x.get(), gy = d_y.get();
@@ -852,6 +852,86 @@ void test_splitk_norm(const std::string &name, int M, int N, int S, bool final_n
     cx.done();
     if (final_norm) cy.done();
     else untouched.done();
+}
+
+// v18/v19, the batched decode's deep wgmma GEMM with GemmExtra, against the same GEMM without it:
+//  - norm: partials, grid barrier, then each row's split-K sum + post-norm + residual (+ final norm) in
+//    the GEMM must give splitk_norm_residual_kernel's bits (same row function, same block size); run
+//    `reps` times in a row (the barrier resets itself: its count back at 0, its generation at reps);
+//  - evict_first: the weights' L2 evict-first policy leaves the GEMM's output unchanged, bit for bit.
+void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool norm, bool final_norm, int reps) {
+    const std::string tag = "wgmma decode deep + extra " + name + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
+                            " K=" + std::to_string(K) + " S=" + std::to_string(S) +
+                            (norm ? final_norm ? " fused norm +final" : " fused norm" : " evict-first");
+    int sms = 0;
+    CK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+    const dim3 grid(1, (N + 63) / 64, S);
+    if (int(grid.y * grid.z) > sms) {
+        std::printf("SKIP %s: %d blocks, the card has %d SMs (the grid barrier needs them co-resident)\n", tag.c_str(),
+                    int(grid.y * grid.z), sms);
+        return;
+    }
+    Rng g(tag);
+    auto A = randn(g, size_t(M) * K, 1.0), B = randn(g, size_t(N) * K, 0.02);
+    auto x = randn(g, size_t(M) * N, 1.0), w = norm_weight(g, N), wf = norm_weight(g, N);
+    Dev<uint16_t> d_A(A), d_B(B), d_P(k::packed_elems(N, K)), d_w(w), d_wf(wf);
+    k::pack_tiles_kernel<<<256, 256>>>(d_B.b(), N, K, d_P.b());
+    CK(k::allow_gemm_wg_smem(optin_smem()));
+    const int ktiles = (K + k::WBK - 1) / k::WBK, klen = ((ktiles + S - 1) / S) * k::WBK;
+    const int smem = k::gemm_wg_smem<64, k::WDEEP, 1>();
+    Dev<float> d_ws(size_t(S) * M * N);
+    Dev<unsigned> d_bar(std::vector<unsigned>{0u, 0u});
+    auto run = [&](const k::GemmExtra &ex, void *C) {
+        k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, 1><<<grid, 128, smem>>>(d_A.b(), d_P.b(), M, N, K, klen, d_ws.p,
+                                                                                C, nullptr, ex);
+        SYNC();
+    };
+    if (!norm) {  // a projection with its BF16 output (S 1) or its partials, with and without the policy
+        Dev<uint16_t> d_C0(size_t(M) * N), d_C1(size_t(M) * N);
+        d_C0.poison();
+        d_C1.poison();
+        run(k::GemmExtra{}, S == 1 ? d_C0.p : nullptr);
+        const auto ws0 = d_ws.get();
+        k::GemmExtra ex{};
+        ex.evict_first = 1;
+        d_ws.poison();
+        run(ex, S == 1 ? d_C1.p : nullptr);
+        const auto ws1 = d_ws.get();
+        const bool same = S == 1 ? d_C0.get() == d_C1.get() : std::memcmp(ws0.data(), ws1.data(), ws0.size() * 4) == 0;
+        expect_true(tag + ": with == without, bit for bit", same, same ? "identical" : "differ");
+        return;
+    }
+    // reference: partials, then splitk_norm_residual_kernel
+    Dev<uint16_t> d_xr(x), d_yr(size_t(M) * N);
+    d_yr.poison();
+    run(k::GemmExtra{}, nullptr);
+    k::splitk_norm_residual_kernel<<<M, k::kSplitkNormThreads, size_t(N) * 4>>>(
+        d_ws.p, S, M, N, d_xr.b(), d_w.b(), final_norm ? d_wf.b() : nullptr, kEps, d_yr.b());
+    SYNC();
+    const auto xr = d_xr.get(), yr = d_yr.get();
+    bool nan_free = true;
+    for (uint16_t v : xr) nan_free = nan_free && !is_nan_bits(v);
+    expect_true(tag + ": reference x written", nan_free, nan_free ? "no NaN" : "NaN in x");
+    for (int rep = 0; rep < reps; ++rep) {
+        Dev<uint16_t> d_x(x), d_y(size_t(M) * N);
+        d_y.poison();
+        d_ws.poison();
+        k::GemmExtra ex{};
+        ex.bar = d_bar.p;
+        ex.x = d_x.b();
+        ex.y = d_y.b();
+        ex.w = d_w.b();
+        ex.w_final = final_norm ? d_wf.b() : nullptr;
+        ex.eps = kEps;
+        ex.evict_first = rep & 1;
+        run(ex, nullptr);
+        const std::string r = " (run " + std::to_string(rep + 1) + ")";
+        expect_true(tag + ": x == separate kernels, bit for bit" + r, d_x.get() == xr, "");
+        expect_true(tag + ": y == separate kernels, bit for bit" + r, d_y.get() == yr, "");
+    }
+    const auto bar = d_bar.get();
+    expect_true(tag + ": barrier reset after " + std::to_string(reps) + " runs", bar[0] == 0u && bar[1] == unsigned(reps),
+                "count " + std::to_string(bar[0]) + ", generation " + std::to_string(bar[1]));
 }
 
 // ================================================================== attention
@@ -1445,6 +1525,14 @@ int main() {
                 test_gemm<k::EPI_SWIGLU>("K one short tile", 9, 2 * 64, 40, 1, 0, 32, 64, true);
                 test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3, 0, 32, 64, true);
                 test_gemm<k::EPI_BF16>("K tail 40, 3 splits", 33, 200, 1000, 3, 0, 32, 64, true);
+                // v19: the post-norm fused behind a grid barrier; v18: KV prefetch, weights evict-first
+                test_gemm_extra("o_proj 1B", 64, H, H, 4, true, false, 3);
+                test_gemm_extra("down 1B, last layer", 64, H, I, 4, true, true, 2);
+                test_gemm_extra("one row", 1, H, H, 4, true, true, 2);
+                test_gemm_extra("odd", 5, 2080, 1000, 3, true, false, 2);
+                test_gemm_extra("7B o_proj", 64, 4096, 4096, 2, true, false, 2);
+                test_gemm_extra("qkv 1B", 64, 3 * H, H, 1, false, false, 1);
+                test_gemm_extra("o_proj 1B partials", 37, H, H, 4, false, false, 1);
             } else {
                 std::printf("SKIP v14 deep wgmma GEMM: %d bytes of shared memory per block, it needs %d\n",
                             optin_smem(), k::kGemmWgDeepSmem);

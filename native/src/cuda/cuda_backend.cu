@@ -47,16 +47,18 @@ void ck(cudaError_t e, const char *what, int line) {
 //             worth of shared memory per SM) instead of 12
 //   pseq      (v16) batched prefill: q/k norm + RoPE and the causal attention launched once per
 //             sequence instead of once per pass for all its sequences
+//   gnorm     (v19) batched decode: the o_proj/down split-K sum + post-norm in a kernel of its own
+//             (splitk_norm_residual_kernel) instead of in the GEMM after a grid-wide barrier
 enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
        OLD_WGMMA = 128, OLD_GEMV = 256, OLD_BATTN = 512, OLD_WGWAIT = 1024, OLD_DEEP = 2048,
-       OLD_PSEQ = 4096 };
+       OLD_PSEQ = 4096, OLD_GNORM = 8192 };
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
     const std::string v(e);
     if (v == "all")
         return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA | OLD_GEMV |
-               OLD_BATTN | OLD_WGWAIT | OLD_DEEP | OLD_PSEQ;
+               OLD_BATTN | OLD_WGWAIT | OLD_DEEP | OLD_PSEQ | OLD_GNORM;
     unsigned m = 0;
     size_t b = 0;
     while (b <= v.size()) {
@@ -76,10 +78,11 @@ unsigned old_kernels_from_env() {
         else if (t == "wgwait") m |= OLD_WGWAIT;
         else if (t == "deep") m |= OLD_DEEP;
         else if (t == "pseq") m |= OLD_PSEQ;
+        else if (t == "gnorm") m |= OLD_GNORM;
         else if (!t.empty())
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
                                                 "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma, gemv, battn, "
-                                                "wgwait, deep, pseq or all)");
+                                                "wgwait, deep, pseq, gnorm or all)");
         b = c + 1;
     }
     return m;
@@ -115,6 +118,31 @@ std::array<int, 4> splits_from_env() {
     return r;
 }
 
+// OLMO_CUDA_L2 (v18, tuning): the batched-decode GEMMs whose weights are read with an L2 evict-first
+// policy, by name (qkv, o, gate_up, down, lm_head; comma-separated), "all" (the default) or "none".
+// Returns a mask: bit i = name i in that order.
+unsigned l2_first_from_env() {
+    const char *e = std::getenv("OLMO_CUDA_L2");
+    if (!e || std::string(e) == "all") return 31u;
+    const std::string v(e);
+    if (v == "none") return 0u;
+    unsigned m = 0;
+    size_t b = 0;
+    while (b < v.size()) {
+        size_t c = v.find(',', b);
+        if (c == std::string::npos) c = v.size();
+        const std::string t = v.substr(b, c - b);
+        b = c + 1;
+        if (t.empty()) continue;
+        const int i = t == "qkv" ? 0 : t == "o" ? 1 : t == "gate_up" ? 2 : t == "down" ? 3 : t == "lm_head" ? 4 : -1;
+        if (i < 0)
+            fail(OLMO_ERR_INVALID_ARGUMENT,
+                 "OLMO_CUDA_L2: '" + t + "' is not qkv, o, gate_up, down or lm_head (or the whole value all or none)");
+        m |= 1u << i;
+    }
+    return m;
+}
+
 // A weight matrix [N, K]: row-major (rm) and, on sm_90a, its packed copy for gemm_wg_kernel and the
 // packed GEMV (pk, v10). v11: rm is freed (nullptr) where nothing reads it any more.
 struct Wt {
@@ -130,7 +158,7 @@ class CudaBackend : public Backend {
     CudaBackend(int device, uint32_t flags)
         : dev_(device), use_graph_(!(flags & OLMO_FLAG_NO_CUDA_GRAPH)), want_pdl_(!(flags & OLMO_FLAG_NO_PDL)),
           fused_attn_(!(flags & OLMO_FLAG_UNFUSED_DECODE)), f32_act_((flags & OLMO_FLAG_F32_ACTIVATIONS) != 0),
-          old_(old_kernels_from_env()), split_env_(splits_from_env()) {
+          old_(old_kernels_from_env()), split_env_(splits_from_env()), l2_first_(l2_first_from_env()) {
         CK(cudaSetDevice(dev_));
         cudaDeviceProp prop;
         CK(cudaGetDeviceProperties(&prop, dev_));
@@ -299,6 +327,8 @@ class CudaBackend : public Backend {
             bpart_ml_ = alloc<float>(B * c.heads * bsplits_ * 2);
             bcounters_ = alloc<unsigned>(B * c.heads);
             CK(cudaMemset(bcounters_, 0, B * c.heads * sizeof(unsigned)));
+            gbar_ = alloc<unsigned>(2);
+            CK(cudaMemset(gbar_, 0, 2 * sizeof(unsigned)));
             size_t ws = 0;
             for (auto nk : {std::make_pair(Q + 2 * KV, H), std::make_pair(H, Q), std::make_pair(2 * I, H),
                             std::make_pair(H, I), std::make_pair(V, H)})
@@ -448,29 +478,33 @@ class CudaBackend : public Backend {
                         : by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16, 8, true>,
                                       k::attn_decode_batch_kernel<32, 8, true>, k::attn_decode_batch_kernel<64, 8, true>,
                                       k::attn_decode_batch_kernel<128, 8, true>);
+        // v18: the weights' L2 policy of each GEMM (OLMO_CUDA_L2: bit 0 qkv, 1 o, 2 gate_up, 3 down, 4 lm_head)
+        auto pol = [&](int bit) {
+            k::GemmExtra ex{};
+            ex.evict_first = (l2_first_ >> bit) & 1u;
+            return ex;
+        };
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
-            gemm_decode<k::EPI_BF16>(bx_, L.qkv, n, Q + 2 * KV, H, bqkv_);
+            gemm_decode<k::EPI_BF16>(bx_, L.qkv, n, Q + 2 * KV, H, bqkv_, nullptr, pol(0));
             launch(attn, dim3(c.heads, smax, n), 128, 0, (const bf16 *)bqkv_, Q, KV, (const bf16 *)L.q_norm,
                    (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kcache_ + layer_off(l),
                    vcache_ + layer_off(l), slot_stride_, (const k::StepParams *)rows_, max_seq_, group, scale,
                    kAttnChunk, bpart_o_, bpart_ml_, bcounters_, batt_);
-            if (fuse_norm_) {  // v7: projection partials, then reduce + post-norm + residual in one kernel
-                const int So = gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, nullptr);
-                splitk_norm(So, n, L.post_attn, nullptr);
-                gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_);
-                const int Sd = gemm_decode<k::EPI_BF16>(bact_, L.down, n, H, I, nullptr);
-                splitk_norm(Sd, n, L.post_ff, l == c.layers - 1 ? final_norm_ : nullptr);
+            if (fuse_norm_) {  // v7: projection partials, then reduce + post-norm + residual (v19: in the GEMM)
+                gemm_decode_norm(batt_, L.o, n, H, Q, L.post_attn, nullptr, pol(1));
+                gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_, nullptr, pol(2));
+                gemm_decode_norm(bact_, L.down, n, H, I, L.post_ff, l == c.layers - 1 ? final_norm_ : nullptr, pol(3));
                 continue;
             }
-            gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, ba_);
+            gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, ba_, nullptr, pol(1));
             rownorm(n, bx_, ba_, L.post_attn, 0, nullptr);
-            gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_);
-            gemm_decode<k::EPI_BF16>(bact_, L.down, n, H, I, ba_);
+            gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_, nullptr, pol(2));
+            gemm_decode<k::EPI_BF16>(bact_, L.down, n, H, I, ba_, nullptr, pol(3));
             rownorm(n, bx_, ba_, L.post_ff, 0, nullptr);
         }
         if (!fuse_norm_) rownorm(n, bx_, nullptr, final_norm_, 1, by_);
-        gemm_decode<k::EPI_F32>(by_, lm_, n, V, H, logits_, rows_);
+        gemm_decode<k::EPI_F32>(by_, lm_, n, V, H, logits_, rows_, pol(4));
         launch(k::argmax_rows_kernel, n, 1024, 0, (const float *)logits_, V, (const k::StepParams *)rows_, bnext_);
         chain.end();
         CK(cudaMemcpyAsync(h_bnext_, bnext_, sizeof(int) * n, cudaMemcpyDeviceToHost, stream_));
@@ -551,6 +585,8 @@ class CudaBackend : public Backend {
     bool pdl_full_only_ = false;  // with pdl_: only grids of at least one block per SM (Chain)
     unsigned old_ = 0;         // OLD_* bits: earlier kernels chosen by OLMO_CUDA_OLD
     std::array<int, 4> split_env_{};  // OLMO_CUDA_SPLIT: qkv, o, gate_up, down (0 = the rule)
+    unsigned l2_first_ = 31u;   // v18: batched-decode GEMMs reading weights evict-first (OLMO_CUDA_L2 mask)
+    unsigned *gbar_ = nullptr;  // v19: grid barrier of the GEMMs with the post-norm fused {count, generation}
     bool fuse_norm_ = false;   // batched decode: splitk_norm_residual_kernel (v7)
     bool tc9_ = false;         // prefill GEMM: v9 tiles (BK 64, 3 stages) where the card has the shared memory
     bool wg_ = false;          // v10: gemm_wg_kernel (and v11 the GEMVs) on packed weight copies (Wt::pk)
@@ -617,24 +653,35 @@ class CudaBackend : public Backend {
     template <int EPI, int BN, int ST, int MW> auto wg_kernel() const {
         return (old_ & OLD_WGWAIT) ? k::gemm_wg_kernel<EPI, BN, ST, MW, 0> : k::gemm_wg_kernel<EPI, BN, ST, MW, 1>;
     }
+    // The batched-decode GEMM of M rows runs the deep configuration (v14): one block per SM, grid at
+    // most the SMs — the co-resident grid that v19's grid barrier needs.
+    bool deep_decode(const Wt &W, int M, int N, int K) const {
+        return wg_decode() && W.pk && M <= 64 && ((N + k::DBN - 1) / k::DBN) * ksplit(N, K) <= sms_ &&
+               optin_ >= k::kGemmWgDeepSmem && !(old_ & OLD_DEEP);
+    }
     // C == nullptr: only the FP32 partials to ws_ (even for S == 1), for splitk_norm. Returns S.
+    // ex: v18's weight policy (gemm_wg_kernel only), v19's fused norm (deep only).
     template <int EPI>
-    int gemm_decode(const bf16 *A, const Wt &W, int M, int N, int K, void *C, const k::StepParams *rows = nullptr) {
+    int gemm_decode(const bf16 *A, const Wt &W, int M, int N, int K, void *C, const k::StepParams *rows = nullptr,
+                    k::GemmExtra ex = {}) {
         const bf16 *B = W.rm;
         const int S = ksplit(N, K), ktiles = (K + dbk() - 1) / dbk();
         const int klen = ((ktiles + S - 1) / S) * dbk();
         dim3 grid((M + k::DBM - 1) / k::DBM, (N + k::DBN - 1) / k::DBN, S);
         static_assert(k::DBK == k::WBK && k::DBN == 64, "gemm_wg_kernel takes gemm_decode_kernel's klen and N tiles");
         const bf16 *P = wg_decode() ? W.pk : nullptr;
-        if (P && M <= 64 && int(grid.y) * S <= sms_ && optin_ >= k::kGemmWgDeepSmem && !(old_ & OLD_DEEP))
+        const bool deep = deep_decode(W, M, N, K);
+        if (ex.bar && (!deep || C))
+            fail(OLMO_ERR_INTERNAL, "CUDA backend: the fused post-norm needs the deep GEMM configuration and no C");
+        if (deep)
             launch(wg_kernel<EPI, 64, k::WDEEP, 1>(), grid, 128, k::gemm_wg_smem<64, k::WDEEP, 1>(), A, P, M, N, K,
-                   klen, ws_, C, rows);  // v14: one block per SM, ten k-tiles of loads ahead
+                   klen, ws_, C, rows, ex);  // v14: one block per SM, ten k-tiles of loads ahead
         else if (P && M <= 64)
             launch(wg_kernel<EPI, 64, k::WDST, 1>(), grid, 128, k::gemm_wg_smem<64, k::WDST, 1>(), A, P, M, N,
-                   K, klen, ws_, C, rows);
+                   K, klen, ws_, C, rows, ex);
         else if (P)  // two warpgroups (128 rows) per block: the weights once per 128 rows
             launch(wg_kernel<EPI, 64, k::WDST, 2>(), dim3((M + 127) / 128, grid.y, S), 256,
-                   k::gemm_wg_smem<64, k::WDST, 2>(), A, P, M, N, K, klen, ws_, C, rows);
+                   k::gemm_wg_smem<64, k::WDST, 2>(), A, P, M, N, K, klen, ws_, C, rows, ex);
         else if (old_ & OLD_DGEMM)
             launch(k::gemm_decode_kernel<EPI, k::DBK_V6, k::DST_V6>, grid, 128, k::kGemmDecodeSmemV6, A, B, M, N, K,
                    klen, ws_, C, rows);
@@ -649,8 +696,25 @@ class CudaBackend : public Backend {
     // bx_ = bx_ + post-norm(sum of the S partials in ws_); w_final: also by_ = final norm of the new bx_.
     void splitk_norm(int S, int n, const bf16 *w, const bf16 *w_final) {
         const int H = c_.hidden;
-        launch(k::splitk_norm_residual_kernel, n, 256, size_t(H) * 4, (const float *)ws_, S, n, H, bx_, w, w_final,
-               c_.eps, by_);
+        launch(k::splitk_norm_residual_kernel, n, k::kSplitkNormThreads, size_t(H) * 4, (const float *)ws_, S, n, H,
+               bx_, w, w_final, c_.eps, by_);
+    }
+    // The o_proj / down GEMM (N == hidden) and the post-norm after it: v19 fuses the norm into the GEMM
+    // behind a grid barrier where the GEMM runs the deep configuration (co-resident grid; the same row
+    // arithmetic as splitk_norm: bit-identical); else the GEMM's partials and splitk_norm.
+    void gemm_decode_norm(const bf16 *A, const Wt &W, int M, int N, int K, const bf16 *w, const bf16 *w_final,
+                          k::GemmExtra ex) {
+        if (!(old_ & OLD_GNORM) && deep_decode(W, M, N, K) && size_t(N + 33) * 4 <= size_t(k::kGemmWgDeepSmem) - 1024) {
+            ex.bar = gbar_;
+            ex.x = bx_;
+            ex.y = by_;
+            ex.w = w;
+            ex.w_final = w_final;
+            ex.eps = c_.eps;
+            gemm_decode<k::EPI_BF16>(A, W, M, N, K, nullptr, nullptr, ex);
+            return;
+        }
+        splitk_norm(gemm_decode<k::EPI_BF16>(A, W, M, N, K, nullptr, nullptr, ex), M, w, w_final);
     }
     // mode 0: x = x + post-norm(a) (rows of H); mode 1: y = final norm of x.
     void rownorm(int rows, bf16 *x, const bf16 *a, const bf16 *w, int mode, bf16 *y) {
@@ -690,6 +754,7 @@ class CudaBackend : public Backend {
         if (old_ & OLD_WGWAIT) r += "wgwait ";
         if (old_ & OLD_DEEP) r += "deep ";
         if (old_ & OLD_PSEQ) r += "pseq ";
+        if (old_ & OLD_GNORM) r += "gnorm ";
         if (!r.empty()) r.pop_back();
         return r;
     }
@@ -781,11 +846,11 @@ class CudaBackend : public Backend {
             if (b128 >= sms_)
                 launch(wg_kernel<EPI, 128, k::WPST128, 2>(), dim3((M + 127) / 128, (N + 127) / 128, 1), 256,
                        k::gemm_wg_smem<128, k::WPST128, 2>(), A, P, M, N, K, ktiles * k::WBK, (float *)nullptr, C,
-                       (const k::StepParams *)nullptr);
+                       (const k::StepParams *)nullptr, k::GemmExtra{});
             else
                 launch(wg_kernel<EPI, 64, k::WDST, 2>(), dim3((M + 127) / 128, (N + 63) / 64, 1), 256,
                        k::gemm_wg_smem<64, k::WDST, 2>(), A, P, M, N, K, ktiles * k::WBK, (float *)nullptr, C,
-                       (const k::StepParams *)nullptr);
+                       (const k::StepParams *)nullptr, k::GemmExtra{});
         } else {
             const bool v9 = tc9_ && K % k::GBK9 == 0;  // v9: 64-wide K tiles, 3 stages
             const int bm = gemm_rows(M, N);

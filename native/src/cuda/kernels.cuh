@@ -17,6 +17,20 @@ struct StepParams {  // everything a decode step needs that changes per token (l
     int slot;  // batched decode: the row's sequence slot
 };
 
+// What a batched-decode GEMM does besides its product, all off when zero-initialised:
+//  - evict_first (v18): the weight tiles' cp.async carry an L2 evict-first policy (each weight is read
+//    once a step; what else the step keeps in L2 — activations, partials, the KV lines — stays longer);
+//  - bar (v19, the norm): the split-K partials, then a grid-wide barrier, then block b < M sums row b's
+//    partials and applies post-norm + residual (+ final norm) as splitk_norm_residual_kernel. Only for
+//    grids that are co-resident (at most one block per SM, at most as many blocks as SMs): see grid_barrier.
+struct GemmExtra {
+    int evict_first;
+    unsigned *bar;  // norm: {count, generation}, zero before the first use
+    bf16 *x, *y;
+    const bf16 *w, *w_final;
+    float eps;
+};
+
 // One sequence of a batched prefill pass (v16): its rows [row0, row0 + len) of the pass's
 // activations, at positions pos0.. of slot's cache.
 struct PrefillSeq {
@@ -126,6 +140,20 @@ __device__ __forceinline__ void cp_async16(void *smem, const void *gmem, bool va
     const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
     const int sz = valid ? 16 : 0;
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(s), "l"(gmem), "r"(sz));
+}
+// cp_async16 with an L2 cache policy (createpolicy), sm_80+.
+__device__ __forceinline__ void cp_async16_policy(void *smem, const void *gmem, bool valid, uint64_t pol) {
+    const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+    const int sz = valid ? 16 : 0;
+    asm volatile("cp.async.cg.shared.global.L2::cache_hint [%0], [%1], 16, %2, %3;\n" ::"r"(s), "l"(gmem), "r"(sz),
+                 "l"(pol));
+}
+__device__ __forceinline__ uint64_t l2_evict_first_policy() {
+    uint64_t pol = 0;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;\n" : "=l"(pol));
+#endif
+    return pol;
 }
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
@@ -1381,6 +1409,129 @@ inline cudaError_t allow_gemm_tc_smem(int optin) {
     return e;
 }
 
+// Batched decode, v7: the split-K reduction of a projection that feeds a post-norm residual, fused
+// with that norm (and for the last layer with the final norm). One block per row r, N % 8 == 0,
+// dynamic shared memory N floats:
+//   a = bf16(sum over z in split order of ws[z][r][:])     (gemm_splitk_reduce_kernel, EPI_BF16)
+//   x[r] = bf16(x[r] + bf16(rmsnorm(a) * w))                (rownorm_kernel mode 0)
+//   w_final: y[r] = bf16(rmsnorm(x[r]) * w_final)           (rownorm_kernel mode 1)
+// Replaces reduce + norm (+ final norm) launches by one, each thread owning 8 columns.
+// v19: launched with 128 threads (was 256), the block size of the GEMM that runs the same row function
+// after its grid barrier (gemm_wg_kernel with GemmExtra::norm), so both give the same bits: the
+// per-thread sums and the block reduction depend on the block size. The partials are read from L2
+// (__ldcg): in the fused case other SMs wrote them during this kernel.
+__device__ __forceinline__ void splitk_norm_row(const float *__restrict__ ws, int S, int M, int N, int r, bf16 *x,
+                                                const bf16 *__restrict__ w, const bf16 *__restrict__ w_final, float eps,
+                                                bf16 *y, float *as, float *red) {
+    // Each thread takes the 8-column chunks c8 = tid, tid + blockDim, ... two at a time, so both chunks'
+    // loads are in flight together (1B: 256 chunks, 128 threads: one L2 round trip per phase, not two);
+    // per thread the sums run over its chunks in the order of a one-chunk-at-a-time loop.
+    const int tid = threadIdx.x, C8 = N / 8, step = blockDim.x;
+    float ss = 0.f;
+    for (int c0 = tid; c0 < C8; c0 += 2 * step) {
+        const int cs[2] = {c0, c0 + step};
+        float v[2][8] = {};
+#pragma unroll 2
+        for (int z = 0; z < S; ++z)
+#pragma unroll
+            for (int u = 0; u < 2; ++u) {
+                if (cs[u] >= C8) continue;
+                const float *p = ws + (size_t(z) * M + r) * N + cs[u] * 8;
+                const float4 lo = __ldcg(reinterpret_cast<const float4 *>(p));
+                const float4 hi = __ldcg(reinterpret_cast<const float4 *>(p + 4));
+                v[u][0] += lo.x; v[u][1] += lo.y; v[u][2] += lo.z; v[u][3] += lo.w;
+                v[u][4] += hi.x; v[u][5] += hi.y; v[u][6] += hi.z; v[u][7] += hi.w;
+            }
+#pragma unroll
+        for (int u = 0; u < 2; ++u) {
+            if (cs[u] >= C8) continue;
+#pragma unroll
+            for (int j = 0; j < 8; ++j) {
+                v[u][j] = rbf(v[u][j]);
+                ss += v[u][j] * v[u][j];
+            }
+            reinterpret_cast<float4 *>(as)[cs[u] * 2] = make_float4(v[u][0], v[u][1], v[u][2], v[u][3]);
+            reinterpret_cast<float4 *>(as)[cs[u] * 2 + 1] = make_float4(v[u][4], v[u][5], v[u][6], v[u][7]);
+        }
+    }
+    const float rr = rsqrtf(block_sum(ss, red) / N + eps);
+    uint4 *x8 = reinterpret_cast<uint4 *>(x + size_t(r) * N);
+    const uint4 *w8 = reinterpret_cast<const uint4 *>(w);
+    float ss2 = 0.f;
+    for (int c0 = tid; c0 < C8; c0 += 2 * step) {
+        const int cs[2] = {c0, c0 + step};
+        uint4 xr[2], wr[2];
+#pragma unroll
+        for (int u = 0; u < 2; ++u)
+            if (cs[u] < C8) {
+                xr[u] = x8[cs[u]];
+                wr[u] = w8[cs[u]];
+            }
+#pragma unroll
+        for (int u = 0; u < 2; ++u) {
+            if (cs[u] >= C8) continue;
+            float xv[8], wv[8], o[8];
+            unpack8(xr[u], xv);
+            unpack8(wr[u], wv);
+#pragma unroll
+            for (int j = 0; j < 8; ++j) {
+                o[j] = rbf(xv[j] + rbf(wv[j] * (as[cs[u] * 8 + j] * rr)));
+                ss2 += o[j] * o[j];
+            }
+            x8[cs[u]] = pack8(o);
+            if (w_final) {
+                reinterpret_cast<float4 *>(as)[cs[u] * 2] = make_float4(o[0], o[1], o[2], o[3]);
+                reinterpret_cast<float4 *>(as)[cs[u] * 2 + 1] = make_float4(o[4], o[5], o[6], o[7]);
+            }
+        }
+    }
+    if (!w_final) return;
+    const float r2 = rsqrtf(block_sum(ss2, red) / N + eps);
+    const uint4 *f8 = reinterpret_cast<const uint4 *>(w_final);
+    uint4 *y8 = reinterpret_cast<uint4 *>(y + size_t(r) * N);
+    for (int c8 = tid; c8 < C8; c8 += step) {
+        float wf[8], o[8];
+        unpack8(f8[c8], wf);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) o[j] = wf[j] * (as[c8 * 8 + j] * r2);
+        y8[c8] = pack8(o);
+    }
+}
+constexpr int kSplitkNormThreads = 128;  // v19: the fused GEMM's block size (see splitk_norm_row)
+__global__ void __launch_bounds__(kSplitkNormThreads) splitk_norm_residual_kernel(
+    const float *__restrict__ ws, int S, int M, int N, bf16 *x, const bf16 *__restrict__ w,
+    const bf16 *__restrict__ w_final, float eps, bf16 *y) {
+    extern __shared__ float4 sn_smem[];
+    __shared__ float red[33];
+    pdl_launch();
+    pdl_wait();
+    splitk_norm_row(ws, S, M, N, blockIdx.x, x, w, w_final, eps, y, reinterpret_cast<float *>(sn_smem), red);
+}
+
+// Grid-wide barrier for a grid whose blocks are all resident at once (the caller's guarantee: at most
+// as many blocks as SMs, each SM able to hold one; with PDL the next kernel cannot take an SM first,
+// because it launches only once every block of this grid has passed griddepcontrol.launch_dependents).
+// bar = {arrivals, generation}: the last block to arrive resets the count and bumps the generation the
+// others spin on, so it is ready for the next use without a reset. Writes before it (by any thread of
+// any block) are visible after it to loads that go to L2.
+__device__ __forceinline__ void grid_barrier(unsigned *bar, unsigned nblocks) {
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        volatile unsigned *gen = bar + 1;
+        const unsigned g = *gen;  // cannot move before every block (this one too) has arrived
+        __threadfence();
+        if (atomicAdd(bar, 1u) == nblocks - 1) {
+            bar[0] = 0u;
+            __threadfence();
+            atomicExch(bar + 1, g + 1u);
+        } else {
+            while (*gen == g) __nanosleep(64);
+        }
+        __threadfence();
+    }
+    __syncthreads();
+}
+
 // ------------------------------------------------------------------ GEMM with wgmma (v10, sm_90a)
 // C[M, N] = A[M, K] · B[N, K]^T on Hopper's warpgroup MMA, for the batched decode step (M = active
 // sequences, split-K as gemm_decode_kernel) and the prefill (M = tokens, no split). The weights are
@@ -1456,10 +1607,11 @@ inline size_t packed_elems(int N, int K) { return size_t((N + 63) / 64) * ((K + 
 // (wgmma.wait_group 1; a stage is refilled only two k-tiles after its MMAs were issued, so ST - 2
 // stages of loads run ahead instead of ST - 1); 0 = v10 (wait_group 0 after every k-tile). The same
 // MMAs in the same order: bit-identical outputs.
+// ex (v18, v19; the batched decode only): see GemmExtra. ex.bar needs C == nullptr, MW == 1 and a co-resident grid.
 template <int EPI, int BN, int ST, int MW, int OV = 0>
 __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ P,
                                                            int M, int N, int K, int klen, float *ws, void *C,
-                                                           const StepParams *rows) {
+                                                           const StepParams *rows, GemmExtra ex = {}) {
 #if defined(OLMO_WGMMA)
     constexpr int NT = 128 * MW, BMW = 64 * MW, BT = BN * WBK, AT = BMW * WBK, NB = BN / 64;
     extern __shared__ uint8_t wg_raw[];
@@ -1477,13 +1629,15 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
 #pragma unroll
         for (int i = 0; i < 32; ++i) acc[b][i] = 0.f;
     const int nk = (kend - kbeg + WBK - 1) / WBK;
+    const uint64_t wpol = ex.evict_first ? l2_evict_first_policy() : 0;
     auto load_b = [&](int stage, int kt) {
 #pragma unroll
         for (int c = 0; c < BN * 8 / NT; ++c) {
             const int idx = tid + c * NT, b = idx / 512, nt = nt0 + b;  // 512 chunks per 64-row tile
             const bool ok = nt < ntiles;
             const bf16 *src = P + ((size_t(ok ? nt : 0) * ktiles + kbeg / WBK + kt) * WTILE + (idx % 512) * 8);
-            cp_async16(Bs + stage * BT + idx * 8, src, ok);
+            if (ex.evict_first) cp_async16_policy(Bs + stage * BT + idx * 8, src, ok, wpol);
+            else cp_async16(Bs + stage * BT + idx * 8, src, ok);
         }
     };
     auto load_a = [&](int stage, int kt) {
@@ -1534,6 +1688,14 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
                 if (rl < mrows && c < N)
                     store_pair<EPI>(C, ws, M, N, m0 + rl, c, acc[b][j * 4 + hr * 2], acc[b][j * 4 + hr * 2 + 1], rows);
             }
+    if (MW == 1 && ex.bar) {  // v19: every block's partials, then row b's post-norm by block b
+        grid_barrier(ex.bar, gridDim.x * gridDim.y * gridDim.z);
+        const int nb = gridDim.x * gridDim.y * gridDim.z;
+        const int bl = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
+        float *as = reinterpret_cast<float *>(base), *red = as + N;  // the pipeline's stages are done
+        for (int r = bl; r < M; r += nb)
+            splitk_norm_row(ws, gridDim.z, M, N, r, ex.x, ex.w, ex.w_final, ex.eps, ex.y, as, red);
+    }
 #else
     __trap();  // not built for sm_90a: the backend checks wgmma_probe_kernel before choosing this
 #endif
@@ -1583,73 +1745,6 @@ __global__ void gemm_splitk_reduce_kernel(const float *__restrict__ ws, int S, i
         if (c + 1 < N) v1 += p[1];
     }
     epilogue_pair<EPI>(C, r, c, N, v0, v1, rows);
-}
-
-// Batched decode, v7: the split-K reduction of a projection that feeds a post-norm residual, fused
-// with that norm (and for the last layer with the final norm). One block per row r, N % 8 == 0,
-// dynamic shared memory N floats:
-//   a = bf16(sum over z in split order of ws[z][r][:])     (gemm_splitk_reduce_kernel, EPI_BF16)
-//   x[r] = bf16(x[r] + bf16(rmsnorm(a) * w))                (rownorm_kernel mode 0)
-//   w_final: y[r] = bf16(rmsnorm(x[r]) * w_final)           (rownorm_kernel mode 1)
-// Replaces reduce + norm (+ final norm) launches by one, each thread owning 8 columns.
-__global__ void __launch_bounds__(256) splitk_norm_residual_kernel(const float *__restrict__ ws, int S, int M, int N,
-                                                                  bf16 *x, const bf16 *__restrict__ w,
-                                                                  const bf16 *__restrict__ w_final, float eps, bf16 *y) {
-    extern __shared__ float4 sn_smem[];
-    float *as = reinterpret_cast<float *>(sn_smem);  // this row's a, then its new x
-    __shared__ float red[33];
-    const int r = blockIdx.x, tid = threadIdx.x;
-    pdl_launch();
-    pdl_wait();
-    float ss = 0.f;
-    for (int c8 = tid; c8 < N / 8; c8 += blockDim.x) {
-        float v[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-        const float *p = ws + size_t(r) * N + c8 * 8;
-#pragma unroll 4
-        for (int z = 0; z < S; ++z) {
-            const float4 lo = *reinterpret_cast<const float4 *>(p + size_t(z) * M * N);
-            const float4 hi = *reinterpret_cast<const float4 *>(p + size_t(z) * M * N + 4);
-            v[0] += lo.x; v[1] += lo.y; v[2] += lo.z; v[3] += lo.w;
-            v[4] += hi.x; v[5] += hi.y; v[6] += hi.z; v[7] += hi.w;
-        }
-#pragma unroll
-        for (int j = 0; j < 8; ++j) {
-            v[j] = rbf(v[j]);
-            ss += v[j] * v[j];
-        }
-        reinterpret_cast<float4 *>(as)[c8 * 2] = make_float4(v[0], v[1], v[2], v[3]);
-        reinterpret_cast<float4 *>(as)[c8 * 2 + 1] = make_float4(v[4], v[5], v[6], v[7]);
-    }
-    const float rr = rsqrtf(block_sum(ss, red) / N + eps);
-    uint4 *x8 = reinterpret_cast<uint4 *>(x + size_t(r) * N);
-    const uint4 *w8 = reinterpret_cast<const uint4 *>(w);
-    float ss2 = 0.f;
-    for (int c8 = tid; c8 < N / 8; c8 += blockDim.x) {
-        float xv[8], wv[8], o[8];
-        unpack8(x8[c8], xv);
-        unpack8(w8[c8], wv);
-#pragma unroll
-        for (int j = 0; j < 8; ++j) {
-            o[j] = rbf(xv[j] + rbf(wv[j] * (as[c8 * 8 + j] * rr)));
-            ss2 += o[j] * o[j];
-        }
-        x8[c8] = pack8(o);
-        if (w_final) {
-            reinterpret_cast<float4 *>(as)[c8 * 2] = make_float4(o[0], o[1], o[2], o[3]);
-            reinterpret_cast<float4 *>(as)[c8 * 2 + 1] = make_float4(o[4], o[5], o[6], o[7]);
-        }
-    }
-    if (!w_final) return;
-    const float r2 = rsqrtf(block_sum(ss2, red) / N + eps);
-    const uint4 *f8 = reinterpret_cast<const uint4 *>(w_final);
-    uint4 *y8 = reinterpret_cast<uint4 *>(y + size_t(r) * N);
-    for (int c8 = tid; c8 < N / 8; c8 += blockDim.x) {
-        float wf[8], o[8];
-        unpack8(f8[c8], wf);
-#pragma unroll
-        for (int j = 0; j < 8; ++j) o[j] = wf[j] * (as[c8 * 8 + j] * r2);
-        y8[c8] = pack8(o);
-    }
 }
 
 // Greedy token of each row of a batched step: block r takes the logits of slot rows[r].slot.

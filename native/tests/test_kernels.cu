@@ -859,6 +859,7 @@ void test_splitk_norm(const std::string &name, int M, int N, int S, bool final_n
 //    the GEMM must give splitk_norm_residual_kernel's bits (same row function, same block size); run
 //    `reps` times in a row (the barrier resets itself: its count back at 0, its generation at reps);
 //  - evict_first: the weights' L2 evict-first policy leaves the GEMM's output unchanged, bit for bit.
+template <int OV = 1>
 void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool norm, bool final_norm, int reps) {
     const std::string tag = "wgmma decode deep + extra " + name + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
                             " K=" + std::to_string(K) + " S=" + std::to_string(S) +
@@ -882,8 +883,8 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
     Dev<float> d_ws(size_t(S) * M * N);
     Dev<unsigned> d_bar(std::vector<unsigned>{0u, 0u});
     auto run = [&](const k::GemmExtra &ex, void *C) {
-        k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, 1><<<grid, 128, smem>>>(d_A.b(), d_P.b(), M, N, K, klen, d_ws.p,
-                                                                                C, nullptr, ex);
+        k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, OV><<<grid, 128, smem>>>(d_A.b(), d_P.b(), M, N, K, klen, d_ws.p,
+                                                                                 C, nullptr, ex);
         SYNC();
     };
     if (!norm) {  // a projection with its BF16 output (S 1) or its partials, with and without the policy
@@ -1525,12 +1526,15 @@ int main() {
                 test_gemm<k::EPI_SWIGLU>("K one short tile", 9, 2 * 64, 40, 1, 0, 32, 64, true);
                 test_gemm<k::EPI_F32>("odd N, split 3", 17, 1001, 2080, 3, 0, 32, 64, true);
                 test_gemm<k::EPI_BF16>("K tail 40, 3 splits", 33, 200, 1000, 3, 0, 32, 64, true);
-                // v19: the post-norm fused behind a grid barrier; v18: KV prefetch, weights evict-first
+                // v19: the post-norm fused behind a grid barrier (more rows than blocks: the 4-block case,
+                // and once with v10's MMA waits, OV 0); v18: weights evict-first
                 test_gemm_extra("o_proj 1B", 64, H, H, 4, true, false, 3);
                 test_gemm_extra("down 1B, last layer", 64, H, I, 4, true, true, 2);
                 test_gemm_extra("one row", 1, H, H, 4, true, true, 2);
                 test_gemm_extra("odd", 5, 2080, 1000, 3, true, false, 2);
                 test_gemm_extra("7B o_proj", 64, 4096, 4096, 2, true, false, 2);
+                test_gemm_extra("64 rows, 4 blocks", 64, 256, 256, 1, true, true, 2);
+                test_gemm_extra<0>("o_proj 1B, OV 0", 64, H, H, 4, true, false, 2);
                 test_gemm_extra("qkv 1B", 64, 3 * H, H, 1, false, false, 1);
                 test_gemm_extra("o_proj 1B partials", 37, H, H, 4, false, false, 1);
             } else {

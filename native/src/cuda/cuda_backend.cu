@@ -52,6 +52,26 @@ void ck(cudaError_t e, const char *what, int line) {
 enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
        OLD_WGMMA = 128, OLD_GEMV = 256, OLD_BATTN = 512, OLD_WGWAIT = 1024, OLD_DEEP = 2048,
        OLD_PSEQ = 4096, OLD_GNORM = 8192 };
+// The non-empty items of a comma-separated list (the OLMO_CUDA_* tuning variables).
+std::vector<std::string> comma_items(const std::string &v) {
+    std::vector<std::string> r;
+    size_t b = 0;
+    while (b <= v.size()) {
+        size_t c = v.find(',', b);
+        if (c == std::string::npos) c = v.size();
+        if (c > b) r.push_back(v.substr(b, c - b));
+        b = c + 1;
+    }
+    return r;
+}
+// The batched-decode GEMMs by name, as OLMO_CUDA_SPLIT and OLMO_CUDA_L2 index them; -1 if none.
+int gemm_index(const std::string &name) {
+    static const char *const names[] = {"qkv", "o", "gate_up", "down", "lm_head"};
+    for (int i = 0; i < 5; ++i)
+        if (name == names[i]) return i;
+    return -1;
+}
+
 unsigned old_kernels_from_env() {
     const char *e = std::getenv("OLMO_CUDA_OLD");
     if (!e) return 0;
@@ -60,11 +80,7 @@ unsigned old_kernels_from_env() {
         return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA | OLD_GEMV |
                OLD_BATTN | OLD_WGWAIT | OLD_DEEP | OLD_PSEQ | OLD_GNORM;
     unsigned m = 0;
-    size_t b = 0;
-    while (b <= v.size()) {
-        size_t c = v.find(',', b);
-        if (c == std::string::npos) c = v.size();
-        const std::string t = v.substr(b, c - b);
+    for (const std::string &t : comma_items(v)) {
         if (t == "gemm") m |= OLD_GEMM;
         else if (t == "norm") m |= OLD_NORM;
         else if (t == "prologue") m |= OLD_PROLOGUE;
@@ -79,11 +95,10 @@ unsigned old_kernels_from_env() {
         else if (t == "deep") m |= OLD_DEEP;
         else if (t == "pseq") m |= OLD_PSEQ;
         else if (t == "gnorm") m |= OLD_GNORM;
-        else if (!t.empty())
+        else
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
                                                 "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma, gemv, battn, "
                                                 "wgwait, deep, pseq, gnorm or all)");
-        b = c + 1;
     }
     return m;
 }
@@ -94,24 +109,16 @@ std::array<int, 4> splits_from_env() {
     std::array<int, 4> r{0, 0, 0, 0};
     const char *e = std::getenv("OLMO_CUDA_SPLIT");
     if (!e) return r;
-    const std::string v(e);
-    size_t b = 0;
-    while (b < v.size()) {
-        size_t c = v.find(',', b);
-        if (c == std::string::npos) c = v.size();
-        const std::string t = v.substr(b, c - b);
-        b = c + 1;
-        if (t.empty()) continue;
+    for (const std::string &t : comma_items(e)) {
         const size_t eq = t.find('=');
-        const std::string name = t.substr(0, eq);
-        const int i = name == "qkv" ? 0 : name == "o" ? 1 : name == "gate_up" ? 2 : name == "down" ? 3 : -1;
+        const int i = gemm_index(t.substr(0, eq));
         long n = 0;
         if (eq != std::string::npos && eq + 1 < t.size()) {
             char *end = nullptr;
             n = std::strtol(t.c_str() + eq + 1, &end, 10);
             if (*end) n = 0;
         }
-        if (i < 0 || n < 1 || n > 16)
+        if (i < 0 || i > 3 || n < 1 || n > 16)
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_SPLIT: '" + t + "' is not qkv|o|gate_up|down=1..16");
         r[size_t(i)] = int(n);
     }
@@ -119,28 +126,35 @@ std::array<int, 4> splits_from_env() {
 }
 
 // OLMO_CUDA_L2 (v18, tuning): the batched-decode GEMMs whose weights are read with an L2 evict-first
-// policy, by name (qkv, o, gate_up, down, lm_head; comma-separated), "all" (the default) or "none".
-// Returns a mask: bit i = name i in that order.
+// policy, by name (qkv, o, gate_up, down, lm_head; comma-separated), "all" (the default; also unset or
+// empty) or "none". Returns a mask: bit i = name i in that order.
+constexpr unsigned kL2AllFirst = 31u;
 unsigned l2_first_from_env() {
     const char *e = std::getenv("OLMO_CUDA_L2");
-    if (!e || std::string(e) == "all") return 31u;
+    if (!e || !*e || std::string(e) == "all") return kL2AllFirst;
     const std::string v(e);
     if (v == "none") return 0u;
     unsigned m = 0;
-    size_t b = 0;
-    while (b < v.size()) {
-        size_t c = v.find(',', b);
-        if (c == std::string::npos) c = v.size();
-        const std::string t = v.substr(b, c - b);
-        b = c + 1;
-        if (t.empty()) continue;
-        const int i = t == "qkv" ? 0 : t == "o" ? 1 : t == "gate_up" ? 2 : t == "down" ? 3 : t == "lm_head" ? 4 : -1;
+    for (const std::string &t : comma_items(v)) {
+        const int i = gemm_index(t);
         if (i < 0)
             fail(OLMO_ERR_INVALID_ARGUMENT,
                  "OLMO_CUDA_L2: '" + t + "' is not qkv, o, gate_up, down or lm_head (or the whole value all or none)");
         m |= 1u << i;
     }
     return m;
+}
+
+// OLMO_CUDA_ACHUNK (tuning): keys per split of a batched-decode attention row (default 256, 32..4096).
+// A row of len keys takes ceil(len / chunk) splits (one block each, combined by the last).
+int attn_chunk_from_env() {
+    const char *e = std::getenv("OLMO_CUDA_ACHUNK");
+    if (!e) return 256;
+    char *end = nullptr;
+    const long n = std::strtol(e, &end, 10);
+    if (end == e || *end || n < 32 || n > 4096)
+        fail(OLMO_ERR_INVALID_ARGUMENT, std::string("OLMO_CUDA_ACHUNK: '") + e + "' is not a number 32..4096");
+    return int(n);
 }
 
 // A weight matrix [N, K]: row-major (rm) and, on sm_90a, its packed copy for gemm_wg_kernel and the
@@ -158,7 +172,8 @@ class CudaBackend : public Backend {
     CudaBackend(int device, uint32_t flags)
         : dev_(device), use_graph_(!(flags & OLMO_FLAG_NO_CUDA_GRAPH)), want_pdl_(!(flags & OLMO_FLAG_NO_PDL)),
           fused_attn_(!(flags & OLMO_FLAG_UNFUSED_DECODE)), f32_act_((flags & OLMO_FLAG_F32_ACTIVATIONS) != 0),
-          old_(old_kernels_from_env()), split_env_(splits_from_env()), l2_first_(l2_first_from_env()) {
+          old_(old_kernels_from_env()), split_env_(splits_from_env()), l2_first_(l2_first_from_env()),
+          attn_chunk_(attn_chunk_from_env()) {
         CK(cudaSetDevice(dev_));
         cudaDeviceProp prop;
         CK(cudaGetDeviceProperties(&prop, dev_));
@@ -188,7 +203,9 @@ class CudaBackend : public Backend {
         return "cuda:" + std::to_string(dev_) + " " + name_ + " (sm_" + std::to_string(cc_) + ", " +
                std::to_string(sms_) + " SMs" + (use_graph_ ? ", graph" : "") + (want_pdl_ ? ", pdl" : "") + (fused_attn_ ? ", fused" : "") +
                (wg_ ? (rm_dropped_ ? ", wgmma, packed weights only" : ", wgmma") : wg_no_room_ ? ", no wgmma: no memory for packed weights" : "") +
-               (old_ ? ", old kernels: " + old_names() : "") + ")";
+               (old_ ? ", old kernels: " + old_names() : "") +
+               (l2_first_ != kL2AllFirst ? ", evict-first weights mask " + std::to_string(l2_first_) : "") +
+               (attn_chunk_ != 256 ? ", attention chunk " + std::to_string(attn_chunk_) : "") + ")";
     }
 
     void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int pass, int slots,
@@ -322,7 +339,7 @@ class CudaBackend : public Backend {
             ba_ = alloc<bf16>(B * H);
             bact_ = alloc<bf16>(B * I);
             by_ = alloc<bf16>(B * H);
-            bsplits_ = std::max(1, std::min(64, (max_seq + kAttnChunk - 1) / kAttnChunk));
+            bsplits_ = std::max(1, std::min(64, (max_seq + attn_chunk_ - 1) / attn_chunk_));
             bpart_o_ = alloc<float>(B * c.heads * bsplits_ * D);
             bpart_ml_ = alloc<float>(B * c.heads * bsplits_ * 2);
             bcounters_ = alloc<unsigned>(B * c.heads);
@@ -471,7 +488,7 @@ class CudaBackend : public Backend {
         Chain chain(*this, false);  // v8: the kernels after the embedding overlap their predecessor's tail
         const float scale = 1.f / std::sqrt(float(c.head_dim));
         const int group = c.heads / c.kv_heads;
-        const int smax = std::min(bsplits_, (max_len + kAttnChunk - 1) / kAttnChunk);
+        const int smax = std::min(bsplits_, (max_len + attn_chunk_ - 1) / attn_chunk_);
         auto attn = (old_ & OLD_BATTN)
                         ? by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16>, k::attn_decode_batch_kernel<32>,
                                       k::attn_decode_batch_kernel<64>, k::attn_decode_batch_kernel<128>)
@@ -490,7 +507,7 @@ class CudaBackend : public Backend {
             launch(attn, dim3(c.heads, smax, n), 128, 0, (const bf16 *)bqkv_, Q, KV, (const bf16 *)L.q_norm,
                    (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kcache_ + layer_off(l),
                    vcache_ + layer_off(l), slot_stride_, (const k::StepParams *)rows_, max_seq_, group, scale,
-                   kAttnChunk, bpart_o_, bpart_ml_, bcounters_, batt_);
+                   attn_chunk_, bpart_o_, bpart_ml_, bcounters_, batt_);
             if (fuse_norm_) {  // v7: projection partials, then reduce + post-norm + residual (v19: in the GEMM)
                 gemm_decode_norm(batt_, L.o, n, H, Q, L.post_attn, nullptr, pol(1));
                 gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_, nullptr, pol(2));
@@ -508,7 +525,13 @@ class CudaBackend : public Backend {
         launch(k::argmax_rows_kernel, n, 1024, 0, (const float *)logits_, V, (const k::StepParams *)rows_, bnext_);
         chain.end();
         CK(cudaMemcpyAsync(h_bnext_, bnext_, sizeof(int) * n, cudaMemcpyDeviceToHost, stream_));
-        CK(cudaStreamSynchronize(stream_));
+        const cudaError_t e = cudaStreamSynchronize(stream_);
+        if ((e == cudaErrorLaunchFailure || e == cudaErrorIllegalInstruction) && fused_norm_used_)
+            fail(OLMO_ERR_CUDA, std::string("CUDA: batched decode step failed (") + cudaGetErrorString(e) +
+                                    "); its o_proj/down GEMMs wait at a grid barrier that needs every SM they use to "
+                                    "themselves, and give up after 2 s — is another engine or process running on this "
+                                    "GPU? Run one at a time, or set OLMO_CUDA_OLD=gnorm for the barrier-free kernels");
+        ck(e, "cudaStreamSynchronize (batched decode step)", __LINE__);
         if (next) std::copy(h_bnext_, h_bnext_ + n, next);
     }
 
@@ -564,7 +587,9 @@ class CudaBackend : public Backend {
             const size_t last = size_t(off + lens[i] - 1) * H;
             rownorm(1, x_ + last, nullptr, final_norm_, 1, by_ + size_t(i) * H);
         }
-        gemm_decode<k::EPI_F32>(by_, lm_, n, V, H, logits_, rows_);
+        k::GemmExtra lm_ex{};
+        lm_ex.evict_first = (l2_first_ >> 4) & 1u;
+        gemm_decode<k::EPI_F32>(by_, lm_, n, V, H, logits_, rows_, lm_ex);
         launch(k::argmax_rows_kernel, n, 1024, 0, (const float *)logits_, V, (const k::StepParams *)rows_, bnext_);
         chain.end();
         CK(cudaMemcpyAsync(h_bnext_, bnext_, sizeof(int) * n, cudaMemcpyDeviceToHost, stream_));
@@ -585,7 +610,8 @@ class CudaBackend : public Backend {
     bool pdl_full_only_ = false;  // with pdl_: only grids of at least one block per SM (Chain)
     unsigned old_ = 0;         // OLD_* bits: earlier kernels chosen by OLMO_CUDA_OLD
     std::array<int, 4> split_env_{};  // OLMO_CUDA_SPLIT: qkv, o, gate_up, down (0 = the rule)
-    unsigned l2_first_ = 31u;   // v18: batched-decode GEMMs reading weights evict-first (OLMO_CUDA_L2 mask)
+    unsigned l2_first_ = kL2AllFirst;  // v18: batched-decode GEMMs reading weights evict-first (OLMO_CUDA_L2 mask)
+    bool fused_norm_used_ = false;  // v19: a batched step has run the barrier GEMM (error hint)
     unsigned *gbar_ = nullptr;  // v19: grid barrier of the GEMMs with the post-norm fused {count, generation}
     bool fuse_norm_ = false;   // batched decode: splitk_norm_residual_kernel (v7)
     bool tc9_ = false;         // prefill GEMM: v9 tiles (BK 64, 3 stages) where the card has the shared memory
@@ -616,7 +642,7 @@ class CudaBackend : public Backend {
     int *h_next_ = nullptr;
     int gemv_grid_[3] = {0, 0, 0};
     // batched decode
-    static constexpr int kAttnChunk = 256;   // keys per attention split of a batched row
+    int attn_chunk_ = 256;                   // keys per attention split of a batched row (OLMO_CUDA_ACHUNK)
     static constexpr int kB1AttnChunk = 32;  // batch-1: keys per split (up to splits_ splits): one batch of 8 keys per warp, loaded before the PDL wait
     k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
     k::PrefillSeq *seqs_ = nullptr, *h_seqs_ = nullptr;  // prefill_many: its sequences (v16)
@@ -701,10 +727,14 @@ class CudaBackend : public Backend {
     }
     // The o_proj / down GEMM (N == hidden) and the post-norm after it: v19 fuses the norm into the GEMM
     // behind a grid barrier where the GEMM runs the deep configuration (co-resident grid; the same row
-    // arithmetic as splitk_norm: bit-identical); else the GEMM's partials and splitk_norm.
+    // arithmetic as splitk_norm: bit-identical) with at least a block per row (else a few blocks would
+    // norm all the rows one after another); otherwise the GEMM's partials and splitk_norm.
     void gemm_decode_norm(const bf16 *A, const Wt &W, int M, int N, int K, const bf16 *w, const bf16 *w_final,
                           k::GemmExtra ex) {
-        if (!(old_ & OLD_GNORM) && deep_decode(W, M, N, K) && size_t(N + 33) * 4 <= size_t(k::kGemmWgDeepSmem) - 1024) {
+        const int blocks = ((N + k::DBN - 1) / k::DBN) * ksplit(N, K);
+        if (!(old_ & OLD_GNORM) && deep_decode(W, M, N, K) && blocks >= M &&
+            size_t(N + 33) * 4 <= size_t(k::kGemmWgDeepSmem) - 1024) {
+            fused_norm_used_ = true;
             ex.bar = gbar_;
             ex.x = bx_;
             ex.y = by_;

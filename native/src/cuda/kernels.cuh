@@ -18,11 +18,13 @@ struct StepParams {  // everything a decode step needs that changes per token (l
 };
 
 // What a batched-decode GEMM does besides its product, all off when zero-initialised:
-//  - evict_first (v18): the weight tiles' cp.async carry an L2 evict-first policy (each weight is read
-//    once a step; what else the step keeps in L2 — activations, partials, the KV lines — stays longer);
-//  - bar (v19, the norm): the split-K partials, then a grid-wide barrier, then block b < M sums row b's
-//    partials and applies post-norm + residual (+ final norm) as splitk_norm_residual_kernel. Only for
-//    grids that are co-resident (at most one block per SM, at most as many blocks as SMs): see grid_barrier.
+//  - evict_first (v18): the weight tiles' cp.async carry an L2 evict-first policy (up to 128 rows, one
+//    block row, each weight byte is read once a step; what else the step keeps in L2 — activations,
+//    partials, the KV lines — stays longer);
+//  - bar (v19, the norm): the split-K partials, then a grid-wide barrier, then block b sums the partials
+//    of rows b, b + blocks, ... and applies post-norm + residual (+ final norm) as
+//    splitk_norm_residual_kernel. Only for grids that are co-resident (at most one block per SM, at
+//    most as many blocks as SMs, nothing else running on the device): see grid_barrier.
 struct GemmExtra {
     int evict_first;
     unsigned *bar;  // norm: {count, generation}, zero before the first use
@@ -1417,7 +1419,7 @@ inline cudaError_t allow_gemm_tc_smem(int optin) {
 //   w_final: y[r] = bf16(rmsnorm(x[r]) * w_final)           (rownorm_kernel mode 1)
 // Replaces reduce + norm (+ final norm) launches by one, each thread owning 8 columns.
 // v19: launched with 128 threads (was 256), the block size of the GEMM that runs the same row function
-// after its grid barrier (gemm_wg_kernel with GemmExtra::norm), so both give the same bits: the
+// after its grid barrier (gemm_wg_kernel with GemmExtra::bar), so both give the same bits: the
 // per-thread sums and the block reduction depend on the block size. The partials are read from L2
 // (__ldcg): in the fused case other SMs wrote them during this kernel.
 __device__ __forceinline__ void splitk_norm_row(const float *__restrict__ ws, int S, int M, int N, int r, bf16 *x,
@@ -1513,7 +1515,17 @@ __global__ void __launch_bounds__(kSplitkNormThreads) splitk_norm_residual_kerne
 // because it launches only once every block of this grid has passed griddepcontrol.launch_dependents).
 // bar = {arrivals, generation}: the last block to arrive resets the count and bumps the generation the
 // others spin on, so it is ready for the next use without a reset. Writes before it (by any thread of
-// any block) are visible after it to loads that go to L2.
+// any block) are visible after it to loads that go to L2. What the guarantee cannot cover is another
+// engine or process running kernels on the same device at that moment: its blocks may hold SMs this
+// grid needs. So a block that has waited kBarrierTimeoutNs traps (the step then fails with a launch
+// error, and the backend's message names this and OLMO_CUDA_OLD=gnorm) instead of hanging forever;
+// a GEMM takes ~10-30 us, so a wait that long is never a slow one.
+constexpr unsigned long long kBarrierTimeoutNs = 2000000000ull;  // 2 s
+__device__ __forceinline__ unsigned long long global_ns() {
+    unsigned long long t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    return t;
+}
 __device__ __forceinline__ void grid_barrier(unsigned *bar, unsigned nblocks) {
     __syncthreads();
     if (threadIdx.x == 0) {
@@ -1525,7 +1537,11 @@ __device__ __forceinline__ void grid_barrier(unsigned *bar, unsigned nblocks) {
             __threadfence();
             atomicExch(bar + 1, g + 1u);
         } else {
-            while (*gen == g) __nanosleep(64);
+            const unsigned long long t0 = global_ns();
+            while (*gen == g) {
+                __nanosleep(64);
+                if (global_ns() - t0 > kBarrierTimeoutNs) __trap();
+            }
         }
         __threadfence();
     }

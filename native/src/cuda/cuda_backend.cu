@@ -705,10 +705,11 @@ class CudaBackend : public Backend {
         else if (P && M <= 64)
             launch(wg_kernel<EPI, 64, k::WDST, 1>(), grid, 128, k::gemm_wg_smem<64, k::WDST, 1>(), A, P, M, N,
                    K, klen, ws_, C, rows, ex);
-        else if (P)  // two warpgroups (128 rows) per block: the weights once per 128 rows
+        else if (P) {  // two warpgroups (128 rows) per block: the weights once per 128 rows
+            if (M > 128) ex.evict_first = 0;  // v18: several block rows read each weight tile
             launch(wg_kernel<EPI, 64, k::WDST, 2>(), dim3((M + 127) / 128, grid.y, S), 256,
                    k::gemm_wg_smem<64, k::WDST, 2>(), A, P, M, N, K, klen, ws_, C, rows, ex);
-        else if (old_ & OLD_DGEMM)
+        } else if (old_ & OLD_DGEMM)
             launch(k::gemm_decode_kernel<EPI, k::DBK_V6, k::DST_V6>, grid, 128, k::kGemmDecodeSmemV6, A, B, M, N, K,
                    klen, ws_, C, rows);
         else

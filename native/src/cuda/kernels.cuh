@@ -18,9 +18,9 @@ struct StepParams {  // everything a decode step needs that changes per token (l
 };
 
 // What a batched-decode GEMM does besides its product, all off when zero-initialised:
-//  - evict_first (v18): the weight tiles' cp.async carry an L2 evict-first policy (up to 128 rows, one
-//    block row, each weight byte is read once a step; what else the step keeps in L2 — activations,
-//    partials, the KV lines — stays longer);
+//  - evict_first (v18): the weight tiles' cp.async carry an L2 evict-first policy (the backend sets it
+//    for grids of one block row, up to 128 rows, where each weight byte is read once a step; what else
+//    the step keeps in L2 — activations, partials, the KV lines — stays longer);
 //  - bar (v19, the norm): the split-K partials, then a grid-wide barrier, then block b sums the partials
 //    of rows b, b + blocks, ... and applies post-norm + residual (+ final norm) as
 //    splitk_norm_residual_kernel. Only for grids that are co-resident (at most one block per SM, at

@@ -495,33 +495,28 @@ class CudaBackend : public Backend {
                         : by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16, 8, true>,
                                       k::attn_decode_batch_kernel<32, 8, true>, k::attn_decode_batch_kernel<64, 8, true>,
                                       k::attn_decode_batch_kernel<128, 8, true>);
-        // v18: the weights' L2 policy of each GEMM (OLMO_CUDA_L2: bit 0 qkv, 1 o, 2 gate_up, 3 down, 4 lm_head)
-        auto pol = [&](int bit) {
-            k::GemmExtra ex{};
-            ex.evict_first = (l2_first_ >> bit) & 1u;
-            return ex;
-        };
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
-            gemm_decode<k::EPI_BF16>(bx_, L.qkv, n, Q + 2 * KV, H, bqkv_, nullptr, pol(0));
+            gemm_decode<k::EPI_BF16>(bx_, L.qkv, n, Q + 2 * KV, H, bqkv_, nullptr, weight_policy(0));
             launch(attn, dim3(c.heads, smax, n), 128, 0, (const bf16 *)bqkv_, Q, KV, (const bf16 *)L.q_norm,
                    (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kcache_ + layer_off(l),
                    vcache_ + layer_off(l), slot_stride_, (const k::StepParams *)rows_, max_seq_, group, scale,
                    attn_chunk_, bpart_o_, bpart_ml_, bcounters_, batt_);
             if (fuse_norm_) {  // v7: projection partials, then reduce + post-norm + residual (v19: in the GEMM)
-                gemm_decode_norm(batt_, L.o, n, H, Q, L.post_attn, nullptr, pol(1));
-                gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_, nullptr, pol(2));
-                gemm_decode_norm(bact_, L.down, n, H, I, L.post_ff, l == c.layers - 1 ? final_norm_ : nullptr, pol(3));
+                gemm_decode_norm(batt_, L.o, n, H, Q, L.post_attn, nullptr, weight_policy(1));
+                gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_, nullptr, weight_policy(2));
+                gemm_decode_norm(bact_, L.down, n, H, I, L.post_ff, l == c.layers - 1 ? final_norm_ : nullptr,
+                                 weight_policy(3));
                 continue;
             }
-            gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, ba_, nullptr, pol(1));
+            gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, ba_, nullptr, weight_policy(1));
             rownorm(n, bx_, ba_, L.post_attn, 0, nullptr);
-            gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_, nullptr, pol(2));
-            gemm_decode<k::EPI_BF16>(bact_, L.down, n, H, I, ba_, nullptr, pol(3));
+            gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_, nullptr, weight_policy(2));
+            gemm_decode<k::EPI_BF16>(bact_, L.down, n, H, I, ba_, nullptr, weight_policy(3));
             rownorm(n, bx_, ba_, L.post_ff, 0, nullptr);
         }
         if (!fuse_norm_) rownorm(n, bx_, nullptr, final_norm_, 1, by_);
-        gemm_decode<k::EPI_F32>(by_, lm_, n, V, H, logits_, rows_, pol(4));
+        gemm_decode<k::EPI_F32>(by_, lm_, n, V, H, logits_, rows_, weight_policy(4));
         launch(k::argmax_rows_kernel, n, 1024, 0, (const float *)logits_, V, (const k::StepParams *)rows_, bnext_);
         chain.end();
         CK(cudaMemcpyAsync(h_bnext_, bnext_, sizeof(int) * n, cudaMemcpyDeviceToHost, stream_));
@@ -587,9 +582,7 @@ class CudaBackend : public Backend {
             const size_t last = size_t(off + lens[i] - 1) * H;
             rownorm(1, x_ + last, nullptr, final_norm_, 1, by_ + size_t(i) * H);
         }
-        k::GemmExtra lm_ex{};
-        lm_ex.evict_first = (l2_first_ >> 4) & 1u;
-        gemm_decode<k::EPI_F32>(by_, lm_, n, V, H, logits_, rows_, lm_ex);
+        gemm_decode<k::EPI_F32>(by_, lm_, n, V, H, logits_, rows_, weight_policy(4));
         launch(k::argmax_rows_kernel, n, 1024, 0, (const float *)logits_, V, (const k::StepParams *)rows_, bnext_);
         chain.end();
         CK(cudaMemcpyAsync(h_bnext_, bnext_, sizeof(int) * n, cudaMemcpyDeviceToHost, stream_));
@@ -678,6 +671,13 @@ class CudaBackend : public Backend {
     // v12: gemm_wg_kernel with one k-tile's MMAs in flight, or v10's (OLMO_CUDA_OLD=wgwait)
     template <int EPI, int BN, int ST, int MW> auto wg_kernel() const {
         return (old_ & OLD_WGWAIT) ? k::gemm_wg_kernel<EPI, BN, ST, MW, 0> : k::gemm_wg_kernel<EPI, BN, ST, MW, 1>;
+    }
+    // v18: the weights' L2 policy of batched-decode GEMM `gemm` (gemm_index: 0 qkv, 1 o, 2 gate_up, 3 down,
+    // 4 lm_head), from OLMO_CUDA_L2.
+    k::GemmExtra weight_policy(int gemm) const {
+        k::GemmExtra ex{};
+        ex.evict_first = (l2_first_ >> gemm) & 1u;
+        return ex;
     }
     // The batched-decode GEMM of M rows runs the deep configuration (v14): one block per SM, grid at
     // most the SMs — the co-resident grid that v19's grid barrier needs.

@@ -1704,9 +1704,9 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
                 if (rl < mrows && c < N)
                     store_pair<EPI>(C, ws, M, N, m0 + rl, c, acc[b][j * 4 + hr * 2], acc[b][j * 4 + hr * 2 + 1], rows);
             }
-    if (MW == 1 && ex.bar) {  // v19: every block's partials, then row b's post-norm by block b
-        grid_barrier(ex.bar, gridDim.x * gridDim.y * gridDim.z);
+    if (MW == 1 && ex.bar) {  // v19: every block's partials, then rows b, b + nb, ... post-normed by block b
         const int nb = gridDim.x * gridDim.y * gridDim.z;
+        grid_barrier(ex.bar, nb);
         const int bl = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
         float *as = reinterpret_cast<float *>(base), *red = as + N;  // the pipeline's stages are done
         for (int r = bl; r < M; r += nb)

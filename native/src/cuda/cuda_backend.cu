@@ -145,17 +145,23 @@ unsigned l2_first_from_env() {
     return m;
 }
 
-// OLMO_CUDA_ACHUNK (tuning): keys per split of a batched-decode attention row (default 256, 32..4096).
-// A row of len keys takes ceil(len / chunk) splits (one block each, combined by the last).
-int attn_chunk_from_env() {
-    const char *e = std::getenv("OLMO_CUDA_ACHUNK");
-    if (!e) return 256;
+// A tuning variable's integer value in [lo, hi], or def where it is not set.
+int int_from_env(const char *name, int def, int lo, int hi) {
+    const char *e = std::getenv(name);
+    if (!e) return def;
     char *end = nullptr;
     const long n = std::strtol(e, &end, 10);
-    if (end == e || *end || n < 32 || n > 4096)
-        fail(OLMO_ERR_INVALID_ARGUMENT, std::string("OLMO_CUDA_ACHUNK: '") + e + "' is not a number 32..4096");
+    if (end == e || *end || n < lo || n > hi)
+        fail(OLMO_ERR_INVALID_ARGUMENT, std::string(name) + ": '" + e + "' is not a number " + std::to_string(lo) +
+                                            ".." + std::to_string(hi));
     return int(n);
 }
+// OLMO_CUDA_ACHUNK (tuning): keys per split of a batched-decode attention row (default 256, 32..4096).
+// A row of len keys takes ceil(len / chunk) splits (one block each, combined by the last).
+int attn_chunk_from_env() { return int_from_env("OLMO_CUDA_ACHUNK", 256, 32, 4096); }
+// OLMO_CUDA_APF (tuning, v20): keys (and values) of each batched attention block that L2 fetches ahead
+// while the block waits for the QKV projection (0 = none, up to 4096).
+int attn_prefetch_from_env() { return int_from_env("OLMO_CUDA_APF", 0, 0, 4096); }
 
 // A weight matrix [N, K]: row-major (rm) and, on sm_90a, its packed copy for gemm_wg_kernel and the
 // packed GEMV (pk, v10). v11: rm is freed (nullptr) where nothing reads it any more.
@@ -173,7 +179,7 @@ class CudaBackend : public Backend {
         : dev_(device), use_graph_(!(flags & OLMO_FLAG_NO_CUDA_GRAPH)), want_pdl_(!(flags & OLMO_FLAG_NO_PDL)),
           fused_attn_(!(flags & OLMO_FLAG_UNFUSED_DECODE)), f32_act_((flags & OLMO_FLAG_F32_ACTIVATIONS) != 0),
           old_(old_kernels_from_env()), split_env_(splits_from_env()), l2_first_(l2_first_from_env()),
-          attn_chunk_(attn_chunk_from_env()) {
+          attn_chunk_(attn_chunk_from_env()), attn_prefetch_(attn_prefetch_from_env()) {
         CK(cudaSetDevice(dev_));
         cudaDeviceProp prop;
         CK(cudaGetDeviceProperties(&prop, dev_));
@@ -205,7 +211,8 @@ class CudaBackend : public Backend {
                (wg_ ? (rm_dropped_ ? ", wgmma, packed weights only" : ", wgmma") : wg_no_room_ ? ", no wgmma: no memory for packed weights" : "") +
                (old_ ? ", old kernels: " + old_names() : "") +
                (l2_first_ != kL2AllFirst ? ", evict-first weights mask " + std::to_string(l2_first_) : "") +
-               (attn_chunk_ != 256 ? ", attention chunk " + std::to_string(attn_chunk_) : "") + ")";
+               (attn_chunk_ != 256 ? ", attention chunk " + std::to_string(attn_chunk_) : "") +
+               (attn_prefetch_ ? ", attention L2 prefetch " + std::to_string(attn_prefetch_) : "") + ")";
     }
 
     void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int pass, int slots,
@@ -501,7 +508,7 @@ class CudaBackend : public Backend {
             launch(attn, dim3(c.heads, smax, n), 128, 0, (const bf16 *)bqkv_, Q, KV, (const bf16 *)L.q_norm,
                    (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kcache_ + layer_off(l),
                    vcache_ + layer_off(l), slot_stride_, (const k::StepParams *)rows_, max_seq_, group, scale,
-                   attn_chunk_, bpart_o_, bpart_ml_, bcounters_, batt_);
+                   attn_chunk_, bpart_o_, bpart_ml_, bcounters_, batt_, attn_prefetch_);
             if (fuse_norm_) {  // v7: projection partials, then reduce + post-norm + residual (v19: in the GEMM)
                 gemm_decode_norm(batt_, L.o, n, H, Q, L.post_attn, nullptr, weight_policy(1));
                 gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_, nullptr, weight_policy(2));
@@ -636,6 +643,7 @@ class CudaBackend : public Backend {
     int gemv_grid_[3] = {0, 0, 0};
     // batched decode
     int attn_chunk_ = 256;                   // keys per attention split of a batched row (OLMO_CUDA_ACHUNK)
+    int attn_prefetch_ = 0;                  // keys per batched attention block fetched into L2 early (OLMO_CUDA_APF)
     static constexpr int kB1AttnChunk = 32;  // batch-1: keys per split (up to splits_ splits): one batch of 8 keys per warp, loaded before the PDL wait
     k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
     k::PrefillSeq *seqs_ = nullptr, *h_seqs_ = nullptr;  // prefill_many: its sequences (v16)

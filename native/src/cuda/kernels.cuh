@@ -157,6 +157,13 @@ __device__ __forceinline__ uint64_t l2_evict_first_policy() {
 #endif
     return pol;
 }
+// v20: asks L2 to fetch [p, p + bytes) from memory (sm_90 bulk prefetch; p and bytes multiples of 16). No
+// data moves to the SM and nothing waits on it; a no-op below sm_90.
+__device__ __forceinline__ void prefetch_l2_bulk(const void *p, unsigned bytes) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    if (bytes) asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;\n" ::"l"(p), "r"(bytes) : "memory");
+#endif
+}
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
 
@@ -599,7 +606,8 @@ template <int D, bool DIRECT = false>
 __device__ __forceinline__ void attn_decode_fused_body(
     const int h, const int s, const int S, const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw,
     const bf16 *__restrict__ kw, const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const int pos,
-    int max_seq, int group, float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, bool pdl) {
+    int max_seq, int group, float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, bool pdl,
+    int apf = 0) {
     constexpr int PL = D >= 32 ? D / 32 : 1, HALF = D / 2;  // as attn_decode_kernel
     typedef typename PackOf<PL>::T Pack;
     __shared__ float red[66];
@@ -628,20 +636,55 @@ __device__ __forceinline__ void attn_decode_fused_body(
     // the block that owns it) is loaded again after that write.
     const int t_first = start + warp * U;
     if (t_first < end) { OLMO_LOAD_KV(t_first) }
-    if (pdl) pdl_wait();
+    // v20: apf > 0 (the batched step): L2 fetches the apf keys and values after the block's first nw * U
+    // (one bulk request each), so memory keeps streaming this block's cache while it waits for the QKV
+    // projection and runs the q/k norms below; the loop's second iteration then reads them from L2.
+    const bool owner = pos >= start && pos < end;  // block-uniform
+    if (apf > 0 && tid == 0) {
+        const int a = start + nw * U, b = min(end, a + apf);
+        if (b > a) {
+            prefetch_l2_bulk(kb + size_t(a) * D, unsigned(b - a) * D * 2);
+            prefetch_l2_bulk(vb + size_t(a) * D, unsigned(b - a) * D * 2);
+        }
+    }
+    // v20: what does not depend on the projection is done before the wait: the rotation's sin/cos and
+    // the norm weights of this head (v19 and before: after it, one more L2 round trip in the prologue).
+    // The weights wait in sv / svk (each thread reads back only its own element: no barrier needed),
+    // not in registers, which hold the first keys until the loop.
     float sn = 0.f, cs = 1.f;
-    if (tid < D) sincosf(float(pos) * inv_freq[tid % HALF], &sn, &cs);
+    if (tid < D) {
+        sincosf(float(pos) * inv_freq[tid % HALF], &sn, &cs);
+        sv[tid] = bf2f(qw[h * D + tid]);
+        if (owner) svk[tid] = bf2f(kw[kvh * D + tid]);
+    }
+    if (pdl) pdl_wait();
     // q (and, in the block owning the new position, k): RMSNorm over the full projection width, both
     // sums of squares in one pass and one block reduction (v7; v6 did k, then q), then this head's
-    // slice normalised, rotated and rounded; k and v go to the cache at pos.
-    const bool owner = pos >= start && pos < end;  // block-uniform
+    // slice normalised, rotated and rounded; k and v go to the cache at pos. v20: this head's slice of
+    // q (and k, v) is requested together with the sums' loads, not after the reduction.
+    float qx = 0.f, kx = 0.f;
+    bf16 vx = bf16{};
+    if (tid < D) {
+        qx = bf2f(qkv[h * D + tid]);
+        if (owner) {
+            kx = bf2f(qkv[Q + kvh * D + tid]);
+            vx = qkv[Q + KV + kvh * D + tid];
+        }
+    }
     auto sumsq = [&](const bf16 *x, int W) -> float {
         float ss = 0.f;
         if ((W & 7) == 0) {  // 16-byte loads: W = 2048 is two round trips per thread, not sixteen
+            // v20: two chunks' loads in flight together (the same additions in the same order: a
+            // missing second chunk adds +0)
             const uint4 *x8 = reinterpret_cast<const uint4 *>(x);
-            for (int i = tid; i < W / 8; i += blockDim.x) {
+            const int n8 = W / 8, bd = blockDim.x;
+            for (int i = tid; i < n8; i += 2 * bd) {
+                const uint4 c0 = x8[i], c1 = i + bd < n8 ? x8[i + bd] : make_uint4(0, 0, 0, 0);
                 float v[8];
-                unpack8(x8[i], v);
+                unpack8(c0, v);
+#pragma unroll
+                for (int j = 0; j < 8; ++j) ss += v[j] * v[j];
+                unpack8(c1, v);
 #pragma unroll
                 for (int j = 0; j < 8; ++j) ss += v[j] * v[j];
             }
@@ -657,8 +700,8 @@ __device__ __forceinline__ void attn_decode_fused_body(
     const float2 tot = block_sum2(ssq, ssk, red);
     const float rq = rsqrtf(tot.x / Q + eps), rk = rsqrtf(tot.y / KV + eps);
     if (tid < D) {
-        sv[tid] = rbf(bf2f(qw[h * D + tid]) * (bf2f(qkv[h * D + tid]) * rq));
-        if (owner) svk[tid] = rbf(bf2f(kw[kvh * D + tid]) * (bf2f(qkv[Q + kvh * D + tid]) * rk));
+        sv[tid] = rbf(sv[tid] * (qx * rq));
+        if (owner) svk[tid] = rbf(svk[tid] * (kx * rk));
     }
     __syncthreads();
     float qr = 0.f;
@@ -669,7 +712,7 @@ __device__ __forceinline__ void attn_decode_fused_body(
             const float x1 = svk[d], x2 = svk[d + HALF];
             const size_t base = (size_t(kvh) * max_seq + pos) * D + tid;
             kc[base] = __float2bfloat16_rn(rbf(tid < HALF ? x1 * cs - x2 * sn : x2 * cs + x1 * sn));
-            vc[base] = qkv[Q + KV + kvh * D + tid];
+            vc[base] = vx;
         }
     }
     __syncthreads();  // everyone has read sv
@@ -833,7 +876,8 @@ template <int D, int MINB = 4, bool DIRECT = false>
 __global__ void __launch_bounds__(128, MINB) attn_decode_batch_kernel(
     const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
     const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, size_t slot_stride, const StepParams *rows,
-    int max_seq, int group, float scale, int kchunk, float *part_o, float *part_ml, unsigned *counters, bf16 *out) {
+    int max_seq, int group, float scale, int kchunk, float *part_o, float *part_ml, unsigned *counters, bf16 *out,
+    int apf) {
     // v8: with PDL the rows (copied before the step's first kernel) and the cache below each row's
     // position (earlier steps) are read before the wait: the body issues its first keys' loads, then waits.
     pdl_launch();
@@ -845,7 +889,7 @@ __global__ void __launch_bounds__(128, MINB) attn_decode_batch_kernel(
     const size_t hp = size_t(r) * H;  // this row's (head, split) partials start at (hp + h) * SM
     attn_decode_fused_body<D, DIRECT>(h, s, S, qkv + size_t(r) * (Q + 2 * KV), Q, KV, qw, kw, inv_freq, eps, kc + so, vc + so,
                               p.pos, max_seq, group, scale, part_o + hp * SM * D, part_ml + hp * SM * 2,
-                              counters + hp, out + size_t(r) * Q, true);
+                              counters + hp, out + size_t(r) * Q, true, apf);
 }
 
 // ------------------------------------------------------------------ prefill attention (flash, causal)

@@ -858,7 +858,8 @@ void test_splitk_norm(const std::string &name, int M, int N, int S, bool final_n
 //  - norm: partials, grid barrier, then each row's split-K sum + post-norm + residual (+ final norm) in
 //    the GEMM must give splitk_norm_residual_kernel's bits (same row function, same block size); run
 //    `reps` times in a row (the barrier resets itself: its count back at 0, its generation at reps);
-//  - evict_first: the weights' L2 evict-first policy leaves the GEMM's output unchanged, bit for bit.
+//  - evict_first: the weights' L2 evict-first policy leaves the GEMM's output unchanged, bit for bit;
+//    so does v21's L2 prefetch of a next GEMM's weights (here its own packed weights, 4 tiles a block).
 template <int OV = 1>
 void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool norm, bool final_norm, int reps) {
     const std::string tag = "wgmma decode deep + extra " + name + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
@@ -882,6 +883,7 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
     const int smem = k::gemm_wg_smem<64, k::WDEEP, 1>();
     Dev<float> d_ws(size_t(S) * M * N);
     Dev<unsigned> d_bar(std::vector<unsigned>{0u, 0u});
+    const k::WeightPrefetch pf{d_P.b(), (N + 63) / 64, ktiles, S, klen / k::WBK, 4};
     auto run = [&](const k::GemmExtra &ex, void *C) {
         k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, OV><<<grid, 128, smem>>>(d_A.b(), d_P.b(), M, N, K, klen, d_ws.p,
                                                                                  C, nullptr, ex);
@@ -895,6 +897,7 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
         const auto ws0 = d_ws.get();
         k::GemmExtra ex{};
         ex.evict_first = 1;
+        ex.pf = pf;
         d_ws.poison();
         run(ex, S == 1 ? d_C1.p : nullptr);
         const auto ws1 = d_ws.get();
@@ -925,6 +928,7 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
         ex.w_final = final_norm ? d_wf.b() : nullptr;
         ex.eps = kEps;
         ex.evict_first = rep & 1;
+        if (rep & 1) ex.pf = pf;
         run(ex, nullptr);
         const std::string r = " (run " + std::to_string(rep + 1) + ")";
         expect_true(tag + ": x == separate kernels, bit for bit" + r, d_x.get() == xr, "");
@@ -1108,7 +1112,8 @@ template <int D> void test_decode_batch(const std::string &name, AttnShape s, co
     Dev<uint16_t> d_qkv(qkv), d_qw(qw), d_kw(kw);
     Dev<k::StepParams> d_rows(rows);
     std::vector<std::vector<uint16_t>> outs, kcs, vcs;
-    for (int v = 0; v < 3; ++v) {  // v12's instance, v10's, then v12's with v20's L2 prefetch of 64 keys
+    Dev<uint16_t> d_pfw(size_t(k::WTILE));  // one weight tile for v21's prefetch to fetch
+    for (int v = 0; v < 3; ++v) {  // v12's instance, v10's, then v12's with v20's and v21's L2 prefetches
         Dev<uint16_t> d_kc(kc), d_vc(vc), d_out(size_t(R) * Q);
         Dev<unsigned> d_cnt(size_t(R) * s.heads);
         d_cnt.zero();
@@ -1116,7 +1121,8 @@ template <int D> void test_decode_batch(const std::string &name, AttnShape s, co
         auto kern = v != 1 ? k::attn_decode_batch_kernel<D, 8, true> : k::attn_decode_batch_kernel<D, 4, false>;
         kern<<<dim3(s.heads, SM, R), 128>>>(d_qkv.b(), Q, KV, d_qw.b(), d_kw.b(), d_inv.p, kEps, d_kc.b(), d_vc.b(),
                                             stride, d_rows.p, s.max_seq, group, scale, kchunk, d_po.p, d_pml.p,
-                                            d_cnt.p, d_out.b(), v == 2 ? 64 : 0);
+                                            d_cnt.p, d_out.b(), v == 2 ? 64 : 0,
+                                            v == 2 ? k::WeightPrefetch{d_pfw.b(), 1, 1, 1, 1, 1} : k::WeightPrefetch{});
         SYNC();
         outs.push_back(d_out.get());
         kcs.push_back(d_kc.get());
@@ -1125,7 +1131,8 @@ template <int D> void test_decode_batch(const std::string &name, AttnShape s, co
     const bool v10 = outs[0] == outs[1] && kcs[0] == kcs[1] && vcs[0] == vcs[1];
     expect_true(tag + ": <D, 8, direct> == v10's <D, 4>, bit for bit", v10, v10 ? "identical" : "differ");
     const bool apf = outs[0] == outs[2] && kcs[0] == kcs[2] && vcs[0] == vcs[2];
-    expect_true(tag + ": with the L2 prefetch (64 keys) == without, bit for bit", apf, apf ? "identical" : "differ");
+    expect_true(tag + ": with the L2 prefetches (64 keys; a weight tile) == without, bit for bit", apf,
+                apf ? "identical" : "differ");
     int same = 0;
     for (int r = 0; r < R; ++r) {  // row r alone through the batch-1 kernel, on its slot's cache
         const int slot = R - 1 - r;

@@ -162,6 +162,9 @@ int attn_chunk_from_env() { return int_from_env("OLMO_CUDA_ACHUNK", 256, 32, 409
 // OLMO_CUDA_APF (tuning, v20): keys (and values) of each batched attention block that L2 fetches ahead
 // while the block waits for the QKV projection (0 = none, up to 4096).
 int attn_prefetch_from_env() { return int_from_env("OLMO_CUDA_APF", 0, 0, 4096); }
+// OLMO_CUDA_WPF (tuning, v21): k-tiles of each block of the next batched-decode GEMM that L2 fetches while
+// the kernel before it drains (0 = none, up to 16).
+int weight_prefetch_from_env() { return int_from_env("OLMO_CUDA_WPF", 0, 0, 16); }
 
 // A weight matrix [N, K]: row-major (rm) and, on sm_90a, its packed copy for gemm_wg_kernel and the
 // packed GEMV (pk, v10). v11: rm is freed (nullptr) where nothing reads it any more.
@@ -179,7 +182,8 @@ class CudaBackend : public Backend {
         : dev_(device), use_graph_(!(flags & OLMO_FLAG_NO_CUDA_GRAPH)), want_pdl_(!(flags & OLMO_FLAG_NO_PDL)),
           fused_attn_(!(flags & OLMO_FLAG_UNFUSED_DECODE)), f32_act_((flags & OLMO_FLAG_F32_ACTIVATIONS) != 0),
           old_(old_kernels_from_env()), split_env_(splits_from_env()), l2_first_(l2_first_from_env()),
-          attn_chunk_(attn_chunk_from_env()), attn_prefetch_(attn_prefetch_from_env()) {
+          attn_chunk_(attn_chunk_from_env()), attn_prefetch_(attn_prefetch_from_env()),
+          wpf_tiles_(weight_prefetch_from_env()) {
         CK(cudaSetDevice(dev_));
         cudaDeviceProp prop;
         CK(cudaGetDeviceProperties(&prop, dev_));
@@ -212,7 +216,8 @@ class CudaBackend : public Backend {
                (old_ ? ", old kernels: " + old_names() : "") +
                (l2_first_ != kL2AllFirst ? ", evict-first weights mask " + std::to_string(l2_first_) : "") +
                (attn_chunk_ != 256 ? ", attention chunk " + std::to_string(attn_chunk_) : "") +
-               (attn_prefetch_ ? ", attention L2 prefetch " + std::to_string(attn_prefetch_) : "") + ")";
+               (attn_prefetch_ ? ", attention L2 prefetch " + std::to_string(attn_prefetch_) : "") +
+               (wpf_tiles_ ? ", next weights L2 prefetch " + std::to_string(wpf_tiles_) : "") + ")";
     }
 
     void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int pass, int slots,
@@ -508,12 +513,16 @@ class CudaBackend : public Backend {
             launch(attn, dim3(c.heads, smax, n), 128, 0, (const bf16 *)bqkv_, Q, KV, (const bf16 *)L.q_norm,
                    (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kcache_ + layer_off(l),
                    vcache_ + layer_off(l), slot_stride_, (const k::StepParams *)rows_, max_seq_, group, scale,
-                   attn_chunk_, bpart_o_, bpart_ml_, bcounters_, batt_, attn_prefetch_);
+                   attn_chunk_, bpart_o_, bpart_ml_, bcounters_, batt_, attn_prefetch_, next_weights(L.o, n, H, Q));
             if (fuse_norm_) {  // v7: projection partials, then reduce + post-norm + residual (v19: in the GEMM)
-                gemm_decode_norm(batt_, L.o, n, H, Q, L.post_attn, nullptr, weight_policy(1));
-                gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_, nullptr, weight_policy(2));
-                gemm_decode_norm(bact_, L.down, n, H, I, L.post_ff, l == c.layers - 1 ? final_norm_ : nullptr,
-                                 weight_policy(3));
+                const bool last = l == c.layers - 1;
+                gemm_decode_norm(batt_, L.o, n, H, Q, L.post_attn, nullptr,
+                                 weight_policy(1, next_weights(L.gu, n, 2 * I, H)));
+                gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_, nullptr,
+                                           weight_policy(2, next_weights(L.down, n, H, I)));
+                gemm_decode_norm(bact_, L.down, n, H, I, L.post_ff, last ? final_norm_ : nullptr,
+                                 weight_policy(3, last ? next_weights(lm_, n, V, H)
+                                                       : next_weights(layers_[l + 1].qkv, n, Q + 2 * KV, H)));
                 continue;
             }
             gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, ba_, nullptr, weight_policy(1));
@@ -644,6 +653,7 @@ class CudaBackend : public Backend {
     // batched decode
     int attn_chunk_ = 256;                   // keys per attention split of a batched row (OLMO_CUDA_ACHUNK)
     int attn_prefetch_ = 0;                  // keys per batched attention block fetched into L2 early (OLMO_CUDA_APF)
+    int wpf_tiles_ = 0;                      // next GEMM's k-tiles per block fetched into L2 early (OLMO_CUDA_WPF)
     static constexpr int kB1AttnChunk = 32;  // batch-1: keys per split (up to splits_ splits): one batch of 8 keys per warp, loaded before the PDL wait
     k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
     k::PrefillSeq *seqs_ = nullptr, *h_seqs_ = nullptr;  // prefill_many: its sequences (v16)
@@ -682,10 +692,25 @@ class CudaBackend : public Backend {
     }
     // v18: the weights' L2 policy of batched-decode GEMM `gemm` (gemm_index: 0 qkv, 1 o, 2 gate_up, 3 down,
     // 4 lm_head), from OLMO_CUDA_L2.
-    k::GemmExtra weight_policy(int gemm) const {
+    k::GemmExtra weight_policy(int gemm, k::WeightPrefetch pf = {}) const {
         k::GemmExtra ex{};
         ex.evict_first = (l2_first_ >> gemm) & 1u;
+        ex.pf = pf;
         return ex;
+    }
+    // v21: what the batched-decode GEMM of W (N x K) at M rows reads before its PDL wait — each block's
+    // first min(OLMO_CUDA_WPF, stages it loads ahead, its k-tiles) weight tiles — for the kernel before it
+    // to request into L2 (none past kWpfCap bytes in all, or without packed weights).
+    static constexpr size_t kWpfCap = size_t(16) << 20;
+    k::WeightPrefetch next_weights(const Wt &W, int M, int N, int K) const {
+        if (!wpf_tiles_ || !wg_decode() || !W.pk) return {};
+        const int S = ksplit(N, K), ktiles = (K + k::WBK - 1) / k::WBK, ntiles = (N + 63) / 64;
+        const int klt = (ktiles + S - 1) / S;
+        const int ahead = (deep_decode(W, M, N, K) ? k::WDEEP : k::WDST) - 2;  // pipeline_start<ST - 1> (OV 1)
+        const size_t per_tile = size_t(ntiles) * S * k::WTILE * sizeof(bf16);
+        const int tiles = int(std::min<size_t>(std::min({wpf_tiles_, ahead, klt}), kWpfCap / per_tile));
+        if (tiles <= 0) return {};
+        return k::WeightPrefetch{W.pk, ntiles, ktiles, S, klt, tiles};
     }
     // The batched-decode GEMM of M rows runs the deep configuration (v14): one block per SM, grid at
     // most the SMs — the co-resident grid that v19's grid barrier needs.

@@ -25,12 +25,21 @@ struct StepParams {  // everything a decode step needs that changes per token (l
 //    of rows b, b + blocks, ... and applies post-norm + residual (+ final norm) as
 //    splitk_norm_residual_kernel. Only for grids that are co-resident (at most one block per SM, at
 //    most as many blocks as SMs, nothing else running on the device): see grid_barrier.
+// v21: the first k-tiles of every block of the step's next GEMM, which a kernel asks L2 to fetch
+// (prefetch_next_weights) once its own loads are out, so memory streams the next weights while this
+// kernel drains. P == nullptr or tiles == 0: none. The next GEMM's grid (1 or more, ntiles, splits):
+// block (., nt, z) reads the packed tiles (nt, z * klt ...) of P (ktiles per N tile).
+struct WeightPrefetch {
+    const bf16 *P;
+    int ntiles, ktiles, splits, klt, tiles;
+};
 struct GemmExtra {
     int evict_first;
     unsigned *bar;  // norm: {count, generation}, zero before the first use
     bf16 *x, *y;
     const bf16 *w, *w_final;
     float eps;
+    WeightPrefetch pf;  // v21
 };
 
 // One sequence of a batched prefill pass (v16): its rows [row0, row0 + len) of the pass's
@@ -205,6 +214,17 @@ enum { GEMV_BF16 = 0, GEMV_SWIGLU = 1, GEMV_F32 = 2 };
 
 // Packed weight tiles (v10, gemm_wg_kernel; v11, gemv_kernel<MODE, true>): 64 rows x 64 columns.
 constexpr int WBK = 64, WTILE = 64 * WBK;
+// v21: block b of nb asks L2 for its share of the next GEMM's first weight tiles (one bulk request of
+// pf.tiles contiguous 8 KB tiles per next block: j = b, b + nb, ...). Any thread may call it; one does.
+__device__ __forceinline__ void prefetch_next_weights(const WeightPrefetch &pf, int b, int nb) {
+    if (!pf.P || pf.tiles <= 0) return;
+    const int blocks = pf.ntiles * pf.splits;
+    for (int j = b; j < blocks; j += nb) {
+        const int nt = j % pf.ntiles, k0 = (j / pf.ntiles) * pf.klt;
+        const int n = min(pf.tiles, min(pf.klt, pf.ktiles - k0));
+        if (n > 0) prefetch_l2_bulk(pf.P + (size_t(nt) * pf.ktiles + k0) * WTILE, unsigned(n) * WTILE * 2);
+    }
+}
 
 // PK (v11): W is the packed copy of gemm_wg_kernel (pack_tiles_kernel: 64 x 64 tiles, swizzled
 // 16-byte chunks) instead of the row-major matrix; same loads per lane, same arithmetic and order.
@@ -607,7 +627,7 @@ __device__ __forceinline__ void attn_decode_fused_body(
     const int h, const int s, const int S, const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw,
     const bf16 *__restrict__ kw, const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const int pos,
     int max_seq, int group, float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, bool pdl,
-    int apf = 0) {
+    int apf = 0, WeightPrefetch wpf = {}, int wpf_b = 0, int wpf_nb = 1) {
     constexpr int PL = D >= 32 ? D / 32 : 1, HALF = D / 2;  // as attn_decode_kernel
     typedef typename PackOf<PL>::T Pack;
     __shared__ float red[66];
@@ -769,6 +789,8 @@ __device__ __forceinline__ void attn_decode_fused_body(
         }
         m = mx;
     }
+    // v21: this block's keys are read; L2 fetches its share of the next GEMM's (o_proj's) first weights
+    if (tid == 0) prefetch_next_weights(wpf, wpf_b, wpf_nb);
     __shared__ float sm[4], sl[4], so[4][D];
     if (lane == 0) { sm[warp] = m; sl[warp] = l; }
 #pragma unroll
@@ -877,7 +899,7 @@ __global__ void __launch_bounds__(128, MINB) attn_decode_batch_kernel(
     const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
     const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, size_t slot_stride, const StepParams *rows,
     int max_seq, int group, float scale, int kchunk, float *part_o, float *part_ml, unsigned *counters, bf16 *out,
-    int apf) {
+    int apf, WeightPrefetch wpf) {
     // v8: with PDL the rows (copied before the step's first kernel) and the cache below each row's
     // position (earlier steps) are read before the wait: the body issues its first keys' loads, then waits.
     pdl_launch();
@@ -889,7 +911,8 @@ __global__ void __launch_bounds__(128, MINB) attn_decode_batch_kernel(
     const size_t hp = size_t(r) * H;  // this row's (head, split) partials start at (hp + h) * SM
     attn_decode_fused_body<D, DIRECT>(h, s, S, qkv + size_t(r) * (Q + 2 * KV), Q, KV, qw, kw, inv_freq, eps, kc + so, vc + so,
                               p.pos, max_seq, group, scale, part_o + hp * SM * D, part_ml + hp * SM * 2,
-                              counters + hp, out + size_t(r) * Q, true, apf);
+                              counters + hp, out + size_t(r) * Q, true, apf, s == 0 ? wpf : WeightPrefetch{},
+                              h + H * r, H * int(gridDim.z));
 }
 
 // ------------------------------------------------------------------ prefill attention (flash, causal)
@@ -1738,6 +1761,11 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
     }
     if (OV) wg_wait0();
     cp_async_wait<0>();
+    // v21: this block's weights are read: L2 fetches its share of the next GEMM's first tiles. (Here,
+    // not where the last loads are issued: code in the k-loop makes ptxas serialise the wgmma pipeline.)
+    if (tid == 0)
+        prefetch_next_weights(ex.pf, blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z),
+                              gridDim.x * gridDim.y * gridDim.z);
 #pragma unroll
     for (int b = 0; b < NB; ++b)
 #pragma unroll

@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import olmo_ctypes as oc  # noqa: E402
 
-KNOBS = ("OLMO_CUDA_OLD", "OLMO_CUDA_SPLIT", "OLMO_PREFILL_PASS", "OLMO_CUDA_L2", "OLMO_CUDA_ACHUNK", "OLMO_CUDA_APF")
+KNOBS = ("OLMO_CUDA_OLD", "OLMO_CUDA_SPLIT", "OLMO_PREFILL_PASS", "OLMO_CUDA_L2", "OLMO_CUDA_ACHUNK", "OLMO_CUDA_APF", "OLMO_CUDA_WPF", "OLMO_CUDA_KROT")
 
 
 def parse_variant(text):

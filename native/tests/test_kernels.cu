@@ -883,7 +883,7 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
     const int smem = k::gemm_wg_smem<64, k::WDEEP, 1>();
     Dev<float> d_ws(size_t(S) * M * N);
     Dev<unsigned> d_bar(std::vector<unsigned>{0u, 0u});
-    const k::WeightPrefetch pf{d_P.b(), (N + 63) / 64, ktiles, S, klen / k::WBK, 4};
+    const k::WeightPrefetch pf{d_P.b(), (N + 63) / 64, ktiles, S, klen / k::WBK, 4, 1};
     auto run = [&](const k::GemmExtra &ex, void *C) {
         k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, OV><<<grid, 128, smem>>>(d_A.b(), d_P.b(), M, N, K, klen, d_ws.p,
                                                                                  C, nullptr, ex);
@@ -903,6 +903,44 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
         const auto ws1 = d_ws.get();
         const bool same = S == 1 ? d_C0.get() == d_C1.get() : std::memcmp(ws0.data(), ws1.data(), ws0.size() * 4) == 0;
         expect_true(tag + ": with == without, bit for bit", same, same ? "identical" : "differ");
+        // v22 (krot): another summation order per block — close to the plain result, and a row's bits do
+        // not depend on M (row 0 of the M-row run == the 1-row run)
+        k::GemmExtra rx{};
+        rx.krot = 1;
+        d_C1.poison();
+        d_ws.poison();
+        run(rx, S == 1 ? d_C1.p : nullptr);
+        std::vector<float> got, ref;  // row 0 .. M-1, all outputs (S == 1: BF16 values; else partials)
+        if (S == 1) {
+            for (uint16_t v : d_C1.get()) got.push_back(bf2f(v));
+            for (uint16_t v : d_C0.get()) ref.push_back(bf2f(v));
+        } else {
+            got = d_ws.get();
+            ref = ws0;
+        }
+        double worst = 0, scale = 1e-6;
+        for (size_t i = 0; i < ref.size(); ++i) scale = std::max(scale, double(std::fabs(ref[i])));
+        for (size_t i = 0; i < ref.size(); ++i) worst = std::max(worst, std::fabs(double(got[i]) - ref[i]) / scale);
+        expect_true(tag + ": rotated k order close to the plain order", worst <= 1e-2,
+                    "max |diff| / max |ref| = " + std::to_string(worst));
+        Dev<uint16_t> d_C2{size_t(N)};
+        Dev<float> d_ws1{size_t(S) * N};
+        d_C2.poison();
+        d_ws1.poison();
+        k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, OV><<<grid, 128, smem>>>(
+            d_A.b(), d_P.b(), 1, N, K, klen, d_ws1.p, S == 1 ? d_C2.p : nullptr, nullptr, rx);
+        SYNC();
+        bool inv = true;
+        if (S == 1) {
+            const auto one = d_C2.get(), all = d_C1.get();
+            inv = std::equal(one.begin(), one.end(), all.begin());
+        } else {
+            const auto one = d_ws1.get();
+            for (int z = 0; z < S; ++z)
+                inv = inv && std::memcmp(one.data() + size_t(z) * N, got.data() + size_t(z) * M * N, size_t(N) * 4) == 0;
+        }
+        expect_true(tag + ": rotated k order, row 0 alone == row 0 of " + std::to_string(M), inv,
+                    inv ? "identical" : "differ");
         return;
     }
     // reference: partials, then splitk_norm_residual_kernel
@@ -1122,7 +1160,7 @@ template <int D> void test_decode_batch(const std::string &name, AttnShape s, co
         kern<<<dim3(s.heads, SM, R), 128>>>(d_qkv.b(), Q, KV, d_qw.b(), d_kw.b(), d_inv.p, kEps, d_kc.b(), d_vc.b(),
                                             stride, d_rows.p, s.max_seq, group, scale, kchunk, d_po.p, d_pml.p,
                                             d_cnt.p, d_out.b(), v == 2 ? 64 : 0,
-                                            v == 2 ? k::WeightPrefetch{d_pfw.b(), 1, 1, 1, 1, 1} : k::WeightPrefetch{});
+                                            v == 2 ? k::WeightPrefetch{d_pfw.b(), 1, 1, 1, 1, 1, 0} : k::WeightPrefetch{});
         SYNC();
         outs.push_back(d_out.get());
         kcs.push_back(d_kc.get());
@@ -1546,6 +1584,7 @@ int main() {
                 test_gemm_extra<0>("o_proj 1B, OV 0", 64, H, H, 4, true, false, 2);
                 test_gemm_extra("qkv 1B", 64, 3 * H, H, 1, false, false, 1);
                 test_gemm_extra("o_proj 1B partials", 37, H, H, 4, false, false, 1);
+                test_gemm_extra("odd partials", 5, 2080, 1000, 3, false, false, 1);
             } else {
                 std::printf("SKIP v14 deep wgmma GEMM: %d bytes of shared memory per block, it needs %d\n",
                             optin_smem(), k::kGemmWgDeepSmem);

@@ -165,6 +165,8 @@ int attn_prefetch_from_env() { return int_from_env("OLMO_CUDA_APF", 0, 0, 4096);
 // OLMO_CUDA_WPF (tuning, v21): k-tiles of each block of the next batched-decode GEMM that L2 fetches while
 // the kernel before it drains (0 = none, up to 16).
 int weight_prefetch_from_env() { return int_from_env("OLMO_CUDA_WPF", 0, 0, 16); }
+// OLMO_CUDA_KROT (tuning, v22): 1 = each batched-decode GEMM block starts at its own k-tile (GemmExtra::krot).
+int krot_from_env() { return int_from_env("OLMO_CUDA_KROT", 0, 0, 1); }
 
 // A weight matrix [N, K]: row-major (rm) and, on sm_90a, its packed copy for gemm_wg_kernel and the
 // packed GEMV (pk, v10). v11: rm is freed (nullptr) where nothing reads it any more.
@@ -183,7 +185,7 @@ class CudaBackend : public Backend {
           fused_attn_(!(flags & OLMO_FLAG_UNFUSED_DECODE)), f32_act_((flags & OLMO_FLAG_F32_ACTIVATIONS) != 0),
           old_(old_kernels_from_env()), split_env_(splits_from_env()), l2_first_(l2_first_from_env()),
           attn_chunk_(attn_chunk_from_env()), attn_prefetch_(attn_prefetch_from_env()),
-          wpf_tiles_(weight_prefetch_from_env()) {
+          wpf_tiles_(weight_prefetch_from_env()), krot_(krot_from_env()) {
         CK(cudaSetDevice(dev_));
         cudaDeviceProp prop;
         CK(cudaGetDeviceProperties(&prop, dev_));
@@ -217,7 +219,8 @@ class CudaBackend : public Backend {
                (l2_first_ != kL2AllFirst ? ", evict-first weights mask " + std::to_string(l2_first_) : "") +
                (attn_chunk_ != 256 ? ", attention chunk " + std::to_string(attn_chunk_) : "") +
                (attn_prefetch_ ? ", attention L2 prefetch " + std::to_string(attn_prefetch_) : "") +
-               (wpf_tiles_ ? ", next weights L2 prefetch " + std::to_string(wpf_tiles_) : "") + ")";
+               (wpf_tiles_ ? ", next weights L2 prefetch " + std::to_string(wpf_tiles_) : "") +
+               (krot_ ? ", rotated k order" : "") + ")";
     }
 
     void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int pass, int slots,
@@ -654,6 +657,7 @@ class CudaBackend : public Backend {
     int attn_chunk_ = 256;                   // keys per attention split of a batched row (OLMO_CUDA_ACHUNK)
     int attn_prefetch_ = 0;                  // keys per batched attention block fetched into L2 early (OLMO_CUDA_APF)
     int wpf_tiles_ = 0;                      // next GEMM's k-tiles per block fetched into L2 early (OLMO_CUDA_WPF)
+    int krot_ = 0;                           // batched-decode GEMM blocks start at their own k-tile (OLMO_CUDA_KROT)
     static constexpr int kB1AttnChunk = 32;  // batch-1: keys per split (up to splits_ splits): one batch of 8 keys per warp, loaded before the PDL wait
     k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
     k::PrefillSeq *seqs_ = nullptr, *h_seqs_ = nullptr;  // prefill_many: its sequences (v16)
@@ -696,6 +700,7 @@ class CudaBackend : public Backend {
         k::GemmExtra ex{};
         ex.evict_first = (l2_first_ >> gemm) & 1u;
         ex.pf = pf;
+        ex.krot = krot_;
         return ex;
     }
     // v21: what the batched-decode GEMM of W (N x K) at M rows reads before its PDL wait — each block's
@@ -710,7 +715,7 @@ class CudaBackend : public Backend {
         const size_t per_tile = size_t(ntiles) * S * k::WTILE * sizeof(bf16);
         const int tiles = int(std::min<size_t>(std::min({wpf_tiles_, ahead, klt}), kWpfCap / per_tile));
         if (tiles <= 0) return {};
-        return k::WeightPrefetch{W.pk, ntiles, ktiles, S, klt, tiles};
+        return k::WeightPrefetch{W.pk, ntiles, ktiles, S, klt, tiles, krot_};
     }
     // The batched-decode GEMM of M rows runs the deep configuration (v14): one block per SM, grid at
     // most the SMs — the co-resident grid that v19's grid barrier needs.

@@ -32,6 +32,7 @@ struct StepParams {  // everything a decode step needs that changes per token (l
 struct WeightPrefetch {
     const bf16 *P;
     int ntiles, ktiles, splits, klt, tiles;
+    int krot;  // the next GEMM runs with GemmExtra::krot: block j starts at its k-tile j mod nk
 };
 struct GemmExtra {
     int evict_first;
@@ -40,6 +41,7 @@ struct GemmExtra {
     const bf16 *w, *w_final;
     float eps;
     WeightPrefetch pf;  // v21
+    int krot;           // v22 (tuning): block b walks its k-tiles from (b mod its count), wrapping around
 };
 
 // One sequence of a batched prefill pass (v16): its rows [row0, row0 + len) of the pass's
@@ -221,8 +223,12 @@ __device__ __forceinline__ void prefetch_next_weights(const WeightPrefetch &pf, 
     const int blocks = pf.ntiles * pf.splits;
     for (int j = b; j < blocks; j += nb) {
         const int nt = j % pf.ntiles, k0 = (j / pf.ntiles) * pf.klt;
-        const int n = min(pf.tiles, min(pf.klt, pf.ktiles - k0));
-        if (n > 0) prefetch_l2_bulk(pf.P + (size_t(nt) * pf.ktiles + k0) * WTILE, unsigned(n) * WTILE * 2);
+        const int nk = min(pf.klt, pf.ktiles - k0), n = min(pf.tiles, nk);
+        if (n <= 0) continue;
+        const int r = pf.krot && nk > 1 ? j % nk : 0, n1 = min(n, nk - r);  // tiles [r, r + n) mod nk
+        const bf16 *t0 = pf.P + (size_t(nt) * pf.ktiles + k0) * WTILE;
+        prefetch_l2_bulk(t0 + size_t(r) * WTILE, unsigned(n1) * WTILE * 2);
+        if (n > n1) prefetch_l2_bulk(t0, unsigned(n - n1) * WTILE * 2);
     }
 }
 
@@ -1713,7 +1719,13 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
         for (int i = 0; i < 32; ++i) acc[b][i] = 0.f;
     const int nk = (kend - kbeg + WBK - 1) / WBK;
     const uint64_t wpol = ex.evict_first ? l2_evict_first_policy() : 0;
+    // v22 (krot): blocks that read the same activation k-tile at the same moment contend for the same L2
+    // lines; starting block b at k-tile (b mod nk) spreads them (another summation order, still a
+    // function of the block only, so a row's result does not depend on M).
+    const int rot = ex.krot && nk > 1 ? int((blockIdx.y + gridDim.y * blockIdx.z) % unsigned(nk)) : 0;
     auto load_b = [&](int stage, int kt) {
+        kt += rot;
+        if (kt >= nk) kt -= nk;
 #pragma unroll
         for (int c = 0; c < BN * 8 / NT; ++c) {
             const int idx = tid + c * NT, b = idx / 512, nt = nt0 + b;  // 512 chunks per 64-row tile
@@ -1724,6 +1736,8 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
         }
     };
     auto load_a = [&](int stage, int kt) {
+        kt += rot;
+        if (kt >= nk) kt -= nk;
         const int k0 = kbeg + kt * WBK;
 #pragma unroll
         for (int c = 0; c < 4; ++c) {

@@ -26,7 +26,8 @@ import numpy as np
 
 
 def short(name):
-    return name.split("(")[0].split("<")[0].replace("void ", "").strip()[:28]
+    """'void olmo::k::gemm_wg_kernel<0, 64, 12, 1, 1>(...)' -> 'gemm_wg_kernel'"""
+    return name.split("(")[0].split("<")[0].replace("void ", "").strip().split("::")[-1][:28]
 
 
 def trace_window(eng, slots, cur, nxt, steps):

@@ -1151,12 +1151,14 @@ template <int D> void test_decode_batch(const std::string &name, AttnShape s, co
     Dev<k::StepParams> d_rows(rows);
     std::vector<std::vector<uint16_t>> outs, kcs, vcs;
     Dev<uint16_t> d_pfw(size_t(k::WTILE));  // one weight tile for v21's prefetch to fetch
-    for (int v = 0; v < 3; ++v) {  // v12's instance, v10's, then v12's with v20's and v21's L2 prefetches
+    for (int v = 0; v < 3; ++v) {  // v12's instance, v10's, then v20's prologue with v20's and v21's L2 prefetches
         Dev<uint16_t> d_kc(kc), d_vc(vc), d_out(size_t(R) * Q);
         Dev<unsigned> d_cnt(size_t(R) * s.heads);
         d_cnt.zero();
         d_out.poison();
-        auto kern = v != 1 ? k::attn_decode_batch_kernel<D, 8, true> : k::attn_decode_batch_kernel<D, 4, false>;
+        auto kern = v == 0 ? k::attn_decode_batch_kernel<D, 8, true>
+                    : v == 1 ? k::attn_decode_batch_kernel<D, 4, false>
+                             : k::attn_decode_batch_kernel<D, 8, true, true>;
         kern<<<dim3(s.heads, SM, R), 128>>>(d_qkv.b(), Q, KV, d_qw.b(), d_kw.b(), d_inv.p, kEps, d_kc.b(), d_vc.b(),
                                             stride, d_rows.p, s.max_seq, group, scale, kchunk, d_po.p, d_pml.p,
                                             d_cnt.p, d_out.b(), v == 2 ? 64 : 0,
@@ -1169,7 +1171,7 @@ template <int D> void test_decode_batch(const std::string &name, AttnShape s, co
     const bool v10 = outs[0] == outs[1] && kcs[0] == kcs[1] && vcs[0] == vcs[1];
     expect_true(tag + ": <D, 8, direct> == v10's <D, 4>, bit for bit", v10, v10 ? "identical" : "differ");
     const bool apf = outs[0] == outs[2] && kcs[0] == kcs[2] && vcs[0] == vcs[2];
-    expect_true(tag + ": with the L2 prefetches (64 keys; a weight tile) == without, bit for bit", apf,
+    expect_true(tag + ": v20 prologue + L2 prefetches (64 keys; a weight tile) == v12's, bit for bit", apf,
                 apf ? "identical" : "differ");
     int same = 0;
     for (int r = 0; r < R; ++r) {  // row r alone through the batch-1 kernel, on its slot's cache

@@ -165,6 +165,8 @@ int attn_prefetch_from_env() { return int_from_env("OLMO_CUDA_APF", 0, 0, 4096);
 // OLMO_CUDA_WPF (tuning, v21): k-tiles of each block of the next batched-decode GEMM that L2 fetches while
 // the kernel before it drains (0 = none, up to 16).
 int weight_prefetch_from_env() { return int_from_env("OLMO_CUDA_WPF", 0, 0, 16); }
+// OLMO_CUDA_APRO (tuning, v20): 1 = the batched attention's prologue variant (attn_decode_fused_body's PRO).
+int attn_prologue_from_env() { return int_from_env("OLMO_CUDA_APRO", 0, 0, 1); }
 // OLMO_CUDA_KROT (tuning, v22): 1 = each batched-decode GEMM block starts at its own k-tile (GemmExtra::krot).
 int krot_from_env() { return int_from_env("OLMO_CUDA_KROT", 0, 0, 1); }
 
@@ -185,7 +187,7 @@ class CudaBackend : public Backend {
           fused_attn_(!(flags & OLMO_FLAG_UNFUSED_DECODE)), f32_act_((flags & OLMO_FLAG_F32_ACTIVATIONS) != 0),
           old_(old_kernels_from_env()), split_env_(splits_from_env()), l2_first_(l2_first_from_env()),
           attn_chunk_(attn_chunk_from_env()), attn_prefetch_(attn_prefetch_from_env()),
-          wpf_tiles_(weight_prefetch_from_env()), krot_(krot_from_env()) {
+          wpf_tiles_(weight_prefetch_from_env()), krot_(krot_from_env()), apro_(attn_prologue_from_env()) {
         CK(cudaSetDevice(dev_));
         cudaDeviceProp prop;
         CK(cudaGetDeviceProperties(&prop, dev_));
@@ -220,7 +222,7 @@ class CudaBackend : public Backend {
                (attn_chunk_ != 256 ? ", attention chunk " + std::to_string(attn_chunk_) : "") +
                (attn_prefetch_ ? ", attention L2 prefetch " + std::to_string(attn_prefetch_) : "") +
                (wpf_tiles_ ? ", next weights L2 prefetch " + std::to_string(wpf_tiles_) : "") +
-               (krot_ ? ", rotated k order" : "") + ")";
+               (krot_ ? ", rotated k order" : "") + (apro_ ? ", attention prologue v20" : "") + ")";
     }
 
     void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int pass, int slots,
@@ -507,9 +509,13 @@ class CudaBackend : public Backend {
         auto attn = (old_ & OLD_BATTN)
                         ? by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16>, k::attn_decode_batch_kernel<32>,
                                       k::attn_decode_batch_kernel<64>, k::attn_decode_batch_kernel<128>)
-                        : by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16, 8, true>,
-                                      k::attn_decode_batch_kernel<32, 8, true>, k::attn_decode_batch_kernel<64, 8, true>,
-                                      k::attn_decode_batch_kernel<128, 8, true>);
+                    : apro_ ? by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16, 8, true, true>,
+                                          k::attn_decode_batch_kernel<32, 8, true, true>,
+                                          k::attn_decode_batch_kernel<64, 8, true, true>,
+                                          k::attn_decode_batch_kernel<128, 8, true, true>)
+                            : by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16, 8, true>,
+                                          k::attn_decode_batch_kernel<32, 8, true>, k::attn_decode_batch_kernel<64, 8, true>,
+                                          k::attn_decode_batch_kernel<128, 8, true>);
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
             gemm_decode<k::EPI_BF16>(bx_, L.qkv, n, Q + 2 * KV, H, bqkv_, nullptr, weight_policy(0));
@@ -658,6 +664,7 @@ class CudaBackend : public Backend {
     int attn_prefetch_ = 0;                  // keys per batched attention block fetched into L2 early (OLMO_CUDA_APF)
     int wpf_tiles_ = 0;                      // next GEMM's k-tiles per block fetched into L2 early (OLMO_CUDA_WPF)
     int krot_ = 0;                           // batched-decode GEMM blocks start at their own k-tile (OLMO_CUDA_KROT)
+    int apro_ = 0;                           // the batched attention's v20 prologue (OLMO_CUDA_APRO)
     static constexpr int kB1AttnChunk = 32;  // batch-1: keys per split (up to splits_ splits): one batch of 8 keys per warp, loaded before the PDL wait
     k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
     k::PrefillSeq *seqs_ = nullptr, *h_seqs_ = nullptr;  // prefill_many: its sequences (v16)

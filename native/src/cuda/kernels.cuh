@@ -628,7 +628,7 @@ template <> struct PackOf<1> {
 // DIRECT (v12): a row whose keys are all in one split (S == 1) writes its output from the block's own
 // warp combine, skipping the partials, the fence, the counter and the re-read that the split combine
 // needs (the same arithmetic: the combine of one split multiplies by exp(0) = 1).
-template <int D, bool DIRECT = false>
+template <int D, bool DIRECT = false, bool PRO = false>
 __device__ __forceinline__ void attn_decode_fused_body(
     const int h, const int s, const int S, const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw,
     const bf16 *__restrict__ kw, const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const int pos,
@@ -673,24 +673,25 @@ __device__ __forceinline__ void attn_decode_fused_body(
             prefetch_l2_bulk(vb + size_t(a) * D, unsigned(b - a) * D * 2);
         }
     }
-    // v20: what does not depend on the projection is done before the wait: the rotation's sin/cos and
-    // the norm weights of this head (v19 and before: after it, one more L2 round trip in the prologue).
-    // The weights wait in sv / svk (each thread reads back only its own element: no barrier needed),
-    // not in registers, which hold the first keys until the loop.
+    // PRO (v20, OLMO_CUDA_APRO=1): what does not depend on the projection is done before the wait: the
+    // rotation's sin/cos and the norm weights of this head (else after it: one more L2 round trip in the
+    // prologue). The weights wait in sv / svk (each thread reads back only its own element: no barrier
+    // needed), not in registers, which hold the first keys until the loop.
     float sn = 0.f, cs = 1.f;
-    if (tid < D) {
+    if (PRO && tid < D) {
         sincosf(float(pos) * inv_freq[tid % HALF], &sn, &cs);
         sv[tid] = bf2f(qw[h * D + tid]);
         if (owner) svk[tid] = bf2f(kw[kvh * D + tid]);
     }
     if (pdl) pdl_wait();
+    if (!PRO && tid < D) sincosf(float(pos) * inv_freq[tid % HALF], &sn, &cs);
     // q (and, in the block owning the new position, k): RMSNorm over the full projection width, both
     // sums of squares in one pass and one block reduction (v7; v6 did k, then q), then this head's
-    // slice normalised, rotated and rounded; k and v go to the cache at pos. v20: this head's slice of
+    // slice normalised, rotated and rounded; k and v go to the cache at pos. PRO: this head's slice of
     // q (and k, v) is requested together with the sums' loads, not after the reduction.
     float qx = 0.f, kx = 0.f;
     bf16 vx = bf16{};
-    if (tid < D) {
+    if (PRO && tid < D) {
         qx = bf2f(qkv[h * D + tid]);
         if (owner) {
             kx = bf2f(qkv[Q + kvh * D + tid]);
@@ -699,8 +700,8 @@ __device__ __forceinline__ void attn_decode_fused_body(
     }
     auto sumsq = [&](const bf16 *x, int W) -> float {
         float ss = 0.f;
-        if ((W & 7) == 0) {  // 16-byte loads: W = 2048 is two round trips per thread, not sixteen
-            // v20: two chunks' loads in flight together (the same additions in the same order: a
+        if (PRO && (W & 7) == 0) {
+            // two 16-byte chunks' loads in flight together (the same additions in the same order: a
             // missing second chunk adds +0)
             const uint4 *x8 = reinterpret_cast<const uint4 *>(x);
             const int n8 = W / 8, bd = blockDim.x;
@@ -711,6 +712,14 @@ __device__ __forceinline__ void attn_decode_fused_body(
 #pragma unroll
                 for (int j = 0; j < 8; ++j) ss += v[j] * v[j];
                 unpack8(c1, v);
+#pragma unroll
+                for (int j = 0; j < 8; ++j) ss += v[j] * v[j];
+            }
+        } else if ((W & 7) == 0) {  // 16-byte loads: W = 2048 is two round trips per thread, not sixteen
+            const uint4 *x8 = reinterpret_cast<const uint4 *>(x);
+            for (int i = tid; i < W / 8; i += blockDim.x) {
+                float v[8];
+                unpack8(x8[i], v);
 #pragma unroll
                 for (int j = 0; j < 8; ++j) ss += v[j] * v[j];
             }
@@ -725,9 +734,12 @@ __device__ __forceinline__ void attn_decode_fused_body(
     const float ssq = sumsq(qkv, Q), ssk = owner ? sumsq(qkv + Q, KV) : 0.f;
     const float2 tot = block_sum2(ssq, ssk, red);
     const float rq = rsqrtf(tot.x / Q + eps), rk = rsqrtf(tot.y / KV + eps);
-    if (tid < D) {
+    if (PRO && tid < D) {
         sv[tid] = rbf(sv[tid] * (qx * rq));
         if (owner) svk[tid] = rbf(svk[tid] * (kx * rk));
+    } else if (tid < D) {
+        sv[tid] = rbf(bf2f(qw[h * D + tid]) * (bf2f(qkv[h * D + tid]) * rq));
+        if (owner) svk[tid] = rbf(bf2f(kw[kvh * D + tid]) * (bf2f(qkv[Q + kvh * D + tid]) * rk));
     }
     __syncthreads();
     float qr = 0.f;
@@ -738,7 +750,7 @@ __device__ __forceinline__ void attn_decode_fused_body(
             const float x1 = svk[d], x2 = svk[d + HALF];
             const size_t base = (size_t(kvh) * max_seq + pos) * D + tid;
             kc[base] = __float2bfloat16_rn(rbf(tid < HALF ? x1 * cs - x2 * sn : x2 * cs + x1 * sn));
-            vc[base] = vx;
+            vc[base] = PRO ? vx : qkv[Q + KV + kvh * D + tid];
         }
     }
     __syncthreads();  // everyone has read sv
@@ -900,7 +912,7 @@ __global__ void __launch_bounds__(128, 4) attn_decode_fused_kernel(
 // v12 (MINB 8, DIRECT): at most 64 registers, so eight blocks fit an SM and the 1,024 blocks of 64 rows
 // x 16 heads run as one wave (v10: 80 registers, six per SM, 1.29 waves: the last 0.29 ran on a
 // mostly idle card); rows of one split write their output directly (see attn_decode_fused_body).
-template <int D, int MINB = 4, bool DIRECT = false>
+template <int D, int MINB = 4, bool DIRECT = false, bool PRO = false>
 __global__ void __launch_bounds__(128, MINB) attn_decode_batch_kernel(
     const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
     const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, size_t slot_stride, const StepParams *rows,
@@ -915,7 +927,7 @@ __global__ void __launch_bounds__(128, MINB) attn_decode_batch_kernel(
     if (s >= S) return;
     const size_t so = size_t(p.slot) * slot_stride;
     const size_t hp = size_t(r) * H;  // this row's (head, split) partials start at (hp + h) * SM
-    attn_decode_fused_body<D, DIRECT>(h, s, S, qkv + size_t(r) * (Q + 2 * KV), Q, KV, qw, kw, inv_freq, eps, kc + so, vc + so,
+    attn_decode_fused_body<D, DIRECT, PRO>(h, s, S, qkv + size_t(r) * (Q + 2 * KV), Q, KV, qw, kw, inv_freq, eps, kc + so, vc + so,
                               p.pos, max_seq, group, scale, part_o + hp * SM * D, part_ml + hp * SM * 2,
                               counters + hp, out + size_t(r) * Q, true, apf, s == 0 ? wpf : WeightPrefetch{},
                               h + H * r, H * int(gridDim.z));

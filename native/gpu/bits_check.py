@@ -17,6 +17,21 @@ import sys
 import numpy as np
 
 
+def batch(eng, prompts, steps, logit_rows):
+    """One batched prefill of the prompts (slots 0..), `steps` batched steps; the greedy tokens of
+    every step and the logits of the first logit_rows slots; the slots released after."""
+    slots = np.arange(len(prompts), dtype=np.int32)
+    cur = eng.batch_prefill(slots, prompts)
+    toks = [cur.copy()]
+    for _ in range(steps):
+        cur = eng.batch_decode(slots, cur)
+        toks.append(cur.copy())
+    logits = np.stack([eng.slot_logits(int(s)) for s in slots[:logit_rows]])
+    for s in slots:
+        eng.slot_release(int(s))
+    return np.stack(toks), logits
+
+
 def run(a):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import olmo_ctypes as oc
@@ -25,30 +40,10 @@ def run(a):
     out = {"description": np.array(eng.description)}
     rng = np.random.default_rng(11)
     try:
-        B = 24
-        slots = np.arange(B, dtype=np.int32)
-        prompts = [rng.integers(0, 100000, size=int(n)).astype(np.int32) for n in rng.integers(60, 400, size=B)]
-        cur = eng.batch_prefill(slots, prompts)
-        toks = [cur.copy()]
-        for _ in range(48):
-            cur = eng.batch_decode(slots, cur)
-            toks.append(cur.copy())
-        out["batch_tokens"] = np.stack(toks)
-        out["batch_logits"] = np.stack([eng.slot_logits(int(s)) for s in slots])
-        for s in slots:
-            eng.slot_release(int(s))
-        B = 64
-        slots = np.arange(B, dtype=np.int32)
-        prompts = [rng.integers(0, 100000, size=128).astype(np.int32) for _ in range(B)]
-        cur = eng.batch_prefill(slots, prompts)
-        toks = [cur.copy()]
-        for _ in range(8):
-            cur = eng.batch_decode(slots, cur)
-            toks.append(cur.copy())
-        out["b64_tokens"] = np.stack(toks)
-        out["b64_logits"] = np.stack([eng.slot_logits(int(s)) for s in slots[:8]])
-        for s in slots:
-            eng.slot_release(int(s))
+        prompts = [rng.integers(0, 100000, size=int(n)).astype(np.int32) for n in rng.integers(60, 400, size=24)]
+        out["batch_tokens"], out["batch_logits"] = batch(eng, prompts, 48, 24)
+        prompts = [rng.integers(0, 100000, size=128).astype(np.int32) for _ in range(64)]
+        out["b64_tokens"], out["b64_logits"] = batch(eng, prompts, 8, 8)
         eng.reset()
         t = eng.prefill(rng.integers(0, 100000, size=200))
         seq = [t]

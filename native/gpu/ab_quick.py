@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Kernel-variant A/B in one process: for each variant (a set of OLMO_CUDA_OLD, OLMO_CUDA_SPLIT,
-OLMO_PREFILL_PASS, OLMO_CUDA_L2, OLMO_CUDA_ACHUNK and OLMO_CUDA_APF environment variables, read when an engine is created), TTFT of
+OLMO_PREFILL_PASS, OLMO_CUDA_L2, OLMO_CUDA_ACHUNK, OLMO_CUDA_APF, OLMO_CUDA_APRO, OLMO_CUDA_WPF and
+OLMO_CUDA_KROT environment variables, read when an engine is created), TTFT of
 a 512-token prompt,
 batch-1 decode (32-token prompt + 256 new through the batch-1 calls, decode-only tok/s, best of 3) and
 batched generation (128-token prompts + 256 new; its batched prefill's time too) at the given batch
@@ -24,7 +25,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import olmo_ctypes as oc  # noqa: E402
 
-KNOBS = ("OLMO_CUDA_OLD", "OLMO_CUDA_SPLIT", "OLMO_PREFILL_PASS", "OLMO_CUDA_L2", "OLMO_CUDA_ACHUNK", "OLMO_CUDA_APF", "OLMO_CUDA_WPF", "OLMO_CUDA_KROT")
+KNOBS = ("OLMO_CUDA_OLD", "OLMO_CUDA_SPLIT", "OLMO_PREFILL_PASS", "OLMO_CUDA_L2", "OLMO_CUDA_ACHUNK", "OLMO_CUDA_APF", "OLMO_CUDA_WPF", "OLMO_CUDA_KROT",
+         "OLMO_CUDA_APRO")
 
 
 def parse_variant(text):

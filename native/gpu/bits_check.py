@@ -68,7 +68,11 @@ def compare(a):
             print(f"{k}: only in one")
             bad += 1
             continue
-        same = x[k].shape == y[k].shape and np.array_equal(x[k].view(np.uint8), y[k].view(np.uint8))
+        if x[k].shape != y[k].shape:
+            print(f"{k:14s} DIFFER (shapes {x[k].shape} and {y[k].shape})")
+            bad += 1
+            continue
+        same = np.array_equal(x[k].view(np.uint8), y[k].view(np.uint8))
         note = "" if same else f" (max |diff| {np.max(np.abs(x[k].astype(np.float64) - y[k].astype(np.float64))):.3g})"
         print(f"{k:14s} {'same bits' if same else 'DIFFER'}{note}")
         bad += 0 if same else 1

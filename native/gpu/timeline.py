@@ -62,6 +62,18 @@ def split_steps(ks):
     return [s for s in out if short(s[0]["name"]).startswith("embed")]
 
 
+def layer_slots(step):
+    """Each kernel's place in its layer: a layer starts at the kernel before each attention (its qkv
+    GEMM), so o_proj and down (the same kernel and grid in the 1B) get rows of their own."""
+    att = [i for i, e in enumerate(step) if short(e["name"]).startswith("attn_decode")]
+    starts = [max(i - 1, 0) for i in att]
+    slots = []
+    for i in range(len(step)):
+        begun = [s0 for s0 in starts if s0 <= i]
+        slots.append(f"[{i - begun[-1]}]" if begun else "[pre]")
+    return slots
+
+
 def summarise(steps):
     per = collections.OrderedDict()
     spans = []
@@ -69,9 +81,9 @@ def summarise(steps):
         t0 = float(s[0]["ts"])
         spans.append(max(float(e["ts"]) + float(e["dur"]) for e in s) - t0)
         prev_end = None
-        for i, e in enumerate(s):
+        for e, slot in zip(s, layer_slots(s)):
             g = e.get("args", {}).get("grid", "")
-            key = f"{short(e['name'])} {tuple(g) if g else ''}"
+            key = f"{short(e['name'])} {tuple(g) if g else ''} {slot}"
             d = per.setdefault(key, {"n": 0, "dur": 0.0, "gap": 0.0})
             d["n"] += 1
             d["dur"] += float(e["dur"])

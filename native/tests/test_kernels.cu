@@ -884,9 +884,14 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
     Dev<float> d_ws(size_t(S) * M * N);
     Dev<unsigned> d_bar(std::vector<unsigned>{0u, 0u});
     const k::WeightPrefetch pf{d_P.b(), (N + 63) / 64, ktiles, S, klen / k::WBK, 4, 1};
-    auto run = [&](const k::GemmExtra &ex, void *C) {
-        k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, OV><<<grid, 128, smem>>>(d_A.b(), d_P.b(), M, N, K, klen, d_ws.p,
-                                                                                 C, nullptr, ex);
+    // xt: the XT instance (v21/v22: reads ex.krot and ex.pf), as the backend launches with OLMO_CUDA_KROT/WPF
+    auto run = [&](const k::GemmExtra &ex, void *C, bool xt = false) {
+        if (xt)
+            k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, OV, true><<<grid, 128, smem>>>(
+                d_A.b(), d_P.b(), M, N, K, klen, d_ws.p, C, nullptr, ex);
+        else
+            k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, OV><<<grid, 128, smem>>>(d_A.b(), d_P.b(), M, N, K, klen,
+                                                                                     d_ws.p, C, nullptr, ex);
         SYNC();
     };
     if (!norm) {  // a projection with its BF16 output (S 1) or its partials, with and without the policy
@@ -899,7 +904,7 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
         ex.evict_first = 1;
         ex.pf = pf;
         d_ws.poison();
-        run(ex, S == 1 ? d_C1.p : nullptr);
+        run(ex, S == 1 ? d_C1.p : nullptr, true);
         const auto ws1 = d_ws.get();
         const bool same = S == 1 ? d_C0.get() == d_C1.get() : std::memcmp(ws0.data(), ws1.data(), ws0.size() * 4) == 0;
         expect_true(tag + ": with == without, bit for bit", same, same ? "identical" : "differ");
@@ -909,7 +914,7 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
         rx.krot = 1;
         d_C1.poison();
         d_ws.poison();
-        run(rx, S == 1 ? d_C1.p : nullptr);
+        run(rx, S == 1 ? d_C1.p : nullptr, true);
         std::vector<float> got, ref;  // row 0 .. M-1, all outputs (S == 1: BF16 values; else partials)
         if (S == 1) {
             for (uint16_t v : d_C1.get()) got.push_back(bf2f(v));
@@ -923,24 +928,41 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
         for (size_t i = 0; i < ref.size(); ++i) worst = std::max(worst, std::fabs(double(got[i]) - ref[i]) / scale);
         expect_true(tag + ": rotated k order close to the plain order", worst <= 1e-2,
                     "max |diff| / max |ref| = " + std::to_string(worst));
+        if (klen / k::WBK > 1)  // another order must show somewhere in 64 x N sums (else krot was ignored)
+            expect_true(tag + ": rotated k order is another order", worst > 0, "identical to the plain order");
         Dev<uint16_t> d_C2{size_t(N)};
         Dev<float> d_ws1{size_t(S) * N};
         d_C2.poison();
         d_ws1.poison();
-        k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, OV><<<grid, 128, smem>>>(
+        k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, OV, true><<<grid, 128, smem>>>(
             d_A.b(), d_P.b(), 1, N, K, klen, d_ws1.p, S == 1 ? d_C2.p : nullptr, nullptr, rx);
         SYNC();
-        bool inv = true;
-        if (S == 1) {
-            const auto one = d_C2.get(), all = d_C1.get();
-            inv = std::equal(one.begin(), one.end(), all.begin());
-        } else {
-            const auto one = d_ws1.get();
+        const auto one = S == 1 ? std::vector<float>() : d_ws1.get();
+        const auto one_c = S == 1 ? d_C2.get() : std::vector<uint16_t>();
+        // row 0 of an M-row result (bf16 C [M][N] or partials [S][M][N]) == the 1-row result
+        auto row0_equal = [&](const std::vector<uint16_t> &c, const std::vector<float> &ws, int rows) {
+            if (S == 1) return std::equal(one_c.begin(), one_c.end(), c.begin());
+            bool eq = true;
             for (int z = 0; z < S; ++z)
-                inv = inv && std::memcmp(one.data() + size_t(z) * N, got.data() + size_t(z) * M * N, size_t(N) * 4) == 0;
-        }
+                eq = eq && std::memcmp(one.data() + size_t(z) * N, ws.data() + size_t(z) * rows * N, size_t(N) * 4) == 0;
+            return eq;
+        };
+        const bool inv = row0_equal(S == 1 ? d_C1.get() : std::vector<uint16_t>(), got, M);
         expect_true(tag + ": rotated k order, row 0 alone == row 0 of " + std::to_string(M), inv,
                     inv ? "identical" : "differ");
+        // and row 0 of 65 rows, the two-warpgroup configuration the backend takes past 64 rows
+        auto A65 = randn(g, size_t(65) * K, 1.0);
+        std::copy(A.begin(), A.begin() + K, A65.begin());
+        Dev<uint16_t> d_A65(A65), d_C65{size_t(65) * N};
+        Dev<float> d_ws65{size_t(S) * 65 * N};
+        d_C65.poison();
+        d_ws65.poison();
+        k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDST, 2, 1, true><<<dim3(1, grid.y, S), 256, k::gemm_wg_smem<64, k::WDST, 2>()>>>(
+            d_A65.b(), d_P.b(), 65, N, K, klen, d_ws65.p, S == 1 ? d_C65.p : nullptr, nullptr, rx);
+        SYNC();
+        const bool inv65 = row0_equal(S == 1 ? d_C65.get() : std::vector<uint16_t>(), S == 1 ? std::vector<float>() : d_ws65.get(), 65);
+        expect_true(tag + ": rotated k order, row 0 alone == row 0 of 65 (two warpgroups)", inv65,
+                    inv65 ? "identical" : "differ");
         return;
     }
     // reference: partials, then splitk_norm_residual_kernel
@@ -975,6 +997,38 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
     const auto bar = d_bar.get();
     expect_true(tag + ": barrier reset after " + std::to_string(reps) + " runs", bar[0] == 0u && bar[1] == unsigned(reps),
                 "count " + std::to_string(bar[0]) + ", generation " + std::to_string(bar[1]));
+}
+
+// v21: every run of next_weight_runs lies inside the packed matrix, and a block's runs are exactly the
+// first min(tiles, nk) tiles it loads (from its rotation with krot), for the plans the backend makes.
+void test_weight_prefetch_plans() {
+    int bad = 0, plans = 0;
+    for (auto nks : std::vector<std::array<int, 3>>{{6144, 2048, 1}, {2048, 2048, 4}, {16384, 2048, 1}, {2048, 8192, 4},
+                                                     {100352, 2048, 1}, {2080, 1000, 3}, {4096, 4096, 2}, {64, 40, 1}}) {
+        const int N = nks[0], K = nks[1], S = nks[2], ntiles = (N + 63) / 64, ktiles = (K + k::WBK - 1) / k::WBK;
+        const int klt = (ktiles + S - 1) / S;
+        for (int tiles : {1, 4, 10, 16})
+            for (int krot : {0, 1}) {
+                ++plans;
+                const k::WeightPrefetch pf{nullptr, ntiles, ktiles, S, klt, tiles, krot};
+                for (int j = 0; j < ntiles * S; ++j) {
+                    size_t first[2];
+                    int count[2];
+                    k::next_weight_runs(pf, j, first, count);
+                    const int nt = j % ntiles, k0 = (j / ntiles) * klt, nk = std::min(klt, ktiles - k0);
+                    const int want = std::max(0, std::min(tiles, nk)), rot = krot && nk > 1 ? j % nk : 0;
+                    std::vector<size_t> got, exp;
+                    for (int i = 0; i < 2; ++i)
+                        for (int c = 0; c < count[i]; ++c) got.push_back(first[i] + c);
+                    for (int i = 0; i < want; ++i) exp.push_back(size_t(nt) * ktiles + k0 + (rot + i) % nk);
+                    bool ok = got == exp;
+                    for (size_t t : got) ok = ok && t < size_t(ntiles) * ktiles;
+                    bad += ok ? 0 : 1;
+                }
+            }
+    }
+    expect_true("next-GEMM weight prefetch plans (" + std::to_string(plans) + "): runs inside the matrix, the tiles each block loads first",
+                bad == 0, std::to_string(bad) + " blocks wrong");
 }
 
 // ================================================================== attention
@@ -1151,18 +1205,23 @@ template <int D> void test_decode_batch(const std::string &name, AttnShape s, co
     Dev<k::StepParams> d_rows(rows);
     std::vector<std::vector<uint16_t>> outs, kcs, vcs;
     Dev<uint16_t> d_pfw(size_t(k::WTILE));  // one weight tile for v21's prefetch to fetch
-    for (int v = 0; v < 3; ++v) {  // v12's instance, v10's, then v20's prologue with v20's and v21's L2 prefetches
+    // v12's instance, v10's, then session 13's variants X = 1 (v20's prologue), 2 (the L2 prefetches of
+    // 64 keys and a weight tile), 3 (both)
+    for (int v = 0; v < 5; ++v) {
         Dev<uint16_t> d_kc(kc), d_vc(vc), d_out(size_t(R) * Q);
         Dev<unsigned> d_cnt(size_t(R) * s.heads);
         d_cnt.zero();
         d_out.poison();
         auto kern = v == 0 ? k::attn_decode_batch_kernel<D, 8, true>
                     : v == 1 ? k::attn_decode_batch_kernel<D, 4, false>
-                             : k::attn_decode_batch_kernel<D, 8, true, true>;
+                    : v == 2 ? k::attn_decode_batch_kernel<D, 8, true, 1>
+                    : v == 3 ? k::attn_decode_batch_kernel<D, 8, true, 2>
+                             : k::attn_decode_batch_kernel<D, 8, true, 3>;
+        const bool pf = v >= 3;
         kern<<<dim3(s.heads, SM, R), 128>>>(d_qkv.b(), Q, KV, d_qw.b(), d_kw.b(), d_inv.p, kEps, d_kc.b(), d_vc.b(),
                                             stride, d_rows.p, s.max_seq, group, scale, kchunk, d_po.p, d_pml.p,
-                                            d_cnt.p, d_out.b(), v == 2 ? 64 : 0,
-                                            v == 2 ? k::WeightPrefetch{d_pfw.b(), 1, 1, 1, 1, 1, 0} : k::WeightPrefetch{});
+                                            d_cnt.p, d_out.b(), pf ? 64 : 0,
+                                            pf ? k::WeightPrefetch{d_pfw.b(), 1, 1, 1, 1, 1, 0} : k::WeightPrefetch{});
         SYNC();
         outs.push_back(d_out.get());
         kcs.push_back(d_kc.get());
@@ -1170,9 +1229,11 @@ template <int D> void test_decode_batch(const std::string &name, AttnShape s, co
     }
     const bool v10 = outs[0] == outs[1] && kcs[0] == kcs[1] && vcs[0] == vcs[1];
     expect_true(tag + ": <D, 8, direct> == v10's <D, 4>, bit for bit", v10, v10 ? "identical" : "differ");
-    const bool apf = outs[0] == outs[2] && kcs[0] == kcs[2] && vcs[0] == vcs[2];
-    expect_true(tag + ": v20 prologue + L2 prefetches (64 keys; a weight tile) == v12's, bit for bit", apf,
-                apf ? "identical" : "differ");
+    const char *xname[] = {"v20 prologue", "L2 prefetches (64 keys; a weight tile)", "v20 prologue + L2 prefetches"};
+    for (int v = 2; v < 5; ++v) {
+        const bool same = outs[0] == outs[size_t(v)] && kcs[0] == kcs[size_t(v)] && vcs[0] == vcs[size_t(v)];
+        expect_true(tag + ": " + xname[v - 2] + " == v12's, bit for bit", same, same ? "identical" : "differ");
+    }
     int same = 0;
     for (int r = 0; r < R; ++r) {  // row r alone through the batch-1 kernel, on its slot's cache
         const int slot = R - 1 - r;
@@ -1577,6 +1638,7 @@ int main() {
                 test_gemm<k::EPI_BF16>("K tail 40, 3 splits", 33, 200, 1000, 3, 0, 32, 64, true);
                 // v19: the post-norm fused behind a grid barrier (more rows than blocks: the 4-block case,
                 // and once with v10's MMA waits, OV 0); v18: weights evict-first
+                test_weight_prefetch_plans();
                 test_gemm_extra("o_proj 1B", 64, H, H, 4, true, false, 3);
                 test_gemm_extra("down 1B, last layer", 64, H, I, 4, true, true, 2);
                 test_gemm_extra("one row", 1, H, H, 4, true, true, 2);

@@ -509,13 +509,7 @@ class CudaBackend : public Backend {
         auto attn = (old_ & OLD_BATTN)
                         ? by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16>, k::attn_decode_batch_kernel<32>,
                                       k::attn_decode_batch_kernel<64>, k::attn_decode_batch_kernel<128>)
-                    : apro_ ? by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16, 8, true, true>,
-                                          k::attn_decode_batch_kernel<32, 8, true, true>,
-                                          k::attn_decode_batch_kernel<64, 8, true, true>,
-                                          k::attn_decode_batch_kernel<128, 8, true, true>)
-                            : by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16, 8, true>,
-                                          k::attn_decode_batch_kernel<32, 8, true>, k::attn_decode_batch_kernel<64, 8, true>,
-                                          k::attn_decode_batch_kernel<128, 8, true>);
+                        : batch_attn_kernel((apro_ ? 1 : 0) | (attn_prefetch_ || wpf_tiles_ ? 2 : 0));
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
             gemm_decode<k::EPI_BF16>(bx_, L.qkv, n, Q + 2 * KV, H, bqkv_, nullptr, weight_policy(0));
@@ -701,6 +695,11 @@ class CudaBackend : public Backend {
     template <int EPI, int BN, int ST, int MW> auto wg_kernel() const {
         return (old_ & OLD_WGWAIT) ? k::gemm_wg_kernel<EPI, BN, ST, MW, 0> : k::gemm_wg_kernel<EPI, BN, ST, MW, 1>;
     }
+    // The batched decode's: v21/v22's XT instance where OLMO_CUDA_KROT or OLMO_CUDA_WPF is set.
+    template <int EPI, int BN, int ST, int MW> auto wg_decode_kernel() const {
+        return (krot_ || wpf_tiles_) && !(old_ & OLD_WGWAIT) ? k::gemm_wg_kernel<EPI, BN, ST, MW, 1, true>
+                                                              : wg_kernel<EPI, BN, ST, MW>();
+    }
     // v18: the weights' L2 policy of batched-decode GEMM `gemm` (gemm_index: 0 qkv, 1 o, 2 gate_up, 3 down,
     // 4 lm_head), from OLMO_CUDA_L2.
     k::GemmExtra weight_policy(int gemm, k::WeightPrefetch pf = {}) const {
@@ -745,14 +744,14 @@ class CudaBackend : public Backend {
         if (ex.bar && (!deep || C))
             fail(OLMO_ERR_INTERNAL, "CUDA backend: the fused post-norm needs the deep GEMM configuration and no C");
         if (deep)
-            launch(wg_kernel<EPI, 64, k::WDEEP, 1>(), grid, 128, k::gemm_wg_smem<64, k::WDEEP, 1>(), A, P, M, N, K,
+            launch(wg_decode_kernel<EPI, 64, k::WDEEP, 1>(), grid, 128, k::gemm_wg_smem<64, k::WDEEP, 1>(), A, P, M, N, K,
                    klen, ws_, C, rows, ex);  // v14: one block per SM, ten k-tiles of loads ahead
         else if (P && M <= 64)
-            launch(wg_kernel<EPI, 64, k::WDST, 1>(), grid, 128, k::gemm_wg_smem<64, k::WDST, 1>(), A, P, M, N,
+            launch(wg_decode_kernel<EPI, 64, k::WDST, 1>(), grid, 128, k::gemm_wg_smem<64, k::WDST, 1>(), A, P, M, N,
                    K, klen, ws_, C, rows, ex);
         else if (P) {  // two warpgroups (128 rows) per block: the weights once per 128 rows
             if (M > 128) ex.evict_first = 0;  // v18: several block rows read each weight tile
-            launch(wg_kernel<EPI, 64, k::WDST, 2>(), dim3((M + 127) / 128, grid.y, S), 256,
+            launch(wg_decode_kernel<EPI, 64, k::WDST, 2>(), dim3((M + 127) / 128, grid.y, S), 256,
                    k::gemm_wg_smem<64, k::WDST, 2>(), A, P, M, N, K, klen, ws_, C, rows, ex);
         } else if (old_ & OLD_DGEMM)
             launch(k::gemm_decode_kernel<EPI, k::DBK_V6, k::DST_V6>, grid, 128, k::kGemmDecodeSmemV6, A, B, M, N, K,
@@ -896,6 +895,16 @@ class CudaBackend : public Backend {
     // The attention kernels are instantiated for each supported head_dim (checked in load).
     template <class F> static F by_head_dim(int d, F d16, F d32, F d64, F d128) {
         return d == 16 ? d16 : d == 32 ? d32 : d == 64 ? d64 : d128;
+    }
+    // The batched attention (v12: <D, 8, direct>) of variant x (attn_decode_fused_body's X: 0 = v19's code).
+    using BatchAttn = decltype(&k::attn_decode_batch_kernel<128, 8, true, 0>);
+    template <int X> BatchAttn batch_attn_x() const {
+        return by_head_dim(c_.head_dim, k::attn_decode_batch_kernel<16, 8, true, X>,
+                           k::attn_decode_batch_kernel<32, 8, true, X>, k::attn_decode_batch_kernel<64, 8, true, X>,
+                           k::attn_decode_batch_kernel<128, 8, true, X>);
+    }
+    BatchAttn batch_attn_kernel(int x) const {
+        return x == 1 ? batch_attn_x<1>() : x == 2 ? batch_attn_x<2>() : x == 3 ? batch_attn_x<3>() : batch_attn_x<0>();
     }
     template <int MODE> void gemv(const Wt &W, int N, int K, k::GemvIn in, void *out) {
         const int rows_per_block = 8 * (MODE == k::GEMV_SWIGLU ? 2 : 1);

@@ -218,17 +218,30 @@ enum { GEMV_BF16 = 0, GEMV_SWIGLU = 1, GEMV_F32 = 2 };
 constexpr int WBK = 64, WTILE = 64 * WBK;
 // v21: block b of nb asks L2 for its share of the next GEMM's first weight tiles (one bulk request of
 // pf.tiles contiguous 8 KB tiles per next block: j = b, b + nb, ...). Any thread may call it; one does.
+// Next block j's first tiles as at most two runs of whole tiles: [first[0], first[0] + count[0]) and
+// [first[1], ...) in tiles from pf.P (count 0: none). Host and device (the kernel test checks the runs).
+__host__ __device__ inline void next_weight_runs(const WeightPrefetch &pf, int j, size_t (&first)[2], int (&count)[2]) {
+    count[0] = count[1] = 0;
+    first[0] = first[1] = 0;
+    const int nt = j % pf.ntiles, k0 = (j / pf.ntiles) * pf.klt;
+    const int nk = pf.klt < pf.ktiles - k0 ? pf.klt : pf.ktiles - k0, n = pf.tiles < nk ? pf.tiles : nk;
+    if (n <= 0) return;
+    const int r = pf.krot && nk > 1 ? j % nk : 0;  // tiles [r, r + n) mod nk, as the block loads them
+    const size_t t0 = size_t(nt) * pf.ktiles + k0;
+    count[0] = n < nk - r ? n : nk - r;
+    first[0] = t0 + r;
+    count[1] = n - count[0];
+    first[1] = t0;
+}
 __device__ __forceinline__ void prefetch_next_weights(const WeightPrefetch &pf, int b, int nb) {
     if (!pf.P || pf.tiles <= 0) return;
     const int blocks = pf.ntiles * pf.splits;
     for (int j = b; j < blocks; j += nb) {
-        const int nt = j % pf.ntiles, k0 = (j / pf.ntiles) * pf.klt;
-        const int nk = min(pf.klt, pf.ktiles - k0), n = min(pf.tiles, nk);
-        if (n <= 0) continue;
-        const int r = pf.krot && nk > 1 ? j % nk : 0, n1 = min(n, nk - r);  // tiles [r, r + n) mod nk
-        const bf16 *t0 = pf.P + (size_t(nt) * pf.ktiles + k0) * WTILE;
-        prefetch_l2_bulk(t0 + size_t(r) * WTILE, unsigned(n1) * WTILE * 2);
-        if (n > n1) prefetch_l2_bulk(t0, unsigned(n - n1) * WTILE * 2);
+        size_t first[2];
+        int count[2];
+        next_weight_runs(pf, j, first, count);
+        for (int i = 0; i < 2; ++i)
+            if (count[i] > 0) prefetch_l2_bulk(pf.P + first[i] * WTILE, unsigned(count[i]) * WTILE * 2);
     }
 }
 
@@ -628,13 +641,16 @@ template <> struct PackOf<1> {
 // DIRECT (v12): a row whose keys are all in one split (S == 1) writes its output from the block's own
 // warp combine, skipping the partials, the fence, the counter and the re-read that the split combine
 // needs (the same arithmetic: the combine of one split multiplies by exp(0) = 1).
-template <int D, bool DIRECT = false, bool PRO = false>
+template <int D, bool DIRECT = false, int X = 0>
 __device__ __forceinline__ void attn_decode_fused_body(
     const int h, const int s, const int S, const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw,
     const bf16 *__restrict__ kw, const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, const int pos,
     int max_seq, int group, float scale, float *part_o, float *part_ml, unsigned *counters, bf16 *out, bool pdl,
     int apf = 0, WeightPrefetch wpf = {}, int wpf_b = 0, int wpf_nb = 1) {
     constexpr int PL = D >= 32 ? D / 32 : 1, HALF = D / 2;  // as attn_decode_kernel
+    // X (tuning variants, session 13; 0 = v19's code): bit 0 PRO, v20's prologue (OLMO_CUDA_APRO);
+    // bit 1 PF, the L2 prefetches apf (OLMO_CUDA_APF) and wpf (OLMO_CUDA_WPF)
+    constexpr bool PRO = (X & 1) != 0, PF = (X & 2) != 0;
     typedef typename PackOf<PL>::T Pack;
     __shared__ float red[66];
     __shared__ float sv[D], svk[D];
@@ -662,18 +678,17 @@ __device__ __forceinline__ void attn_decode_fused_body(
     // the block that owns it) is loaded again after that write.
     const int t_first = start + warp * U;
     if (t_first < end) { OLMO_LOAD_KV(t_first) }
-    // v20: apf > 0 (the batched step): L2 fetches the apf keys and values after the block's first nw * U
+    // PF, apf > 0 (the batched step): L2 fetches the apf keys and values after the block's first nw * U
     // (one bulk request each), so memory keeps streaming this block's cache while it waits for the QKV
     // projection and runs the q/k norms below; the loop's second iteration then reads them from L2.
-    const bool owner = pos >= start && pos < end;  // block-uniform
-    if (apf > 0 && tid == 0) {
+    if (PF && apf > 0 && tid == 0) {
         const int a = start + nw * U, b = min(end, a + apf);
         if (b > a) {
             prefetch_l2_bulk(kb + size_t(a) * D, unsigned(b - a) * D * 2);
             prefetch_l2_bulk(vb + size_t(a) * D, unsigned(b - a) * D * 2);
         }
     }
-    // PRO (v20, OLMO_CUDA_APRO=1): what does not depend on the projection is done before the wait: the
+    // PRO (v20): what does not depend on the projection is done before the wait: the
     // rotation's sin/cos and the norm weights of this head (else after it: one more L2 round trip in the
     // prologue). The weights wait in sv / svk (each thread reads back only its own element: no barrier
     // needed), not in registers, which hold the first keys until the loop.
@@ -681,10 +696,11 @@ __device__ __forceinline__ void attn_decode_fused_body(
     if (PRO && tid < D) {
         sincosf(float(pos) * inv_freq[tid % HALF], &sn, &cs);
         sv[tid] = bf2f(qw[h * D + tid]);
-        if (owner) svk[tid] = bf2f(kw[kvh * D + tid]);
+        if (pos >= start && pos < end) svk[tid] = bf2f(kw[kvh * D + tid]);  // the owner below
     }
     if (pdl) pdl_wait();
     if (!PRO && tid < D) sincosf(float(pos) * inv_freq[tid % HALF], &sn, &cs);
+    const bool owner = pos >= start && pos < end;  // block-uniform
     // q (and, in the block owning the new position, k): RMSNorm over the full projection width, both
     // sums of squares in one pass and one block reduction (v7; v6 did k, then q), then this head's
     // slice normalised, rotated and rounded; k and v go to the cache at pos. PRO: this head's slice of
@@ -807,8 +823,8 @@ __device__ __forceinline__ void attn_decode_fused_body(
         }
         m = mx;
     }
-    // v21: this block's keys are read; L2 fetches its share of the next GEMM's (o_proj's) first weights
-    if (tid == 0) prefetch_next_weights(wpf, wpf_b, wpf_nb);
+    // PF (v21): this block's keys are read; L2 fetches its share of the next GEMM's (o_proj's) first weights
+    if (PF && tid == 0) prefetch_next_weights(wpf, wpf_b, wpf_nb);
     __shared__ float sm[4], sl[4], so[4][D];
     if (lane == 0) { sm[warp] = m; sl[warp] = l; }
 #pragma unroll
@@ -912,7 +928,7 @@ __global__ void __launch_bounds__(128, 4) attn_decode_fused_kernel(
 // v12 (MINB 8, DIRECT): at most 64 registers, so eight blocks fit an SM and the 1,024 blocks of 64 rows
 // x 16 heads run as one wave (v10: 80 registers, six per SM, 1.29 waves: the last 0.29 ran on a
 // mostly idle card); rows of one split write their output directly (see attn_decode_fused_body).
-template <int D, int MINB = 4, bool DIRECT = false, bool PRO = false>
+template <int D, int MINB = 4, bool DIRECT = false, int X = 0>
 __global__ void __launch_bounds__(128, MINB) attn_decode_batch_kernel(
     const bf16 *__restrict__ qkv, int Q, int KV, const bf16 *__restrict__ qw, const bf16 *__restrict__ kw,
     const float *__restrict__ inv_freq, float eps, bf16 *kc, bf16 *vc, size_t slot_stride, const StepParams *rows,
@@ -927,7 +943,7 @@ __global__ void __launch_bounds__(128, MINB) attn_decode_batch_kernel(
     if (s >= S) return;
     const size_t so = size_t(p.slot) * slot_stride;
     const size_t hp = size_t(r) * H;  // this row's (head, split) partials start at (hp + h) * SM
-    attn_decode_fused_body<D, DIRECT, PRO>(h, s, S, qkv + size_t(r) * (Q + 2 * KV), Q, KV, qw, kw, inv_freq, eps, kc + so, vc + so,
+    attn_decode_fused_body<D, DIRECT, X>(h, s, S, qkv + size_t(r) * (Q + 2 * KV), Q, KV, qw, kw, inv_freq, eps, kc + so, vc + so,
                               p.pos, max_seq, group, scale, part_o + hp * SM * D, part_ml + hp * SM * 2,
                               counters + hp, out + size_t(r) * Q, true, apf, s == 0 ? wpf : WeightPrefetch{},
                               h + H * r, H * int(gridDim.z));
@@ -1709,7 +1725,8 @@ inline size_t packed_elems(int N, int K) { return size_t((N + 63) / 64) * ((K + 
 // stages of loads run ahead instead of ST - 1); 0 = v10 (wait_group 0 after every k-tile). The same
 // MMAs in the same order: bit-identical outputs.
 // ex (v18, v19; the batched decode only): see GemmExtra. ex.bar needs C == nullptr, MW == 1 and a co-resident grid.
-template <int EPI, int BN, int ST, int MW, int OV = 0>
+// XT (v21, v22 tuning): ex.krot and ex.pf are read only by XT instances (the others are v19's code).
+template <int EPI, int BN, int ST, int MW, int OV = 0, bool XT = false>
 __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ P,
                                                            int M, int N, int K, int klen, float *ws, void *C,
                                                            const StepParams *rows, GemmExtra ex = {}) {
@@ -1734,7 +1751,7 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
     // v22 (krot): blocks that read the same activation k-tile at the same moment contend for the same L2
     // lines; starting block b at k-tile (b mod nk) spreads them (another summation order, still a
     // function of the block only, so a row's result does not depend on M).
-    const int rot = ex.krot && nk > 1 ? int((blockIdx.y + gridDim.y * blockIdx.z) % unsigned(nk)) : 0;
+    const int rot = XT && ex.krot && nk > 1 ? int((blockIdx.y + gridDim.y * blockIdx.z) % unsigned(nk)) : 0;
     auto load_b = [&](int stage, int kt) {
         kt += rot;
         if (kt >= nk) kt -= nk;
@@ -1789,7 +1806,7 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
     cp_async_wait<0>();
     // v21: this block's weights are read: L2 fetches its share of the next GEMM's first tiles. (Here,
     // not where the last loads are issued: code in the k-loop makes ptxas serialise the wgmma pipeline.)
-    if (tid == 0)
+    if (XT && tid == 0)
         prefetch_next_weights(ex.pf, blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z),
                               gridDim.x * gridDim.y * gridDim.z);
 #pragma unroll
@@ -1829,11 +1846,18 @@ inline cudaError_t allow_gemm_wg_smem(int optin) {
     if (e == cudaSuccess)                                                                                          \
         e = cudaFuncSetAttribute(gemm_wg_kernel<EPI, BN, ST, MW, 1>, cudaFuncAttributeMaxDynamicSharedMemorySize,   \
                                  gemm_wg_smem<BN, ST, MW>());
-#define OLMO_ALLOW_EPI(EPI) OLMO_ALLOW(EPI, 64, WDST, 1) OLMO_ALLOW(EPI, 64, WDST, 2) OLMO_ALLOW(EPI, 128, WPST128, 2)
+#define OLMO_ALLOW_XT(EPI, BN, ST, MW)                                                                             \
+    if (e == cudaSuccess)                                                                                          \
+        e = cudaFuncSetAttribute(gemm_wg_kernel<EPI, BN, ST, MW, 1, true>,                                         \
+                                 cudaFuncAttributeMaxDynamicSharedMemorySize, gemm_wg_smem<BN, ST, MW>());
+#define OLMO_ALLOW_EPI(EPI) OLMO_ALLOW(EPI, 64, WDST, 1) OLMO_ALLOW(EPI, 64, WDST, 2) OLMO_ALLOW(EPI, 128, WPST128, 2) \
+    OLMO_ALLOW_XT(EPI, 64, WDST, 1) OLMO_ALLOW_XT(EPI, 64, WDST, 2)
     OLMO_ALLOW_EPI(EPI_BF16) OLMO_ALLOW_EPI(EPI_SWIGLU) OLMO_ALLOW_EPI(EPI_F32)
     if (optin >= gemm_wg_smem<64, WDEEP, 1>()) {
         OLMO_ALLOW(EPI_BF16, 64, WDEEP, 1) OLMO_ALLOW(EPI_SWIGLU, 64, WDEEP, 1) OLMO_ALLOW(EPI_F32, 64, WDEEP, 1)
+        OLMO_ALLOW_XT(EPI_BF16, 64, WDEEP, 1) OLMO_ALLOW_XT(EPI_SWIGLU, 64, WDEEP, 1) OLMO_ALLOW_XT(EPI_F32, 64, WDEEP, 1)
     }
+#undef OLMO_ALLOW_XT
 #undef OLMO_ALLOW_EPI
 #undef OLMO_ALLOW
     return e;

@@ -63,10 +63,16 @@ def split_steps(ks):
 
 
 def layer_slots(step):
-    """Each kernel's place in its layer: a layer starts at the kernel before each attention (its qkv
-    GEMM), so o_proj and down (the same kernel and grid in the 1B) get rows of their own."""
+    """Each kernel's place in its layer: a layer starts at its qkv GEMM, the GEMM before each attention
+    (and before its split-K reduce, where qkv has one), so o_proj and down (the same kernel and grid in
+    the 1B) get rows of their own."""
     att = [i for i, e in enumerate(step) if short(e["name"]).startswith("attn_decode")]
-    starts = [max(i - 1, 0) for i in att]
+    starts = []
+    for i in att:
+        j = i - 1
+        while j > 0 and short(step[j]["name"]).startswith("gemm_splitk_reduce"):
+            j -= 1
+        starts.append(max(j, 0))
     slots = []
     for i in range(len(step)):
         begun = [s0 for s0 in starts if s0 <= i]

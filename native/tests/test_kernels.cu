@@ -886,8 +886,8 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
     const k::WeightPrefetch pf{d_P.b(), (N + 63) / 64, ktiles, S, klen / k::WBK, 4, 1};
     // xt: the XT instance (v21/v22: reads ex.krot and ex.pf), as the backend launches with OLMO_CUDA_KROT/WPF
     auto run = [&](const k::GemmExtra &ex, void *C, bool xt = false) {
-        if (xt)
-            k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, OV, true><<<grid, 128, smem>>>(
+        if (xt)  // the backend's XT instances have OV 1 (OLMO_CUDA_OLD=wgwait refuses KROT/WPF)
+            k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, 1, true><<<grid, 128, smem>>>(
                 d_A.b(), d_P.b(), M, N, K, klen, d_ws.p, C, nullptr, ex);
         else
             k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, OV><<<grid, 128, smem>>>(d_A.b(), d_P.b(), M, N, K, klen,
@@ -934,7 +934,7 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
         Dev<float> d_ws1{size_t(S) * N};
         d_C2.poison();
         d_ws1.poison();
-        k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, OV, true><<<grid, 128, smem>>>(
+        k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, 1, true><<<grid, 128, smem>>>(
             d_A.b(), d_P.b(), 1, N, K, klen, d_ws1.p, S == 1 ? d_C2.p : nullptr, nullptr, rx);
         SYNC();
         const auto one = S == 1 ? std::vector<float>() : d_ws1.get();
@@ -1004,7 +1004,8 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
 void test_weight_prefetch_plans() {
     int bad = 0, plans = 0;
     for (auto nks : std::vector<std::array<int, 3>>{{6144, 2048, 1}, {2048, 2048, 4}, {16384, 2048, 1}, {2048, 8192, 4},
-                                                     {100352, 2048, 1}, {2080, 1000, 3}, {4096, 4096, 2}, {64, 40, 1}}) {
+                                                     {100352, 2048, 1}, {2080, 1000, 3}, {4096, 4096, 2}, {64, 40, 1},
+                                                     {64, 320, 4}}) {  // the last: an empty trailing split
         const int N = nks[0], K = nks[1], S = nks[2], ntiles = (N + 63) / 64, ktiles = (K + k::WBK - 1) / k::WBK;
         const int klt = (ktiles + S - 1) / S;
         for (int tiles : {1, 4, 10, 16})

@@ -188,6 +188,9 @@ class CudaBackend : public Backend {
           old_(old_kernels_from_env()), split_env_(splits_from_env()), l2_first_(l2_first_from_env()),
           attn_chunk_(attn_chunk_from_env()), attn_prefetch_(attn_prefetch_from_env()),
           wpf_tiles_(weight_prefetch_from_env()), krot_(krot_from_env()), apro_(attn_prologue_from_env()) {
+        if ((krot_ || wpf_tiles_) && (old_ & OLD_WGWAIT))
+            fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_KROT and OLMO_CUDA_WPF need the v12 GEMM; unset them or "
+                                            "OLMO_CUDA_OLD=wgwait");
         CK(cudaSetDevice(dev_));
         cudaDeviceProp prop;
         CK(cudaGetDeviceProperties(&prop, dev_));
@@ -697,8 +700,7 @@ class CudaBackend : public Backend {
     }
     // The batched decode's: v21/v22's XT instance where OLMO_CUDA_KROT or OLMO_CUDA_WPF is set.
     template <int EPI, int BN, int ST, int MW> auto wg_decode_kernel() const {
-        return (krot_ || wpf_tiles_) && !(old_ & OLD_WGWAIT) ? k::gemm_wg_kernel<EPI, BN, ST, MW, 1, true>
-                                                              : wg_kernel<EPI, BN, ST, MW>();
+        return krot_ || wpf_tiles_ ? k::gemm_wg_kernel<EPI, BN, ST, MW, 1, true> : wg_kernel<EPI, BN, ST, MW>();
     }
     // v18: the weights' L2 policy of batched-decode GEMM `gemm` (gemm_index: 0 qkv, 1 o, 2 gate_up, 3 down,
     // 4 lm_head), from OLMO_CUDA_L2.

@@ -988,8 +988,8 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
         ex.w_final = final_norm ? d_wf.b() : nullptr;
         ex.eps = kEps;
         ex.evict_first = rep & 1;
-        if (rep & 1) ex.pf = pf;
-        run(ex, nullptr);
+        if (rep & 1) ex.pf = pf;  // odd runs: the XT instance with a prefetch plan (as with OLMO_CUDA_WPF)
+        run(ex, nullptr, (rep & 1) != 0);
         const std::string r = " (run " + std::to_string(rep + 1) + ")";
         expect_true(tag + ": x == separate kernels, bit for bit" + r, d_x.get() == xr, "");
         expect_true(tag + ": y == separate kernels, bit for bit" + r, d_y.get() == yr, "");

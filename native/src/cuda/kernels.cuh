@@ -216,9 +216,7 @@ enum { GEMV_BF16 = 0, GEMV_SWIGLU = 1, GEMV_F32 = 2 };
 
 // Packed weight tiles (v10, gemm_wg_kernel; v11, gemv_kernel<MODE, true>): 64 rows x 64 columns.
 constexpr int WBK = 64, WTILE = 64 * WBK;
-// v21: block b of nb asks L2 for its share of the next GEMM's first weight tiles (one bulk request of
-// pf.tiles contiguous 8 KB tiles per next block: j = b, b + nb, ...). Any thread may call it; one does.
-// Next block j's first tiles as at most two runs of whole tiles: [first[0], first[0] + count[0]) and
+// v21: next block j's first tiles as at most two runs of whole tiles: [first[0], first[0] + count[0]) and
 // [first[1], ...) in tiles from pf.P (count 0: none). Host and device (the kernel test checks the runs).
 __host__ __device__ inline void next_weight_runs(const WeightPrefetch &pf, int j, size_t (&first)[2], int (&count)[2]) {
     count[0] = count[1] = 0;
@@ -233,6 +231,8 @@ __host__ __device__ inline void next_weight_runs(const WeightPrefetch &pf, int j
     count[1] = n - count[0];
     first[1] = t0;
 }
+// v21: block b of nb asks L2 for its share of the next GEMM's first weight tiles (one bulk request per
+// run of contiguous 8 KB tiles, for next blocks j = b, b + nb, ...). Any thread may call it; one does.
 __device__ __forceinline__ void prefetch_next_weights(const WeightPrefetch &pf, int b, int nb) {
     if (!pf.P || pf.tiles <= 0) return;
     const int blocks = pf.ntiles * pf.splits;

@@ -141,8 +141,9 @@ def main():
         steps = split_steps(ks)
         per, spans = summarise(steps)
         ns = max(len(steps), 1)
+        span = statistics.median(spans) if spans else None
         print(f"\n== steps {done - a.window}..{done - 1} (position {pos}..{pos + a.window - 1}), {len(steps)} whole steps,"
-              f" step span {statistics.median(spans) if spans else 0:.1f} us (median)")
+              f" step span {span or 0:.1f} us (median)")
         print(f"{'kernel (grid)':58s} {'per step':>8s} {'mean us':>8s} {'us/step':>8s} {'gap us':>7s}")
         tot = 0.0
         rows = []
@@ -158,8 +159,7 @@ def main():
             mean_pos = pos + (a.window - 1) / 2
             n = sum(r["per_step"] for r in att)
             attn_pts.append((mean_pos, sum(r["us_step"] for r in att) / n))
-        report.append(dict(position=pos, steps=len(steps), span_us=statistics.median(spans) if spans else None,
-                           kernels=rows))
+        report.append(dict(position=pos, steps=len(steps), span_us=span, kernels=rows))
     if len(attn_pts) >= 2:
         xs = np.array([B * (p + 1) * a.kv_bytes_per_token for p, _ in attn_pts], dtype=float)
         ys = np.array([t for _, t in attn_pts], dtype=float)

@@ -1752,9 +1752,9 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
     // lines; starting block b at k-tile (b mod nk) spreads them (another summation order, still a
     // function of the block only, so a row's result does not depend on M).
     const int rot = XT && ex.krot && nk > 1 ? int((blockIdx.y + gridDim.y * blockIdx.z) % unsigned(nk)) : 0;
+    auto rotated = [&](int kt) { return kt + rot >= nk ? kt + rot - nk : kt + rot; };  // the k-tile loaded at step kt
     auto load_b = [&](int stage, int kt) {
-        kt += rot;
-        if (kt >= nk) kt -= nk;
+        kt = rotated(kt);
 #pragma unroll
         for (int c = 0; c < BN * 8 / NT; ++c) {
             const int idx = tid + c * NT, b = idx / 512, nt = nt0 + b;  // 512 chunks per 64-row tile
@@ -1765,8 +1765,7 @@ __global__ void __launch_bounds__(128 * MW) gemm_wg_kernel(const bf16 *__restric
         }
     };
     auto load_a = [&](int stage, int kt) {
-        kt += rot;
-        if (kt >= nk) kt -= nk;
+        kt = rotated(kt);
         const int k0 = kbeg + kt * WBK;
 #pragma unroll
         for (int c = 0; c < 4; ++c) {

@@ -999,6 +999,75 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
                 "count " + std::to_string(bar[0]) + ", generation " + std::to_string(bar[1]));
 }
 
+// v23: gemm_pair_kernel (the barrier GEMM W1 with its post-norm, then W2 over the new x, in one grid)
+// against the two kernels the backend runs without it — the deep gemm_wg_kernel with the fused norm,
+// then gemm_wg_kernel<EPI2> over x with one split: x and C2 bit for bit, `reps` runs in a row (the
+// barrier, used twice per run, resets itself), the weights' evict-first policy on odd runs.
+template <int EPI2>
+void test_gemm_pair(const std::string &name, int M, int N1, int K1, int S, int N2, int reps) {
+    const std::string tag = "wgmma decode pair " + name + " M=" + std::to_string(M) + " N1=" + std::to_string(N1) +
+                            " K1=" + std::to_string(K1) + " S=" + std::to_string(S) + " N2=" + std::to_string(N2);
+    const int blocks = ((N1 + 63) / 64) * S;
+    if (blocks > g_sms || optin_smem() < k::gemm_pair_smem<k::PDB, k::PDA>()) {
+        std::printf("SKIP %s: %d blocks on %d SMs, %d bytes of shared memory per block\n", tag.c_str(), blocks, g_sms,
+                    optin_smem());
+        return;
+    }
+    Rng g(tag);
+    auto A = randn(g, size_t(M) * K1, 1.0), B1 = randn(g, size_t(N1) * K1, 0.02), B2 = randn(g, size_t(N2) * N1, 0.05);
+    auto x = randn(g, size_t(M) * N1, 1.0), w = norm_weight(g, N1);
+    Dev<uint16_t> d_A(A), d_B1(B1), d_B2(B2), d_P1(k::packed_elems(N1, K1)), d_P2(k::packed_elems(N2, N1)), d_w(w);
+    k::pack_tiles_kernel<<<256, 256>>>(d_B1.b(), N1, K1, d_P1.b());
+    k::pack_tiles_kernel<<<256, 256>>>(d_B2.b(), N2, N1, d_P2.b());
+    CK(k::allow_gemm_wg_smem(optin_smem()));
+    CK(k::allow_gemm_pair_smem(optin_smem()));
+    const int ktiles = (K1 + k::WBK - 1) / k::WBK, klen = ((ktiles + S - 1) / S) * k::WBK;
+    const size_t out2 = size_t(M) * (EPI2 == k::EPI_SWIGLU ? N2 / 2 : N2);
+    Dev<float> d_ws(size_t(S) * M * N1);
+    Dev<unsigned> d_bar(std::vector<unsigned>{0u, 0u}), d_bar_ref(std::vector<unsigned>{0u, 0u});
+    // reference: the two kernels
+    Dev<uint16_t> d_xr(x), d_yr(size_t(M) * N1), d_Cr(out2);
+    d_Cr.poison();
+    k::GemmExtra ex{};
+    ex.bar = d_bar_ref.p;
+    ex.x = d_xr.b();
+    ex.y = d_yr.b();
+    ex.w = d_w.b();
+    ex.eps = kEps;
+    k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, 1><<<dim3(1, (N1 + 63) / 64, S), 128, k::gemm_wg_smem<64, k::WDEEP, 1>()>>>(
+        d_A.b(), d_P1.b(), M, N1, K1, klen, d_ws.p, nullptr, nullptr, ex);
+    k::gemm_wg_kernel<EPI2, 64, k::WDST, 1, 1><<<dim3(1, (N2 + 63) / 64, 1), 128, k::gemm_wg_smem<64, k::WDST, 1>()>>>(
+        d_xr.b(), d_P2.b(), M, N2, N1, ((N1 + k::WBK - 1) / k::WBK) * k::WBK, d_ws.p, d_Cr.p, nullptr, k::GemmExtra{});
+    SYNC();
+    const auto xr = d_xr.get(), cr = d_Cr.get();
+    bool nan_free = true;
+    for (uint16_t v : cr) nan_free = nan_free && !is_nan_bits(v);
+    expect_true(tag + ": reference output written", nan_free, nan_free ? "no NaN" : "NaN in C2");
+    for (int rep = 0; rep < reps; ++rep) {
+        Dev<uint16_t> d_x(x), d_y(size_t(M) * N1), d_C(out2);
+        d_C.poison();
+        d_ws.poison();
+        k::GemmExtra e = ex;
+        e.bar = d_bar.p;
+        e.x = d_x.b();
+        e.y = d_y.b();
+        e.evict_first = rep & 1;
+        k::gemm_pair_kernel<EPI2><<<blocks, 128, k::gemm_pair_smem<k::PDB, k::PDA>()>>>(
+            d_A.b(), d_P1.b(), M, N1, K1, klen, d_ws.p, e, k::PairNext{d_P2.b(), N2, d_C.p, rep & 1});
+        SYNC();
+        const std::string r = " (run " + std::to_string(rep + 1) + ")";
+        expect_true(tag + ": x == two kernels, bit for bit" + r, d_x.get() == xr, "");
+        const auto c = d_C.get();
+        size_t diff = 0;
+        for (size_t i = 0; i < c.size(); ++i) diff += c[i] != cr[i];
+        expect_true(tag + ": C2 == two kernels, bit for bit" + r, diff == 0, std::to_string(diff) + " outputs differ");
+    }
+    const auto bar = d_bar.get();
+    expect_true(tag + ": barrier reset after " + std::to_string(reps) + " runs",
+                bar[0] == 0u && bar[1] == unsigned(2 * reps),
+                "count " + std::to_string(bar[0]) + ", generation " + std::to_string(bar[1]));
+}
+
 // v21: every run of next_weight_runs lies inside the packed matrix, and a block's runs are exactly the
 // first min(tiles, nk) tiles it loads (from its rotation with krot), for the plans the backend makes.
 void test_weight_prefetch_plans() {
@@ -1650,6 +1719,14 @@ int main() {
                 test_gemm_extra("qkv 1B", 64, 3 * H, H, 1, false, false, 1);
                 test_gemm_extra("o_proj 1B partials", 37, H, H, 4, false, false, 1);
                 test_gemm_extra("odd partials", 5, 2080, 1000, 3, false, false, 1);
+                // v23: the barrier GEMM and the GEMM after it in one grid (the 1B's two pairs; one row; more
+                // second-GEMM tiles than blocks, and fewer; a K tail; the 7B's o_proj + gate_up shape)
+                test_gemm_pair<k::EPI_SWIGLU>("o_proj + gate_up 1B", 64, H, H, 4, 2 * I, 3);
+                test_gemm_pair<k::EPI_BF16>("down + qkv 1B", 64, H, I, 4, 3 * H, 2);
+                test_gemm_pair<k::EPI_SWIGLU>("one row", 1, H, H, 4, 2 * I, 2);
+                test_gemm_pair<k::EPI_BF16>("odd", 5, 2080, 1000, 3, 200, 2);
+                test_gemm_pair<k::EPI_SWIGLU>("odd, K2 tail", 37, 2080, 1000, 3, 2 * 330, 2);
+                test_gemm_pair<k::EPI_SWIGLU>("7B o_proj + gate_up", 64, 4096, 4096, 2, 2 * 11008, 2);
             } else {
                 std::printf("SKIP v14 deep wgmma GEMM: %d bytes of shared memory per block, it needs %d\n",
                             optin_smem(), k::kGemmWgDeepSmem);

@@ -49,9 +49,11 @@ void ck(cudaError_t e, const char *what, int line) {
 //             sequence instead of once per pass for all its sequences
 //   gnorm     (v19) batched decode: the o_proj/down split-K sum + post-norm in a kernel of its own
 //             (splitk_norm_residual_kernel) instead of in the GEMM after a grid-wide barrier
+//   pair      (v23) batched decode: o_proj and gate_up, down and the next layer's qkv, as two kernels
+//             each (gnorm's, then gemm_wg_kernel) instead of one (gemm_pair_kernel)
 enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
        OLD_WGMMA = 128, OLD_GEMV = 256, OLD_BATTN = 512, OLD_WGWAIT = 1024, OLD_DEEP = 2048,
-       OLD_PSEQ = 4096, OLD_GNORM = 8192 };
+       OLD_PSEQ = 4096, OLD_GNORM = 8192, OLD_PAIR = 16384 };
 // The non-empty items of a comma-separated list (the OLMO_CUDA_* tuning variables).
 std::vector<std::string> comma_items(const std::string &v) {
     std::vector<std::string> r;
@@ -78,7 +80,7 @@ unsigned old_kernels_from_env() {
     const std::string v(e);
     if (v == "all")
         return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA | OLD_GEMV |
-               OLD_BATTN | OLD_WGWAIT | OLD_DEEP | OLD_PSEQ | OLD_GNORM;
+               OLD_BATTN | OLD_WGWAIT | OLD_DEEP | OLD_PSEQ | OLD_GNORM | OLD_PAIR;
     unsigned m = 0;
     for (const std::string &t : comma_items(v)) {
         if (t == "gemm") m |= OLD_GEMM;
@@ -95,10 +97,11 @@ unsigned old_kernels_from_env() {
         else if (t == "deep") m |= OLD_DEEP;
         else if (t == "pseq") m |= OLD_PSEQ;
         else if (t == "gnorm") m |= OLD_GNORM;
+        else if (t == "pair") m |= OLD_PAIR;
         else
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
                                                 "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma, gemv, battn, "
-                                                "wgwait, deep, pseq, gnorm or all)");
+                                                "wgwait, deep, pseq, gnorm, pair or all)");
     }
     return m;
 }
@@ -295,6 +298,7 @@ class CudaBackend : public Backend {
         }
         if (wg_) {
             CK(k::allow_gemm_wg_smem(optin_));
+            CK(k::allow_gemm_pair_smem(optin_));
             for (DevLayer &L : layers_) {
                 pack(L.qkv, Q + 2 * KV, H);
                 pack(L.o, H, Q);
@@ -513,22 +517,34 @@ class CudaBackend : public Backend {
                         ? by_head_dim(c.head_dim, k::attn_decode_batch_kernel<16>, k::attn_decode_batch_kernel<32>,
                                       k::attn_decode_batch_kernel<64>, k::attn_decode_batch_kernel<128>)
                         : batch_attn_kernel((apro_ ? 1 : 0) | (attn_prefetch_ || wpf_tiles_ ? 2 : 0));
+        bool qkv_done = false;  // v23: this layer's qkv ran in the kernel before (gemm_pair)
         for (int l = 0; l < c.layers; ++l) {
             const DevLayer &L = layers_[l];
-            gemm_decode<k::EPI_BF16>(bx_, L.qkv, n, Q + 2 * KV, H, bqkv_, nullptr, weight_policy(0));
+            if (!qkv_done) gemm_decode<k::EPI_BF16>(bx_, L.qkv, n, Q + 2 * KV, H, bqkv_, nullptr, weight_policy(0));
+            qkv_done = false;
             launch(attn, dim3(c.heads, smax, n), 128, 0, (const bf16 *)bqkv_, Q, KV, (const bf16 *)L.q_norm,
                    (const bf16 *)L.k_norm, (const float *)inv_freq_, c.eps, kcache_ + layer_off(l),
                    vcache_ + layer_off(l), slot_stride_, (const k::StepParams *)rows_, max_seq_, group, scale,
                    attn_chunk_, bpart_o_, bpart_ml_, bcounters_, batt_, attn_prefetch_, next_weights(L.o, n, H, Q));
             if (fuse_norm_) {  // v7: projection partials, then reduce + post-norm + residual (v19: in the GEMM)
                 const bool last = l == c.layers - 1;
-                gemm_decode_norm(batt_, L.o, n, H, Q, L.post_attn, nullptr,
-                                 weight_policy(1, next_weights(L.gu, n, 2 * I, H)));
-                gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_, nullptr,
-                                           weight_policy(2, next_weights(L.down, n, H, I)));
-                gemm_decode_norm(bact_, L.down, n, H, I, L.post_ff, last ? final_norm_ : nullptr,
-                                 weight_policy(3, last ? next_weights(lm_, n, V, H)
-                                                       : next_weights(layers_[l + 1].qkv, n, Q + 2 * KV, H)));
+                if (pair_ok(L.o, n, H, Q, L.gu, 2 * I))  // v23: o_proj + post-norm + gate_up, one kernel
+                    gemm_pair<k::EPI_SWIGLU>(batt_, L.o, n, H, Q, L.post_attn, weight_policy(1), L.gu, 2 * I, bact_,
+                                             weight_policy(2).evict_first);
+                else {
+                    gemm_decode_norm(batt_, L.o, n, H, Q, L.post_attn, nullptr,
+                                     weight_policy(1, next_weights(L.gu, n, 2 * I, H)));
+                    gemm_decode<k::EPI_SWIGLU>(bx_, L.gu, n, 2 * I, H, bact_, nullptr,
+                                               weight_policy(2, next_weights(L.down, n, H, I)));
+                }
+                if (!last && pair_ok(L.down, n, H, I, layers_[l + 1].qkv, Q + 2 * KV)) {  // down + the next qkv
+                    gemm_pair<k::EPI_BF16>(bact_, L.down, n, H, I, L.post_ff, weight_policy(3), layers_[l + 1].qkv,
+                                           Q + 2 * KV, bqkv_, weight_policy(0).evict_first);
+                    qkv_done = true;
+                } else
+                    gemm_decode_norm(bact_, L.down, n, H, I, L.post_ff, last ? final_norm_ : nullptr,
+                                     weight_policy(3, last ? next_weights(lm_, n, V, H)
+                                                           : next_weights(layers_[l + 1].qkv, n, Q + 2 * KV, H)));
                 continue;
             }
             gemm_decode<k::EPI_BF16>(batt_, L.o, n, H, Q, ba_, nullptr, weight_policy(1));
@@ -793,6 +809,32 @@ class CudaBackend : public Backend {
         }
         splitk_norm(gemm_decode<k::EPI_BF16>(A, W, M, N, K, nullptr, nullptr, ex), M, w, w_final);
     }
+    // v23: whether the batched step runs W1 (N1 x K1, o_proj or down, with its post-norm) and W2 (N2 x N1,
+    // gate_up or the next qkv) as one gemm_pair_kernel: where gemm_decode_norm would fuse the norm (the
+    // deep configuration, a block per row), W2 would run as one split (so the pair's bits are the two
+    // kernels'), the norm's scratch fits the activation ring, and no tuning variant of the GEMMs is set.
+    bool pair_ok(const Wt &W1, int M, int N1, int K1, const Wt &W2, int N2) const {
+        return fuse_norm_ && !(old_ & (OLD_PAIR | OLD_GNORM)) && !krot_ && !wpf_tiles_ && W2.pk &&
+               deep_decode(W1, M, N1, K1) && ((N1 + k::DBN - 1) / k::DBN) * ksplit(N1, K1) >= M &&
+               ksplit(N2, N1) == 1 && size_t(N1 + 33) * 4 <= size_t(k::PDA) * k::WTILE * 2 &&
+               optin_ >= k::gemm_pair_smem<k::PDB, k::PDA>();
+    }
+    // bx_ = bx_ + post-norm(A · W1^T) as gemm_decode_norm (no final norm), then C2 = EPI2(bx_ · W2^T).
+    template <int EPI2>
+    void gemm_pair(const bf16 *A, const Wt &W1, int M, int N1, int K1, const bf16 *w, k::GemmExtra ex, const Wt &W2,
+                   int N2, void *C2, int evict_first2) {
+        const int S = ksplit(N1, K1), ktiles = (K1 + k::WBK - 1) / k::WBK, klen = ((ktiles + S - 1) / S) * k::WBK;
+        fused_norm_used_ = true;
+        ex.bar = gbar_;
+        ex.x = bx_;
+        ex.y = by_;
+        ex.w = w;
+        ex.w_final = nullptr;
+        ex.eps = c_.eps;
+        launch(k::gemm_pair_kernel<EPI2>, dim3(((N1 + k::DBN - 1) / k::DBN) * S), 128,
+               k::gemm_pair_smem<k::PDB, k::PDA>(), A, (const bf16 *)W1.pk, M, N1, K1, klen, ws_, ex,
+               k::PairNext{W2.pk, N2, C2, evict_first2});
+    }
     // mode 0: x = x + post-norm(a) (rows of H); mode 1: y = final norm of x.
     void rownorm(int rows, bf16 *x, const bf16 *a, const bf16 *w, int mode, bf16 *y) {
         launch(k::rownorm_kernel, rows, 256, 0, x, a, w, c_.hidden, c_.eps, mode, y);
@@ -832,6 +874,7 @@ class CudaBackend : public Backend {
         if (old_ & OLD_DEEP) r += "deep ";
         if (old_ & OLD_PSEQ) r += "pseq ";
         if (old_ & OLD_GNORM) r += "gnorm ";
+        if (old_ & OLD_PAIR) r += "pair ";
         if (!r.empty()) r.pop_back();
         return r;
     }

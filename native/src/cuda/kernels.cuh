@@ -1864,6 +1864,187 @@ inline cudaError_t allow_gemm_wg_smem(int optin) {
 constexpr int kGemmWgMaxSmem = gemm_wg_smem<64, WDST, 2>();  // the largest of the three
 constexpr int kGemmWgDeepSmem = gemm_wg_smem<64, WDEEP, 1>();
 
+// ------------------------------------------------------------------ v23: two batched-decode GEMMs in one grid
+// The batched step's barrier GEMM (o_proj or down: split-K partials, grid barrier, rows post-normed into
+// x; v19's gemm_wg_kernel with ex.bar) and the GEMM that reads x next (gate_up, or the next layer's qkv)
+// in one co-resident grid of one block per (n-tile, split) of the first. Why (native/NOTES.md v23): in
+// the session-14 kernel timeline each of a layer's five kernels starts from an empty DRAM pipeline — a
+// deep GEMM fills its SM's shared memory, so the next kernel's blocks, and the weight loads they issue
+// before the PDL wait, start only once the block before has left; o_proj took ~15 us for 8.4 MB.
+// Here the weights are one stream: a ring of DB weight tiles runs DB - 2 tiles ahead through the first
+// GEMM's k-tiles and then the second's (its n-tiles j = block, block + grid, ..., each over the whole
+// K = the first's N), so the second GEMM's weights arrive while the first's partials, barrier and norm
+// run. The activations have their own ring of DA tiles (DA - 2 ahead), which stops at the first GEMM's
+// end: the second GEMM's A is x, complete only after the norm and a second grid barrier. cp.async
+// groups: A(s) is always in the group the wait of step s covers (the boundary re-issues DA - 2 groups of
+// A, like the pipeline's start), and B(s) in that group or an older one. Per output the same k16 steps in
+// the same order as gemm_wg_kernel: bit-identical to the two kernels (olmo_kernel_test). Needs M <= 64,
+// C of the first == nullptr (ex.bar, ex.x, ex.w set), a co-resident grid (<= SMs, one block per SM).
+struct PairNext {
+    const bf16 *P;  // packed weights of the second GEMM, N x K (K = the first GEMM's N)
+    int N;
+    void *C;          // its output (EPI2), one split
+    int evict_first;  // its weights' L2 policy
+};
+constexpr int PDB = 22, PDA = 6;  // the rings (weights 176 KB, activations 48 KB)
+template <int DB, int DA> constexpr int gemm_pair_smem() { return (DB + DA) * WTILE * 2 + 1024; }
+template <int EPI2, int DB = PDB, int DA = PDA>
+__global__ void __launch_bounds__(128) gemm_pair_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ P, int M,
+                                                        int N, int K, int klen, float *ws, GemmExtra ex, PairNext nx) {
+#if defined(OLMO_WGMMA)
+    static_assert(DA >= 3 && DB >= DA, "gemm_pair_kernel: rings too short");
+    extern __shared__ uint8_t wg_raw[];
+    bf16 *Bs = reinterpret_cast<bf16 *>((reinterpret_cast<uintptr_t>(wg_raw) + 1023) & ~uintptr_t(1023));
+    bf16 *As = Bs + DB * WTILE;
+    const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
+    const int nb = gridDim.x, bl = blockIdx.x;
+    const int ntiles = (N + 63) / 64, nt1 = bl % ntiles, z = bl / ntiles;  // gemm_wg_kernel's (blockIdx.y, .z)
+    const int kbeg = z * klen, kend = min(K, kbeg + klen), ktiles = (K + WBK - 1) / WBK;
+    const int n1 = max(0, (kend - kbeg + WBK - 1) / WBK);  // the first GEMM's k-tiles (0: an empty split)
+    const int kt2 = (N + WBK - 1) / WBK, ntiles2 = (nx.N + 63) / 64;
+    const int tiles2 = bl < ntiles2 ? (ntiles2 - 1 - bl) / nb + 1 : 0;
+    const int G = n1 + tiles2 * kt2;  // steps: the first GEMM's k-tiles, then the second's tiles x k-tiles
+    const int mrows = min(64, M);
+    const uint64_t pol1 = ex.evict_first ? l2_evict_first_policy() : 0, pol2 = nx.evict_first ? l2_evict_first_policy() : 0;
+    auto load_b = [&](int s) {
+        const bf16 *src;
+        bool first;
+        if (s < n1) {
+            src = P + (size_t(nt1) * ktiles + kbeg / WBK + s) * WTILE;
+            first = true;
+        } else {
+            const int q = s - n1, j = bl + (q / kt2) * nb;
+            src = nx.P + (size_t(j) * kt2 + q % kt2) * WTILE;
+            first = false;
+        }
+        bf16 *dst = Bs + (s % DB) * WTILE;
+        const bool ef = first ? ex.evict_first != 0 : nx.evict_first != 0;
+        const uint64_t pol = first ? pol1 : pol2;
+#pragma unroll
+        for (int c = 0; c < 4; ++c) {  // 512 chunks of 16 bytes per tile
+            const int idx = tid + c * 128;
+            if (ef) cp_async16_policy(dst + idx * 8, src + idx * 8, true, pol);
+            else cp_async16(dst + idx * 8, src + idx * 8, true);
+        }
+    };
+    auto load_a = [&](int s) {
+        const bf16 *src;
+        int k0, kl, ld;
+        if (s < n1) {
+            src = A;
+            k0 = kbeg + s * WBK;
+            kl = kend;
+            ld = K;
+        } else {
+            src = ex.x;
+            k0 = ((s - n1) % kt2) * WBK;
+            kl = N;
+            ld = N;
+        }
+        bf16 *dst = As + (s % DA) * WTILE;
+#pragma unroll
+        for (int c = 0; c < 4; ++c) {
+            const int idx = tid + c * 128, r = idx >> 3, ch = idx & 7, kk = k0 + ch * 8;
+            if (r < mrows) {  // rows past M stay stale: they only feed output rows that are not written
+                const bool ok = kk < kl;
+                cp_async16(dst + (r * 8 + (ch ^ (r & 7))) * 8, src + (ok ? size_t(r) * ld + kk : 0), ok);
+            }
+        }
+    };
+    float acc[32];
+#pragma unroll
+    for (int i = 0; i < 32; ++i) acc[i] = 0.f;
+    // one step: wait for its tiles, refill the slots of step s - 2 (whose MMAs are done), MMAs of step s
+    auto step = [&](int s, bool a_ahead) {
+        cp_async_wait<DA - 3>();
+        fence_proxy_async();  // this thread's cp.async writes, visible to wgmma (async proxy) ...
+        __syncthreads();      // ... everyone's; and everyone's wgmma on step s - 2 has completed
+        if (s + DB - 2 < G) load_b(s + DB - 2);
+        if (a_ahead && s + DA - 2 < G) load_a(s + DA - 2);
+        cp_async_commit();
+        const uint64_t da = wg_desc(As + (s % DA) * WTILE), db = wg_desc(Bs + (s % DB) * WTILE);
+        wg_fence();
+#pragma unroll
+        for (int kk = 0; kk < WBK / 16; ++kk) wgmma64(acc, da + 2 * kk, db + 2 * kk);
+        wg_commit();
+    };
+    pdl_launch();
+    for (int s = 0; s < DB - 2 && s < G; ++s) load_b(s);  // weights before the PDL wait (both GEMMs')
+    pdl_wait();
+#pragma unroll
+    for (int s = 0; s < DA - 2; ++s) {
+        if (s < n1) load_a(s);
+        cp_async_commit();
+    }
+    for (int s = 0; s < n1; ++s) {
+        step(s, s + DA - 2 < n1);
+        wg_wait1();
+    }
+    wg_wait0();
+    // the first GEMM's FP32 partials, as gemm_wg_kernel's store_pair with C == nullptr
+#pragma unroll
+    for (int j = 0; j < 8; ++j)
+#pragma unroll
+        for (int hr = 0; hr < 2; ++hr) {
+            const int rl = warp * 16 + g + hr * 8, c = nt1 * 64 + j * 8 + 2 * t;
+            if (rl < mrows && c < N) {
+                float *o = ws + (size_t(z) * M + rl) * N + c;
+                o[0] = acc[j * 4 + hr * 2];
+                if (c + 1 < N) o[1] = acc[j * 4 + hr * 2 + 1];
+            }
+        }
+    grid_barrier(ex.bar, nb);
+    {
+        // rows bl, bl + nb, ... post-normed into x (and y); the activation ring is free (its last tile's
+        // MMAs are done, the second GEMM's A is not requested yet; the weight ring keeps streaming)
+        float *as = reinterpret_cast<float *>(As), *red = as + N;
+        for (int r = bl; r < M; r += nb)
+            splitk_norm_row(ws, nb / ntiles, M, N, r, ex.x, ex.w, ex.w_final, ex.eps, ex.y, as, red);
+    }
+    grid_barrier(ex.bar, nb);  // every row of x is written
+    if (tiles2 == 0) {
+        cp_async_wait<0>();
+        return;
+    }
+#pragma unroll
+    for (int i = 0; i < 32; ++i) acc[i] = 0.f;
+#pragma unroll
+    for (int s = 0; s < DA - 2; ++s) {  // the activation ring restarts
+        if (n1 + s < G) load_a(n1 + s);
+        cp_async_commit();
+    }
+    for (int ti = 0; ti < tiles2; ++ti) {
+        const int s0 = n1 + ti * kt2, j = bl + ti * nb;
+        for (int s = s0; s < s0 + kt2; ++s) {
+            step(s, true);
+            wg_wait1();
+        }
+        wg_wait0();  // tile j done: its epilogue, then the next tile from zero
+#pragma unroll
+        for (int jj = 0; jj < 8; ++jj)
+#pragma unroll
+            for (int hr = 0; hr < 2; ++hr) {
+                const int rl = warp * 16 + g + hr * 8, c = j * 64 + jj * 8 + 2 * t;
+                if (rl < mrows && c < nx.N)
+                    epilogue_pair<EPI2>(nx.C, rl, c, nx.N, acc[jj * 4 + hr * 2], acc[jj * 4 + hr * 2 + 1], nullptr);
+                acc[jj * 4 + hr * 2] = acc[jj * 4 + hr * 2 + 1] = 0.f;
+            }
+    }
+    cp_async_wait<0>();
+#else
+    __trap();  // not built for sm_90a: the backend checks wgmma_probe_kernel before choosing this
+#endif
+}
+inline cudaError_t allow_gemm_pair_smem(int optin) {
+    if (optin < gemm_pair_smem<PDB, PDA>()) return cudaSuccess;  // the backend does not take it there
+    cudaError_t e = cudaFuncSetAttribute(gemm_pair_kernel<EPI_BF16>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                         gemm_pair_smem<PDB, PDA>());
+    if (e == cudaSuccess)
+        e = cudaFuncSetAttribute(gemm_pair_kernel<EPI_SWIGLU>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 gemm_pair_smem<PDB, PDA>());
+    return e;
+}
+
 // Sums the S split-K partials of gemm_decode_kernel in split order and applies the epilogue.
 // One thread per column pair.
 template <int EPI>

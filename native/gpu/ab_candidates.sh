@@ -20,7 +20,7 @@ el() { echo "t=$(( $(date +%s) - t0 ))"; }
 nvidia-smi --query-gpu=name --format=csv,noheader
 [[ -f /tmp/olmo_1b/config.json ]] || (python3 -c "import sys; sys.path.insert(0,'$G'); import parity_bench as pb; pb.write_snapshot(pb.build_model('1b', seed=1234), '/tmp/olmo_1b', '50GB')" > /dev/null 2>&1; echo "snapshot rc=$?") &
 SNAP=$!
-for f in attn wgmma; do
+for f in ${KT:-attn wgmma}; do
   OLMO_KERNEL_TESTS=$f LD_LIBRARY_PATH=$PB timeout 120 $PB/olmo_kernel_test > $OUT/kt_$f.txt 2>&1; echo "kernel tests $f: exit $?"
   grep -E "FAIL" $OUT/kt_$f.txt | head -5; grep "kernel tests:" $OUT/kt_$f.txt
 done; el

@@ -1003,12 +1003,12 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
 // against the two kernels the backend runs without it — the deep gemm_wg_kernel with the fused norm,
 // then gemm_wg_kernel<EPI2> over x with one split: x and C2 bit for bit, `reps` runs in a row (the
 // barrier, used twice per run, resets itself), the weights' evict-first policy on odd runs.
-template <int EPI2>
+template <int EPI2, int DB = k::PDB>
 void test_gemm_pair(const std::string &name, int M, int N1, int K1, int S, int N2, int reps) {
-    const std::string tag = "wgmma decode pair " + name + " M=" + std::to_string(M) + " N1=" + std::to_string(N1) +
+    const std::string tag = "wgmma decode pair DB=" + std::to_string(DB) + " " + name + " M=" + std::to_string(M) + " N1=" + std::to_string(N1) +
                             " K1=" + std::to_string(K1) + " S=" + std::to_string(S) + " N2=" + std::to_string(N2);
     const int blocks = ((N1 + 63) / 64) * S;
-    if (blocks > g_sms || optin_smem() < k::gemm_pair_smem<k::PDB, k::PDA>()) {
+    if (blocks > g_sms || optin_smem() < k::gemm_pair_smem<DB, k::PDA>()) {
         std::printf("SKIP %s: %d blocks on %d SMs, %d bytes of shared memory per block\n", tag.c_str(), blocks, g_sms,
                     optin_smem());
         return;
@@ -1052,7 +1052,7 @@ void test_gemm_pair(const std::string &name, int M, int N1, int K1, int S, int N
         e.x = d_x.b();
         e.y = d_y.b();
         e.evict_first = rep & 1;
-        k::gemm_pair_kernel<EPI2><<<blocks, 128, k::gemm_pair_smem<k::PDB, k::PDA>()>>>(
+        k::gemm_pair_kernel<EPI2, DB><<<blocks, 128, k::gemm_pair_smem<DB, k::PDA>()>>>(
             d_A.b(), d_P1.b(), M, N1, K1, klen, d_ws.p, e, k::PairNext{d_P2.b(), N2, d_C.p, rep & 1});
         SYNC();
         const std::string r = " (run " + std::to_string(rep + 1) + ")";
@@ -1727,6 +1727,8 @@ int main() {
                 test_gemm_pair<k::EPI_BF16>("odd", 5, 2080, 1000, 3, 200, 2);
                 test_gemm_pair<k::EPI_SWIGLU>("odd, K2 tail", 37, 2080, 1000, 3, 2 * 330, 2);
                 test_gemm_pair<k::EPI_SWIGLU>("7B o_proj + gate_up", 64, 4096, 4096, 2, 2 * 11008, 2);
+                test_gemm_pair<k::EPI_SWIGLU, 14>("o_proj + gate_up 1B", 64, H, H, 4, 2 * I, 2);  // OLMO_CUDA_PAIRB
+                test_gemm_pair<k::EPI_BF16, 18>("down + qkv 1B", 64, H, I, 4, 3 * H, 2);
             } else {
                 std::printf("SKIP v14 deep wgmma GEMM: %d bytes of shared memory per block, it needs %d\n",
                             optin_smem(), k::kGemmWgDeepSmem);

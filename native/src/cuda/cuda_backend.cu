@@ -172,6 +172,13 @@ int weight_prefetch_from_env() { return int_from_env("OLMO_CUDA_WPF", 0, 0, 16);
 int attn_prologue_from_env() { return int_from_env("OLMO_CUDA_APRO", 0, 0, 1); }
 // OLMO_CUDA_KROT (tuning, v22): 1 = each batched-decode GEMM block starts at its own k-tile (GemmExtra::krot).
 int krot_from_env() { return int_from_env("OLMO_CUDA_KROT", 0, 0, 1); }
+// OLMO_CUDA_PAIRB (tuning, v23): weight tiles in gemm_pair_kernel's ring, 14, 18 or 22 (default): fewer
+// leave an SM's shared memory to the next kernel's early blocks (the attention after down + qkv).
+int pair_ring_from_env() {
+    const int n = int_from_env("OLMO_CUDA_PAIRB", 22, 14, 22);
+    if (n != 14 && n != 18 && n != 22) fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_PAIRB: 14, 18 or 22, not " + std::to_string(n));
+    return n;
+}
 
 // A weight matrix [N, K]: row-major (rm) and, on sm_90a, its packed copy for gemm_wg_kernel and the
 // packed GEMV (pk, v10). v11: rm is freed (nullptr) where nothing reads it any more.
@@ -190,7 +197,8 @@ class CudaBackend : public Backend {
           fused_attn_(!(flags & OLMO_FLAG_UNFUSED_DECODE)), f32_act_((flags & OLMO_FLAG_F32_ACTIVATIONS) != 0),
           old_(old_kernels_from_env()), split_env_(splits_from_env()), l2_first_(l2_first_from_env()),
           attn_chunk_(attn_chunk_from_env()), attn_prefetch_(attn_prefetch_from_env()),
-          wpf_tiles_(weight_prefetch_from_env()), krot_(krot_from_env()), apro_(attn_prologue_from_env()) {
+          wpf_tiles_(weight_prefetch_from_env()), krot_(krot_from_env()), apro_(attn_prologue_from_env()),
+          pair_ring_(pair_ring_from_env()) {
         if ((krot_ || wpf_tiles_) && (old_ & OLD_WGWAIT))
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_KROT and OLMO_CUDA_WPF need the v12 GEMM; unset them or "
                                             "OLMO_CUDA_OLD=wgwait");
@@ -228,7 +236,8 @@ class CudaBackend : public Backend {
                (attn_chunk_ != 256 ? ", attention chunk " + std::to_string(attn_chunk_) : "") +
                (attn_prefetch_ ? ", attention L2 prefetch " + std::to_string(attn_prefetch_) : "") +
                (wpf_tiles_ ? ", next weights L2 prefetch " + std::to_string(wpf_tiles_) : "") +
-               (krot_ ? ", rotated k order" : "") + (apro_ ? ", attention prologue v20" : "") + ")";
+               (krot_ ? ", rotated k order" : "") + (apro_ ? ", attention prologue v20" : "") +
+               (pair_ring_ != 22 ? ", pair ring " + std::to_string(pair_ring_) : "") + ")";
     }
 
     void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int pass, int slots,
@@ -678,6 +687,7 @@ class CudaBackend : public Backend {
     int wpf_tiles_ = 0;                      // next GEMM's k-tiles per block fetched into L2 early (OLMO_CUDA_WPF)
     int krot_ = 0;                           // batched-decode GEMM blocks start at their own k-tile (OLMO_CUDA_KROT)
     int apro_ = 0;                           // the batched attention's v20 prologue (OLMO_CUDA_APRO)
+    int pair_ring_ = 22;                     // gemm_pair_kernel's weight ring (OLMO_CUDA_PAIRB)
     static constexpr int kB1AttnChunk = 32;  // batch-1: keys per split (up to splits_ splits): one batch of 8 keys per warp, loaded before the PDL wait
     k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
     k::PrefillSeq *seqs_ = nullptr, *h_seqs_ = nullptr;  // prefill_many: its sequences (v16)
@@ -817,7 +827,7 @@ class CudaBackend : public Backend {
         return fuse_norm_ && !(old_ & (OLD_PAIR | OLD_GNORM)) && !krot_ && !wpf_tiles_ && W2.pk &&
                deep_decode(W1, M, N1, K1) && ((N1 + k::DBN - 1) / k::DBN) * ksplit(N1, K1) >= M &&
                ksplit(N2, N1) == 1 && size_t(N1 + 33) * 4 <= size_t(k::PDA) * k::WTILE * 2 &&
-               optin_ >= k::gemm_pair_smem<k::PDB, k::PDA>();
+               optin_ >= pair_smem();
     }
     // bx_ = bx_ + post-norm(A · W1^T) as gemm_decode_norm (no final norm), then C2 = EPI2(bx_ · W2^T).
     template <int EPI2>
@@ -831,9 +841,14 @@ class CudaBackend : public Backend {
         ex.w = w;
         ex.w_final = nullptr;
         ex.eps = c_.eps;
-        launch(k::gemm_pair_kernel<EPI2>, dim3(((N1 + k::DBN - 1) / k::DBN) * S), 128,
-               k::gemm_pair_smem<k::PDB, k::PDA>(), A, (const bf16 *)W1.pk, M, N1, K1, klen, ws_, ex,
-               k::PairNext{W2.pk, N2, C2, evict_first2});
+        auto kern = pair_ring_ == 14 ? k::gemm_pair_kernel<EPI2, 14> : pair_ring_ == 18 ? k::gemm_pair_kernel<EPI2, 18>
+                                                                                      : k::gemm_pair_kernel<EPI2>;
+        launch(kern, dim3(((N1 + k::DBN - 1) / k::DBN) * S), 128, pair_smem(), A, (const bf16 *)W1.pk, M, N1, K1,
+               klen, ws_, ex, k::PairNext{W2.pk, N2, C2, evict_first2});
+    }
+    int pair_smem() const {
+        return pair_ring_ == 14 ? k::gemm_pair_smem<14, k::PDA>() : pair_ring_ == 18 ? k::gemm_pair_smem<18, k::PDA>()
+                                                                                  : k::gemm_pair_smem<k::PDB, k::PDA>();
     }
     // mode 0: x = x + post-norm(a) (rows of H); mode 1: y = final norm of x.
     void rownorm(int rows, bf16 *x, const bf16 *a, const bf16 *w, int mode, bf16 *y) {

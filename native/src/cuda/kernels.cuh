@@ -1886,7 +1886,7 @@ struct PairNext {
     void *C;          // its output (EPI2), one split
     int evict_first;  // its weights' L2 policy
 };
-constexpr int PDB = 22, PDA = 6;  // the rings (weights 176 KB, activations 48 KB)
+constexpr int PDB = 22, PDA = 6;  // the rings (weights 176 KB, activations 48 KB); OLMO_CUDA_PAIRB: 14 or 18 weight tiles
 template <int DB, int DA> constexpr int gemm_pair_smem() { return (DB + DA) * WTILE * 2 + 1024; }
 template <int EPI2, int DB = PDB, int DA = PDA>
 __global__ void __launch_bounds__(128) gemm_pair_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ P, int M,
@@ -2036,12 +2036,16 @@ __global__ void __launch_bounds__(128) gemm_pair_kernel(const bf16 *__restrict__
 #endif
 }
 inline cudaError_t allow_gemm_pair_smem(int optin) {
-    if (optin < gemm_pair_smem<PDB, PDA>()) return cudaSuccess;  // the backend does not take it there
-    cudaError_t e = cudaFuncSetAttribute(gemm_pair_kernel<EPI_BF16>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                         gemm_pair_smem<PDB, PDA>());
-    if (e == cudaSuccess)
-        e = cudaFuncSetAttribute(gemm_pair_kernel<EPI_SWIGLU>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                 gemm_pair_smem<PDB, PDA>());
+    cudaError_t e = cudaSuccess;
+#define OLMO_ALLOW_PAIR(DB)                                                                                        \
+    if (e == cudaSuccess && optin >= gemm_pair_smem<DB, PDA>())                                                    \
+        e = cudaFuncSetAttribute(gemm_pair_kernel<EPI_BF16, DB>, cudaFuncAttributeMaxDynamicSharedMemorySize,      \
+                                 gemm_pair_smem<DB, PDA>());                                                       \
+    if (e == cudaSuccess && optin >= gemm_pair_smem<DB, PDA>())                                                    \
+        e = cudaFuncSetAttribute(gemm_pair_kernel<EPI_SWIGLU, DB>, cudaFuncAttributeMaxDynamicSharedMemorySize,    \
+                                 gemm_pair_smem<DB, PDA>());
+    OLMO_ALLOW_PAIR(14) OLMO_ALLOW_PAIR(18) OLMO_ALLOW_PAIR(PDB)  // the rings OLMO_CUDA_PAIRB chooses from
+#undef OLMO_ALLOW_PAIR
     return e;
 }
 

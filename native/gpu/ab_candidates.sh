@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# One device call for tuning candidates behind OLMO_CUDA_* variables (native/NOTES.md "v20-v22"):
-#  1. kernel tests of the attention and the wgmma GEMMs (PB's olmo_kernel_test);
+# One device call for tuning candidates behind OLMO_CUDA_* variables (native/NOTES.md "v20-v22", "v23"):
+#  0. the engine tests on CUDA (PB's olmo_test cuda) with BEST set (the engine's own batched checks:
+#     batch-64 == alone, bit for bit);
+#  1. kernel tests (KT: attn and wgmma by default) of PB's olmo_kernel_test;
 #  2. the same bits as a reference library (OLD, e.g. the last measured one) on a fixed workload
-#     (bits_check.py), with the defaults and with the prefetches on (they must not change a bit);
+#     (bits_check.py), with the defaults and with BEST (which must not change a bit);
 #  3. the batched step's kernel timeline at 64 sequences (timeline.py, CUPTI), defaults and BEST;
 #  4. ab_quick.py: OLD's defaults, then PB with each variant in VARIANTS (one process, 2 rounds).
 # Usage (on the GPU machine, from the checkout): PB=.gpu/pb-new OLD=.gpu/pb-ref OUT=... \
-#   [BEST="OLMO_CUDA_WPF=4 OLMO_CUDA_APF=64"] [VARIANTS="name=VAR=V;VAR=V ..."] native/gpu/ab_candidates.sh
+#   [BEST="OLMO_CUDA_PAIR=1"] [KT="wgmma"] [VARIANTS="name=VAR=V;VAR=V ..."] native/gpu/ab_candidates.sh
 # PB / OLD: prebuilt folders (libolmo_engine.so, olmo_kernel_test from OLMO_CUDA_ARCHS=90a native/build.sh cuda).
 set -uo pipefail
 : "${PB:?a prebuilt folder to test}" "${OLD:?a reference prebuilt folder}" "${OUT:?a folder for the logs}"
 PB=$(readlink -f "$PB"); OLD=$(readlink -f "$OLD")
-BEST=${BEST:-"OLMO_CUDA_WPF=4 OLMO_CUDA_APF=64 OLMO_CUDA_APRO=1"}
-VARIANTS=${VARIANTS:-"base= apro=OLMO_CUDA_APRO=1 apf64=OLMO_CUDA_APF=64 wpf2=OLMO_CUDA_WPF=2 wpf4=OLMO_CUDA_WPF=4 wpf8=OLMO_CUDA_WPF=8 krot=OLMO_CUDA_KROT=1 c512=OLMO_CUDA_ACHUNK=512"}
+BEST=${BEST:-"OLMO_CUDA_PAIR=1"}
+VARIANTS=${VARIANTS:-"base= pair=OLMO_CUDA_PAIR=1 pb18=OLMO_CUDA_PAIR=1;OLMO_CUDA_PAIRB=18 pb14=OLMO_CUDA_PAIR=1;OLMO_CUDA_PAIRB=14 pc512=OLMO_CUDA_PAIR=1;OLMO_CUDA_ACHUNK=512 c512=OLMO_CUDA_ACHUNK=512"}
 G=$(dirname "$0")
 export PYTHONUNBUFFERED=1
 t0=$(date +%s)
@@ -20,6 +22,8 @@ el() { echo "t=$(( $(date +%s) - t0 ))"; }
 nvidia-smi --query-gpu=name --format=csv,noheader
 [[ -f /tmp/olmo_1b/config.json ]] || (python3 -c "import sys; sys.path.insert(0,'$G'); import parity_bench as pb; pb.write_snapshot(pb.build_model('1b', seed=1234), '/tmp/olmo_1b', '50GB')" > /dev/null 2>&1; echo "snapshot rc=$?") &
 SNAP=$!
+env $BEST LD_LIBRARY_PATH=$PB timeout 150 $PB/olmo_test cuda > $OUT/engine_cuda.txt 2>&1; echo "olmo_test cuda ($BEST): exit $?"
+tail -2 $OUT/engine_cuda.txt
 for f in ${KT:-attn wgmma}; do
   OLMO_KERNEL_TESTS=$f LD_LIBRARY_PATH=$PB timeout 120 $PB/olmo_kernel_test > $OUT/kt_$f.txt 2>&1; echo "kernel tests $f: exit $?"
   grep -E "FAIL" $OUT/kt_$f.txt | head -5; grep "kernel tests:" $OUT/kt_$f.txt

@@ -49,11 +49,9 @@ void ck(cudaError_t e, const char *what, int line) {
 //             sequence instead of once per pass for all its sequences
 //   gnorm     (v19) batched decode: the o_proj/down split-K sum + post-norm in a kernel of its own
 //             (splitk_norm_residual_kernel) instead of in the GEMM after a grid-wide barrier
-//   pair      (v23) batched decode: o_proj and gate_up, down and the next layer's qkv, as two kernels
-//             each (gnorm's, then gemm_wg_kernel) instead of one (gemm_pair_kernel)
 enum { OLD_GEMM = 1, OLD_NORM = 2, OLD_PROLOGUE = 4, OLD_ATTN = 8, OLD_DGEMM = 16, OLD_CHAIN = 32, OLD_TC7 = 64,
        OLD_WGMMA = 128, OLD_GEMV = 256, OLD_BATTN = 512, OLD_WGWAIT = 1024, OLD_DEEP = 2048,
-       OLD_PSEQ = 4096, OLD_GNORM = 8192, OLD_PAIR = 16384 };
+       OLD_PSEQ = 4096, OLD_GNORM = 8192 };
 // The non-empty items of a comma-separated list (the OLMO_CUDA_* tuning variables).
 std::vector<std::string> comma_items(const std::string &v) {
     std::vector<std::string> r;
@@ -80,7 +78,7 @@ unsigned old_kernels_from_env() {
     const std::string v(e);
     if (v == "all")
         return OLD_GEMM | OLD_NORM | OLD_PROLOGUE | OLD_ATTN | OLD_DGEMM | OLD_CHAIN | OLD_TC7 | OLD_WGMMA | OLD_GEMV |
-               OLD_BATTN | OLD_WGWAIT | OLD_DEEP | OLD_PSEQ | OLD_GNORM | OLD_PAIR;
+               OLD_BATTN | OLD_WGWAIT | OLD_DEEP | OLD_PSEQ | OLD_GNORM;
     unsigned m = 0;
     for (const std::string &t : comma_items(v)) {
         if (t == "gemm") m |= OLD_GEMM;
@@ -97,11 +95,10 @@ unsigned old_kernels_from_env() {
         else if (t == "deep") m |= OLD_DEEP;
         else if (t == "pseq") m |= OLD_PSEQ;
         else if (t == "gnorm") m |= OLD_GNORM;
-        else if (t == "pair") m |= OLD_PAIR;
         else
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_OLD: unknown kernel name '" + t +
                                                 "' (gemm, norm, prologue, attn, dgemm, chain, tc7, wgmma, gemv, battn, "
-                                                "wgwait, deep, pseq, gnorm, pair or all)");
+                                                "wgwait, deep, pseq, gnorm or all)");
     }
     return m;
 }
@@ -172,6 +169,9 @@ int weight_prefetch_from_env() { return int_from_env("OLMO_CUDA_WPF", 0, 0, 16);
 int attn_prologue_from_env() { return int_from_env("OLMO_CUDA_APRO", 0, 0, 1); }
 // OLMO_CUDA_KROT (tuning, v22): 1 = each batched-decode GEMM block starts at its own k-tile (GemmExtra::krot).
 int krot_from_env() { return int_from_env("OLMO_CUDA_KROT", 0, 0, 1); }
+// OLMO_CUDA_PAIR (tuning, v23; off until measured on a GPU): 1 = the batched step runs o_proj + gate_up and
+// down + the next layer's qkv as one gemm_pair_kernel each (bit-identical to the two kernels).
+int pair_from_env() { return int_from_env("OLMO_CUDA_PAIR", 0, 0, 1); }
 // OLMO_CUDA_PAIRB (tuning, v23): weight tiles in gemm_pair_kernel's ring, 14, 18 or 22 (default): fewer
 // leave an SM's shared memory to the next kernel's early blocks (the attention after down + qkv).
 int pair_ring_from_env() {
@@ -198,7 +198,7 @@ class CudaBackend : public Backend {
           old_(old_kernels_from_env()), split_env_(splits_from_env()), l2_first_(l2_first_from_env()),
           attn_chunk_(attn_chunk_from_env()), attn_prefetch_(attn_prefetch_from_env()),
           wpf_tiles_(weight_prefetch_from_env()), krot_(krot_from_env()), apro_(attn_prologue_from_env()),
-          pair_ring_(pair_ring_from_env()) {
+          pair_(pair_from_env()), pair_ring_(pair_ring_from_env()) {
         if ((krot_ || wpf_tiles_) && (old_ & OLD_WGWAIT))
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_KROT and OLMO_CUDA_WPF need the v12 GEMM; unset them or "
                                             "OLMO_CUDA_OLD=wgwait");
@@ -237,7 +237,7 @@ class CudaBackend : public Backend {
                (attn_prefetch_ ? ", attention L2 prefetch " + std::to_string(attn_prefetch_) : "") +
                (wpf_tiles_ ? ", next weights L2 prefetch " + std::to_string(wpf_tiles_) : "") +
                (krot_ ? ", rotated k order" : "") + (apro_ ? ", attention prologue v20" : "") +
-               (pair_ring_ != 22 ? ", pair ring " + std::to_string(pair_ring_) : "") + ")";
+               (pair_ ? ", gemm pairs" + (pair_ring_ != 22 ? " (ring " + std::to_string(pair_ring_) + ")" : std::string()) : "") + ")";
     }
 
     void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int pass, int slots,
@@ -687,6 +687,7 @@ class CudaBackend : public Backend {
     int wpf_tiles_ = 0;                      // next GEMM's k-tiles per block fetched into L2 early (OLMO_CUDA_WPF)
     int krot_ = 0;                           // batched-decode GEMM blocks start at their own k-tile (OLMO_CUDA_KROT)
     int apro_ = 0;                           // the batched attention's v20 prologue (OLMO_CUDA_APRO)
+    int pair_ = 0;                           // v23's gemm_pair_kernel in the batched step (OLMO_CUDA_PAIR)
     int pair_ring_ = 22;                     // gemm_pair_kernel's weight ring (OLMO_CUDA_PAIRB)
     static constexpr int kB1AttnChunk = 32;  // batch-1: keys per split (up to splits_ splits): one batch of 8 keys per warp, loaded before the PDL wait
     k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
@@ -824,7 +825,7 @@ class CudaBackend : public Backend {
     // deep configuration, a block per row), W2 would run as one split (so the pair's bits are the two
     // kernels'), the norm's scratch fits the activation ring, and no tuning variant of the GEMMs is set.
     bool pair_ok(const Wt &W1, int M, int N1, int K1, const Wt &W2, int N2) const {
-        return fuse_norm_ && !(old_ & (OLD_PAIR | OLD_GNORM)) && !krot_ && !wpf_tiles_ && W2.pk &&
+        return pair_ && fuse_norm_ && !(old_ & OLD_GNORM) && !krot_ && !wpf_tiles_ && W2.pk &&
                deep_decode(W1, M, N1, K1) && ((N1 + k::DBN - 1) / k::DBN) * ksplit(N1, K1) >= M &&
                ksplit(N2, N1) == 1 && size_t(N1 + 33) * 4 <= size_t(k::PDA) * k::WTILE * 2 &&
                optin_ >= pair_smem();
@@ -889,7 +890,6 @@ class CudaBackend : public Backend {
         if (old_ & OLD_DEEP) r += "deep ";
         if (old_ & OLD_PSEQ) r += "pseq ";
         if (old_ & OLD_GNORM) r += "gnorm ";
-        if (old_ & OLD_PAIR) r += "pair ";
         if (!r.empty()) r.pop_back();
         return r;
     }

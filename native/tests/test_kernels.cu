@@ -860,6 +860,17 @@ void test_splitk_norm(const std::string &name, int M, int N, int S, bool final_n
 //    `reps` times in a row (the barrier resets itself: its count back at 0, its generation at reps);
 //  - evict_first: the weights' L2 evict-first policy leaves the GEMM's output unchanged, bit for bit;
 //    so does v21's L2 prefetch of a next GEMM's weights (here its own packed weights, 4 tiles a block).
+// The fused post-norm's GemmExtra (v19): x += post-norm(partials) with weight w (+ y = final norm, w_final).
+k::GemmExtra norm_extra(unsigned *bar, bf16 *x, bf16 *y, const bf16 *w, const bf16 *w_final) {
+    k::GemmExtra ex{};
+    ex.bar = bar;
+    ex.x = x;
+    ex.y = y;
+    ex.w = w;
+    ex.w_final = w_final;
+    ex.eps = kEps;
+    return ex;
+}
 template <int OV = 1>
 void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool norm, bool final_norm, int reps) {
     const std::string tag = "wgmma decode deep + extra " + name + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
@@ -980,13 +991,7 @@ void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool n
         Dev<uint16_t> d_x(x), d_y(size_t(M) * N);
         d_y.poison();
         d_ws.poison();
-        k::GemmExtra ex{};
-        ex.bar = d_bar.p;
-        ex.x = d_x.b();
-        ex.y = d_y.b();
-        ex.w = d_w.b();
-        ex.w_final = final_norm ? d_wf.b() : nullptr;
-        ex.eps = kEps;
+        k::GemmExtra ex = norm_extra(d_bar.p, d_x.b(), d_y.b(), d_w.b(), final_norm ? d_wf.b() : nullptr);
         ex.evict_first = rep & 1;
         if (rep & 1) ex.pf = pf;  // odd runs: the XT instance with a prefetch plan (as with OLMO_CUDA_WPF)
         run(ex, nullptr, (rep & 1) != 0);
@@ -1028,12 +1033,7 @@ void test_gemm_pair(const std::string &name, int M, int N1, int K1, int S, int N
     // reference: the two kernels
     Dev<uint16_t> d_xr(x), d_yr(size_t(M) * N1), d_Cr(out2);
     d_Cr.poison();
-    k::GemmExtra ex{};
-    ex.bar = d_bar_ref.p;
-    ex.x = d_xr.b();
-    ex.y = d_yr.b();
-    ex.w = d_w.b();
-    ex.eps = kEps;
+    const k::GemmExtra ex = norm_extra(d_bar_ref.p, d_xr.b(), d_yr.b(), d_w.b(), nullptr);
     k::gemm_wg_kernel<k::EPI_BF16, 64, k::WDEEP, 1, 1><<<dim3(1, (N1 + 63) / 64, S), 128, k::gemm_wg_smem<64, k::WDEEP, 1>()>>>(
         d_A.b(), d_P1.b(), M, N1, K1, klen, d_ws.p, nullptr, nullptr, ex);
     k::gemm_wg_kernel<EPI2, 64, k::WDST, 1, 1><<<dim3(1, (N2 + 63) / 64, 1), 128, k::gemm_wg_smem<64, k::WDST, 1>()>>>(
@@ -1047,10 +1047,7 @@ void test_gemm_pair(const std::string &name, int M, int N1, int K1, int S, int N
         Dev<uint16_t> d_x(x), d_y(size_t(M) * N1), d_C(out2);
         d_C.poison();
         d_ws.poison();
-        k::GemmExtra e = ex;
-        e.bar = d_bar.p;
-        e.x = d_x.b();
-        e.y = d_y.b();
+        k::GemmExtra e = norm_extra(d_bar.p, d_x.b(), d_y.b(), d_w.b(), nullptr);
         e.evict_first = rep & 1;
         k::gemm_pair_kernel<EPI2, DB><<<blocks, 128, k::gemm_pair_smem<DB, k::PDA>()>>>(
             d_A.b(), d_P1.b(), M, N1, K1, klen, d_ws.p, e, k::PairNext{d_P2.b(), N2, d_C.p, rep & 1});

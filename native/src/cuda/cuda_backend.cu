@@ -808,17 +808,22 @@ class CudaBackend : public Backend {
         const int blocks = ((N + k::DBN - 1) / k::DBN) * ksplit(N, K);
         if (!(old_ & OLD_GNORM) && deep_decode(W, M, N, K) && blocks >= M &&
             size_t(N + 33) * 4 <= size_t(k::kGemmWgDeepSmem) - 1024) {
-            fused_norm_used_ = true;
-            ex.bar = gbar_;
-            ex.x = bx_;
-            ex.y = by_;
-            ex.w = w;
-            ex.w_final = w_final;
-            ex.eps = c_.eps;
-            gemm_decode<k::EPI_BF16>(A, W, M, N, K, nullptr, nullptr, ex);
+            gemm_decode<k::EPI_BF16>(A, W, M, N, K, nullptr, nullptr, fused_norm(ex, w, w_final));
             return;
         }
         splitk_norm(gemm_decode<k::EPI_BF16>(A, W, M, N, K, nullptr, nullptr, ex), M, w, w_final);
+    }
+    // ex with the fused post-norm behind the grid barrier (v19): bx_ += post-norm(the partials' sum) with
+    // weight w, and with w_final also by_ = final norm of the new bx_.
+    k::GemmExtra fused_norm(k::GemmExtra ex, const bf16 *w, const bf16 *w_final) {
+        fused_norm_used_ = true;
+        ex.bar = gbar_;
+        ex.x = bx_;
+        ex.y = by_;
+        ex.w = w;
+        ex.w_final = w_final;
+        ex.eps = c_.eps;
+        return ex;
     }
     // v23: whether the batched step runs W1 (N1 x K1, o_proj or down, with its post-norm) and W2 (N2 x N1,
     // gate_up or the next qkv) as one gemm_pair_kernel: where gemm_decode_norm would fuse the norm (the
@@ -835,17 +840,10 @@ class CudaBackend : public Backend {
     void gemm_pair(const bf16 *A, const Wt &W1, int M, int N1, int K1, const bf16 *w, k::GemmExtra ex, const Wt &W2,
                    int N2, void *C2, int evict_first2) {
         const int S = ksplit(N1, K1), ktiles = (K1 + k::WBK - 1) / k::WBK, klen = ((ktiles + S - 1) / S) * k::WBK;
-        fused_norm_used_ = true;
-        ex.bar = gbar_;
-        ex.x = bx_;
-        ex.y = by_;
-        ex.w = w;
-        ex.w_final = nullptr;
-        ex.eps = c_.eps;
         auto kern = pair_ring_ == 14 ? k::gemm_pair_kernel<EPI2, 14> : pair_ring_ == 18 ? k::gemm_pair_kernel<EPI2, 18>
                                                                                       : k::gemm_pair_kernel<EPI2>;
         launch(kern, dim3(((N1 + k::DBN - 1) / k::DBN) * S), 128, pair_smem(), A, (const bf16 *)W1.pk, M, N1, K1,
-               klen, ws_, ex, k::PairNext{W2.pk, N2, C2, evict_first2});
+               klen, ws_, fused_norm(ex, w, nullptr), k::PairNext{W2.pk, N2, C2, evict_first2});
     }
     int pair_smem() const {
         return pair_ring_ == 14 ? k::gemm_pair_smem<14, k::PDA>() : pair_ring_ == 18 ? k::gemm_pair_smem<18, k::PDA>()

@@ -1013,7 +1013,7 @@ void test_gemm_pair(const std::string &name, int M, int N1, int K1, int S, int N
     const std::string tag = "wgmma decode pair DB=" + std::to_string(DB) + " " + name + " M=" + std::to_string(M) + " N1=" + std::to_string(N1) +
                             " K1=" + std::to_string(K1) + " S=" + std::to_string(S) + " N2=" + std::to_string(N2);
     const int blocks = ((N1 + 63) / 64) * S;
-    if (blocks > g_sms || optin_smem() < k::gemm_pair_smem<DB, k::PDA>()) {
+    if (blocks > g_sms || optin_smem() < k::gemm_pair_smem<DB, k::PDA>() + k::kPairStaticSmem) {
         std::printf("SKIP %s: %d blocks on %d SMs, %d bytes of shared memory per block\n", tag.c_str(), blocks, g_sms,
                     optin_smem());
         return;
@@ -1726,6 +1726,10 @@ int main() {
                 test_gemm_pair<k::EPI_SWIGLU>("7B o_proj + gate_up", 64, 4096, 4096, 2, 2 * 11008, 2);
                 test_gemm_pair<k::EPI_SWIGLU, 14>("o_proj + gate_up 1B", 64, H, H, 4, 2 * I, 2);  // OLMO_CUDA_PAIRB
                 test_gemm_pair<k::EPI_BF16, 18>("down + qkv 1B", 64, H, I, 4, 3 * H, 2);
+                // short pipelines: the first GEMM shorter than the activation ring's lookahead (2 k-tiles,
+                // all steps fewer than the weight ring's), and an empty last split (K 576 over 4: 3, 3, 3, 0)
+                test_gemm_pair<k::EPI_SWIGLU>("short", 8, 256, 128, 1, 2 * 256, 2);
+                test_gemm_pair<k::EPI_BF16>("empty split", 5, 256, 576, 4, 320, 2);
             } else {
                 std::printf("SKIP v14 deep wgmma GEMM: %d bytes of shared memory per block, it needs %d\n",
                             optin_smem(), k::kGemmWgDeepSmem);

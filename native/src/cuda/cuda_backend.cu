@@ -172,8 +172,9 @@ int krot_from_env() { return int_from_env("OLMO_CUDA_KROT", 0, 0, 1); }
 // OLMO_CUDA_PAIR (tuning, v23; off until measured on a GPU): 1 = the batched step runs o_proj + gate_up and
 // down + the next layer's qkv as one gemm_pair_kernel each (bit-identical to the two kernels).
 int pair_from_env() { return int_from_env("OLMO_CUDA_PAIR", 0, 0, 1); }
-// OLMO_CUDA_PAIRB (tuning, v23): weight tiles in gemm_pair_kernel's ring, 14, 18 or 22 (default): fewer
-// leave an SM's shared memory to the next kernel's early blocks (the attention after down + qkv).
+// OLMO_CUDA_PAIRB (tuning, v23; read with OLMO_CUDA_PAIR=1): weight tiles in gemm_pair_kernel's ring, 14,
+// 18 or 22 (default): fewer leave an SM's shared memory to the next kernel's early blocks (the attention
+// after down + qkv).
 int pair_ring_from_env() {
     const int n = int_from_env("OLMO_CUDA_PAIRB", 22, 14, 22);
     if (n != 14 && n != 18 && n != 22) fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_PAIRB: 14, 18 or 22, not " + std::to_string(n));
@@ -198,7 +199,7 @@ class CudaBackend : public Backend {
           old_(old_kernels_from_env()), split_env_(splits_from_env()), l2_first_(l2_first_from_env()),
           attn_chunk_(attn_chunk_from_env()), attn_prefetch_(attn_prefetch_from_env()),
           wpf_tiles_(weight_prefetch_from_env()), krot_(krot_from_env()), apro_(attn_prologue_from_env()),
-          pair_(pair_from_env()), pair_ring_(pair_ring_from_env()) {
+          pair_(pair_from_env()), pair_ring_(pair_ ? pair_ring_from_env() : 22) {
         if ((krot_ || wpf_tiles_) && (old_ & OLD_WGWAIT))
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_KROT and OLMO_CUDA_WPF need the v12 GEMM; unset them or "
                                             "OLMO_CUDA_OLD=wgwait");
@@ -307,7 +308,7 @@ class CudaBackend : public Backend {
         }
         if (wg_) {
             CK(k::allow_gemm_wg_smem(optin_));
-            CK(k::allow_gemm_pair_smem(optin_));
+            if (pair_) CK(k::allow_gemm_pair_smem(optin_));
             for (DevLayer &L : layers_) {
                 pack(L.qkv, Q + 2 * KV, H);
                 pack(L.o, H, Q);
@@ -833,7 +834,7 @@ class CudaBackend : public Backend {
         return pair_ && fuse_norm_ && !(old_ & OLD_GNORM) && !krot_ && !wpf_tiles_ && W2.pk &&
                deep_decode(W1, M, N1, K1) && ((N1 + k::DBN - 1) / k::DBN) * ksplit(N1, K1) >= M &&
                ksplit(N2, N1) == 1 && size_t(N1 + 33) * 4 <= size_t(k::PDA) * k::WTILE * 2 &&
-               optin_ >= pair_smem();
+               optin_ >= pair_smem() + k::kPairStaticSmem;
     }
     // bx_ = bx_ + post-norm(A · W1^T) as gemm_decode_norm (no final norm), then C2 = EPI2(bx_ · W2^T).
     template <int EPI2>

@@ -1865,6 +1865,34 @@ constexpr int kGemmWgMaxSmem = gemm_wg_smem<64, WDST, 2>();  // the largest of t
 constexpr int kGemmWgDeepSmem = gemm_wg_smem<64, WDEEP, 1>();
 
 // ------------------------------------------------------------------ v23: two batched-decode GEMMs in one grid
+#if defined(OLMO_WGMMA)
+// Shared-memory barriers (mbarrier) and bulk copies (sm_90): one thread copies a contiguous global range
+// into shared memory; the barrier's phase completes when its one arrival and the copy's bytes are in.
+__device__ __forceinline__ void mbar_init(uint64_t *bar) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\n" ::"r"(smem_u32(bar)) : "memory");
+}
+__device__ __forceinline__ void mbar_init_fence() { asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory"); }
+__device__ __forceinline__ void bulk_copy_g2s(void *dst, const void *src, unsigned bytes, uint64_t *bar, bool ef,
+                                              uint64_t pol) {
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(smem_u32(bar)), "r"(bytes) : "memory");
+    if (ef)
+        asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes.L2::cache_hint [%0], [%1], %2, "
+                     "[%3], %4;\n" ::"r"(smem_u32(dst)), "l"(src), "r"(bytes), "r"(smem_u32(bar)), "l"(pol)
+                     : "memory");
+    else
+        asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];\n" ::"r"(
+                         smem_u32(dst)), "l"(src), "r"(bytes), "r"(smem_u32(bar))
+                     : "memory");
+}
+__device__ __forceinline__ void mbar_wait(uint64_t *bar, unsigned parity) {
+    unsigned done = 0;
+    while (!done)
+        asm volatile("{\n .reg .pred p;\n mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n selp.u32 %0, 1, 0, p;\n}\n"
+                     : "=r"(done)
+                     : "r"(smem_u32(bar)), "r"(parity)
+                     : "memory");
+}
+#endif
 // The batched step's barrier GEMM (o_proj or down: split-K partials, grid barrier, rows post-normed into
 // x; v19's gemm_wg_kernel with ex.bar) and the GEMM that reads x next (gate_up, or the next layer's qkv)
 // in one co-resident grid of one block per (n-tile, split) of the first. Why (native/NOTES.md v23): in
@@ -1874,10 +1902,13 @@ constexpr int kGemmWgDeepSmem = gemm_wg_smem<64, WDEEP, 1>();
 // Here the weights are one stream: a ring of DB weight tiles runs DB - 2 tiles ahead through the first
 // GEMM's k-tiles and then the second's (its n-tiles j = block, block + grid, ..., each over the whole
 // K = the first's N), so the second GEMM's weights arrive while the first's partials, barrier and norm
-// run. The activations have their own ring of DA tiles (DA - 2 ahead), which stops at the first GEMM's
-// end: the second GEMM's A is x, complete only after the norm and a second grid barrier. cp.async
-// groups: A(s) is always in the group the wait of step s covers (the boundary re-issues DA - 2 groups of
-// A, like the pipeline's start), and B(s) in that group or an older one. Per output the same k16 steps in
+// run. A weight tile is one contiguous 8 KB copy (the packed layout), so thread 0 requests it as one bulk
+// copy that completes on its slot's mbarrier: the weights' lookahead is then independent of the
+// activations' (cp.async groups complete in order, so weights in the activations' groups would have to
+// land within the activations' few steps of lookahead: a first form did that). The activations have their
+// own ring of DA tiles in cp.async groups (DA - 2 ahead), which stops at the first GEMM's end: the second
+// GEMM's A is x, complete only after the norm and a second grid barrier; the restart re-issues DA - 2
+// groups as the pipeline's start does, so step s's wait covers A(s). Per output the same k16 steps in
 // the same order as gemm_wg_kernel: bit-identical to the two kernels (olmo_kernel_test). Needs M <= 64,
 // C of the first == nullptr (ex.bar, ex.x, ex.w set), a co-resident grid (<= SMs, one block per SM).
 struct PairNext {
@@ -1887,13 +1918,15 @@ struct PairNext {
     int evict_first;  // its weights' L2 policy
 };
 constexpr int PDB = 22, PDA = 6;  // the rings (weights 176 KB, activations 48 KB); OLMO_CUDA_PAIRB: 14 or 18 weight tiles
-template <int DB, int DA> constexpr int gemm_pair_smem() { return (DB + DA) * WTILE * 2 + 1024; }
+template <int DB, int DA> constexpr int gemm_pair_smem() { return (DB + DA) * WTILE * 2 + 1024; }  // dynamic
+constexpr int kPairStaticSmem = 256;  // its mbarriers (8 bytes a weight slot), with room
 template <int EPI2, int DB = PDB, int DA = PDA>
 __global__ void __launch_bounds__(128) gemm_pair_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ P, int M,
                                                         int N, int K, int klen, float *ws, GemmExtra ex, PairNext nx) {
 #if defined(OLMO_WGMMA)
-    static_assert(DA >= 3 && DB >= DA, "gemm_pair_kernel: rings too short");
+    static_assert(DA >= 3 && DB >= DA && DB * 8 <= kPairStaticSmem, "gemm_pair_kernel: rings");
     extern __shared__ uint8_t wg_raw[];
+    __shared__ uint64_t full[DB];  // weight slot s % DB holds tile s once phase (s / DB) & 1 of full[s % DB] is done
     bf16 *Bs = reinterpret_cast<bf16 *>((reinterpret_cast<uintptr_t>(wg_raw) + 1023) & ~uintptr_t(1023));
     bf16 *As = Bs + DB * WTILE;
     const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, t = lane & 3;
@@ -1906,26 +1939,17 @@ __global__ void __launch_bounds__(128) gemm_pair_kernel(const bf16 *__restrict__
     const int G = n1 + tiles2 * kt2;  // steps: the first GEMM's k-tiles, then the second's tiles x k-tiles
     const int mrows = min(64, M);
     const uint64_t pol1 = ex.evict_first ? l2_evict_first_policy() : 0, pol2 = nx.evict_first ? l2_evict_first_policy() : 0;
-    auto load_b = [&](int s) {
+    auto load_b = [&](int s) {  // thread 0 only
+        const bool first = s < n1;
         const bf16 *src;
-        bool first;
-        if (s < n1) {
+        if (first) {
             src = P + (size_t(nt1) * ktiles + kbeg / WBK + s) * WTILE;
-            first = true;
         } else {
             const int q = s - n1, j = bl + (q / kt2) * nb;
             src = nx.P + (size_t(j) * kt2 + q % kt2) * WTILE;
-            first = false;
         }
-        bf16 *dst = Bs + (s % DB) * WTILE;
-        const bool ef = first ? ex.evict_first != 0 : nx.evict_first != 0;
-        const uint64_t pol = first ? pol1 : pol2;
-#pragma unroll
-        for (int c = 0; c < 4; ++c) {  // 512 chunks of 16 bytes per tile
-            const int idx = tid + c * 128;
-            if (ef) cp_async16_policy(dst + idx * 8, src + idx * 8, true, pol);
-            else cp_async16(dst + idx * 8, src + idx * 8, true);
-        }
+        bulk_copy_g2s(Bs + (s % DB) * WTILE, src, WTILE * 2, &full[s % DB],
+                      first ? ex.evict_first != 0 : nx.evict_first != 0, first ? pol1 : pol2);
     };
     auto load_a = [&](int s) {
         const bf16 *src;
@@ -1959,17 +1983,24 @@ __global__ void __launch_bounds__(128) gemm_pair_kernel(const bf16 *__restrict__
         cp_async_wait<DA - 3>();
         fence_proxy_async();  // this thread's cp.async writes, visible to wgmma (async proxy) ...
         __syncthreads();      // ... everyone's; and everyone's wgmma on step s - 2 has completed
-        if (s + DB - 2 < G) load_b(s + DB - 2);
+        if (tid == 0 && s + DB - 2 < G) load_b(s + DB - 2);
         if (a_ahead && s + DA - 2 < G) load_a(s + DA - 2);
         cp_async_commit();
+        mbar_wait(&full[s % DB], unsigned(s / DB) & 1u);  // weight tile s has landed
         const uint64_t da = wg_desc(As + (s % DA) * WTILE), db = wg_desc(Bs + (s % DB) * WTILE);
         wg_fence();
 #pragma unroll
         for (int kk = 0; kk < WBK / 16; ++kk) wgmma64(acc, da + 2 * kk, db + 2 * kk);
         wg_commit();
     };
+    if (tid == 0) {
+        for (int i = 0; i < DB; ++i) mbar_init(&full[i]);
+        mbar_init_fence();
+    }
+    __syncthreads();
     pdl_launch();
-    for (int s = 0; s < DB - 2 && s < G; ++s) load_b(s);  // weights before the PDL wait (both GEMMs')
+    if (tid == 0)
+        for (int s = 0; s < DB - 2 && s < G; ++s) load_b(s);  // weights before the PDL wait (both GEMMs')
     pdl_wait();
 #pragma unroll
     for (int s = 0; s < DA - 2; ++s) {
@@ -2038,10 +2069,10 @@ __global__ void __launch_bounds__(128) gemm_pair_kernel(const bf16 *__restrict__
 inline cudaError_t allow_gemm_pair_smem(int optin) {
     cudaError_t e = cudaSuccess;
 #define OLMO_ALLOW_PAIR(DB)                                                                                        \
-    if (e == cudaSuccess && optin >= gemm_pair_smem<DB, PDA>())                                                    \
+    if (e == cudaSuccess && optin >= gemm_pair_smem<DB, PDA>() + kPairStaticSmem)                                  \
         e = cudaFuncSetAttribute(gemm_pair_kernel<EPI_BF16, DB>, cudaFuncAttributeMaxDynamicSharedMemorySize,      \
                                  gemm_pair_smem<DB, PDA>());                                                       \
-    if (e == cudaSuccess && optin >= gemm_pair_smem<DB, PDA>())                                                    \
+    if (e == cudaSuccess && optin >= gemm_pair_smem<DB, PDA>() + kPairStaticSmem)                                  \
         e = cudaFuncSetAttribute(gemm_pair_kernel<EPI_SWIGLU, DB>, cudaFuncAttributeMaxDynamicSharedMemorySize,    \
                                  gemm_pair_smem<DB, PDA>());
     OLMO_ALLOW_PAIR(14) OLMO_ALLOW_PAIR(18) OLMO_ALLOW_PAIR(PDB)  // the rings OLMO_CUDA_PAIRB chooses from

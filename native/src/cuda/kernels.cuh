@@ -1996,6 +1996,7 @@ __global__ void __launch_bounds__(128) gemm_pair_kernel(const bf16 *__restrict__
     if (tid == 0) {
         for (int i = 0; i < DB; ++i) mbar_init(&full[i]);
         mbar_init_fence();
+        fence_proxy_async();  // the initialised barriers, visible to the async proxy (the bulk copies)
     }
     __syncthreads();
     pdl_launch();

@@ -854,12 +854,6 @@ void test_splitk_norm(const std::string &name, int M, int N, int S, bool final_n
     else untouched.done();
 }
 
-// v18/v19, the batched decode's deep wgmma GEMM with GemmExtra, against the same GEMM without it:
-//  - norm: partials, grid barrier, then each row's split-K sum + post-norm + residual (+ final norm) in
-//    the GEMM must give splitk_norm_residual_kernel's bits (same row function, same block size); run
-//    `reps` times in a row (the barrier resets itself: its count back at 0, its generation at reps);
-//  - evict_first: the weights' L2 evict-first policy leaves the GEMM's output unchanged, bit for bit;
-//    so does v21's L2 prefetch of a next GEMM's weights (here its own packed weights, 4 tiles a block).
 // The fused post-norm's GemmExtra (v19): x += post-norm(partials) with weight w (+ y = final norm, w_final).
 k::GemmExtra norm_extra(unsigned *bar, bf16 *x, bf16 *y, const bf16 *w, const bf16 *w_final) {
     k::GemmExtra ex{};
@@ -871,6 +865,13 @@ k::GemmExtra norm_extra(unsigned *bar, bf16 *x, bf16 *y, const bf16 *w, const bf
     ex.eps = kEps;
     return ex;
 }
+
+// v18/v19, the batched decode's deep wgmma GEMM with GemmExtra, against the same GEMM without it:
+//  - norm: partials, grid barrier, then each row's split-K sum + post-norm + residual (+ final norm) in
+//    the GEMM must give splitk_norm_residual_kernel's bits (same row function, same block size); run
+//    `reps` times in a row (the barrier resets itself: its count back at 0, its generation at reps);
+//  - evict_first: the weights' L2 evict-first policy leaves the GEMM's output unchanged, bit for bit;
+//    so does v21's L2 prefetch of a next GEMM's weights (here its own packed weights, 4 tiles a block).
 template <int OV = 1>
 void test_gemm_extra(const std::string &name, int M, int N, int K, int S, bool norm, bool final_norm, int reps) {
     const std::string tag = "wgmma decode deep + extra " + name + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
@@ -1013,7 +1014,7 @@ void test_gemm_pair(const std::string &name, int M, int N1, int K1, int S, int N
     const std::string tag = "wgmma decode pair DB=" + std::to_string(DB) + " " + name + " M=" + std::to_string(M) + " N1=" + std::to_string(N1) +
                             " K1=" + std::to_string(K1) + " S=" + std::to_string(S) + " N2=" + std::to_string(N2);
     const int blocks = ((N1 + 63) / 64) * S;
-    if (blocks > g_sms || optin_smem() < k::gemm_pair_smem<DB, k::PDA>() + k::kPairStaticSmem) {
+    if (blocks > g_sms || optin_smem() < k::gemm_pair_smem(DB) + k::kPairStaticSmem) {
         std::printf("SKIP %s: %d blocks on %d SMs, %d bytes of shared memory per block\n", tag.c_str(), blocks, g_sms,
                     optin_smem());
         return;
@@ -1049,7 +1050,7 @@ void test_gemm_pair(const std::string &name, int M, int N1, int K1, int S, int N
         d_ws.poison();
         k::GemmExtra e = norm_extra(d_bar.p, d_x.b(), d_y.b(), d_w.b(), nullptr);
         e.evict_first = rep & 1;
-        k::gemm_pair_kernel<EPI2, DB><<<blocks, 128, k::gemm_pair_smem<DB, k::PDA>()>>>(
+        k::gemm_pair_kernel<EPI2, DB><<<blocks, 128, k::gemm_pair_smem(DB)>>>(
             d_A.b(), d_P1.b(), M, N1, K1, klen, d_ws.p, e, k::PairNext{d_P2.b(), N2, d_C.p, rep & 1});
         SYNC();
         const std::string r = " (run " + std::to_string(rep + 1) + ")";

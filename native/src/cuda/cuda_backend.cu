@@ -176,7 +176,7 @@ int pair_from_env() { return int_from_env("OLMO_CUDA_PAIR", 0, 0, 1); }
 // 18 or 22 (default): fewer leave an SM's shared memory to the next kernel's early blocks (the attention
 // after down + qkv).
 int pair_ring_from_env() {
-    const int n = int_from_env("OLMO_CUDA_PAIRB", 22, 14, 22);
+    const int n = int_from_env("OLMO_CUDA_PAIRB", k::PDB, 14, k::PDB);
     if (n != 14 && n != 18 && n != 22) fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_PAIRB: 14, 18 or 22, not " + std::to_string(n));
     return n;
 }
@@ -199,7 +199,7 @@ class CudaBackend : public Backend {
           old_(old_kernels_from_env()), split_env_(splits_from_env()), l2_first_(l2_first_from_env()),
           attn_chunk_(attn_chunk_from_env()), attn_prefetch_(attn_prefetch_from_env()),
           wpf_tiles_(weight_prefetch_from_env()), krot_(krot_from_env()), apro_(attn_prologue_from_env()),
-          pair_(pair_from_env()), pair_ring_(pair_ ? pair_ring_from_env() : 22) {
+          pair_(pair_from_env()), pair_ring_(pair_ ? pair_ring_from_env() : k::PDB) {
         if ((krot_ || wpf_tiles_) && (old_ & OLD_WGWAIT))
             fail(OLMO_ERR_INVALID_ARGUMENT, "OLMO_CUDA_KROT and OLMO_CUDA_WPF need the v12 GEMM; unset them or "
                                             "OLMO_CUDA_OLD=wgwait");
@@ -238,7 +238,7 @@ class CudaBackend : public Backend {
                (attn_prefetch_ ? ", attention L2 prefetch " + std::to_string(attn_prefetch_) : "") +
                (wpf_tiles_ ? ", next weights L2 prefetch " + std::to_string(wpf_tiles_) : "") +
                (krot_ ? ", rotated k order" : "") + (apro_ ? ", attention prologue v20" : "") +
-               (pair_ ? ", gemm pairs" + (pair_ring_ != 22 ? " (ring " + std::to_string(pair_ring_) + ")" : std::string()) : "") + ")";
+               (pair_ ? ", gemm pairs" + (pair_ring_ != k::PDB ? " (ring " + std::to_string(pair_ring_) + ")" : std::string()) : "") + ")";
     }
 
     void load(const Config &c, const TensorSource &src, int max_seq, int chunk, int pass, int slots,
@@ -689,7 +689,7 @@ class CudaBackend : public Backend {
     int krot_ = 0;                           // batched-decode GEMM blocks start at their own k-tile (OLMO_CUDA_KROT)
     int apro_ = 0;                           // the batched attention's v20 prologue (OLMO_CUDA_APRO)
     int pair_ = 0;                           // v23's gemm_pair_kernel in the batched step (OLMO_CUDA_PAIR)
-    int pair_ring_ = 22;                     // gemm_pair_kernel's weight ring (OLMO_CUDA_PAIRB)
+    int pair_ring_ = k::PDB;                 // gemm_pair_kernel's weight ring (OLMO_CUDA_PAIRB)
     static constexpr int kB1AttnChunk = 32;  // batch-1: keys per split (up to splits_ splits): one batch of 8 keys per warp, loaded before the PDL wait
     k::StepParams *rows_ = nullptr, *h_rows_ = nullptr;
     k::PrefillSeq *seqs_ = nullptr, *h_seqs_ = nullptr;  // prefill_many: its sequences (v16)
@@ -834,7 +834,7 @@ class CudaBackend : public Backend {
         return pair_ && fuse_norm_ && !(old_ & OLD_GNORM) && !krot_ && !wpf_tiles_ && W2.pk &&
                deep_decode(W1, M, N1, K1) && ((N1 + k::DBN - 1) / k::DBN) * ksplit(N1, K1) >= M &&
                ksplit(N2, N1) == 1 && size_t(N1 + 33) * 4 <= size_t(k::PDA) * k::WTILE * 2 &&
-               optin_ >= pair_smem() + k::kPairStaticSmem;
+               optin_ >= k::gemm_pair_smem(pair_ring_) + k::kPairStaticSmem;
     }
     // bx_ = bx_ + post-norm(A · W1^T) as gemm_decode_norm (no final norm), then C2 = EPI2(bx_ · W2^T).
     template <int EPI2>
@@ -843,12 +843,8 @@ class CudaBackend : public Backend {
         const int S = ksplit(N1, K1), ktiles = (K1 + k::WBK - 1) / k::WBK, klen = ((ktiles + S - 1) / S) * k::WBK;
         auto kern = pair_ring_ == 14 ? k::gemm_pair_kernel<EPI2, 14> : pair_ring_ == 18 ? k::gemm_pair_kernel<EPI2, 18>
                                                                                       : k::gemm_pair_kernel<EPI2>;
-        launch(kern, dim3(((N1 + k::DBN - 1) / k::DBN) * S), 128, pair_smem(), A, (const bf16 *)W1.pk, M, N1, K1,
+        launch(kern, dim3(((N1 + k::DBN - 1) / k::DBN) * S), 128, k::gemm_pair_smem(pair_ring_), A, (const bf16 *)W1.pk, M, N1, K1,
                klen, ws_, fused_norm(ex, w, nullptr), k::PairNext{W2.pk, N2, C2, evict_first2});
-    }
-    int pair_smem() const {
-        return pair_ring_ == 14 ? k::gemm_pair_smem<14, k::PDA>() : pair_ring_ == 18 ? k::gemm_pair_smem<18, k::PDA>()
-                                                                                  : k::gemm_pair_smem<k::PDB, k::PDA>();
     }
     // mode 0: x = x + post-norm(a) (rows of H); mode 1: y = final norm of x.
     void rownorm(int rows, bf16 *x, const bf16 *a, const bf16 *w, int mode, bf16 *y) {

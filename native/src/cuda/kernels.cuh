@@ -1918,7 +1918,7 @@ struct PairNext {
     int evict_first;  // its weights' L2 policy
 };
 constexpr int PDB = 22, PDA = 6;  // the rings (weights 176 KB, activations 48 KB); OLMO_CUDA_PAIRB: 14 or 18 weight tiles
-template <int DB, int DA> constexpr int gemm_pair_smem() { return (DB + DA) * WTILE * 2 + 1024; }  // dynamic
+constexpr int gemm_pair_smem(int db, int da = PDA) { return (db + da) * WTILE * 2 + 1024; }  // dynamic, db weight tiles
 constexpr int kPairStaticSmem = 256;  // its mbarriers (8 bytes a weight slot), with room
 template <int EPI2, int DB = PDB, int DA = PDA>
 __global__ void __launch_bounds__(128) gemm_pair_kernel(const bf16 *__restrict__ A, const bf16 *__restrict__ P, int M,
@@ -2070,12 +2070,12 @@ __global__ void __launch_bounds__(128) gemm_pair_kernel(const bf16 *__restrict__
 inline cudaError_t allow_gemm_pair_smem(int optin) {
     cudaError_t e = cudaSuccess;
 #define OLMO_ALLOW_PAIR(DB)                                                                                        \
-    if (e == cudaSuccess && optin >= gemm_pair_smem<DB, PDA>() + kPairStaticSmem)                                  \
+    if (e == cudaSuccess && optin >= gemm_pair_smem(DB) + kPairStaticSmem)                                         \
         e = cudaFuncSetAttribute(gemm_pair_kernel<EPI_BF16, DB>, cudaFuncAttributeMaxDynamicSharedMemorySize,      \
-                                 gemm_pair_smem<DB, PDA>());                                                       \
-    if (e == cudaSuccess && optin >= gemm_pair_smem<DB, PDA>() + kPairStaticSmem)                                  \
+                                 gemm_pair_smem(DB));                                                              \
+    if (e == cudaSuccess && optin >= gemm_pair_smem(DB) + kPairStaticSmem)                                         \
         e = cudaFuncSetAttribute(gemm_pair_kernel<EPI_SWIGLU, DB>, cudaFuncAttributeMaxDynamicSharedMemorySize,    \
-                                 gemm_pair_smem<DB, PDA>());
+                                 gemm_pair_smem(DB));
     OLMO_ALLOW_PAIR(14) OLMO_ALLOW_PAIR(18) OLMO_ALLOW_PAIR(PDB)  // the rings OLMO_CUDA_PAIRB chooses from
 #undef OLMO_ALLOW_PAIR
     return e;
